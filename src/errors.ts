@@ -1,0 +1,39 @@
+/**
+ * The one error type of the app (design.md §3 "Errors").
+ * `message` says what went wrong and where (file, key, shape seen); `hint` says how to fix it.
+ * The UI shows both; the CLI prints both and exits 2 (invalid input) or 1 (internal failure).
+ */
+export type ErrorCode =
+  | 'npz-corrupt' // the zip / npy container is damaged or truncated
+  | 'npz-unsupported' // a dtype or layout we refuse (object arrays, structured dtypes, …)
+  | 'npz-too-large' // declared sizes beyond the file or the configured cap
+  | 'contract' // a key is missing or has the wrong shape / values for the PtychoPINN data contract
+  | 'config' // an invalid configuration value or key
+  | 'grouping' // grouping cannot be done with these parameters
+  | 'model-archive' // a model archive cannot be read
+  | 'gpu-unavailable' // no WebGPU / no adapter
+  | 'gpu-lost' // the device was lost
+  | 'cli-usage' // bad command-line usage
+  | 'internal'; // a bug: should never reach a user
+
+export class PtychoError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+  constructor(code: ErrorCode, message: string, hint = '') {
+    super(message);
+    this.name = 'PtychoError';
+    this.code = code;
+    this.hint = hint;
+  }
+  /** Invalid input (exit 2) versus internal failure (exit 1). */
+  get isUserError(): boolean {
+    return this.code !== 'internal';
+  }
+  toJSON(): { code: ErrorCode; message: string; hint: string } {
+    return { code: this.code, message: this.message, hint: this.hint };
+  }
+}
+
+export function isPtychoError(e: unknown): e is PtychoError {
+  return e instanceof PtychoError;
+}

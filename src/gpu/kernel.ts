@@ -1,0 +1,409 @@
+import { createGpuDevice, type AdapterSummary, type GpuDevice } from './device';
+import { BufferPool, type PoolStats } from './pool';
+import { Tensor, type TensorDType } from './tensor';
+import type { Tape } from './tape';
+
+/**
+ * The GPU runtime: pipeline cache, uniform/bind-group caches, dispatch batching, upload and read-back,
+ * tensor allocation from the pool, and scopes (`tidy`) that release intermediates.
+ *
+ * Kernel binding convention (every WGSL kernel follows it):
+ *   @group(0) @binding(0) var<uniform> u: Params;      // only scalar u32/i32/f32 fields, in order
+ *   @group(0) @binding(1..n) var<storage, read|read_write> …   // in the order given to `run`
+ * Explicit bind-group layouts are used, so several entry points of one .wgsl file may share declarations.
+ * Grids: `run` takes a workgroup count; `grid(total, wg)` folds large 1-D counts into 2-D (the kernel then
+ * computes `i = gid.x + gid.y * nwg.x * WG`).
+ */
+export interface KernelSpec {
+  /** Unique, human name, e.g. 'conv2d_fwd'. */
+  name: string;
+  code: string;
+  entryPoint: string;
+  /** Storage bindings 1..n: read-only or read-write. */
+  bindings: readonly ('read' | 'rw')[];
+  /** Whether binding 0 is a uniform block (default true). */
+  uniform?: boolean;
+  /** Pipeline-overridable constants (WGSL `override`). Part of the cache key. */
+  constants?: Record<string, number>;
+}
+
+/** Builds a uniform block of 4-byte scalars, padded to 16 bytes. */
+export class Uniforms {
+  private vals: { t: 'u' | 'i' | 'f'; v: number }[] = [];
+  u32(...v: number[]): this {
+    for (const x of v) {
+      if (!Number.isInteger(x) || x < 0 || x > 0xffffffff) throw new RangeError(`Uniforms.u32: ${x}`);
+      this.vals.push({ t: 'u', v: x });
+    }
+    return this;
+  }
+  i32(...v: number[]): this {
+    for (const x of v) this.vals.push({ t: 'i', v: x | 0 });
+    return this;
+  }
+  f32(...v: number[]): this {
+    for (const x of v) this.vals.push({ t: 'f', v: x });
+    return this;
+  }
+  bytes(): Uint8Array {
+    const n = Math.max(4, Math.ceil(this.vals.length / 4) * 4);
+    const buf = new ArrayBuffer(n * 4);
+    const dv = new DataView(buf);
+    this.vals.forEach((x, i) => {
+      if (x.t === 'u') dv.setUint32(4 * i, x.v, true);
+      else if (x.t === 'i') dv.setInt32(4 * i, x.v, true);
+      else dv.setFloat32(4 * i, x.v, true);
+    });
+    return new Uint8Array(buf);
+  }
+}
+
+export function uniforms(): Uniforms {
+  return new Uniforms();
+}
+
+interface CompiledKernel {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+}
+
+const MAX_WG_PER_DIM = 65535;
+
+export class Gpu {
+  readonly device: GPUDevice;
+  readonly adapter: AdapterSummary;
+  readonly pool: BufferPool;
+  readonly lost: Promise<{ reason: string; message: string }>;
+  /** The active autodiff tape, if any (set by `Tape.run`). */
+  tape: Tape | null = null;
+
+  private kernels = new Map<string, CompiledKernel>();
+  private uniformCache = new Map<string, GPUBuffer>();
+  private bindGroupCache = new Map<string, GPUBindGroup>();
+  private bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private pending = 0;
+  private scopes: Set<Tensor>[] = [];
+  private live = new Set<Tensor>();
+  private stagingFree: GPUBuffer[] = [];
+  /** Count of dispatches since creation (profiling, tests). */
+  dispatches = 0;
+  private lostInfo: { reason: string; message: string } | null = null;
+
+  constructor(private readonly dev: GpuDevice) {
+    this.device = dev.device;
+    this.adapter = dev.adapter;
+    this.pool = new BufferPool(this.device);
+    this.lost = dev.lost.then((l) => (this.lostInfo = l));
+  }
+
+  static async create(): Promise<Gpu> {
+    return new Gpu(await createGpuDevice());
+  }
+
+  get isLost(): boolean {
+    return this.lostInfo !== null;
+  }
+
+  // ---------------------------------------------------------------- tensors
+
+  /** A new tensor from the pool; contents undefined unless `data` is given (then uploaded). */
+  tensor(shape: readonly number[], dtype: TensorDType = 'f32', data?: ArrayLike<number>): Tensor {
+    let size = 1;
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) throw new RangeError(`Gpu.tensor: bad shape [${shape.join(',')}]`);
+      size *= d;
+    }
+    const floats = dtype === 'c64' ? 2 * size : size;
+    const buf = this.pool.acquire(Math.max(4, floats * 4));
+    const t = new Tensor(this, buf, [...shape], dtype);
+    this.live.add(t);
+    const scope = this.scopes[this.scopes.length - 1];
+    if (scope) scope.add(t);
+    if (data) this.upload(t, data);
+    return t;
+  }
+
+  /** A tensor filled with zeros (on the GPU, no upload). */
+  zeros(shape: readonly number[], dtype: TensorDType = 'f32'): Tensor {
+    const t = this.tensor(shape, dtype);
+    this.fill(t, 0);
+    return t;
+  }
+
+  /** Overwrite a tensor's contents from the CPU. */
+  upload(t: Tensor, data: ArrayLike<number>): void {
+    if (data.length !== t.floats) {
+      throw new RangeError(`upload ${t}: got ${data.length} floats, expected ${t.floats}`);
+    }
+    // queue.writeBuffer is ordered before the next submit, so pending dispatches must go first.
+    this.flush();
+    const arr = data instanceof Float32Array ? data : Float32Array.from(data);
+    this.device.queue.writeBuffer(t.buffer, 0, arr.buffer, arr.byteOffset, arr.byteLength);
+  }
+
+  /** Fill with a constant (encoded, no CPU transfer). */
+  fill(t: Tensor, value: number): void {
+    this.flush();
+    if (value === 0) {
+      const enc = this.device.createCommandEncoder();
+      enc.clearBuffer(t.buffer, 0, Math.ceil(t.byteLength / 4) * 4);
+      this.device.queue.submit([enc.finish()]);
+    } else {
+      this.device.queue.writeBuffer(t.buffer, 0, new Float32Array(t.floats).fill(value));
+    }
+  }
+
+  /** Copy src → dst (same byte length). */
+  copy(src: Tensor, dst: Tensor): void {
+    if (src.byteLength !== dst.byteLength) throw new RangeError(`copy ${src} → ${dst}: sizes differ`);
+    this.endPass();
+    this.enc().copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, src.byteLength);
+    this.pending++;
+  }
+
+  /** Read a tensor back to the CPU (flushes pending work). Never call inside a training step's hot loop. */
+  async read(t: Tensor): Promise<Float32Array> {
+    this.flush();
+    const bytes = Math.ceil(t.byteLength / 4) * 4;
+    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
+    this.device.queue.submit([enc.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const out = new Float32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    staging.destroy();
+    return t.floats === out.length ? out : out.subarray(0, t.floats);
+  }
+
+  releaseTensor(t: Tensor): void {
+    if (!this.live.delete(t)) return;
+    for (const s of this.scopes) s.delete(t);
+    this.pool.release(t.buffer);
+  }
+
+  /** Number of tensors alive (allocated and not disposed). */
+  get liveTensors(): number {
+    return this.live.size;
+  }
+
+  memory(): PoolStats & { liveTensors: number } {
+    return { ...this.pool.stats(), liveTensors: this.live.size };
+  }
+
+  /**
+   * Run `fn`; dispose every tensor it created except those it returns (a Tensor, an array, or an object whose
+   * values are tensors) and those passed to `keep`. Like tf.tidy.
+   */
+  tidy<T>(fn: () => T): T {
+    const scope = new Set<Tensor>();
+    this.scopes.push(scope);
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      this.scopes.pop();
+    }
+    const keepers = new Set<Tensor>();
+    collectTensors(result, keepers);
+    const parent = this.scopes[this.scopes.length - 1];
+    for (const t of scope) {
+      if (keepers.has(t)) {
+        if (parent) parent.add(t);
+      } else t.dispose();
+    }
+    return result;
+  }
+
+  /** Async variant of `tidy`. */
+  async tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
+    const scope = new Set<Tensor>();
+    this.scopes.push(scope);
+    let result: T;
+    try {
+      result = await fn();
+    } finally {
+      const i = this.scopes.lastIndexOf(scope);
+      if (i >= 0) this.scopes.splice(i, 1);
+    }
+    const keepers = new Set<Tensor>();
+    collectTensors(result, keepers);
+    const parent = this.scopes[this.scopes.length - 1];
+    for (const t of scope) {
+      if (keepers.has(t)) {
+        if (parent) parent.add(t);
+      } else t.dispose();
+    }
+    return result;
+  }
+
+  /** Let `t` escape every open scope (it must then be disposed by hand). */
+  keep<T extends Tensor>(t: T): T {
+    for (const s of this.scopes) s.delete(t);
+    return t;
+  }
+
+  // ---------------------------------------------------------------- kernels
+
+  private compile(spec: KernelSpec): CompiledKernel {
+    const key = `${spec.name}|${spec.entryPoint}|${JSON.stringify(spec.constants ?? {})}|${spec.code.length}`;
+    let k = this.kernels.get(key);
+    if (k) return k;
+    const entries: GPUBindGroupLayoutEntry[] = [];
+    if (spec.uniform !== false) {
+      entries.push({ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } });
+    }
+    spec.bindings.forEach((b, i) =>
+      entries.push({
+        binding: i + 1,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: b === 'read' ? 'read-only-storage' : 'storage' },
+      }),
+    );
+    const layout = this.device.createBindGroupLayout({ entries, label: spec.name });
+    const module = this.device.createShaderModule({ code: spec.code, label: spec.name });
+    const pipeline = this.device.createComputePipeline({
+      label: `${spec.name}:${spec.entryPoint}`,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: spec.entryPoint, constants: spec.constants },
+    });
+    k = { pipeline, layout };
+    this.kernels.set(key, k);
+    return k;
+  }
+
+  private uniformBuffer(name: string, bytes: Uint8Array): GPUBuffer {
+    let key = name + ':';
+    for (let i = 0; i < bytes.length; i++) key += bytes[i].toString(16).padStart(2, '0');
+    let buf = this.uniformCache.get(key);
+    if (!buf) {
+      if (this.uniformCache.size > 8192) {
+        // Shapes vary without bound only in pathological use; drop the cache rather than grow forever.
+        this.flush();
+        for (const b of this.uniformCache.values()) b.destroy();
+        this.uniformCache.clear();
+        this.bindGroupCache.clear();
+      }
+      buf = this.device.createBuffer({
+        size: bytes.byteLength,
+        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+        mappedAtCreation: true,
+      });
+      new Uint8Array(buf.getMappedRange()).set(bytes);
+      buf.unmap();
+      this.uniformCache.set(key, buf);
+    }
+    return buf;
+  }
+
+  private bufferId(b: GPUBuffer): number {
+    let id = this.bufferIds.get(b);
+    if (id === undefined) this.bufferIds.set(b, (id = this.nextBufferId++));
+    return id;
+  }
+
+  /**
+   * Encode one dispatch. `buffers` bind to 1..n in order; `u` is the uniform block (binding 0).
+   * Bind groups are cached by (kernel, uniform, buffers), so a training step replays without re-creation.
+   */
+  run(spec: KernelSpec, buffers: readonly (Tensor | GPUBuffer)[], u: Uniforms | null, workgroups: readonly number[]): void {
+    if (buffers.length !== spec.bindings.length) {
+      throw new Error(`${spec.name}: ${buffers.length} buffers given, kernel declares ${spec.bindings.length}`);
+    }
+    const [x, y = 1, z = 1] = workgroups;
+    if (x === 0 || y === 0 || z === 0) return;
+    if (x > MAX_WG_PER_DIM || y > MAX_WG_PER_DIM || z > MAX_WG_PER_DIM) {
+      throw new RangeError(`${spec.name}: workgroup count [${x},${y},${z}] exceeds ${MAX_WG_PER_DIM}; use gpu.grid()`);
+    }
+    const k = this.compile(spec);
+    const bufs = buffers.map((b) => (b instanceof Tensor ? b.buffer : b));
+    let key = `${spec.name}|${spec.entryPoint}|${JSON.stringify(spec.constants ?? {})}`;
+    let ubuf: GPUBuffer | null = null;
+    if (spec.uniform !== false) {
+      ubuf = this.uniformBuffer(spec.name, (u ?? new Uniforms()).bytes());
+      key += `|u${this.bufferId(ubuf)}`;
+    }
+    for (const b of bufs) key += `|${this.bufferId(b)}`;
+    let bg = this.bindGroupCache.get(key);
+    if (!bg) {
+      const entries: GPUBindGroupEntry[] = [];
+      if (ubuf) entries.push({ binding: 0, resource: { buffer: ubuf } });
+      bufs.forEach((b, i) => entries.push({ binding: i + 1, resource: { buffer: b } }));
+      bg = this.device.createBindGroup({ layout: k.layout, entries });
+      if (this.bindGroupCache.size > 16384) this.bindGroupCache.clear();
+      this.bindGroupCache.set(key, bg);
+    }
+    const pass = this.computePass();
+    pass.setPipeline(k.pipeline);
+    pass.setBindGroup(0, bg);
+    pass.dispatchWorkgroups(x, y, z);
+    this.pending++;
+    this.dispatches++;
+    // Keep command buffers bounded so the GPU starts working while we keep encoding.
+    if (this.pending >= 512) this.flush();
+  }
+
+  /** Workgroup counts for `total` invocations of a 1-D kernel with workgroup size `wg`, folded into 2-D. */
+  grid(total: number, wg: number): [number, number, number] {
+    const groups = Math.ceil(total / wg);
+    if (groups <= MAX_WG_PER_DIM) return [groups, 1, 1];
+    const y = Math.ceil(groups / MAX_WG_PER_DIM);
+    return [Math.ceil(groups / y), y, 1];
+  }
+
+  private enc(): GPUCommandEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    return this.encoder;
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    if (!this.pass) this.pass = this.enc().beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+
+  /** Submit everything encoded so far. */
+  flush(): void {
+    this.endPass();
+    if (this.encoder) {
+      this.device.queue.submit([this.encoder.finish()]);
+      this.encoder = null;
+      this.pending = 0;
+    }
+  }
+
+  /** Wait until the GPU has finished all submitted work. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+  }
+
+  destroy(): void {
+    this.flush();
+    this.pool.trim();
+    for (const b of this.uniformCache.values()) b.destroy();
+    this.uniformCache.clear();
+    this.bindGroupCache.clear();
+    for (const b of this.stagingFree) b.destroy();
+    this.dev.destroy();
+  }
+}
+
+function collectTensors(v: unknown, out: Set<Tensor>, depth = 0): void {
+  if (depth > 4 || v == null) return;
+  if (v instanceof Tensor) out.add(v);
+  else if (Array.isArray(v)) for (const x of v) collectTensors(x, out, depth + 1);
+  else if (v instanceof Map) for (const x of v.values()) collectTensors(x, out, depth + 1);
+  else if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    for (const x of Object.values(v as Record<string, unknown>)) collectTensors(x, out, depth + 1);
+  }
+}

@@ -1,0 +1,24 @@
+// Sum reduction in two passes: `partial` leaves one sum per workgroup (grid-stride over its chunk,
+// tree reduction in workgroup memory); `finish` sums those partials in one workgroup and scales by u.scale.
+// Float32 accumulation in a tree keeps the error ~log2(n)·eps instead of n·eps.
+struct Params { n: u32, chunk: u32, scale: f32, pad: u32 }
+@group(0) @binding(0) var<uniform> u: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+
+var<workgroup> buf: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn partial(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let start = wid.x * u.chunk;
+  let end = min(start + u.chunk, u.n);
+  var s = 0.0;
+  for (var i = start + lid.x; i < end; i += 256u) { s += x[i]; }
+  buf[lid.x] = s;
+  workgroupBarrier();
+  for (var w = 128u; w > 0u; w >>= 1u) {
+    if (lid.x < w) { buf[lid.x] += buf[lid.x + w]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { out[wid.x] = buf[0] * u.scale; }
+}
