@@ -1,0 +1,72 @@
+import { PtychoError } from '../errors';
+import { nodeIO, type CliIO } from './io';
+
+/**
+ * `ptychopinn` command-line entry (design.md §5). Each command lives in its own module and returns an exit
+ * status: 0 success, 2 invalid input (message + hint on stderr), 1 internal failure.
+ */
+interface Command {
+  summary: string;
+  usage: string;
+  load: () => Promise<{ run(argv: string[], io: CliIO): Promise<number> }>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  inspect: {
+    summary: 'check a scan NPZ against the data contract and summarise it',
+    usage: 'inspect FILE [--json]',
+    load: () => import('./inspect'),
+  },
+  simulate: {
+    summary: 'simulate a scan (object × probe → Poisson diffraction) into a raw-contract NPZ',
+    usage:
+      'simulate --out F [--object lines|grf|F.npz] [--probe default|F.npz] [--positions F.npz] [--N n] ' +
+      '[--n-images n] [--nphotons x] [--noise poisson|none] [--scan random|grid] [--seed s] [--object-size n] [--json]',
+    load: () => import('./simulate'),
+  },
+  group: {
+    summary: 'group neighbouring scan points and write the model-ready container',
+    usage: 'group FILE --out F [--gridsize g] [--K k] [--n-groups n] [--seed s] [--nphotons x] [--sequential] [--json]',
+    load: () => import('./group'),
+  },
+};
+
+export function helpText(): string {
+  const lines = ['usage: ptychopinn <command> [options]', '', 'commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`, `             ${c.usage}`);
+  lines.push('', 'exit status: 0 success, 2 invalid input, 1 internal failure');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    io.out(helpText());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    io.err(`error: unknown command "${name}"\nhint: one of ${Object.keys(COMMANDS).join(', ')} (ptychopinn help)`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`usage: ptychopinn ${cmd.usage}`);
+    return 0;
+  }
+  try {
+    const mod = await cmd.load();
+    return await mod.run(rest, io);
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+export function reportError(e: unknown, io: CliIO): number {
+  if (e instanceof PtychoError && e.isUserError) {
+    io.err(`error: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`);
+    return 2;
+  }
+  const err = e as Error;
+  io.err(`internal error: ${err?.stack ?? String(e)}\nhint: this is a bug; please report it with the command you ran`);
+  return 1;
+}

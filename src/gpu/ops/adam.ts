@@ -1,0 +1,108 @@
+import adamWgsl from '../shaders/adam.wgsl?raw';
+import normWgsl from '../shaders/norm.wgsl?raw';
+import pickWgsl from '../shaders/pick.wgsl?raw';
+import type { Gpu, KernelSpec } from '../kernel';
+import { uniforms } from '../kernel';
+import type { Tensor } from '../tensor';
+import { sumRaw } from './reduce';
+
+/**
+ * Adam (torch.optim.Adam semantics: bias-corrected, L2 weight decay added to the gradient) and global
+ * gradient-norm clipping, all on the GPU. The clip factor stays in a GPU buffer and is read by the Adam
+ * kernel, so a clipped step has no CPU↔GPU read-back.
+ */
+const ADAM: KernelSpec = { name: 'adam_step', code: adamWgsl, entryPoint: 'step', bindings: ['rw', 'read', 'rw', 'rw', 'read'] };
+const SUMSQ: KernelSpec = { name: 'sumsq_partial', code: normWgsl, entryPoint: 'sumsq_partial', bindings: ['read', 'rw'] };
+const ACCUM: KernelSpec = { name: 'accumulate', code: normWgsl, entryPoint: 'accumulate', bindings: ['read', 'rw'] };
+const CLIP: KernelSpec = { name: 'clip_factor', code: normWgsl, entryPoint: 'clip_factor', bindings: ['read', 'rw'] };
+
+export interface AdamOptions {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+}
+
+export class Adam {
+  private m: Tensor[];
+  private v: Tensor[];
+  private one: Tensor;
+  /** Steps taken (torch's `state['step']`). */
+  t = 0;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  lr: number;
+
+  constructor(private readonly gpu: Gpu, readonly params: Tensor[], o: AdamOptions) {
+    this.lr = o.lr;
+    this.beta1 = o.beta1 ?? 0.9;
+    this.beta2 = o.beta2 ?? 0.999;
+    this.eps = o.eps ?? 1e-8;
+    this.weightDecay = o.weightDecay ?? 0;
+    this.m = params.map((p) => gpu.keep(gpu.zeros(p.shape, p.dtype)));
+    this.v = params.map((p) => gpu.keep(gpu.zeros(p.shape, p.dtype)));
+    this.one = gpu.keep(gpu.tensor([1], 'f32', [1]));
+  }
+
+  /** One step with `grads` (same order as params); `clip` = a GPU [norm, factor] from `clipByGlobalNorm`. */
+  step(grads: Tensor[], clip?: Tensor): void {
+    if (grads.length !== this.params.length) throw new Error(`Adam.step: ${grads.length} grads for ${this.params.length} params`);
+    this.t++;
+    const bc1 = 1 - this.beta1 ** this.t;
+    const bc2 = 1 - this.beta2 ** this.t;
+    const factor = clip ? sliceFactor(this.gpu, clip) : this.one;
+    this.params.forEach((p, i) => {
+      const u = uniforms()
+        .u32(p.floats)
+        .f32(this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, bc1, Math.sqrt(bc2));
+      this.gpu.run(ADAM, [p, grads[i], this.m[i], this.v[i], factor], u, this.gpu.grid(p.floats, 256));
+    });
+    if (factor !== this.one) factor.dispose();
+  }
+
+  /** Optimizer state (for checkpoints): first and second moments per parameter. */
+  state(): { m: Tensor[]; v: Tensor[]; t: number } {
+    return { m: this.m, v: this.v, t: this.t };
+  }
+
+  dispose(): void {
+    for (const t of [...this.m, ...this.v, this.one]) t.dispose();
+  }
+}
+
+/** Σ over tensors of Σ g² → a GPU scalar [1]. */
+export function sumOfSquares(gpu: Gpu, grads: Tensor[]): Tensor {
+  const acc = gpu.zeros([1], 'f32');
+  for (const g of grads) {
+    const chunk = 4096;
+    const groups = Math.max(1, Math.ceil(g.floats / chunk));
+    const partial = gpu.tensor([groups], 'f32');
+    gpu.run(SUMSQ, [g, partial], uniforms().u32(g.floats, chunk).f32(0), [groups]);
+    const s = sumRaw(gpu, partial);
+    gpu.run(ACCUM, [s, acc], uniforms().u32(1, 1).f32(0), [1]);
+    partial.dispose();
+    s.dispose();
+  }
+  return acc;
+}
+
+/** [‖g‖₂ over all grads, clip factor min(1, maxNorm/(‖g‖+1e-6))] as a GPU tensor of 2 floats. */
+export function clipByGlobalNorm(gpu: Gpu, grads: Tensor[], maxNorm: number): Tensor {
+  const ss = sumOfSquares(gpu, grads);
+  const out = gpu.tensor([2], 'f32');
+  gpu.run(CLIP, [ss, out], uniforms().u32(1, 1).f32(maxNorm), [1]);
+  ss.dispose();
+  return out;
+}
+
+const PICK: KernelSpec = { name: 'pick', code: pickWgsl, entryPoint: 'main', bindings: ['read', 'rw'] };
+
+/** The factor element of a [norm, factor] pair, as a 1-element tensor. */
+function sliceFactor(gpu: Gpu, clip: Tensor): Tensor {
+  const f = gpu.tensor([1], 'f32');
+  gpu.run(PICK, [clip, f], uniforms().u32(1), [1]);
+  return f;
+}

@@ -1,0 +1,34 @@
+// Global gradient norm pieces: `sumsq_partial` (per-workgroup Σ x², like reduce.wgsl), `accumulate`
+// (acc[0] += x[0]) and `clip_factor` (torch clip_grad_norm_: min(1, max_norm / (‖g‖ + 1e-6))).
+struct Params { n: u32, chunk: u32, max_norm: f32, pad: u32 }
+@group(0) @binding(0) var<uniform> u: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+
+var<workgroup> buf: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn sumsq_partial(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let start = wid.x * u.chunk;
+  let end = min(start + u.chunk, u.n);
+  var s = 0.0;
+  for (var i = start + lid.x; i < end; i += 256u) { s += x[i] * x[i]; }
+  buf[lid.x] = s;
+  workgroupBarrier();
+  for (var w = 128u; w > 0u; w >>= 1u) {
+    if (lid.x < w) { buf[lid.x] += buf[lid.x + w]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { out[wid.x] = buf[0]; }
+}
+
+@compute @workgroup_size(1)
+fn accumulate() { out[0] += x[0]; }
+
+// out = [‖g‖, factor] from x = [Σ g²]
+@compute @workgroup_size(1)
+fn clip_factor() {
+  let norm = sqrt(x[0]);
+  out[0] = norm;
+  out[1] = min(1.0, u.max_norm / (norm + 1e-6));
+}

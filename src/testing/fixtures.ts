@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Loads golden arrays that scripts/extract_golden.py copied from the reference's fixtures into
+ * tests/fixtures/golden/<set>/ (raw little-endian + index.json). Tests only; Node only.
+ */
+export interface GoldenArray {
+  dtype: 'f32' | 'c64' | 'i32' | 'u8';
+  shape: number[];
+  data: Float32Array | Int32Array | Uint8Array;
+}
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tests', 'fixtures', 'golden');
+
+export function loadGolden(set: string): Record<string, GoldenArray> {
+  const dir = join(root, set);
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as Record<
+    string,
+    { dtype: GoldenArray['dtype']; shape: number[]; file: string }
+  >;
+  const out: Record<string, GoldenArray> = {};
+  for (const [key, e] of Object.entries(index)) {
+    const b = readFileSync(join(dir, e.file));
+    const ab = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+    const data = e.dtype === 'i32' ? new Int32Array(ab) : e.dtype === 'u8' ? new Uint8Array(ab) : new Float32Array(ab);
+    out[key] = { dtype: e.dtype, shape: e.shape, data };
+  }
+  return out;
+}
+
+export function golden(set: string): (key: string) => GoldenArray {
+  const all = loadGolden(set);
+  return (key) => {
+    const a = all[key];
+    if (!a) throw new Error(`golden ${set}: no key ${key} (have: ${Object.keys(all).join(', ')})`);
+    return a;
+  };
+}
