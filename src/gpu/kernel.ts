@@ -91,12 +91,37 @@ export class Gpu {
   /** Count of dispatches since creation (profiling, tests). */
   dispatches = 0;
   private lostInfo: { reason: string; message: string } | null = null;
+  private errors: string[] = [];
+  private dummyBuffer: GPUBuffer | null = null;
 
   constructor(private readonly dev: GpuDevice) {
     this.device = dev.device;
     this.adapter = dev.adapter;
     this.pool = new BufferPool(this.device);
     this.lost = dev.lost.then((l) => (this.lostInfo = l));
+    // WebGPU reports validation errors asynchronously and otherwise only logs them: collect them and throw
+    // at the next read/sync, so a broken kernel can never pass silently.
+    this.device.addEventListener('uncapturederror', (ev) => {
+      const msg = (ev as GPUUncapturedErrorEvent).error?.message ?? String(ev);
+      if (this.errors.length < 20) this.errors.push(msg);
+    });
+  }
+
+  /** Throws (and clears) the GPU errors collected since the last check. */
+  checkErrors(): void {
+    if (this.lostInfo) throw new Error(`GPU device lost (${this.lostInfo.reason}): ${this.lostInfo.message}`);
+    if (this.errors.length) {
+      const msgs = this.errors.splice(0);
+      throw new Error(`WebGPU error: ${msgs.join(' | ')}`);
+    }
+  }
+
+  /** A 4-byte scratch buffer for bindings a particular entry point does not use. */
+  get dummy(): GPUBuffer {
+    if (!this.dummyBuffer) {
+      this.dummyBuffer = this.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    }
+    return this.dummyBuffer;
   }
 
   static async create(): Promise<Gpu> {
@@ -173,6 +198,8 @@ export class Gpu {
     enc.copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
     this.device.queue.submit([enc.finish()]);
     await staging.mapAsync(GPUMapMode.READ);
+    await this.device.queue.onSubmittedWorkDone();
+    this.checkErrors();
     const out = new Float32Array(staging.getMappedRange().slice(0));
     staging.unmap();
     staging.destroy();
@@ -385,6 +412,7 @@ export class Gpu {
   async sync(): Promise<void> {
     this.flush();
     await this.device.queue.onSubmittedWorkDone();
+    this.checkErrors();
   }
 
   destroy(): void {

@@ -1,0 +1,22 @@
+// Adjoint of A = fftshift(|F|)/N with respect to F (real-pair convention): G = g_unshifted · F / (|F|·N),
+// 0 where F = 0 (torch gives NaN there; zero intensity does not occur with measured data).
+struct Params { n: u32, N: u32, p0: u32, p1: u32 }
+@group(0) @binding(0) var<uniform> u: Params;
+@group(0) @binding(1) var<storage, read> F: array<vec2<f32>>;
+@group(0) @binding(2) var<storage, read> g: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<vec2<f32>>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= u.n) { return; }
+  let NN = u.N * u.N;
+  let img = i / NN;
+  let r = (i % NN) / u.N;
+  let c = i % u.N;
+  let h = u.N / 2u;
+  let gi = g[img * NN + ((r + h) % u.N) * u.N + (c + h) % u.N];
+  let f = F[i];
+  let m = length(f);
+  if (m > 0.0) { out[i] = f * (gi / (m * f32(u.N))); } else { out[i] = vec2<f32>(0.0, 0.0); }
+}
