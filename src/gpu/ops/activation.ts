@@ -1,0 +1,43 @@
+import body from '../shaders/activation.wgsl?raw';
+import mathWgsl from '../shaders/math.wgsl?raw';
+import type { Gpu, KernelSpec } from '../kernel';
+import { uniforms } from '../kernel';
+import { record } from '../tape';
+import type { Tensor } from '../tensor';
+
+/**
+ * Pointwise activations of the generator with exact derivatives. Transcendentals use the accurate float32
+ * versions in math.wgsl (WGSL built-ins are too loose on some adapters for parity with PyTorch).
+ */
+export type Activation = 'relu' | 'sigmoid' | 'silu' | 'softplus' | 'tanh' | 'piTanh';
+const MODES: Record<Activation, number> = { relu: 0, sigmoid: 1, silu: 2, softplus: 3, tanh: 4, piTanh: 5 };
+const code = mathWgsl + body;
+const FWD: KernelSpec = { name: 'activation_fwd', code, entryPoint: 'forward', bindings: ['read', 'read', 'rw'] };
+const BWD: KernelSpec = { name: 'activation_bwd', code, entryPoint: 'backward', bindings: ['read', 'read', 'rw'] };
+
+export function activationRaw(gpu: Gpu, x: Tensor, kind: Activation): Tensor {
+  if (x.dtype !== 'f32') throw new Error(`activation ${kind}: ${x} is not real`);
+  const out = gpu.tensor(x.shape, 'f32');
+  gpu.run(FWD, [x, x, out], uniforms().u32(x.size, MODES[kind]), gpu.grid(x.size, 256));
+  return out;
+}
+
+/** g·f'(x) (no tape). */
+export function activationGradRaw(gpu: Gpu, x: Tensor, g: Tensor, kind: Activation): Tensor {
+  const out = gpu.tensor(x.shape, 'f32');
+  gpu.run(BWD, [x, g, out], uniforms().u32(x.size, MODES[kind]), gpu.grid(x.size, 256));
+  return out;
+}
+
+export function activation(gpu: Gpu, x: Tensor, kind: Activation): Tensor {
+  const out = activationRaw(gpu, x, kind);
+  record(gpu, kind, [x], [out], ([g]) => [g && activationGradRaw(gpu, x, g, kind)]);
+  return out;
+}
+
+export const relu = (gpu: Gpu, x: Tensor) => activation(gpu, x, 'relu');
+export const sigmoid = (gpu: Gpu, x: Tensor) => activation(gpu, x, 'sigmoid');
+export const silu = (gpu: Gpu, x: Tensor) => activation(gpu, x, 'silu');
+export const softplus = (gpu: Gpu, x: Tensor) => activation(gpu, x, 'softplus');
+export const tanh = (gpu: Gpu, x: Tensor) => activation(gpu, x, 'tanh');
+export const piTanh = (gpu: Gpu, x: Tensor) => activation(gpu, x, 'piTanh');

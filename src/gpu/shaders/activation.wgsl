@@ -1,0 +1,53 @@
+// (math.wgsl is prepended.) Pointwise activations and their derivatives, on flat f32 arrays.
+// mode: 0 relu, 1 sigmoid, 2 silu, 3 softplus, 4 tanh, 5 π·tanh.
+struct Params { n: u32, mode: u32, p0: u32, p1: u32 }
+@group(0) @binding(0) var<uniform> u: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> g: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+const PI: f32 = 3.14159265358979;
+
+fn act(v: f32) -> f32 {
+  switch (u.mode) {
+    case 0u: { return max(v, 0.0); }
+    case 1u: { return sigmoid_acc(v); }
+    case 2u: { return v * sigmoid_acc(v); }
+    case 3u: { return softplus_acc(v); }
+    case 4u: { return tanh_acc(v); }
+    default: { return PI * tanh_acc(v); }
+  }
+}
+
+// 1 − tanh² without cancellation near saturation: 4e^{−2|x|}/(1 + e^{−2|x|})².
+fn sech2(v: f32) -> f32 {
+  let e = exp_acc(-2.0 * abs(v));
+  let d = 1.0 + e;
+  return 4.0 * e / (d * d);
+}
+
+fn dact(v: f32) -> f32 {
+  switch (u.mode) {
+    case 0u: { return select(0.0, 1.0, v > 0.0); }
+    case 1u: { let s = sigmoid_acc(v); return s * (1.0 - s); }
+    case 2u: { let s = sigmoid_acc(v); return s * (1.0 + v * (1.0 - s)); }
+    case 3u: { return sigmoid_acc(v); }
+    case 4u: { return sech2(v); }
+    default: { return PI * sech2(v); }
+  }
+}
+
+@compute @workgroup_size(256)
+fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= u.n) { return; }
+  out[i] = act(x[i]);
+}
+
+// out = g · f'(x)
+@compute @workgroup_size(256)
+fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= u.n) { return; }
+  out[i] = g[i] * dact(x[i]);
+}
