@@ -1,0 +1,105 @@
+import layoutWgsl from '../shaders/layout.wgsl?raw';
+import bmulWgsl from '../shaders/bmul.wgsl?raw';
+import type { Gpu, KernelSpec } from '../kernel';
+import { uniforms } from '../kernel';
+import { record } from '../tape';
+import type { Tensor } from '../tensor';
+
+/**
+ * NCHW layout ops used by the generator: channel slice / concat (Decoder_last's x[:, :-c] and x[:, -c:]),
+ * zero pad / crop (ConstantPad2d(N/4)), and broadcast multiplication by a gate or mask (CBAM gates, the
+ * probe_big border mask). Each op's adjoint is another op of this file.
+ */
+const WINDOW: KernelSpec = { name: 'layout_window', code: layoutWgsl, entryPoint: 'window', bindings: ['read', 'rw'] };
+const PLACE: KernelSpec = { name: 'layout_place', code: layoutWgsl, entryPoint: 'place', bindings: ['read', 'rw'] };
+const BMUL: KernelSpec = { name: 'bmul', code: bmulWgsl, entryPoint: 'forward', bindings: ['read', 'read', 'rw'] };
+const BMUL_GATE: KernelSpec = { name: 'bmul_gate_grad', code: bmulWgsl, entryPoint: 'gate_grad', bindings: ['read', 'read', 'rw'] };
+
+function dims(x: Tensor, op: string): [number, number, number, number] {
+  if (x.shape.length !== 4 || x.dtype !== 'f32') throw new Error(`${op}: expected a real NCHW tensor, got ${x}`);
+  return x.shape as unknown as [number, number, number, number];
+}
+
+/** out[b,c,y,x] = in[b, c+cOff, y+dy, x+dx] (0 outside) with the given output size (no tape). */
+export function windowRaw(gpu: Gpu, x: Tensor, cOut: number, cOff: number, hOut: number, wOut: number, dy: number, dx: number): Tensor {
+  const [B, C, H, W] = dims(x, 'window');
+  const out = gpu.tensor([B, cOut, hOut, wOut], 'f32');
+  gpu.run(WINDOW, [x, out], uniforms().u32(B, C, cOut).i32(cOff).u32(H, W, hOut, wOut).i32(dy, dx), gpu.grid(out.size, 256));
+  return out;
+}
+
+/** x[:, start:start+count] */
+export function sliceChannels(gpu: Gpu, x: Tensor, start: number, count: number): Tensor {
+  const [, C, H, W] = dims(x, 'sliceChannels');
+  if (start < 0 || start + count > C) throw new RangeError(`sliceChannels: [${start}, ${start + count}) of ${C}`);
+  const out = windowRaw(gpu, x, count, start, H, W, 0, 0);
+  record(gpu, 'sliceChannels', [x], [out], ([g]) => [g && windowRaw(gpu, g, C, -start, H, W, 0, 0)]);
+  return out;
+}
+
+/** torch.cat(xs, dim=1) */
+export function concatChannels(gpu: Gpu, xs: Tensor[]): Tensor {
+  const [B, , H, W] = dims(xs[0], 'concatChannels');
+  const Ctot = xs.reduce((s, t) => s + dims(t, 'concatChannels')[1], 0);
+  const out = gpu.tensor([B, Ctot, H, W], 'f32');
+  let off = 0;
+  const offs: number[] = [];
+  for (const t of xs) {
+    const c = t.shape[1];
+    if (t.shape[0] !== B || t.shape[2] !== H || t.shape[3] !== W) throw new Error(`concatChannels: ${t} vs ${xs[0]}`);
+    gpu.run(PLACE, [t, out], uniforms().u32(B, c, Ctot).i32(off).u32(H, W, H, W).i32(0, 0), gpu.grid(t.size, 256));
+    offs.push(off);
+    off += c;
+  }
+  record(gpu, 'concatChannels', xs, [out], ([g]) => xs.map((t, i) => (g ? windowRaw(gpu, g, t.shape[1], offs[i], H, W, 0, 0) : null)));
+  return out;
+}
+
+/** Zero padding by p on all four sides (ConstantPad2d(p)). */
+export function pad2d(gpu: Gpu, x: Tensor, p: number): Tensor {
+  const [, C, H, W] = dims(x, 'pad2d');
+  const out = windowRaw(gpu, x, C, 0, H + 2 * p, W + 2 * p, -p, -p);
+  record(gpu, 'pad2d', [x], [out], ([g]) => [g && windowRaw(gpu, g, C, 0, H, W, p, p)]);
+  return out;
+}
+
+/** x[:, :, top:top+h, left:left+w] */
+export function crop2d(gpu: Gpu, x: Tensor, top: number, left: number, h: number, w: number): Tensor {
+  const [, C, H, W] = dims(x, 'crop2d');
+  const out = windowRaw(gpu, x, C, 0, h, w, top, left);
+  record(gpu, 'crop2d', [x], [out], ([g]) => [g && windowRaw(gpu, g, C, 0, H, W, -top, -left)]);
+  return out;
+}
+
+/**
+ * x (B,C,H,W) times a gate broadcast over some dims: gate shapes (B,C,1,1) channel gate, (B,1,H,W) spatial gate,
+ * (H,W) constant mask. Gradients flow to x and to the gate (when it requires one).
+ */
+export function broadcastMul(gpu: Gpu, x: Tensor, gate: Tensor): Tensor {
+  const [B, C, H, W] = dims(x, 'broadcastMul');
+  const P = H * W;
+  const s = gate.shape;
+  let strides: [number, number, number];
+  if (s.length === 4 && s[0] === B && s[1] === C && s[2] === 1 && s[3] === 1) strides = [C, 1, 0];
+  else if (s.length === 4 && s[0] === B && s[1] === 1 && s[2] === H && s[3] === W) strides = [P, 0, 1];
+  else if (s.length === 2 && s[0] === H && s[1] === W) strides = [0, 0, 1];
+  else throw new Error(`broadcastMul: gate ${gate} does not broadcast over ${x}`);
+  const u = uniforms().u32(B, C, P, ...strides, gate.size);
+  const out = gpu.tensor(x.shape, 'f32');
+  gpu.run(BMUL, [x, gate, out], u, gpu.grid(out.size, 256));
+  record(gpu, 'broadcastMul', [x, gate], [out], ([g]) => {
+    if (!g) return [null, null];
+    let gx: Tensor | null = null;
+    let gg: Tensor | null = null;
+    if (x.requiresGrad) {
+      gx = gpu.tensor(x.shape, 'f32');
+      gpu.run(BMUL, [g, gate, gx], u, gpu.grid(gx.size, 256));
+    }
+    if (gate.requiresGrad) {
+      gg = gpu.tensor(gate.shape, 'f32');
+      gpu.run(BMUL_GATE, [g, x, gg], u, gpu.grid(gate.size, 256));
+    }
+    return [gx, gg];
+  });
+  return out;
+}

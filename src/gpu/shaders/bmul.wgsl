@@ -1,0 +1,42 @@
+// Broadcast multiply out[b,c,p] = x[b,c,p] · s[b·sB + c·sC + p·sP] (p = flattened H·W; a zero stride broadcasts)
+// and the gate's adjoint: gs[j] = Σ over the broadcast dims of g·x (a gather: one invocation per gate element).
+struct Params { B: u32, C: u32, P: u32, sB: u32, sC: u32, sP: u32, nS: u32, p0: u32 }
+@group(0) @binding(0) var<uniform> u: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> s: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+fn gi(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.x + gid.y * nwg.x * 256u; }
+
+@compute @workgroup_size(256)
+fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gi(gid, nwg);
+  if (i >= u.B * u.C * u.P) { return; }
+  let b = i / (u.C * u.P);
+  let c = (i / u.P) % u.C;
+  let p = i % u.P;
+  out[i] = x[i] * s[b * u.sB + c * u.sC + p * u.sP];
+}
+
+// x = g (upstream), s = the forward's x; out = gate gradient (nS elements)
+@compute @workgroup_size(256)
+fn gate_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let j = gi(gid, nwg);
+  if (j >= u.nS) { return; }
+  // Decode j into the non-broadcast coordinates (strides are 0 or the dense strides of the gate).
+  var bl = 0u; var bh = u.B; var cl = 0u; var ch = u.C; var pl = 0u; var ph = u.P;
+  var r = j;
+  if (u.sB != 0u) { bl = r / u.sB; bh = bl + 1u; r = r % u.sB; }
+  if (u.sC != 0u) { cl = r / u.sC; ch = cl + 1u; r = r % u.sC; }
+  if (u.sP != 0u) { pl = r / u.sP; ph = pl + 1u; }
+  var acc = 0.0;
+  for (var b = bl; b < bh; b++) {
+    for (var c = cl; c < ch; c++) {
+      for (var p = pl; p < ph; p++) {
+        let i = (b * u.C + c) * u.P + p;
+        acc += x[i] * s[i];
+      }
+    }
+  }
+  out[j] = acc;
+}
