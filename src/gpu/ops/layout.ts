@@ -4,6 +4,7 @@ import type { Gpu, KernelSpec } from '../kernel';
 import { uniforms } from '../kernel';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
+import { copyRangeRaw } from './copyRange';
 
 /**
  * NCHW layout ops used by the generator: channel slice / concat (Decoder_last's x[:, :-c] and x[:, -c:]),
@@ -100,6 +101,21 @@ export function broadcastMul(gpu: Gpu, x: Tensor, gate: Tensor): Tensor {
       gpu.run(BMUL_GATE, [g, x, gg], u, gpu.grid(gate.size, 256));
     }
     return [gx, gg];
+  });
+  return out;
+}
+
+
+/** Same data, new shape (a copy: tensors own their buffers). */
+export function reshape(gpu: Gpu, x: Tensor, shape: number[]): Tensor {
+  const out = gpu.tensor(shape, x.dtype);
+  if (out.size !== x.size) throw new Error(`reshape: ${x} → [${shape.join(',')}]`);
+  copyRangeRaw(gpu, x, 0, out, 0, x.floats);
+  record(gpu, 'reshape', [x], [out], ([g]) => {
+    if (!g) return [null];
+    const gx = gpu.tensor(x.shape, x.dtype);
+    copyRangeRaw(gpu, g, 0, gx, 0, x.floats);
+    return [gx];
   });
   return out;
 }
