@@ -1,0 +1,153 @@
+import type { Gpu } from '../gpu/kernel';
+import type { Tensor } from '../gpu/tensor';
+import { combineComplex } from '../gpu/ops/complex';
+import { gatherRows } from '../gpu/ops/gather';
+import { ptychoLoss, type LossMode } from '../gpu/ops/loss';
+import { generatorForward, initParameters, parameterShapes, type GeneratorSpec } from './network';
+import { effectiveProbe, forwardPhysics, softProbeMask } from './physics';
+import type { TrainableModel } from './train';
+
+/**
+ * PtychoPINN = generator + physics + loss (PtychoPINN_Lightning: forward + compute_loss, unsupervised
+ * amplitude mode). Owns the parameter tensors and, once `setData` is called, the dataset resident on the GPU.
+ */
+export interface PtychoPINNSpec {
+  generator: GeneratorSpec;
+  gridsize: number;
+  objectBig: boolean;
+  probeScale: number;
+  probeMask: boolean;
+  /** Merge canvas size M. */
+  M: number;
+  lossMode: LossMode;
+}
+
+export interface ResidentData {
+  /** (G, C, N, N) normalised diffraction amplitude. */
+  X: Float32Array;
+  /** (G, C, 2) coords_relative [x, y]. */
+  coordsRelative: Float32Array;
+  /** (N, N) complex probeGuess (raw; the model divides by probe_scale). */
+  probe: Float32Array;
+  /** Physics scale S. */
+  S: number;
+}
+
+export class PtychoPINN implements TrainableModel {
+  readonly params = new Map<string, Tensor>();
+  readonly parameters: Tensor[] = [];
+  readonly parameterNames: string[] = [];
+  private X: Tensor | null = null;
+  private coords: Tensor | null = null;
+  private probe: Tensor | null = null;
+  private S = 1;
+  private sCache = new Map<number, Tensor>();
+  nGroups = 0;
+
+  constructor(private readonly gpu: Gpu, readonly spec: PtychoPINNSpec, weights?: Map<string, Float32Array>, seed = 42) {
+    const init = weights ?? initParameters(spec.generator, seed);
+    for (const [name, shape] of parameterShapes(spec.generator)) {
+      const w = init.get(name);
+      if (!w) throw new Error(`PtychoPINN: weights lack ${name}`);
+      if (w.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`PtychoPINN: ${name} has ${w.length} values, expected shape [${shape}]`);
+      const t = gpu.keep(gpu.tensor(shape, 'f32', w));
+      t.name = name;
+      this.params.set(name, t);
+      // The forward-model scalars are registered by the reference but unused on the amplitude path.
+      if (!name.startsWith('model.forward_model.')) {
+        t.requiresGrad = true;
+        this.parameters.push(t);
+        this.parameterNames.push(name);
+      }
+    }
+  }
+
+  get N(): number {
+    return this.spec.generator.N;
+  }
+
+  get C(): number {
+    return this.spec.generator.C;
+  }
+
+  /** Upload the grouped dataset once; it stays on the GPU for all epochs. */
+  setData(d: ResidentData): void {
+    const { N, C } = this;
+    const G = d.X.length / (C * N * N);
+    if (!Number.isInteger(G) || d.coordsRelative.length !== G * C * 2 || d.probe.length !== 2 * N * N) {
+      throw new Error(`PtychoPINN.setData: X (${d.X.length}), coords (${d.coordsRelative.length}) and probe (${d.probe.length}) do not fit N=${N}, C=${C}`);
+    }
+    this.disposeData();
+    const gpu = this.gpu;
+    this.X = gpu.keep(gpu.tensor([G, C, N, N], 'f32', d.X));
+    this.coords = gpu.keep(gpu.tensor([G, C, 2], 'f32', d.coordsRelative));
+    const mask = this.spec.probeMask ? softProbeMask(N) : undefined;
+    this.probe = gpu.keep(gpu.tensor([N, N], 'c64', effectiveProbe(d.probe, N, this.spec.probeScale, mask)));
+    this.S = d.S;
+    this.nGroups = G;
+  }
+
+  private scaleTensor(b: number): Tensor {
+    let t = this.sCache.get(b);
+    if (!t) {
+      t = this.gpu.keep(this.gpu.tensor([b], 'f32', new Float32Array(b).fill(this.S)));
+      this.sCache.set(b, t);
+    }
+    return t;
+  }
+
+  /** Full forward for a batch: generator → object patches → physics. */
+  forward(x: Tensor, coords: Tensor): { pred: Tensor; amp: Tensor; phase: Tensor; object: Tensor; patches: Tensor } {
+    const gpu = this.gpu;
+    const { amp, phase } = generatorForward(gpu, this.params, this.spec.generator, x);
+    const object = combineComplex(gpu, amp, phase);
+    if (!this.probe) throw new Error('PtychoPINN.forward: call setData first (the probe is part of the data)');
+    const { pred, patches } = forwardPhysics(gpu, object, coords, this.probe, { N: this.N, C: this.C, objectBig: this.spec.objectBig, M: this.spec.M });
+    return { pred, amp, phase, object, patches };
+  }
+
+  batchLoss(gpu: Gpu, idx: Tensor): Tensor {
+    if (!this.X || !this.coords) throw new Error('PtychoPINN.batchLoss: no data (call setData)');
+    const x = gatherRows(gpu, this.X, idx);
+    const coords = gatherRows(gpu, this.coords, idx);
+    const { pred } = this.forward(x, coords);
+    return ptychoLoss(gpu, pred, x, this.scaleTensor(idx.size), this.spec.lossMode);
+  }
+
+  /** Generator-only prediction (forward_predict): complex object patches (b, C, N, N) for the groups in idx. */
+  predictPatches(idx: Tensor): Tensor {
+    const gpu = this.gpu;
+    if (!this.X) throw new Error('PtychoPINN.predictPatches: no data (call setData)');
+    const x = gatherRows(gpu, this.X, idx);
+    const { amp, phase } = generatorForward(gpu, this.params, this.spec.generator, x);
+    return combineComplex(gpu, amp, phase);
+  }
+
+  /** All parameters (state_dict order) read back to the CPU. */
+  async stateDict(): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    for (const [k, t] of this.params) out.set(k, await this.gpu.read(t));
+    return out;
+  }
+
+  loadWeights(w: Map<string, Float32Array>): void {
+    for (const [k, t] of this.params) {
+      const v = w.get(k);
+      if (!v) throw new Error(`loadWeights: missing ${k}`);
+      this.gpu.upload(t, v);
+    }
+  }
+
+  private disposeData(): void {
+    for (const t of [this.X, this.coords, this.probe]) t?.dispose();
+    for (const t of this.sCache.values()) t.dispose();
+    this.sCache.clear();
+    this.X = this.coords = this.probe = null;
+  }
+
+  dispose(): void {
+    this.disposeData();
+    for (const t of this.params.values()) t.dispose();
+    this.params.clear();
+  }
+}
