@@ -1,0 +1,75 @@
+import fmaWgsl from '../src/gpu/shaders/fma_peak.wgsl?raw';
+import type { Gpu, KernelSpec } from '../src/gpu/kernel';
+import { uniforms } from '../src/gpu/kernel';
+import { Tape } from '../src/gpu/tape';
+import { conv2d } from '../src/gpu/ops/conv2d';
+import { fft2 } from '../src/gpu/ops/fft';
+
+/**
+ * Kernel micro-benchmarks (issue 3 §6): GFLOP/s of conv2d forward / backward and of the batched FFT at N = 64,
+ * batch 16, each also as a fraction of a plain FMA-throughput kernel on the same adapter ("peak").
+ * Timing = wall clock around `iters` repetitions after a warm-up, bracketed by queue drains.
+ */
+export interface KernelBenchOptions {
+  quick?: boolean;
+  iters?: number;
+}
+
+async function time(gpu: Gpu, iters: number, fn: () => void): Promise<number> {
+  fn();
+  await gpu.sync();
+  const t0 = performance.now();
+  for (let i = 0; i < iters; i++) fn();
+  await gpu.sync();
+  return (performance.now() - t0) / 1000 / iters;
+}
+
+export async function benchKernels(gpu: Gpu, o: KernelBenchOptions = {}): Promise<Record<string, number | string>> {
+  const quick = !!o.quick;
+  const iters = o.iters ?? (quick ? 2 : 10);
+  const out: Record<string, number | string> = {};
+
+  // Peak: FMA chains.
+  const itersFma = quick ? 256 : 2048;
+  const threads = quick ? 65536 : 1 << 20;
+  const FMA: KernelSpec = { name: 'fma_peak', code: fmaWgsl, entryPoint: 'main', bindings: ['rw'], constants: { ITERS: itersFma } };
+  const buf = gpu.keep(gpu.tensor([threads], 'f32'));
+  const tPeak = await time(gpu, iters, () => gpu.run(FMA, [buf], uniforms().u32(threads).f32(0.5), gpu.grid(threads, 256)));
+  buf.dispose();
+  const peak = (threads * itersFma * 64) / tPeak / 1e9;
+  out.peak_fma_gflops = peak;
+
+  // Conv: B=16, 64×64, 32→32 channels, 3×3 (a representative encoder layer at N = 64), or a quick shape.
+  const [B, Cin, Cout, H] = quick ? [2, 16, 16, 32] : [16, 32, 32, 64];
+  out.conv_shape = `B=${B} Cin=${Cin} Cout=${Cout} ${H}x${H} k=3`;
+  const flops = 2 * B * H * H * Cin * Cout * 9;
+  const x = gpu.keep(gpu.tensor([B, Cin, H, H], 'f32', new Float32Array(B * Cin * H * H).fill(0.5)));
+  const w = gpu.keep(gpu.tensor([Cout, Cin, 3, 3], 'f32', new Float32Array(Cout * Cin * 9).fill(0.01)));
+  const b = gpu.keep(gpu.tensor([Cout], 'f32', new Float32Array(Cout)));
+  const tFwd = await time(gpu, iters, () => gpu.tidy(() => void conv2d(gpu, x, w, b, { relu: true })));
+  x.requiresGrad = w.requiresGrad = b.requiresGrad = true;
+  const tFwdBwd = await time(gpu, iters, () =>
+    gpu.tidy(() => {
+      const tape = new Tape(gpu);
+      const y = tape.run(() => conv2d(gpu, x, w, b, { relu: true }));
+      tape.gradients(y, [x, w, b], gpu.tensor(y.shape, 'f32', new Float32Array(y.size).fill(1)));
+    }),
+  );
+  for (const t of [x, w, b]) t.dispose();
+  out.conv_fwd_gflops = flops / tFwd / 1e9;
+  // Backward = input grad + weight grad ≈ 2× the forward flops.
+  out.conv_bwd_gflops = (2 * flops) / Math.max(tFwdBwd - tFwd, 1e-9) / 1e9;
+  out.conv_fwd_fraction_of_peak = (out.conv_fwd_gflops as number) / peak;
+  out.conv_bwd_fraction_of_peak = (out.conv_bwd_gflops as number) / peak;
+
+  // FFT: N = 64, batch 16, complex 2-D: 5·N²·log2(N²) flops each.
+  const N = 64;
+  const batch = 16;
+  const z = gpu.keep(gpu.tensor([batch, N, N], 'c64', new Float32Array(2 * batch * N * N).fill(0.25)));
+  const tFft = await time(gpu, iters * 4, () => gpu.tidy(() => void fft2(gpu, z)));
+  z.dispose();
+  out.fft_gflops = (batch * 5 * N * N * Math.log2(N * N)) / tFft / 1e9;
+  out.fft_fraction_of_peak = (out.fft_gflops as number) / peak;
+  out.fft_ms = tFft * 1e3;
+  return out;
+}
