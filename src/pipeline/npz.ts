@@ -1,0 +1,422 @@
+import { unzipSync, zipSync, type UnzipFileInfo } from 'fflate';
+import { PtychoError } from '../errors';
+import { sizeOf, shapeStr, type DType, type NdArray } from './ndarray';
+
+/**
+ * NPZ / NPY reading and writing (specs/npz.md). Reading converts to the app's dtypes: float64/float16 → float32,
+ * complex128 → complex64 (interleaved re, im), int64/uint64 → exact doubles (range-checked to ±2^53), bool → 0/1,
+ * numpy unicode/bytes scalars → strings; Fortran-order arrays are reordered to C order and big-endian data
+ * byte-swapped. Object (pickle) arrays and structured dtypes are refused with the key and how to re-save.
+ * Damaged input is refused before any large allocation: zip entry sizes are checked against the file and the
+ * `maxBytes` cap before inflating, NPY headers against the bytes actually present.
+ * Writing produces files numpy reads: NPY v1.0 headers byte-identical to numpy's, zip STORED (np.savez) or
+ * DEFLATE (np.savez_compressed).
+ */
+export interface NpzReadOptions {
+  /** For messages. */
+  fileName?: string;
+  /** Cap on the total decoded bytes of all arrays (default 4 GiB). */
+  maxBytes?: number;
+  /** Read only these keys (others are skipped without inflating). */
+  keys?: string[];
+}
+
+export interface NpzWriteOptions {
+  /** DEFLATE (np.savez_compressed) instead of STORED (np.savez). */
+  compress?: boolean;
+}
+
+const DEFAULT_MAX = 2 ** 32;
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+function corrupt(file: string, what: string, hint = 'the file is damaged or truncated: re-save it with numpy (np.savez)'): PtychoError {
+  return new PtychoError('npz-corrupt', `${file}: ${what}`, hint);
+}
+
+interface Header {
+  descr: string;
+  fortran: boolean;
+  shape: number[];
+  dataOffset: number;
+}
+
+/** Parse the Python-literal header dict numpy writes: {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), } */
+function parseHeader(bytes: Uint8Array, where: string): Header {
+  for (let i = 0; i < 6; i++) if (bytes[i] !== MAGIC[i]) throw corrupt(where, 'not an NPY array (bad magic bytes)');
+  if (bytes.length < 10) throw corrupt(where, 'NPY header truncated');
+  const major = bytes[6];
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let hlen: number;
+  let start: number;
+  if (major === 1) {
+    hlen = dv.getUint16(8, true);
+    start = 10;
+  } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) throw corrupt(where, 'NPY header truncated');
+    hlen = dv.getUint32(8, true);
+    start = 12;
+  } else throw corrupt(where, `unsupported NPY format version ${major}.${bytes[7]}`, 'save with numpy ≥ 1.0 (np.save)');
+  if (start + hlen > bytes.length) throw corrupt(where, `NPY header declares ${hlen} bytes but only ${bytes.length - start} follow`);
+  const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(start, start + hlen));
+  const descrM = /'descr'\s*:\s*('([^']*)'|\[)/.exec(text);
+  const fortM = /'fortran_order'\s*:\s*(True|False)/.exec(text);
+  const shapeM = /'shape'\s*:\s*\(([^)]*)\)/.exec(text);
+  if (!descrM || !fortM || !shapeM) throw corrupt(where, `unreadable NPY header ${JSON.stringify(text.trim().slice(0, 120))}`);
+  if (descrM[1] === '[') {
+    throw new PtychoError(
+      'npz-unsupported',
+      `${where}: structured (record) dtype ${text.slice(text.indexOf('['), text.indexOf(']') + 1).slice(0, 120)} is not supported`,
+      'save each field as its own array, e.g. np.savez(f, x=rec["x"], y=rec["y"])',
+    );
+  }
+  const shape = shapeM[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      const n = Number(s.replace(/L$/, ''));
+      if (!Number.isInteger(n) || n < 0) throw corrupt(where, `bad shape entry "${s}" in NPY header`);
+      return n;
+    });
+  return { descr: descrM[2], fortran: fortM[1] === 'True', shape, dataOffset: start + hlen };
+}
+
+interface DTypeInfo {
+  kind: 'f' | 'c' | 'i' | 'u' | 'b' | 'U' | 'S';
+  size: number;
+  little: boolean;
+}
+
+function parseDescr(descr: string, where: string): DTypeInfo {
+  const m = /^([<>|=])([a-zA-Z])(\d*)$/.exec(descr);
+  if (!m) throw new PtychoError('npz-unsupported', `${where}: dtype ${JSON.stringify(descr)} is not supported`, 'save as float32, float64, complex64, integer or bool');
+  const [, order, kind, digits] = m;
+  // numpy's <U n counts characters (4 bytes each, UTF-32); every other kind counts bytes.
+  const size = digits ? Number(digits) * (kind === 'U' ? 4 : 1) : 0;
+  if (kind === 'O') {
+    throw new PtychoError(
+      'npz-unsupported',
+      `${where}: object array (dtype 'O') needs Python's pickle, which this app never runs`,
+      'store numbers with a numeric dtype (np.asarray(x, dtype=np.float32)) and text as a plain string or JSON, e.g. np.savez(f, meta=json.dumps(d))',
+    );
+  }
+  const ok =
+    (kind === 'f' && (size === 2 || size === 4 || size === 8)) ||
+    (kind === 'c' && (size === 8 || size === 16)) ||
+    ((kind === 'i' || kind === 'u') && [1, 2, 4, 8].includes(size)) ||
+    (kind === 'b' && size === 1) ||
+    (kind === 'U' && size > 0) ||
+    (kind === 'S' && size > 0);
+  if (!ok) throw new PtychoError('npz-unsupported', `${where}: dtype ${JSON.stringify(descr)} is not supported`, 'save as float32, float64, complex64, integer or bool');
+  return { kind: kind as DTypeInfo['kind'], size, little: order !== '>' };
+}
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+/** C-order copy of Fortran-order data (`comps` numbers per element). */
+function fortranToC<T extends Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array>(data: T, shape: number[], comps: number): T {
+  const n = sizeOf(shape);
+  const out = new (data.constructor as new (n: number) => T)(data.length);
+  const nd = shape.length;
+  const fstride = new Array(nd);
+  let s = 1;
+  for (let d = 0; d < nd; d++) {
+    fstride[d] = s;
+    s *= shape[d];
+  }
+  const idx = new Array(nd).fill(0);
+  for (let i = 0; i < n; i++) {
+    let f = 0;
+    for (let d = 0; d < nd; d++) f += idx[d] * fstride[d];
+    for (let k = 0; k < comps; k++) out[i * comps + k] = data[f * comps + k];
+    for (let d = nd - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** Decode one NPY file. */
+export function readNpy(bytes: Uint8Array, key: string, opts: NpzReadOptions = {}): NdArray {
+  const file = opts.fileName ?? '<memory>';
+  const where = `${file}, key "${key}"`;
+  const h = parseHeader(bytes, where);
+  const dt = parseDescr(h.descr, where);
+  const n = sizeOf(h.shape);
+  const declared = n * dt.size;
+  const present = bytes.length - h.dataOffset;
+  const max = opts.maxBytes ?? DEFAULT_MAX;
+  if (declared > max) {
+    throw new PtychoError('npz-too-large', `${where}: shape ${shapeStr(h.shape)} of ${h.descr} needs ${declared} bytes, above the ${max}-byte limit`, 'load a smaller file, or subsample the scan before saving');
+  }
+  if (declared !== present) {
+    throw corrupt(where, `header declares shape ${shapeStr(h.shape)} of ${h.descr} = ${declared} bytes but the data hold ${present} bytes`);
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset + h.dataOffset, declared);
+  const le = dt.little;
+  const notes: string[] = [];
+  let dtype: DType;
+  let data: NdArray['data'];
+  let comps = 1;
+  if (!le && dt.size > 1 && dt.kind !== 'U' && dt.kind !== 'S') notes.push(`big-endian ${h.descr} byte-swapped`);
+  switch (dt.kind) {
+    case 'f': {
+      const out = new Float32Array(n);
+      if (dt.size === 4) for (let i = 0; i < n; i++) out[i] = dv.getFloat32(4 * i, le);
+      else if (dt.size === 8) {
+        for (let i = 0; i < n; i++) out[i] = dv.getFloat64(8 * i, le);
+        notes.push('float64 → float32');
+      } else {
+        for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(2 * i, le));
+        notes.push('float16 → float32');
+      }
+      dtype = 'f32';
+      data = out;
+      break;
+    }
+    case 'c': {
+      const out = new Float32Array(2 * n);
+      if (dt.size === 8) for (let i = 0; i < 2 * n; i++) out[i] = dv.getFloat32(4 * i, le);
+      else {
+        for (let i = 0; i < 2 * n; i++) out[i] = dv.getFloat64(8 * i, le);
+        notes.push('complex128 → complex64');
+      }
+      dtype = 'c64';
+      data = out;
+      comps = 2;
+      break;
+    }
+    case 'i':
+    case 'u': {
+      const signed = dt.kind === 'i';
+      if (dt.size === 8) {
+        const out = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          const v = signed ? dv.getBigInt64(8 * i, le) : dv.getBigUint64(8 * i, le);
+          if (v > 9007199254740992n || v < -9007199254740992n) {
+            throw new PtychoError('npz-unsupported', `${where}: ${signed ? 'int64' : 'uint64'} value ${v} at flat index ${i} is beyond ±2^53 and cannot be held exactly`, 'store such values as float64 or split them');
+          }
+          out[i] = Number(v);
+        }
+        dtype = signed ? 'i64' : 'u64';
+        data = out;
+      } else {
+        const Ctor = { 1: signed ? Int8Array : Uint8Array, 2: signed ? Int16Array : Uint16Array, 4: signed ? Int32Array : Uint32Array }[dt.size as 1 | 2 | 4];
+        const out = new Ctor(n);
+        for (let i = 0; i < n; i++) {
+          out[i] =
+            dt.size === 1 ? (signed ? dv.getInt8(i) : dv.getUint8(i)) : dt.size === 2 ? (signed ? dv.getInt16(2 * i, le) : dv.getUint16(2 * i, le)) : signed ? dv.getInt32(4 * i, le) : dv.getUint32(4 * i, le);
+        }
+        dtype = `${dt.kind}${dt.size * 8}` as DType;
+        data = out;
+      }
+      break;
+    }
+    case 'b': {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) out[i] = dv.getUint8(i) ? 1 : 0;
+      dtype = 'bool';
+      data = out;
+      break;
+    }
+    case 'U':
+    case 'S': {
+      const strs: string[] = [];
+      for (let i = 0; i < n; i++) {
+        let s = '';
+        if (dt.kind === 'U') {
+          for (let c = 0; c < dt.size / 4; c++) {
+            const cp = dv.getUint32(i * dt.size + 4 * c, le);
+            if (cp === 0) break;
+            s += String.fromCodePoint(cp);
+          }
+        } else {
+          const raw = new Uint8Array(dv.buffer, dv.byteOffset + i * dt.size, dt.size);
+          const end = raw.indexOf(0);
+          s = new TextDecoder('utf-8').decode(end >= 0 ? raw.subarray(0, end) : raw);
+        }
+        strs.push(s);
+      }
+      const arr: NdArray = { dtype: 'str', shape: h.shape, data: new Uint8Array(0), text: n === 1 ? strs[0] : JSON.stringify(strs) };
+      if (notes.length) arr.notes = notes;
+      return arr;
+    }
+  }
+  if (h.fortran && h.shape.length > 1) {
+    data = fortranToC(data as Float32Array, h.shape, comps);
+    notes.push('Fortran order → C order');
+  }
+  const arr: NdArray = { dtype, shape: h.shape, data };
+  if (notes.length) arr.notes = notes;
+  return arr;
+}
+
+function isZip(b: Uint8Array): boolean {
+  return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && (b[2] === 3 || b[2] === 5) && (b[3] === 4 || b[3] === 6);
+}
+
+function isNpy(b: Uint8Array): boolean {
+  return b.length >= 6 && MAGIC.every((m, i) => b[i] === m);
+}
+
+/** Decode every `.npy` member of an NPZ (zip). */
+export function readNpz(bytes: Uint8Array, opts: NpzReadOptions = {}): Record<string, NdArray> {
+  const file = opts.fileName ?? '<memory>';
+  if (!isZip(bytes)) throw corrupt(file, isNpy(bytes) ? 'is a single .npy array, not an .npz archive' : 'is not an NPZ (zip) file', 'save the scan with np.savez(...)');
+  const max = opts.maxBytes ?? DEFAULT_MAX;
+  let total = 0;
+  let refusal: PtychoError | null = null;
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes, {
+      filter(f: UnzipFileInfo) {
+        if (refusal) return false;
+        const key = f.name.replace(/\.npy$/, '');
+        if (opts.keys && !opts.keys.includes(key)) return false;
+        if (f.compression !== 0 && f.compression !== 8) {
+          refusal = corrupt(file, `member ${f.name} uses zip compression method ${f.compression}`, 'save with np.savez or np.savez_compressed');
+          return false;
+        }
+        if (f.compression === 0 && f.size > bytes.length) {
+          refusal = corrupt(file, `member ${f.name} declares ${f.size} bytes but the file has only ${bytes.length}`);
+          return false;
+        }
+        total += f.originalSize;
+        if (f.originalSize > max || total > max) {
+          refusal = new PtychoError('npz-too-large', `${file}: member ${f.name} declares ${f.originalSize} bytes (total ${total}), above the ${max}-byte limit`, 'load a smaller file, or subsample the scan before saving');
+          return false;
+        }
+        // DEFLATE cannot expand by more than ~1032×; a larger claim is a damaged header.
+        if (f.compression === 8 && f.originalSize > f.size * 1032 + 1024) {
+          refusal = corrupt(file, `member ${f.name} claims ${f.originalSize} bytes from ${f.size} compressed bytes`);
+          return false;
+        }
+        return true;
+      },
+    });
+  } catch (e) {
+    if (e instanceof PtychoError) throw e;
+    throw corrupt(file, `the zip archive is damaged or truncated (${(e as Error).message})`);
+  }
+  if (refusal) throw refusal;
+  const out: Record<string, NdArray> = {};
+  for (const [name, data] of Object.entries(files)) {
+    if (name.endsWith('/')) continue;
+    const key = name.replace(/\.npy$/, '');
+    out[key] = readNpy(data, key, opts);
+  }
+  if (Object.keys(out).length === 0 && !opts.keys) throw corrupt(file, 'the archive holds no arrays', 'save the scan with np.savez(...)');
+  return out;
+}
+
+/** NPZ, or a single NPY (returned under its base name). */
+export function readArrayFile(bytes: Uint8Array, opts: NpzReadOptions = {}): Record<string, NdArray> {
+  const file = opts.fileName ?? '<memory>';
+  if (isNpy(bytes)) {
+    const key = file.replace(/^.*[\\/]/, '').replace(/\.npy$/i, '') || 'array';
+    return { [key]: readNpy(bytes, key, opts) };
+  }
+  if (isZip(bytes)) return readNpz(bytes, opts);
+  throw corrupt(file, 'is neither an NPZ archive nor an NPY array', 'drop a .npz saved with np.savez (or a .npy)');
+}
+
+// ------------------------------------------------------------------ writing
+
+function descrOf(a: NdArray): { descr: string; size: number } {
+  switch (a.dtype) {
+    case 'f32': return { descr: '<f4', size: 4 };
+    case 'f64': return { descr: '<f8', size: 8 };
+    case 'c64': return { descr: '<c8', size: 8 };
+    case 'i8': return { descr: '|i1', size: 1 };
+    case 'u8': return { descr: '|u1', size: 1 };
+    case 'i16': return { descr: '<i2', size: 2 };
+    case 'u16': return { descr: '<u2', size: 2 };
+    case 'i32': return { descr: '<i4', size: 4 };
+    case 'u32': return { descr: '<u4', size: 4 };
+    case 'i64': return { descr: '<i8', size: 8 };
+    case 'u64': return { descr: '<u8', size: 8 };
+    case 'bool': return { descr: '|b1', size: 1 };
+    case 'str': {
+      const n = Math.max(1, [...(a.text ?? '')].length);
+      return { descr: `<U${n}`, size: 4 * n };
+    }
+  }
+}
+
+function pyTuple(shape: number[]): string {
+  if (shape.length === 0) return '()';
+  if (shape.length === 1) return `(${shape[0]},)`;
+  return `(${shape.join(', ')})`;
+}
+
+/** The NPY v1.0 header exactly as numpy writes it (incl. its growth padding and 64-byte alignment). */
+export function npyHeader(descr: string, shape: number[], fortran = false): Uint8Array {
+  let dict = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': ${pyTuple(shape)}, }`;
+  if (shape.length > 0) dict += ' '.repeat(21 - String(shape[fortran ? shape.length - 1 : 0]).length);
+  const hlen0 = dict.length + 1;
+  const pad = 64 - ((10 + hlen0) % 64);
+  const header = dict + ' '.repeat(pad === 64 ? 0 : pad) + '\n';
+  const useV2 = header.length > 65535;
+  const pre = useV2 ? 12 : 10;
+  const out = new Uint8Array(pre + header.length);
+  out.set(MAGIC);
+  out[6] = useV2 ? 2 : 1;
+  out[7] = 0;
+  const dv = new DataView(out.buffer);
+  if (useV2) dv.setUint32(8, header.length, true);
+  else dv.setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[pre + i] = header.charCodeAt(i);
+  return out;
+}
+
+export function writeNpy(a: NdArray): Uint8Array {
+  const { descr, size } = descrOf(a);
+  const n = sizeOf(a.shape);
+  const header = npyHeader(descr, a.shape);
+  const body = new Uint8Array(n * size);
+  const dv = new DataView(body.buffer);
+  switch (a.dtype) {
+    case 'str': {
+      const cps = [...(a.text ?? '')].map((c) => c.codePointAt(0)!);
+      cps.forEach((cp, i) => dv.setUint32(4 * i, cp, true));
+      break;
+    }
+    case 'i64':
+      for (let i = 0; i < n; i++) dv.setBigInt64(8 * i, BigInt(Math.round(a.data[i])), true);
+      break;
+    case 'u64':
+      for (let i = 0; i < n; i++) dv.setBigUint64(8 * i, BigInt(Math.round(a.data[i])), true);
+      break;
+    case 'f64':
+      for (let i = 0; i < n; i++) dv.setFloat64(8 * i, a.data[i], true);
+      break;
+    case 'bool':
+      for (let i = 0; i < n; i++) body[i] = a.data[i] ? 1 : 0;
+      break;
+    default: {
+      const src = a.data;
+      const expected = a.dtype === 'c64' ? 2 * n : n;
+      if (src.length !== expected) throw new Error(`writeNpy: ${a.dtype} array of shape ${shapeStr(a.shape)} has ${src.length} values`);
+      body.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
+    }
+  }
+  const out = new Uint8Array(header.length + body.length);
+  out.set(header);
+  out.set(body, header.length);
+  return out;
+}
+
+export function writeNpz(arrays: Record<string, NdArray>, opts: NpzWriteOptions = {}): Uint8Array {
+  const files: Record<string, Uint8Array> = {};
+  for (const [k, a] of Object.entries(arrays)) files[`${k}.npy`] = writeNpy(a);
+  // A fixed timestamp makes the bytes depend on the arrays only (reproducible exports).
+  return zipSync(files, { level: opts.compress ? 6 : 0, mtime: '1980-01-01T00:00:00' });
+}
