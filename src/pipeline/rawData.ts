@@ -31,6 +31,8 @@ export interface RawData {
   metadata?: Record<string, unknown>;
   /** nphotons from `_metadata.physics_parameters.nphotons`, when present. */
   nphotons?: number;
+  /** What the file held: amplitudes, or photon counts converted to amplitudes. */
+  verdict: 'amplitude' | 'intensity';
   /** Things the contract changed or suspects (intensity → amplitude, transposed layout, downcasts …). */
   warnings: string[];
 }

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { PtychoError } from '../errors';
+import type { NdArray } from './ndarray';
+import { fromRawData, toRawData } from './contract';
+import { formatSummary, summarize } from './summary';
+import { readNpz, writeNpz } from './npz';
+
+const M = 5, N = 4;
+function scan(over: Record<string, NdArray | undefined> = {}): Record<string, NdArray> {
+  const base: Record<string, NdArray | undefined> = {
+    xcoords: { dtype: 'f32', shape: [M], data: Float32Array.from({ length: M }, (_, i) => 10 + i) },
+    ycoords: { dtype: 'f32', shape: [M], data: Float32Array.from({ length: M }, (_, i) => 20 + 0.5 * i) },
+    diff3d: { dtype: 'f32', shape: [M, N, N], data: Float32Array.from({ length: M * N * N }, (_, i) => 0.1 + (i % 7) * 0.37) },
+    probeGuess: { dtype: 'c64', shape: [N, N], data: Float32Array.from({ length: 2 * N * N }, (_, i) => (i % 3) * 0.5) },
+    ...over,
+  };
+  return Object.fromEntries(Object.entries(base).filter(([, v]) => v)) as Record<string, NdArray>;
+}
+
+function err(arrays: Record<string, NdArray>, ...parts: (string | RegExp)[]): void {
+  let e: unknown;
+  try {
+    toRawData(arrays, { fileName: 'scan.npz' });
+  } catch (x) {
+    e = x;
+  }
+  expect(e).toBeInstanceOf(PtychoError);
+  const pe = e as PtychoError;
+  expect(pe.code).toBe('contract');
+  expect(pe.message).toContain('scan.npz');
+  for (const p of parts) expect(`${pe.message} || ${pe.hint}`).toMatch(p);
+}
+
+describe('data contract', () => {
+  it('a well-formed scan loads; amplitudes untouched, coordinates kept in float64', () => {
+    const a = scan();
+    const raw = toRawData(a, { fileName: 'scan.npz' });
+    expect(raw.nPatterns).toBe(M);
+    expect(raw.N).toBe(N);
+    expect(raw.verdict).toBe('amplitude');
+    expect(Array.from(raw.diffraction.data)).toEqual(Array.from(a.diff3d.data));
+    expect(raw.xcoords).toBeInstanceOf(Float64Array);
+    expect(Array.from(raw.xcoordsStart)).toEqual(Array.from(raw.xcoords));
+    expect(raw.warnings).toEqual([]);
+  });
+
+  it('accepts "diffraction" as the key, squeezes a trailing channel, and transposes the legacy (N, N, M) layout', () => {
+    const d = scan().diff3d;
+    const legacy = new Float32Array(M * N * N);
+    for (let m = 0; m < M; m++) for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) legacy[(i * N + j) * M + m] = d.data[(m * N + i) * N + j];
+    const raw = toRawData(scan({ diff3d: undefined, diffraction: { dtype: 'f32', shape: [N, N, M], data: legacy } }));
+    expect(Array.from(raw.diffraction.data)).toEqual(Array.from(d.data));
+    expect(raw.warnings.join()).toMatch(/legacy \(N, N, M\)/);
+    const sq = toRawData(scan({ diff3d: { ...d, shape: [M, N, N, 1] } }));
+    expect(sq.warnings.join()).toMatch(/singleton channel squeezed/);
+  });
+
+  it('integer counts (uint16) become sqrt(counts) with a warning; non-integer floats are left alone', () => {
+    const counts = new Uint16Array(M * N * N).map((_, i) => (i * 13) % 400);
+    const raw = toRawData(scan({ diff3d: { dtype: 'u16', shape: [M, N, N], data: counts } }));
+    expect(raw.verdict).toBe('intensity');
+    expect(Array.from(raw.diffraction.data)).toEqual(Array.from(counts, (c) => Math.fround(Math.sqrt(c))));
+    expect(raw.warnings.join()).toMatch(/photon counts.*sqrt/);
+    const floatCounts = toRawData(scan({ diff3d: { dtype: 'f32', shape: [M, N, N], data: Float32Array.from(counts) } }));
+    expect(floatCounts.verdict).toBe('intensity');
+    const smallInts = toRawData(scan({ diff3d: { dtype: 'f32', shape: [M, N, N], data: new Float32Array(M * N * N).fill(1) } }));
+    expect(smallInts.verdict).toBe('amplitude');
+  });
+
+  it('each error names the key, the shape seen and the fix', () => {
+    err(scan({ xcoords: undefined }), /"xcoords" is missing/, /xcoords=np.asarray/);
+    err(scan({ ycoords: { dtype: 'f32', shape: [M - 1], data: new Float32Array(M - 1) } }), /"xcoords" has 5.*"ycoords" has 4/);
+    err(scan({ diff3d: undefined }), /neither "diff3d" nor "diffraction"/, /diff3d=np.asarray/);
+    err(scan({ diff3d: { dtype: 'f32', shape: [M, N, N + 1], data: new Float32Array(M * N * (N + 1)) } }), /non-square patterns 4×5/, /\(5, 4, 5\)/, /crop or pad/);
+    err(scan({ diff3d: { dtype: 'f32', shape: [M + 1, N, N], data: new Float32Array((M + 1) * N * N) } }), /6 patterns.*5 positions/);
+    err(scan({ diff3d: { dtype: 'f32', shape: [M * N * N], data: new Float32Array(M * N * N) } }), /shape \(80,\), expected \(M, N, N\)/);
+    const nan = new Float32Array(M * N * N);
+    nan[17] = NaN;
+    err(scan({ diff3d: { dtype: 'f32', shape: [M, N, N], data: nan } }), /NaN at flat index 17/, /nan_to_num/);
+    const neg = new Float32Array(M * N * N);
+    neg[3] = -0.5;
+    err(scan({ diff3d: { dtype: 'f32', shape: [M, N, N], data: neg } }), /negative value -0.5 at flat index 3/, /np.clip/);
+    err(scan({ probeGuess: { dtype: 'c64', shape: [N + 2, N + 2], data: new Float32Array(2 * (N + 2) ** 2) } }), /"probeGuess" is 6×6 but the diffraction patterns are 4×4/, /resample/);
+    err(scan({ probeGuess: { dtype: 'c64', shape: [2, N, N], data: new Float32Array(4 * N * N) } }), /"probeGuess" has shape \(2, 4, 4\)/);
+    err(scan({ probeGuess: undefined }), /"probeGuess" is missing/);
+    const inf = new Float32Array(M).fill(1);
+    inf[2] = Infinity;
+    err(scan({ xcoords: { dtype: 'f32', shape: [M], data: inf } }), /"xcoords" \(5,\) holds Infinity at flat index 2/);
+  });
+
+  it('optional keys: _metadata nphotons, objectGuess promoted to complex, bad Y dropped with a warning, unknown keys listed', () => {
+    const raw = toRawData(
+      scan({
+        _metadata: { dtype: 'str', shape: [], data: new Uint8Array(0), text: JSON.stringify({ physics_parameters: { nphotons: 1e6 } }) },
+        objectGuess: { dtype: 'f32', shape: [8, 9], data: new Float32Array(72).fill(2) },
+        Y: { dtype: 'c64', shape: [M + 1, N, N], data: new Float32Array(2 * (M + 1) * N * N) },
+        extra: { dtype: 'f32', shape: [1], data: new Float32Array(1) },
+      }),
+    );
+    expect(raw.nphotons).toBe(1e6);
+    expect(raw.objectGuess?.dtype).toBe('c64');
+    expect(raw.objectGuess?.data[0]).toBe(2);
+    expect(raw.Y).toBeUndefined();
+    expect(raw.warnings.join('|')).toMatch(/"Y" \(6, 4, 4\) ignored/);
+    expect(raw.warnings.join('|')).toMatch(/ignored keys: extra/);
+  });
+
+  it('the file Ptychodus export_training_data writes (same keys, float64/complex128 via the reader) loads as is and round-trips', () => {
+    const a = scan({
+      xcoords_start: { dtype: 'f32', shape: [M], data: new Float32Array(M).fill(3) },
+      ycoords_start: { dtype: 'f32', shape: [M], data: new Float32Array(M).fill(4) },
+      objectGuess: { dtype: 'c64', shape: [6, 6], data: new Float32Array(72).fill(0.5) },
+      scan_index: { dtype: 'i64', shape: [M], data: new Float64Array(M) },
+    });
+    const raw = toRawData(readNpz(writeNpz(a), { fileName: 'train_data.npz' }), { fileName: 'train_data.npz' });
+    expect(raw.warnings).toEqual([]);
+    const back = toRawData(readNpz(writeNpz(fromRawData(raw))));
+    expect(Array.from(back.diffraction.data)).toEqual(Array.from(raw.diffraction.data));
+    expect(Array.from(back.xcoordsStart)).toEqual([3, 3, 3, 3, 3]);
+    expect(Array.from(back.objectGuess!.data)).toEqual(Array.from(raw.objectGuess!.data));
+  });
+
+  it('summary: counts, ranges, energy and a readable text', () => {
+    const a = scan();
+    const raw = toRawData(a, { fileName: 'scan.npz' });
+    const s = summarize(a, raw, 'scan.npz');
+    let e = 0;
+    for (const v of raw.diffraction.data as Float32Array) e += v * v;
+    expect(s.meanPatternEnergy).toBeCloseTo(e / M, 10);
+    expect(s.coordRanges).toEqual({ x: [10, 14], y: [20, 22] });
+    expect(formatSummary(s)).toMatch(/scan.npz: 5 diffraction patterns of 4×4 \(amplitude\)/);
+  });
+});
