@@ -1,0 +1,142 @@
+/**
+ * Float64 CPU FFTs — the reference the GPU kernels are tested against and the simulator's engine.
+ * Complex data are interleaved (re, im) Float64Arrays. Forward unnormalised, inverse scaled 1/n (numpy).
+ * Powers of two use iterative radix-2; other sizes use Bluestein's chirp-z through a power-of-two FFT.
+ */
+function radix2(re: Float64Array, im: Float64Array, inverse: boolean): void {
+  const n = re.length;
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      [re[i], re[j]] = [re[j], re[i]];
+      [im[i], im[j]] = [im[j], im[i]];
+    }
+  }
+  for (let len = 2; len <= n; len <<= 1) {
+    const ang = ((inverse ? 2 : -2) * Math.PI) / len;
+    for (let i = 0; i < n; i += len)
+      for (let k = 0; k < len / 2; k++) {
+        const wr = Math.cos(ang * k), wi = Math.sin(ang * k);
+        const a = i + k, b = a + len / 2;
+        const xr = re[b] * wr - im[b] * wi, xi = re[b] * wi + im[b] * wr;
+        re[b] = re[a] - xr;
+        im[b] = im[a] - xi;
+        re[a] += xr;
+        im[a] += xi;
+      }
+  }
+}
+
+function bluestein(re: Float64Array, im: Float64Array, inverse: boolean): void {
+  const n = re.length;
+  let m = 1;
+  while (m < 2 * n - 1) m <<= 1;
+  const s = inverse ? 1 : -1;
+  const cr = new Float64Array(n), ci = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const a = (s * Math.PI * ((k * k) % (2 * n))) / n;
+    cr[k] = Math.cos(a);
+    ci[k] = Math.sin(a);
+  }
+  const ar = new Float64Array(m), ai = new Float64Array(m), br = new Float64Array(m), bi = new Float64Array(m);
+  for (let k = 0; k < n; k++) {
+    ar[k] = re[k] * cr[k] - im[k] * ci[k];
+    ai[k] = re[k] * ci[k] + im[k] * cr[k];
+  }
+  br[0] = cr[0];
+  bi[0] = -ci[0];
+  for (let k = 1; k < n; k++) {
+    br[k] = br[m - k] = cr[k];
+    bi[k] = bi[m - k] = -ci[k];
+  }
+  radix2(ar, ai, false);
+  radix2(br, bi, false);
+  for (let k = 0; k < m; k++) {
+    const r = ar[k] * br[k] - ai[k] * bi[k];
+    ai[k] = ar[k] * bi[k] + ai[k] * br[k];
+    ar[k] = r;
+  }
+  radix2(ar, ai, true);
+  for (let k = 0; k < n; k++) {
+    const r = ar[k] / m, i = ai[k] / m;
+    re[k] = r * cr[k] - i * ci[k];
+    im[k] = r * ci[k] + i * cr[k];
+  }
+}
+
+/** In-place 1-D FFT of (re, im) of any length (unnormalised; inverse without the 1/n). */
+export function fft1d(re: Float64Array, im: Float64Array, inverse = false): void {
+  const n = re.length;
+  if (n <= 1) return;
+  if ((n & (n - 1)) === 0) radix2(re, im, inverse);
+  else bluestein(re, im, inverse);
+}
+
+/** 2-D FFT over the last two axes of `batch` H×W images (interleaved complex). Returns a new array. */
+export function fft2(data: ArrayLike<number>, H: number, W: number, opts: { inverse?: boolean } = {}): Float64Array {
+  const inverse = !!opts.inverse;
+  const out = Float64Array.from(data as ArrayLike<number>);
+  const images = out.length / (2 * H * W);
+  const rowR = new Float64Array(W), rowI = new Float64Array(W), colR = new Float64Array(H), colI = new Float64Array(H);
+  for (let b = 0; b < images; b++) {
+    const o = 2 * b * H * W;
+    for (let r = 0; r < H; r++) {
+      for (let c = 0; c < W; c++) ((rowR[c] = out[o + 2 * (r * W + c)]), (rowI[c] = out[o + 2 * (r * W + c) + 1]));
+      fft1d(rowR, rowI, inverse);
+      for (let c = 0; c < W; c++) ((out[o + 2 * (r * W + c)] = rowR[c]), (out[o + 2 * (r * W + c) + 1] = rowI[c]));
+    }
+    for (let c = 0; c < W; c++) {
+      for (let r = 0; r < H; r++) ((colR[r] = out[o + 2 * (r * W + c)]), (colI[r] = out[o + 2 * (r * W + c) + 1]));
+      fft1d(colR, colI, inverse);
+      for (let r = 0; r < H; r++) ((out[o + 2 * (r * W + c)] = colR[r]), (out[o + 2 * (r * W + c) + 1] = colI[r]));
+    }
+  }
+  if (inverse) for (let i = 0; i < out.length; i++) out[i] /= H * W;
+  return out;
+}
+
+/** numpy fftshift over the last two axes; `comps` = 1 (real) or 2 (interleaved complex). */
+export function fftshift2(data: ArrayLike<number>, H: number, W: number, comps = 2, inverse = false): Float64Array {
+  const out = new Float64Array(data.length);
+  const images = data.length / (H * W * comps);
+  const sh = inverse ? H - Math.floor(H / 2) : Math.floor(H / 2);
+  const sw = inverse ? W - Math.floor(W / 2) : Math.floor(W / 2);
+  for (let b = 0; b < images; b++)
+    for (let r = 0; r < H; r++)
+      for (let c = 0; c < W; c++) {
+        const i = (b * H + r) * W + c;
+        const j = (b * H + ((r + sh) % H)) * W + ((c + sw) % W);
+        for (let k = 0; k < comps; k++) out[j * comps + k] = data[i * comps + k];
+      }
+  return out;
+}
+
+export function ifftshift2(data: ArrayLike<number>, H: number, W: number, comps = 2): Float64Array {
+  return fftshift2(data, H, W, comps, true);
+}
+
+/** O(H²W²) direct DFT, for tests. */
+export function dft2Naive(data: ArrayLike<number>, H: number, W: number, inverse = false): Float64Array {
+  const out = new Float64Array(data.length);
+  const images = data.length / (2 * H * W);
+  const s = inverse ? 1 : -1;
+  for (let b = 0; b < images; b++) {
+    const o = 2 * b * H * W;
+    for (let u = 0; u < H; u++)
+      for (let v = 0; v < W; v++) {
+        let re = 0, im = 0;
+        for (let r = 0; r < H; r++)
+          for (let c = 0; c < W; c++) {
+            const a = s * 2 * Math.PI * ((u * r) / H + (v * c) / W);
+            const xr = data[o + 2 * (r * W + c)], xi = data[o + 2 * (r * W + c) + 1];
+            re += xr * Math.cos(a) - xi * Math.sin(a);
+            im += xr * Math.sin(a) + xi * Math.cos(a);
+          }
+        out[o + 2 * (u * W + v)] = inverse ? re / (H * W) : re;
+        out[o + 2 * (u * W + v) + 1] = inverse ? im / (H * W) : im;
+      }
+  }
+  return out;
+}

@@ -1,0 +1,283 @@
+import { PtychoError } from '../errors';
+import { extractObjectPatches } from './container';
+import { fft2, fftshift2 } from './fftCpu';
+import type { NdArray } from './ndarray';
+import { Rng } from './random';
+
+/**
+ * Synthetic ptychography scans (digest §9), all float64 on the CPU:
+ * the reference's default probe, 'lines' and 'grf' objects, random and jittered-grid scans, and the forward
+ * simulation A = sqrt(fftshift(|FFT2(P·O_patch)|²)/N²) scaled to `nphotons` expected counts per pattern with
+ * Poisson noise (or none), then divided back by the scale — written in the raw NPZ contract with `_metadata`.
+ */
+
+/** scipy.ndimage.gaussian_filter (mode 'reflect', truncate 4) of a real H×W image, float64. */
+export function gaussianFilter(img: ArrayLike<number>, H: number, W: number, sigma: number): Float64Array {
+  const r = Math.floor(4 * sigma + 0.5);
+  const k = new Float64Array(2 * r + 1);
+  let s = 0;
+  for (let i = -r; i <= r; i++) s += k[i + r] = Math.exp(-0.5 * (i / sigma) ** 2);
+  for (let i = 0; i < k.length; i++) k[i] /= s;
+  const refl = (i: number, n: number) => {
+    for (;;) {
+      if (i < 0) i = -i - 1;
+      else if (i >= n) i = 2 * n - i - 1;
+      else return i;
+    }
+  };
+  const tmp = new Float64Array(H * W);
+  const out = new Float64Array(H * W);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      let v = 0;
+      for (let j = -r; j <= r; j++) v += k[j + r] * img[y * W + refl(x + j, W)];
+      tmp[y * W + x] = v;
+    }
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      let v = 0;
+      for (let j = -r; j <= r; j++) v += k[j + r] * tmp[refl(y + j, H) * W + x];
+      out[y * W + x] = v;
+    }
+  return out;
+}
+
+/** ptycho/probe.py get_default_probe(N): thresholded separable Gaussian window, smoothed (σ 1) + 1e-9; real. */
+export function defaultProbe(N: number): NdArray {
+  const std = N / (0.7 * Math.PI ** 2);
+  const w = Float64Array.from({ length: N }, (_, n) => Math.exp(-0.5 * ((n - (N - 1) / 2) / std) ** 2));
+  const m = Math.max(...w);
+  const disk = new Float64Array(N * N);
+  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) disk[i * N + j] = (w[i] / m) * (w[j] / m) > 0.5 ? 1 : 0;
+  const g = gaussianFilter(disk, N, N, 1);
+  const data = new Float32Array(2 * N * N);
+  for (let i = 0; i < N * N; i++) data[2 * i] = g[i] + 1e-9;
+  return { dtype: 'c64', shape: [N, N], data };
+}
+
+/** skimage.draw.line-style Bresenham segment (both endpoints included). */
+function drawLine(img: Float64Array, W: number, r0: number, c0: number, r1: number, c1: number): void {
+  const dc = Math.abs(c1 - c0), dr = -Math.abs(r1 - r0);
+  const sc = c0 < c1 ? 1 : -1, sr = r0 < r1 ? 1 : -1;
+  let err = dc + dr;
+  for (;;) {
+    img[r0 * W + c0] = 1;
+    if (r0 === r1 && c0 === c1) return;
+    const e2 = 2 * err;
+    if (e2 >= dr) {
+      err += dr;
+      c0 += sc;
+    }
+    if (e2 <= dc) {
+      err += dc;
+      r0 += sr;
+    }
+  }
+}
+
+/** The phase the reference derives from an amplitude when set_phi: π·tanh((A − max/2)/(3·mean)). */
+function setPhi(amp: Float64Array): Float64Array {
+  let mx = 0, mean = 0;
+  for (const v of amp) {
+    mx = Math.max(mx, v);
+    mean += v;
+  }
+  mean /= amp.length;
+  return amp.map((v) => Math.PI * Math.tanh((v - mx / 2) / (3 * mean)));
+}
+
+function complexObject(amp: Float64Array, phase: Float64Array | null, H: number, W: number): NdArray {
+  const data = new Float32Array(2 * H * W);
+  for (let i = 0; i < H * W; i++) {
+    const p = phase ? phase[i] : 0;
+    data[2 * i] = amp[i] * Math.cos(p);
+    data[2 * i + 1] = amp[i] * Math.sin(p);
+  }
+  return { dtype: 'c64', shape: [H, W], data };
+}
+
+/**
+ * diffsim.mk_lines_img on a 2·size canvas, cropped to the central size×size as sim_object_image does:
+ * `nlines` random segments, gf(σ1) + 2·gf(σ5) + 5·gf(σ10). Amplitude normalised to max 1 (ours; the reference
+ * rescales later); phase from set_phi when `setPhi` (default true, so the example has phase contrast).
+ */
+export function linesObject(size: number, opts: { nlines?: number; seed?: number; setPhi?: boolean } = {}): NdArray {
+  const rng = new Rng(opts.seed ?? 1);
+  const big = 2 * size;
+  const nlines = opts.nlines ?? Math.round(400 * ((2 * size) / 784) ** 2) + 20;
+  const img = new Float64Array(big * big);
+  for (let l = 0; l < nlines; l++) {
+    const p = [0, 0, 0, 0].map(() => Math.floor(big * rng.uniform()));
+    drawLine(img, big, p[0], p[1], p[2], p[3]);
+  }
+  const g1 = gaussianFilter(img, big, big, 1), g5 = gaussianFilter(img, big, big, 5), g10 = gaussianFilter(img, big, big, 10);
+  const o = Math.floor(size / 2);
+  const amp = new Float64Array(size * size);
+  let mx = 0;
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      const k = (y + o) * big + x + o;
+      mx = Math.max(mx, (amp[y * size + x] = g1[k] + 2 * g5[k] + 5 * g10[k]));
+    }
+  for (let i = 0; i < amp.length; i++) amp[i] /= mx || 1;
+  return complexObject(amp, opts.setPhi === false ? null : setPhi(amp), size, size);
+}
+
+/** Gaussian random field with power spectrum k^−α on a size/2 grid, min–max normalised, resized, smoothed σ 1. */
+export function grfObject(size: number, opts: { seed?: number; alpha?: number; setPhi?: boolean } = {}): NdArray {
+  const rng = new Rng(opts.seed ?? 1);
+  const n = Math.max(4, Math.floor(size / 2));
+  const alpha = opts.alpha ?? 0.4;
+  const spec = new Float64Array(2 * n * n);
+  for (let v = 0; v < n; v++)
+    for (let u = 0; u < n; u++) {
+      const fy = v <= n / 2 ? v : v - n, fx = u <= n / 2 ? u : u - n;
+      const k = Math.hypot(fx, fy);
+      const a = k === 0 ? 0 : Math.sqrt(k ** -alpha);
+      spec[2 * (v * n + u)] = a * rng.normal();
+      spec[2 * (v * n + u) + 1] = a * rng.normal();
+    }
+  const field = fft2(spec, n, n, { inverse: true });
+  const small = new Float64Array(n * n);
+  for (let i = 0; i < n * n; i++) small[i] = field[2 * i];
+  let lo = Infinity, hi = -Infinity;
+  for (const v of small) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
+  for (let i = 0; i < small.length; i++) small[i] = (small[i] - lo) / (hi - lo || 1);
+  const big = new Float64Array(size * size);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      const sy = Math.min(n - 1, ((y + 0.5) * n) / size - 0.5), sx = Math.min(n - 1, ((x + 0.5) * n) / size - 0.5);
+      const y0 = Math.max(0, Math.floor(sy)), x0 = Math.max(0, Math.floor(sx));
+      const y1 = Math.min(n - 1, y0 + 1), x1 = Math.min(n - 1, x0 + 1);
+      const fy = Math.max(0, sy - y0), fx = Math.max(0, sx - x0);
+      big[y * size + x] = (1 - fy) * ((1 - fx) * small[y0 * n + x0] + fx * small[y0 * n + x1]) + fy * ((1 - fx) * small[y1 * n + x0] + fx * small[y1 * n + x1]);
+    }
+  const amp = gaussianFilter(big, size, size, 1);
+  return complexObject(amp, opts.setPhi === false ? null : setPhi(amp), size, size);
+}
+
+export interface Scan {
+  x: Float64Array;
+  y: Float64Array;
+}
+
+/** Uniform random positions in [buffer, W − buffer) × [buffer, H − buffer) (nongrid_simulation). */
+export function randomScan(n: number, H: number, W: number, opts: { buffer: number; seed: number }): Scan {
+  const rng = new Rng(opts.seed);
+  const b = opts.buffer;
+  if (W - 2 * b <= 0 || H - 2 * b <= 0) throw new PtychoError('config', `object ${H}×${W} is too small for a scan buffer of ${b} px`, 'use a larger object or a smaller N');
+  const x = new Float64Array(n), y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    x[i] = rng.range(b, W - b);
+    y[i] = rng.range(b, H - b);
+  }
+  return { x, y };
+}
+
+/** A raster grid with uniform jitter ±`jitter`·step, rounded to 0.01 px (torch datagen), inside the buffer. */
+export function gridScan(H: number, W: number, opts: { step: number; jitter?: number; buffer: number; seed: number }): Scan {
+  const rng = new Rng(opts.seed);
+  const xs: number[] = [], ys: number[] = [];
+  const j = (opts.jitter ?? 0.3) * opts.step;
+  for (let y = opts.buffer; y <= H - opts.buffer; y += opts.step)
+    for (let x = opts.buffer; x <= W - opts.buffer; x += opts.step) {
+      xs.push(Math.round((x + rng.range(-j, j)) * 100) / 100);
+      ys.push(Math.round((y + rng.range(-j, j)) * 100) / 100);
+    }
+  return { x: Float64Array.from(xs), y: Float64Array.from(ys) };
+}
+
+export interface Diffraction {
+  /** (n, N, N) amplitudes divided by the photon scale s. */
+  amplitude: Float32Array;
+  /** s = sqrt(nphotons / mean Σ|Y·P|²). */
+  scale: number;
+  /** (n, N, N) complex ground-truth patches. */
+  patches: Float32Array;
+}
+
+/** digest §9.1 steps 3–4 (illuminate_and_diffract). */
+export function simulateDiffraction(object: NdArray, probe: NdArray, scan: Scan, opts: { nphotons: number; noise: 'poisson' | 'none'; seed: number }): Diffraction {
+  const N = probe.shape[0];
+  const n = scan.x.length;
+  const Y = extractObjectPatches(object, scan.x, scan.y, N);
+  const P = probe.data as Float32Array;
+  const NN = N * N;
+  const psi = new Float64Array(2 * n * NN);
+  let energy = 0;
+  for (let p = 0; p < n; p++)
+    for (let k = 0; k < NN; k++) {
+      const i = 2 * (p * NN + k);
+      const yr = Y[i], yi = Y[i + 1], pr = P[2 * k], pi = P[2 * k + 1];
+      psi[i] = yr * pr - yi * pi;
+      psi[i + 1] = yr * pi + yi * pr;
+      energy += psi[i] ** 2 + psi[i + 1] ** 2;
+    }
+  if (!(energy > 0)) throw new PtychoError('contract', 'simulate: the probe does not illuminate the object at any scan position', 'check the object, probe and positions');
+  const s = Math.sqrt(opts.nphotons / (energy / n));
+  for (let i = 0; i < psi.length; i++) psi[i] *= s;
+  const F = fftshift2(fft2(psi, N, N), N, N, 2);
+  const rng = new Rng(opts.seed);
+  const amp = new Float32Array(n * NN);
+  for (let i = 0; i < n * NN; i++) {
+    const I = (F[2 * i] ** 2 + F[2 * i + 1] ** 2) / NN;
+    amp[i] = (opts.noise === 'poisson' ? Math.sqrt(rng.poisson(I)) : Math.sqrt(I)) / s;
+  }
+  return { amplitude: amp, scale: s, patches: Y };
+}
+
+export interface SimulateOptions {
+  object: 'lines' | 'grf' | NdArray;
+  probe: 'default' | NdArray;
+  positions: 'random' | 'grid' | Scan;
+  N?: number;
+  nImages?: number;
+  nphotons?: number;
+  noise?: 'poisson' | 'none';
+  seed?: number;
+  objectSize?: number;
+  gridStep?: number;
+}
+
+/** A whole synthetic scan in the raw NPZ contract (keys as simulate_and_save writes them, plus _metadata). */
+export function simulateDataset(o: SimulateOptions): Record<string, NdArray> {
+  const seed = o.seed ?? 42;
+  const probe = o.probe === 'default' ? defaultProbe(o.N ?? 64) : o.probe;
+  const N = probe.shape[0];
+  if (o.N !== undefined && o.N !== N) throw new PtychoError('config', `simulate: --N ${o.N} but the probe is ${N}×${N}`, 'drop --N (it is taken from the probe) or use a probe of that size');
+  const size = o.objectSize ?? Math.max(3 * N, 96);
+  const object = o.object === 'lines' ? linesObject(size, { seed }) : o.object === 'grf' ? grfObject(size, { seed }) : o.object;
+  const [H, W] = object.shape;
+  const buffer = N / 2;
+  const scan =
+    o.positions === 'random'
+      ? randomScan(o.nImages ?? 256, H, W, { buffer, seed: seed + 1 })
+      : o.positions === 'grid'
+        ? gridScan(H, W, { step: o.gridStep ?? Math.max(2, Math.round(N / 8)), buffer, seed: seed + 1 })
+        : o.positions;
+  const nphotons = o.nphotons ?? 1e9;
+  const noise = o.noise ?? 'poisson';
+  const d = simulateDiffraction(object, probe, scan, { nphotons, noise, seed: seed + 2 });
+  const n = scan.x.length;
+  const meta = {
+    physics_parameters: { nphotons },
+    simulation: {
+      generator: 'ptychopinn-web simulate',
+      object: typeof o.object === 'string' ? o.object : `array ${object.shape.join('x')}`,
+      probe: typeof o.probe === 'string' ? o.probe : `array ${N}x${N}`,
+      positions: typeof o.positions === 'string' ? o.positions : 'given',
+      N, n_images: n, noise, seed, object_size: [H, W], photon_scale: d.scale,
+    },
+  };
+  return {
+    xcoords: { dtype: 'f64', shape: [n], data: scan.x },
+    ycoords: { dtype: 'f64', shape: [n], data: scan.y },
+    xcoords_start: { dtype: 'f64', shape: [n], data: Float64Array.from(scan.x) },
+    ycoords_start: { dtype: 'f64', shape: [n], data: Float64Array.from(scan.y) },
+    diff3d: { dtype: 'f32', shape: [n, N, N], data: d.amplitude },
+    probeGuess: probe,
+    objectGuess: object,
+    scan_index: { dtype: 'i64', shape: [n], data: new Float64Array(n) },
+    _metadata: { dtype: 'str', shape: [], data: new Uint8Array(0), text: JSON.stringify(meta) },
+  };
+}
