@@ -91,6 +91,11 @@ export class TrainingRun {
     return this.state;
   }
 
+  // Read through a method: pause()/stop() change the state from event handlers while run() awaits.
+  private current(): RunState {
+    return this.state;
+  }
+
   pause(): void {
     if (this.state === 'running') this.state = 'paused';
   }
@@ -171,8 +176,8 @@ export class TrainingRun {
         let windowSteps = 0;
         let lastRead = performance.now();
         for (let step = 0; step < stepsPerEpoch; step++) {
-          if (this.state === 'paused') await new Promise<void>((r) => this.resumeWaiters.push(r));
-          if (this.state === 'stopping') break;
+          if (this.current() === 'paused') await new Promise<void>((r) => this.resumeWaiters.push(r));
+          if (this.current() === 'stopping') break;
           const rows = order.subarray(step * bs, Math.min(order.length, (step + 1) * bs));
           gpu.tidy(() => {
             const idx = gpu.tensor([rows.length], 'f32', Float32Array.from(rows));
@@ -202,7 +207,7 @@ export class TrainingRun {
           }
           this.onStep?.(ev);
         }
-        if (this.state === 'stopping') {
+        if (this.current() === 'stopping') {
           status = 'stopped';
           break;
         }

@@ -5,7 +5,7 @@
  */
 export type DType =
   | 'f32' // float32 (float64 on disk is downcast on read)
-  | 'f64' // float64: only produced by our own code when writing, never returned by readers
+  | 'f64' // float64: scan coordinates (kept by the reader for FLOAT64_KEYS) and our own writers
   | 'c64' // complex64, interleaved re/im float32 (complex128 on disk is downcast on read)
   | 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32'
   | 'i64' // int64 on disk: held as Float64Array after an exactness range check (|v| ≤ 2^53)

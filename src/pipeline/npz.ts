@@ -19,7 +19,12 @@ export interface NpzReadOptions {
   maxBytes?: number;
   /** Read only these keys (others are skipped without inflating). */
   keys?: string[];
+  /** float64 arrays under these keys stay float64 (scan coordinates need the precision). */
+  float64Keys?: string[];
 }
+
+/** Keys whose float64 data are kept as float64 by default. */
+export const FLOAT64_KEYS = ['xcoords', 'ycoords', 'xcoords_start', 'ycoords_start'];
 
 export interface NpzWriteOptions {
   /** DEFLATE (np.savez_compressed) instead of STORED (np.savez). */
@@ -172,6 +177,15 @@ export function readNpy(bytes: Uint8Array, key: string, opts: NpzReadOptions = {
       const out = new Float32Array(n);
       if (dt.size === 4) for (let i = 0; i < n; i++) out[i] = dv.getFloat32(4 * i, le);
       else if (dt.size === 8) {
+        if ((opts.float64Keys ?? FLOAT64_KEYS).includes(key)) {
+          const o64 = new Float64Array(n);
+          for (let i = 0; i < n; i++) o64[i] = dv.getFloat64(8 * i, le);
+          if (h.fortran && h.shape.length > 1) {
+            const arr: NdArray = { dtype: 'f64', shape: h.shape, data: fortranToC(o64, h.shape, 1), notes: ['Fortran order → C order'] };
+            return arr;
+          }
+          return notes.length ? { dtype: 'f64', shape: h.shape, data: o64, notes } : { dtype: 'f64', shape: h.shape, data: o64 };
+        }
         for (let i = 0; i < n; i++) out[i] = dv.getFloat64(8 * i, le);
         notes.push('float64 → float32');
       } else {

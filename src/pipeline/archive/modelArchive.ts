@@ -82,6 +82,6 @@ export function readModelArchive(bytes: Uint8Array, source = 'model.zip'): Model
 
 /** Hex SHA-256 of a dataset's bytes (WebCrypto in browsers and Node ≥ 20). */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = await crypto.subtle.digest('SHA-256', bytes);
+  const d = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
 }

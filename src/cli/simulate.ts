@@ -1,0 +1,76 @@
+import { PtychoError } from '../errors';
+import type { NdArray } from '../pipeline/ndarray';
+import { readArrayFile, writeNpz } from '../pipeline/npz';
+import { simulateDataset, type SimulateOptions } from '../pipeline/simulate';
+import { parseArgs, type OptionSpec } from './args';
+import { fileNameOf, type CliIO } from './io';
+
+const OPTIONS: Record<string, OptionSpec> = {
+  out: { type: 'string', help: 'output .npz (raw data contract)' },
+  object: { type: 'string', help: "'lines', 'grf' or an .npz/.npy holding objectGuess (complex (H, W))" },
+  probe: { type: 'string', help: "'default' (reference get_default_probe) or an .npz/.npy holding probeGuess (complex (N, N))" },
+  positions: { type: 'string', help: '.npz with xcoords, ycoords (object pixels); overrides --scan' },
+  N: { type: 'int', help: 'pattern size for the default probe (default 64)' },
+  'n-images': { type: 'int', help: 'number of random positions (default 256)' },
+  nphotons: { type: 'number', help: 'expected counts per pattern (default 1e9)' },
+  noise: { type: 'string', choices: ['poisson', 'none'], help: 'Poisson noise or none (default poisson)' },
+  scan: { type: 'string', choices: ['random', 'grid'], help: 'random positions or a jittered grid (default random)' },
+  seed: { type: 'int', help: 'seed (default 42)' },
+  'object-size': { type: 'int', help: "side of the synthetic object in pixels (default max(3N, 96))" },
+  'grid-step': { type: 'number', help: 'grid step in pixels (default N/8)' },
+  json: { type: 'boolean', help: 'print one JSON object on stdout' },
+};
+
+function pick(path: string, io: CliIO, keys: string[], what: string): NdArray {
+  const arrays = readArrayFile(io.readFile(path), { fileName: fileNameOf(path) });
+  for (const k of keys) if (arrays[k]) return arrays[k];
+  const names = Object.keys(arrays);
+  if (names.length === 1) return arrays[names[0]];
+  throw new PtychoError('cli-usage', `${path}: no ${keys.join(' or ')} array (keys: ${names.join(', ')})`, `save the ${what} under the key ${keys[0]}`);
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { options: o } = parseArgs('simulate', argv, OPTIONS, 0);
+  if (!o.out) throw new PtychoError('cli-usage', 'simulate: --out is required', 'e.g. ptychopinn simulate --out scan.npz');
+  const objectArg = (o.object as string) ?? 'lines';
+  const probeArg = (o.probe as string) ?? 'default';
+  let object: SimulateOptions['object'] = 'lines';
+  if (objectArg === 'lines' || objectArg === 'grf') object = objectArg;
+  else {
+    const a = pick(objectArg, io, ['objectGuess', 'object'], 'object');
+    if (a.shape.length !== 2 || a.dtype === 'str') throw new PtychoError('cli-usage', `${objectArg}: object has shape (${a.shape}), expected a 2-D array`, 'save objectGuess as complex64 (H, W)');
+    object = a.dtype === 'c64' ? a : { dtype: 'c64', shape: a.shape, data: Float32Array.from({ length: 2 * a.data.length }, (_, i) => (i % 2 ? 0 : (a.data[i / 2] as number))) };
+  }
+  let probe: SimulateOptions['probe'] = 'default';
+  if (probeArg !== 'default') {
+    const a = pick(probeArg, io, ['probeGuess', 'probe'], 'probe');
+    if (a.shape.length !== 2 || a.shape[0] !== a.shape[1] || a.dtype === 'str') throw new PtychoError('cli-usage', `${probeArg}: probe has shape (${a.shape}), expected (N, N)`, 'save probeGuess as complex64 (N, N)');
+    probe = a.dtype === 'c64' ? a : { dtype: 'c64', shape: a.shape, data: Float32Array.from({ length: 2 * a.data.length }, (_, i) => (i % 2 ? 0 : (a.data[i / 2] as number))) };
+  }
+  let positions: SimulateOptions['positions'] = ((o.scan as string) ?? 'random') as 'random' | 'grid';
+  if (o.positions) {
+    const arrays = readArrayFile(io.readFile(o.positions as string), { fileName: fileNameOf(o.positions as string) });
+    if (!arrays.xcoords || !arrays.ycoords || arrays.xcoords.data.length !== arrays.ycoords.data.length) {
+      throw new PtychoError('cli-usage', `${o.positions}: needs xcoords and ycoords of equal length (keys: ${Object.keys(arrays).join(', ')})`, 'save positions in object pixels as xcoords, ycoords');
+    }
+    positions = { x: Float64Array.from(arrays.xcoords.data as ArrayLike<number>), y: Float64Array.from(arrays.ycoords.data as ArrayLike<number>) };
+  }
+  const arrays = simulateDataset({
+    object,
+    probe,
+    positions,
+    N: o.N as number | undefined,
+    nImages: o['n-images'] as number | undefined,
+    nphotons: o.nphotons as number | undefined,
+    noise: o.noise as 'poisson' | 'none' | undefined,
+    seed: o.seed as number | undefined,
+    objectSize: o['object-size'] as number | undefined,
+    gridStep: o['grid-step'] as number | undefined,
+  });
+  io.writeFile(o.out as string, writeNpz(arrays, { compress: true }));
+  const meta = JSON.parse(arrays._metadata.text!);
+  const summary = { out: o.out, patterns: arrays.diff3d.shape[0], N: arrays.diff3d.shape[1], object: arrays.objectGuess.shape, ...meta.simulation, nphotons: meta.physics_parameters.nphotons };
+  if (o.json) io.out(JSON.stringify(summary));
+  else io.out(`wrote ${o.out}: ${summary.patterns} patterns of ${summary.N}×${summary.N}, object ${summary.object.join('×')}, nphotons ${summary.nphotons}, seed ${summary.seed}`);
+  return 0;
+}
