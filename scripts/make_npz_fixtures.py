@@ -63,6 +63,16 @@ np.savez(os.path.join(out, 'same_as_ours.npz'),
          meta=np.array('{"a": 1}'), flags=np.array([True, False]), long=np.arange(123456, 123466, dtype='<i8'),
          f64=np.arange(7, dtype='<f8') / 8)
 
+# What listNpz must report for the dtype fixtures: numpy's own view of each member's header.
+listing = {}
+for name in ['all_dtypes.npz', 'all_dtypes_compressed.npz']:
+    z = np.load(os.path.join(out, name))
+    listing[name] = [{'key': k, 'dtypeOnDisk': z[k].dtype.str, 'shape': list(z[k].shape),
+                      'fortranOrder': bool(z[k].flags.f_contiguous and not z[k].flags.c_contiguous),
+                      'bytes': int(z[k].nbytes)} for k in z.files]
+with open(os.path.join(out, 'listing.json'), 'w') as f:
+    json.dump(listing, f, indent=1)
+
 ours = os.path.join(out, 'ours_written.npz')
 if os.path.exists(ours):
     z = np.load(ours)

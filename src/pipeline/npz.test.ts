@@ -3,7 +3,7 @@ import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors';
 import type { NdArray } from './ndarray';
-import { npyHeader, readArrayFile, readNpy, readNpz, writeNpy, writeNpz } from './npz';
+import { listNpz, npyHeader, readArrayFile, readNpy, readNpz, writeNpy, writeNpz } from './npz';
 
 const dir = new URL('../../tests/fixtures/npz/', import.meta.url);
 const load = (name: string) => new Uint8Array(readFileSync(new URL(name, dir)));
@@ -132,5 +132,26 @@ describe('writing files numpy reads', () => {
     expect(method(writeNpz(a))).toBe(0);
     expect(method(writeNpz(a, { compress: true }))).toBe(8);
     expect(zipSync).toBeTypeOf('function');
+  });
+});
+
+describe('listNpz (headers only)', () => {
+  const listing = JSON.parse(readFileSync(new URL('listing.json', dir), 'utf8')) as Record<string, unknown[]>;
+  for (const file of ['all_dtypes.npz', 'all_dtypes_compressed.npz']) {
+    it(`${file}: key, on-disk dtype, shape, order and bytes equal numpy's view`, () => {
+      expect(listNpz(load(file), { fileName: file })).toEqual(listing[file]);
+    });
+  }
+  it('a DEFLATE member declaring a huge array is listed without inflating its data', () => {
+    // Header says (1e12,) float32 = 4 TB; only the header is streamed out, so this returns at once.
+    const head = npyHeader('<f4', [1e12]);
+    const zip = zipSync({ 'huge.npy': [head, { level: 6 }] });
+    const t0 = Date.now();
+    expect(listNpz(zip)).toEqual([{ key: 'huge', dtypeOnDisk: '<f4', shape: [1e12], fortranOrder: false, bytes: 4e12 }]);
+    expect(Date.now() - t0).toBeLessThan(500);
+  });
+  it('a truncated zip is refused as corrupt, naming the file', () => {
+    const b = load('all_dtypes.npz');
+    expectError(() => listNpz(b.subarray(0, b.length - 30), { fileName: 'cut.npz' }), 'npz-corrupt', 'cut.npz');
   });
 });

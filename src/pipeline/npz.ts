@@ -1,4 +1,4 @@
-import { unzipSync, zipSync, type UnzipFileInfo } from 'fflate';
+import { Inflate, unzipSync, zipSync, type UnzipFileInfo } from 'fflate';
 import { PtychoError } from '../errors';
 import { sizeOf, shapeStr, type DType, type NdArray } from './ndarray';
 
@@ -340,6 +340,76 @@ export function readArrayFile(bytes: Uint8Array, opts: NpzReadOptions = {}): Rec
   }
   if (isZip(bytes)) return readNpz(bytes, opts);
   throw corrupt(file, 'is neither an NPZ archive nor an NPY array', 'drop a .npz saved with np.savez (or a .npy)');
+}
+
+// ------------------------------------------------------------------ listing
+
+export interface NpzEntryInfo { key: string; dtypeOnDisk: string; shape: number[]; fortranOrder: boolean; bytes: number }
+
+/** NPY header bytes we need at most (v1 header ≤ 65535 + 10; a v2 header beyond that is refused as corrupt). */
+const HEAD_MAX = 65546;
+
+/** The first ≤ HEAD_MAX bytes of a zip member: STORED = a slice, DEFLATE = a streamed prefix (never the whole). */
+function memberPrefix(bytes: Uint8Array, dv: DataView, local: number, method: number, csize: number, file: string, name: string): Uint8Array {
+  if (local + 30 > bytes.length || dv.getUint32(local, true) !== 0x04034b50) throw corrupt(file, `member ${name}: local header missing or beyond the end of the file`);
+  const start = local + 30 + dv.getUint16(local + 26, true) + dv.getUint16(local + 28, true);
+  if (start + csize > bytes.length) throw corrupt(file, `member ${name} declares ${csize} bytes past the end of the file (truncated?)`);
+  const comp = bytes.subarray(start, start + csize);
+  if (method === 0) return comp.subarray(0, HEAD_MAX);
+  if (method !== 8) throw corrupt(file, `member ${name} uses zip compression method ${method}`, 'save with np.savez or np.savez_compressed');
+  const parts: Uint8Array[] = [];
+  let got = 0;
+  const inf = new Inflate((chunk) => { parts.push(chunk); got += chunk.length; });
+  try {
+    // Feed small slices until the header is out; the data themselves are never inflated in full.
+    for (let o = 0; o < comp.length && got < HEAD_MAX; o += 4096) inf.push(comp.subarray(o, o + 4096), o + 4096 >= comp.length);
+  } catch (e) {
+    throw corrupt(file, `member ${name} does not inflate (${(e as Error).message})`);
+  }
+  const out = new Uint8Array(Math.min(got, HEAD_MAX));
+  let o = 0;
+  for (const p of parts) { if (o >= out.length) break; out.set(p.subarray(0, out.length - o), o); o += p.length; }
+  return out;
+}
+
+/** Headers of every member (key, on-disk dtype, shape, order, data bytes) from the central directory: no data inflated. */
+export function listNpz(bytes: Uint8Array, opts: NpzReadOptions = {}): NpzEntryInfo[] {
+  const file = opts.fileName ?? '<memory>';
+  if (isNpy(bytes)) {
+    const key = file.replace(/^.*[\\/]/, '').replace(/\.npy$/i, '') || 'array';
+    const h = parseHeader(bytes, `${file}, key "${key}"`);
+    return [{ key, dtypeOnDisk: h.descr, shape: h.shape, fortranOrder: h.fortran, bytes: bytes.length - h.dataOffset }];
+  }
+  if (!isZip(bytes)) throw corrupt(file, 'is neither an NPZ archive nor an NPY array', 'drop a .npz saved with np.savez (or a .npy)');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 65535); i--) {
+    if (dv.getUint32(i, true) === 0x06054b50) { eocd = i; break; }
+  }
+  if (eocd < 0) throw corrupt(file, 'the zip archive is damaged or truncated (no end-of-central-directory record)');
+  const count = dv.getUint16(eocd + 10, true);
+  let p = dv.getUint32(eocd + 16, true);
+  const out: NpzEntryInfo[] = [];
+  for (let i = 0; i < count; i++) {
+    if (p + 46 > bytes.length || dv.getUint32(p, true) !== 0x02014b50) throw corrupt(file, `the zip central directory is damaged (entry ${i})`);
+    const method = dv.getUint16(p + 10, true);
+    const csize = dv.getUint32(p + 20, true);
+    const nlen = dv.getUint16(p + 28, true);
+    const elen = dv.getUint16(p + 30, true);
+    const clen = dv.getUint16(p + 32, true);
+    const local = dv.getUint32(p + 42, true);
+    const name = new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + nlen));
+    p += 46 + nlen + elen + clen;
+    if (name.endsWith('/')) continue;
+    const key = name.replace(/\.npy$/, '');
+    if (opts.keys && !opts.keys.includes(key)) continue;
+    if (csize === 0xffffffff || local === 0xffffffff) throw new PtychoError('npz-too-large', `${file}: member ${name} is a ZIP64 entry (> 4 GiB)`, 'load a smaller file, or subsample the scan before saving');
+    const head = memberPrefix(bytes, dv, local, method, csize, file, name);
+    const h = parseHeader(head, `${file}, key "${key}"`);
+    const dt = parseDescr(h.descr, `${file}, key "${key}"`);
+    out.push({ key, dtypeOnDisk: h.descr, shape: h.shape, fortranOrder: h.fortran, bytes: sizeOf(h.shape) * dt.size });
+  }
+  return out;
 }
 
 // ------------------------------------------------------------------ writing
