@@ -11,14 +11,25 @@ import type { Tensor } from '../tensor';
  * bias gradient = Σ over batch and pixels, one workgroup per channel.
  */
 const B4 = ['read', 'read', 'read', 'rw'] as const;
-const k = (entryPoint: string): KernelSpec => ({ name: `conv2d_${entryPoint}`, code: convWgsl, entryPoint, bindings: B4 });
-const FWD = k('fwd');
-const WGRAD = k('wgrad');
+const k = (entryPoint: string, constants?: Record<string, number>): KernelSpec => ({
+  name: `conv2d_${entryPoint}${constants ? `_${constants.WGX}x${constants.WGY}` : ''}`,
+  code: convWgsl,
+  entryPoint,
+  bindings: B4,
+  constants,
+});
+/** Tile variants: 64×32 (8×16 invocations) for wide layers, 256×4 (1×64) when ≤ 4 columns are needed. */
+const WIDE = { WGX: 8, WGY: 16, TK: 16 };
+const NARROW = { WGX: 1, WGY: 64, TK: 8 };
+const variant = (columns: number) => (columns <= 4 ? NARROW : WIDE);
+const tileM = (v: typeof WIDE) => 4 * v.WGY;
+const tileN = (v: typeof WIDE) => 4 * v.WGX;
+const FWD = { wide: k('fwd', WIDE), narrow: k('fwd', NARROW) };
+const WGRAD = { wide: k('wgrad', WIDE), narrow: k('wgrad', NARROW) };
+const pick = <T>(pair: { wide: T; narrow: T }, v: typeof WIDE) => (v === NARROW ? pair.narrow : pair.wide);
 const SUM_SPLITS = k('sum_splits');
 const BGRAD = k('bgrad');
 const RELU_MASK = k('relu_mask');
-const TM = 64;
-const TN = 32;
 
 export interface Conv2dOptions {
   relu?: boolean;
@@ -44,7 +55,8 @@ function convRaw(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor | null, relu: boolean
   const out = gpu.tensor([B, Cout, H, W], 'f32');
   const flags = (relu ? 1 : 0) | (transposed ? 2 : 0) | (b ? 4 : 0);
   const u = uniforms().u32(B, Cin, H, W, Cout, kk, (kk - 1) / 2, flags, 0, 0);
-  gpu.run(FWD, [x, w, b ?? w, out], u, [Math.ceil((B * H * W) / TM), Math.ceil(Cout / TN), 1]);
+  const v = variant(Cout);
+  gpu.run(pick(FWD, v), [x, w, b ?? w, out], u, [Math.ceil((B * H * W) / tileM(v)), Math.ceil(Cout / tileN(v)), 1]);
   return out;
 }
 
@@ -52,15 +64,16 @@ function weightGradRaw(gpu: Gpu, x: Tensor, g: Tensor, w: Tensor): Tensor {
   const { B, Cin, H, W, Cout, k: kk } = shapes(x, w);
   const Ktot = Cin * kk * kk;
   const M = B * H * W;
-  const gx = Math.ceil(Ktot / TM);
-  const gy = Math.ceil(Cout / TN);
+  const v = variant(Cout);
+  const gx = Math.ceil(Ktot / tileM(v));
+  const gy = Math.ceil(Cout / tileN(v));
   // Split the pixel reduction so that ~256 workgroups run, each over ≥ 256 pixels.
   const splits = Math.max(1, Math.min(Math.ceil(256 / (gx * gy)), Math.ceil(M / 256), 65535));
   const mchunk = Math.ceil(M / splits / 16) * 16;
   const nSplits = Math.ceil(M / mchunk);
   const n = Cout * Ktot;
   const part = gpu.tensor([nSplits, n], 'f32');
-  gpu.run(WGRAD, [x, g, g, part], uniforms().u32(B, Cin, H, W, Cout, kk, (kk - 1) / 2, 0, nSplits, mchunk), [gx, gy, nSplits]);
+  gpu.run(pick(WGRAD, v), [x, g, g, part], uniforms().u32(B, Cin, H, W, Cout, kk, (kk - 1) / 2, 0, nSplits, mchunk), [gx, gy, nSplits]);
   if (nSplits === 1) {
     const out = gpu.tensor(w.shape, 'f32');
     gpu.run(SUM_SPLITS, [part, part, part, out], uniforms().u32(0, 0, 0, 0, 0, 0, 0, 0, 1, n), gpu.grid(n, 256));

@@ -11,11 +11,16 @@ struct Params { B: u32, Cin: u32, H: u32, W: u32, Cout: u32, k: u32, pad: u32, f
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
-const TM: u32 = 64u;
-const TN: u32 = 32u;
-const TK: u32 = 16u;
-var<workgroup> As: array<f32, 1024>; // [TK][TM]
-var<workgroup> Bs: array<f32, 512>;  // [TK][TN]
+// Tile shape per pipeline: WGX×WGY invocations, each a 4×4 register block → TM = 4·WGY rows, TN = 4·WGX columns.
+// Wide layers use 8×16 (64×32 tiles); layers with ≤ 4 output channels use 1×64 (256×4) so no work is wasted.
+override WGX: u32 = 8u;
+override WGY: u32 = 16u;
+override TK: u32 = 16u;
+override NT: u32 = WGX * WGY;
+override TM: u32 = 4u * WGY;
+override TN: u32 = 4u * WGX;
+var<workgroup> As: array<f32, TK * TM>; // [TK][TM]
+var<workgroup> Bs: array<f32, TK * TN>; // [TK][TN]
 
 // im2col element: input pixel for output pixel gm and reduction index gk (0 outside / padding).
 fn im2col(gm: u32, gk: u32) -> f32 {
@@ -35,7 +40,7 @@ fn im2col(gm: u32, gk: u32) -> f32 {
   return X[((b * u.Cin + c) * u.H + u32(iy)) * u.W + u32(ix)];
 }
 
-@compute @workgroup_size(8, 16)
+@compute @workgroup_size(WGX, WGY)
 fn fwd(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let HW = u.H * u.W;
   let Mtot = u.B * HW;
@@ -43,16 +48,14 @@ fn fwd(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid:
   let Ktot = u.Cin * kk2;
   let tileM = wid.x * TM;
   let tileN = wid.y * TN;
-  let tid = lid.y * 8u + lid.x;
+  let tid = lid.y * WGX + lid.x;
   let transposed = (u.flags & 2u) != 0u;
   var acc: array<array<f32, 4>, 4>;
   for (var k0 = 0u; k0 < Ktot; k0 += TK) {
-    for (var r = 0u; r < 8u; r++) {
-      let e = tid + r * 128u;
+    for (var e = tid; e < TK * TM; e += NT) {
       As[e] = im2col(tileM + e % TM, k0 + e / TM);
     }
-    for (var r = 0u; r < 4u; r++) {
-      let e = tid + r * 128u;
+    for (var e = tid; e < TK * TN; e += NT) {
       let gn = tileN + e % TN;
       let gk = k0 + e / TN;
       var v = 0.0;
@@ -100,7 +103,7 @@ fn fwd(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid:
 
 // Weight gradient, split-K: part[s, o, kidx] = Σ_{m in chunk s} g[b, o, pix] · im2col(m, kidx).
 // Tile rows = kidx (64), columns = o (32). X = layer input, Wt binding = output gradient g (B, Cout, H, W).
-@compute @workgroup_size(8, 16)
+@compute @workgroup_size(WGX, WGY)
 fn wgrad(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let HW = u.H * u.W;
   let Mtot = u.B * HW;
@@ -109,18 +112,16 @@ fn wgrad(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
   let tileO = wid.y * TN;
   let m0 = wid.z * u.mchunk;
   let m1 = min(m0 + u.mchunk, Mtot);
-  let tid = lid.y * 8u + lid.x;
+  let tid = lid.y * WGX + lid.x;
   var acc: array<array<f32, 4>, 4>;
   for (var ms = m0; ms < m1; ms += TK) {
-    for (var r = 0u; r < 8u; r++) {
-      let e = tid + r * 128u;
+    for (var e = tid; e < TK * TM; e += NT) {
       let gm = ms + e / TM;
       var v = 0.0;
       if (gm < m1) { v = im2col(gm, tileK + e % TM); }
       As[e] = v;
     }
-    for (var r = 0u; r < 4u; r++) {
-      let e = tid + r * 128u;
+    for (var e = tid; e < TK * TN; e += NT) {
       let gm = ms + e / TN;
       let o = tileO + e % TN;
       var v = 0.0;
