@@ -237,6 +237,31 @@ export interface SimulateOptions {
   seed?: number;
   objectSize?: number;
   gridStep?: number;
+  /**
+   * Scale the probe so that the reference's amplitude physics is self-consistent on these data (default true):
+   * the model multiplies object patches by probeGuess / probe_scale and compares with data normalised to a mean
+   * per-pattern energy of (N/2)², so the probe must satisfy mean Σ|O·P/probe_scale|² = (N/2)² for the true
+   * object — otherwise no object amplitude in [0, 1] can explain the data (the golden runs scale fly001 ×256 for
+   * the same reason).
+   */
+  calibrateProbe?: boolean;
+  probeScale?: number;
+}
+
+/** The probe times k so that mean_i Σ|Y_i·kP|² / probeScale² = (N/2)² over the scan's object patches. */
+export function calibrateProbe(object: NdArray, probe: NdArray, scan: Scan, probeScale: number): NdArray {
+  const N = probe.shape[0];
+  const Y = extractObjectPatches(object, scan.x, scan.y, N);
+  const P = probe.data as Float32Array;
+  const NN = N * N;
+  let e = 0;
+  for (let p = 0; p < scan.x.length; p++)
+    for (let k = 0; k < NN; k++) {
+      const i = 2 * (p * NN + k);
+      e += (Y[i] ** 2 + Y[i + 1] ** 2) * (P[2 * k] ** 2 + P[2 * k + 1] ** 2);
+    }
+  const k = (probeScale * (N / 2)) / Math.sqrt(e / scan.x.length);
+  return { dtype: 'c64', shape: probe.shape, data: P.map((v) => v * k) };
 }
 
 /** A whole synthetic scan in the raw NPZ contract (keys as simulate_and_save writes them, plus _metadata). */
@@ -257,7 +282,8 @@ export function simulateDataset(o: SimulateOptions): Record<string, NdArray> {
         : o.positions;
   const nphotons = o.nphotons ?? 1e9;
   const noise = o.noise ?? 'poisson';
-  const d = simulateDiffraction(object, probe, scan, { nphotons, noise, seed: seed + 2 });
+  const probeUsed = o.calibrateProbe === false ? probe : calibrateProbe(object, probe, scan, o.probeScale ?? 4);
+  const d = simulateDiffraction(object, probeUsed, scan, { nphotons, noise, seed: seed + 2 });
   const n = scan.x.length;
   const meta = {
     physics_parameters: { nphotons },
@@ -267,6 +293,7 @@ export function simulateDataset(o: SimulateOptions): Record<string, NdArray> {
       probe: typeof o.probe === 'string' ? o.probe : `array ${N}x${N}`,
       positions: typeof o.positions === 'string' ? o.positions : 'given',
       N, n_images: n, noise, seed, object_size: [H, W], photon_scale: d.scale,
+      probe_calibrated_for_probe_scale: o.calibrateProbe === false ? null : (o.probeScale ?? 4),
     },
   };
   return {
@@ -275,7 +302,7 @@ export function simulateDataset(o: SimulateOptions): Record<string, NdArray> {
     xcoords_start: { dtype: 'f64', shape: [n], data: Float64Array.from(scan.x) },
     ycoords_start: { dtype: 'f64', shape: [n], data: Float64Array.from(scan.y) },
     diff3d: { dtype: 'f32', shape: [n, N, N], data: d.amplitude },
-    probeGuess: probe,
+    probeGuess: probeUsed,
     objectGuess: object,
     scan_index: { dtype: 'i64', shape: [n], data: new Float64Array(n) },
     _metadata: { dtype: 'str', shape: [], data: new Uint8Array(0), text: JSON.stringify(meta) },
