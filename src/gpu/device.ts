@@ -45,13 +45,16 @@ async function getGpu(): Promise<{ gpu: GPU; runtime: string }> {
   if (isNode) {
     // Dawn reads VK_ICD_FILENAMES when the instance is created: with no GPU, point it at the SwiftShader
     // driver that Debian's chromium package ships (a CPU Vulkan).
-    const fs = await import('node:fs');
+    // Module names in variables keep browser bundlers from pulling Node-only packages into the app.
+    const fsName = 'node:fs';
+    const webgpuName = 'webgpu';
+    const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
     if (!process.env.VK_ICD_FILENAMES && fs.existsSync(SWIFTSHADER_ICD)) {
       process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     }
     let mod: { create: (opts: string[]) => GPU; globals: Record<string, unknown> };
     try {
-      mod = (await import('webgpu')) as unknown as typeof mod;
+      mod = (await import(/* @vite-ignore */ webgpuName)) as unknown as typeof mod;
     } catch (e) {
       throw new PtychoError(
         'gpu-unavailable',
