@@ -29,6 +29,21 @@ const COMMANDS: Record<string, Command> = {
     usage: 'group FILE --out F [--gridsize g] [--K k] [--n-groups n] [--seed s] [--nphotons x] [--sequential] [--json]',
     load: () => import('./group'),
   },
+  train: {
+    summary: 'train PtychoPINN on a scan (no FILE: the bundled example) and save the model archive',
+    usage: 'train [FILE] [--config cfg.json] [--epochs E] [--out model.zip] [--json]',
+    load: () => import('./train'),
+  },
+  reconstruct: {
+    summary: 'predict and stitch the object with a trained model; metrics when objectGuess is present',
+    usage: 'reconstruct FILE --model M --out recon.npz [--stitch barycentric|position] [--json]',
+    load: () => import('./reconstruct'),
+  },
+  bench: {
+    summary: 'benchmarks (kernels, grouping, training): JSON with patterns/s, GFLOP/s, adapter',
+    usage: 'bench [--kernels] [--grouping] [--train] [--quick] [--json]',
+    load: () => import('./bench'),
+  },
 };
 
 export function helpText(): string {

@@ -69,8 +69,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   });
   io.writeFile(o.out as string, writeNpz(arrays, { compress: true }));
   const meta = JSON.parse(arrays._metadata.text!);
-  const summary = { out: o.out, patterns: arrays.diff3d.shape[0], N: arrays.diff3d.shape[1], object: arrays.objectGuess.shape, ...meta.simulation, nphotons: meta.physics_parameters.nphotons };
+  const summary = { ...meta.simulation, out: o.out, patterns: arrays.diff3d.shape[0], N: arrays.diff3d.shape[1], objectShape: arrays.objectGuess.shape, nphotons: meta.physics_parameters.nphotons };
   if (o.json) io.out(JSON.stringify(summary));
-  else io.out(`wrote ${o.out}: ${summary.patterns} patterns of ${summary.N}×${summary.N}, object ${summary.object.join('×')}, nphotons ${summary.nphotons}, seed ${summary.seed}`);
+  else io.out(`wrote ${o.out}: ${summary.patterns} patterns of ${summary.N}×${summary.N}, object ${summary.objectShape.join('×')}, nphotons ${summary.nphotons}, seed ${summary.seed}`);
   return 0;
 }
