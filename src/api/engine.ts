@@ -152,6 +152,17 @@ export class Engine {
     }
   }
 
+  /** Mean loss of the current model over the training groups (no gradient, no update). */
+  async evaluateLoss(): Promise<number> {
+    const ds = this.requireDataset();
+    const model = this.ensureModel();
+    const g = this.grouped(ds.raw, false);
+    model.setData({ X: g.X, coordsRelative: g.coordsRelative, probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale });
+    const all = Int32Array.from({ length: g.B }, (_, i) => i);
+    const r = new TrainingRun(this.gpu, model, { epochs: 1, batchSize: this.config.batch_size, learningRate: this.config.learning_rate, seed: this.config.seed, trainIndices: all });
+    return r.evaluate(all);
+  }
+
   pause(): void {
     this.run?.pause();
   }
