@@ -226,36 +226,43 @@ export class Gpu {
    * values are tensors) and those passed to `keep`. Like tf.tidy.
    */
   tidy<T>(fn: () => T): T {
-    const scope = new Set<Tensor>();
-    this.scopes.push(scope);
+    const scope = this.openScope();
     let result: T;
     try {
       result = fn();
     } finally {
-      this.scopes.pop();
+      this.popScope(scope);
     }
-    const keepers = new Set<Tensor>();
-    collectTensors(result, keepers);
-    const parent = this.scopes[this.scopes.length - 1];
-    for (const t of scope) {
-      if (keepers.has(t)) {
-        if (parent) parent.add(t);
-      } else t.dispose();
-    }
+    this.closeScope(scope, result);
     return result;
   }
 
   /** Async variant of `tidy`. */
   async tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
-    const scope = new Set<Tensor>();
-    this.scopes.push(scope);
+    const scope = this.openScope();
     let result: T;
     try {
       result = await fn();
     } finally {
-      const i = this.scopes.lastIndexOf(scope);
-      if (i >= 0) this.scopes.splice(i, 1);
+      this.popScope(scope);
     }
+    this.closeScope(scope, result);
+    return result;
+  }
+
+  private openScope(): Set<Tensor> {
+    const scope = new Set<Tensor>();
+    this.scopes.push(scope);
+    return scope;
+  }
+
+  private popScope(scope: Set<Tensor>): void {
+    const i = this.scopes.lastIndexOf(scope);
+    if (i >= 0) this.scopes.splice(i, 1);
+  }
+
+  /** Dispose what the scope created, except the tensors in `result` (handed to the enclosing scope). */
+  private closeScope(scope: Set<Tensor>, result: unknown): void {
     const keepers = new Set<Tensor>();
     collectTensors(result, keepers);
     const parent = this.scopes[this.scopes.length - 1];
@@ -264,7 +271,6 @@ export class Gpu {
         if (parent) parent.add(t);
       } else t.dispose();
     }
-    return result;
   }
 
   /** Let `t` escape every open scope (it must then be disposed by hand). */

@@ -133,17 +133,19 @@ function p(params: Params, name: string): Tensor {
   return t;
 }
 
-function borderMaskCache(gpu: Gpu, N: number): Tensor {
-  const key = `border${N}`;
-  const cache = (gpu as unknown as { __masks?: Map<string, Tensor> }).__masks ?? new Map<string, Tensor>();
-  (gpu as unknown as { __masks?: Map<string, Tensor> }).__masks = cache;
-  let t = cache.get(key);
+const borderMasks = new WeakMap<Gpu, Map<number, Tensor>>();
+
+/** The probe_big border mask (1 outside, 0 inside [N/4, N − N/4)²), one persistent tensor per device and N. */
+function borderMask(gpu: Gpu, N: number): Tensor {
+  let cache = borderMasks.get(gpu);
+  if (!cache) borderMasks.set(gpu, (cache = new Map()));
+  let t = cache.get(N);
   if (!t) {
     const m = new Float32Array(N * N);
     const lo = N / 4, hi = N - N / 4;
     for (let y = 0; y < N; y++) for (let x = 0; x < N; x++) m[y * N + x] = y >= lo && y < hi && x >= lo && x < hi ? 0 : 1;
     t = gpu.keep(gpu.tensor([N, N], 'f32', m));
-    cache.set(key, t);
+    cache.set(N, t);
   }
   return t;
 }
@@ -190,7 +192,7 @@ export function generatorForward(gpu: Gpu, params: Params, spec: GeneratorSpec, 
     t = conv2d(gpu, t, p(params, `${L}.conv_up_block.conv1.weight`), p(params, `${L}.conv_up_block.conv1.bias`), { relu: true });
     t = conv2d(gpu, t, p(params, `${L}.conv_up_block.conv2.weight`), p(params, `${L}.conv_up_block.conv2.bias`), { relu: true });
     t = upsample2x(gpu, t);
-    const x2 = broadcastMul(gpu, activation(gpu, conv2d(gpu, t, p(params, `${L}.conv2.weight`), p(params, `${L}.conv2.bias`)), 'silu'), borderMaskCache(gpu, spec.N));
+    const x2 = broadcastMul(gpu, activation(gpu, conv2d(gpu, t, p(params, `${L}.conv2.weight`), p(params, `${L}.conv2.bias`)), 'silu'), borderMask(gpu, spec.N));
     return add(gpu, x1, x2);
   };
   return { amp: decode('decoder_amp', 'amp', ampAct(spec)), phase: decode('decoder_phase', 'phase', 'piTanh') };

@@ -4,6 +4,8 @@
  * (φ₀ = arg Σ truth·conj(recon)) and fitting the amplitude scale (least squares s = Σ a_r a_t / Σ a_r²).
  * All float64. Images are complex, interleaved (re, im), row-major (H, W).
  */
+import { gaussianFilter } from './filters';
+
 export interface ComplexImage {
   data: Float32Array | Float64Array;
   height: number;
@@ -145,50 +147,18 @@ export function psnr(x: ArrayLike<number>, ref: ArrayLike<number>, range = dataR
   return mse === 0 ? Infinity : 10 * Math.log10((range * range) / mse);
 }
 
-function gaussianKernel(sigma: number, radius: number): Float64Array {
-  const k = new Float64Array(2 * radius + 1);
-  let s = 0;
-  for (let i = -radius; i <= radius; i++) s += k[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
-  for (let i = 0; i < k.length; i++) k[i] /= s;
-  return k;
-}
-
-/** Separable filter with symmetric ('reflect', scipy mode) boundaries. */
-function filter2(img: Float64Array, W: number, H: number, k: Float64Array): Float64Array {
-  const r = (k.length - 1) / 2;
-  const refl = (i: number, n: number) => {
-    while (i < 0 || i >= n) i = i < 0 ? -i - 1 : 2 * n - i - 1;
-    return i;
-  };
-  const tmp = new Float64Array(W * H);
-  const out = new Float64Array(W * H);
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      let s = 0;
-      for (let j = -r; j <= r; j++) s += k[j + r] * img[y * W + refl(x + j, W)];
-      tmp[y * W + x] = s;
-    }
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      let s = 0;
-      for (let j = -r; j <= r; j++) s += k[j + r] * tmp[refl(y + j, H) * W + x];
-      out[y * W + x] = s;
-    }
-  return out;
-}
-
 /**
  * SSIM (Wang et al. 2004): Gaussian window σ = 1.5 (radius 5), K1 = 0.01, K2 = 0.03, L = truth's data range,
  * population covariances, mean of the SSIM map over the interior (a 5-px border dropped) — as skimage's
  * structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=L).
  */
 export function ssim(x: ArrayLike<number>, ref: ArrayLike<number>, W: number, H: number, range = dataRange(ref)): number {
-  const k = gaussianKernel(1.5, 5);
   const a = Float64Array.from(x as ArrayLike<number>);
   const b = Float64Array.from(ref as ArrayLike<number>);
   const mul = (p: Float64Array, q: Float64Array) => p.map((v, i) => v * q[i]);
-  const mx = filter2(a, W, H, k), my = filter2(b, W, H, k);
-  const sxx = filter2(mul(a, a), W, H, k), syy = filter2(mul(b, b), W, H, k), sxy = filter2(mul(a, b), W, H, k);
+  const g = (img: Float64Array) => gaussianFilter(img, H, W, 1.5, 3.5);
+  const mx = g(a), my = g(b);
+  const sxx = g(mul(a, a)), syy = g(mul(b, b)), sxy = g(mul(a, b));
   const C1 = (0.01 * range) ** 2, C2 = (0.03 * range) ** 2;
   const pad = 5;
   let sum = 0, n = 0;

@@ -116,7 +116,8 @@ function parseDescr(descr: string, where: string): DTypeInfo {
   return { kind: kind as DTypeInfo['kind'], size, little: order !== '>' };
 }
 
-function halfToFloat(h: number): number {
+/** IEEE half → number (numpy float16 and torch HalfStorage). */
+export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const f = h & 0x3ff;

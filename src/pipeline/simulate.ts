@@ -1,5 +1,8 @@
 import { PtychoError } from '../errors';
 import { extractObjectPatches } from './container';
+import { gaussianFilter } from './filters';
+
+export { gaussianFilter };
 import { fft2, fftshift2 } from './fftCpu';
 import type { NdArray } from './ndarray';
 import { Rng } from './random';
@@ -10,37 +13,6 @@ import { Rng } from './random';
  * simulation A = sqrt(fftshift(|FFT2(P·O_patch)|²)/N²) scaled to `nphotons` expected counts per pattern with
  * Poisson noise (or none), then divided back by the scale — written in the raw NPZ contract with `_metadata`.
  */
-
-/** scipy.ndimage.gaussian_filter (mode 'reflect', truncate 4) of a real H×W image, float64. */
-export function gaussianFilter(img: ArrayLike<number>, H: number, W: number, sigma: number): Float64Array {
-  const r = Math.floor(4 * sigma + 0.5);
-  const k = new Float64Array(2 * r + 1);
-  let s = 0;
-  for (let i = -r; i <= r; i++) s += k[i + r] = Math.exp(-0.5 * (i / sigma) ** 2);
-  for (let i = 0; i < k.length; i++) k[i] /= s;
-  const refl = (i: number, n: number) => {
-    for (;;) {
-      if (i < 0) i = -i - 1;
-      else if (i >= n) i = 2 * n - i - 1;
-      else return i;
-    }
-  };
-  const tmp = new Float64Array(H * W);
-  const out = new Float64Array(H * W);
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      let v = 0;
-      for (let j = -r; j <= r; j++) v += k[j + r] * img[y * W + refl(x + j, W)];
-      tmp[y * W + x] = v;
-    }
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      let v = 0;
-      for (let j = -r; j <= r; j++) v += k[j + r] * tmp[refl(y + j, H) * W + x];
-      out[y * W + x] = v;
-    }
-  return out;
-}
 
 /** ptycho/probe.py get_default_probe(N): thresholded separable Gaussian window, smoothed (σ 1) + 1e-9; real. */
 export function defaultProbe(N: number): NdArray {

@@ -1,5 +1,6 @@
 import { unzipSync } from 'fflate';
 import { PtychoError } from '../../errors';
+import { halfToFloat } from '../npz';
 import { PickleGlobal, unpickle } from './pickle';
 
 /**
@@ -33,15 +34,6 @@ const STORAGE_DTYPES: Record<string, { bytes: number; read: (dv: DataView, o: nu
   'torch.IntStorage': { bytes: 4, read: (dv, o) => dv.getInt32(o, true) },
   'torch.LongStorage': { bytes: 8, read: (dv, o) => Number(dv.getBigInt64(o, true)) },
 };
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
 
 function toPlain(v: unknown): unknown {
   if (v instanceof Map) return Object.fromEntries([...v.entries()].map(([k, x]) => [String(k), toPlain(x)]));
