@@ -82,7 +82,6 @@ export class Engine {
   static modelSpec(cfg: TrainingConfig): PtychoPINNSpec {
     const m = cfg.model;
     if (m.architecture !== 'cnn') throw new PtychoError('config', `architecture '${m.architecture}' is not implemented (only 'cnn')`, "set model.architecture to 'cnn'");
-    if (m.model_type !== 'pinn') throw new PtychoError('config', `model_type '${m.model_type}' (supervised training) is not implemented yet`, "use model_type 'pinn' (the physics-informed, unsupervised mode)");
     const C = m.object_big ? m.gridsize * m.gridsize : 1;
     return {
       generator: { N: m.N, C, nFiltersScale: m.n_filters_scale, cbam: m.cbam_encoder, probeBig: m.probe_big, ampActivation: m.amp_activation },
@@ -92,6 +91,7 @@ export class Engine {
       probeMask: m.probe_mask,
       M: m.N + (m.gridsize - 1) * 4,
       lossMode: cfg.torch_loss_mode,
+      modelType: m.model_type,
     };
   }
 
@@ -120,8 +120,11 @@ export class Engine {
     const c = this.config;
     const model = this.ensureModel();
     const g = this.grouped(ds.raw, false);
+    if (c.model.model_type === 'supervised' && !g.Y) {
+      throw new PtychoError('contract', `${ds.fileName}: supervised training needs ground-truth patches (objectGuess or Y) for every group`, "add objectGuess (or Y) to the scan, or use model_type 'pinn'");
+    }
     this.physicsScale = g.physicsScale;
-    model.setData({ X: g.X, coordsRelative: g.coordsRelative, probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale });
+    model.setData({ X: g.X, coordsRelative: g.coordsRelative, probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale, Y: g.Y });
     const { train, val } = splitTrainVal(g.B, c.validation_fraction, c.seed);
     const run = new TrainingRun(this.gpu, model, {
       epochs: c.nepochs,
@@ -157,7 +160,7 @@ export class Engine {
     const ds = this.requireDataset();
     const model = this.ensureModel();
     const g = this.grouped(ds.raw, false);
-    model.setData({ X: g.X, coordsRelative: g.coordsRelative, probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale });
+    model.setData({ X: g.X, coordsRelative: g.coordsRelative, probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale, Y: g.Y });
     const all = Int32Array.from({ length: g.B }, (_, i) => i);
     const r = new TrainingRun(this.gpu, model, { epochs: 1, batchSize: this.config.batch_size, learningRate: this.config.learning_rate, seed: this.config.seed, trainIndices: all });
     return r.evaluate(all);

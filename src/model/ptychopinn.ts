@@ -2,7 +2,9 @@ import type { Gpu } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 import { combineComplex } from '../gpu/ops/complex';
 import { gatherRows } from '../gpu/ops/gather';
-import { ptychoLoss, type LossMode } from '../gpu/ops/loss';
+import { add, scale } from '../gpu/ops/elementwise';
+import { l1Loss, ptychoLoss, type LossMode } from '../gpu/ops/loss';
+import { PtychoError } from '../errors';
 import { generatorForward, initParameters, parameterShapes, type GeneratorSpec } from './network';
 import { effectiveProbe, forwardPhysics, softProbeMask } from './physics';
 import type { TrainableModel } from './train';
@@ -20,6 +22,8 @@ export interface PtychoPINNSpec {
   /** Merge canvas size M. */
   M: number;
   lossMode: LossMode;
+  /** 'pinn' (physics, unsupervised; default) or 'supervised' (L1 to ground-truth patches: 2·amp + 4·phase). */
+  modelType?: 'pinn' | 'supervised';
 }
 
 export interface ResidentData {
@@ -31,6 +35,8 @@ export interface ResidentData {
   probe: Float32Array;
   /** Physics scale S. */
   S: number;
+  /** (G, C, N, N) complex ground-truth patches: required in supervised mode. */
+  Y?: Float32Array;
 }
 
 export class PtychoPINN implements TrainableModel {
@@ -41,6 +47,8 @@ export class PtychoPINN implements TrainableModel {
   private coords: Tensor | null = null;
   private probe: Tensor | null = null;
   private S = 1;
+  private targetAmp: Tensor | null = null;
+  private targetPhase: Tensor | null = null;
   private sCache = new Map<number, Tensor>();
   nGroups = 0;
 
@@ -85,6 +93,15 @@ export class PtychoPINN implements TrainableModel {
     this.probe = gpu.keep(gpu.tensor([N, N], 'c64', effectiveProbe(d.probe, N, this.spec.probeScale, mask)));
     this.S = d.S;
     this.nGroups = G;
+    if (this.spec.modelType === 'supervised' && d.Y && d.Y.length === 2 * G * C * N * N) {
+      const amp = new Float32Array(G * C * N * N), ph = new Float32Array(G * C * N * N);
+      for (let i = 0; i < amp.length; i++) {
+        amp[i] = Math.hypot(d.Y[2 * i], d.Y[2 * i + 1]);
+        ph[i] = Math.atan2(d.Y[2 * i + 1], d.Y[2 * i]);
+      }
+      this.targetAmp = gpu.keep(gpu.tensor([G, C, N, N], 'f32', amp));
+      this.targetPhase = gpu.keep(gpu.tensor([G, C, N, N], 'f32', ph));
+    }
   }
 
   private scaleTensor(b: number): Tensor {
@@ -109,6 +126,16 @@ export class PtychoPINN implements TrainableModel {
   batchLoss(gpu: Gpu, idx: Tensor): Tensor {
     if (!this.X || !this.coords) throw new Error('PtychoPINN.batchLoss: no data (call setData)');
     const x = gatherRows(gpu, this.X, idx);
+    if (this.spec.modelType === 'supervised') {
+      if (!this.targetAmp || !this.targetPhase) {
+        throw new PtychoError('contract', 'supervised training needs ground-truth patches (objectGuess or Y) for every group', "add objectGuess (or Y) to the scan, or use model_type 'pinn'");
+      }
+      // The reference's supervised loss: 2·L1(amplitude) + 4·L1(phase) against the true patches (no physics).
+      const { amp, phase } = generatorForward(gpu, this.params, this.spec.generator, x);
+      const la = l1Loss(gpu, amp, gatherRows(gpu, this.targetAmp, idx));
+      const lp = l1Loss(gpu, phase, gatherRows(gpu, this.targetPhase, idx));
+      return add(gpu, scale(gpu, la, 2), scale(gpu, lp, 4));
+    }
     const coords = gatherRows(gpu, this.coords, idx);
     const { pred } = this.forward(x, coords);
     return ptychoLoss(gpu, pred, x, this.scaleTensor(idx.size), this.spec.lossMode);
@@ -139,10 +166,10 @@ export class PtychoPINN implements TrainableModel {
   }
 
   private disposeData(): void {
-    for (const t of [this.X, this.coords, this.probe]) t?.dispose();
+    for (const t of [this.X, this.coords, this.probe, this.targetAmp, this.targetPhase]) t?.dispose();
     for (const t of this.sCache.values()) t.dispose();
     this.sCache.clear();
-    this.X = this.coords = this.probe = null;
+    this.X = this.coords = this.probe = this.targetAmp = this.targetPhase = null;
   }
 
   dispose(): void {

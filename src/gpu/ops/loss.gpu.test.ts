@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { golden } from '../../testing/fixtures';
 import { Tape } from '../tape';
 import { checkGradients, compare, getTestGpu, randomArray } from '../testing';
-import { ptychoLoss, type LossMode } from './loss';
+import { l1Loss, ptychoLoss, type LossMode } from './loss';
 import { maeLossRef, poissonLossRef } from './loss.ref';
 
 const g = golden('loss');
@@ -65,6 +65,18 @@ describe('PtychoPINN loss vs the reference compute_loss (golden loss.npz)', () =
       [{ shape, data: randomArray(18, 12, 0.5, 1.5) }],
       { eps: 1e-3, samples: 18, indices: [Array.from({ length: 18 }, (_, i) => i)], atol: 1e-2, rtol: 2e-3 },
     );
+    expect(res.worstRatio, res.message).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('supervised L1 term', () => {
+  it('equals mean|p − t| in float64 and its gradient equals finite differences', async () => {
+    const gpu = await getTestGpu();
+    const p = randomArray(40, 31), t = randomArray(40, 32);
+    const v = await gpu.tidyAsync(async () => gpu.read(l1Loss(gpu, gpu.tensor([40], 'f32', p), gpu.tensor([40], 'f32', t))));
+    const ref = p.reduce((s, x, i) => s + Math.abs(x - t[i]), 0) / 40;
+    expect(Math.abs(v[0] - ref)).toBeLessThan(1e-6);
+    const res = await checkGradients(gpu, ([x]) => l1Loss(gpu, x, gpu.tensor([40], 'f32', t)), [{ shape: [40], data: p }], { eps: 1e-3, samples: 10, atol: 1e-4, rtol: 1e-3 });
     expect(res.worstRatio, res.message).toBeLessThanOrEqual(1);
   });
 });

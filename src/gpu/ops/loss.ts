@@ -21,6 +21,8 @@ const MAE_TERMS = spec('mae_terms');
 const FINISH = spec('finish');
 const POISSON_GRAD = spec('poisson_grad');
 const MAE_GRAD = spec('mae_grad');
+const L1_TERMS = spec('l1_terms');
+const L1_GRAD = spec('l1_grad');
 
 export type LossMode = 'poisson' | 'mae';
 
@@ -69,4 +71,26 @@ export function packPair(gpu: Gpu, a: Tensor, b: Tensor): Tensor {
   const out = gpu.tensor([2], 'f32');
   gpu.run(PACK2, [a, b, out], null, [1]);
   return out;
+}
+
+/** mean |pred − target| (torch nn.L1Loss) — the supervised mode's term; gradient to pred only. */
+export function l1Loss(gpu: Gpu, pred: Tensor, target: Tensor): Tensor {
+  if (!sameShape(pred.shape, target.shape) || pred.dtype !== 'f32' || target.dtype !== 'f32') {
+    throw new Error(`l1Loss: ${pred} and ${target} must be equal-shaped f32`);
+  }
+  const n = pred.size;
+  const u = uniforms().u32(n, n).f32(1 / n).u32(0);
+  const terms = gpu.tensor(pred.shape, 'f32');
+  gpu.run(L1_TERMS, [pred, target, target, terms, target], u, gpu.grid(n, 256));
+  const loss = sumRaw(gpu, terms, 1 / n);
+  terms.dispose();
+  record(gpu, 'l1Loss', [pred], [loss], ([g]) => {
+    if (!g) return [null];
+    const gm = packPair(gpu, g, g);
+    const out = gpu.tensor(pred.shape, 'f32');
+    gpu.run(L1_GRAD, [pred, target, target, out, gm], u, gpu.grid(n, 256));
+    gm.dispose();
+    return [out];
+  });
+  return loss;
 }

@@ -106,3 +106,18 @@ fn mae_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   let c = gm[0] * u.inv_count / (gm[1] + 1e-8);
   out[i] = c * s * sign(r);
 }
+
+// Supervised mode (torch nn.L1Loss, mean): terms |pred − target|, gradient sign(pred − target)·g / n.
+@compute @workgroup_size(256)
+fn l1_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= u.n) { return; }
+  out[i] = abs(pred[i] - obs[i]);
+}
+
+@compute @workgroup_size(256)
+fn l1_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= u.n) { return; }
+  out[i] = gm[0] * u.inv_count * sign(pred[i] - obs[i]);
+}
