@@ -92,6 +92,8 @@ export class Engine {
       M: m.N + (m.gridsize - 1) * 4,
       lossMode: cfg.torch_loss_mode,
       modelType: m.model_type,
+      ampLoss: m.amp_loss ? { kind: m.amp_loss, coeff: m.amp_loss_coeff } : null,
+      phaseLoss: m.phase_loss ? { kind: m.phase_loss, coeff: m.phase_loss_coeff } : null,
     };
   }
 

@@ -22,6 +22,7 @@ export const BACKENDS = ['tensorflow', 'pytorch'] as const;
 export const TORCH_LOSS_MODES = ['poisson', 'mae'] as const;
 export const GRADIENT_CLIP_ALGORITHMS = ['norm', 'value', 'agc'] as const;
 export const OPTIMIZERS = ['adam', 'adamw', 'sgd'] as const;
+export const REALSPACE_LOSSES = ['Total_Variation', 'Mean_Deviation'] as const;
 export const SCHEDULERS = ['Default', 'Exponential', 'WarmupCosine', 'ReduceLROnPlateau'] as const;
 /** Fractional filter scales are our extension (tiny models for tests / weak GPUs). */
 export const FRACTIONAL_FILTER_SCALES = [0.25, 0.5] as const;
@@ -58,6 +59,12 @@ export interface ModelConfig {
   gaussian_smoothing_sigma: number;
   /** EXTENSION (torch ModelConfig.cbam_encoder): CBAM attention in the encoder, on by default as in torch. */
   cbam_encoder: boolean;
+  /** EXTENSION (torch ModelConfig.amp_loss / phase_loss): optional real-space terms on the generator outputs. */
+  amp_loss: (typeof REALSPACE_LOSSES)[number] | null;
+  phase_loss: (typeof REALSPACE_LOSSES)[number] | null;
+  /** EXTENSION (torch ModelConfig.amp_loss_coeff / phase_loss_coeff). */
+  amp_loss_coeff: number;
+  phase_loss_coeff: number;
 }
 
 export interface TrainingConfig {
@@ -158,6 +165,10 @@ export const MODEL_DEFAULTS: Readonly<ModelConfig> = Object.freeze({
   probe_scale: 4.0,
   gaussian_smoothing_sigma: 0.0,
   cbam_encoder: true,
+  amp_loss: null,
+  phase_loss: null,
+  amp_loss_coeff: 1.0,
+  phase_loss_coeff: 1.0,
 });
 
 /** Training defaults without `model` (n_groups left null: resolved to 512 by makeTrainingConfig). */
@@ -337,6 +348,10 @@ export function validateModelConfig(m: ModelConfig): void {
   positive('model.probe_scale', m.probe_scale);
   nonNeg('model.gaussian_smoothing_sigma', m.gaussian_smoothing_sigma);
   bool('model.cbam_encoder', m.cbam_encoder);
+  if (m.amp_loss !== null) oneOf('model.amp_loss', m.amp_loss, REALSPACE_LOSSES);
+  if (m.phase_loss !== null) oneOf('model.phase_loss', m.phase_loss, REALSPACE_LOSSES);
+  nonNeg('model.amp_loss_coeff', m.amp_loss_coeff);
+  nonNeg('model.phase_loss_coeff', m.phase_loss_coeff);
 }
 
 /** Shared by training and inference (grouping / sampling fields). */

@@ -5,6 +5,7 @@ import { gatherRows } from '../gpu/ops/gather';
 import { add, scale } from '../gpu/ops/elementwise';
 import { l1Loss, ptychoLoss, type LossMode } from '../gpu/ops/loss';
 import { PtychoError } from '../errors';
+import { regulariser, type Regulariser } from '../gpu/ops/regular';
 import { generatorForward, initParameters, parameterShapes, type GeneratorSpec } from './network';
 import { effectiveProbe, forwardPhysics, softProbeMask } from './physics';
 import type { TrainableModel } from './train';
@@ -24,6 +25,9 @@ export interface PtychoPINNSpec {
   lossMode: LossMode;
   /** 'pinn' (physics, unsupervised; default) or 'supervised' (L1 to ground-truth patches: 2·amp + 4·phase). */
   modelType?: 'pinn' | 'supervised';
+  /** Optional real-space terms added to the loss (torch amp_loss / phase_loss × coefficient, batch mean). */
+  ampLoss?: { kind: Regulariser; coeff: number } | null;
+  phaseLoss?: { kind: Regulariser; coeff: number } | null;
 }
 
 export interface ResidentData {
@@ -137,8 +141,12 @@ export class PtychoPINN implements TrainableModel {
       return add(gpu, scale(gpu, la, 2), scale(gpu, lp, 4));
     }
     const coords = gatherRows(gpu, this.coords, idx);
-    const { pred } = this.forward(x, coords);
-    return ptychoLoss(gpu, pred, x, this.scaleTensor(idx.size), this.spec.lossMode);
+    const { pred, amp, phase } = this.forward(x, coords);
+    let loss = ptychoLoss(gpu, pred, x, this.scaleTensor(idx.size), this.spec.lossMode);
+    for (const [term, out] of [[this.spec.ampLoss, amp], [this.spec.phaseLoss, phase]] as const) {
+      if (term && term.coeff > 0) loss = add(gpu, loss, scale(gpu, regulariser(gpu, out, term.kind), term.coeff));
+    }
+    return loss;
   }
 
   /** Generator-only prediction (forward_predict): complex object patches (b, C, N, N) for the groups in idx. */
