@@ -9,11 +9,13 @@ import { benchKernels } from './kernels';
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   const quick = argv.includes('--quick');
-  const which = argv.filter((a) => !a.startsWith('--quick') && !a.startsWith('--json'));
+  const itersArg = argv.find((a) => a.startsWith('--iters='));
+  const iters = itersArg ? Number(itersArg.slice(8)) : undefined;
+  const which = argv.filter((a) => !a.startsWith('--quick') && !a.startsWith('--json') && !a.startsWith('--iters='));
   const all = which.length === 0;
   const gpu = await Gpu.create();
   const result: Record<string, unknown> = { adapter: describeAdapter(gpu.adapter), isFallbackAdapter: gpu.adapter.isFallbackAdapter, date: new Date().toISOString() };
-  if (all || which.includes('--kernels')) result.kernels = await benchKernels(gpu, { quick });
+  if (all || which.includes('--kernels')) result.kernels = await benchKernels(gpu, { quick, iters });
   if (all || which.includes('--grouping')) {
     try {
       const { benchGrouping } = await import('./grouping');
