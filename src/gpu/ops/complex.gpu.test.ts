@@ -3,7 +3,7 @@ import { golden } from '../../testing/fixtures';
 import { Tape } from '../tape';
 import type { Tensor } from '../tensor';
 import { checkGradients, compare, getTestGpu, randomArray } from '../testing';
-import { cabs, combineComplex, complexMul, joinComplex, splitComplex } from './complex';
+import { cabs, cabs2, combineComplex, complexMul, joinComplex, splitComplex } from './complex';
 import { scale } from './elementwise';
 import { padAndDiffract } from './fft';
 
@@ -34,6 +34,8 @@ describe('complex ops (GPU) vs float64 and finite differences', () => {
     expect(compare(z, zr, { atol: 1e-6 }, 'combine')).toBe('');
     expect(compare(m, mr, { atol: 2e-6 }, 'cmul')).toBe('');
     expect(compare(a, ar, { atol: 2e-6 }, 'cabs')).toBe('');
+    const a2 = await gpu.tidyAsync(async () => gpu.read(cabs2(gpu, gpu.tensor([n], 'c64', Float32Array.from(mr)))));
+    expect(compare(a2, Array.from(ar, (v) => v * v), { atol: 1e-5, rtol: 1e-6 }, 'cabs2')).toBe('');
     expect(compare(re, Array.from({ length: n }, (_, i) => mr[2 * i]), { atol: 2e-6 }, 're')).toBe('');
     expect(compare(im, Array.from({ length: n }, (_, i) => mr[2 * i + 1]), { atol: 2e-6 }, 'im')).toBe('');
   });
@@ -45,6 +47,7 @@ describe('complex ops (GPU) vs float64 and finite differences', () => {
       ['combine', ([a, p]) => combineComplex(gpu, a, p), [{ shape, data: randomArray(12, 4, 0.5, 2) }, { shape, data: randomArray(12, 5, -3, 3) }]],
       ['cmul', ([x, f]) => complexMul(gpu, x, f), [{ shape, dtype: 'c64', data: randomArray(24, 6) }, { shape: [3], dtype: 'c64', data: randomArray(6, 7) }]],
       ['cabs', ([x]) => cabs(gpu, x), [{ shape, dtype: 'c64', data: randomArray(24, 8) }]],
+      ['cabs2', ([x]) => cabs2(gpu, x), [{ shape, dtype: 'c64', data: randomArray(24, 10) }]],
       ['split/join', ([x]) => { const [r, i] = splitComplex(gpu, x); return joinComplex(gpu, i, r); }, [{ shape, dtype: 'c64', data: randomArray(24, 9) }]],
     ];
     for (const [name, f, inputs] of cases) {

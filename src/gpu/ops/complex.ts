@@ -21,6 +21,8 @@ const CMUL_CONJ = k('cmul_conj');
 const CMUL_GRAD_B = k('cmul_grad_b');
 const CABS = k('cabs');
 const CABS_GRAD = k('cabs_grad');
+const CABS2 = k('cabs2');
+const CABS2_GRAD = k('cabs2_grad');
 const SPLIT = k('split');
 const JOIN = k('join');
 
@@ -92,6 +94,21 @@ export function cabs(gpu: Gpu, z: Tensor): Tensor {
     if (!g) return [null];
     const gz = gpu.tensor(z.shape, 'c64');
     gpu.run(CABS_GRAD, [z, g, gz, gpu.dummy], uniforms().u32(n), gpu.grid(n, 256));
+    return [gz];
+  });
+  return out;
+}
+
+/** |z|² → f32 (intensity). Gradient 2z·g. */
+export function cabs2(gpu: Gpu, z: Tensor): Tensor {
+  if (z.dtype !== 'c64') throw new Error(`cabs2: ${z} is not complex`);
+  const n = z.size;
+  const out = gpu.tensor(z.shape, 'f32');
+  gpu.run(CABS2, [z, z, out, gpu.dummy], uniforms().u32(n), gpu.grid(n, 256));
+  record(gpu, 'cabs2', [z], [out], ([g]) => {
+    if (!g) return [null];
+    const gz = gpu.tensor(z.shape, 'c64');
+    gpu.run(CABS2_GRAD, [z, g, gz, gpu.dummy], uniforms().u32(n), gpu.grid(n, 256));
     return [gz];
   });
   return out;

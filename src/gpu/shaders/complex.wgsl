@@ -97,6 +97,22 @@ fn cabs_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
   out[2u * i + 1u] = g.y;
 }
 
+// |z|² and its adjoint 2z·g (a = z, b = g real)
+@compute @workgroup_size(256)
+fn cabs2(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = idx(gid, nwg);
+  if (i >= u.n) { return; }
+  out[i] = a[2u * i] * a[2u * i] + a[2u * i + 1u] * a[2u * i + 1u];
+}
+
+@compute @workgroup_size(256)
+fn cabs2_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = idx(gid, nwg);
+  if (i >= u.n) { return; }
+  out[2u * i] = 2.0 * a[2u * i] * b[i];
+  out[2u * i + 1u] = 2.0 * a[2u * i + 1u] * b[i];
+}
+
 // split: out = Re z, out2 = Im z ; join: out = a + i b
 @compute @workgroup_size(256)
 fn split(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
