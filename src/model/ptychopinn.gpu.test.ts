@@ -123,3 +123,26 @@ describe('optional real-space loss terms', () => {
     expect(Array.from(b.g0)).not.toEqual(Array.from(a.g0));
   });
 });
+
+describe('trainable intensity scale (α·pred + β)', () => {
+  it('adds α, β to the trained parameters; pred = α·pred₀ + β', async () => {
+    const gpu = await getTestGpu();
+    const base: PtychoPINNSpec = { generator: { N: 32, C: 1, nFiltersScale: 0.25, cbam: false, probeBig: true, ampActivation: 'sigmoid' }, gridsize: 1, objectBig: true, probeScale: 4, probeMask: false, M: 32, lossMode: 'poisson' };
+    const plain = new PtychoPINN(gpu, base, undefined, 9);
+    const scaled = new PtychoPINN(gpu, { ...base, intensityScaleTrainable: true }, undefined, 9);
+    expect(scaled.parameterNames.filter((n) => n.startsWith('model.forward_model.'))).toEqual(['model.forward_model.alpha', 'model.forward_model.beta']);
+    expect(plain.parameters.length + 2).toBe(scaled.parameters.length);
+    gpu.upload(scaled.params.get('model.forward_model.alpha')!, [1.5]);
+    gpu.upload(scaled.params.get('model.forward_model.beta')!, [0.25]);
+    const probe = Float32Array.from({ length: 2 * 32 * 32 }, (_, i) => (i % 2 ? 0 : 1));
+    const X = new Float32Array(32 * 32).fill(0.5);
+    for (const m of [plain, scaled]) m.setData({ X, coordsRelative: new Float32Array(2), probe, S: 1 });
+    const [p0, p1] = await gpu.tidyAsync(async () => {
+      const x = gpu.tensor([1, 1, 32, 32], 'f32', X);
+      return [await gpu.read(plain.forward(x, gpu.zeros([1, 1, 2])).pred), await gpu.read(scaled.forward(x, gpu.zeros([1, 1, 2])).pred)];
+    });
+    expect(compare(p1, Array.from(p0, (v) => 1.5 * v + 0.25), { atol: 1e-5, rtol: 1e-6 }, 'α·pred + β')).toBe('');
+    plain.dispose();
+    scaled.dispose();
+  });
+});

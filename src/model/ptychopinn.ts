@@ -2,7 +2,7 @@ import type { Gpu } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 import { combineComplex } from '../gpu/ops/complex';
 import { gatherRows } from '../gpu/ops/gather';
-import { add, scale } from '../gpu/ops/elementwise';
+import { add, scale, scaleShift } from '../gpu/ops/elementwise';
 import { l1Loss, ptychoLoss, type LossMode } from '../gpu/ops/loss';
 import { PtychoError } from '../errors';
 import { regulariser, type Regulariser } from '../gpu/ops/regular';
@@ -28,6 +28,12 @@ export interface PtychoPINNSpec {
   /** Optional real-space terms added to the loss (torch amp_loss / phase_loss × coefficient, batch mean). */
   ampLoss?: { kind: Regulariser; coeff: number } | null;
   phaseLoss?: { kind: Regulariser; coeff: number } | null;
+  /**
+   * The PyTorch ModelConfig flag intensity_scale_trainable: pred ← α·pred + β with the state_dict's
+   * model.forward_model.alpha / beta trained (both start at 1, as in the reference). Off by default, as in the
+   * PyTorch backend (the canonical TrainingConfig flag of the same name is the TF log-scale and is not mapped).
+   */
+  intensityScaleTrainable?: boolean;
 }
 
 export interface ResidentData {
@@ -65,8 +71,10 @@ export class PtychoPINN implements TrainableModel {
       const t = gpu.keep(gpu.tensor(shape, 'f32', w));
       t.name = name;
       this.params.set(name, t);
-      // The forward-model scalars are registered by the reference but unused on the amplitude path.
-      if (!name.startsWith('model.forward_model.')) {
+      // The forward-model scalars are registered by the reference but unused on the amplitude path,
+      // except α, β with a trainable intensity scale.
+      const scalarUsed = spec.intensityScaleTrainable && (name === 'model.forward_model.alpha' || name === 'model.forward_model.beta');
+      if (!name.startsWith('model.forward_model.') || scalarUsed) {
         t.requiresGrad = true;
         this.parameters.push(t);
         this.parameterNames.push(name);
@@ -123,8 +131,11 @@ export class PtychoPINN implements TrainableModel {
     const { amp, phase } = generatorForward(gpu, this.params, this.spec.generator, x);
     const object = combineComplex(gpu, amp, phase);
     if (!this.probe) throw new Error('PtychoPINN.forward: call setData first (the probe is part of the data)');
-    const { pred, patches } = forwardPhysics(gpu, object, coords, this.probe, { N: this.N, C: this.C, objectBig: this.spec.objectBig, M: this.spec.M });
-    return { pred, amp, phase, object, patches };
+    const physics = forwardPhysics(gpu, object, coords, this.probe, { N: this.N, C: this.C, objectBig: this.spec.objectBig, M: this.spec.M });
+    const pred = this.spec.intensityScaleTrainable
+      ? scaleShift(gpu, physics.pred, this.params.get('model.forward_model.alpha')!, this.params.get('model.forward_model.beta')!)
+      : physics.pred;
+    return { pred, amp, phase, object, patches: physics.patches };
   }
 
   batchLoss(gpu: Gpu, idx: Tensor): Tensor {

@@ -86,3 +86,16 @@ describe('elementwise + reduce (GPU vs float64 CPU)', () => {
     a.dispose();
   });
 });
+
+describe('scaleShift (trainable intensity scale α·x + β)', () => {
+  it('value and gradients to x, α, β equal finite differences', async () => {
+    const gpu = await getTestGpu();
+    const { scaleShift } = await import('./elementwise');
+    const res = await checkGradients(gpu, ([x, a, b]) => scaleShift(gpu, x, a, b), [
+      { shape: [2, 5], data: randomArray(10, 51) },
+      { shape: [1], data: new Float32Array([1.3]) },
+      { shape: [1], data: new Float32Array([-0.4]) },
+    ], { samples: 6, atol: 1e-4, rtol: 1e-3 });
+    expect(res.worstRatio, res.message).toBeLessThanOrEqual(1);
+  });
+});

@@ -1,5 +1,7 @@
 import axpbyWgsl from '../shaders/elementwise.wgsl?raw';
 import unaryWgsl from '../shaders/unary.wgsl?raw';
+import scaleShiftWgsl from '../shaders/scale_shift.wgsl?raw';
+import { sumRaw } from './reduce';
 import type { Gpu, KernelSpec } from '../kernel';
 import { uniforms } from '../kernel';
 import { record, setTapeAdd } from '../tape';
@@ -66,3 +68,30 @@ export function mul(gpu: Gpu, a: Tensor, b: Tensor): Tensor {
 }
 
 setTapeAdd((gpu, a, b) => axpbyRaw(gpu, 1, a, 1, b));
+
+const SS_FWD: KernelSpec = { name: 'scale_shift', code: scaleShiftWgsl, entryPoint: 'forward', bindings: ['read', 'read', 'read', 'rw'] };
+const SS_GX: KernelSpec = { name: 'scale_shift_gx', code: scaleShiftWgsl, entryPoint: 'grad_x', bindings: ['read', 'read', 'read', 'rw'] };
+
+/** a·x + b with GPU scalars a, b (shape [1]); gradients to x (a·g), a (Σ g·x) and b (Σ g). */
+export function scaleShift(gpu: Gpu, x: Tensor, a: Tensor, b: Tensor): Tensor {
+  if (x.dtype !== 'f32' || a.size !== 1 || b.size !== 1) throw new Error(`scaleShift: ${x}, ${a}, ${b}`);
+  const out = gpu.tensor(x.shape, 'f32');
+  gpu.run(SS_FWD, [x, a, b, out], uniforms().u32(x.size), gpu.grid(x.size, 256));
+  record(gpu, 'scaleShift', [x, a, b], [out], ([g]) => {
+    if (!g) return [null, null, null];
+    let gx: Tensor | null = null;
+    if (x.requiresGrad) {
+      gx = gpu.tensor(x.shape, 'f32');
+      gpu.run(SS_GX, [g, a, b, gx], uniforms().u32(x.size), gpu.grid(x.size, 256));
+    }
+    let ga: Tensor | null = null;
+    if (a.requiresGrad) {
+      const gxp = gpu.tensor(x.shape, 'f32');
+      gpu.run(MUL, [g, x, gxp], uniforms().u32(x.size), gpu.grid(x.size, 256));
+      ga = sumRaw(gpu, gxp);
+      gxp.dispose();
+    }
+    return [gx, ga, b.requiresGrad ? sumRaw(gpu, g) : null];
+  });
+  return out;
+}
