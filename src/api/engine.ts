@@ -39,6 +39,8 @@ export interface ReconstructionProduct {
 
 export class Engine {
   dataset: LoadedDataset | null = null;
+  /** Optional separate validation scan (a "test" file); otherwise a held-out fraction of the groups. */
+  validation: LoadedDataset | null = null;
   config: TrainingConfig = makeTrainingConfig();
   model: PtychoPINN | null = null;
   history: EpochEvent[] = [];
@@ -61,6 +63,22 @@ export class Engine {
     if (this.model && this.model.N !== raw.N) this.disposeModel();
     this.config = withProbeSize(this.config, raw.N);
     if (raw.nphotons !== undefined && this.config.nphotons === makeTrainingConfig().nphotons) this.config = { ...this.config, nphotons: raw.nphotons };
+    return summary;
+  }
+
+  /** A separate validation scan (same probe and N as the training scan); `null` clears it. */
+  async loadValidationDataset(bytes: Uint8Array | null, fileName = 'test_data.npz'): Promise<DatasetSummary | null> {
+    if (!bytes) {
+      this.validation = null;
+      return null;
+    }
+    const arrays = readArrayFile(bytes, { fileName });
+    const raw = toRawData(arrays, { fileName });
+    if (this.dataset && raw.N !== this.dataset.raw.N) {
+      throw new PtychoError('contract', `${fileName}: validation patterns are ${raw.N}×${raw.N} but the training scan's are ${this.dataset.raw.N}×${this.dataset.raw.N}`, 'use a test file from the same experiment');
+    }
+    const summary = summarize(arrays, raw, fileName);
+    this.validation = { fileName, arrays, raw, summary, sha256: await sha256Hex(bytes) };
     return summary;
   }
 
@@ -126,8 +144,24 @@ export class Engine {
       throw new PtychoError('contract', `${ds.fileName}: supervised training needs ground-truth patches (objectGuess or Y) for every group`, "add objectGuess (or Y) to the scan, or use model_type 'pinn'");
     }
     this.physicsScale = g.physicsScale;
-    model.setData({ X: g.X, coordsRelative: g.coordsRelative, probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale, Y: g.Y });
-    const { train, val } = splitTrainVal(g.B, c.validation_fraction, c.seed);
+    let train: Int32Array, val: Int32Array;
+    if (this.validation) {
+      // Validation groups from the test scan are appended after the training groups in the resident dataset
+      // (each scan normalised on its own, so one physics scale serves both).
+      const v = this.grouped(this.validation.raw, false);
+      const cat = (a: Float32Array, b: Float32Array) => {
+        const o = new Float32Array(a.length + b.length);
+        o.set(a);
+        o.set(b, a.length);
+        return o;
+      };
+      model.setData({ X: cat(g.X, v.X), coordsRelative: cat(g.coordsRelative, v.coordsRelative), probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale, Y: g.Y && v.Y ? cat(g.Y, v.Y) : undefined });
+      train = Int32Array.from({ length: g.B }, (_, i) => i);
+      val = Int32Array.from({ length: v.B }, (_, i) => g.B + i);
+    } else {
+      model.setData({ X: g.X, coordsRelative: g.coordsRelative, probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale, Y: g.Y });
+      ({ train, val } = splitTrainVal(g.B, c.validation_fraction, c.seed));
+    }
     const run = new TrainingRun(this.gpu, model, {
       epochs: c.nepochs,
       batchSize: c.batch_size,

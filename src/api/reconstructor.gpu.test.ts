@@ -23,13 +23,19 @@ describe('reconstructor API (Ptychodus contract) end to end on a tiny scan', () 
     expect(t.result).toBe(0);
     expect(t.trainingLoss.length).toBe(2);
     expect(t.validationLoss.length).toBe(2);
+    // Validation on a separate test scan (Ptychodus' test_data.npz) instead of a held-out fraction.
+    const b = simulateDataset({ object: 'lines', probe: a.probeGuess, positions: 'random', nImages: 8, objectSize: 64, seed: 3, nphotons: 1e6, calibrateProbe: false });
+    const tb = await rec.train(rec.exportTrainingData(input), 'train.npz', (await import('../pipeline/npz')).writeNpz(b));
+    expect(tb.validationLoss.length).toBe(2);
+    expect(engine.validation?.summary.nPatterns).toBe(8);
+    await engine.loadValidationDataset(null);
     expect(t.trainingLoss.every(Number.isFinite)).toBe(true);
     const bytes = await rec.saveModel();
     const archive = readModelArchive(bytes);
     expect(archive.manifest.backend).toBe('webgpu');
     expect(archive.manifest.datasetSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(archive.params.N).toBe(32);
-    expect(archive.history.length).toBe(2);
+    expect(archive.history.length).toBe(4); // both training calls continued the same model
     const before = await engine.model!.stateDict();
     // A fresh engine opens the archive and reproduces the weights bit for bit.
     const engine2 = await Engine.create();

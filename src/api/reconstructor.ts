@@ -104,9 +104,13 @@ export class PtychoPINNReconstructor {
     yield { progress: this.goal, product };
   }
 
-  /** Train on a scan (raw contract NPZ bytes). Validation uses the configured held-out fraction. */
-  async train(trainData: Uint8Array, fileName = 'train_data.npz'): Promise<TrainOutput> {
+  /**
+   * Train on a scan (raw contract NPZ bytes), as Ptychodus' train(data_path) with train_data.npz / test_data.npz:
+   * validation on `testData` when given, else on the configured held-out fraction of the groups.
+   */
+  async train(trainData: Uint8Array, fileName = 'train_data.npz', testData?: Uint8Array): Promise<TrainOutput> {
     await this.engine.loadDataset(trainData, fileName);
+    await this.engine.loadValidationDataset(testData ?? null);
     const r = await this.engine.train();
     return {
       trainingLoss: r.epochs.map((e) => e.trainLoss),

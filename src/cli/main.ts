@@ -31,7 +31,7 @@ const COMMANDS: Record<string, Command> = {
   },
   train: {
     summary: 'train PtychoPINN on a scan (no FILE: the bundled example) and save the model archive',
-    usage: 'train [FILE] [--config cfg.json] [--epochs E] [--out model.zip] [--json]',
+    usage: 'train [FILE] [--config cfg.json] [--epochs E] [--test T.npz] [--out model.zip] [--json]',
     load: () => import('./train'),
   },
   reconstruct: {

@@ -7,6 +7,7 @@ import { fileNameOf, type CliIO } from './io';
 const OPTIONS: Record<string, OptionSpec> = {
   config: { type: 'string', help: 'TrainingConfig JSON (reference field names; PyTorch spellings accepted)' },
   epochs: { type: 'int', help: 'override nepochs' },
+  test: { type: 'string', help: 'validation scan (same probe and N); default: a held-out fraction of the groups' },
   out: { type: 'string', help: 'model archive to write (default model.zip)' },
   json: { type: 'boolean', help: 'print one JSON object (history, status) on stdout' },
 };
@@ -26,6 +27,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const engine = await Engine.create();
   try {
     await engine.loadDataset(io.readFile(path), fileNameOf(path));
+    if (o.test) await engine.loadValidationDataset(io.readFile(o.test as string), fileNameOf(o.test as string));
     let cfg = engine.config;
     if (o.config) {
       const given = parseTrainingConfigJson(new TextDecoder().decode(io.readFile(o.config as string)), o.config as string);
