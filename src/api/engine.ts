@@ -99,7 +99,7 @@ export class Engine {
 
   static modelSpec(cfg: TrainingConfig): PtychoPINNSpec {
     const m = cfg.model;
-    if (m.architecture !== 'cnn') throw new PtychoError('config', `architecture '${m.architecture}' is not implemented (only 'cnn')`, "set model.architecture to 'cnn'");
+    if (m.architecture !== 'cnn') throw new PtychoError('config', `architecture '${m.architecture}' is not available in PtychoPINN Web: the engine provides the reference CNN generator only`, "set model.architecture to 'cnn'");
     const C = m.object_big ? m.gridsize * m.gridsize : 1;
     return {
       generator: { N: m.N, C, nFiltersScale: m.n_filters_scale, cbam: m.cbam_encoder, probeBig: m.probe_big, ampActivation: m.amp_activation },
