@@ -13,3 +13,8 @@ export async function benchGrouping(n = 100_000): Promise<Record<string, number>
   const t2 = performance.now();
   return { points: n, group_gs2_k7_ms: t1 - t0, group_gs1_ms: t2 - t1 };
 }
+
+// Standalone: `npx tsx bench/grouping.ts` prints the timings as JSON (bench/main.ts imports the function instead).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  benchGrouping().then((r) => console.log(JSON.stringify(r)));
+}

@@ -86,6 +86,13 @@ describe('data contract', () => {
     const inf = new Float32Array(M).fill(1);
     inf[2] = Infinity;
     err(scan({ xcoords: { dtype: 'f32', shape: [M], data: inf } }), /"xcoords" \(5,\) holds Infinity at flat index 2/);
+    err(scan({ diffraction: { dtype: 'f32', shape: [M, N, N + 1], data: new Float32Array(M * N * (N + 1)) } }), /both "diff3d" \(5, 4, 4\) and "diffraction" \(5, 4, 5\)/, /keep only one/);
+    err(scan({ ycoords: { dtype: 'f32', shape: [M, 1], data: new Float32Array(M) } }), /"ycoords" has shape \(5, 1\), expected \(M,\)/, /np.ravel/);
+    err(scan({ objectGuess: { dtype: 'c64', shape: [2, 3, 3], data: new Float32Array(36) } }), /"objectGuess" has shape \(2, 3, 3\), expected \(H, W\)/);
+    err(scan({ xcoords_start: { dtype: 'f32', shape: [M - 2], data: new Float32Array(M - 2) } }), /"xcoords_start"\/"ycoords_start" have 3\/5 entries/);
+    const badProbe = new Float32Array(2 * N * N);
+    badProbe[7] = NaN;
+    err(scan({ probeGuess: { dtype: 'c64', shape: [N, N], data: badProbe } }), /"probeGuess" \(4, 4\) holds NaN at flat index 3/);
   });
 
   it('optional keys: _metadata nphotons, objectGuess promoted to complex, bad Y dropped with a warning, unknown keys listed', () => {
@@ -103,6 +110,20 @@ describe('data contract', () => {
     expect(raw.Y).toBeUndefined();
     expect(raw.warnings.join('|')).toMatch(/"Y" \(6, 4, 4\) ignored/);
     expect(raw.warnings.join('|')).toMatch(/ignored keys: extra/);
+    const other = toRawData(
+      scan({
+        _metadata: { dtype: 'str', shape: [], data: new Uint8Array(0), text: '{not json' },
+        scan_index: { dtype: 'i64', shape: [M], data: Float64Array.from([4, 3, 2, 1, 0]) },
+        Y: { dtype: 'c64', shape: [M, N, N, 1], data: new Float32Array(2 * M * N * N).fill(0.25) },
+      }),
+    );
+    expect(other.metadata).toBeUndefined();
+    expect(other.warnings.join('|')).toMatch(/"_metadata" is not valid JSON/);
+    expect(Array.from(other.scanIndex)).toEqual([4, 3, 2, 1, 0]);
+    expect(other.Y?.shape).toEqual([M, N, N]);
+    const noIndex = toRawData(scan({ scan_index: { dtype: 'i32', shape: [M + 1], data: new Int32Array(M + 1).fill(7) } }));
+    expect(Array.from(noIndex.scanIndex)).toEqual([0, 0, 0, 0, 0]);
+    expect(noIndex.warnings.join('|')).toMatch(/"scan_index" \(6,\) ignored/);
   });
 
   it('the file Ptychodus export_training_data writes (same keys, float64/complex128 via the reader) loads as is and round-trips', () => {
