@@ -13,24 +13,28 @@ export type ErrorCode =
   | 'model-archive' // a model archive cannot be read
   | 'gpu-unavailable' // no WebGPU / no adapter
   | 'gpu-lost' // the device was lost
+  | 'storage' // the browser's storage (IndexedDB) refused to save or read
   | 'cli-usage' // bad command-line usage
   | 'internal'; // a bug: should never reach a user
 
 export class PtychoError extends Error {
   readonly code: ErrorCode;
   readonly hint: string;
-  constructor(code: ErrorCode, message: string, hint = '') {
+  /** For config errors: the field at fault ('nepochs', 'model.gridsize'), so a form can show the message there. */
+  readonly field?: string;
+  constructor(code: ErrorCode, message: string, hint = '', opts: { field?: string } = {}) {
     super(message);
     this.name = 'PtychoError';
     this.code = code;
     this.hint = hint;
+    if (opts.field) this.field = opts.field;
   }
   /** Invalid input (exit 2) versus internal failure (exit 1). */
   get isUserError(): boolean {
     return this.code !== 'internal';
   }
-  toJSON(): { code: ErrorCode; message: string; hint: string } {
-    return { code: this.code, message: this.message, hint: this.hint };
+  toJSON(): { code: ErrorCode; message: string; hint: string; field?: string } {
+    return this.field ? { code: this.code, message: this.message, hint: this.hint, field: this.field } : { code: this.code, message: this.message, hint: this.hint };
   }
 }
 

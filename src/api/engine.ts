@@ -1,40 +1,86 @@
+/**
+ * The engine facade (design.md §1): load a scan, configure, train with live previews and checkpoints,
+ * reconstruct, open / save models, export. The Web Worker, the CLI and the reconstructor API use it and nothing
+ * beneath it; it owns the GPU and the model, and callers pass plain data in and get plain data out
+ * (src/api/types.ts). A failed load never replaces the loaded dataset; a failed training run leaves the last good
+ * weights in place.
+ */
 import { makeTrainingConfig, validateTrainingConfig, withProbeSize, type TrainingConfig } from '../config/schema';
-import { dataclassToLegacyDict } from '../config/legacy';
 import { PtychoError } from '../errors';
 import { Gpu } from '../gpu/kernel';
-import type { StitchOptions } from '../gpu/ops/stitch';
-import { readModelArchive, sha256Hex, writeModelArchive, ARCHIVE_FORMAT, ARCHIVE_VERSION } from '../pipeline/archive/modelArchive';
-import { readTorchBundle } from '../pipeline/archive/torchBundle';
+import { sha256Hex } from '../pipeline/archive/modelArchive';
 import { groupScan, type GroupedData } from '../pipeline/container';
 import { toRawData } from '../pipeline/contract';
 import { evaluateReconstruction, type ReconstructionMetrics } from '../pipeline/metrics';
 import type { NdArray } from '../pipeline/ndarray';
 import { readArrayFile, writeNpz } from '../pipeline/npz';
 import type { RawData } from '../pipeline/rawData';
+import { simulateDataset, type SimulateOptions } from '../pipeline/simulate';
 import { summarize, type DatasetSummary } from '../pipeline/summary';
-import { reconstructObject, type ReconstructionImage } from '../model/infer';
-import { PtychoPINN, type PtychoPINNSpec } from '../model/ptychopinn';
-import { splitTrainVal, TrainingRun, type EpochEvent, type StepEvent, type TrainResult } from '../model/train';
+import { reconstructObject, reconstructPreview, type PreviewImage, type ReconstructionImage } from '../model/infer';
+import { PtychoPINN, type PtychoPINNSpec, type ResidentSet } from '../model/ptychopinn';
+import { splitTrainVal, TrainingRun, type EpochEvent, type RunCheckpoint, type StepEvent, type TrainResult } from '../model/train';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, checkCheckpoint, type TrainingCheckpoint } from './checkpoint';
+import { buildModelArchive, fileKind, readModelFile, type FileKind } from './modelFiles';
+import { complexPreview, patternPreview } from './previews';
+import type { DatasetPreview, GpuInfo, LivePreview, MetricsSummary, ModelInfo, ResultImage, StitchMethod } from './types';
 
-export const APP_VERSION = '0.1.0';
+export { APP_VERSION } from './modelFiles';
 
-/**
- * The engine facade used by the Web Worker and the CLI (design.md §1): load a scan, configure, train, reconstruct,
- * save / open models, export. It owns the GPU and the model; callers pass plain data in and get plain data out.
- * A failed load never replaces the loaded dataset; a failed training run leaves the last good weights in place.
- */
 export interface LoadedDataset {
   fileName: string;
   arrays: Record<string, NdArray>;
   raw: RawData;
   summary: DatasetSummary;
   sha256: string;
+  bytes: Uint8Array;
 }
 
 export interface ReconstructionProduct {
   image: ReconstructionImage;
   metrics?: ReconstructionMetrics;
-  stitch: StitchOptions['method'];
+  stitch: StitchMethod;
+}
+
+export interface TrainEvents {
+  onStep?: (e: StepEvent) => void;
+  onEpoch?: (e: EpochEvent) => void;
+  /** The stitched object of the whole scan, display-sized, refreshed while training (see `previewBudget`). */
+  onPreview?: (p: LivePreview) => void;
+  /** A checkpoint at the end of each good epoch (awaited: persist it here). */
+  onCheckpoint?: (c: TrainingCheckpoint) => void | Promise<void>;
+  /** Longest side of the live preview in pixels (default 256). */
+  previewMaxSide?: number;
+  /** Largest fraction of the run's wall time the live previews may take (default 0.12). */
+  previewBudget?: number;
+  /** Shortest time between previews in seconds (default 2). */
+  previewMinIntervalS?: number;
+  /** Continue from this checkpoint (same scan) instead of starting from epoch 1. */
+  resume?: TrainingCheckpoint;
+  /** Called once the model and the training data are on the GPU, before the first step. */
+  onStart?: (model: ModelInfo) => void;
+}
+
+export interface EngineTrainResult extends TrainResult {
+  groups: number;
+  warnings: string[];
+  /** Live-preview cost: previews shown, seconds they took, and their share of the run's wall time. */
+  preview: { count: number; seconds: number; wallSeconds: number; overhead: number };
+}
+
+/** A scan made in the page or by the CLI from the same simulation code (src/pipeline/simulate.ts). */
+export interface SimulateRequest {
+  object: 'lines' | 'grf';
+  /** 'default' (the reference's probe) or 'dataset' (the probe of the loaded scan). */
+  probe: 'default' | 'dataset';
+  positions: 'random' | 'grid';
+  N?: number;
+  nImages?: number;
+  nphotons?: number;
+  noise?: 'poisson' | 'none';
+  seed?: number;
+  objectSize?: number;
+  gridStep?: number;
 }
 
 export class Engine {
@@ -43,27 +89,119 @@ export class Engine {
   validation: LoadedDataset | null = null;
   config: TrainingConfig = makeTrainingConfig();
   model: PtychoPINN | null = null;
+  modelInfo: ModelInfo | null = null;
   history: EpochEvent[] = [];
+  /** The latest reconstruction (what `reconstructionNpz` exports). */
+  lastProduct: ReconstructionProduct | null = null;
   private run: TrainingRun | null = null;
   private physicsScale = 1;
+  /** Config paths the user set explicitly (a file, a link, the form): a scan's metadata does not override them. */
+  private explicit = new Set<string>();
+  /** Every scan position of the loaded dataset resident on the GPU for inference (built once per scan + model). */
+  private inference: { set: ResidentSet; positions: Float64Array; physicsScale: number } | null = null;
 
-  private constructor(readonly gpu: Gpu) {}
+  private constructor(private readonly device: Gpu | null, readonly gpuError: PtychoError | null = null) {}
 
-  static async create(): Promise<Engine> {
-    return new Engine(await Gpu.create());
+  /**
+   * An engine on the best GPU adapter. With `allowNoGpu`, an engine without WebGPU is returned instead of an
+   * error: it loads, checks and previews scans and simulates, and every GPU operation throws `gpuError`.
+   */
+  static async create(opts: { allowNoGpu?: boolean } = {}): Promise<Engine> {
+    try {
+      return new Engine(await Gpu.create());
+    } catch (e) {
+      if (!opts.allowNoGpu) throw e;
+      return new Engine(null, e instanceof PtychoError ? e : new PtychoError('gpu-unavailable', String((e as Error)?.message ?? e), ''));
+    }
   }
 
-  /** Parse and check a scan; on error the previously loaded dataset stays. */
+  get gpu(): Gpu {
+    if (!this.device) throw this.gpuError ?? new PtychoError('gpu-unavailable', 'no GPU', '');
+    return this.device;
+  }
+
+  /** Resolves when the GPU device is lost (driver reset, another tab, sleep): the caller offers to resume. */
+  get lost(): Promise<{ reason: string; message: string }> {
+    return this.device ? this.device.lost : new Promise(() => {});
+  }
+
+  gpuInfo(): GpuInfo {
+    if (!this.device) {
+      return { available: false, description: 'WebGPU unavailable', isFallbackAdapter: false, reason: this.gpuError?.message, hint: this.gpuError?.hint };
+    }
+    const a = this.gpu.adapter;
+    const m = this.gpu.memory();
+    const name = [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ') || 'unknown adapter';
+    return {
+      available: true,
+      description: name,
+      isFallbackAdapter: a.isFallbackAdapter,
+      runtime: a.runtime,
+      memory: { allocatedBytes: m.allocatedBytes, inUseBytes: m.inUseBytes, peakInUseBytes: m.peakInUseBytes },
+    };
+  }
+
+  static fileKind(bytes: Uint8Array): FileKind {
+    return fileKind(bytes);
+  }
+
+  /** Parse and check a scan; on error the previously loaded dataset stays. N follows the probe; nphotons the file's metadata unless set explicitly. */
   async loadDataset(bytes: Uint8Array, fileName: string): Promise<DatasetSummary> {
     const arrays = readArrayFile(bytes, { fileName });
     const raw = toRawData(arrays, { fileName });
     const summary = summarize(arrays, raw, fileName);
+    const config = withProbeSize(this.config, raw.N);
     const sha256 = await sha256Hex(bytes);
-    this.dataset = { fileName, arrays, raw, summary, sha256 };
+    this.dataset = { fileName, arrays, raw, summary, sha256, bytes };
+    this.disposeInference();
+    this.lastProduct = null;
     if (this.model && this.model.N !== raw.N) this.disposeModel();
-    this.config = withProbeSize(this.config, raw.N);
-    if (raw.nphotons !== undefined && this.config.nphotons === makeTrainingConfig().nphotons) this.config = { ...this.config, nphotons: raw.nphotons };
+    this.config = config;
+    if (raw.nphotons !== undefined && !this.explicit.has('nphotons')) this.config = { ...this.config, nphotons: raw.nphotons };
     return summary;
+  }
+
+  /** A synthetic scan from the simulation code, loaded as the dataset; returns its NPZ bytes and name too. */
+  async simulate(req: SimulateRequest): Promise<{ summary: DatasetSummary; bytes: Uint8Array; fileName: string }> {
+    const opts: SimulateOptions = {
+      object: req.object,
+      probe: req.probe === 'dataset' ? this.requireDataset().raw.probeGuess : 'default',
+      positions: req.positions,
+      N: req.probe === 'dataset' ? undefined : req.N,
+      nImages: req.nImages,
+      nphotons: req.nphotons,
+      noise: req.noise,
+      seed: req.seed,
+      objectSize: req.objectSize,
+      gridStep: req.gridStep,
+    };
+    if (req.nphotons !== undefined && !(req.nphotons > 0 && Number.isFinite(req.nphotons))) {
+      throw new PtychoError('config', `simulate: nphotons ${req.nphotons} must be a finite number > 0`, 'e.g. 1e6 (noisier) … 1e9');
+    }
+    if (req.nImages !== undefined && !(Number.isInteger(req.nImages) && req.nImages >= 2)) {
+      throw new PtychoError('config', `simulate: ${req.nImages} scan positions`, 'use at least 2 positions');
+    }
+    const arrays = simulateDataset(opts);
+    const bytes = writeNpz(arrays, { compress: true });
+    const fileName = `simulated-${req.object}-N${arrays.diff3d.shape[1]}-seed${req.seed ?? 42}.npz`;
+    return { summary: await this.loadDataset(bytes, fileName), bytes, fileName };
+  }
+
+  /** What the dataset panel draws: objectGuess, probe, the first pattern (display-sized) and the scan positions. */
+  datasetPreview(): DatasetPreview {
+    const { raw, summary } = this.requireDataset();
+    const obj = raw.objectGuess ? complexPreview(raw.objectGuess) : undefined;
+    const probe = complexPreview(raw.probeGuess);
+    return {
+      summary,
+      objectAmplitude: obj?.amplitude,
+      objectPhase: obj?.phase,
+      probeAmplitude: probe.amplitude,
+      probePhase: probe.phase,
+      pattern: patternPreview(raw.diffraction),
+      scanX: Float32Array.from(raw.xcoords),
+      scanY: Float32Array.from(raw.ycoords),
+    };
   }
 
   /** A separate validation scan (same probe and N as the training scan); `null` clears it. */
@@ -78,18 +216,31 @@ export class Engine {
       throw new PtychoError('contract', `${fileName}: validation patterns are ${raw.N}×${raw.N} but the training scan's are ${this.dataset.raw.N}×${this.dataset.raw.N}`, 'use a test file from the same experiment');
     }
     const summary = summarize(arrays, raw, fileName);
-    this.validation = { fileName, arrays, raw, summary, sha256: await sha256Hex(bytes) };
+    this.validation = { fileName, arrays, raw, summary, sha256: await sha256Hex(bytes), bytes };
     return summary;
   }
 
-  setConfig(cfg: TrainingConfig): void {
+  /**
+   * Set the config (validated; N follows the loaded scan's probe). `explicit`: the paths the user set (a config
+   * file's or link's `given`, a form edit) — the next scan's metadata will not override them. A change of model
+   * shape drops the current model.
+   */
+  setConfig(cfg: TrainingConfig, opts: { explicit?: readonly string[]; replaceExplicit?: boolean } = {}): TrainingConfig {
     validateTrainingConfig(cfg);
     const c = this.dataset ? withProbeSize(cfg, this.dataset.raw.N) : cfg;
-    const m = this.model?.spec;
-    if (m && (m.generator.nFiltersScale !== c.model.n_filters_scale || m.gridsize !== c.model.gridsize || m.generator.cbam !== c.model.cbam_encoder || m.generator.probeBig !== c.model.probe_big || m.generator.ampActivation !== c.model.amp_activation || m.objectBig !== c.model.object_big)) {
-      this.disposeModel();
+    if (this.model) {
+      const spec = Engine.modelSpec(c);
+      if (!sameModelShape(this.model.spec, spec)) this.disposeModel();
+      else {
+        // Same parameters, other physics or loss settings: keep the weights, rebuild what depends on the spec.
+        this.disposeInference();
+        this.model.respec(spec);
+      }
     }
+    if (opts.replaceExplicit) this.explicit.clear();
+    for (const p of opts.explicit ?? []) this.explicit.add(p);
     this.config = c;
+    return c;
   }
 
   private requireDataset(): LoadedDataset {
@@ -115,9 +266,16 @@ export class Engine {
     };
   }
 
+  private newModel(cfg: TrainingConfig, weights: Map<string, Float32Array> | undefined, info: Omit<ModelInfo, 'parameters' | 'N' | 'gridsize' | 'nFiltersScale'>): PtychoPINN {
+    const model = new PtychoPINN(this.gpu, Engine.modelSpec(cfg), weights, cfg.seed);
+    this.disposeModel();
+    this.model = model;
+    this.modelInfo = { ...info, N: cfg.model.N, gridsize: cfg.model.gridsize, nFiltersScale: cfg.model.n_filters_scale, parameters: model.parameters.reduce((s, p) => s + p.size, 0) };
+    return model;
+  }
+
   private ensureModel(): PtychoPINN {
-    if (!this.model) this.model = new PtychoPINN(this.gpu, Engine.modelSpec(this.config), undefined, this.config.seed);
-    return this.model;
+    return this.model ?? this.newModel(this.config, undefined, { kind: 'trained', source: this.dataset?.fileName ?? '' });
   }
 
   private grouped(raw: RawData, forInference: boolean): GroupedData {
@@ -134,9 +292,32 @@ export class Engine {
     });
   }
 
-  /** Train on the loaded scan with the current config; events report progress. */
-  async train(events: { onStep?: (e: StepEvent) => void; onEpoch?: (e: EpochEvent) => void } = {}): Promise<TrainResult & { groups: number; warnings: string[] }> {
+  /** Every scan position of the loaded scan, grouped for inference and resident on the GPU (cached). */
+  private inferenceSet(): { set: ResidentSet; positions: Float64Array; physicsScale: number } {
+    if (this.inference) return this.inference;
     const ds = this.requireDataset();
+    const model = this.ensureModel();
+    const g = this.grouped(ds.raw, true);
+    const positions = new Float64Array(g.B * g.C * 2);
+    for (let k = 0; k < g.B * g.C; k++) {
+      positions[2 * k] = ds.raw.xcoords[g.nnIndices[k]];
+      positions[2 * k + 1] = ds.raw.ycoords[g.nnIndices[k]];
+    }
+    const set = model.residentSet({ X: g.X, coordsRelative: g.coordsRelative, probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale });
+    this.inference = { set, positions, physicsScale: g.physicsScale };
+    return this.inference;
+  }
+
+  private stitchOptions(method: StitchMethod) {
+    const N = this.model!.N;
+    return { method, middleTrim: N / 2, weighting: 'probe' as const, probe: this.requireDataset().raw.probeGuess.data as Float32Array, crop: Math.min(20, N / 2) };
+  }
+
+  /** Train on the loaded scan with the current config (or continue a checkpoint); events report progress. */
+  async train(events: TrainEvents = {}): Promise<EngineTrainResult> {
+    const ds = this.requireDataset();
+    const resume = events.resume ? checkCheckpoint(events.resume) : undefined;
+    if (resume) this.installCheckpoint(resume);
     const c = this.config;
     const model = this.ensureModel();
     const g = this.grouped(ds.raw, false);
@@ -149,19 +330,14 @@ export class Engine {
       // Validation groups from the test scan are appended after the training groups in the resident dataset
       // (each scan normalised on its own, so one physics scale serves both).
       const v = this.grouped(this.validation.raw, false);
-      const cat = (a: Float32Array, b: Float32Array) => {
-        const o = new Float32Array(a.length + b.length);
-        o.set(a);
-        o.set(b, a.length);
-        return o;
-      };
-      model.setData({ X: cat(g.X, v.X), coordsRelative: cat(g.coordsRelative, v.coordsRelative), probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale, Y: g.Y && v.Y ? cat(g.Y, v.Y) : undefined });
+      model.setData({ X: concat(g.X, v.X), coordsRelative: concat(g.coordsRelative, v.coordsRelative), probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale, Y: g.Y && v.Y ? concat(g.Y, v.Y) : undefined });
       train = Int32Array.from({ length: g.B }, (_, i) => i);
       val = Int32Array.from({ length: v.B }, (_, i) => g.B + i);
     } else {
       model.setData({ X: g.X, coordsRelative: g.coordsRelative, probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale, Y: g.Y });
       ({ train, val } = splitTrainVal(g.B, c.validation_fraction, c.seed));
     }
+    this.lastProduct = null;
     const run = new TrainingRun(this.gpu, model, {
       epochs: c.nepochs,
       batchSize: c.batch_size,
@@ -176,19 +352,105 @@ export class Engine {
       seed: c.seed,
       trainIndices: train,
       valIndices: val,
+      checkpointOptimizer: !!events.onCheckpoint,
+      resume: resume ? { startEpoch: resume.epoch + 1, adam: resume.adam, history: resume.history } : undefined,
     });
-    run.onStep = events.onStep;
+    const t0 = performance.now();
+    const preview = { count: 0, seconds: 0, wallSeconds: 0, overhead: 0 };
+    let lastStep: StepEvent | null = null;
+    run.onStep = (e) => {
+      lastStep = e;
+      events.onStep?.(e);
+    };
     run.onEpoch = (e) => {
       this.history.push(e);
       events.onEpoch?.(e);
     };
+    if (events.onCheckpoint) {
+      const onCheckpoint = events.onCheckpoint;
+      const fixed = new Map<string, Float32Array>();
+      for (const [name, t] of model.params) if (!t.requiresGrad) fixed.set(name, await this.gpu.read(t));
+      run.onCheckpoint = (k) => onCheckpoint(this.checkpointFrom(k, fixed));
+    }
+    if (events.onPreview) run.afterStep = this.previewScheduler(events, preview, t0, () => lastStep);
     this.run = run;
+    events.onStart?.(this.modelInfo!);
     try {
       const r = await run.run();
-      return { ...r, groups: g.B, warnings: g.warnings };
+      preview.wallSeconds = (performance.now() - t0) / 1000;
+      preview.overhead = preview.wallSeconds > 0 ? preview.seconds / preview.wallSeconds : 0;
+      return { ...r, groups: g.B, warnings: g.warnings, preview };
     } finally {
       this.run = null;
     }
+  }
+
+  /**
+   * The live preview between steps, throttled so previews take at most `previewBudget` of the wall time: after a
+   * preview that took t seconds, the next waits until the training since then took t·(1 − b)/b. The first one is
+   * scheduled from an estimate (a forward pass costs about 40 % of a training step per pattern).
+   */
+  private previewScheduler(events: TrainEvents, stats: EngineTrainResult['preview'], t0: number, lastStep: () => StepEvent | null): () => Promise<void> {
+    const budget = Math.min(0.5, Math.max(0.01, events.previewBudget ?? 0.12));
+    const minInterval = events.previewMinIntervalS ?? 2;
+    const maxSide = events.previewMaxSide ?? 256;
+    let lastEnd = t0;
+    let lastCost: number | null = null;
+    return async () => {
+      const step = lastStep();
+      if (!step) return;
+      const inf = this.inferenceSet();
+      const cost = lastCost ?? (0.4 * inf.positions.length) / 2 / Math.max(step.patternsPerSecond, 1e-6);
+      const since = (performance.now() - lastEnd) / 1000;
+      if (since < Math.max(minInterval, (cost * (1 - budget)) / budget)) return;
+      // Drain the queued training work first so the preview's own cost is what gets measured.
+      await this.gpu.sync();
+      const ts = performance.now();
+      const p = await this.previewReconstruction(maxSide);
+      const te = performance.now();
+      lastCost = (te - ts) / 1000;
+      lastEnd = te;
+      stats.count++;
+      stats.seconds += lastCost;
+      const overhead = stats.seconds / Math.max((te - t0) / 1000, 1e-9);
+      events.onPreview?.({ ...p, epoch: step.epoch, step: step.step, overhead });
+    };
+  }
+
+  private checkpointFrom(k: RunCheckpoint, fixed: Map<string, Float32Array>): TrainingCheckpoint {
+    const ds = this.requireDataset();
+    return {
+      format: CHECKPOINT_FORMAT,
+      version: CHECKPOINT_VERSION,
+      createdAt: new Date().toISOString(),
+      dataset: { fileName: ds.fileName, sha256: ds.sha256, nPatterns: ds.raw.nPatterns, N: ds.raw.N },
+      config: this.config,
+      epoch: k.epoch,
+      // Parameters that are not trained (the reference's unused forward-model scalars) keep their start values.
+      weights: [...this.model!.params].map(([name, t]) => ({ name, shape: t.shape.slice(), data: k.weights.get(name) ?? fixed.get(name)! })),
+      adam: k.adam ?? { m: [], v: [], t: 0 },
+      history: this.history.slice(),
+      physicsScale: this.physicsScale,
+    };
+  }
+
+  /** Make the checkpoint's model, config and history current (its scan must be the loaded one). */
+  private installCheckpoint(k: TrainingCheckpoint): void {
+    const ds = this.requireDataset();
+    if (k.dataset.sha256 !== ds.sha256) {
+      throw new PtychoError('model-archive', `the checkpoint was trained on ${k.dataset.fileName} (sha256 ${k.dataset.sha256.slice(0, 12)}…), but the loaded scan is ${ds.fileName} (${ds.sha256.slice(0, 12)}…)`, `load ${k.dataset.fileName} again, or export the checkpoint as a model instead`);
+    }
+    if (k.adam.m.length === 0) throw new PtychoError('model-archive', 'the checkpoint has no optimizer state', 'export it as a model; it cannot continue training');
+    this.config = withProbeSize(k.config, ds.raw.N);
+    this.newModel(this.config, new Map(k.weights.map((w) => [w.name, w.data])), { kind: 'checkpoint', source: `checkpoint of ${k.dataset.fileName}, epoch ${k.epoch + 1}` });
+    this.history = k.history.slice();
+    this.physicsScale = k.physicsScale;
+  }
+
+  /** Drop the current model (the next `train` starts from fresh weights drawn with the config's seed). */
+  resetModel(): void {
+    this.disposeModel();
+    this.history = [];
   }
 
   /** Mean loss of the current model over the training groups (no gradient, no update). */
@@ -202,6 +464,10 @@ export class Engine {
     return r.evaluate(all);
   }
 
+  get training(): boolean {
+    return this.run !== null;
+  }
+
   pause(): void {
     this.run?.pause();
   }
@@ -212,33 +478,64 @@ export class Engine {
     this.run?.stop();
   }
 
+  /** The stitched object of the whole scan with the current weights, reduced on the GPU to ≤ maxSide pixels a side. */
+  async previewReconstruction(maxSide = 256): Promise<PreviewImage> {
+    if (!this.model) throw new PtychoError('cli-usage', 'no model: train one or open a model file first', 'train, or open a model .zip');
+    const inf = this.inferenceSet();
+    return reconstructPreview(this.gpu, this.model, inf.set, inf.positions, { stitch: this.stitchOptions('barycentric'), maxSide });
+  }
+
   /** Predict every scan position's patch and stitch the object; metrics against objectGuess when present. */
-  async reconstruct(opts: { stitch?: StitchOptions['method']; onProgress?: (done: number, total: number) => void } = {}): Promise<ReconstructionProduct> {
+  async reconstruct(opts: { stitch?: StitchMethod; onProgress?: (done: number, total: number) => void } = {}): Promise<ReconstructionProduct> {
     const ds = this.requireDataset();
     if (!this.model) throw new PtychoError('cli-usage', 'no model: train one or open a model file first', 'train, or open a model .zip');
-    const model = this.model;
-    const g = this.grouped(ds.raw, true);
-    model.setData({ X: g.X, coordsRelative: g.coordsRelative, probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale });
-    const pos = new Float64Array(g.B * g.C * 2);
-    for (let k = 0; k < g.B * g.C; k++) {
-      pos[2 * k] = ds.raw.xcoords[g.nnIndices[k]];
-      pos[2 * k + 1] = ds.raw.ycoords[g.nnIndices[k]];
-    }
+    const inf = this.inferenceSet();
     const method = opts.stitch ?? 'barycentric';
-    const N = model.N;
-    const image = await reconstructObject(this.gpu, model, pos, g.coordsRelative, {
-      stitch: { method, middleTrim: N / 2, weighting: 'probe', probe: ds.raw.probeGuess.data as Float32Array, crop: Math.min(20, N / 2) },
-      onProgress: opts.onProgress,
-    });
+    const image = await reconstructObject(this.gpu, this.model, inf.set, inf.positions, { stitch: this.stitchOptions(method), onProgress: opts.onProgress });
     let metrics: ReconstructionMetrics | undefined;
     if (ds.raw.objectGuess) {
       const [H, W] = ds.raw.objectGuess.shape;
       metrics = evaluateReconstruction({ data: image.object, width: image.width, height: image.height }, image.origin, { data: ds.raw.objectGuess.data as Float32Array, width: W, height: H }, { weights: image.weights });
     }
-    return { image, metrics, stitch: method };
+    this.lastProduct = { image, metrics, stitch: method };
+    return this.lastProduct;
   }
 
-  /** The reconstruction as an NPZ: object (complex64), amplitude, phase, weights, origin [x, y], metrics (JSON). */
+  /** A reconstruction as plain data for the result view: the object, weights, objectGuess on the same canvas, metrics. */
+  resultImage(p: ReconstructionProduct): ResultImage {
+    const { image } = p;
+    const truth = this.dataset?.raw.objectGuess;
+    let crop: Float32Array | undefined;
+    if (truth) {
+      const [H, W] = truth.shape;
+      const t = truth.data as Float32Array;
+      crop = new Float32Array(2 * image.width * image.height);
+      for (let y = 0; y < image.height; y++) {
+        const ty = y + image.origin[1];
+        if (ty < 0 || ty >= H) continue;
+        for (let x = 0; x < image.width; x++) {
+          const tx = x + image.origin[0];
+          if (tx < 0 || tx >= W) continue;
+          crop[2 * (y * image.width + x)] = t[2 * (ty * W + tx)];
+          crop[2 * (y * image.width + x) + 1] = t[2 * (ty * W + tx) + 1];
+        }
+      }
+    }
+    return {
+      width: image.width,
+      height: image.height,
+      origin: image.origin,
+      // Copies: the caller may transfer these buffers away; the product stays exportable here.
+      object: image.object.slice(),
+      weights: image.weights.slice(),
+      truth: crop,
+      metrics: p.metrics ? metricsSummary(p.metrics) : undefined,
+      stitch: p.stitch,
+      patches: image.patches,
+    };
+  }
+
+  /** The reconstruction as an NPZ: object (complex64), amplitude, phase, weights, origin [x, y], stitch, metrics (JSON). */
   static reconstructionNpz(p: ReconstructionProduct): Uint8Array {
     const { image } = p;
     const n = image.width * image.height;
@@ -263,61 +560,30 @@ export class Engine {
   async saveModel(): Promise<Uint8Array> {
     if (!this.model) throw new PtychoError('cli-usage', 'no model to save', 'train or open a model first');
     const weights = await this.model.stateDict();
-    const params: Record<string, unknown> = { ...dataclassToLegacyDict(this.config), intensity_scale: this.physicsScale, _version: `${APP_VERSION}-webgpu` };
-    return writeModelArchive({
-      manifest: { format: ARCHIVE_FORMAT, version: ARCHIVE_VERSION, models: ['diffraction_to_obj'], backend: 'webgpu', appVersion: APP_VERSION, createdAt: new Date().toISOString(), datasetSha256: this.dataset?.sha256 ?? null, seed: this.config.seed },
-      params,
-      config: { model: { ...this.config.model }, training: { ...this.config, model: undefined } as Record<string, unknown> },
+    return buildModelArchive({
+      config: this.config,
       weights: new Map([...weights].map(([k, v]) => [k, { shape: this.model!.params.get(k)!.shape.slice(), data: v }])),
-      history: this.history.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss, learningRate: e.learningRate })),
+      history: this.history,
+      physicsScale: this.physicsScale,
+      datasetSha256: this.dataset?.sha256 ?? null,
     });
   }
 
-  /** Open our native archive or the reference's PyTorch wts.h5.zip. */
-  openModel(bytes: Uint8Array, fileName: string): { kind: 'native' | 'torch'; config: TrainingConfig } {
-    const isNative = (() => {
-      try {
-        const a = readModelArchive(bytes, fileName);
-        const cfg = makeTrainingConfig({ ...(a.config.training as object), model: a.config.model as object } as never);
-        this.installModel(cfg, new Map([...a.weights].map(([k, v]) => [k, v.data])));
-        this.history = a.history.map((h) => ({ ...h, seconds: 0, patternsPerSecond: 0 }));
-        return true;
-      } catch (e) {
-        if (e instanceof PtychoError && /not a PtychoPINN Web model archive|member manifest\.json is missing/.test(e.message)) return false;
-        throw e;
-      }
-    })();
-    if (isNative) return { kind: 'native', config: this.config };
-    const b = readTorchBundle(bytes, fileName);
-    const p = b.params;
-    const cfg = makeTrainingConfig({
-      nphotons: Number(p.nphotons ?? 1e9),
-      neighbor_count: Number(p.neighbor_count ?? 4),
-      model: {
-        N: Number(p.N) as never,
-        gridsize: Number(p.gridsize ?? 1),
-        n_filters_scale: Number(p.n_filters_scale ?? 2),
-        amp_activation: (p.amp_activation as never) ?? 'sigmoid',
-        object_big: p['object.big'] !== false,
-        probe_big: p['probe.big'] !== false,
-        probe_mask: p['probe.mask'] === true,
-        probe_scale: Number(p.probe_scale ?? 4),
-        cbam_encoder: [...b.stateDict.keys()].some((k) => k.includes('.attention.')),
-      },
-    });
-    this.installModel(cfg, new Map([...b.stateDict].map(([k, v]) => [k, v.data])));
-    this.physicsScale = Number(p.intensity_scale ?? 1);
-    return { kind: 'torch', config: cfg };
-  }
-
-  private installModel(cfg: TrainingConfig, weights: Map<string, Float32Array>): void {
-    if (this.dataset && cfg.model.N !== this.dataset.raw.N) {
-      throw new PtychoError('model-archive', `the model expects ${cfg.model.N}×${cfg.model.N} patterns but the loaded scan has ${this.dataset.raw.N}×${this.dataset.raw.N}`, 'open a model trained on data of the same N');
+  /**
+   * Open our native archive or the reference's PyTorch wts.h5.zip (told apart by content). A model whose N does
+   * not fit the loaded scan is refused; the loaded scan and the current model then stay.
+   */
+  openModel(bytes: Uint8Array, fileName: string): { kind: 'native' | 'torch'; config: TrainingConfig; info: ModelInfo } {
+    const m = readModelFile(bytes, fileName);
+    if (this.dataset && m.config.model.N !== this.dataset.raw.N) {
+      throw new PtychoError('model-archive', `${fileName}: the model expects ${m.config.model.N}×${m.config.model.N} patterns but the loaded scan ${this.dataset.fileName} has ${this.dataset.raw.N}×${this.dataset.raw.N}`, `open a model trained on ${this.dataset.raw.N}×${this.dataset.raw.N} patterns, or load a scan with ${m.config.model.N}×${m.config.model.N} patterns first`);
     }
-    const model = new PtychoPINN(this.gpu, Engine.modelSpec(cfg), weights, cfg.seed);
-    this.disposeModel();
-    this.model = model;
-    this.config = cfg;
+    this.newModel(m.config, m.weights, { kind: m.kind, source: fileName });
+    this.config = m.config;
+    this.history = m.history;
+    if (m.physicsScale !== null) this.physicsScale = m.physicsScale;
+    this.lastProduct = null;
+    return { kind: m.kind, config: m.config, info: this.modelInfo! };
   }
 
   /** The loaded scan in the raw contract (Ptychodus export_training_data). */
@@ -326,19 +592,48 @@ export class Engine {
     return writeNpz(ds.arrays, { compress: false });
   }
 
+  private disposeInference(): void {
+    if (this.device?.isLost) {
+      this.inference = null;
+      return;
+    }
+    this.inference?.set.dispose();
+    this.inference = null;
+  }
+
   private disposeModel(): void {
-    this.model?.dispose();
+    this.disposeInference();
+    if (!this.device?.isLost) this.model?.dispose();
     this.model = null;
+    this.modelInfo = null;
+    this.lastProduct = null;
   }
 
   destroy(): void {
-    this.disposeModel();
-    this.gpu.destroy();
+    if (!this.device) return;
+    if (!this.device.isLost) this.disposeModel();
+    this.device.destroy();
   }
 }
 
+function concat(a: Float32Array, b: Float32Array): Float32Array {
+  const o = new Float32Array(a.length + b.length);
+  o.set(a);
+  o.set(b, a.length);
+  return o;
+}
+
+/** Two specs build the same parameters and the same physics (so trained weights stay valid). */
+function sameModelShape(a: PtychoPINNSpec, b: PtychoPINNSpec): boolean {
+  const ga = a.generator, gb = b.generator;
+  return (
+    ga.N === gb.N && ga.C === gb.C && ga.nFiltersScale === gb.nFiltersScale && ga.cbam === gb.cbam && ga.probeBig === gb.probeBig && ga.ampActivation === gb.ampActivation &&
+    a.gridsize === b.gridsize && a.objectBig === b.objectBig && a.M === b.M && !!a.intensityScaleTrainable === !!b.intensityScaleTrainable
+  );
+}
+
 /** Plain-number metrics for JSON / UI. */
-export function metricsSummary(m: ReconstructionMetrics) {
+export function metricsSummary(m: ReconstructionMetrics): MetricsSummary {
   return {
     amplitude: { ssim: m.amplitude.ssim, psnr: m.amplitude.psnr, frcResolutionPx: m.amplitude.frc.resolutionPx },
     phase: { ssim: m.phase.ssim, psnr: m.phase.psnr, frcResolutionPx: m.phase.frc.resolutionPx },

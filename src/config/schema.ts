@@ -280,7 +280,7 @@ export function makeInferenceConfig(over?: Omit<Partial<InferenceConfig>, 'model
 // ---------------------------------------------------------------------------------------------
 
 function bad(field: string, value: unknown, allowed: string): never {
-  throw new PtychoError('config', `config field '${field}' has invalid value ${JSON.stringify(value)}`, `allowed: ${allowed}`);
+  throw new PtychoError('config', `config field '${field}' has invalid value ${JSON.stringify(value)}`, `allowed: ${allowed}`, { field });
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);

@@ -414,6 +414,15 @@ export class Gpu {
     }
   }
 
+  /**
+   * Submit what is encoded and return a promise that resolves when the GPU has finished it: a fence, not a
+   * read-back. Training keeps a step or two in flight with it, so the CPU never runs ahead of the GPU.
+   */
+  fence(): Promise<void> {
+    this.flush();
+    return this.device.queue.onSubmittedWorkDone();
+  }
+
   /** Wait until the GPU has finished all submitted work. */
   async sync(): Promise<void> {
     this.flush();

@@ -49,20 +49,77 @@ export interface ResidentData {
   Y?: Float32Array;
 }
 
+/**
+ * A grouped dataset resident on the GPU: diffraction amplitudes, coords_relative, the effective probe and the
+ * physics scale (plus ground-truth patches in supervised mode). A model trains on one set and may predict
+ * another (the whole scan, for the live preview) without re-uploading either.
+ */
+export class ResidentSet {
+  readonly X: Tensor;
+  readonly coords: Tensor;
+  readonly probe: Tensor;
+  readonly S: number;
+  readonly nGroups: number;
+  readonly targetAmp: Tensor | null = null;
+  readonly targetPhase: Tensor | null = null;
+  private sCache = new Map<number, Tensor>();
+
+  constructor(private readonly gpu: Gpu, spec: PtychoPINNSpec, d: ResidentData) {
+    const { N, C } = spec.generator;
+    const G = d.X.length / (C * N * N);
+    if (!Number.isInteger(G) || d.coordsRelative.length !== G * C * 2 || d.probe.length !== 2 * N * N) {
+      throw new Error(`PtychoPINN.setData: X (${d.X.length}), coords (${d.coordsRelative.length}) and probe (${d.probe.length}) do not fit N=${N}, C=${C}`);
+    }
+    this.X = gpu.keep(gpu.tensor([G, C, N, N], 'f32', d.X));
+    this.coords = gpu.keep(gpu.tensor([G, C, 2], 'f32', d.coordsRelative));
+    const mask = spec.probeMask ? softProbeMask(N) : undefined;
+    this.probe = gpu.keep(gpu.tensor([N, N], 'c64', effectiveProbe(d.probe, N, spec.probeScale, mask)));
+    this.S = d.S;
+    this.nGroups = G;
+    if (spec.modelType === 'supervised' && d.Y && d.Y.length === 2 * G * C * N * N) {
+      const amp = new Float32Array(G * C * N * N), ph = new Float32Array(G * C * N * N);
+      for (let i = 0; i < amp.length; i++) {
+        amp[i] = Math.hypot(d.Y[2 * i], d.Y[2 * i + 1]);
+        ph[i] = Math.atan2(d.Y[2 * i + 1], d.Y[2 * i]);
+      }
+      this.targetAmp = gpu.keep(gpu.tensor([G, C, N, N], 'f32', amp));
+      this.targetPhase = gpu.keep(gpu.tensor([G, C, N, N], 'f32', ph));
+    }
+  }
+
+  /** S broadcast to a batch of b (cached per batch size). */
+  scaleTensor(b: number): Tensor {
+    let t = this.sCache.get(b);
+    if (!t) {
+      t = this.gpu.keep(this.gpu.tensor([b], 'f32', new Float32Array(b).fill(this.S)));
+      this.sCache.set(b, t);
+    }
+    return t;
+  }
+
+  /** Bytes held on the GPU. */
+  get byteLength(): number {
+    return [this.X, this.coords, this.probe, this.targetAmp, this.targetPhase].reduce((s, t) => s + (t?.byteLength ?? 0), 0);
+  }
+
+  dispose(): void {
+    for (const t of [this.X, this.coords, this.probe, this.targetAmp, this.targetPhase]) t?.dispose();
+    for (const t of this.sCache.values()) t.dispose();
+    this.sCache.clear();
+  }
+}
+
 export class PtychoPINN implements TrainableModel {
   readonly params = new Map<string, Tensor>();
   readonly parameters: Tensor[] = [];
   readonly parameterNames: string[] = [];
-  private X: Tensor | null = null;
-  private coords: Tensor | null = null;
-  private probe: Tensor | null = null;
-  private S = 1;
-  private targetAmp: Tensor | null = null;
-  private targetPhase: Tensor | null = null;
-  private sCache = new Map<number, Tensor>();
-  nGroups = 0;
+  /** The set `batchLoss` trains on (and `predictPatches` predicts by default). */
+  private data: ResidentSet | null = null;
 
-  constructor(private readonly gpu: Gpu, readonly spec: PtychoPINNSpec, weights?: Map<string, Float32Array>, seed = 42) {
+  private currentSpec: PtychoPINNSpec;
+
+  constructor(private readonly gpu: Gpu, spec: PtychoPINNSpec, weights?: Map<string, Float32Array>, seed = 42) {
+    this.currentSpec = spec;
     const init = weights ?? initParameters(spec.generator, seed);
     for (const [name, shape] of parameterShapes(spec.generator)) {
       const w = init.get(name);
@@ -82,6 +139,19 @@ export class PtychoPINN implements TrainableModel {
     }
   }
 
+  get spec(): PtychoPINNSpec {
+    return this.currentSpec;
+  }
+
+  /**
+   * Change the settings that do not shape the parameters (loss, probe scale / mask, supervised mode). The resident
+   * training data depend on them (effective probe, targets) and are dropped: call setData again.
+   */
+  respec(spec: PtychoPINNSpec): void {
+    this.currentSpec = spec;
+    this.disposeData();
+  }
+
   get N(): number {
     return this.spec.generator.N;
   }
@@ -90,48 +160,30 @@ export class PtychoPINN implements TrainableModel {
     return this.spec.generator.C;
   }
 
-  /** Upload the grouped dataset once; it stays on the GPU for all epochs. */
-  setData(d: ResidentData): void {
-    const { N, C } = this;
-    const G = d.X.length / (C * N * N);
-    if (!Number.isInteger(G) || d.coordsRelative.length !== G * C * 2 || d.probe.length !== 2 * N * N) {
-      throw new Error(`PtychoPINN.setData: X (${d.X.length}), coords (${d.coordsRelative.length}) and probe (${d.probe.length}) do not fit N=${N}, C=${C}`);
-    }
-    this.disposeData();
-    const gpu = this.gpu;
-    this.X = gpu.keep(gpu.tensor([G, C, N, N], 'f32', d.X));
-    this.coords = gpu.keep(gpu.tensor([G, C, 2], 'f32', d.coordsRelative));
-    const mask = this.spec.probeMask ? softProbeMask(N) : undefined;
-    this.probe = gpu.keep(gpu.tensor([N, N], 'c64', effectiveProbe(d.probe, N, this.spec.probeScale, mask)));
-    this.S = d.S;
-    this.nGroups = G;
-    if (this.spec.modelType === 'supervised' && d.Y && d.Y.length === 2 * G * C * N * N) {
-      const amp = new Float32Array(G * C * N * N), ph = new Float32Array(G * C * N * N);
-      for (let i = 0; i < amp.length; i++) {
-        amp[i] = Math.hypot(d.Y[2 * i], d.Y[2 * i + 1]);
-        ph[i] = Math.atan2(d.Y[2 * i + 1], d.Y[2 * i]);
-      }
-      this.targetAmp = gpu.keep(gpu.tensor([G, C, N, N], 'f32', amp));
-      this.targetPhase = gpu.keep(gpu.tensor([G, C, N, N], 'f32', ph));
-    }
+  /** Groups in the training set. */
+  get nGroups(): number {
+    return this.data?.nGroups ?? 0;
   }
 
-  private scaleTensor(b: number): Tensor {
-    let t = this.sCache.get(b);
-    if (!t) {
-      t = this.gpu.keep(this.gpu.tensor([b], 'f32', new Float32Array(b).fill(this.S)));
-      this.sCache.set(b, t);
-    }
-    return t;
+  /** Upload the grouped training dataset once; it stays on the GPU for all epochs. */
+  setData(d: ResidentData): void {
+    const set = new ResidentSet(this.gpu, this.spec, d);
+    this.disposeData();
+    this.data = set;
+  }
+
+  /** Another dataset resident on the GPU (owned by the caller), e.g. every scan position for inference. */
+  residentSet(d: ResidentData): ResidentSet {
+    return new ResidentSet(this.gpu, this.spec, d);
   }
 
   /** Full forward for a batch: generator → object patches → physics. */
-  forward(x: Tensor, coords: Tensor): { pred: Tensor; amp: Tensor; phase: Tensor; object: Tensor; patches: Tensor } {
+  forward(x: Tensor, coords: Tensor, set: ResidentSet | null = this.data): { pred: Tensor; amp: Tensor; phase: Tensor; object: Tensor; patches: Tensor } {
     const gpu = this.gpu;
     const { amp, phase } = generatorForward(gpu, this.params, this.spec.generator, x);
     const object = combineComplex(gpu, amp, phase);
-    if (!this.probe) throw new Error('PtychoPINN.forward: call setData first (the probe is part of the data)');
-    const physics = forwardPhysics(gpu, object, coords, this.probe, { N: this.N, C: this.C, objectBig: this.spec.objectBig, M: this.spec.M });
+    if (!set) throw new Error('PtychoPINN.forward: call setData first (the probe is part of the data)');
+    const physics = forwardPhysics(gpu, object, coords, set.probe, { N: this.N, C: this.C, objectBig: this.spec.objectBig, M: this.spec.M });
     const pred = this.spec.intensityScaleTrainable
       ? scaleShift(gpu, physics.pred, this.params.get('model.forward_model.alpha')!, this.params.get('model.forward_model.beta')!)
       : physics.pred;
@@ -139,32 +191,33 @@ export class PtychoPINN implements TrainableModel {
   }
 
   batchLoss(gpu: Gpu, idx: Tensor): Tensor {
-    if (!this.X || !this.coords) throw new Error('PtychoPINN.batchLoss: no data (call setData)');
-    const x = gatherRows(gpu, this.X, idx);
+    const d = this.data;
+    if (!d) throw new Error('PtychoPINN.batchLoss: no data (call setData)');
+    const x = gatherRows(gpu, d.X, idx);
     if (this.spec.modelType === 'supervised') {
-      if (!this.targetAmp || !this.targetPhase) {
+      if (!d.targetAmp || !d.targetPhase) {
         throw new PtychoError('contract', 'supervised training needs ground-truth patches (objectGuess or Y) for every group', "add objectGuess (or Y) to the scan, or use model_type 'pinn'");
       }
       // The reference's supervised loss: 2·L1(amplitude) + 4·L1(phase) against the true patches (no physics).
       const { amp, phase } = generatorForward(gpu, this.params, this.spec.generator, x);
-      const la = l1Loss(gpu, amp, gatherRows(gpu, this.targetAmp, idx));
-      const lp = l1Loss(gpu, phase, gatherRows(gpu, this.targetPhase, idx));
+      const la = l1Loss(gpu, amp, gatherRows(gpu, d.targetAmp, idx));
+      const lp = l1Loss(gpu, phase, gatherRows(gpu, d.targetPhase, idx));
       return add(gpu, scale(gpu, la, 2), scale(gpu, lp, 4));
     }
-    const coords = gatherRows(gpu, this.coords, idx);
-    const { pred, amp, phase } = this.forward(x, coords);
-    let loss = ptychoLoss(gpu, pred, x, this.scaleTensor(idx.size), this.spec.lossMode);
+    const coords = gatherRows(gpu, d.coords, idx);
+    const { pred, amp, phase } = this.forward(x, coords, d);
+    let loss = ptychoLoss(gpu, pred, x, d.scaleTensor(idx.size), this.spec.lossMode);
     for (const [term, out] of [[this.spec.ampLoss, amp], [this.spec.phaseLoss, phase]] as const) {
       if (term && term.coeff > 0) loss = add(gpu, loss, scale(gpu, regulariser(gpu, out, term.kind), term.coeff));
     }
     return loss;
   }
 
-  /** Generator-only prediction (forward_predict): complex object patches (b, C, N, N) for the groups in idx. */
-  predictPatches(idx: Tensor): Tensor {
+  /** Generator-only prediction (forward_predict): complex object patches (b, C, N, N) for the groups in idx of `set`. */
+  predictPatches(idx: Tensor, set: ResidentSet | null = this.data): Tensor {
     const gpu = this.gpu;
-    if (!this.X) throw new Error('PtychoPINN.predictPatches: no data (call setData)');
-    const x = gatherRows(gpu, this.X, idx);
+    if (!set) throw new Error('PtychoPINN.predictPatches: no data (call setData)');
+    const x = gatherRows(gpu, set.X, idx);
     const { amp, phase } = generatorForward(gpu, this.params, this.spec.generator, x);
     return combineComplex(gpu, amp, phase);
   }
@@ -185,10 +238,8 @@ export class PtychoPINN implements TrainableModel {
   }
 
   private disposeData(): void {
-    for (const t of [this.X, this.coords, this.probe, this.targetAmp, this.targetPhase]) t?.dispose();
-    for (const t of this.sCache.values()) t.dispose();
-    this.sCache.clear();
-    this.X = this.coords = this.probe = this.targetAmp = this.targetPhase = null;
+    this.data?.dispose();
+    this.data = null;
   }
 
   dispose(): void {

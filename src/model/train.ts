@@ -43,6 +43,31 @@ export interface TrainOptions {
   lossReadIntervalMs?: number;
   /** Drop the last partial batch (default false: it is used, as torch's DataLoader does). */
   dropLast?: boolean;
+  /** Steps queued on the GPU ahead of the one that finished (default 2). */
+  maxStepsInFlight?: number;
+  /** Read the optimizer moments at each epoch end too (for `onCheckpoint`); off by default. */
+  checkpointOptimizer?: boolean;
+  /**
+   * Continue a run from a checkpoint: epochs before `startEpoch` are skipped, their shuffles, LR-schedule and
+   * early-stopping updates replayed from `history`, and Adam's moments and step count restored — so the
+   * continued run takes the same steps as one that never stopped.
+   */
+  resume?: { startEpoch: number; adam: AdamSnapshot; history: readonly EpochEvent[] };
+}
+
+/** Adam's state on the CPU: moments per parameter (parameter order) and the step count. */
+export interface AdamSnapshot {
+  m: Float32Array[];
+  v: Float32Array[];
+  t: number;
+}
+
+/** What a run hands out at the end of each good epoch: weights, and the optimizer when asked for. */
+export interface RunCheckpoint {
+  /** The epoch just completed (0-based). */
+  epoch: number;
+  weights: Map<string, Float32Array>;
+  adam: AdamSnapshot | null;
 }
 
 export interface StepEvent {
@@ -81,6 +106,10 @@ export class TrainingRun {
   private resumeWaiters: (() => void)[] = [];
   onStep?: (e: StepEvent) => void;
   onEpoch?: (e: EpochEvent) => void;
+  /** Awaited at each epoch end after the weights were read (persist them here). */
+  onCheckpoint?: (c: RunCheckpoint) => void | Promise<void>;
+  /** Awaited between steps while running (e.g. a throttled live preview); not called while stopping. */
+  afterStep?: () => Promise<void>;
 
   constructor(private readonly gpu: Gpu, private readonly model: TrainableModel, private readonly o: TrainOptions) {
     if (!(o.batchSize > 0) || !(o.epochs > 0)) throw new Error('TrainingRun: batchSize and epochs must be positive');
@@ -154,20 +183,31 @@ export class TrainingRun {
     const sched = new LrSchedule({ name: o.scheduler ?? 'Default', baseLr: o.learningRate, epochs: o.epochs, ...o.schedulerOptions });
     const early = o.valIndices?.length ? new EarlyStopping(o.earlyStopPatience ?? 100) : null;
     const epochs: EpochEvent[] = [];
-    let lastGood: Map<string, Float32Array> | null = await this.checkpoint();
     const order = Int32Array.from(o.trainIndices);
+    const start = o.resume?.startEpoch ?? 0;
+    if (o.resume) {
+      if (o.resume.history.length < start) throw new Error(`TrainingRun: resuming at epoch ${start + 1} needs ${start} epochs of history, got ${o.resume.history.length}`);
+      adam.load(o.resume.adam);
+      for (let e = 0; e < start; e++) {
+        const h = o.resume.history[e];
+        rng.shuffle(order);
+        sched.endEpoch(h.valLoss ?? h.trainLoss);
+        if (early && h.valLoss !== null) early.update(h.valLoss);
+      }
+    }
+    let lastGood: Map<string, Float32Array> | null = await this.checkpoint();
     const bs = o.batchSize;
     const stepsPerEpoch = o.dropLast ? Math.floor(order.length / bs) : Math.ceil(order.length / bs);
     const readInterval = o.lossReadIntervalMs ?? 500;
     const t0 = performance.now();
     let patternsDone = 0;
-    const totalPatterns = stepsPerEpoch * bs * o.epochs;
+    const totalPatterns = stepsPerEpoch * bs * (o.epochs - start);
     let status: TrainResult['status'] = 'completed';
     let error: string | undefined;
     const epochSum = gpu.keep(gpu.zeros([1], 'f32'));
     const windowSum = gpu.keep(gpu.zeros([1], 'f32'));
     try {
-      for (let epoch = 0; epoch < o.epochs; epoch++) {
+      for (let epoch = start; epoch < o.epochs; epoch++) {
         const te = performance.now();
         adam.lr = sched.current;
         rng.shuffle(order);
@@ -175,6 +215,8 @@ export class TrainingRun {
         gpu.fill(windowSum, 0);
         let windowSteps = 0;
         let lastRead = performance.now();
+        const inFlight: Promise<void>[] = [];
+        const maxInFlight = o.maxStepsInFlight ?? 2;
         for (let step = 0; step < stepsPerEpoch; step++) {
           if (this.current() === 'paused') await new Promise<void>((r) => this.resumeWaiters.push(r));
           if (this.current() === 'stopping') break;
@@ -191,6 +233,10 @@ export class TrainingRun {
           });
           windowSteps++;
           patternsDone += rows.length;
+          // Pace the CPU with the GPU: at most `maxInFlight` steps queued (a fence, no read-back), so progress,
+          // rates and pause/stop follow the real computation and the throttled loss read finds a finished step.
+          inFlight.push(gpu.fence());
+          if (inFlight.length > maxInFlight) await inFlight.shift();
           const now = performance.now();
           const rate = patternsDone / ((now - t0) / 1000);
           const ev: StepEvent = { epoch, step, stepsPerEpoch, patternsPerSecond: rate, etaSeconds: (totalPatterns - patternsDone) / Math.max(rate, 1e-9) };
@@ -206,6 +252,7 @@ export class TrainingRun {
             await Promise.resolve();
           }
           this.onStep?.(ev);
+          if (this.afterStep && this.current() === 'running') await this.afterStep();
         }
         if (this.current() === 'stopping') {
           status = 'stopped';
@@ -219,6 +266,7 @@ export class TrainingRun {
         const ev: EpochEvent = { epoch, trainLoss, valLoss, learningRate: adam.lr, seconds, patternsPerSecond: (stepsPerEpoch * bs) / seconds };
         epochs.push(ev);
         this.onEpoch?.(ev);
+        if (this.onCheckpoint) await this.onCheckpoint({ epoch, weights: lastGood, adam: o.checkpointOptimizer ? await adam.snapshot() : null });
         sched.endEpoch(valLoss ?? trainLoss);
         if (early && valLoss !== null && early.update(valLoss)) {
           status = 'early-stopped';

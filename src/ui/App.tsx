@@ -1,70 +1,76 @@
-import { useCallback, useEffect, useMemo } from 'react';
-import { EngineClient } from '../worker/client';
-import type { ErrorInfo } from '../worker/protocol';
-import { exposeState, useStore } from './store';
+import { useState } from 'react';
+import { DEFAULT_EXAMPLE, EXAMPLES, type Controller } from './controller';
+import { useStore } from './store';
 import { ConfigPanel } from './views/ConfigPanel';
 import { DatasetView } from './views/DatasetView';
+import { RecoveryBanner } from './views/RecoveryBanner';
+import { ResultView } from './views/ResultView';
+import { SimulatePanel } from './views/SimulatePanel';
+import { TrainingView } from './views/TrainingView';
 import { DropZone } from './widgets/DropZone';
 
-export const EXAMPLE_URL = '/fixtures/lines-n32.npz';
-
-export function App() {
-  const client = useMemo(() => new EngineClient(), []);
-  const { status, dataset, error, gpu } = useStore();
-  const { setLoading, setDataset, setError, clearError, setGpu } = useStore();
-
-  const load = useCallback(
-    async (fileName: string, bytes: ArrayBuffer) => {
-      setLoading();
-      try {
-        setDataset(await client.load(fileName, bytes));
-      } catch (e) {
-        setError(e as ErrorInfo);
-      }
-    },
-    [client, setLoading, setDataset, setError],
+function GpuStatus() {
+  const gpu = useStore((s) => s.gpu);
+  const cls = gpu ? (gpu.available ? (gpu.isFallbackAdapter ? 'slow' : 'ok') : 'none') : '';
+  return (
+    <span data-testid="gpu-status" className={`gpu ${cls}`} title={gpu?.hint ?? ''}>
+      {gpu
+        ? gpu.available
+          ? `Compute: this browser's WebGPU — ${gpu.description}${gpu.isFallbackAdapter ? ' — software adapter, training will be slow' : ''}`
+          : `No WebGPU: ${gpu.reason ?? 'unavailable'}${gpu.hint ? ` (${gpu.hint})` : ''}`
+        : 'checking WebGPU…'}
+    </span>
   );
+}
 
-  const loadExample = useCallback(async () => {
-    try {
-      const r = await fetch(EXAMPLE_URL);
-      if (!r.ok) throw new Error(`HTTP ${r.status}`);
-      await load('lines-n32.npz', await r.arrayBuffer());
-    } catch (e) {
-      setError({ code: 'internal', message: `could not fetch the example dataset ${EXAMPLE_URL} (${(e as Error).message})`, hint: 'reload the page' });
-    }
-  }, [load, setError]);
-
-  useEffect(() => {
-    exposeState();
-    client.gpuInfo().then(setGpu);
-    // Open on the bundled example unless the URL says otherwise (#example=none).
-    if (!/example=none/.test(location.hash)) loadExample();
-  }, [client, setGpu, loadExample]);
-
+export function App({ ctl }: { ctl: Controller }) {
+  const dataset = useStore((s) => s.dataset);
+  const status = useStore((s) => s.status);
+  const error = useStore((s) => s.error);
+  const [simOpen, setSimOpen] = useState(false);
+  const [example, setExample] = useState(DEFAULT_EXAMPLE);
+  const locked = status === 'loading' || status === 'training' || status === 'paused';
   return (
     <div className="app">
       <header>
         <h1>PtychoPINN Web</h1>
         <span className="tagline">physics-informed neural-network ptychography on your GPU</span>
-        <span data-testid="gpu-status" className={`gpu ${gpu ? (gpu.available ? (gpu.isFallbackAdapter ? 'slow' : 'ok') : 'none') : ''}`} title={gpu?.hint ?? ''}>
-          {gpu ? (gpu.available ? `WebGPU: ${gpu.description}` : `no WebGPU: ${gpu.reason}`) : 'checking WebGPU…'}
-          {gpu?.available && gpu.isFallbackAdapter ? ' — software adapter, training will be slow' : ''}
-        </span>
+        <GpuStatus />
       </header>
       {error && (
         <div className="error-banner" data-testid="error-banner" role="alert">
           <strong>{error.message}</strong>
           {error.hint && <p>{error.hint}</p>}
-          <button type="button" onClick={clearError} aria-label="dismiss">×</button>
+          <button type="button" onClick={() => useStore.getState().set({ error: null })} aria-label="dismiss">
+            ×
+          </button>
         </div>
       )}
-      <DropZone busy={status === 'loading'} onFile={async (f) => load(f.name, await f.arrayBuffer())} onExample={loadExample} />
+      <RecoveryBanner ctl={ctl} />
+      <DropZone busy={locked} onFile={(f) => ctl.openFile(f)}>
+        <select aria-label="example dataset" value={example} onChange={(e) => setExample(e.target.value)} disabled={locked}>
+          {Object.entries(EXAMPLES).map(([k, v]) => <option key={k} value={k}>{v.label}</option>)}
+        </select>{' '}
+        <button type="button" data-testid="load-example" onClick={() => ctl.loadExample(example)} disabled={locked}>
+          load the example
+        </button>{' '}
+        or{' '}
+        <button type="button" data-testid="simulate-open" onClick={() => setSimOpen(true)} disabled={locked}>
+          simulate a scan
+        </button>
+      </DropZone>
       {status === 'loading' && <p className="muted" data-testid="loading">reading…</p>}
-      <main>
-        {dataset && <DatasetView d={dataset} />}
-        <ConfigPanel />
-      </main>
+      <div className="layout">
+        <main>
+          {simOpen && <SimulatePanel ctl={ctl} onClose={() => setSimOpen(false)} />}
+          {dataset && <DatasetView d={dataset} />}
+          <TrainingView ctl={ctl} />
+          <ResultView ctl={ctl} />
+        </main>
+        <aside>
+          <ConfigPanel ctl={ctl} />
+        </aside>
+      </div>
     </div>
   );
 }

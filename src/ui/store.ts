@@ -1,50 +1,159 @@
+/**
+ * UI state (zustand): plain data for rendering, mirrored from the engine worker's answers and events. The engine
+ * decides (N from the probe, nphotons from the file, which model survives a load); this store only records.
+ */
 import { create } from 'zustand';
 import { makeTrainingConfig, type TrainingConfig } from '../config/schema';
-import type { DatasetPreview, ErrorInfo, GpuInfo } from '../worker/protocol';
+import type {
+  CheckpointInfo,
+  DatasetPreview,
+  ErrorInfo,
+  GpuInfo,
+  LivePreview,
+  ModelInfo,
+  ResultImage,
+  SimulateRequest,
+  StitchMethod,
+  TrainEnd,
+  WorkerEvent,
+} from '../worker/protocol';
 
-/** UI state (zustand). The engine lives in a worker; this holds only plain data for rendering. */
-export type Status = 'idle' | 'loading' | 'ready' | 'error';
+export type Status = 'idle' | 'loading' | 'ready' | 'training' | 'paused' | 'trained' | 'error';
+
+export interface EpochPoint {
+  /** 1-based epoch. */
+  epoch: number;
+  train: number;
+  val: number | null;
+  lr: number;
+}
+
+export interface Progress {
+  /** 1-based epoch and step in progress. */
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+  patternsPerSecond: number;
+  etaSeconds: number;
+}
+
+/** Where the loaded scan came from (what a link can reproduce). */
+export type DatasetSource = { kind: 'example'; name: string } | { kind: 'simulated'; request: SimulateRequest } | { kind: 'file'; name: string };
 
 export interface AppState {
   status: Status;
+  /** A long action in progress, in words ('reconstructing 32/256 groups'), or null. */
+  busy: string | null;
   dataset: DatasetPreview | null;
-  error: ErrorInfo | null;
-  gpu: GpuInfo | null;
+  datasetSource: DatasetSource | null;
   config: TrainingConfig;
-  setLoading(): void;
-  setDataset(d: DatasetPreview): void;
+  gpu: GpuInfo | null;
+  model: ModelInfo | null;
+  progress: Progress | null;
+  losses: EpochPoint[];
+  /** Running training loss within epochs: [fractional epoch, loss]. */
+  stepLosses: [number, number][];
+  live: LivePreview | null;
+  previews: number;
+  result: ResultImage | null;
+  stitch: StitchMethod;
+  checkpoint: CheckpointInfo | null;
+  /** Why the page offers to resume or export the stored checkpoint (reload, crash, lost device), or null. */
+  recovery: string | null;
+  /** A storage problem with checkpoints (shown, never silent). */
+  storageWarning: ErrorInfo | null;
+  lastRun: TrainEnd | null;
+  error: ErrorInfo | null;
+  set(p: Partial<AppState>): void;
   setError(e: ErrorInfo): void;
-  clearError(): void;
-  setGpu(g: GpuInfo): void;
-  setConfig(c: TrainingConfig): void;
+  applyEvent(e: WorkerEvent): void;
 }
 
-export const useStore = create<AppState>((set) => ({
+export const useStore = create<AppState>((set, get) => ({
   status: 'idle',
+  busy: null,
   dataset: null,
-  error: null,
-  gpu: null,
+  datasetSource: null,
   config: makeTrainingConfig(),
-  setLoading: () => set({ status: 'loading', error: null }),
-  // A good dataset replaces the previous one; N follows the probe.
-  setDataset: (d) => set((s) => ({ status: 'ready', dataset: d, error: null, config: { ...s.config, model: { ...s.config.model, N: d.summary.N as TrainingConfig['model']['N'] }, nphotons: d.summary.nphotons ?? s.config.nphotons } })),
-  // A failed load keeps whatever dataset was loaded before.
-  setError: (e) => set((s) => ({ status: s.dataset ? 'ready' : 'error', error: e })),
-  clearError: () => set({ error: null }),
-  setGpu: (g) => set({ gpu: g }),
-  setConfig: (c) => set({ config: c }),
+  gpu: null,
+  model: null,
+  progress: null,
+  losses: [],
+  stepLosses: [],
+  live: null,
+  previews: 0,
+  result: null,
+  stitch: 'barycentric',
+  checkpoint: null,
+  recovery: null,
+  storageWarning: null,
+  lastRun: null,
+  error: null,
+  set: (p) => set(p),
+  // A failed action keeps whatever was loaded before; the status says what is usable.
+  setError: (e) => set((s) => ({ error: e, busy: null, status: s.status === 'loading' || s.status === 'idle' || s.status === 'error' ? (s.dataset ? (s.model ? 'trained' : 'ready') : 'error') : s.status })),
+  applyEvent: (e) => {
+    switch (e.type) {
+      case 'progress': {
+        const s = get();
+        const p: Progress = { epoch: e.epoch + 1, epochs: e.epochs, step: e.step + 1, stepsPerEpoch: e.stepsPerEpoch, patternsPerSecond: e.patternsPerSecond, etaSeconds: e.etaSeconds };
+        const stepLosses = e.loss !== undefined ? [...s.stepLosses, [e.epoch + (e.step + 1) / e.stepsPerEpoch, e.loss] as [number, number]] : s.stepLosses;
+        set({ progress: p, stepLosses, gpu: s.gpu ? { ...s.gpu, memory: e.memory } : s.gpu, busy: s.busy && /^(preparing|resuming)/.test(s.busy) ? null : s.busy });
+        break;
+      }
+      case 'epoch':
+        set((s) => ({ losses: [...s.losses.filter((l) => l.epoch !== e.epoch + 1), { epoch: e.epoch + 1, train: e.trainLoss, val: e.valLoss, lr: e.learningRate }] }));
+        break;
+      case 'preview':
+        set((s) => ({ live: e.preview, previews: s.previews + 1 }));
+        break;
+      case 'checkpoint':
+        set({ checkpoint: e.info, storageWarning: null });
+        break;
+      case 'checkpoint-error':
+        set({ storageWarning: e.error });
+        break;
+      case 'reconstruct-progress':
+        set({ busy: `reconstructing: ${e.done}/${e.total} groups predicted` });
+        break;
+      case 'model':
+        set({ model: e.model });
+        break;
+      case 'device-lost':
+        set((s) => ({ recovery: `The GPU device was lost (${e.message}).`, model: null, status: s.dataset ? 'ready' : 'idle', error: { code: 'gpu-lost', message: `The GPU device was lost (${e.message}).`, hint: s.checkpoint ? 'Resume from the last checkpoint, or export it.' : 'Start training again.' } }));
+        break;
+    }
+  },
 }));
 
-/** Read-only state for tests and debugging: window.__ptychopinn. */
+/** Read-only state for tests and debugging: window.__ptychopinn (design.md §5). */
 export function exposeState(): void {
   const snapshot = () => {
     const s = useStore.getState();
+    const last = s.losses[s.losses.length - 1];
     return Object.freeze({
       status: s.status,
+      busy: s.busy,
       dataset: s.dataset ? s.dataset.summary : null,
+      datasetSource: s.datasetSource,
       error: s.error,
       gpu: s.gpu,
       config: s.config,
+      model: s.model,
+      epoch: s.progress?.epoch ?? last?.epoch ?? 0,
+      step: s.progress?.step ?? 0,
+      losses: s.losses.map((l) => ({ epoch: l.epoch, train: l.train, val: l.val, lr: l.lr })),
+      runningLosses: s.stepLosses.map(([x, l]) => ({ epoch: x, train: l })),
+      metrics: s.result?.metrics ?? null,
+      checkpoint: s.checkpoint ? { epoch: s.checkpoint.epochsDone, epochs: s.checkpoint.epochs, dataset: s.checkpoint.datasetFileName } : null,
+      recovery: s.recovery,
+      storageWarning: s.storageWarning,
+      previews: s.previews,
+      previewOverhead: s.live?.overhead ?? s.lastRun?.preview.overhead ?? null,
+      lastRun: s.lastRun ? { status: s.lastRun.status, epochs: s.lastRun.epochs, error: s.lastRun.error ?? null, preview: s.lastRun.preview } : null,
+      result: s.result ? { width: s.result.width, height: s.result.height, origin: s.result.origin, stitch: s.result.stitch, patches: s.result.patches } : null,
+      stitch: s.stitch,
     });
   };
   Object.defineProperty(window, '__ptychopinn', { get: snapshot, configurable: true });

@@ -1,33 +1,15 @@
-import type { DatasetSummary } from '../pipeline/summary';
+/**
+ * Messages between the page and the engine worker (or an engine server speaking the same protocol). Requests carry
+ * an id and get exactly one Response; the worker also sends unsolicited events (training progress, previews,
+ * checkpoints, device loss). Every value is plain data from src/api/types.ts; large arrays travel as transferable
+ * buffers.
+ */
+import type { TrainingConfig } from '../config/schema';
+import type { SimulateRequest } from '../api/engine';
+import type { CheckpointInfo, DatasetPreview, GpuInfo, LivePreview, MemoryInfo, ModelInfo, ResultImage, StitchMethod } from '../api/types';
 
-/** Messages between the UI thread and the engine worker. Large arrays travel as transferable buffers. */
-export interface ImagePreview {
-  width: number;
-  height: number;
-  /** Row-major values (amplitude, phase, or log-intensity). */
-  data: Float32Array;
-}
-
-export interface DatasetPreview {
-  summary: DatasetSummary;
-  objectAmplitude?: ImagePreview;
-  objectPhase?: ImagePreview;
-  probeAmplitude: ImagePreview;
-  probePhase: ImagePreview;
-  /** log10(1 + A²) of the first pattern. */
-  pattern: ImagePreview;
-  /** Scan positions (object pixels), for the scan plot. */
-  scanX: Float32Array;
-  scanY: Float32Array;
-}
-
-export interface GpuInfo {
-  available: boolean;
-  description: string;
-  isFallbackAdapter: boolean;
-  reason?: string;
-  hint?: string;
-}
+export type { CheckpointInfo, DatasetPreview, GpuInfo, LivePreview, ModelInfo, ResultImage, StitchMethod, SimulateRequest };
+export type { ImagePreview, MetricsSummary } from '../api/types';
 
 export interface ErrorInfo {
   code: string;
@@ -35,8 +17,90 @@ export interface ErrorInfo {
   hint: string;
 }
 
+/** A loaded dataset and the config in effect after loading it (N follows the probe). */
+export interface DatasetLoaded {
+  kind: 'dataset';
+  preview: DatasetPreview;
+  config: TrainingConfig;
+  /** Whether the model in the engine survived the load (same N). */
+  model: ModelInfo | null;
+}
+
+export interface ModelLoaded {
+  kind: 'model';
+  model: ModelInfo;
+  config: TrainingConfig;
+}
+
+export interface TrainEnd {
+  status: 'completed' | 'stopped' | 'early-stopped' | 'failed';
+  error?: string;
+  epochs: number;
+  model: ModelInfo | null;
+  /** The reconstruction of the whole scan after training (absent if no model survived). */
+  result?: ResultImage;
+  resultError?: ErrorInfo;
+  preview: { count: number; seconds: number; wallSeconds: number; overhead: number };
+}
+
+export interface FileOut {
+  bytes: ArrayBuffer;
+  fileName: string;
+}
+
 export type Request =
-  | { id: number; type: 'load'; fileName: string; bytes: ArrayBuffer }
-  | { id: number; type: 'gpuInfo' };
+  | { id: number; type: 'init' }
+  | { id: number; type: 'load'; fileName: string; bytes: ArrayBuffer; source?: string }
+  | { id: number; type: 'simulate'; request: SimulateRequest }
+  | { id: number; type: 'setConfig'; config: TrainingConfig; explicit?: string[]; replaceExplicit?: boolean }
+  | { id: number; type: 'train'; resume?: boolean; previewBudget?: number }
+  | { id: number; type: 'pause' }
+  | { id: number; type: 'resume' }
+  | { id: number; type: 'stop' }
+  | { id: number; type: 'reconstruct'; stitch: StitchMethod }
+  | { id: number; type: 'exportModel' }
+  | { id: number; type: 'exportRecon' }
+  | { id: number; type: 'exportCheckpoint' }
+  | { id: number; type: 'discardCheckpoint' }
+  | { id: number; type: 'gpuInfo' }
+  | { id: number; type: 'loseDevice' };
+
+export interface InitResult {
+  gpu: GpuInfo;
+  checkpoint: CheckpointInfo | null;
+  checkpointError?: ErrorInfo;
+}
+
+/** Result type per request type. */
+export interface Results {
+  init: InitResult;
+  load: DatasetLoaded | ModelLoaded;
+  simulate: DatasetLoaded;
+  setConfig: { config: TrainingConfig; model: ModelInfo | null };
+  train: TrainEnd;
+  pause: null;
+  resume: null;
+  stop: null;
+  reconstruct: ResultImage;
+  exportModel: FileOut;
+  exportRecon: FileOut;
+  exportCheckpoint: FileOut;
+  discardCheckpoint: null;
+  gpuInfo: GpuInfo;
+  loseDevice: null;
+}
 
 export type Response = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: ErrorInfo };
+
+export type WorkerEvent =
+  | { type: 'progress'; epoch: number; epochs: number; step: number; stepsPerEpoch: number; loss?: number; patternsPerSecond: number; etaSeconds: number; memory: MemoryInfo }
+  | { type: 'epoch'; epoch: number; trainLoss: number; valLoss: number | null; learningRate: number; seconds: number }
+  | { type: 'preview'; preview: LivePreview }
+  | { type: 'model'; model: ModelInfo }
+  | { type: 'checkpoint'; info: CheckpointInfo }
+  | { type: 'checkpoint-error'; error: ErrorInfo }
+  | { type: 'reconstruct-progress'; done: number; total: number }
+  | { type: 'device-lost'; message: string };
+
+/** Anything the worker posts: a response (has `id`) or an event (has `event`). */
+export type WorkerMessage = Response | { event: WorkerEvent };

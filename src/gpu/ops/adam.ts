@@ -68,6 +68,28 @@ export class Adam {
     return { m: this.m, v: this.v, t: this.t };
   }
 
+  /** The state read back to the CPU (a checkpoint; not for the hot loop). */
+  async snapshot(): Promise<{ m: Float32Array[]; v: Float32Array[]; t: number }> {
+    const m: Float32Array[] = [], v: Float32Array[] = [];
+    for (let i = 0; i < this.params.length; i++) {
+      m.push(await this.gpu.read(this.m[i]));
+      v.push(await this.gpu.read(this.v[i]));
+    }
+    return { m, v, t: this.t };
+  }
+
+  /** Restore a snapshot (same parameter order and sizes). */
+  load(s: { m: Float32Array[]; v: Float32Array[]; t: number }): void {
+    if (s.m.length !== this.params.length || s.v.length !== this.params.length) {
+      throw new Error(`Adam.load: state for ${s.m.length} parameters, optimizer has ${this.params.length}`);
+    }
+    this.params.forEach((p, i) => {
+      this.gpu.upload(this.m[i], s.m[i]);
+      this.gpu.upload(this.v[i], s.v[i]);
+    });
+    this.t = s.t;
+  }
+
   dispose(): void {
     for (const t of [...this.m, ...this.v, this.one]) t.dispose();
   }

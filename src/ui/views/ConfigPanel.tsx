@@ -1,106 +1,184 @@
-import { useState } from 'react';
-import { parseTrainingConfigJson, trainingConfigToJson } from '../../config/serialize';
-import { validateTrainingConfig, type TrainingConfig } from '../../config/schema';
+import { useEffect, useState } from 'react';
+import { CONFIG_FIELDS, getField, setField, withSmallPreset, type FieldGroup, type FieldSpec } from '../../config/fields';
+import { makeTrainingConfig, validateTrainingConfig, type TrainingConfig } from '../../config/schema';
+import { parseTrainingConfigJsonWithInfo, trainingConfigToJson } from '../../config/serialize';
 import { PtychoError } from '../../errors';
+import { download, type Controller } from '../controller';
 import { useStore } from '../store';
 
-type Field = { path: string; label: string; kind: 'int' | 'number' | 'select' | 'bool'; options?: (string | number)[] };
-const FIELDS: Field[] = [
-  { path: 'model.gridsize', label: 'gridsize', kind: 'int' },
-  { path: 'model.n_filters_scale', label: 'n_filters_scale', kind: 'select', options: [0.25, 0.5, 1, 2, 3, 4] },
-  { path: 'model.cbam_encoder', label: 'CBAM attention', kind: 'bool' },
-  { path: 'batch_size', label: 'batch_size', kind: 'select', options: [1, 2, 4, 8, 16, 32, 64] },
-  { path: 'nepochs', label: 'nepochs', kind: 'int' },
-  { path: 'learning_rate', label: 'learning rate', kind: 'number' },
-  { path: 'nphotons', label: 'nphotons', kind: 'number' },
-  { path: 'n_groups', label: 'n_groups', kind: 'int' },
-  { path: 'neighbor_count', label: 'neighbor_count (K)', kind: 'int' },
-  { path: 'seed', label: 'seed', kind: 'int' },
-];
+type Problem = { field: string; text: string };
 
-function get(c: TrainingConfig, path: string): unknown {
-  return path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], c);
+function problemOf(e: unknown, fallback: string): Problem {
+  const pe = e as PtychoError;
+  return { field: pe.field ?? fallback, text: pe.hint ? `${pe.message} — ${pe.hint}` : String(pe.message ?? e) };
 }
 
-function set(c: TrainingConfig, path: string, v: unknown): TrainingConfig {
-  const [a, b] = path.split('.');
-  return b ? { ...c, [a]: { ...(c as unknown as Record<string, Record<string, unknown>>)[a], [b]: v } } : { ...c, [a]: v };
+/** One input: a draft text while typing; the value goes to the engine only when the schema accepts it. */
+function FieldRow(props: { f: FieldSpec; config: TrainingConfig; disabled: boolean; problem?: string; onValue: (v: unknown, text?: string) => void }) {
+  const { f, config } = props;
+  const v = getField(config, f.path);
+  const [draft, setDraft] = useState<string>(v === null ? '' : String(v));
+  useEffect(() => setDraft(v === null ? '' : String(v)), [v]);
+  const id = `cfg-${f.path}`;
+  let input;
+  if (f.input === 'bool') {
+    input = <input id={id} type="checkbox" checked={!!v} disabled={props.disabled || f.readOnly} onChange={(e) => props.onValue(e.target.checked)} />;
+  } else if (f.input === 'select' || f.input === 'optSelect') {
+    input = (
+      <select id={id} value={v === null ? '' : String(v)} disabled={props.disabled || f.readOnly} onChange={(e) => props.onValue(e.target.value === '' ? null : typeof f.options![0] === 'number' ? Number(e.target.value) : e.target.value)}>
+        {f.input === 'optSelect' && <option value="">none</option>}
+        {f.options!.map((o) => <option key={o} value={o}>{o}</option>)}
+      </select>
+    );
+  } else {
+    input = (
+      <input
+        id={id}
+        type="text"
+        inputMode="decimal"
+        value={draft}
+        readOnly={f.readOnly}
+        disabled={props.disabled && !f.readOnly}
+        onChange={(e) => {
+          setDraft(e.target.value);
+          const t = e.target.value.trim();
+          if (t === '' && (f.input === 'optInt' || f.input === 'optNumber')) props.onValue(null);
+          else props.onValue(t === '' ? NaN : Number(t), t);
+        }}
+      />
+    );
+  }
+  return (
+    <div className={`field${props.problem ? ' invalid' : ''}`}>
+      <label htmlFor={id} title={f.help}>
+        {f.label}
+      </label>
+      {input}
+      {props.problem && <p className="problem" role="alert">{props.problem}</p>}
+    </div>
+  );
 }
 
-/** The main training settings (reference names), N read-only from the probe, JSON import / export. */
-export function ConfigPanel() {
+function Group(props: { name: FieldGroup; config: TrainingConfig; disabled: boolean; problems: Problem[]; onValue: (f: FieldSpec, v: unknown, text?: string) => void }) {
+  const fields = CONFIG_FIELDS.filter((f) => f.group === props.name);
+  const row = (f: FieldSpec) => <FieldRow key={f.path} f={f} config={props.config} disabled={props.disabled} problem={props.problems.find((p) => p.field === f.path)?.text} onValue={(v, t) => props.onValue(f, v, t)} />;
+  return (
+    <fieldset className="group" data-testid={`config-group-${props.name.toLowerCase()}`}>
+      <legend>{props.name}</legend>
+      {fields.filter((f) => !f.advanced).map(row)}
+      <details>
+        <summary>more {props.name.toLowerCase()} settings</summary>
+        {fields.filter((f) => f.advanced).map(row)}
+      </details>
+    </fieldset>
+  );
+}
+
+/** Settings generated from the config field table, grouped Model / Training / Inference like Ptychodus. */
+export function ConfigPanel({ ctl }: { ctl: Controller }) {
   const config = useStore((s) => s.config);
-  const setConfig = useStore((s) => s.setConfig);
-  const setError = useStore((s) => s.setError);
-  const [problem, setProblem] = useState<string | null>(null);
-  const update = (path: string, v: unknown) => {
-    const next = set(config, path, v);
+  const status = useStore((s) => s.status);
+  const gpu = useStore((s) => s.gpu);
+  const stitch = useStore((s) => s.stitch);
+  const [problems, setProblems] = useState<Problem[]>([]);
+  const [copied, setCopied] = useState(false);
+  const locked = status === 'training' || status === 'paused';
+
+  const onValue = (f: FieldSpec, v: unknown, text?: string) => {
+    if (typeof v === 'number' && Number.isNaN(v)) {
+      setProblems([{ field: f.path, text: `${f.label}: '${text ?? ''}' is not a number` }]);
+      return;
+    }
+    const next = setField(config, f.path, v);
     try {
       validateTrainingConfig(next);
-      setProblem(null);
+      setProblems([]);
+      ctl.applyConfig(next, [f.path]);
     } catch (e) {
-      setProblem(e instanceof PtychoError ? `${e.message} — ${e.hint}` : String(e));
+      // Shown at the edited field (the message names the field at fault); the engine keeps the last valid config.
+      setProblems([{ ...problemOf(e, f.path), field: f.path }]);
     }
-    setConfig(next);
   };
+
   return (
     <section className="panel" data-testid="config-panel">
       <h2>Settings</h2>
-      <div className="fields">
-        <label>
-          N (from the probe)
-          <input value={config.model.N} readOnly />
-        </label>
-        {FIELDS.map((f) => {
-          const v = get(config, f.path);
-          return (
-            <label key={f.path}>
-              {f.label}
-              {f.kind === 'bool' ? (
-                <input type="checkbox" checked={!!v} onChange={(e) => update(f.path, e.target.checked)} />
-              ) : f.kind === 'select' ? (
-                <select value={String(v)} onChange={(e) => update(f.path, Number(e.target.value))}>
-                  {f.options!.map((o) => <option key={o} value={o}>{o}</option>)}
-                </select>
-              ) : (
-                <input type="number" value={v === null ? '' : String(v)} step={f.kind === 'int' ? 1 : 'any'} onChange={(e) => update(f.path, e.target.value === '' ? null : Number(e.target.value))} />
-              )}
-            </label>
-          );
-        })}
-      </div>
-      {problem && <p className="problem">{problem}</p>}
-      <div className="row">
-        <button
-          type="button"
-          onClick={() => {
-            const blob = new Blob([trainingConfigToJson(config)], { type: 'application/json' });
-            const a = document.createElement('a');
-            a.href = URL.createObjectURL(blob);
-            a.download = 'ptychopinn-config.json';
-            a.click();
-          }}
-        >
-          export JSON
+      {gpu?.available && gpu.isFallbackAdapter && (
+        <div className="notice">
+          This adapter is a software fallback ({gpu.description}): the reference-size model would take hours.{' '}
+          <button type="button" data-testid="small-preset" disabled={locked} onClick={() => ctl.applyConfig(withSmallPreset(config), ['model.n_filters_scale', 'model.cbam_encoder', 'batch_size', 'nepochs', 'n_groups', 'learning_rate', 'validation_fraction'])}>
+            Use the small preset
+          </button>
+        </div>
+      )}
+      <Group name="Model" config={config} disabled={locked} problems={problems} onValue={onValue} />
+      <Group name="Training" config={config} disabled={locked} problems={problems} onValue={onValue} />
+      <fieldset className="group" data-testid="config-group-inference">
+        <legend>Inference</legend>
+        <div className="field">
+          <label htmlFor="cfg-stitch" title="How predicted patches are combined into the object: barycentric (reference; |P|²-weighted central crops) or position (Ptychodus reassemble_position: uniform 20-pixel crops).">
+            stitching
+          </label>
+          <select id="cfg-stitch" value={stitch} disabled={locked} onChange={(e) => ctl.setStitch(e.target.value as 'barycentric' | 'position')}>
+            <option value="barycentric">barycentric</option>
+            <option value="position">position</option>
+          </select>
+        </div>
+        <div className="field">
+          <label title="Open a model archive (ours, or the reference's wts.h5.zip) to reconstruct the loaded scan without training.">model file</label>
+          <label className="button">
+            open model…
+            <input type="file" accept=".zip" hidden data-testid="model-input" onChange={async (e) => { const f = e.target.files?.[0]; if (f) await ctl.openFile(f); e.target.value = ''; }} />
+          </label>
+        </div>
+      </fieldset>
+      <div className="row wrap">
+        <button type="button" data-testid="config-reset" disabled={locked} onClick={() => { setProblems([]); ctl.applyConfig(makeTrainingConfig({ model: { N: config.model.N } }), [], true); }}>
+          Reset to defaults
+        </button>
+        <button type="button" data-testid="config-export" onClick={() => download({ blob: new Blob([trainingConfigToJson(config)], { type: 'application/json' }), fileName: 'ptychopinn-config.json' })}>
+          Export JSON
         </button>
         <label className="button">
-          import JSON
+          Import JSON
           <input
             type="file"
-            accept=".json"
+            accept=".json,application/json"
             hidden
+            data-testid="config-import"
+            disabled={locked}
             onChange={async (e) => {
               const f = e.target.files?.[0];
+              e.target.value = '';
               if (!f) return;
               try {
-                setConfig({ ...parseTrainingConfigJson(await f.text(), f.name), model: { ...parseTrainingConfigJson(await f.text(), f.name).model, N: config.model.N } });
+                const parsed = parseTrainingConfigJsonWithInfo(await f.text(), f.name);
+                setProblems([]);
+                await ctl.applyConfig(parsed.config, parsed.given, true);
               } catch (err) {
                 const pe = err as PtychoError;
-                setError({ code: pe.code ?? 'config', message: pe.message, hint: pe.hint ?? '' });
+                useStore.getState().setError({ code: pe.code ?? 'config', message: pe.message, hint: pe.hint ?? '' });
               }
             }}
           />
         </label>
+        <button
+          type="button"
+          data-testid="copy-link"
+          onClick={async () => {
+            ctl.syncHash();
+            try {
+              await navigator.clipboard.writeText(location.href);
+              setCopied(true);
+              setTimeout(() => setCopied(false), 2000);
+            } catch {
+              setCopied(false);
+            }
+          }}
+          title="A link with these settings, the seed and the dataset (examples and simulated scans) reproduces this run"
+        >
+          {copied ? 'Link copied' : 'Copy link'}
+        </button>
       </div>
     </section>
   );

@@ -1,7 +1,7 @@
-import { useRef, useState } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
 
-/** Drop a .npz / .npy here or pick one; data are read locally and never leave the machine. */
-export function DropZone(props: { onFile: (file: File) => void; onExample: () => void; busy: boolean }) {
+/** Drop a scan (.npz / .npy) or a model archive (.zip) here or pick one; files are read locally and never leave the machine. */
+export function DropZone(props: { onFile: (file: File) => void; busy: boolean; children?: ReactNode }) {
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
   return (
@@ -17,25 +17,22 @@ export function DropZone(props: { onFile: (file: File) => void; onExample: () =>
         e.preventDefault();
         setOver(false);
         const f = e.dataTransfer.files[0];
-        if (f) props.onFile(f);
+        if (f && !props.busy) props.onFile(f);
       }}
     >
       <p>
-        Drop a scan (<code>.npz</code> with <code>xcoords</code>, <code>ycoords</code>, <code>diff3d</code>, <code>probeGuess</code>) here, or{' '}
+        Drop a scan (<code>.npz</code> with <code>xcoords</code>, <code>ycoords</code>, <code>diff3d</code>, <code>probeGuess</code>) or a model (<code>.zip</code>, ours or a PtychoPINN <code>wts.h5.zip</code>) here, or{' '}
         <button type="button" onClick={() => input.current?.click()} disabled={props.busy}>
           choose a file
-        </button>{' '}
-        or{' '}
-        <button type="button" data-testid="load-example" onClick={props.onExample} disabled={props.busy}>
-          load the example
         </button>
       </p>
+      <p>{props.children}</p>
       <p className="muted">Everything runs in this browser tab: your data never leave this machine.</p>
       <input
         ref={input}
         data-testid="file-input"
         type="file"
-        accept=".npz,.npy"
+        accept=".npz,.npy,.zip"
         hidden
         onChange={(e) => {
           const f = e.target.files?.[0];

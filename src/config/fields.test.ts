@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { PtychoError } from '../errors';
+import { CONFIG_FIELDS, getField, setField, withSmallPreset } from './fields';
+import { makeTrainingConfig, validateTrainingConfig } from './schema';
+
+describe('settings field table', () => {
+  const base = makeTrainingConfig();
+
+  it('every field exists in the config, once, and every offered choice validates', () => {
+    const paths = CONFIG_FIELDS.map((f) => f.path);
+    expect(new Set(paths).size).toBe(paths.length);
+    for (const f of CONFIG_FIELDS) {
+      expect(getField(base, f.path), f.path).not.toBeUndefined();
+      for (const o of f.options ?? []) {
+        let c = setField(base, f.path, o);
+        if (f.path === 'model.model_type' && o === 'supervised') c = { ...c, torch_loss_mode: 'mae' };
+        expect(() => validateTrainingConfig(c), `${f.path} = ${o}`).not.toThrow();
+      }
+    }
+  });
+
+  it('a bad value is refused with the field named (the form shows the message at that field)', () => {
+    for (const [path, v] of [['nepochs', 0], ['model.gridsize', 1.5], ['learning_rate', -1], ['batch_size', 3], ['validation_fraction', 1]] as const) {
+      try {
+        validateTrainingConfig(setField(base, path, v));
+        expect.unreachable(`${path} = ${v} was accepted`);
+      } catch (e) {
+        expect(e).toBeInstanceOf(PtychoError);
+        expect((e as PtychoError).field).toBe(path);
+        expect((e as PtychoError).message).toContain(`'${path}'`);
+      }
+    }
+  });
+
+  it('the small preset is valid and small', () => {
+    const c = withSmallPreset(base);
+    validateTrainingConfig(c);
+    expect(c.model.n_filters_scale).toBe(0.25);
+    expect(c.model.cbam_encoder).toBe(false);
+    expect(c.model.N).toBe(base.model.N);
+  });
+});

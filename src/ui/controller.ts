@@ -1,0 +1,231 @@
+/**
+ * What the page's buttons do: each action asks the engine worker (through EngineClient only) and records the
+ * answer in the store. Errors land in the error banner with the engine's message and hint; a failed action never
+ * drops what was loaded.
+ */
+import type { TrainingConfig } from '../config/schema';
+import { EngineClient } from '../worker/client';
+import type { ErrorInfo, FileOut, SimulateRequest, StitchMethod, TrainEnd } from '../worker/protocol';
+import { useStore, type DatasetSource } from './store';
+import { buildHash, parseHash } from './urlState';
+
+export const EXAMPLES: Record<string, { url: string; label: string }> = {
+  'lines-n32': { url: '/fixtures/lines-n32.npz', label: 'lines, N 32 (default probe)' },
+  'lines-fly64': { url: '/fixtures/lines-fly64.npz', label: 'lines, N 64 (measured fly001 probe)' },
+};
+export const DEFAULT_EXAMPLE = 'lines-n32';
+
+const asError = (e: unknown): ErrorInfo =>
+  e && typeof e === 'object' && 'message' in e && 'code' in e ? (e as ErrorInfo) : { code: 'internal', message: String((e as Error)?.message ?? e), hint: 'reload the page' };
+
+export function download(out: FileOut | { blob: Blob; fileName: string }): void {
+  const blob = 'blob' in out ? out.blob : new Blob([out.bytes]);
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = out.fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+export class Controller {
+  readonly client = new EngineClient();
+  private get s() {
+    return useStore.getState();
+  }
+
+  constructor() {
+    this.client.onEvent((e) => this.s.applyEvent(e));
+  }
+
+  private fail(e: unknown): void {
+    this.s.setError(asError(e));
+  }
+
+  /** Start: engine + GPU info + stored checkpoint; settings from the URL; then the example unless #example=none. */
+  async start(): Promise<void> {
+    let url: ReturnType<typeof parseHash> = {};
+    try {
+      url = parseHash(location.hash);
+    } catch (e) {
+      this.fail(e);
+    }
+    try {
+      const init = await this.client.request({ type: 'init' });
+      this.s.set({ gpu: init.gpu, checkpoint: init.checkpoint, storageWarning: init.checkpointError ?? null });
+      if (init.checkpoint) {
+        const k = init.checkpoint;
+        this.s.set({ recovery: k.epochsDone < k.epochs ? `A training run of ${k.datasetFileName} stopped after epoch ${k.epochsDone} of ${k.epochs}.` : `The last training run (${k.datasetFileName}, ${k.epochsDone} epochs) is stored.` });
+      }
+      if (url.config) await this.applyConfig(url.config.config, url.config.given, true);
+      if (url.stitch) this.s.set({ stitch: url.stitch });
+    } catch (e) {
+      this.fail(e);
+    }
+    if (url.simulate) await this.simulate(url.simulate);
+    else if (url.example !== 'none') await this.loadExample(url.example && EXAMPLES[url.example] ? url.example : DEFAULT_EXAMPLE);
+  }
+
+  /** Keep the link in the address bar current (config, seed, dataset source, stitch). */
+  syncHash(): void {
+    const s = this.s;
+    const src = s.datasetSource;
+    const hash = buildHash({ example: src?.kind === 'example' ? src.name : src ? undefined : 'none', simulate: src?.kind === 'simulated' ? src.request : undefined, config: s.config, stitch: s.stitch });
+    if (hash !== location.hash) history.replaceState(null, '', hash);
+  }
+
+  async loadExample(name: string): Promise<void> {
+    const ex = EXAMPLES[name];
+    this.s.set({ status: 'loading', error: null });
+    let bytes: ArrayBuffer;
+    try {
+      const r = await fetch(ex.url);
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      bytes = await r.arrayBuffer();
+    } catch (e) {
+      this.fail({ code: 'internal', message: `could not fetch the example dataset ${ex.url} (${(e as Error).message})`, hint: 'reload the page' });
+      return;
+    }
+    await this.loadBytes(`${name}.npz`, bytes, { kind: 'example', name });
+  }
+
+  /** A dropped or picked file: a scan (.npz/.npy) or a model archive (ours or wts.h5.zip), told apart by content. */
+  async openFile(file: File): Promise<void> {
+    await this.loadBytes(file.name, await file.arrayBuffer(), { kind: 'file', name: file.name });
+  }
+
+  private async loadBytes(fileName: string, bytes: ArrayBuffer, source: DatasetSource): Promise<void> {
+    const prev = this.s.status;
+    this.s.set({ status: 'loading', error: null, busy: `reading ${fileName}…` });
+    try {
+      const r = await this.client.load(fileName, bytes);
+      if (r.kind === 'dataset') {
+        this.s.set({ dataset: r.preview, datasetSource: source, config: r.config, model: r.model, result: null, live: null, status: r.model ? 'trained' : 'ready', busy: null });
+      } else {
+        this.s.set({ model: r.model, config: r.config, result: null, losses: [], stepLosses: [], status: this.s.dataset ? 'trained' : prev === 'loading' ? 'idle' : prev, busy: null });
+      }
+      this.syncHash();
+    } catch (e) {
+      this.s.set({ status: prev === 'loading' ? 'idle' : prev });
+      this.fail(e);
+    }
+  }
+
+  async simulate(request: SimulateRequest): Promise<void> {
+    this.s.set({ status: 'loading', error: null, busy: 'simulating a scan…' });
+    try {
+      const r = await this.client.request({ type: 'simulate', request });
+      this.s.set({ dataset: r.preview, datasetSource: { kind: 'simulated', request }, config: r.config, model: r.model, result: null, live: null, status: r.model ? 'trained' : 'ready', busy: null });
+      this.syncHash();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Send settings to the engine; `given` are the fields the user set (they survive the next scan's metadata). */
+  async applyConfig(config: TrainingConfig, given: string[], replace = false): Promise<void> {
+    this.s.set({ config });
+    try {
+      const r = await this.client.request({ type: 'setConfig', config, explicit: given, replaceExplicit: replace });
+      this.s.set({ config: r.config, model: r.model });
+      this.syncHash();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async setStitch(stitch: StitchMethod): Promise<void> {
+    this.s.set({ stitch });
+    this.syncHash();
+    if (this.s.model && this.s.dataset && this.s.result) await this.reconstruct();
+  }
+
+  async train(resume = false): Promise<void> {
+    const s = this.s;
+    this.s.set({
+      status: 'training',
+      error: null,
+      recovery: null,
+      busy: resume ? 'resuming from the checkpoint…' : 'preparing…',
+      progress: null,
+      live: null,
+      previews: 0,
+      result: null,
+      ...(resume ? {} : { losses: [], stepLosses: [] }),
+    });
+    if (resume && s.checkpoint) this.s.set({ config: s.checkpoint.config });
+    let end: TrainEnd;
+    try {
+      const p = this.client.request({ type: 'train', resume });
+      end = await p;
+    } catch (e) {
+      this.s.set({ status: this.s.model ? 'trained' : this.s.dataset ? 'ready' : 'idle', busy: null, progress: null });
+      this.fail(e);
+      return;
+    }
+    this.s.set({
+      lastRun: end,
+      model: end.model,
+      result: end.result ?? null,
+      busy: null,
+      status: end.model ? 'trained' : this.s.dataset ? 'ready' : 'idle',
+    });
+    if (end.status === 'failed') {
+      const lost = /device was lost/.test(end.error ?? '');
+      this.s.set({ error: { code: lost ? 'gpu-lost' : 'internal', message: `Training failed: ${end.error}`, hint: lost ? 'Resume from the last checkpoint, or export it.' : 'The last good weights are kept: export or reconstruct with them, or lower the learning rate and train again.' } });
+      if (lost && this.s.checkpoint) this.s.set({ recovery: `The GPU device was lost during training.` });
+    }
+    if (end.resultError) this.fail(end.resultError);
+  }
+
+  pause(): void {
+    this.client.request({ type: 'pause' }).then(() => this.s.set({ status: 'paused' }), (e) => this.fail(e));
+  }
+
+  resume(): void {
+    this.client.request({ type: 'resume' }).then(() => this.s.set({ status: 'training' }), (e) => this.fail(e));
+  }
+
+  stop(): void {
+    this.s.set({ busy: 'stopping after this step…' });
+    this.client.request({ type: 'stop' }).catch((e) => this.fail(e));
+  }
+
+  async reconstruct(): Promise<void> {
+    const prev = this.s.status;
+    this.s.set({ busy: 'reconstructing…', error: null });
+    try {
+      const result = await this.client.request({ type: 'reconstruct', stitch: this.s.stitch });
+      this.s.set({ result, busy: null, status: prev === 'ready' ? 'trained' : prev });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private async export(type: 'exportModel' | 'exportRecon' | 'exportCheckpoint'): Promise<void> {
+    try {
+      download(await this.client.request({ type }));
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  exportModel = () => this.export('exportModel');
+  exportRecon = () => this.export('exportRecon');
+  exportCheckpoint = () => this.export('exportCheckpoint');
+
+  async discardCheckpoint(): Promise<void> {
+    try {
+      await this.client.request({ type: 'discardCheckpoint' });
+      this.s.set({ checkpoint: null, recovery: null });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Test hook (window.__ptychopinnDebug.loseDevice): destroy the GPU device, as a driver reset would. */
+  loseDevice(): Promise<null> {
+    return this.client.request({ type: 'loseDevice' });
+  }
+}

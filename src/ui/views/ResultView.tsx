@@ -1,0 +1,159 @@
+import { useEffect, useMemo, useState } from 'react';
+import type uPlot from 'uplot';
+import { amplitudePhase, complexToRgba, range, toRgba, type ColormapName } from '../colormaps';
+import type { Controller } from '../controller';
+import { sampleLine } from '../profile';
+import { useStore } from '../store';
+import { ColorLegend } from '../widgets/ColorLegend';
+import { ComplexLegend } from '../widgets/ComplexLegend';
+import { fitView, ImageViewer, type Line, type ViewState } from '../widgets/ImageViewer';
+import { UPlotChart } from '../widgets/UPlotChart';
+import type { ResultImage } from '../../worker/protocol';
+
+const fmt = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
+
+/** Amplitude / phase / complex / weights images of a complex canvas, computed once per result. */
+function useImages(z: Float32Array | undefined, w: number, h: number, ampMap: ColormapName) {
+  return useMemo(() => {
+    if (!z) return null;
+    const { amplitude, phase } = amplitudePhase(z);
+    const ar = range(amplitude);
+    return { amplitude, phase, ampRange: ar, amp: toRgba(amplitude, ampMap, ar[0], ar[1]), ph: toRgba(phase, 'twilight', -Math.PI, Math.PI), cx: complexToRgba(z, ar[1]) };
+  }, [z, w, h, ampMap]);
+}
+
+const PROFILE_OPTIONS: Omit<uPlot.Options, 'width' | 'height'> = {
+  scales: { x: { time: false }, ph: { range: [-Math.PI, Math.PI] } },
+  axes: [{ label: 'distance along the line (px)' }, { label: 'amplitude', size: 60 }, { label: 'phase (rad)', side: 1, scale: 'ph', grid: { show: false }, size: 60 }],
+  series: [
+    { label: 'px' },
+    { label: 'amplitude', stroke: '#2f6fd6', width: 2 },
+    { label: 'phase', stroke: '#b04fc8', width: 2, scale: 'ph' },
+    { label: 'objectGuess amplitude', stroke: '#2f6fd6', dash: [5, 4], width: 1 },
+    { label: 'objectGuess phase', stroke: '#b04fc8', dash: [5, 4], width: 1, scale: 'ph' },
+  ],
+};
+
+/** The stitched object: amplitude, phase, complex and weights, side by side with objectGuess, linked zoom/pan, read-out, profile, metrics. */
+export function ResultView({ ctl }: { ctl: Controller }) {
+  const r = useStore((s) => s.result);
+  const stitch = useStore((s) => s.stitch);
+  const busy = useStore((s) => s.busy);
+  const status = useStore((s) => s.status);
+  const [ampMap, setAmpMap] = useState<ColormapName>('gray');
+  if (!r) {
+    return (
+      <section className="panel" data-testid="result">
+        <h2>Reconstruction</h2>
+        <p className="muted">The stitched object appears here when training ends, or when you reconstruct with an opened model.</p>
+      </section>
+    );
+  }
+  return (
+    <section className="panel" data-testid="result">
+      <h2>Reconstruction</h2>
+      <div className="row controls">
+        <label>
+          stitching{' '}
+          <select data-testid="stitch-method" value={stitch} disabled={!!busy || status === 'training' || status === 'paused'} onChange={(e) => ctl.setStitch(e.target.value as 'barycentric' | 'position')}>
+            <option value="barycentric">barycentric (|P|² weights)</option>
+            <option value="position">position (Ptychodus)</option>
+          </select>
+        </label>
+        <label>
+          amplitude colours{' '}
+          <select data-testid="amp-colormap" value={ampMap} onChange={(e) => setAmpMap(e.target.value as ColormapName)}>
+            <option value="gray">gray</option>
+            <option value="viridis">viridis</option>
+          </select>
+        </label>
+        <button type="button" data-testid="export-recon" onClick={ctl.exportRecon}>
+          Export reconstruction (.npz)
+        </button>
+        <span className="muted small-text">
+          {r.width}×{r.height} px from {r.patches} patches ({r.stitch}); origin x {r.origin[0]}, y {r.origin[1]}. Wheel: zoom · drag: pan · double-click: fit · shift + drag: line profile
+        </span>
+      </div>
+      <ResultImages r={r} ampMap={ampMap} />
+    </section>
+  );
+}
+
+function ResultImages({ r, ampMap }: { r: ResultImage; ampMap: ColormapName }) {
+  const { width: w, height: h } = r;
+  const [view, setView] = useState<ViewState>(fitView(w, h));
+  const [hover, setHover] = useState<{ x: number; y: number } | null>(null);
+  const [line, setLine] = useState<Line | null>(null);
+  useEffect(() => {
+    setView(fitView(w, h));
+    setLine(null);
+  }, [w, h]);
+  const rec = useImages(r.object, w, h, ampMap)!;
+  const truth = useImages(r.truth, w, h, ampMap);
+  const weights = useMemo(() => {
+    const wr = range(r.weights);
+    return { px: toRgba(r.weights, 'viridis', wr[0], wr[1]), r: wr };
+  }, [r.weights]);
+  const region = r.metrics ? { x: r.metrics.region.x0, y: r.metrics.region.y0, width: r.metrics.region.width, height: r.metrics.region.height } : null;
+  const common = { width: w, height: h, view, onView: setView, onHover: setHover, line, onLine: setLine, rect: region, size: 230 };
+  const profile = useMemo<uPlot.AlignedData | null>(() => {
+    if (!line) return null;
+    const a = sampleLine(rec.amplitude, w, h, line), p = sampleLine(rec.phase, w, h, line);
+    const ta = truth ? sampleLine(truth.amplitude, w, h, line).values : a.values.map(() => null);
+    const tp = truth ? sampleLine(truth.phase, w, h, line).values : a.values.map(() => null);
+    return [a.distance, a.values, p.values, ta, tp] as uPlot.AlignedData;
+  }, [line, rec, truth, w, h]);
+  const i = hover ? hover.y * w + hover.x : -1;
+  const m = r.metrics;
+  return (
+    <>
+      <div className="images">
+        <ImageViewer {...common} title="amplitude" testId="recon-amplitude" pixels={rec.amp} fileName="reconstruction-amplitude.png" legend={<ColorLegend colormap={ampMap} lo={rec.ampRange[0]} hi={rec.ampRange[1]} />} />
+        <ImageViewer {...common} title="phase" testId="recon-phase" pixels={rec.ph} fileName="reconstruction-phase.png" legend={<ColorLegend colormap="twilight" lo={-Math.PI} hi={Math.PI} cyclic />} />
+        <ImageViewer {...common} title="complex" testId="recon-complex" pixels={rec.cx} fileName="reconstruction-complex.png" legend={<ComplexLegend ampMax={rec.ampRange[1]} />} />
+        <ImageViewer {...common} title="overlap weights" testId="recon-weights" pixels={weights.px} fileName="reconstruction-weights.png" legend={<ColorLegend colormap="viridis" lo={weights.r[0]} hi={weights.r[1]} />} />
+      </div>
+      {truth && (
+        <div className="images truth">
+          <ImageViewer {...common} title="objectGuess amplitude" testId="truth-amplitude" pixels={truth.amp} fileName="objectGuess-amplitude.png" legend={<ColorLegend colormap={ampMap} lo={truth.ampRange[0]} hi={truth.ampRange[1]} />} />
+          <ImageViewer {...common} title="objectGuess phase" testId="truth-phase" pixels={truth.ph} fileName="objectGuess-phase.png" legend={<ColorLegend colormap="twilight" lo={-Math.PI} hi={Math.PI} cyclic />} />
+          <ImageViewer {...common} title="objectGuess complex" testId="truth-complex" pixels={truth.cx} fileName="objectGuess-complex.png" legend={<ComplexLegend ampMax={truth.ampRange[1]} />} />
+          {m && (
+            <table className="metrics" data-testid="metrics">
+              <caption>vs objectGuess on the scanned region (dashed box), global phase removed, amplitude scale fitted</caption>
+              <thead>
+                <tr><th /><th>SSIM</th><th>PSNR (dB)</th><th>FRC resolution (px)</th></tr>
+              </thead>
+              <tbody>
+                <tr><th>amplitude</th><td data-testid="metric-amp-ssim">{fmt(m.amplitude.ssim)}</td><td>{fmt(m.amplitude.psnr, 2)}</td><td>{fmt(m.amplitude.frcResolutionPx, 1)}</td></tr>
+                <tr><th>phase</th><td data-testid="metric-phase-ssim">{fmt(m.phase.ssim)}</td><td>{fmt(m.phase.psnr, 2)}</td><td>{fmt(m.phase.frcResolutionPx, 1)}</td></tr>
+              </tbody>
+              <tfoot>
+                <tr><td colSpan={4} className="muted">FRC threshold {m.frcThreshold === 'half-bit' ? '½-bit' : '0.5'}; phase offset {fmt(m.phaseOffset)} rad; amplitude × {fmt(m.amplitudeScale)}; region {m.region.width}×{m.region.height} px</td></tr>
+              </tfoot>
+            </table>
+          )}
+        </div>
+      )}
+      <p className="readout" data-testid="pixel-readout">
+        {hover && i >= 0 ? (
+          <>
+            x {hover.x + r.origin[0]}, y {hover.y + r.origin[1]} (object px): amplitude {fmt(rec.amplitude[i], 4)}, phase {fmt(rec.phase[i], 3)} rad, weight {fmt(r.weights[i], 3)}
+            {truth ? ` · objectGuess: amplitude ${fmt(truth.amplitude[i], 4)}, phase ${fmt(truth.phase[i], 3)} rad` : ''}
+          </>
+        ) : (
+          <span className="muted">Point at an image for the pixel values.</span>
+        )}
+      </p>
+      {profile && (
+        <div className="profile" data-testid="profile-chart">
+          <p className="small-text">
+            Line profile from ({fmt(line!.x0 + r.origin[0], 1)}, {fmt(line!.y0 + r.origin[1], 1)}) to ({fmt(line!.x1 + r.origin[0], 1)}, {fmt(line!.y1 + r.origin[1], 1)}){' '}
+            <button type="button" className="small" onClick={() => setLine(null)}>clear</button>
+          </p>
+          <UPlotChart options={PROFILE_OPTIONS} data={profile} height={200} />
+        </div>
+      )}
+    </>
+  );
+}
