@@ -90,6 +90,12 @@ export class Gpu {
   private stagingFree: GPUBuffer[] = [];
   /** Count of dispatches since creation (profiling, tests). */
   dispatches = 0;
+  /**
+   * Kernel variants in use, chosen per adapter: on a software (fallback) adapter, where workgroup memory and
+   * barriers are emulated, register-blocked kernels without them; the workgroup-tiled ones on GPUs. Tests set
+   * them to cover both.
+   */
+  readonly variants: { conv: 'tiled' | 'direct' };
   private lostInfo: { reason: string; message: string } | null = null;
   private errors: string[] = [];
   private dummyBuffer: GPUBuffer | null = null;
@@ -97,6 +103,7 @@ export class Gpu {
   constructor(private readonly dev: GpuDevice) {
     this.device = dev.device;
     this.adapter = dev.adapter;
+    this.variants = { conv: dev.adapter.isFallbackAdapter ? 'direct' : 'tiled' };
     this.pool = new BufferPool(this.device);
     this.lost = dev.lost.then((l) => (this.lostInfo = l));
     // WebGPU reports validation errors asynchronously and otherwise only logs them: collect them and throw

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tape } from '../tape';
 import { checkGradients, compare, getTestGpu, randomArray } from '../testing';
 import { conv2d } from './conv2d';
@@ -17,7 +17,17 @@ const cases: { name: string; x: number[]; w: number[] }[] = [
   { name: 'B2 Cin20 Cout3 9×9 k3 (K beyond one tile, M beyond one tile)', x: [2, 20, 9, 9], w: [3, 20, 3, 3] },
 ];
 
-describe('conv2d implicit GEMM (GPU) vs float64 direct convolution', () => {
+for (const variant of ['tiled', 'direct'] as const)
+describe(`conv2d (${variant} kernels) vs float64 direct convolution`, () => {
+  let saved: 'tiled' | 'direct' = 'tiled';
+  beforeAll(async () => {
+    const gpu = await getTestGpu();
+    saved = gpu.variants.conv;
+    gpu.variants.conv = variant;
+  });
+  afterAll(async () => {
+    (await getTestGpu()).variants.conv = saved;
+  });
   for (const c of cases) {
     it(`${c.name}: forward (bias, ±ReLU) and all adjoints within 1e-5 of max`, async () => {
       const gpu = await getTestGpu();

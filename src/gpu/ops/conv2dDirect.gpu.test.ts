@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { compare, getTestGpu, randomArray } from '../testing';
+import { conv2dDirectLoopRaw, conv2dDirectLoopWeightGrad, conv2dDirectRaw, conv2dDirectUnrolledRaw, conv2dDirectUnrolledWeightGrad, conv2dDirectWeightGrad, type DirectBlock } from './conv2dDirect';
+import { conv2dGradRef, conv2dRef } from './conv2d.ref';
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+const cases: { name: string; x: number[]; w: number[] }[] = [
+  { name: 'B2 Cin3 Cout5 8×8 k3', x: [2, 3, 8, 8], w: [5, 3, 3, 3] },
+  { name: 'B1 Cin2 Cout1 5×9 k7 (non-square, SpatialGate shape)', x: [1, 2, 5, 9], w: [1, 2, 7, 7] },
+  { name: 'B3 Cin1 Cout37 6×4 k3', x: [3, 1, 6, 4], w: [37, 1, 3, 3] },
+  { name: 'B2 Cin20 Cout3 9×9 k3', x: [2, 20, 9, 9], w: [3, 20, 3, 3] },
+  { name: 'B2 Cin7 Cout6 7×11 k3 (W, Cin, Cout not multiples of the blocks)', x: [2, 7, 7, 11], w: [6, 7, 3, 3] },
+  { name: 'B2 Cin5 Cout7 6×10 k1', x: [2, 5, 6, 10], w: [7, 5, 1, 1] },
+  { name: 'B1 Cin3 Cout9 9×13 k5', x: [1, 3, 9, 13], w: [9, 3, 5, 5] },
+  { name: 'B4 Cin2 Cout3 32×32 k3 (many row splits)', x: [4, 2, 32, 32], w: [3, 2, 3, 3] },
+];
+
+const blocks: (DirectBlock & { unrolled?: boolean; exported?: boolean })[] = [
+  { px: 8, oc: 8, wg: 64, exported: true }, // conv2dDirectRaw / conv2dDirectWeightGrad with their default block
+  { px: 4, oc: 4, wg: 64 },
+  { px: 8, oc: 4, wg: 64 },
+  { px: 4, oc: 8, wg: 64 },
+  { px: 4, oc: 4, wg: 64, unrolled: true },
+  { px: 8, oc: 8, wg: 64, unrolled: true },
+];
+
+describe('conv2d direct (register-blocked, no workgroup memory) vs float64 direct convolution', () => {
+  for (const c of cases) {
+    for (const blk of blocks) {
+      it(`${c.name} [${blk.exported ? 'exported default' : `px${blk.px} oc${blk.oc}${blk.unrolled ? ' unrolled' : ' loop'}`}]: forward (bias, ±ReLU), input and weight gradients within 1e-5 of max`, async () => {
+        const gpu = await getTestGpu();
+        const n = c.x.reduce((a, b) => a * b, 1);
+        const nw = c.w.reduce((a, b) => a * b, 1);
+        const x = randomArray(n, n);
+        const w = randomArray(nw, nw + 1);
+        const b = randomArray(c.w[0], 3);
+        const yRef = conv2dRef(x, c.x, w, c.w, b);
+        const gUp = randomArray(yRef.length, 4);
+        const grads = conv2dGradRef(x, c.x, w, c.w, gUp);
+        const res = await gpu.tidyAsync(async () => {
+          const tx = gpu.tensor(c.x, 'f32', x);
+          const tw = gpu.tensor(c.w, 'f32', w);
+          const tb = gpu.tensor([c.w[0]], 'f32', b);
+          const tg = gpu.tensor([c.x[0], c.w[0], c.x[2], c.x[3]], 'f32', gUp);
+          const fwd = blk.exported ? conv2dDirectRaw : blk.unrolled ? conv2dDirectUnrolledRaw : conv2dDirectLoopRaw;
+          const wgrad = blk.exported ? conv2dDirectWeightGrad : blk.unrolled ? conv2dDirectUnrolledWeightGrad : conv2dDirectLoopWeightGrad;
+          const bk = blk.exported ? undefined : blk;
+          const y = fwd(gpu, tx, tw, tb, false, false, bk);
+          const yr = fwd(gpu, tx, tw, tb, true, false, bk);
+          const gx = fwd(gpu, tg, tw, null, false, true, bk);
+          const gw = wgrad(gpu, tx, tg, tw, bk);
+          return { y: await gpu.read(y), yr: await gpu.read(yr), gx: await gpu.read(gx), gw: await gpu.read(gw) };
+        });
+        expect(compare(res.y, yRef, { atol: 1e-5 * maxAbs(yRef) }, 'forward')).toBe('');
+        expect(compare(res.yr, Array.from(yRef, (v) => Math.max(0, v)), { atol: 1e-5 * maxAbs(yRef) }, 'forward relu')).toBe('');
+        expect(compare(res.gx, grads.gx, { atol: 1e-5 * maxAbs(grads.gx) }, 'grad x')).toBe('');
+        expect(compare(res.gw, grads.gw, { atol: 1e-5 * maxAbs(grads.gw) }, 'grad w')).toBe('');
+      });
+    }
+  }
+
+  it('rejects mismatched shapes', async () => {
+    const gpu = await getTestGpu();
+    gpu.tidy(() => {
+      const tx = gpu.tensor([1, 3, 4, 4], 'f32');
+      const tw = gpu.tensor([2, 4, 3, 3], 'f32');
+      expect(() => conv2dDirectRaw(gpu, tx, tw, null, false, false)).toThrow();
+    });
+  });
+});
