@@ -2,7 +2,8 @@ import { defineConfig } from '@playwright/test';
 
 /**
  * Browser end-to-end tests in Debian's chromium (never a downloaded browser): WebGPU runs on SwiftShader with
- * --enable-unsafe-webgpu. Set CHROMIUM_PATH to use another Chromium build.
+ * --enable-unsafe-webgpu. Set CHROMIUM_PATH to use another Chromium build. The tests run against the production
+ * build (what users get: React without development checks), served by `vite preview`.
  */
 const PORT = 4317;
 
@@ -30,7 +31,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx vite --port ${PORT} --strictPort --host 127.0.0.1`,
+    command: `npx vite build --logLevel warn && npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
     url: `http://127.0.0.1:${PORT}`,
     reuseExistingServer: false,
     timeout: 120_000,

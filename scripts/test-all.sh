@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test: type-check, unit + GPU kernel + model-parity tests (vitest, Node + Dawn + SwiftShader), production
-# build, browser end-to-end tests (Playwright + Debian chromium with WebGPU on SwiftShader).
+# build and browser end-to-end tests on it (Playwright + Debian chromium with WebGPU on SwiftShader).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export VK_ICD_FILENAMES="${VK_ICD_FILENAMES:-/usr/lib/chromium/vk_swiftshader_icd.json}"
@@ -24,5 +24,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 echo "== typecheck"; npx tsc --noEmit -p tsconfig.json
 echo "== unit, GPU kernel and model tests"; npx vitest run
-echo "== build"; npx vite build --logLevel warn
-echo "== browser end-to-end"; npx playwright test
+echo "== build and browser end-to-end (against the production build)"; npx playwright test

@@ -4,7 +4,7 @@
  * parsing, training, previews, reconstruction and checkpoints all run here, off the UI thread. Errors travel back
  * as {code, message, hint}; nothing here touches the DOM or reaches beneath src/api.
  */
-import { checkpointInfo, checkpointToArchive } from '../api/checkpoint';
+import { checkpointInfo, checkpointToArchive, type TrainingCheckpoint } from '../api/checkpoint';
 import { Engine, type LoadedDataset } from '../api/engine';
 import { PtychoError } from '../errors';
 import { IdbCheckpointStore } from './checkpointStore';
@@ -92,7 +92,7 @@ function progressThrottle() {
 
 async function train(req: Extract<Request, { type: 'train' }>): Promise<TrainEnd> {
   const e = await getEngine();
-  let resume;
+  let resume: TrainingCheckpoint | undefined;
   if (req.resume) {
     const stored = await store.load();
     if (!stored) throw new PtychoError('storage', 'there is no checkpoint to resume', 'start training instead');
@@ -115,7 +115,11 @@ async function train(req: Extract<Request, { type: 'train' }>): Promise<TrainEnd
   const r = await e.train({
     resume,
     previewBudget: req.previewBudget,
-    onStart: (model) => emit({ type: 'model', model }),
+    onStart: (model) => {
+      emit({ type: 'model', model });
+      // A resumed run shows its whole loss history, not only the epochs still to come.
+      for (const ev of resume?.history ?? []) emit({ type: 'epoch', epoch: ev.epoch, trainLoss: ev.trainLoss, valLoss: ev.valLoss, learningRate: ev.learningRate, seconds: ev.seconds });
+    },
     onStep: (s) => progress({ type: 'progress', epoch: s.epoch, epochs, step: s.step, stepsPerEpoch: s.stepsPerEpoch, loss: s.loss, patternsPerSecond: s.patternsPerSecond, etaSeconds: s.etaSeconds, memory: e.gpuInfo().memory! }),
     onEpoch: (ev) => emit({ type: 'epoch', epoch: ev.epoch, trainLoss: ev.trainLoss, valLoss: ev.valLoss, learningRate: ev.learningRate, seconds: ev.seconds }),
     onPreview: (p) => emit({ type: 'preview', preview: p }, [p.amplitude.buffer, p.phase.buffer]),

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { CONFIG_FIELDS, getField, setField, withSmallPreset, type FieldGroup, type FieldSpec } from '../../config/fields';
+import { CONFIG_FIELDS, getField, setField, SMALL_PRESET_FIELDS, withSmallPreset, type FieldGroup, type FieldSpec } from '../../config/fields';
 import { makeTrainingConfig, validateTrainingConfig, type TrainingConfig } from '../../config/schema';
 import { parseTrainingConfigJsonWithInfo, trainingConfigToJson } from '../../config/serialize';
 import { PtychoError } from '../../errors';
@@ -106,7 +106,7 @@ export function ConfigPanel({ ctl }: { ctl: Controller }) {
       {gpu?.available && gpu.isFallbackAdapter && (
         <div className="notice">
           This adapter is a software fallback ({gpu.description}): the reference-size model would take hours.{' '}
-          <button type="button" data-testid="small-preset" disabled={locked} onClick={() => ctl.applyConfig(withSmallPreset(config), ['model.n_filters_scale', 'model.cbam_encoder', 'batch_size', 'nepochs', 'n_groups', 'learning_rate', 'validation_fraction'])}>
+          <button type="button" data-testid="small-preset" disabled={locked} onClick={() => ctl.applyConfig(withSmallPreset(config), SMALL_PRESET_FIELDS)}>
             Use the small preset
           </button>
         </div>

@@ -7,8 +7,9 @@ const fmt = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0
 export function DatasetView({ d }: { d: DatasetPreview }) {
   const s = d.summary;
   return (
-    <section className="panel">
+    <section className="panel" data-testid="dataset">
       <h2>Dataset</h2>
+      <div className="dataset-grid">
       <div data-testid="dataset-summary" className="summary">
         <p>
           <strong>{s.fileName}</strong>: <span data-testid="n-patterns">{s.nPatterns}</span> diffraction patterns of {s.N}×{s.N} ({s.verdict}); x {fmt(s.coordRanges.x[0])} … {fmt(s.coordRanges.x[1])} px, y {fmt(s.coordRanges.y[0])} … {fmt(s.coordRanges.y[1])} px;
@@ -36,12 +37,13 @@ export function DatasetView({ d }: { d: DatasetPreview }) {
         )}
       </div>
       <div className="images">
-        {d.objectAmplitude && <ImageView title="objectGuess amplitude" image={d.objectAmplitude} colormap="viridis" testId="object-amplitude" />}
-        {d.objectPhase && <ImageView title="objectGuess phase" image={d.objectPhase} colormap="twilight" cyclic testId="object-phase" />}
-        <ImageView title="probe amplitude" image={d.probeAmplitude} colormap="viridis" size={140} />
-        <ImageView title="probe phase" image={d.probePhase} colormap="twilight" cyclic size={140} />
-        <ImageView title="pattern 0, log10(1 + A²)" image={d.pattern} colormap="viridis" size={140} />
-        <ScanPlot x={d.scanX} y={d.scanY} />
+        {d.objectAmplitude && <ImageView title="objectGuess amplitude" image={d.objectAmplitude} colormap="viridis" testId="object-amplitude" size={170} />}
+        {d.objectPhase && <ImageView title="objectGuess phase" image={d.objectPhase} colormap="twilight" cyclic testId="object-phase" size={170} />}
+        <ImageView title="probe amplitude" image={d.probeAmplitude} colormap="viridis" size={120} />
+        <ImageView title="probe phase" image={d.probePhase} colormap="twilight" cyclic size={120} />
+        <ImageView title="pattern 0, log10(1 + A²)" image={d.pattern} colormap="viridis" size={120} />
+        <ScanPlot x={d.scanX} y={d.scanY} width={170} />
+      </div>
       </div>
     </section>
   );

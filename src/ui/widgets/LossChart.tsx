@@ -43,5 +43,10 @@ export function LossChart(props: { losses: EpochPoint[]; stepLosses: [number, nu
     const keys = [...xs.keys()].sort((a, b) => a - b);
     return [keys, ...[0, 1, 2, 3].map((i) => keys.map((k) => xs.get(k)![i]))] as uPlot.AlignedData;
   }, [props.losses, props.stepLosses]);
-  return <UPlotChart options={options} data={data} height={220} testId={props.testId} />;
+  return (
+    <>
+      {data[0].length === 0 && <p className="chart-empty">The training and validation loss appear here once training starts (log scale; learning rate on the right axis).</p>}
+      <UPlotChart options={options} data={data} height={220} testId={props.testId} />
+    </>
+  );
 }
