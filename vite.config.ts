@@ -5,7 +5,8 @@ import react from '@vitejs/plugin-react';
 export default defineConfig({
   plugins: [react()],
   worker: { format: 'es' },
-  build: { target: 'es2022', sourcemap: true },
+  // selftest.html: a GPU kernel self-test page (diagnostics; the browser kernel test).
+  build: { target: 'es2022', sourcemap: true, rollupOptions: { input: { main: 'index.html', selftest: 'selftest.html' } } },
   server: { port: 5173 },
   preview: { port: 4173 },
 });

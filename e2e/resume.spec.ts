@@ -79,3 +79,20 @@ test('a lost GPU device offers the last checkpoint; resuming on a new device fin
   expect(done.lastRun!.epochs).toBe(6 - k);
   expect(done.losses.map((l) => l.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
 });
+
+test('a full browser storage is explained (what was not saved, what to do) and training goes on to the end', async ({ page }) => {
+  test.setTimeout(300_000);
+  const cfg = encodeURIComponent(JSON.stringify({ ...CONFIG, nepochs: 3 }));
+  await page.goto(`/#config=${cfg}`);
+  await waitFor(page, (s) => s.status === 'ready' && s.config.nepochs === 3, 60_000, 'example with the link settings');
+  await page.evaluate(() => (window as unknown as { __ptychopinnDebug: { failStorage(n: string): Promise<null> } }).__ptychopinnDebug.failStorage('QuotaExceededError'));
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('storage-warning')).toContainText("The browser's storage is full", { timeout: 120_000 });
+  await expect(page.getByTestId('storage-warning')).toContainText('could not be saved');
+  await expect(page.getByTestId('storage-warning')).toContainText('export the model');
+  const done = await waitFor(page, (s) => s.status === 'trained' && !!s.result, 240_000, 'run finished despite the storage fault');
+  expect(done.lastRun!.status).toBe('completed');
+  expect(done.losses.map((l) => l.epoch)).toEqual([1, 2, 3]);
+  expect(done.checkpoint).toBeNull();
+  await expect(page.getByTestId('export-model')).toBeEnabled();
+});

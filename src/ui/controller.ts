@@ -124,8 +124,8 @@ export class Controller {
   }
 
   /** Send settings to the engine; `given` are the fields the user set (they survive the next scan's metadata). */
+  /** The engine decides (N follows the probe): the store shows the config the engine answers with. */
   async applyConfig(config: TrainingConfig, given: string[], replace = false): Promise<void> {
-    this.s.set({ config });
     try {
       const r = await this.client.request({ type: 'setConfig', config, explicit: given, replaceExplicit: replace });
       this.s.set({ config: r.config, model: r.model });
@@ -227,5 +227,10 @@ export class Controller {
   /** Test hook (window.__ptychopinnDebug.loseDevice): destroy the GPU device, as a driver reset would. */
   loseDevice(): Promise<null> {
     return this.client.request({ type: 'loseDevice' });
+  }
+
+  /** Test hook (window.__ptychopinnDebug.failStorage): later checkpoint writes fail with this DOMException name. */
+  failStorage(name: string | null): Promise<null> {
+    return this.client.request({ type: 'failStorage', name });
   }
 }

@@ -33,22 +33,34 @@ function storageError(e: unknown, what: string): PtychoError {
 
 export class IdbCheckpointStore implements CheckpointStore {
   private store: UseStore;
+  /** Test hook: the DOMException name every write fails with (e.g. 'QuotaExceededError'), or null. */
+  private fault: string | null = null;
 
   constructor(dbName = 'ptychopinn-web') {
     this.store = createStore(dbName, 'checkpoints');
+  }
+
+  /** Make every later write fail as the browser would (tests only: a full disk cannot be arranged on demand). */
+  injectFault(name: string | null): void {
+    this.fault = name;
+  }
+
+  private async put(key: string, value: unknown): Promise<void> {
+    if (this.fault) throw new DOMException('injected storage fault', this.fault);
+    await set(key, value, this.store);
   }
 
   async save(c: TrainingCheckpoint, datasetBytes?: Uint8Array): Promise<void> {
     try {
       if (datasetBytes) {
         const have = await get<{ sha256: string }>(DATASET, this.store);
-        if (have?.sha256 !== c.dataset.sha256) await set(DATASET, { sha256: c.dataset.sha256, fileName: c.dataset.fileName, bytes: datasetBytes }, this.store);
+        if (have?.sha256 !== c.dataset.sha256) await this.put(DATASET, { sha256: c.dataset.sha256, fileName: c.dataset.fileName, bytes: datasetBytes });
       }
     } catch (e) {
       throw storageError(e, `the scan ${c.dataset.fileName} (${mb(datasetBytes?.byteLength ?? 0)}) needed to resume`);
     }
     try {
-      await set(CHECKPOINT, c, this.store);
+      await this.put(CHECKPOINT, c);
     } catch (e) {
       throw storageError(e, `the checkpoint of epoch ${c.epoch + 1} (${mb(sizeOf(c))})`);
     }

@@ -222,6 +222,10 @@ async function handle(req: Request): Promise<Results[keyof Results]> {
       e.gpu.device.destroy();
       return null;
     }
+    case 'failStorage':
+      // Test hook: later checkpoint writes fail with this DOMException name (e.g. QuotaExceededError).
+      store.injectFault(req.name);
+      return null;
   }
 }
 

@@ -63,7 +63,8 @@ export type Request =
   | { id: number; type: 'exportCheckpoint' }
   | { id: number; type: 'discardCheckpoint' }
   | { id: number; type: 'gpuInfo' }
-  | { id: number; type: 'loseDevice' };
+  | { id: number; type: 'loseDevice' }
+  | { id: number; type: 'failStorage'; name: string | null };
 
 export interface InitResult {
   gpu: GpuInfo;
@@ -88,6 +89,7 @@ export interface Results {
   discardCheckpoint: null;
   gpuInfo: GpuInfo;
   loseDevice: null;
+  failStorage: null;
 }
 
 export type Response = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: ErrorInfo };

@@ -95,7 +95,7 @@ function ResultImages({ r, ampMap }: { r: ResultImage; ampMap: ColormapName }) {
     return { px: toRgba(r.weights, 'viridis', wr[0], wr[1]), r: wr };
   }, [r.weights]);
   const region = r.metrics ? { x: r.metrics.region.x0, y: r.metrics.region.y0, width: r.metrics.region.width, height: r.metrics.region.height } : null;
-  const common = { width: w, height: h, view, onView: setView, onHover: setHover, line, onLine: setLine, rect: region, size: 230 };
+  const common = { width: w, height: h, view, onView: setView, onHover: setHover, line, onLine: setLine, rect: region, size: 200 };
   const profile = useMemo<uPlot.AlignedData | null>(() => {
     if (!line) return null;
     const a = sampleLine(rec.amplitude, w, h, line), p = sampleLine(rec.phase, w, h, line);
