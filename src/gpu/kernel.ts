@@ -1,5 +1,6 @@
 import { createGpuDevice, type AdapterSummary, type GpuDevice } from './device';
 import { BufferPool, type PoolStats } from './pool';
+import { invocationsOf, packParams, type Kernel } from './kernelDecl';
 import { Tensor, type TensorDType } from './tensor';
 import type { Tape } from './tape';
 
@@ -90,6 +91,8 @@ export class Gpu {
   private stagingFree: GPUBuffer[] = [];
   /** Count of dispatches since creation (profiling, tests). */
   dispatches = 0;
+  /** When set, every dispatch is recorded by kernel name (bench --profile). */
+  profiler: { record(kernel: string, workgroups: number): void } | null = null;
   /**
    * Kernel variants in use, chosen per adapter: on a software (fallback) adapter, where workgroup memory and
    * barriers are emulated, register-blocked kernels without them; the workgroup-tiled ones on GPUs. Tests set
@@ -288,6 +291,33 @@ export class Gpu {
 
   // ---------------------------------------------------------------- kernels
 
+  private compileDeclared(k: Kernel): CompiledKernel {
+    let c = this.kernels.get(k.key);
+    if (c) return c;
+    const entries: GPUBindGroupLayoutEntry[] = [];
+    if (k.uniformFields.length) entries.push({ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } });
+    for (const s of k.storage) entries.push({ binding: s.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: s.access === 'read' ? 'read-only-storage' : 'storage' } });
+    const layout = this.device.createBindGroupLayout({ entries, label: k.name });
+    const module = this.shaderModule(k.code, k.name);
+    const pipeline = this.device.createComputePipeline({
+      label: `${k.name}:${k.entryPoint}`,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: k.entryPoint, constants: k.constants },
+    });
+    c = { pipeline, layout };
+    this.kernels.set(k.key, c);
+    return c;
+  }
+
+  private modules = new Map<string, GPUShaderModule>();
+
+  /** One shader module per WGSL text (entry points of a file share it). */
+  private shaderModule(code: string, label: string): GPUShaderModule {
+    let m = this.modules.get(code);
+    if (!m) this.modules.set(code, (m = this.device.createShaderModule({ code, label })));
+    return m;
+  }
+
   private compile(spec: KernelSpec): CompiledKernel {
     const key = `${spec.name}|${spec.entryPoint}|${JSON.stringify(spec.constants ?? {})}|${spec.code.length}`;
     let k = this.kernels.get(key);
@@ -304,7 +334,7 @@ export class Gpu {
       }),
     );
     const layout = this.device.createBindGroupLayout({ entries, label: spec.name });
-    const module = this.device.createShaderModule({ code: spec.code, label: spec.name });
+    const module = this.shaderModule(spec.code, spec.name);
     const pipeline = this.device.createComputePipeline({
       label: `${spec.name}:${spec.entryPoint}`,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
@@ -346,32 +376,67 @@ export class Gpu {
   }
 
   /**
-   * Encode one dispatch. `buffers` bind to 1..n in order; `u` is the uniform block (binding 0).
+   * Encode one dispatch.
+   * Declared kernels (src/gpu/kernelDecl.ts): `run(K, { x, out }, { n, mode }, workgroups?)` — bindings and
+   * parameters by name; the grid comes from the kernel's `invocations` unless given.
+   * Legacy specs: `run(spec, [b1, b2, …], uniforms, workgroups)` — buffers bind to 1..n in order.
    * Bind groups are cached by (kernel, uniform, buffers), so a training step replays without re-creation.
    */
-  run(spec: KernelSpec, buffers: readonly (Tensor | GPUBuffer)[], u: Uniforms | null, workgroups: readonly number[]): void {
-    if (buffers.length !== spec.bindings.length) {
-      throw new Error(`${spec.name}: ${buffers.length} buffers given, kernel declares ${spec.bindings.length}`);
+  run(kernel: Kernel, buffers: Readonly<Record<string, Tensor | GPUBuffer>>, params?: Readonly<Record<string, number>>, workgroups?: readonly number[]): void;
+  run(spec: KernelSpec, buffers: readonly (Tensor | GPUBuffer)[], u: Uniforms | null, workgroups: readonly number[]): void;
+  run(k: Kernel | KernelSpec, buffers: Readonly<Record<string, Tensor | GPUBuffer>> | readonly (Tensor | GPUBuffer)[], u?: Readonly<Record<string, number>> | Uniforms | null, workgroups?: readonly number[]): void {
+    if ('storage' in k) {
+      this.runDeclared(k, buffers as Readonly<Record<string, Tensor | GPUBuffer>>, u as Readonly<Record<string, number>> | undefined, workgroups);
+      return;
     }
+    const spec = k;
+    const list = buffers as readonly (Tensor | GPUBuffer)[];
+    if (list.length !== spec.bindings.length) {
+      throw new Error(`${spec.name}: ${list.length} buffers given, kernel declares ${spec.bindings.length}`);
+    }
+    const compiled = this.compile(spec);
+    const ubytes = spec.uniform !== false ? ((u as Uniforms | null) ?? new Uniforms()).bytes() : null;
+    const bufs = list.map((b, i) => [i + 1, b instanceof Tensor ? b.buffer : b] as [number, GPUBuffer]);
+    this.encode(spec.name, `${spec.name}|${spec.entryPoint}|${JSON.stringify(spec.constants ?? {})}`, compiled, ubytes, bufs, workgroups!);
+  }
+
+  private runDeclared(k: Kernel, buffers: Readonly<Record<string, Tensor | GPUBuffer>>, params: Readonly<Record<string, number>> | undefined, workgroups: readonly number[] | undefined): void {
+    for (const name of Object.keys(buffers)) {
+      if (!k.storage.some((s) => s.name === name)) throw new Error(`kernel ${k.name}: unknown binding '${name}' (bindings: ${k.storage.map((s) => s.name).join(', ')})`);
+    }
+    const bufs = k.storage.map((s) => {
+      const b = buffers[s.name];
+      if (!b) throw new Error(`kernel ${k.name}: binding '${s.name}' missing`);
+      return [s.binding, b instanceof Tensor ? b.buffer : b] as [number, GPUBuffer];
+    });
+    const ubytes = k.uniformFields.length ? packParams(k, params) : null;
+    if (!k.uniformFields.length && params && Object.keys(params).length) throw new Error(`kernel ${k.name}: takes no params, got ${Object.keys(params).join(', ')}`);
+    let wg = workgroups;
+    if (!wg) {
+      const n = invocationsOf(k, params);
+      if (n === null) throw new Error(`kernel ${k.name}: no workgroup count given and no 'invocations' declared`);
+      wg = this.grid(n, k.workgroupSize[0]);
+    }
+    this.encode(k.name, k.key, this.compileDeclared(k), ubytes, bufs, wg);
+  }
+
+  private encode(name: string, key: string, k: CompiledKernel, ubytes: Uint8Array | null, bufs: readonly [number, GPUBuffer][], workgroups: readonly number[]): void {
     const [x, y = 1, z = 1] = workgroups;
     if (x === 0 || y === 0 || z === 0) return;
     if (x > MAX_WG_PER_DIM || y > MAX_WG_PER_DIM || z > MAX_WG_PER_DIM) {
-      throw new RangeError(`${spec.name}: workgroup count [${x},${y},${z}] exceeds ${MAX_WG_PER_DIM}; use gpu.grid()`);
+      throw new RangeError(`${name}: workgroup count [${x},${y},${z}] exceeds ${MAX_WG_PER_DIM}; use gpu.grid()`);
     }
-    const k = this.compile(spec);
-    const bufs = buffers.map((b) => (b instanceof Tensor ? b.buffer : b));
-    let key = `${spec.name}|${spec.entryPoint}|${JSON.stringify(spec.constants ?? {})}`;
     let ubuf: GPUBuffer | null = null;
-    if (spec.uniform !== false) {
-      ubuf = this.uniformBuffer(spec.name, (u ?? new Uniforms()).bytes());
+    if (ubytes) {
+      ubuf = this.uniformBuffer(name, ubytes);
       key += `|u${this.bufferId(ubuf)}`;
     }
-    for (const b of bufs) key += `|${this.bufferId(b)}`;
+    for (const [, b] of bufs) key += `|${this.bufferId(b)}`;
     let bg = this.bindGroupCache.get(key);
     if (!bg) {
       const entries: GPUBindGroupEntry[] = [];
       if (ubuf) entries.push({ binding: 0, resource: { buffer: ubuf } });
-      bufs.forEach((b, i) => entries.push({ binding: i + 1, resource: { buffer: b } }));
+      for (const [binding, b] of bufs) entries.push({ binding, resource: { buffer: b } });
       bg = this.device.createBindGroup({ layout: k.layout, entries });
       if (this.bindGroupCache.size > 16384) this.bindGroupCache.clear();
       this.bindGroupCache.set(key, bg);
@@ -382,6 +447,7 @@ export class Gpu {
     pass.dispatchWorkgroups(x, y, z);
     this.pending++;
     this.dispatches++;
+    this.profiler?.record(name, x * y * z);
     // Keep command buffers bounded so the GPU starts working while we keep encoding.
     if (this.pending >= 512) this.flush();
   }

@@ -1,7 +1,8 @@
 import body from '../shaders/activation.wgsl?raw';
+import indexWgsl from '../shaders/index.wgsl?raw';
 import mathWgsl from '../shaders/math.wgsl?raw';
-import type { Gpu, KernelSpec } from '../kernel';
-import { uniforms } from '../kernel';
+import type { Gpu } from '../kernel';
+import { defineKernel } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 
@@ -11,21 +12,24 @@ import type { Tensor } from '../tensor';
  */
 export type Activation = 'relu' | 'sigmoid' | 'silu' | 'softplus' | 'tanh' | 'piTanh';
 const MODES: Record<Activation, number> = { relu: 0, sigmoid: 1, silu: 2, softplus: 3, tanh: 4, piTanh: 5 };
-const code = mathWgsl + body;
-const FWD: KernelSpec = { name: 'activation_fwd', code, entryPoint: 'forward', bindings: ['read', 'read', 'rw'] };
-const BWD: KernelSpec = { name: 'activation_bwd', code, entryPoint: 'backward', bindings: ['read', 'read', 'rw'] };
+const code = indexWgsl + mathWgsl + body;
+const params = { n: 'u32', mode: 'u32' } as const;
+/** out = f(x) */
+const FWD = defineKernel({ name: 'activation_fwd', code, entryPoint: 'forward', params, bindings: { x: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+/** Adjoint: out = g · f'(x) */
+const BWD = defineKernel({ name: 'activation_bwd', code, entryPoint: 'backward', params, bindings: { x: 'read', g: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
 
 export function activationRaw(gpu: Gpu, x: Tensor, kind: Activation): Tensor {
   if (x.dtype !== 'f32') throw new Error(`activation ${kind}: ${x} is not real`);
   const out = gpu.tensor(x.shape, 'f32');
-  gpu.run(FWD, [x, x, out], uniforms().u32(x.size, MODES[kind]), gpu.grid(x.size, 256));
+  gpu.run(FWD, { x, out }, { n: x.size, mode: MODES[kind] });
   return out;
 }
 
 /** g·f'(x) (no tape). */
 export function activationGradRaw(gpu: Gpu, x: Tensor, g: Tensor, kind: Activation): Tensor {
   const out = gpu.tensor(x.shape, 'f32');
-  gpu.run(BWD, [x, g, out], uniforms().u32(x.size, MODES[kind]), gpu.grid(x.size, 256));
+  gpu.run(BWD, { x, g, out }, { n: x.size, mode: MODES[kind] });
   return out;
 }
 

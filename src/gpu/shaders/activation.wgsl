@@ -1,6 +1,6 @@
-// (math.wgsl is prepended.) Pointwise activations and their derivatives, on flat f32 arrays.
+// (math.wgsl and index.wgsl are prepended.) Pointwise activations and their derivatives, on flat f32 arrays.
 // mode: 0 relu, 1 sigmoid, 2 silu, 3 softplus, 4 tanh, 5 π·tanh.
-struct Params { n: u32, mode: u32, p0: u32, p1: u32 }
+struct Params { n: u32, mode: u32 }
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> g: array<f32>;
@@ -37,17 +37,17 @@ fn dact(v: f32) -> f32 {
   }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   out[i] = act(x[i]);
 }
 
 // out = g · f'(x)
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   out[i] = g[i] * dact(x[i]);
 }

@@ -1,0 +1,199 @@
+/**
+ * Self-describing kernels: a kernel states its named parameters, named storage bindings (with access) and
+ * workgroup size once, in TypeScript; `defineKernel` checks the WGSL against that statement when the kernel is
+ * defined (at module load, no GPU needed), with an error that names the kernel and the field. Dispatch then reads
+ * `gpu.run(KERNEL, { x, out }, { n, mode })`: bindings and parameters by name, packed in the WGSL's order.
+ *
+ * WGSL conventions the check enforces:
+ *   struct Params { n: u32, scale: f32 }               // scalar u32/i32/f32 fields only, no padding fields
+ *   @group(0) @binding(0) var<uniform> u: Params;      // present iff the kernel has parameters
+ *   @group(0) @binding(k) var<storage, read|read_write> name: array<…>;   // k ≥ 1, any order, may be shared
+ *   @compute @workgroup_size(WG) fn entry(…)            // WG (or WG_X, WG_Y, WG_Z): `override` constants the
+ *                                                      // runtime sets from `workgroupSize`
+ * Several entry points of one file share its declarations; each kernel binds only the names it lists, so no
+ * filler buffers. `global_index(gid, nwg)` (src/gpu/shaders/index.wgsl) unfolds grids made by `gpu.grid`.
+ */
+
+export type Scalar = 'u32' | 'i32' | 'f32';
+export type Access = 'read' | 'rw';
+
+export interface KernelDecl<P extends string = string, B extends string = string> {
+  /** Unique, human name, e.g. 'activation_fwd'. */
+  name: string;
+  /** The WGSL module (shared helpers and entry points). */
+  code: string;
+  entryPoint: string;
+  /** Parameter names (in any order; packed in the WGSL struct's order) and their scalar types. */
+  params?: Readonly<Record<P, Scalar>>;
+  /** Storage bindings this entry point uses, by their WGSL names. */
+  bindings: Readonly<Record<B, Access>>;
+  /** Workgroup size; a number is [n, 1, 1]. */
+  workgroupSize: number | readonly [number, number?, number?];
+  /**
+   * For 1-D kernels: the invocation count, from a parameter name or a function of the parameters; `run` then
+   * computes the (folded) grid itself.
+   */
+  invocations?: P | ((p: Readonly<Record<P, number>>) => number);
+  /** Other pipeline-overridable constants (WGSL `override`), part of the pipeline's identity. */
+  constants?: Record<string, number>;
+}
+
+export interface Kernel<P extends string = string, B extends string = string> {
+  readonly decl: KernelDecl<P, B>;
+  readonly name: string;
+  readonly code: string;
+  readonly entryPoint: string;
+  /** [x, y, z] */
+  readonly workgroupSize: readonly [number, number, number];
+  /** Uniform fields in WGSL order. */
+  readonly uniformFields: readonly { name: P; type: Scalar }[];
+  /** Storage bindings: name, WGSL binding index, access. */
+  readonly storage: readonly { name: B; binding: number; access: Access }[];
+  /** Override constants for the pipeline (workgroup size and `constants`). */
+  readonly constants: Record<string, number>;
+  /** A stable key for pipeline caches. */
+  readonly key: string;
+}
+
+export class KernelDeclError extends Error {}
+
+/** Strip // and /* *\/ comments so declarations in comments do not count. */
+function stripComments(code: string): string {
+  return code.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
+}
+
+interface WgslFacts {
+  params: { name: string; type: string }[] | null;
+  uniformBinding: number | null;
+  storage: Map<string, { binding: number; access: Access; group: number }>;
+  workgroupSize: Map<string, string[]>;
+  overrides: Set<string>;
+}
+
+const factsCache = new Map<string, WgslFacts>();
+
+function wgslFacts(code: string): WgslFacts {
+  let f = factsCache.get(code);
+  if (f) return f;
+  const src = stripComments(code);
+  const struct = /struct\s+Params\s*\{([^}]*)\}/.exec(src);
+  const params = struct
+    ? struct[1]
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((s) => {
+          const m = /^([A-Za-z_]\w*)\s*:\s*([\w<>]+)$/.exec(s.replace(/@\w+\([^)]*\)\s*/g, ''));
+          return m ? { name: m[1], type: m[2] } : { name: s, type: '?' };
+        })
+    : null;
+  const storage = new Map<string, { binding: number; access: Access; group: number }>();
+  let uniformBinding: number | null = null;
+  const varRe = /@group\((\d+)\)\s*@binding\((\d+)\)\s*var<\s*(uniform|storage)\s*(?:,\s*(read|read_write))?\s*>\s*([A-Za-z_]\w*)/g;
+  for (const m of src.matchAll(varRe)) {
+    const [, group, binding, space, access, name] = m;
+    if (space === 'uniform') uniformBinding = Number(binding);
+    else storage.set(name, { binding: Number(binding), access: access === 'read_write' ? 'rw' : 'read', group: Number(group) });
+  }
+  const workgroupSize = new Map<string, string[]>();
+  const entryRe = /@compute\s*@workgroup_size\(([^)]*)\)\s*fn\s+([A-Za-z_]\w*)/g;
+  for (const m of src.matchAll(entryRe)) workgroupSize.set(m[2], m[1].split(',').map((s) => s.trim()).filter(Boolean));
+  const overrides = new Set([...src.matchAll(/\boverride\s+([A-Za-z_]\w*)/g)].map((m) => m[1]));
+  f = { params, uniformBinding, storage, workgroupSize, overrides };
+  factsCache.set(code, f);
+  return f;
+}
+
+const WG_NAMES = ['WG_X', 'WG_Y', 'WG_Z'];
+
+/** Check a kernel's declaration against its WGSL and return the kernel; throws KernelDeclError naming the field. */
+export function defineKernel<P extends string = never, B extends string = string>(decl: KernelDecl<P, B>): Kernel<P, B> {
+  const bad = (what: string) => {
+    throw new KernelDeclError(`kernel ${decl.name} (${decl.entryPoint}): ${what}`);
+  };
+  const f = wgslFacts(decl.code);
+  const wg = typeof decl.workgroupSize === 'number' ? [decl.workgroupSize, 1, 1] : [decl.workgroupSize[0], decl.workgroupSize[1] ?? 1, decl.workgroupSize[2] ?? 1];
+  if (wg.some((v) => !Number.isInteger(v) || v < 1)) bad(`workgroupSize ${JSON.stringify(decl.workgroupSize)} must be positive integers`);
+  const size = f.workgroupSize.get(decl.entryPoint);
+  if (!size) bad(`no '@compute @workgroup_size(…) fn ${decl.entryPoint}' in its WGSL`);
+  const constants: Record<string, number> = { ...(decl.constants ?? {}) };
+  size!.forEach((tok, i) => {
+    if (/^\d+u?$/.test(tok)) {
+      if (Number(tok.replace('u', '')) !== wg[i]) bad(`WGSL @workgroup_size has ${tok} in dimension ${i} but the declaration says ${wg[i]}`);
+    } else if (tok === 'WG' && i === 0) {
+      if (!f.overrides.has('WG')) bad(`@workgroup_size uses WG but the WGSL declares no 'override WG'`);
+      constants.WG = wg[0];
+    } else if (tok === WG_NAMES[i]) {
+      if (!f.overrides.has(tok)) bad(`@workgroup_size uses ${tok} but the WGSL declares no 'override ${tok}'`);
+      constants[tok] = wg[i];
+    } else bad(`@workgroup_size argument '${tok}' in dimension ${i}: use a literal or the override ${i === 0 ? 'WG or WG_X' : WG_NAMES[i]}`);
+  });
+  for (let i = size!.length; i < 3; i++) if (wg[i] !== 1) bad(`the declaration's workgroup size has ${wg[i]} in dimension ${i}, the WGSL none`);
+  // `global_index` (index.wgsl) multiplies by WG: set it whenever the module declares it.
+  if (f.overrides.has('WG') && constants.WG === undefined) constants.WG = wg[0];
+
+  // Parameters ↔ struct Params.
+  const declared = Object.entries(decl.params ?? {}) as [P, Scalar][];
+  const uniformFields: { name: P; type: Scalar }[] = [];
+  if (declared.length > 0) {
+    if (!f.params) bad(`params declared (${declared.map(([n]) => n).join(', ')}) but the WGSL has no 'struct Params'`);
+    if (f.uniformBinding !== 0) bad(`the uniform block must be '@group(0) @binding(0) var<uniform> u: Params'`);
+    const want = new Map(declared);
+    for (const p of f.params!) {
+      if (p.type !== 'u32' && p.type !== 'i32' && p.type !== 'f32') bad(`Params.${p.name} has type ${p.type}; only u32, i32 and f32 fields are allowed`);
+      const t = want.get(p.name as P);
+      if (t === undefined) bad(`WGSL field Params.${p.name} is not in the declaration's params`);
+      if (t !== p.type) bad(`param '${p.name}' is declared ${t} but Params.${p.name} is ${p.type}`);
+      uniformFields.push({ name: p.name as P, type: t! });
+    }
+    for (const [n] of declared) if (!f.params!.some((p) => p.name === n)) bad(`declared param '${n}' has no field in the WGSL's struct Params`);
+  }
+
+  // Storage bindings by name.
+  const storage: { name: B; binding: number; access: Access }[] = [];
+  for (const [name, access] of Object.entries(decl.bindings) as [B, Access][]) {
+    const s = f.storage.get(name);
+    if (!s) bad(`binding '${name}' is not declared in the WGSL (expected '@group(0) @binding(k) var<storage, …> ${name}')`);
+    if (s!.group !== 0) bad(`binding '${name}' is in group ${s!.group}; kernels use group 0`);
+    if (s!.binding === 0) bad(`binding '${name}' uses index 0, which is the uniform block's`);
+    if (s!.access !== access) bad(`binding '${name}' is declared '${access}' but the WGSL says '${s!.access === 'rw' ? 'read_write' : 'read'}'`);
+    if (storage.some((o) => o.binding === s!.binding)) bad(`bindings '${name}' and '${storage.find((o) => o.binding === s!.binding)!.name}' share index ${s!.binding}`);
+    storage.push({ name, binding: s!.binding, access });
+  }
+  if (typeof decl.invocations === 'string' && !declared.some(([n]) => n === decl.invocations)) bad(`invocations '${decl.invocations}' is not a declared param`);
+  const key = `${decl.name}|${decl.entryPoint}|${JSON.stringify(constants)}`;
+  return { decl, name: decl.name, code: decl.code, entryPoint: decl.entryPoint, workgroupSize: wg as [number, number, number], uniformFields, storage, constants, key };
+}
+
+/** Pack named parameter values in the WGSL struct's order (4-byte scalars, padded to 16 bytes). */
+export function packParams(k: Kernel, values: Readonly<Record<string, number>> | undefined): Uint8Array {
+  const v = values ?? {};
+  for (const name of Object.keys(v)) {
+    if (!k.uniformFields.some((f) => f.name === name)) throw new KernelDeclError(`kernel ${k.name}: unknown param '${name}' (params: ${k.uniformFields.map((f) => f.name).join(', ') || 'none'})`);
+  }
+  const n = Math.max(4, Math.ceil(k.uniformFields.length / 4) * 4);
+  const buf = new ArrayBuffer(n * 4);
+  const dv = new DataView(buf);
+  k.uniformFields.forEach((f, i) => {
+    const x = v[f.name];
+    if (x === undefined) throw new KernelDeclError(`kernel ${k.name}: param '${f.name}' missing`);
+    if (f.type === 'u32') {
+      if (!Number.isInteger(x) || x < 0 || x > 0xffffffff) throw new KernelDeclError(`kernel ${k.name}: param '${f.name}' = ${x} is not a u32`);
+      dv.setUint32(4 * i, x, true);
+    } else if (f.type === 'i32') {
+      if (!Number.isInteger(x) || x < -0x80000000 || x > 0x7fffffff) throw new KernelDeclError(`kernel ${k.name}: param '${f.name}' = ${x} is not an i32`);
+      dv.setInt32(4 * i, x, true);
+    } else dv.setFloat32(4 * i, x, true);
+  });
+  return new Uint8Array(buf);
+}
+
+/** The invocation count of a 1-D kernel for these parameters, or null when the kernel does not declare one. */
+export function invocationsOf(k: Kernel, values: Readonly<Record<string, number>> | undefined): number | null {
+  const inv = k.decl.invocations;
+  if (inv === undefined) return null;
+  if (typeof inv === 'function') return inv((values ?? {}) as never);
+  const n = values?.[inv];
+  if (n === undefined) throw new KernelDeclError(`kernel ${k.name}: param '${inv}' (the invocation count) missing`);
+  return n;
+}
