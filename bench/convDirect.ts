@@ -1,5 +1,5 @@
-import fmaWgsl from '../src/gpu/shaders/fma_peak.wgsl?raw';
-import { Gpu, uniforms, type KernelSpec } from '../src/gpu/kernel';
+import { Gpu } from '../src/gpu/kernel';
+import { measurePeak, time } from './peak';
 import { Tape } from '../src/gpu/tape';
 import { conv2d, conv2dRaw } from '../src/gpu/ops/conv2d';
 import {
@@ -22,26 +22,11 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const iters = Number(args.find((a) => a.startsWith('--iters='))?.slice(8) ?? (quick ? 1 : 3));
 
-async function time(gpu: Gpu, n: number, fn: () => void): Promise<number> {
-  fn();
-  await gpu.sync();
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) fn();
-  await gpu.sync();
-  return (performance.now() - t0) / 1000 / n;
-}
-
 async function main(): Promise<void> {
   const gpu = await Gpu.create();
   const out: Record<string, unknown> = { adapter: gpu.adapter };
 
-  const itersFma = 1024;
-  const threads = 1 << 18;
-  const FMA: KernelSpec = { name: 'fma_peak', code: fmaWgsl, entryPoint: 'main', bindings: ['rw'], constants: { ITERS: itersFma } };
-  const buf = gpu.keep(gpu.tensor([threads], 'f32'));
-  const measurePeak = async () =>
-    (threads * itersFma * 64) / (await time(gpu, iters, () => gpu.run(FMA, [buf], uniforms().u32(threads).f32(0.5), gpu.grid(threads, 256)))) / 1e9;
-  const peak = await measurePeak();
+  const peak = await measurePeak(gpu, { iters });
   out.peak_fma_gflops = peak;
 
   const [B, Cin, Cout, H] = quick ? [2, 16, 16, 32] : [16, 32, 32, 64];
@@ -99,8 +84,7 @@ async function main(): Promise<void> {
   }
   out.direct = direct;
   // Re-measured at the end: other processes on the machine make the adapter's throughput drift.
-  out.peak_fma_gflops_end = await measurePeak();
-  buf.dispose();
+  out.peak_fma_gflops_end = await measurePeak(gpu, { iters });
   for (const t of [x, w, b, g]) t.dispose();
   console.log(JSON.stringify(out, null, 2));
   gpu.device.destroy();

@@ -1,9 +1,8 @@
-import fmaWgsl from '../src/gpu/shaders/fma_peak.wgsl?raw';
-import type { Gpu, KernelSpec } from '../src/gpu/kernel';
-import { uniforms } from '../src/gpu/kernel';
+import type { Gpu } from '../src/gpu/kernel';
 import { Tape } from '../src/gpu/tape';
 import { conv2d } from '../src/gpu/ops/conv2d';
 import { fft2 } from '../src/gpu/ops/fft';
+import { measurePeak, time } from './peak';
 
 /**
  * Kernel micro-benchmarks (issue 3 §6): GFLOP/s of conv2d forward / backward and of the batched FFT at N = 64,
@@ -15,28 +14,13 @@ export interface KernelBenchOptions {
   iters?: number;
 }
 
-async function time(gpu: Gpu, iters: number, fn: () => void): Promise<number> {
-  fn();
-  await gpu.sync();
-  const t0 = performance.now();
-  for (let i = 0; i < iters; i++) fn();
-  await gpu.sync();
-  return (performance.now() - t0) / 1000 / iters;
-}
-
 export async function benchKernels(gpu: Gpu, o: KernelBenchOptions = {}): Promise<Record<string, number | string>> {
   const quick = !!o.quick;
   const iters = o.iters ?? (quick ? 2 : 10);
   const out: Record<string, number | string> = {};
 
   // Peak: FMA chains.
-  const itersFma = quick ? 256 : 2048;
-  const threads = quick ? 65536 : 1 << 20;
-  const FMA: KernelSpec = { name: 'fma_peak', code: fmaWgsl, entryPoint: 'main', bindings: ['rw'], constants: { ITERS: itersFma } };
-  const buf = gpu.keep(gpu.tensor([threads], 'f32'));
-  const tPeak = await time(gpu, iters, () => gpu.run(FMA, [buf], uniforms().u32(threads).f32(0.5), gpu.grid(threads, 256)));
-  buf.dispose();
-  const peak = (threads * itersFma * 64) / tPeak / 1e9;
+  const peak = await measurePeak(gpu, { threads: quick ? 65536 : 1 << 20, rounds: quick ? 256 : 2048, iters });
   out.peak_fma_gflops = peak;
 
   // Conv: B=16, 64×64, 32→32 channels, 3×3 (a representative encoder layer at N = 64), or a quick shape.

@@ -40,8 +40,8 @@ const COMMANDS: Record<string, Command> = {
     load: () => import('./reconstruct'),
   },
   bench: {
-    summary: 'benchmarks (kernels, grouping, training): JSON with patterns/s, GFLOP/s, adapter',
-    usage: 'bench [--kernels] [--grouping] [--train] [--quick] [--json]',
+    summary: 'benchmarks (kernels, step profile, training and inference throughput): JSON with patterns/s, GFLOP/s, adapter',
+    usage: 'bench [--gpu] [--kernels] [--grouping] [--train [--profile] [--preset=ci,n64s2,…]] [--quick] [--json]',
     load: () => import('./bench'),
   },
 };

@@ -1,68 +1,15 @@
 import { createGpuDevice, type AdapterSummary, type GpuDevice } from './device';
 import { BufferPool, type PoolStats } from './pool';
 import { invocationsOf, packParams, type Kernel } from './kernelDecl';
+import type { DispatchProfiler } from './profiler';
 import { Tensor, type TensorDType } from './tensor';
 import type { Tape } from './tape';
 
 /**
  * The GPU runtime: pipeline cache, uniform/bind-group caches, dispatch batching, upload and read-back,
- * tensor allocation from the pool, and scopes (`tidy`) that release intermediates.
- *
- * Kernel binding convention (every WGSL kernel follows it):
- *   @group(0) @binding(0) var<uniform> u: Params;      // only scalar u32/i32/f32 fields, in order
- *   @group(0) @binding(1..n) var<storage, read|read_write> …   // in the order given to `run`
- * Explicit bind-group layouts are used, so several entry points of one .wgsl file may share declarations.
- * Grids: `run` takes a workgroup count; `grid(total, wg)` folds large 1-D counts into 2-D (the kernel then
- * computes `i = gid.x + gid.y * nwg.x * WG`).
+ * tensor allocation from the pool, and scopes (`tidy`) that release intermediates. Kernels describe themselves
+ * (src/gpu/kernelDecl.ts): `run(K, { x, out }, { n, mode })` binds by name and packs parameters by name.
  */
-export interface KernelSpec {
-  /** Unique, human name, e.g. 'conv2d_fwd'. */
-  name: string;
-  code: string;
-  entryPoint: string;
-  /** Storage bindings 1..n: read-only or read-write. */
-  bindings: readonly ('read' | 'rw')[];
-  /** Whether binding 0 is a uniform block (default true). */
-  uniform?: boolean;
-  /** Pipeline-overridable constants (WGSL `override`). Part of the cache key. */
-  constants?: Record<string, number>;
-}
-
-/** Builds a uniform block of 4-byte scalars, padded to 16 bytes. */
-export class Uniforms {
-  private vals: { t: 'u' | 'i' | 'f'; v: number }[] = [];
-  u32(...v: number[]): this {
-    for (const x of v) {
-      if (!Number.isInteger(x) || x < 0 || x > 0xffffffff) throw new RangeError(`Uniforms.u32: ${x}`);
-      this.vals.push({ t: 'u', v: x });
-    }
-    return this;
-  }
-  i32(...v: number[]): this {
-    for (const x of v) this.vals.push({ t: 'i', v: x | 0 });
-    return this;
-  }
-  f32(...v: number[]): this {
-    for (const x of v) this.vals.push({ t: 'f', v: x });
-    return this;
-  }
-  bytes(): Uint8Array {
-    const n = Math.max(4, Math.ceil(this.vals.length / 4) * 4);
-    const buf = new ArrayBuffer(n * 4);
-    const dv = new DataView(buf);
-    this.vals.forEach((x, i) => {
-      if (x.t === 'u') dv.setUint32(4 * i, x.v, true);
-      else if (x.t === 'i') dv.setInt32(4 * i, x.v, true);
-      else dv.setFloat32(4 * i, x.v, true);
-    });
-    return new Uint8Array(buf);
-  }
-}
-
-export function uniforms(): Uniforms {
-  return new Uniforms();
-}
-
 interface CompiledKernel {
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
@@ -91,8 +38,10 @@ export class Gpu {
   private stagingFree: GPUBuffer[] = [];
   /** Count of dispatches since creation (profiling, tests). */
   dispatches = 0;
-  /** When set, every dispatch is recorded by kernel name (bench --profile). */
-  profiler: { record(kernel: string, workgroups: number): void } | null = null;
+  /** Floating-point operations the heavy ops (conv2d and its adjoints, FFT) have dispatched: FLOPs per step. */
+  flops = 0;
+  /** When set, every dispatch is timed on its own (src/gpu/profiler.ts; bench --train --profile). */
+  profiler: DispatchProfiler | null = null;
   /**
    * Kernel variants in use, chosen per adapter: on a software (fallback) adapter, where workgroup memory and
    * barriers are emulated, register-blocked kernels without them; the workgroup-tiled ones on GPUs. Tests set
@@ -101,7 +50,6 @@ export class Gpu {
   readonly variants: { conv: 'tiled' | 'direct' };
   private lostInfo: { reason: string; message: string } | null = null;
   private errors: string[] = [];
-  private dummyBuffer: GPUBuffer | null = null;
 
   constructor(private readonly dev: GpuDevice) {
     this.device = dev.device;
@@ -124,14 +72,6 @@ export class Gpu {
       const msgs = this.errors.splice(0);
       throw new Error(`WebGPU error: ${msgs.join(' | ')}`);
     }
-  }
-
-  /** A 4-byte scratch buffer for bindings a particular entry point does not use. */
-  get dummy(): GPUBuffer {
-    if (!this.dummyBuffer) {
-      this.dummyBuffer = this.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-    }
-    return this.dummyBuffer;
   }
 
   static async create(): Promise<Gpu> {
@@ -201,6 +141,7 @@ export class Gpu {
 
   /** Read a tensor back to the CPU (flushes pending work). Never call inside a training step's hot loop. */
   async read(t: Tensor): Promise<Float32Array> {
+    const t0 = performance.now();
     this.flush();
     const bytes = Math.ceil(t.byteLength / 4) * 4;
     const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
@@ -213,6 +154,7 @@ export class Gpu {
     const out = new Float32Array(staging.getMappedRange().slice(0));
     staging.unmap();
     staging.destroy();
+    this.profiler?.readback(performance.now() - t0);
     return t.floats === out.length ? out : out.subarray(0, t.floats);
   }
 
@@ -318,33 +260,6 @@ export class Gpu {
     return m;
   }
 
-  private compile(spec: KernelSpec): CompiledKernel {
-    const key = `${spec.name}|${spec.entryPoint}|${JSON.stringify(spec.constants ?? {})}|${spec.code.length}`;
-    let k = this.kernels.get(key);
-    if (k) return k;
-    const entries: GPUBindGroupLayoutEntry[] = [];
-    if (spec.uniform !== false) {
-      entries.push({ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } });
-    }
-    spec.bindings.forEach((b, i) =>
-      entries.push({
-        binding: i + 1,
-        visibility: GPUShaderStage.COMPUTE,
-        buffer: { type: b === 'read' ? 'read-only-storage' : 'storage' },
-      }),
-    );
-    const layout = this.device.createBindGroupLayout({ entries, label: spec.name });
-    const module = this.shaderModule(spec.code, spec.name);
-    const pipeline = this.device.createComputePipeline({
-      label: `${spec.name}:${spec.entryPoint}`,
-      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: spec.entryPoint, constants: spec.constants },
-    });
-    k = { pipeline, layout };
-    this.kernels.set(key, k);
-    return k;
-  }
-
   private uniformBuffer(name: string, bytes: Uint8Array): GPUBuffer {
     let key = name + ':';
     for (let i = 0; i < bytes.length; i++) key += bytes[i].toString(16).padStart(2, '0');
@@ -376,31 +291,11 @@ export class Gpu {
   }
 
   /**
-   * Encode one dispatch.
-   * Declared kernels (src/gpu/kernelDecl.ts): `run(K, { x, out }, { n, mode }, workgroups?)` — bindings and
-   * parameters by name; the grid comes from the kernel's `invocations` unless given.
-   * Legacy specs: `run(spec, [b1, b2, …], uniforms, workgroups)` — buffers bind to 1..n in order.
-   * Bind groups are cached by (kernel, uniform, buffers), so a training step replays without re-creation.
+   * Encode one dispatch of a declared kernel: bindings and parameters by name; the grid comes from the kernel's
+   * `invocations` unless `workgroups` is given. Bind groups are cached by (kernel, uniform, buffers), so a
+   * training step replays without re-creation.
    */
-  run(kernel: Kernel, buffers: Readonly<Record<string, Tensor | GPUBuffer>>, params?: Readonly<Record<string, number>>, workgroups?: readonly number[]): void;
-  run(spec: KernelSpec, buffers: readonly (Tensor | GPUBuffer)[], u: Uniforms | null, workgroups: readonly number[]): void;
-  run(k: Kernel | KernelSpec, buffers: Readonly<Record<string, Tensor | GPUBuffer>> | readonly (Tensor | GPUBuffer)[], u?: Readonly<Record<string, number>> | Uniforms | null, workgroups?: readonly number[]): void {
-    if ('storage' in k) {
-      this.runDeclared(k, buffers as Readonly<Record<string, Tensor | GPUBuffer>>, u as Readonly<Record<string, number>> | undefined, workgroups);
-      return;
-    }
-    const spec = k;
-    const list = buffers as readonly (Tensor | GPUBuffer)[];
-    if (list.length !== spec.bindings.length) {
-      throw new Error(`${spec.name}: ${list.length} buffers given, kernel declares ${spec.bindings.length}`);
-    }
-    const compiled = this.compile(spec);
-    const ubytes = spec.uniform !== false ? ((u as Uniforms | null) ?? new Uniforms()).bytes() : null;
-    const bufs = list.map((b, i) => [i + 1, b instanceof Tensor ? b.buffer : b] as [number, GPUBuffer]);
-    this.encode(spec.name, `${spec.name}|${spec.entryPoint}|${JSON.stringify(spec.constants ?? {})}`, compiled, ubytes, bufs, workgroups!);
-  }
-
-  private runDeclared(k: Kernel, buffers: Readonly<Record<string, Tensor | GPUBuffer>>, params: Readonly<Record<string, number>> | undefined, workgroups: readonly number[] | undefined): void {
+  run(k: Kernel, buffers: Readonly<Record<string, Tensor | GPUBuffer>>, params?: Readonly<Record<string, number>>, workgroups?: readonly number[]): void {
     for (const name of Object.keys(buffers)) {
       if (!k.storage.some((s) => s.name === name)) throw new Error(`kernel ${k.name}: unknown binding '${name}' (bindings: ${k.storage.map((s) => s.name).join(', ')})`);
     }
@@ -441,13 +336,26 @@ export class Gpu {
       if (this.bindGroupCache.size > 16384) this.bindGroupCache.clear();
       this.bindGroupCache.set(key, bg);
     }
+    if (this.profiler) {
+      // Profiling: one pass per dispatch (timestamps), or one submission per dispatch (completion times).
+      this.endPass();
+      const own = this.enc().beginComputePass(this.profiler.passDescriptor());
+      own.setPipeline(k.pipeline);
+      own.setBindGroup(0, bg);
+      own.dispatchWorkgroups(x, y, z);
+      own.end();
+      this.dispatches++;
+      this.pending++;
+      if (this.profiler.method === 'queue-completion') this.flush();
+      this.profiler.dispatched(name, x * y * z);
+      return;
+    }
     const pass = this.computePass();
     pass.setPipeline(k.pipeline);
     pass.setBindGroup(0, bg);
     pass.dispatchWorkgroups(x, y, z);
     this.pending++;
     this.dispatches++;
-    this.profiler?.record(name, x * y * z);
     // Keep command buffers bounded so the GPU starts working while we keep encoding.
     if (this.pending >= 512) this.flush();
   }

@@ -33,7 +33,7 @@ export interface KernelDecl<P extends string = string, B extends string = string
    * For 1-D kernels: the invocation count, from a parameter name or a function of the parameters; `run` then
    * computes the (folded) grid itself.
    */
-  invocations?: P | ((p: Readonly<Record<P, number>>) => number);
+  invocations?: NoInfer<P> | ((p: Readonly<Record<NoInfer<P>, number>>) => number);
   /** Other pipeline-overridable constants (WGSL `override`), part of the pipeline's identity. */
   constants?: Record<string, number>;
 }

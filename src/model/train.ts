@@ -1,5 +1,5 @@
-import type { Gpu, KernelSpec } from '../gpu/kernel';
-import { uniforms } from '../gpu/kernel';
+import type { Gpu } from '../gpu/kernel';
+import { defineKernel } from '../gpu/kernelDecl';
 import { Tape } from '../gpu/tape';
 import type { Tensor } from '../gpu/tensor';
 import { Adam, clipByGlobalNorm } from '../gpu/ops/adam';
@@ -97,7 +97,8 @@ export interface TrainResult {
   lastGoodWeights: Map<string, Float32Array> | null;
 }
 
-const ACCUM: KernelSpec = { name: 'accumulate', code: normWgsl, entryPoint: 'accumulate', bindings: ['read', 'rw'] };
+/** acc[0] += x[0] (a GPU-side running sum of scalar losses) */
+const ACCUM = defineKernel({ name: 'accumulate', code: normWgsl, entryPoint: 'accumulate', bindings: { x: 'read', acc: 'rw' }, workgroupSize: 1 });
 
 type RunState = 'idle' | 'running' | 'paused' | 'stopping' | 'done';
 
@@ -162,7 +163,7 @@ export class TrainingRun {
         gpu.tidy(() => {
           const idx = gpu.tensor([Math.min(bs, indices.length - s)], 'f32', Float32Array.from(indices.subarray(s, s + bs)));
           const l = this.model.batchLoss(gpu, idx);
-          gpu.run(ACCUM, [l, acc], uniforms().u32(1, 1).f32(0), [1]);
+          gpu.run(ACCUM, { x: l, acc }, undefined, [1]);
         });
         batches++;
       }
@@ -228,8 +229,8 @@ export class TrainingRun {
             const grads = tape.gradients(loss, model.parameters);
             const clip = o.gradientClipNorm ? clipByGlobalNorm(gpu, grads, o.gradientClipNorm) : undefined;
             adam.step(grads, clip);
-            gpu.run(ACCUM, [loss, epochSum], uniforms().u32(1, 1).f32(0), [1]);
-            gpu.run(ACCUM, [loss, windowSum], uniforms().u32(1, 1).f32(0), [1]);
+            gpu.run(ACCUM, { x: loss, acc: epochSum }, undefined, [1]);
+            gpu.run(ACCUM, { x: loss, acc: windowSum }, undefined, [1]);
           });
           windowSteps++;
           patternsDone += rows.length;

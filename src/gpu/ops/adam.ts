@@ -1,8 +1,9 @@
 import adamWgsl from '../shaders/adam.wgsl?raw';
+import indexWgsl from '../shaders/index.wgsl?raw';
 import normWgsl from '../shaders/norm.wgsl?raw';
 import pickWgsl from '../shaders/pick.wgsl?raw';
-import type { Gpu, KernelSpec } from '../kernel';
-import { uniforms } from '../kernel';
+import type { Gpu } from '../kernel';
+import { defineKernel } from '../kernelDecl';
 import type { Tensor } from '../tensor';
 import { sumRaw } from './reduce';
 
@@ -11,10 +12,24 @@ import { sumRaw } from './reduce';
  * gradient-norm clipping, all on the GPU. The clip factor stays in a GPU buffer and is read by the Adam
  * kernel, so a clipped step has no CPU↔GPU read-back.
  */
-const ADAM: KernelSpec = { name: 'adam_step', code: adamWgsl, entryPoint: 'step', bindings: ['rw', 'read', 'rw', 'rw', 'read'] };
-const SUMSQ: KernelSpec = { name: 'sumsq_partial', code: normWgsl, entryPoint: 'sumsq_partial', bindings: ['read', 'rw'] };
-const ACCUM: KernelSpec = { name: 'accumulate', code: normWgsl, entryPoint: 'accumulate', bindings: ['read', 'rw'] };
-const CLIP: KernelSpec = { name: 'clip_factor', code: normWgsl, entryPoint: 'clip_factor', bindings: ['read', 'rw'] };
+/** In place: g' = clip·g + wd·p; m, v updated; p −= (lr/bc1)·m / (sqrt(v)/sqrt(bc2) + ε) */
+const ADAM = defineKernel({
+  name: 'adam_step',
+  code: indexWgsl + adamWgsl,
+  entryPoint: 'step',
+  params: { n: 'u32', lr: 'f32', beta1: 'f32', beta2: 'f32', eps: 'f32', wd: 'f32', bc1: 'f32', sqrt_bc2: 'f32' },
+  bindings: { p: 'rw', g: 'read', m: 'rw', v: 'rw', clip: 'read' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
+// norm.wgsl shares one Params struct { n, chunk, max_norm } across its entry points.
+const normParams = { n: 'u32', chunk: 'u32', max_norm: 'f32' } as const;
+/** partial[w] = Σ x² over chunk w */
+const SUMSQ = defineKernel({ name: 'sumsq_partial', code: normWgsl, entryPoint: 'sumsq_partial', params: normParams, bindings: { x: 'read', partial: 'rw' }, workgroupSize: 256 });
+/** acc[0] += x[0] */
+const ACCUM = defineKernel({ name: 'accumulate', code: normWgsl, entryPoint: 'accumulate', bindings: { x: 'read', acc: 'rw' }, workgroupSize: 1 });
+/** clip = [sqrt(sumsq), min(1, max_norm / (sqrt(sumsq) + 1e-6))] */
+const CLIP = defineKernel({ name: 'clip_factor', code: normWgsl, entryPoint: 'clip_factor', params: normParams, bindings: { sumsq: 'read', clip: 'rw' }, workgroupSize: 1 });
 
 export interface AdamOptions {
   lr: number;
@@ -55,10 +70,8 @@ export class Adam {
     const bc2 = 1 - this.beta2 ** this.t;
     const factor = clip ? sliceFactor(this.gpu, clip) : this.one;
     this.params.forEach((p, i) => {
-      const u = uniforms()
-        .u32(p.floats)
-        .f32(this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, bc1, Math.sqrt(bc2));
-      this.gpu.run(ADAM, [p, grads[i], this.m[i], this.v[i], factor], u, this.gpu.grid(p.floats, 256));
+      const params = { n: p.floats, lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, wd: this.weightDecay, bc1, sqrt_bc2: Math.sqrt(bc2) };
+      this.gpu.run(ADAM, { p, g: grads[i], m: this.m[i], v: this.v[i], clip: factor }, params);
     });
     if (factor !== this.one) factor.dispose();
   }
@@ -102,9 +115,9 @@ export function sumOfSquares(gpu: Gpu, grads: Tensor[]): Tensor {
     const chunk = 4096;
     const groups = Math.max(1, Math.ceil(g.floats / chunk));
     const partial = gpu.tensor([groups], 'f32');
-    gpu.run(SUMSQ, [g, partial], uniforms().u32(g.floats, chunk).f32(0), [groups]);
+    gpu.run(SUMSQ, { x: g, partial }, { n: g.floats, chunk, max_norm: 0 }, [groups]);
     const s = sumRaw(gpu, partial);
-    gpu.run(ACCUM, [s, acc], uniforms().u32(1, 1).f32(0), [1]);
+    gpu.run(ACCUM, { x: s, acc }, undefined, [1]);
     partial.dispose();
     s.dispose();
   }
@@ -115,16 +128,17 @@ export function sumOfSquares(gpu: Gpu, grads: Tensor[]): Tensor {
 export function clipByGlobalNorm(gpu: Gpu, grads: Tensor[], maxNorm: number): Tensor {
   const ss = sumOfSquares(gpu, grads);
   const out = gpu.tensor([2], 'f32');
-  gpu.run(CLIP, [ss, out], uniforms().u32(1, 1).f32(maxNorm), [1]);
+  gpu.run(CLIP, { sumsq: ss, clip: out }, { n: 0, chunk: 0, max_norm: maxNorm }, [1]);
   ss.dispose();
   return out;
 }
 
-const PICK: KernelSpec = { name: 'pick', code: pickWgsl, entryPoint: 'main', bindings: ['read', 'rw'] };
+/** out[0] = x[index] */
+const PICK = defineKernel({ name: 'pick', code: pickWgsl, entryPoint: 'main', params: { index: 'u32' }, bindings: { x: 'read', out: 'rw' }, workgroupSize: 1 });
 
 /** The factor element of a [norm, factor] pair, as a 1-element tensor. */
 function sliceFactor(gpu: Gpu, clip: Tensor): Tensor {
   const f = gpu.tensor([1], 'f32');
-  gpu.run(PICK, [clip, f], uniforms().u32(1), [1]);
+  gpu.run(PICK, { x: clip, out: f }, { index: 1 }, [1]);
   return f;
 }

@@ -1,7 +1,8 @@
 import complexBody from '../shaders/complex.wgsl?raw';
+import indexWgsl from '../shaders/index.wgsl?raw';
 import mathWgsl from '../shaders/math.wgsl?raw';
-import type { Gpu, KernelSpec } from '../kernel';
-import { uniforms } from '../kernel';
+import type { Gpu } from '../kernel';
+import { defineKernel } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 import { sameShape } from '../tensor';
@@ -11,20 +12,34 @@ import { copyRangeRaw } from './copyRange';
  * Complex-number ops (interleaved re/im) with adjoints in the real-pair convention:
  * combine (amp·e^{iφ}), multiply by a broadcast complex factor (object × probe), |z|, real/imag split and join.
  */
-const complexWgsl = mathWgsl + complexBody;
-const B4 = ['read', 'read', 'rw', 'rw'] as const;
-const k = (entryPoint: string): KernelSpec => ({ name: `complex_${entryPoint}`, code: complexWgsl, entryPoint, bindings: B4 });
-const COMBINE = k('combine');
-const COMBINE_GRAD = k('combine_grad');
-const CMUL = k('cmul');
-const CMUL_CONJ = k('cmul_conj');
-const CMUL_GRAD_B = k('cmul_grad_b');
-const CABS = k('cabs');
-const CABS_GRAD = k('cabs_grad');
-const CABS2 = k('cabs2');
-const CABS2_GRAD = k('cabs2_grad');
-const SPLIT = k('split');
-const JOIN = k('join');
+const code = indexWgsl + mathWgsl + complexBody;
+// n elements; a factor of nb elements broadcast reps = n / nb times (the file's kernels share one Params).
+const params = { n: 'u32', nb: 'u32', reps: 'u32' } as const;
+const WG = 256;
+/** Parameters of a pointwise op over n elements (no broadcast: nb = n, reps = 1). */
+const flat = (n: number) => ({ n, nb: n, reps: 1 });
+/** out = amp·exp(i·phase) */
+const COMBINE = defineKernel({ name: 'complex_combine', code, entryPoint: 'combine', params, bindings: { amp: 'read', phase: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+/** Adjoint of combine: out = [Re(g·e^{-iφ}) | amp·Im(g·e^{-iφ})] = [g_amp | g_phase] */
+const COMBINE_GRAD = defineKernel({ name: 'complex_combine_grad', code, entryPoint: 'combine_grad', params, bindings: { amp: 'read', phase: 'read', g: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+/** out = x · f (f broadcast) */
+const CMUL = defineKernel({ name: 'complex_cmul', code, entryPoint: 'cmul', params, bindings: { x: 'read', f: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+/** Adjoint of cmul w.r.t. x: gx = g · conj(f) */
+const CMUL_CONJ = defineKernel({ name: 'complex_cmul_conj', code, entryPoint: 'cmul_conj', params, bindings: { g: 'read', f: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+/** Adjoint of cmul w.r.t. the broadcast factor: gf[j] = Σ_r g[j + r·nb] · conj(x[j + r·nb]) */
+const CMUL_GRAD_B = defineKernel({ name: 'complex_cmul_grad_b', code, entryPoint: 'cmul_grad_b', params, bindings: { g: 'read', x: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'nb' });
+/** out = |z| */
+const CABS = defineKernel({ name: 'complex_cabs', code, entryPoint: 'cabs', params, bindings: { z: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+/** Adjoint of |z|: gz = g·z/|z| (0 at z = 0) */
+const CABS_GRAD = defineKernel({ name: 'complex_cabs_grad', code, entryPoint: 'cabs_grad', params, bindings: { z: 'read', g: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+/** out = |z|² */
+const CABS2 = defineKernel({ name: 'complex_cabs2', code, entryPoint: 'cabs2', params, bindings: { z: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+/** Adjoint of |z|²: gz = 2z·g */
+const CABS2_GRAD = defineKernel({ name: 'complex_cabs2_grad', code, entryPoint: 'cabs2_grad', params, bindings: { z: 'read', g: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+/** (out_re, out_im) = (Re z, Im z); also the adjoint of join */
+const SPLIT = defineKernel({ name: 'complex_split', code, entryPoint: 'split', params, bindings: { z: 'read', out_re: 'rw', out_im: 'rw' }, workgroupSize: WG, invocations: 'n' });
+/** out = re + i·im; also the adjoint of split */
+const JOIN = defineKernel({ name: 'complex_join', code, entryPoint: 'join', params, bindings: { re: 'read', im: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
 
 /** z = amp·exp(i·phase) (reference CombineComplex). */
 export function combineComplex(gpu: Gpu, amp: Tensor, phase: Tensor): Tensor {
@@ -33,11 +48,11 @@ export function combineComplex(gpu: Gpu, amp: Tensor, phase: Tensor): Tensor {
   }
   const n = amp.size;
   const z = gpu.tensor(amp.shape, 'c64');
-  gpu.run(COMBINE, [amp, phase, z, gpu.dummy], uniforms().u32(n), gpu.grid(n, 256));
+  gpu.run(COMBINE, { amp, phase, out: z }, flat(n));
   record(gpu, 'combineComplex', [amp, phase], [z], ([g]) => {
     if (!g) return [null, null];
     const both = gpu.tensor([2, ...amp.shape], 'f32');
-    gpu.run(COMBINE_GRAD, [amp, phase, both, g], uniforms().u32(n), gpu.grid(n, 256));
+    gpu.run(COMBINE_GRAD, { amp, phase, g, out: both }, flat(n));
     const [ga, gp] = splitHalves(gpu, both, amp.shape);
     both.dispose();
     return [ga, gp];
@@ -66,18 +81,18 @@ export function complexMul(gpu: Gpu, x: Tensor, f: Tensor): Tensor {
   const n = x.size;
   const nb = f.size;
   const out = gpu.tensor(x.shape, 'c64');
-  gpu.run(CMUL, [x, f, out, gpu.dummy], uniforms().u32(n, nb, n / nb), gpu.grid(n, 256));
+  gpu.run(CMUL, { x, f, out }, { n, nb, reps: n / nb });
   record(gpu, 'complexMul', [x, f], [out], ([g]) => {
     if (!g) return [null, null];
     let gx: Tensor | null = null;
     let gf: Tensor | null = null;
     if (x.requiresGrad) {
       gx = gpu.tensor(x.shape, 'c64');
-      gpu.run(CMUL_CONJ, [g, f, gx, gpu.dummy], uniforms().u32(n, nb, n / nb), gpu.grid(n, 256));
+      gpu.run(CMUL_CONJ, { g, f, out: gx }, { n, nb, reps: n / nb });
     }
     if (f.requiresGrad) {
       gf = gpu.tensor(f.shape, 'c64');
-      gpu.run(CMUL_GRAD_B, [g, x, gf, gpu.dummy], uniforms().u32(n, nb, n / nb), gpu.grid(nb, 256));
+      gpu.run(CMUL_GRAD_B, { g, x, out: gf }, { n, nb, reps: n / nb });
     }
     return [gx, gf];
   });
@@ -89,11 +104,11 @@ export function cabs(gpu: Gpu, z: Tensor): Tensor {
   if (z.dtype !== 'c64') throw new Error(`cabs: ${z} is not complex`);
   const n = z.size;
   const out = gpu.tensor(z.shape, 'f32');
-  gpu.run(CABS, [z, z, out, gpu.dummy], uniforms().u32(n), gpu.grid(n, 256));
+  gpu.run(CABS, { z, out }, flat(n));
   record(gpu, 'cabs', [z], [out], ([g]) => {
     if (!g) return [null];
     const gz = gpu.tensor(z.shape, 'c64');
-    gpu.run(CABS_GRAD, [z, g, gz, gpu.dummy], uniforms().u32(n), gpu.grid(n, 256));
+    gpu.run(CABS_GRAD, { z, g, out: gz }, flat(n));
     return [gz];
   });
   return out;
@@ -104,11 +119,11 @@ export function cabs2(gpu: Gpu, z: Tensor): Tensor {
   if (z.dtype !== 'c64') throw new Error(`cabs2: ${z} is not complex`);
   const n = z.size;
   const out = gpu.tensor(z.shape, 'f32');
-  gpu.run(CABS2, [z, z, out, gpu.dummy], uniforms().u32(n), gpu.grid(n, 256));
+  gpu.run(CABS2, { z, out }, flat(n));
   record(gpu, 'cabs2', [z], [out], ([g]) => {
     if (!g) return [null];
     const gz = gpu.tensor(z.shape, 'c64');
-    gpu.run(CABS2_GRAD, [z, g, gz, gpu.dummy], uniforms().u32(n), gpu.grid(n, 256));
+    gpu.run(CABS2_GRAD, { z, g, out: gz }, flat(n));
     return [gz];
   });
   return out;
@@ -119,12 +134,12 @@ export function splitComplex(gpu: Gpu, z: Tensor): [Tensor, Tensor] {
   const n = z.size;
   const re = gpu.tensor(z.shape, 'f32');
   const im = gpu.tensor(z.shape, 'f32');
-  gpu.run(SPLIT, [z, z, re, im], uniforms().u32(n), gpu.grid(n, 256));
+  gpu.run(SPLIT, { z, out_re: re, out_im: im }, flat(n));
   record(gpu, 'splitComplex', [z], [re, im], ([gr, gi]) => {
     const zr = gr ?? gpu.zeros(z.shape, 'f32');
     const zi = gi ?? gpu.zeros(z.shape, 'f32');
     const gz = gpu.tensor(z.shape, 'c64');
-    gpu.run(JOIN, [zr, zi, gz, gpu.dummy], uniforms().u32(n), gpu.grid(n, 256));
+    gpu.run(JOIN, { re: zr, im: zi, out: gz }, flat(n));
     if (!gr) zr.dispose();
     if (!gi) zi.dispose();
     return [gz];
@@ -137,12 +152,12 @@ export function joinComplex(gpu: Gpu, re: Tensor, im: Tensor): Tensor {
   if (!sameShape(re.shape, im.shape)) throw new Error(`joinComplex: ${re} vs ${im}`);
   const n = re.size;
   const z = gpu.tensor(re.shape, 'c64');
-  gpu.run(JOIN, [re, im, z, gpu.dummy], uniforms().u32(n), gpu.grid(n, 256));
+  gpu.run(JOIN, { re, im, out: z }, flat(n));
   record(gpu, 'joinComplex', [re, im], [z], ([g]) => {
     if (!g) return [null, null];
     const gr = gpu.tensor(re.shape, 'f32');
     const gi = gpu.tensor(re.shape, 'f32');
-    gpu.run(SPLIT, [g, g, gr, gi], uniforms().u32(n), gpu.grid(n, 256));
+    gpu.run(SPLIT, { z: g, out_re: gr, out_im: gi }, flat(n));
     return [gr, gi];
   });
   return z;

@@ -1,7 +1,8 @@
 import convWgsl from '../shaders/conv2d.wgsl?raw';
+import indexWgsl from '../shaders/index.wgsl?raw';
 import { conv2dDirectRaw, conv2dDirectWeightGrad } from './conv2dDirect';
-import type { Gpu, KernelSpec } from '../kernel';
-import { uniforms } from '../kernel';
+import type { Gpu } from '../kernel';
+import { defineKernel } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 
@@ -13,26 +14,36 @@ import type { Tensor } from '../tensor';
  * On software adapters (`gpu.variants.conv === 'direct'`) the forward, input and weight gradients run the
  * register-blocked kernels of conv2dDirect.ts instead (same contracts, ~20× faster there).
  */
-const B4 = ['read', 'read', 'read', 'rw'] as const;
-const k = (entryPoint: string, constants?: Record<string, number>): KernelSpec => ({
-  name: `conv2d_${entryPoint}${constants ? `_${constants.WGX}x${constants.WGY}` : ''}`,
-  code: convWgsl,
-  entryPoint,
-  bindings: B4,
-  constants,
-});
+const code = indexWgsl + convWgsl;
+const params = {
+  B: 'u32', Cin: 'u32', H: 'u32', W: 'u32', Cout: 'u32', k: 'u32', pad: 'u32', flags: 'u32', splits: 'u32', mchunk: 'u32', n: 'u32',
+} as const;
+type Params = Record<keyof typeof params, number>;
+/** Every kernel of conv2d.wgsl shares its struct Params; the fields a kernel does not read are 0. */
+const P = (p: Partial<Params>): Params => ({ B: 0, Cin: 0, H: 0, W: 0, Cout: 0, k: 0, pad: 0, flags: 0, splits: 0, mchunk: 0, n: 0, ...p });
 /** Tile variants: 64×32 (8×16 invocations) for wide layers, 256×4 (1×64) when ≤ 4 columns are needed. */
 const WIDE = { WGX: 8, WGY: 16, TK: 16 };
 const NARROW = { WGX: 1, WGY: 64, TK: 8 };
+type Tile = typeof WIDE;
 const variant = (columns: number) => (columns <= 4 ? NARROW : WIDE);
-const tileM = (v: typeof WIDE) => 4 * v.WGY;
-const tileN = (v: typeof WIDE) => 4 * v.WGX;
-const FWD = { wide: k('fwd', WIDE), narrow: k('fwd', NARROW) };
-const WGRAD = { wide: k('wgrad', WIDE), narrow: k('wgrad', NARROW) };
-const pick = <T>(pair: { wide: T; narrow: T }, v: typeof WIDE) => (v === NARROW ? pair.narrow : pair.wide);
-const SUM_SPLITS = k('sum_splits');
-const BGRAD = k('bgrad');
-const RELU_MASK = k('relu_mask');
+const tileM = (v: Tile) => 4 * v.WGY;
+const tileN = (v: Tile) => 4 * v.WGX;
+const tiled = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, 'read' | 'rw'>>, v: Tile) =>
+  defineKernel({ name: `conv2d_${entryPoint}_${v.WGX}x${v.WGY}`, code, entryPoint, params, bindings, workgroupSize: [v.WGX, v.WGY], constants: { TK: v.TK } });
+const pair = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, 'read' | 'rw'>>) => ({ wide: tiled(entryPoint, bindings, WIDE), narrow: tiled(entryPoint, bindings, NARROW) });
+/** out = conv2d(X, Wt) (+ ReLU); flags bit 1: the input gradient conv_transpose(X = g, Wt) */
+const FWD = pair('fwd', { X: 'read', Wt: 'read', out: 'rw' });
+/** out = conv2d(X, Wt) + bias (+ ReLU) */
+const FWD_BIAS = pair('fwd_bias', { X: 'read', Wt: 'read', bias: 'read', out: 'rw' });
+/** Adjoint of conv2d w.r.t. the weight, split-K partials: out[s, o, c·k²+t] = Σ_{pixels in chunk s} G[b, o, p]·im2col(X)[p, c·k²+t] */
+const WGRAD = pair('wgrad', { X: 'read', G: 'read', out: 'rw' });
+const pick = <T>(p: { wide: T; narrow: T }, v: Tile) => (v === NARROW ? p.narrow : p.wide);
+/** out[i] = Σ_s part[s·n + i] */
+const SUM_SPLITS = defineKernel({ name: 'conv2d_sum_splits', code, entryPoint: 'sum_splits', params, bindings: { part: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+/** Adjoint of conv2d w.r.t. the bias: gb[o] = Σ_{b,y,x} G[b, o, y, x] */
+const BGRAD = defineKernel({ name: 'conv2d_bgrad', code, entryPoint: 'bgrad', params, bindings: { G: 'read', out: 'rw' }, workgroupSize: 256 });
+/** Adjoint of the fused ReLU from the saved output: out = G · [Y > 0] */
+const RELU_MASK = defineKernel({ name: 'conv2d_relu_mask', code, entryPoint: 'relu_mask', params, bindings: { Y: 'read', G: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
 
 export interface Conv2dOptions {
   relu?: boolean;
@@ -48,11 +59,18 @@ function shapes(x: Tensor, w: Tensor) {
   return { B, Cin, H, W, Cout, k: kh };
 }
 
+/** Multiply-adds ×2 of a stride-1 'same' convolution (forward, input gradient and weight gradient alike). */
+function convFlops(x: Tensor, w: Tensor): number {
+  const [B, , H, W] = x.shape;
+  return 2 * B * H * W * w.shape[0] * w.shape[1] * w.shape[2] * w.shape[3];
+}
+
 /** Block of the direct (software-adapter) kernels: 8 pixels × 8 channels, or × 4 for layers with ≤ 4 channels. */
 const directBlock = (channels: number) => ({ px: 8, oc: channels <= 4 ? 4 : 8, wg: 64 });
 
 /** Forward without tape. `transposed`: compute the input gradient of a forward conv with weight w. */
 function convRaw(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor | null, relu: boolean, transposed: boolean): Tensor {
+  gpu.flops += convFlops(x, w);
   if (gpu.variants.conv === 'direct') return conv2dDirectRaw(gpu, x, w, b, relu, transposed, directBlock(transposed ? w.shape[1] : w.shape[0]));
   const [B, Cx, H, W] = x.shape;
   const kk = w.shape[2];
@@ -60,14 +78,16 @@ function convRaw(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor | null, relu: boolean
   const Cin = Cx;
   const Cout = transposed ? w.shape[1] : w.shape[0];
   const out = gpu.tensor([B, Cout, H, W], 'f32');
-  const flags = (relu ? 1 : 0) | (transposed ? 2 : 0) | (b ? 4 : 0);
-  const u = uniforms().u32(B, Cin, H, W, Cout, kk, (kk - 1) / 2, flags, 0, 0);
+  const u = P({ B, Cin, H, W, Cout, k: kk, pad: (kk - 1) / 2, flags: (relu ? 1 : 0) | (transposed ? 2 : 0) });
   const v = variant(Cout);
-  gpu.run(pick(FWD, v), [x, w, b ?? w, out], u, [Math.ceil((B * H * W) / tileM(v)), Math.ceil(Cout / tileN(v)), 1]);
+  const wg = [Math.ceil((B * H * W) / tileM(v)), Math.ceil(Cout / tileN(v)), 1];
+  if (b) gpu.run(pick(FWD_BIAS, v), { X: x, Wt: w, bias: b, out }, u, wg);
+  else gpu.run(pick(FWD, v), { X: x, Wt: w, out }, u, wg);
   return out;
 }
 
 function weightGradRaw(gpu: Gpu, x: Tensor, g: Tensor, w: Tensor): Tensor {
+  gpu.flops += convFlops(x, w);
   if (gpu.variants.conv === 'direct') return conv2dDirectWeightGrad(gpu, x, g, w, directBlock(w.shape[0]));
   const { B, Cin, H, W, Cout, k: kk } = shapes(x, w);
   const Ktot = Cin * kk * kk;
@@ -81,15 +101,9 @@ function weightGradRaw(gpu: Gpu, x: Tensor, g: Tensor, w: Tensor): Tensor {
   const nSplits = Math.ceil(M / mchunk);
   const n = Cout * Ktot;
   const part = gpu.tensor([nSplits, n], 'f32');
-  gpu.run(pick(WGRAD, v), [x, g, g, part], uniforms().u32(B, Cin, H, W, Cout, kk, (kk - 1) / 2, 0, nSplits, mchunk), [gx, gy, nSplits]);
-  if (nSplits === 1) {
-    const out = gpu.tensor(w.shape, 'f32');
-    gpu.run(SUM_SPLITS, [part, part, part, out], uniforms().u32(0, 0, 0, 0, 0, 0, 0, 0, 1, n), gpu.grid(n, 256));
-    part.dispose();
-    return out;
-  }
+  gpu.run(pick(WGRAD, v), { X: x, G: g, out: part }, P({ B, Cin, H, W, Cout, k: kk, pad: (kk - 1) / 2, splits: nSplits, mchunk }), [gx, gy, nSplits]);
   const out = gpu.tensor(w.shape, 'f32');
-  gpu.run(SUM_SPLITS, [part, part, part, out], uniforms().u32(0, 0, 0, 0, 0, 0, 0, 0, nSplits, n), gpu.grid(n, 256));
+  gpu.run(SUM_SPLITS, { part, out }, P({ splits: nSplits, n }));
   part.dispose();
   return out;
 }
@@ -97,7 +111,7 @@ function weightGradRaw(gpu: Gpu, x: Tensor, g: Tensor, w: Tensor): Tensor {
 function biasGradRaw(gpu: Gpu, g: Tensor): Tensor {
   const [B, C, H, W] = g.shape;
   const out = gpu.tensor([C], 'f32');
-  gpu.run(BGRAD, [g, g, g, out], uniforms().u32(B, 0, H, W, C, 1, 0, 0, 0, 0), [C]);
+  gpu.run(BGRAD, { G: g, out }, P({ B, H, W, Cout: C, k: 1 }), [C]);
   return out;
 }
 
@@ -113,7 +127,7 @@ export function conv2d(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor | null, opts: C
     let g = g0;
     if (relu) {
       g = gpu.tensor(y.shape, 'f32');
-      gpu.run(RELU_MASK, [y, g0, g0, g], uniforms().u32(0, 0, 0, 0, 0, 0, 0, 0, 0, y.size), gpu.grid(y.size, 256));
+      gpu.run(RELU_MASK, { Y: y, G: g0, out: g }, P({ n: y.size }));
     }
     const gx = x.requiresGrad ? convRaw(gpu, g, w, null, false, true) : null;
     const gw = w.requiresGrad ? weightGradRaw(gpu, x, g, w) : null;

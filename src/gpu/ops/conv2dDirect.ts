@@ -1,6 +1,7 @@
 import directWgsl from '../shaders/conv2d_direct.wgsl?raw';
-import type { Gpu, KernelSpec } from '../kernel';
-import { uniforms } from '../kernel';
+import indexWgsl from '../shaders/index.wgsl?raw';
+import type { Gpu } from '../kernel';
+import { defineKernel, type Access, type Kernel } from '../kernelDecl';
 import type { Tensor } from '../tensor';
 
 /**
@@ -25,17 +26,49 @@ export const DIRECT_FWD_DEFAULT: DirectBlock = { px: 8, oc: 8, wg: 64 };
 export const DIRECT_WGRAD_DEFAULT: DirectBlock = { px: 8, oc: 8, wg: 64 };
 const LOOP_DEFAULT: DirectBlock = { px: 8, oc: 4, wg: 64 };
 
-const B4 = ['read', 'read', 'read', 'rw'] as const;
-const specs = new Map<string, KernelSpec>();
-function spec(entryPoint: string, k: number, blk: DirectBlock): KernelSpec {
-  const name = `conv2d_direct_${entryPoint}_k${k}_px${blk.px}_oc${blk.oc}_wg${blk.wg}`;
-  let s = specs.get(name);
-  if (!s) {
+const params = { B: 'u32', Cin: 'u32', H: 'u32', W: 'u32', Cout: 'u32', flags: 'u32', splits: 'u32', rows: 'u32', n: 'u32', CP: 'u32' } as const;
+type Params = Record<keyof typeof params, number>;
+/** Every kernel of conv2d_direct.wgsl shares its struct Params; the fields a kernel does not read are 0. */
+const P = (p: Partial<Params>): Params => ({ B: 0, Cin: 0, H: 0, W: 0, Cout: 0, flags: 0, splits: 0, rows: 0, n: 0, CP: 0, ...p });
+
+/** Storage bindings of each entry point (loop kernels of conv2d_direct.wgsl and the generated unrolled ones). */
+const BINDINGS = {
+  /** out = conv2d(X, Wt) (+ ReLU); flags bit 1: the input gradient conv_transpose(X = g, Wt) */
+  fwd: { X: 'read', Wt: 'read', out: 'rw' },
+  /** out = conv2d(X, Wt) + bias (+ ReLU) */
+  fwd_bias: { X: 'read', Wt: 'read', bias: 'read', out: 'rw' },
+  /** Adjoint of conv2d w.r.t. the weight, split over image rows: out[s, o, c, ky, kx] = Σ_{rows of s} G[b,o,y,x]·X[b,c,y+ky−p,x+kx−p] */
+  wgrad: { X: 'read', G: 'read', out: 'rw' },
+  /** out[i] = Σ_s part[s·n + i] */
+  reduce: { part: 'read', out: 'rw' },
+  /** out = Wt repacked as [c][tap][CP] (flipped and in/out-swapped for the input gradient) */
+  pack_w: { Wt: 'read', out: 'rw' },
+  /** out = conv2d(X, W4) (+ ReLU), W4 = pack_w(Wt) */
+  fwd_u: { X: 'read', W4: 'read', out: 'rw' },
+  /** out = conv2d(X, W4) + bias (+ ReLU) */
+  fwd_u_bias: { X: 'read', W4: 'read', bias: 'read', out: 'rw' },
+  /** Adjoint of conv2d w.r.t. the weight (unrolled `wgrad`) */
+  wgrad_u: { X: 'read', G: 'read', out: 'rw' },
+} as const satisfies Record<string, Readonly<Record<string, Access>>>;
+type Entry = keyof typeof BINDINGS;
+type Bindings<E extends Entry> = Record<keyof (typeof BINDINGS)[E], Tensor>;
+
+const kernels = new Map<string, Kernel>();
+/** The kernel for `entryPoint` with block `blk`; K, PX and OC are prepended as WGSL constants (one module per shape). */
+function kernel<E extends Entry>(entryPoint: E, k: number, blk: DirectBlock, unrolled: boolean): Kernel<keyof Params, keyof (typeof BINDINGS)[E] & string> {
+  const name = `conv2d_direct_${unrolled ? 'u_' : ''}${entryPoint}_k${k}_px${blk.px}_oc${blk.oc}_wg${blk.wg}`;
+  let kn = kernels.get(name);
+  if (!kn) {
     const head = `const K: u32 = ${k}u;\nconst PX: u32 = ${blk.px}u;\nconst OC: u32 = ${blk.oc}u;\n`;
-    s = { name, code: head + directWgsl, entryPoint, bindings: B4, constants: { WG: blk.wg } };
-    specs.set(name, s);
+    const code = head + indexWgsl + directWgsl + (unrolled ? '\n' + generateUnrolled(k, blk.px, blk.oc) : '');
+    kn = defineKernel<keyof Params>({ name, code, entryPoint, params, bindings: BINDINGS[entryPoint] as Readonly<Record<string, Access>>, workgroupSize: blk.wg });
+    kernels.set(name, kn);
   }
-  return s;
+  return kn as Kernel<keyof Params, keyof (typeof BINDINGS)[E] & string>;
+}
+/** Dispatch `entryPoint` over `total` invocations (1-D, folded grid). */
+function run<E extends Entry>(gpu: Gpu, entryPoint: E, k: number, blk: DirectBlock, unrolled: boolean, bufs: Bindings<E>, p: Params, total: number): void {
+  gpu.run(kernel(entryPoint, k, blk, unrolled), bufs as Record<string, Tensor>, p, gpu.grid(total, blk.wg));
 }
 
 function check(x: Tensor, w: Tensor): void {
@@ -90,10 +123,10 @@ export function conv2dDirectLoopRaw(
   const Cout = transposed ? w.shape[1] : w.shape[0];
   if (b && b.size !== Cout) throw new Error(`conv2dDirect: bias ${b} for ${Cout} channels`);
   const out = gpu.tensor([B, Cout, H, W], 'f32');
-  const flags = (relu ? 1 : 0) | (transposed ? 2 : 0) | (b ? 4 : 0);
-  const u = uniforms().u32(B, Cin, H, W, Cout, kk, (kk - 1) / 2, flags, 0, 0, 0, 0);
+  const u = P({ B, Cin, H, W, Cout, flags: (relu ? 1 : 0) | (transposed ? 2 : 0) });
   const total = B * Math.ceil(Cout / blk.oc) * H * Math.ceil(W / blk.px);
-  gpu.run(spec('fwd', kk, blk), [x, w, b ?? w, out], u, gpu.grid(total, blk.wg));
+  if (b) run(gpu, 'fwd_bias', kk, blk, false, { X: x, Wt: w, bias: b, out }, u, total);
+  else run(gpu, 'fwd', kk, blk, false, { X: x, Wt: w, out }, u, total);
   return out;
 }
 
@@ -112,15 +145,15 @@ export function conv2dDirectLoopWeightGrad(gpu: Gpu, x: Tensor, g: Tensor, w: Te
   const rows = Math.ceil(R / want);
   const splits = Math.ceil(R / rows);
   const n = Cout * Cin * kk * kk;
-  const u = (s: number) => uniforms().u32(B, Cin, H, W, Cout, kk, (kk - 1) / 2, 0, s, rows, n, 0);
+  const u = P({ B, Cin, H, W, Cout, splits, rows, n });
   const out = gpu.tensor(w.shape, 'f32');
   if (splits === 1) {
-    gpu.run(spec('wgrad', kk, blk), [x, g, g, out], u(1), gpu.grid(per, blk.wg));
+    run(gpu, 'wgrad', kk, blk, false, { X: x, G: g, out }, u, per);
     return out;
   }
   const part = gpu.tensor([splits, n], 'f32');
-  gpu.run(spec('wgrad', kk, blk), [x, g, g, part], u(splits), gpu.grid(splits * per, blk.wg));
-  gpu.run(spec('reduce', kk, blk), [part, part, part, out], u(splits), gpu.grid(n, blk.wg));
+  run(gpu, 'wgrad', kk, blk, false, { X: x, G: g, out: part }, u, splits * per);
+  run(gpu, 'reduce', kk, blk, false, { part, out }, u, n);
   part.dispose();
   return out;
 }
@@ -129,8 +162,8 @@ export function conv2dDirectLoopWeightGrad(gpu: Gpu, x: Tensor, g: Tensor, w: Te
  * Fully unrolled variants (SwiftShader's Subzero backend neither unrolls loops nor keeps small local arrays in
  * registers): generated straight-line WGSL with scalar/vec4 locals for a given K, PX, OC (OC a multiple of 4),
  * appended to conv2d_direct.wgsl. Only the loop over input channels (forward) or image rows (weight grad) remains.
- * `fwd_u` reads the weight packed by `pack_w` as vec4 quads of output channels; `wgrad_u` accumulates vec4 quads
- * of output channels per tap.
+ * `fwd_u` (and `fwd_u_bias`, the same plus the bias) reads the weight packed by `pack_w` as vec4 quads of output
+ * channels; `wgrad_u` accumulates vec4 quads of output channels per tap.
  */
 export function generateUnrolled(K: number, PX: number, OC: number): string {
   if (OC % 4 !== 0) throw new Error(`conv2dDirect: unrolled kernels need OC % 4 == 0, got ${OC}`);
@@ -140,56 +173,59 @@ export function generateUnrolled(K: number, PX: number, OC: number): string {
   const KK = K * K;
   const L: string[] = [];
   const e = (s: string) => L.push(s);
-  e('@group(0) @binding(2) var<storage, read> W4: array<vec4<f32>>;');
-  e('@compute @workgroup_size(WG)');
-  e('fn fwd_u(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {');
-  e('  let i = gid.x + gid.y * nwg.x * WG;');
-  e('  let nXB = (u.W + PX - 1u) / PX; let nOB = (u.Cout + OC - 1u) / OC;');
-  e('  if (i >= u.B * nOB * u.H * nXB) { return; }');
-  e('  let xb = i % nXB; var r = i / nXB; let y = r % u.H; r = r / u.H; let ob = r % nOB; let b = r / nOB;');
-  e('  let x0 = xb * PX; let o0 = ob * OC; let Wi = i32(u.W); let Hm = i32(u.H) - 1; let HW = u.H * u.W;');
-  e('  let CQ = u.n / 4u;');
-  for (let ky = 0; ky < K; ky++) {
-    e(`  let iy${ky} = i32(y) + ${ky - P}; let ro${ky} = clamp(iy${ky}, 0, Hm) * Wi; let rm${ky} = select(0.0, 1.0, iy${ky} >= 0 && iy${ky} <= Hm);`);
-  }
-  for (let j = 0; j < NX; j++) {
-    e(`  let ix${j} = i32(x0) + ${j - P}; let co${j} = clamp(ix${j}, 0, Wi - 1); let cm${j} = select(0.0, 1.0, ix${j} >= 0 && ix${j} < Wi);`);
-  }
-  for (let p = 0; p < PX; p++) for (let q = 0; q < Q; q++) e(`  var a${p}_${q} = vec4<f32>(0.0);`);
-  e('  for (var c = 0u; c < u.Cin; c++) {');
-  e('    let xb0 = i32((b * u.Cin + c) * HW); let wb = c * KK * CQ + ob * OC / 4u;');
-  for (let ky = 0; ky < K; ky++) {
-    e('    {');
-    e(`      let rb = xb0 + ro${ky};`);
-    for (let j = 0; j < NX; j++) e(`      let x${j} = vec4<f32>(X[rb + co${j}] * (cm${j} * rm${ky}));`);
-    for (let kx = 0; kx < K; kx++) {
-      const t = ky * K + kx;
-      for (let q = 0; q < Q; q++) {
-        e(`      let w${kx}_${q} = W4[wb + ${t}u * CQ + ${q}u];`);
-        for (let p = 0; p < PX; p++) e(`      a${p}_${q} = fma(x${p + kx}, w${kx}_${q}, a${p}_${q});`);
+  e('@group(0) @binding(7) var<storage, read> W4: array<vec4<f32>>;');
+  // Forward without (`fwd_u`) and with (`fwd_u_bias`) the bias: the same straight-line body, two epilogues.
+  for (const hasBias of [false, true]) {
+    e('@compute @workgroup_size(WG)');
+    e(`fn ${hasBias ? 'fwd_u_bias' : 'fwd_u'}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {`);
+    e('  let i = global_index(gid, nwg);');
+    e('  let nXB = (u.W + PX - 1u) / PX; let nOB = (u.Cout + OC - 1u) / OC;');
+    e('  if (i >= u.B * nOB * u.H * nXB) { return; }');
+    e('  let xb = i % nXB; var r = i / nXB; let y = r % u.H; r = r / u.H; let ob = r % nOB; let b = r / nOB;');
+    e('  let x0 = xb * PX; let o0 = ob * OC; let Wi = i32(u.W); let Hm = i32(u.H) - 1; let HW = u.H * u.W;');
+    e('  let CQ = u.CP / 4u;');
+    for (let ky = 0; ky < K; ky++) {
+      e(`  let iy${ky} = i32(y) + ${ky - P}; let ro${ky} = clamp(iy${ky}, 0, Hm) * Wi; let rm${ky} = select(0.0, 1.0, iy${ky} >= 0 && iy${ky} <= Hm);`);
+    }
+    for (let j = 0; j < NX; j++) {
+      e(`  let ix${j} = i32(x0) + ${j - P}; let co${j} = clamp(ix${j}, 0, Wi - 1); let cm${j} = select(0.0, 1.0, ix${j} >= 0 && ix${j} < Wi);`);
+    }
+    for (let p = 0; p < PX; p++) for (let q = 0; q < Q; q++) e(`  var a${p}_${q} = vec4<f32>(0.0);`);
+    e('  for (var c = 0u; c < u.Cin; c++) {');
+    e('    let xb0 = i32((b * u.Cin + c) * HW); let wb = c * KK * CQ + ob * OC / 4u;');
+    for (let ky = 0; ky < K; ky++) {
+      e('    {');
+      e(`      let rb = xb0 + ro${ky};`);
+      for (let j = 0; j < NX; j++) e(`      let x${j} = vec4<f32>(X[rb + co${j}] * (cm${j} * rm${ky}));`);
+      for (let kx = 0; kx < K; kx++) {
+        const t = ky * K + kx;
+        for (let q = 0; q < Q; q++) {
+          e(`      let w${kx}_${q} = W4[wb + ${t}u * CQ + ${q}u];`);
+          for (let p = 0; p < PX; p++) e(`      a${p}_${q} = fma(x${p + kx}, w${kx}_${q}, a${p}_${q});`);
+        }
+      }
+      e('    }');
+    }
+    e('  }');
+    e('  let relu = (u.flags & 1u) != 0u;');
+    for (let q = 0; q < Q; q++) {
+      for (let l = 0; l < 4; l++) {
+        const o = q * 4 + l;
+        e(`  if (o0 + ${o}u < u.Cout) {`);
+        e(`    let n = o0 + ${o}u; let bv = ${hasBias ? 'bias[n]' : '0.0'}; let ob0 = ((b * u.Cout + n) * u.H + y) * u.W + x0;`);
+        for (let p = 0; p < PX; p++) {
+          e(`    if (x0 + ${p}u < u.W) { var v = a${p}_${q}[${l}] + bv; if (relu) { v = max(v, 0.0); } out[ob0 + ${p}u] = v; }`);
+        }
+        e('  }');
       }
     }
-    e('    }');
+    e('}');
   }
-  e('  }');
-  e('  let hasB = (u.flags & 4u) != 0u; let relu = (u.flags & 1u) != 0u;');
-  for (let q = 0; q < Q; q++) {
-    for (let l = 0; l < 4; l++) {
-      const o = q * 4 + l;
-      e(`  if (o0 + ${o}u < u.Cout) {`);
-      e(`    let n = o0 + ${o}u; var bv = 0.0; if (hasB) { bv = bias[n]; } let ob0 = ((b * u.Cout + n) * u.H + y) * u.W + x0;`);
-      for (let p = 0; p < PX; p++) {
-        e(`    if (x0 + ${p}u < u.W) { var v = a${p}_${q}[${l}] + bv; if (relu) { v = max(v, 0.0); } out[ob0 + ${p}u] = v; }`);
-      }
-      e('  }');
-    }
-  }
-  e('}');
 
   // Weight gradient: invocation (s, ob, c), vec4 accumulators over quads of output channels per tap.
   e('@compute @workgroup_size(WG)');
   e('fn wgrad_u(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {');
-  e('  let i = gid.x + gid.y * nwg.x * WG;');
+  e('  let i = global_index(gid, nwg);');
   e('  let nOB = (u.Cout + OC - 1u) / OC; let per = nOB * u.Cin;');
   e('  if (i >= u.splits * per) { return; }');
   e('  let s = i / per; let rem = i % per; let c = rem % u.Cin; let ob = rem / u.Cin; let o0 = ob * OC;');
@@ -206,7 +242,7 @@ export function generateUnrolled(K: number, PX: number, OC: number): string {
   for (let p = 0; p < PX; p++) {
     e(`      let gx${p} = min(x0 + ${p}u, u.W - 1u) + gBase; let gm${p} = select(0.0, 1.0, x0 + ${p}u < u.W);`);
     for (let q = 0; q < Q; q++) {
-      const ld = [0, 1, 2, 3].map((l) => `Wt[gx${p} + go${q * 4 + l}]`).join(', ');
+      const ld = [0, 1, 2, 3].map((l) => `G[gx${p} + go${q * 4 + l}]`).join(', ');
       e(`      let g${p}_${q} = vec4<f32>(${ld}) * gm${p};`);
     }
   }
@@ -237,18 +273,6 @@ export function generateUnrolled(K: number, PX: number, OC: number): string {
   return L.join('\n');
 }
 
-const uspecs = new Map<string, KernelSpec>();
-function uspec(entryPoint: string, k: number, blk: DirectBlock): KernelSpec {
-  const name = `conv2d_direct_u_${entryPoint}_k${k}_px${blk.px}_oc${blk.oc}_wg${blk.wg}`;
-  let s = uspecs.get(name);
-  if (!s) {
-    const head = `const K: u32 = ${k}u;\nconst PX: u32 = ${blk.px}u;\nconst OC: u32 = ${blk.oc}u;\n`;
-    s = { name, code: head + directWgsl + '\n' + generateUnrolled(k, blk.px, blk.oc), entryPoint, bindings: B4, constants: { WG: blk.wg } };
-    uspecs.set(name, s);
-  }
-  return s;
-}
-
 /** `conv2dDirectRaw` with the unrolled kernel (weights packed into vec4 quads of output channels first). */
 export function conv2dDirectUnrolledRaw(
   gpu: Gpu,
@@ -266,13 +290,13 @@ export function conv2dDirectUnrolledRaw(
   const Cout = transposed ? w.shape[1] : w.shape[0];
   if (b && b.size !== Cout) throw new Error(`conv2dDirect: bias ${b} for ${Cout} channels`);
   const CP = Math.ceil(Cout / blk.oc) * blk.oc;
-  const flags = (relu ? 1 : 0) | (transposed ? 2 : 0) | (b ? 4 : 0);
-  const u = uniforms().u32(B, Cin, H, W, Cout, kk, (kk - 1) / 2, flags, 0, 0, CP, 0);
+  const u = P({ B, Cin, H, W, Cout, flags: (relu ? 1 : 0) | (transposed ? 2 : 0), CP });
   const wp = gpu.tensor([Cin * kk * kk * CP], 'f32');
-  gpu.run(uspec('pack_w', kk, blk), [w, w, w, wp], u, gpu.grid(Cin * kk * kk * CP, blk.wg));
+  run(gpu, 'pack_w', kk, blk, true, { Wt: w, out: wp }, u, Cin * kk * kk * CP);
   const out = gpu.tensor([B, Cout, H, W], 'f32');
   const total = B * Math.ceil(Cout / blk.oc) * H * Math.ceil(W / blk.px);
-  gpu.run(uspec('fwd_u', kk, blk), [x, wp, b ?? w, out], u, gpu.grid(total, blk.wg));
+  if (b) run(gpu, 'fwd_u_bias', kk, blk, true, { X: x, W4: wp, bias: b, out }, u, total);
+  else run(gpu, 'fwd_u', kk, blk, true, { X: x, W4: wp, out }, u, total);
   wp.dispose();
   return out;
 }
@@ -291,15 +315,15 @@ export function conv2dDirectUnrolledWeightGrad(gpu: Gpu, x: Tensor, g: Tensor, w
   const rows = Math.ceil(R / want);
   const splits = Math.ceil(R / rows);
   const n = Cout * Cin * kk * kk;
-  const u = uniforms().u32(B, Cin, H, W, Cout, kk, (kk - 1) / 2, 0, splits, rows, n, 0);
+  const u = P({ B, Cin, H, W, Cout, splits, rows, n });
   const out = gpu.tensor(w.shape, 'f32');
   if (splits === 1) {
-    gpu.run(uspec('wgrad_u', kk, blk), [x, g, g, out], u, gpu.grid(per, blk.wg));
+    run(gpu, 'wgrad_u', kk, blk, true, { X: x, G: g, out }, u, per);
     return out;
   }
   const part = gpu.tensor([splits, n], 'f32');
-  gpu.run(uspec('wgrad_u', kk, blk), [x, g, g, part], u, gpu.grid(splits * per, blk.wg));
-  gpu.run(uspec('reduce', kk, blk), [part, part, part, out], u, gpu.grid(n, blk.wg));
+  run(gpu, 'wgrad_u', kk, blk, true, { X: x, G: g, out: part }, u, splits * per);
+  run(gpu, 'reduce', kk, blk, true, { part, out }, u, n);
   part.dispose();
   return out;
 }

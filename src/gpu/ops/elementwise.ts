@@ -1,16 +1,24 @@
 import axpbyWgsl from '../shaders/elementwise.wgsl?raw';
 import unaryWgsl from '../shaders/unary.wgsl?raw';
 import scaleShiftWgsl from '../shaders/scale_shift.wgsl?raw';
+import indexWgsl from '../shaders/index.wgsl?raw';
 import { sumRaw } from './reduce';
-import type { Gpu, KernelSpec } from '../kernel';
-import { uniforms } from '../kernel';
+import type { Gpu } from '../kernel';
+import { defineKernel } from '../kernelDecl';
 import { record, setTapeAdd } from '../tape';
 import { Tensor, sameShape } from '../tensor';
 
 /** Elementwise arithmetic ops with their adjoints. Complex tensors are handled as 2n floats. */
-const AXPBY: KernelSpec = { name: 'axpby', code: axpbyWgsl, entryPoint: 'axpby', bindings: ['read', 'read', 'rw'] };
-const MUL: KernelSpec = { name: 'mul', code: axpbyWgsl, entryPoint: 'mul', bindings: ['read', 'read', 'rw'] };
-const AFFINE: KernelSpec = { name: 'affine', code: unaryWgsl, entryPoint: 'affine', bindings: ['read', 'rw'] };
+const binaryCode = indexWgsl + axpbyWgsl;
+const affineParams = { n: 'u32', a: 'f32', b: 'f32' } as const;
+/** MUL's parameters: n floats (a, b unused). */
+const prod = (n: number) => ({ n, a: 0, b: 0 });
+/** out = a·x + b·y */
+const AXPBY = defineKernel({ name: 'axpby', code: binaryCode, entryPoint: 'axpby', params: affineParams, bindings: { x: 'read', y: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+/** out = x·y (real); also its own adjoint: ga = g·b, gb = g·a. Reads only n (a, b are axpby's: one Params per file). */
+const MUL = defineKernel({ name: 'mul', code: binaryCode, entryPoint: 'mul', params: affineParams, bindings: { x: 'read', y: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+/** out = a·x + b */
+const AFFINE = defineKernel({ name: 'affine', code: indexWgsl + unaryWgsl, entryPoint: 'affine', params: affineParams, bindings: { x: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
 
 function checkSame(op: string, a: Tensor, b: Tensor): void {
   if (!sameShape(a.shape, b.shape) || a.dtype !== b.dtype) throw new Error(`${op}: ${a} vs ${b}`);
@@ -20,14 +28,14 @@ function checkSame(op: string, a: Tensor, b: Tensor): void {
 export function axpbyRaw(gpu: Gpu, alpha: number, a: Tensor, beta: number, b: Tensor, out?: Tensor): Tensor {
   checkSame('axpby', a, b);
   const o = out ?? gpu.tensor(a.shape, a.dtype);
-  gpu.run(AXPBY, [a, b, o], uniforms().u32(a.floats).f32(alpha, beta), gpu.grid(a.floats, 256));
+  gpu.run(AXPBY, { x: a, y: b, out: o }, { n: a.floats, a: alpha, b: beta });
   return o;
 }
 
 /** out = α·x + β (no tape). */
 export function affineRaw(gpu: Gpu, x: Tensor, alpha: number, beta = 0, out?: Tensor): Tensor {
   const o = out ?? gpu.tensor(x.shape, x.dtype);
-  gpu.run(AFFINE, [x, o], uniforms().u32(x.floats).f32(alpha, beta), gpu.grid(x.floats, 256));
+  gpu.run(AFFINE, { x, out: o }, { n: x.floats, a: alpha, b: beta });
   return o;
 }
 
@@ -55,13 +63,13 @@ export function mul(gpu: Gpu, a: Tensor, b: Tensor): Tensor {
   checkSame('mul', a, b);
   if (a.dtype !== 'f32') throw new Error(`mul: real tensors only (${a}); use complex ops for c64`);
   const o = gpu.tensor(a.shape, 'f32');
-  gpu.run(MUL, [a, b, o], uniforms().u32(a.floats), gpu.grid(a.floats, 256));
+  gpu.run(MUL, { x: a, y: b, out: o }, prod(a.floats));
   record(gpu, 'mul', [a, b], [o], ([g]) => {
     if (!g) return [null, null];
     const ga = gpu.tensor(a.shape, 'f32');
     const gb = gpu.tensor(b.shape, 'f32');
-    gpu.run(MUL, [g, b, ga], uniforms().u32(a.floats), gpu.grid(a.floats, 256));
-    gpu.run(MUL, [g, a, gb], uniforms().u32(a.floats), gpu.grid(a.floats, 256));
+    gpu.run(MUL, { x: g, y: b, out: ga }, prod(a.floats));
+    gpu.run(MUL, { x: g, y: a, out: gb }, prod(a.floats));
     return [ga, gb];
   });
   return o;
@@ -69,25 +77,28 @@ export function mul(gpu: Gpu, a: Tensor, b: Tensor): Tensor {
 
 setTapeAdd((gpu, a, b) => axpbyRaw(gpu, 1, a, 1, b));
 
-const SS_FWD: KernelSpec = { name: 'scale_shift', code: scaleShiftWgsl, entryPoint: 'forward', bindings: ['read', 'read', 'read', 'rw'] };
-const SS_GX: KernelSpec = { name: 'scale_shift_gx', code: scaleShiftWgsl, entryPoint: 'grad_x', bindings: ['read', 'read', 'read', 'rw'] };
+const ssCode = indexWgsl + scaleShiftWgsl;
+/** out = a[0]·x + b[0] */
+const SS_FWD = defineKernel({ name: 'scale_shift', code: ssCode, entryPoint: 'forward', params: { n: 'u32' }, bindings: { x: 'read', a: 'read', b: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+/** Adjoint of scaleShift w.r.t. x: gx = a[0]·g */
+const SS_GX = defineKernel({ name: 'scale_shift_gx', code: ssCode, entryPoint: 'grad_x', params: { n: 'u32' }, bindings: { g: 'read', a: 'read', gx: 'rw' }, workgroupSize: 256, invocations: 'n' });
 
 /** a·x + b with GPU scalars a, b (shape [1]); gradients to x (a·g), a (Σ g·x) and b (Σ g). */
 export function scaleShift(gpu: Gpu, x: Tensor, a: Tensor, b: Tensor): Tensor {
   if (x.dtype !== 'f32' || a.size !== 1 || b.size !== 1) throw new Error(`scaleShift: ${x}, ${a}, ${b}`);
   const out = gpu.tensor(x.shape, 'f32');
-  gpu.run(SS_FWD, [x, a, b, out], uniforms().u32(x.size), gpu.grid(x.size, 256));
+  gpu.run(SS_FWD, { x, a, b, out }, { n: x.size });
   record(gpu, 'scaleShift', [x, a, b], [out], ([g]) => {
     if (!g) return [null, null, null];
     let gx: Tensor | null = null;
     if (x.requiresGrad) {
       gx = gpu.tensor(x.shape, 'f32');
-      gpu.run(SS_GX, [g, a, b, gx], uniforms().u32(x.size), gpu.grid(x.size, 256));
+      gpu.run(SS_GX, { g, a, gx }, { n: x.size });
     }
     let ga: Tensor | null = null;
     if (a.requiresGrad) {
       const gxp = gpu.tensor(x.shape, 'f32');
-      gpu.run(MUL, [g, x, gxp], uniforms().u32(x.size), gpu.grid(x.size, 256));
+      gpu.run(MUL, { x: g, y: x, out: gxp }, prod(x.size));
       ga = sumRaw(gpu, gxp);
       gxp.dispose();
     }

@@ -1,8 +1,9 @@
 import fftWgsl from '../shaders/fft.wgsl?raw';
 import shiftWgsl from '../shaders/fftshift.wgsl?raw';
 import gradWgsl from '../shaders/diffract_grad.wgsl?raw';
-import type { Gpu, KernelSpec } from '../kernel';
-import { uniforms } from '../kernel';
+import indexWgsl from '../shaders/index.wgsl?raw';
+import type { Gpu } from '../kernel';
+import { defineKernel } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 
@@ -11,15 +12,27 @@ import type { Tensor } from '../tensor';
  * Conventions as torch.fft: fft2 unnormalised, ifft2 scaled 1/N². For a real loss, the adjoint of
  * y = fft2(x) is x̄ = fft2ᴴ(ȳ) = N²·ifft2(ȳ) (an unnormalised inverse), and of ifft2 it is fft2(ȳ)/N².
  */
-function specs(N: number) {
+const fftParams = { lines: 'u32', stride: 'u32', inverse: 'u32', scale: 'f32' } as const;
+
+function defineFft(N: number) {
   const log2 = Math.log2(N);
   if (!Number.isInteger(log2) || N < 8 || N > 512) throw new RangeError(`fft: N=${N} must be a power of two in 8…512`);
-  const constants = { N, LOG2N: log2, HALF: N / 2 };
-  const b = ['read', 'read', 'rw', 'rw'] as const;
+  // One workgroup per line of N points, N/2 invocations (one butterfly each); grids are workgroup counts.
+  const common = { code: fftWgsl, params: fftParams, workgroupSize: N / 2, constants: { N, LOG2N: log2 } };
   return {
-    lines: { name: `fft_lines_${N}`, code: fftWgsl, entryPoint: 'lines', bindings: b, constants } as KernelSpec,
-    colsAmp: { name: `fft_cols_amp_${N}`, code: fftWgsl, entryPoint: 'cols_amp', bindings: b, constants } as KernelSpec,
+    /** dst = scale · FFT of each line of src (rows: stride 1, columns: stride N); inverse = conjugate twiddles */
+    lines: defineKernel({ ...common, name: `fft_lines_${N}`, entryPoint: 'lines', bindings: { src: 'read', tw: 'read', dst: 'rw' } }),
+    /** Column pass: dst = F (unscaled), amp = fftshift(|F|)/N */
+    colsAmp: defineKernel({ ...common, name: `fft_cols_amp_${N}`, entryPoint: 'cols_amp', bindings: { src: 'read', tw: 'read', dst: 'rw', amp: 'rw' } }),
   };
+}
+
+const fftKernels = new Map<number, ReturnType<typeof defineFft>>();
+
+function fftKernelsOf(N: number): ReturnType<typeof defineFft> {
+  let k = fftKernels.get(N);
+  if (!k) fftKernels.set(N, (k = defineFft(N)));
+  return k;
 }
 
 const twiddleCache = new WeakMap<Gpu, Map<number, Tensor>>();
@@ -51,17 +64,23 @@ function dims(x: Tensor, op: string): { N: number; images: number } {
   return { N, images: x.size / (N * N) };
 }
 
+/** The conventional FLOP count of `images` complex N×N transforms: 5·N²·log₂(N²) each. */
+export function fftFlops(N: number, images: number): number {
+  return images * 5 * N * N * Math.log2(N * N);
+}
+
 /** Raw (no tape) 2-D transform: inverse = conjugate twiddles; `scale` applied at the end. */
 export function fft2Raw(gpu: Gpu, x: Tensor, inverse: boolean, scale: number, out?: Tensor): Tensor {
   const { N, images } = dims(x, 'fft2');
-  const k = specs(N);
+  const k = fftKernelsOf(N);
   const tw = twiddles(gpu, N);
   const lines = images * N;
   const tmp = gpu.tensor(x.shape, 'c64');
   const o = out ?? gpu.tensor(x.shape, 'c64');
   const grid = gpu.grid(lines, 1);
-  gpu.run(k.lines, [x, tw, tmp, gpu.dummy], uniforms().u32(lines, 1, inverse ? 1 : 0).f32(1), grid);
-  gpu.run(k.lines, [tmp, tw, o, gpu.dummy], uniforms().u32(lines, N, inverse ? 1 : 0).f32(scale), grid);
+  gpu.flops += fftFlops(N, images);
+  gpu.run(k.lines, { src: x, tw, dst: tmp }, { lines, stride: 1, inverse: inverse ? 1 : 0, scale: 1 }, grid);
+  gpu.run(k.lines, { src: tmp, tw, dst: o }, { lines, stride: N, inverse: inverse ? 1 : 0, scale }, grid);
   tmp.dispose();
   return o;
 }
@@ -81,7 +100,16 @@ export function ifft2(gpu: Gpu, x: Tensor): Tensor {
   return o;
 }
 
-const SHIFT: KernelSpec = { name: 'fftshift', code: shiftWgsl, entryPoint: 'main', bindings: ['read', 'rw'] };
+/** out[…, (r + sh) % h, (c + sw) % w] = x[…, r, c] (its adjoint is the opposite roll) */
+const SHIFT = defineKernel({
+  name: 'fftshift',
+  code: indexWgsl + shiftWgsl,
+  entryPoint: 'main',
+  params: { n: 'u32', h: 'u32', w: 'u32', sh: 'u32', sw: 'u32', comps: 'u32' },
+  bindings: { x: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 
 /** Raw roll of the last two axes by (sh, sw) (destination = source + shift, modulo). */
 export function roll2Raw(gpu: Gpu, x: Tensor, sh: number, sw: number): Tensor {
@@ -89,8 +117,7 @@ export function roll2Raw(gpu: Gpu, x: Tensor, sh: number, sw: number): Tensor {
   const H = s[s.length - 2];
   const W = s[s.length - 1];
   const o = gpu.tensor(s, x.dtype);
-  const u = uniforms().u32(x.size, H, W, ((sh % H) + H) % H, ((sw % W) + W) % W, x.dtype === 'c64' ? 2 : 1);
-  gpu.run(SHIFT, [x, o], u, gpu.grid(x.size, 256));
+  gpu.run(SHIFT, { x, out: o }, { n: x.size, h: H, w: W, sh: ((sh % H) + H) % H, sw: ((sw % W) + W) % W, comps: x.dtype === 'c64' ? 2 : 1 });
   return o;
 }
 
@@ -114,7 +141,16 @@ export function ifftshift2(gpu: Gpu, x: Tensor): Tensor {
   return o;
 }
 
-const DIFFRACT_GRAD: KernelSpec = { name: 'diffract_grad', code: gradWgsl, entryPoint: 'main', bindings: ['read', 'read', 'rw'] };
+/** Adjoint of A = fftshift(|F|)/N w.r.t. F: out = ifftshift(g) · F / (|F|·N) (0 where F = 0) */
+const DIFFRACT_GRAD = defineKernel({
+  name: 'diffract_grad',
+  code: indexWgsl + gradWgsl,
+  entryPoint: 'main',
+  params: { n: 'u32', N: 'u32' },
+  bindings: { F: 'read', g: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 
 /**
  * The amplitude forward model's far-field step (reference `pad_and_diffract(pad=False)`):
@@ -123,15 +159,16 @@ const DIFFRACT_GRAD: KernelSpec = { name: 'diffract_grad', code: gradWgsl, entry
  */
 export function padAndDiffract(gpu: Gpu, psi: Tensor): Tensor {
   const { N, images } = dims(psi, 'padAndDiffract');
-  const k = specs(N);
+  const k = fftKernelsOf(N);
   const tw = twiddles(gpu, N);
   const lines = images * N;
   const grid = gpu.grid(lines, 1);
   const tmp = gpu.tensor(psi.shape, 'c64');
   const F = gpu.tensor(psi.shape, 'c64');
   const A = gpu.tensor(psi.shape, 'f32');
-  gpu.run(k.lines, [psi, tw, tmp, gpu.dummy], uniforms().u32(lines, 1, 0).f32(1), grid);
-  gpu.run(k.colsAmp, [tmp, tw, F, A], uniforms().u32(lines, N, 0).f32(1), grid);
+  gpu.flops += fftFlops(N, images);
+  gpu.run(k.lines, { src: psi, tw, dst: tmp }, { lines, stride: 1, inverse: 0, scale: 1 }, grid);
+  gpu.run(k.colsAmp, { src: tmp, tw, dst: F, amp: A }, { lines, stride: N, inverse: 0, scale: 1 }, grid);
   tmp.dispose();
   if (!gpu.tape || !psi.requiresGrad) {
     F.dispose();
@@ -140,7 +177,7 @@ export function padAndDiffract(gpu: Gpu, psi: Tensor): Tensor {
   record(gpu, 'padAndDiffract', [psi], [A], ([g]) => {
     if (!g) return [null];
     const G = gpu.tensor(psi.shape, 'c64');
-    gpu.run(DIFFRACT_GRAD, [F, g, G], uniforms().u32(psi.size, N), gpu.grid(psi.size, 256));
+    gpu.run(DIFFRACT_GRAD, { F, g, out: G }, { n: psi.size, N });
     const out = fft2Raw(gpu, G, true, 1);
     G.dispose();
     return [out];

@@ -1,7 +1,8 @@
 import layoutWgsl from '../shaders/layout.wgsl?raw';
 import bmulWgsl from '../shaders/bmul.wgsl?raw';
-import type { Gpu, KernelSpec } from '../kernel';
-import { uniforms } from '../kernel';
+import indexWgsl from '../shaders/index.wgsl?raw';
+import type { Gpu } from '../kernel';
+import { defineKernel } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 import { copyRangeRaw } from './copyRange';
@@ -11,10 +12,32 @@ import { copyRangeRaw } from './copyRange';
  * zero pad / crop (ConstantPad2d(N/4)), and broadcast multiplication by a gate or mask (CBAM gates, the
  * probe_big border mask). Each op's adjoint is another op of this file.
  */
-const WINDOW: KernelSpec = { name: 'layout_window', code: layoutWgsl, entryPoint: 'window', bindings: ['read', 'rw'] };
-const PLACE: KernelSpec = { name: 'layout_place', code: layoutWgsl, entryPoint: 'place', bindings: ['read', 'rw'] };
-const BMUL: KernelSpec = { name: 'bmul', code: bmulWgsl, entryPoint: 'forward', bindings: ['read', 'read', 'rw'] };
-const BMUL_GATE: KernelSpec = { name: 'bmul_gate_grad', code: bmulWgsl, entryPoint: 'gate_grad', bindings: ['read', 'read', 'rw'] };
+const layoutCode = indexWgsl + layoutWgsl;
+const windowParams = {
+  B: 'u32', C_in: 'u32', C_out: 'u32', c_off: 'i32', H_in: 'u32', W_in: 'u32', H_out: 'u32', W_out: 'u32', dy: 'i32', dx: 'i32',
+} as const;
+/** out[b,c,y,x] = x[b, c+c_off, y+dy, x+dx] (0 outside); its adjoint is the window with negated offsets */
+const WINDOW = defineKernel({
+  name: 'layout_window', code: layoutCode, entryPoint: 'window', params: windowParams, bindings: { x: 'read', out: 'rw' },
+  workgroupSize: 256, invocations: (p) => p.B * p.C_out * p.H_out * p.W_out,
+});
+/** out[:, c_off:c_off+C_in] = x (other channels untouched) */
+const PLACE = defineKernel({
+  name: 'layout_place', code: layoutCode, entryPoint: 'place', params: windowParams, bindings: { x: 'read', out: 'rw' },
+  workgroupSize: 256, invocations: (p) => p.B * p.C_in * p.H_in * p.W_in,
+});
+const bmulCode = indexWgsl + bmulWgsl;
+const bmulParams = { B: 'u32', C: 'u32', P: 'u32', sB: 'u32', sC: 'u32', sP: 'u32', nS: 'u32' } as const;
+/** out = x · s (s broadcast by strides sB, sC, sP); its adjoint w.r.t. x is the same kernel applied to g: gx = g · s */
+const BMUL = defineKernel({
+  name: 'bmul', code: bmulCode, entryPoint: 'forward', params: bmulParams, bindings: { x: 'read', s: 'read', out: 'rw' },
+  workgroupSize: 256, invocations: (p) => p.B * p.C * p.P,
+});
+/** Adjoint of bmul w.r.t. the gate: gs[j] = Σ over the broadcast dims of g·x */
+const BMUL_GATE = defineKernel({
+  name: 'bmul_gate_grad', code: bmulCode, entryPoint: 'gate_grad', params: bmulParams, bindings: { g: 'read', x: 'read', out: 'rw' },
+  workgroupSize: 256, invocations: 'nS',
+});
 
 function dims(x: Tensor, op: string): [number, number, number, number] {
   if (x.shape.length !== 4 || x.dtype !== 'f32') throw new Error(`${op}: expected a real NCHW tensor, got ${x}`);
@@ -25,7 +48,7 @@ function dims(x: Tensor, op: string): [number, number, number, number] {
 export function windowRaw(gpu: Gpu, x: Tensor, cOut: number, cOff: number, hOut: number, wOut: number, dy: number, dx: number): Tensor {
   const [B, C, H, W] = dims(x, 'window');
   const out = gpu.tensor([B, cOut, hOut, wOut], 'f32');
-  gpu.run(WINDOW, [x, out], uniforms().u32(B, C, cOut).i32(cOff).u32(H, W, hOut, wOut).i32(dy, dx), gpu.grid(out.size, 256));
+  gpu.run(WINDOW, { x, out }, { B, C_in: C, C_out: cOut, c_off: cOff, H_in: H, W_in: W, H_out: hOut, W_out: wOut, dy, dx });
   return out;
 }
 
@@ -48,7 +71,7 @@ export function concatChannels(gpu: Gpu, xs: Tensor[]): Tensor {
   for (const t of xs) {
     const c = t.shape[1];
     if (t.shape[0] !== B || t.shape[2] !== H || t.shape[3] !== W) throw new Error(`concatChannels: ${t} vs ${xs[0]}`);
-    gpu.run(PLACE, [t, out], uniforms().u32(B, c, Ctot).i32(off).u32(H, W, H, W).i32(0, 0), gpu.grid(t.size, 256));
+    gpu.run(PLACE, { x: t, out }, { B, C_in: c, C_out: Ctot, c_off: off, H_in: H, W_in: W, H_out: H, W_out: W, dy: 0, dx: 0 });
     offs.push(off);
     off += c;
   }
@@ -85,20 +108,20 @@ export function broadcastMul(gpu: Gpu, x: Tensor, gate: Tensor): Tensor {
   else if (s.length === 4 && s[0] === B && s[1] === 1 && s[2] === H && s[3] === W) strides = [P, 0, 1];
   else if (s.length === 2 && s[0] === H && s[1] === W) strides = [0, 0, 1];
   else throw new Error(`broadcastMul: gate ${gate} does not broadcast over ${x}`);
-  const u = uniforms().u32(B, C, P, ...strides, gate.size);
+  const u = { B, C, P, sB: strides[0], sC: strides[1], sP: strides[2], nS: gate.size };
   const out = gpu.tensor(x.shape, 'f32');
-  gpu.run(BMUL, [x, gate, out], u, gpu.grid(out.size, 256));
+  gpu.run(BMUL, { x, s: gate, out }, u);
   record(gpu, 'broadcastMul', [x, gate], [out], ([g]) => {
     if (!g) return [null, null];
     let gx: Tensor | null = null;
     let gg: Tensor | null = null;
     if (x.requiresGrad) {
       gx = gpu.tensor(x.shape, 'f32');
-      gpu.run(BMUL, [g, gate, gx], u, gpu.grid(gx.size, 256));
+      gpu.run(BMUL, { x: g, s: gate, out: gx }, u);
     }
     if (gate.requiresGrad) {
       gg = gpu.tensor(gate.shape, 'f32');
-      gpu.run(BMUL_GATE, [g, x, gg], u, gpu.grid(gate.size, 256));
+      gpu.run(BMUL_GATE, { g, x, out: gg }, u);
     }
     return [gx, gg];
   });

@@ -1,7 +1,8 @@
+import indexWgsl from '../shaders/index.wgsl?raw';
 import lossWgsl from '../shaders/loss.wgsl?raw';
 import packWgsl from '../shaders/pack2.wgsl?raw';
-import type { Gpu, KernelSpec } from '../kernel';
-import { uniforms } from '../kernel';
+import type { Gpu } from '../kernel';
+import { defineKernel } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 import { sameShape } from '../tensor';
@@ -14,15 +15,25 @@ import { sumRaw } from './reduce';
  *   mae     = mean_{B,C,H,W} |S·pred − S·obs| / norm
  * `S` is the physics scale per sample, shape [B]. Gradients flow to `pred` only.
  */
-const B5 = ['read', 'read', 'read', 'rw', 'read'] as const;
-const spec = (entryPoint: string): KernelSpec => ({ name: `loss_${entryPoint}`, code: lossWgsl, entryPoint, bindings: B5 });
-const POISSON_TERMS = spec('poisson_terms');
-const MAE_TERMS = spec('mae_terms');
-const FINISH = spec('finish');
-const POISSON_GRAD = spec('poisson_grad');
-const MAE_GRAD = spec('mae_grad');
-const L1_TERMS = spec('l1_terms');
-const L1_GRAD = spec('l1_grad');
+const code = indexWgsl + lossWgsl;
+// One Params struct for loss.wgsl: per_sample maps an element to its sample's S, inv_count is 1/B or 1/n.
+const params = { n: 'u32', per_sample: 'u32', inv_count: 'f32' } as const;
+const loss1d = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, 'read' | 'rw'>>) =>
+  defineKernel({ name: `loss_${entryPoint}`, code, entryPoint, params, bindings, workgroupSize: 256, invocations: 'n' });
+/** out = λ − k ln λ + lgamma(k+1) per element, λ = (S·pred)², k = (S·obs)² */
+const POISSON_TERMS = loss1d('poisson_terms', { pred: 'read', obs: 'read', scale: 'read', out: 'rw' });
+/** out = |S·pred − S·obs| per element */
+const MAE_TERMS = loss1d('mae_terms', { pred: 'read', obs: 'read', scale: 'read', out: 'rw' });
+/** loss = total · inv_count / (mean_obs + 1e-8) */
+const FINISH = defineKernel({ name: 'loss_finish', code, entryPoint: 'finish', params, bindings: { total: 'read', mean_obs: 'read', loss: 'rw' }, workgroupSize: 1 });
+/** Adjoint of the Poisson loss w.r.t. pred: out = g · inv_count / (mean_obs + 1e-8) · (2S²·pred − 2k/pred) */
+const POISSON_GRAD = loss1d('poisson_grad', { pred: 'read', obs: 'read', scale: 'read', gm: 'read', out: 'rw' });
+/** Adjoint of the MAE loss w.r.t. pred: out = g · inv_count / (mean_obs + 1e-8) · S · sign(S·pred − S·obs) */
+const MAE_GRAD = loss1d('mae_grad', { pred: 'read', obs: 'read', scale: 'read', gm: 'read', out: 'rw' });
+/** out = |pred − expected| per element */
+const L1_TERMS = loss1d('l1_terms', { pred: 'read', expected: 'read', out: 'rw' });
+/** Adjoint of the L1 loss w.r.t. pred: out = g · inv_count · sign(pred − expected) */
+const L1_GRAD = loss1d('l1_grad', { pred: 'read', expected: 'read', g: 'read', out: 'rw' });
 
 export type LossMode = 'poisson' | 'mae';
 
@@ -36,13 +47,13 @@ export function ptychoLoss(gpu: Gpu, pred: Tensor, obs: Tensor, S: Tensor, mode:
   const perSample = n / B;
   const invCount = mode === 'poisson' ? 1 / B : 1 / n;
   const terms = gpu.tensor(pred.shape, 'f32');
-  const u = uniforms().u32(n, perSample).f32(invCount).u32(0);
-  gpu.run(mode === 'poisson' ? POISSON_TERMS : MAE_TERMS, [pred, obs, S, terms, S], u, gpu.grid(n, 256));
+  const u = { n, per_sample: perSample, inv_count: invCount };
+  gpu.run(mode === 'poisson' ? POISSON_TERMS : MAE_TERMS, { pred, obs, scale: S, out: terms }, u);
   const total = sumRaw(gpu, terms);
   terms.dispose();
   const meanObs = sumRaw(gpu, obs, 1 / n);
   const loss = gpu.tensor([1], 'f32');
-  gpu.run(FINISH, [total, meanObs, S, loss, S], u, [1]);
+  gpu.run(FINISH, { total, mean_obs: meanObs, loss }, u, [1]);
   total.dispose();
   record(gpu, `loss_${mode}`, [pred], [loss], ([g]) => {
     if (!g) return [null];
@@ -59,17 +70,18 @@ function lossGrad(gpu: Gpu, pred: Tensor, obs: Tensor, S: Tensor, g: Tensor, mea
   const invCount = mode === 'poisson' ? 1 / B : 1 / n;
   const gm = packPair(gpu, g, meanObs);
   const out = gpu.tensor(pred.shape, 'f32');
-  gpu.run(mode === 'poisson' ? POISSON_GRAD : MAE_GRAD, [pred, obs, S, out, gm], uniforms().u32(n, n / B).f32(invCount).u32(0), gpu.grid(n, 256));
+  gpu.run(mode === 'poisson' ? POISSON_GRAD : MAE_GRAD, { pred, obs, scale: S, gm, out }, { n, per_sample: n / B, inv_count: invCount });
   gm.dispose();
   return out;
 }
 
-const PACK2: KernelSpec = { name: 'pack2', code: packWgsl, entryPoint: 'main', bindings: ['read', 'read', 'rw'], uniform: false };
+/** out = [a[0], b[0]] */
+const PACK2 = defineKernel({ name: 'pack2', code: packWgsl, entryPoint: 'main', bindings: { a: 'read', b: 'read', out: 'rw' }, workgroupSize: 1 });
 
 /** [a[0], b[0]] as a 2-element tensor (GPU-side; no read-back). */
 export function packPair(gpu: Gpu, a: Tensor, b: Tensor): Tensor {
   const out = gpu.tensor([2], 'f32');
-  gpu.run(PACK2, [a, b, out], null, [1]);
+  gpu.run(PACK2, { a, b, out }, undefined, [1]);
   return out;
 }
 
@@ -79,17 +91,15 @@ export function l1Loss(gpu: Gpu, pred: Tensor, target: Tensor): Tensor {
     throw new Error(`l1Loss: ${pred} and ${target} must be equal-shaped f32`);
   }
   const n = pred.size;
-  const u = uniforms().u32(n, n).f32(1 / n).u32(0);
+  const u = { n, per_sample: n, inv_count: 1 / n };
   const terms = gpu.tensor(pred.shape, 'f32');
-  gpu.run(L1_TERMS, [pred, target, target, terms, target], u, gpu.grid(n, 256));
+  gpu.run(L1_TERMS, { pred, expected: target, out: terms }, u);
   const loss = sumRaw(gpu, terms, 1 / n);
   terms.dispose();
   record(gpu, 'l1Loss', [pred], [loss], ([g]) => {
     if (!g) return [null];
-    const gm = packPair(gpu, g, g);
     const out = gpu.tensor(pred.shape, 'f32');
-    gpu.run(L1_GRAD, [pred, target, target, out, gm], u, gpu.grid(n, 256));
-    gm.dispose();
+    gpu.run(L1_GRAD, { pred, expected: target, g, out }, u);
     return [out];
   });
   return loss;

@@ -1,15 +1,21 @@
 import poolWgsl from '../shaders/pool.wgsl?raw';
-import type { Gpu, KernelSpec } from '../kernel';
-import { uniforms } from '../kernel';
+import indexWgsl from '../shaders/index.wgsl?raw';
+import type { Gpu } from '../kernel';
+import { defineKernel } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 
 /** MaxPool2d(2) and Upsample(scale_factor=2, mode='nearest') on NCHW tensors, with gather adjoints. */
-const k = (entryPoint: string): KernelSpec => ({ name: `pool_${entryPoint}`, code: poolWgsl, entryPoint, bindings: ['read', 'read', 'rw'] });
-const MAXPOOL = k('maxpool');
-const MAXPOOL_GRAD = k('maxpool_grad');
-const UP = k('upsample');
-const UP_GRAD = k('upsample_grad');
+const code = indexWgsl + poolWgsl;
+const params = { planes: 'u32', h: 'u32', w: 'u32' } as const;
+/** out = max over each 2×2 window of x */
+const MAXPOOL = defineKernel({ name: 'pool_maxpool', code, entryPoint: 'maxpool', params, bindings: { x: 'read', out: 'rw' }, workgroupSize: 256, invocations: (p) => p.planes * Math.floor(p.h / 2) * Math.floor(p.w / 2) });
+/** Adjoint of maxPool2x2 w.r.t. x: out = g of the window at its (first) argmax, 0 elsewhere */
+const MAXPOOL_GRAD = defineKernel({ name: 'pool_maxpool_grad', code, entryPoint: 'maxpool_grad', params, bindings: { x: 'read', g: 'read', out: 'rw' }, workgroupSize: 256, invocations: (p) => p.planes * p.h * p.w });
+/** out = nearest ×2 up-sampling of x */
+const UP = defineKernel({ name: 'pool_upsample', code, entryPoint: 'upsample', params, bindings: { x: 'read', out: 'rw' }, workgroupSize: 256, invocations: (p) => p.planes * 4 * p.h * p.w });
+/** Adjoint of upsample2x w.r.t. x: out = Σ of g over each 2×2 block */
+const UP_GRAD = defineKernel({ name: 'pool_upsample_grad', code, entryPoint: 'upsample_grad', params, bindings: { g: 'read', out: 'rw' }, workgroupSize: 256, invocations: (p) => p.planes * p.h * p.w });
 
 function nchw(x: Tensor, op: string): [number, number, number, number] {
   if (x.shape.length !== 4 || x.dtype !== 'f32') throw new Error(`${op}: expected a real NCHW tensor, got ${x}`);
@@ -19,12 +25,12 @@ function nchw(x: Tensor, op: string): [number, number, number, number] {
 export function maxPool2x2(gpu: Gpu, x: Tensor): Tensor {
   const [B, C, H, W] = nchw(x, 'maxPool2x2');
   const out = gpu.tensor([B, C, Math.floor(H / 2), Math.floor(W / 2)], 'f32');
-  const u = uniforms().u32(B * C, H, W);
-  gpu.run(MAXPOOL, [x, x, out], u, gpu.grid(out.size, 256));
+  const u = { planes: B * C, h: H, w: W };
+  gpu.run(MAXPOOL, { x, out }, u);
   record(gpu, 'maxPool2x2', [x], [out], ([g]) => {
     if (!g) return [null];
     const gx = gpu.tensor(x.shape, 'f32');
-    gpu.run(MAXPOOL_GRAD, [x, g, gx], u, gpu.grid(x.size, 256));
+    gpu.run(MAXPOOL_GRAD, { x, g, out: gx }, u);
     return [gx];
   });
   return out;
@@ -33,12 +39,12 @@ export function maxPool2x2(gpu: Gpu, x: Tensor): Tensor {
 export function upsample2x(gpu: Gpu, x: Tensor): Tensor {
   const [B, C, H, W] = nchw(x, 'upsample2x');
   const out = gpu.tensor([B, C, 2 * H, 2 * W], 'f32');
-  const u = uniforms().u32(B * C, H, W);
-  gpu.run(UP, [x, x, out], u, gpu.grid(out.size, 256));
+  const u = { planes: B * C, h: H, w: W };
+  gpu.run(UP, { x, out }, u);
   record(gpu, 'upsample2x', [x], [out], ([g]) => {
     if (!g) return [null];
     const gx = gpu.tensor(x.shape, 'f32');
-    gpu.run(UP_GRAD, [g, g, gx], u, gpu.grid(x.size, 256));
+    gpu.run(UP_GRAD, { g, out: gx }, u);
     return [gx];
   });
   return out;

@@ -1,9 +1,11 @@
 import previewWgsl from '../shaders/preview.wgsl?raw';
-import type { Gpu, KernelSpec } from '../kernel';
-import { uniforms } from '../kernel';
+import indexWgsl from '../shaders/index.wgsl?raw';
+import type { Gpu } from '../kernel';
+import { defineKernel } from '../kernelDecl';
 import type { Tensor } from '../tensor';
 
-const PREVIEW: KernelSpec = { name: 'complex_preview', code: previewWgsl, entryPoint: 'main', bindings: ['read', 'rw'] };
+/** out[y, x] = [mean |z|, arg Σ z] over the f×f box of z at (f·y, f·x) */
+const PREVIEW = defineKernel({ name: 'complex_preview', code: indexWgsl + previewWgsl, entryPoint: 'main', params: { W: 'u32', H: 'u32', w: 'u32', h: 'u32', f: 'u32' }, bindings: { z: 'read', out: 'rw' }, workgroupSize: 64, invocations: (p) => p.w * p.h });
 
 /** Box factor that brings the longer side of an (H, W) image to ≤ maxSide. */
 export function previewFactor(H: number, W: number, maxSide: number): number {
@@ -19,6 +21,6 @@ export function complexPreviewGpu(gpu: Gpu, z: Tensor, f: number): Tensor {
   const [H, W] = z.shape;
   const h = Math.ceil(H / f), w = Math.ceil(W / f);
   const out = gpu.tensor([h, w], 'c64');
-  gpu.run(PREVIEW, [z, out], uniforms().u32(W, H, w, h, f, 0, 0, 0), gpu.grid(w * h, 64));
+  gpu.run(PREVIEW, { z, out }, { W, H, w, h, f });
   return out;
 }

@@ -1,6 +1,7 @@
+import indexWgsl from '../shaders/index.wgsl?raw';
 import wgsl from '../shaders/reassemble.wgsl?raw';
-import type { Gpu, KernelSpec } from '../kernel';
-import { uniforms } from '../kernel';
+import type { Gpu } from '../kernel';
+import { defineKernel } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 
@@ -11,14 +12,27 @@ import type { Tensor } from '../tensor';
  * Source coordinates are computed directly (x − ox), not through torch's float32 normalised grid (golden §8.1),
  * so results match the reference's float64 run.
  */
-const BIND = ['read', 'read', 'read', 'rw', 'rw'] as const;
-const k = (entryPoint: string): KernelSpec => ({ name: `reassemble_${entryPoint}`, code: wgsl, entryPoint, bindings: BIND });
-const TRANSLATE = k('translate');
-const TRANSLATE_GRAD = k('translate_grad');
-const MERGE = k('merge');
-const MERGE_GRAD = k('merge_grad');
-const EXTRACT = k('extract');
-const EXTRACT_GRAD = k('extract_grad');
+const code = indexWgsl + wgsl;
+// One Params struct for the file: translate uses B (images), H, W; merge / extract use B, C, N, M, top.
+const params = { B: 'u32', C: 'u32', N: 'u32', M: 'u32', H: 'u32', W: 'u32', top: 'u32' } as const;
+type P = Readonly<Record<keyof typeof params, number>>;
+const k = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, 'read' | 'rw'>>, invocations: (p: P) => number) =>
+  defineKernel({ name: `reassemble_${entryPoint}`, code, entryPoint, params, bindings, workgroupSize: 256, invocations });
+const images = (p: P) => p.B * p.H * p.W;
+const canvases = (p: P) => p.B * p.M * p.M;
+const patches = (p: P) => p.B * p.C * p.N * p.N;
+/** dst(x, y) = src(x − ox, y − oy) per image (bilinear, zeros outside) */
+const TRANSLATE = k('translate', { src: 'read', off: 'read', dst: 'rw' }, images);
+/** Adjoint of translate w.r.t. the image: dst = Tᵀ g (gather over the taps that touched each pixel) */
+const TRANSLATE_GRAD = k('translate_grad', { g: 'read', off: 'read', dst: 'rw' }, images);
+/** dst = Σ_c T_c·W_c · [den > 1e-6] / (den + 0.001), den_out = den = Σ_c W_c (patches src merged onto canvases) */
+const MERGE = k('merge', { src: 'read', off: 'read', dst: 'rw', den_out: 'rw' }, canvases);
+/** Adjoint of merge w.r.t. the patches: dst = T_cᵀ (g · W_c · [den > 1e-6] / (den + 0.001)) */
+const MERGE_GRAD = k('merge_grad', { g: 'read', off: 'read', den: 'read', dst: 'rw' }, patches);
+/** dst = centre-crop_N(translate(src canvas, +off)) per patch */
+const EXTRACT = k('extract', { src: 'read', off: 'read', dst: 'rw' }, patches);
+/** Adjoint of extract w.r.t. the canvas: dst = Σ_c T_cᵀ pad(g_c) */
+const EXTRACT_GRAD = k('extract_grad', { g: 'read', off: 'read', dst: 'rw' }, canvases);
 
 /** Torch's padded canvas size for the merge: N + (gridsize − 1)·4 (max_neighbor_distance 3 → 4). */
 export function paddedSize(N: number, gridsize: number): number {
@@ -34,13 +48,13 @@ export function translate(gpu: Gpu, img: Tensor, offsets: Tensor): Tensor {
   const [n, H, W] = img.shape;
   if (img.dtype !== 'c64' || img.shape.length !== 3) throw new Error(`translate: expected complex (n, H, W), got ${img}`);
   checkOffsets(offsets, n, 'translate');
-  const u = uniforms().u32(n, 0, 0, 0, H, W, 0);
+  const u = { B: n, C: 0, N: 0, M: 0, H, W, top: 0 };
   const out = gpu.tensor(img.shape, 'c64');
-  gpu.run(TRANSLATE, [img, offsets, offsets, out, gpu.dummy], u, gpu.grid(img.size, 256));
+  gpu.run(TRANSLATE, { src: img, off: offsets, dst: out }, u);
   record(gpu, 'translate', [img], [out], ([g]) => {
     if (!g) return [null];
     const gi = gpu.tensor(img.shape, 'c64');
-    gpu.run(TRANSLATE_GRAD, [g, offsets, offsets, gi, gpu.dummy], u, gpu.grid(img.size, 256));
+    gpu.run(TRANSLATE_GRAD, { g, off: offsets, dst: gi }, u);
     return [gi];
   });
   return out;
@@ -55,10 +69,10 @@ export function mergePatches(gpu: Gpu, patches: Tensor, coordsRelative: Tensor, 
   if (patches.dtype !== 'c64' || patches.shape.length !== 4) throw new Error(`mergePatches: expected complex (B, C, N, N), got ${patches}`);
   checkOffsets(coordsRelative, B * C, 'mergePatches');
   const top = Math.floor((M - N) / 2);
-  const u = uniforms().u32(B, C, N, M, 0, 0, top);
+  const u = { B, C, N, M, H: 0, W: 0, top };
   const canvas = gpu.tensor([B, M, M], 'c64');
   const den = gpu.tensor([B, M, M], 'f32');
-  gpu.run(MERGE, [patches, coordsRelative, coordsRelative, canvas, den], u, gpu.grid(B * M * M, 256));
+  gpu.run(MERGE, { src: patches, off: coordsRelative, dst: canvas, den_out: den }, u);
   if (!gpu.tape || !patches.requiresGrad) {
     den.dispose();
     return canvas;
@@ -66,7 +80,7 @@ export function mergePatches(gpu: Gpu, patches: Tensor, coordsRelative: Tensor, 
   record(gpu, 'mergePatches', [patches], [canvas], ([g]) => {
     if (!g) return [null];
     const gp = gpu.tensor(patches.shape, 'c64');
-    gpu.run(MERGE_GRAD, [g, coordsRelative, den, gp, gpu.dummy], u, gpu.grid(patches.size, 256));
+    gpu.run(MERGE_GRAD, { g, off: coordsRelative, den, dst: gp }, u);
     return [gp];
   });
   return canvas;
@@ -78,13 +92,13 @@ export function extractPatches(gpu: Gpu, canvas: Tensor, coordsRelative: Tensor,
   if (canvas.dtype !== 'c64' || canvas.shape.length !== 3) throw new Error(`extractPatches: expected complex (B, M, M), got ${canvas}`);
   checkOffsets(coordsRelative, B * C, 'extractPatches');
   const top = Math.floor((M - N) / 2);
-  const u = uniforms().u32(B, C, N, M, 0, 0, top);
+  const u = { B, C, N, M, H: 0, W: 0, top };
   const out = gpu.tensor([B, C, N, N], 'c64');
-  gpu.run(EXTRACT, [canvas, coordsRelative, coordsRelative, out, gpu.dummy], u, gpu.grid(out.size, 256));
+  gpu.run(EXTRACT, { src: canvas, off: coordsRelative, dst: out }, u);
   record(gpu, 'extractPatches', [canvas], [out], ([g]) => {
     if (!g) return [null];
     const gc = gpu.tensor(canvas.shape, 'c64');
-    gpu.run(EXTRACT_GRAD, [g, coordsRelative, coordsRelative, gc, gpu.dummy], u, gpu.grid(canvas.size, 256));
+    gpu.run(EXTRACT_GRAD, { g, off: coordsRelative, dst: gc }, u);
     return [gc];
   });
   return out;

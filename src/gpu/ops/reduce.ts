@@ -1,11 +1,14 @@
 import reduceWgsl from '../shaders/reduce.wgsl?raw';
-import type { Gpu, KernelSpec } from '../kernel';
-import { uniforms } from '../kernel';
+import bcastWgsl from '../shaders/broadcast.wgsl?raw';
+import indexWgsl from '../shaders/index.wgsl?raw';
+import type { Gpu } from '../kernel';
+import { defineKernel } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 import { affineRaw } from './elementwise';
 
-const PARTIAL: KernelSpec = { name: 'reduce_sum', code: reduceWgsl, entryPoint: 'partial', bindings: ['read', 'rw'] };
+/** out[k] = scale · Σ x[k·chunk … (k+1)·chunk) (one workgroup per chunk; the grid is given) */
+const PARTIAL = defineKernel({ name: 'reduce_sum', code: reduceWgsl, entryPoint: 'partial', params: { n: 'u32', chunk: 'u32', scale: 'f32' }, bindings: { x: 'read', out: 'rw' }, workgroupSize: 256 });
 const BROADCAST_CHUNK = 4096;
 
 /** Σ of all floats of x, times `scale`, into a 1-element tensor (no tape). Two or more tree passes. */
@@ -17,7 +20,7 @@ export function sumRaw(gpu: Gpu, x: Tensor, scale = 1): Tensor {
     const groups = Math.max(1, Math.ceil(n / BROADCAST_CHUNK));
     const last = groups === 1;
     const out = gpu.tensor([groups], 'f32');
-    gpu.run(PARTIAL, [cur, out], uniforms().u32(n, BROADCAST_CHUNK).f32(last ? scale : 1), [groups]);
+    gpu.run(PARTIAL, { x: cur, out }, { n, chunk: BROADCAST_CHUNK, scale: last ? scale : 1 }, [groups]);
     if (owned) owned.dispose();
     if (last) return out;
     owned = out;
@@ -41,13 +44,14 @@ export function mean(gpu: Gpu, x: Tensor): Tensor {
   return o;
 }
 
-import bcastWgsl from '../shaders/broadcast.wgsl?raw';
-const BCAST: KernelSpec = { name: 'broadcast_scalar', code: bcastWgsl, entryPoint: 'main', bindings: ['read', 'rw'] };
+const BCAST_PARAMS = { n: 'u32', s: 'f32' } as const;
+/** Adjoint of a full reduction (sum/mean): out[i] = s·g[0] */
+const BCAST = defineKernel({ name: 'broadcast_scalar', code: indexWgsl + bcastWgsl, entryPoint: 'main', params: BCAST_PARAMS, bindings: { g: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
 
 /** A tensor shaped like `like`, every float = g[0]·s. */
 export function broadcastScalar(gpu: Gpu, g: Tensor, like: Tensor, s: number): Tensor {
   const o = gpu.tensor(like.shape, like.dtype);
-  gpu.run(BCAST, [g, o], uniforms().u32(o.floats).f32(s), gpu.grid(o.floats, 256));
+  gpu.run(BCAST, { g, out: o }, { n: o.floats, s });
   return o;
 }
 

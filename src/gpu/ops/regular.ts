@@ -1,6 +1,7 @@
+import indexWgsl from '../shaders/index.wgsl?raw';
 import regularWgsl from '../shaders/regular.wgsl?raw';
-import type { Gpu, KernelSpec } from '../kernel';
-import { uniforms } from '../kernel';
+import type { Gpu } from '../kernel';
+import { defineKernel } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 import { affineRaw } from './elementwise';
@@ -12,14 +13,20 @@ import { sumRaw } from './reduce';
  *   Mean_Deviation   mean_B Σ_{C,H,W} |x − mean_{H,W}(x)|
  * on (B, C, H, W) generator outputs; scalar results, gradients to x.
  */
-const B4 = ['read', 'read', 'read', 'rw'] as const;
-const k = (entryPoint: string): KernelSpec => ({ name: `regular_${entryPoint}`, code: regularWgsl, entryPoint, bindings: B4 });
-const TV = k('tv_terms');
-const TV_GRAD = k('tv_grad');
-const MEAN = k('plane_mean');
-const DEV = k('absdev_terms');
-const SIGN = k('absdev_sign');
-const DEV_GRAD = k('absdev_grad');
+const code = indexWgsl + regularWgsl;
+const params = { n: 'u32', H: 'u32', W: 'u32', planes: 'u32' } as const;
+/** out = |x[h+1,w] − x[h,w]| + |x[h,w+1] − x[h,w]| per element */
+const TV = defineKernel({ name: 'regular_tv_terms', code, entryPoint: 'tv_terms', params, bindings: { x: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+/** Adjoint of Total_Variation w.r.t. x: out = g · Σ_neighbours ±sign(Δx) */
+const TV_GRAD = defineKernel({ name: 'regular_tv_grad', code, entryPoint: 'tv_grad', params, bindings: { x: 'read', g: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+/** out[p] = mean over plane p of x (one invocation per plane) */
+const MEAN = defineKernel({ name: 'regular_plane_mean', code, entryPoint: 'plane_mean', params, bindings: { x: 'read', out: 'rw' }, workgroupSize: 64, invocations: 'planes' });
+/** out = |x − m_plane| per element */
+const DEV = defineKernel({ name: 'regular_absdev_terms', code, entryPoint: 'absdev_terms', params, bindings: { x: 'read', m: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+/** out = sign(x − m_plane) per element */
+const SIGN = defineKernel({ name: 'regular_absdev_sign', code, entryPoint: 'absdev_sign', params, bindings: { x: 'read', m: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+/** Adjoint of Mean_Deviation w.r.t. x: out = g · (s − mean_plane(s)), s = sign(x − m_plane) */
+const DEV_GRAD = defineKernel({ name: 'regular_absdev_grad', code, entryPoint: 'absdev_grad', params, bindings: { s: 'read', s_mean: 'read', g: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
 
 function dims(x: Tensor): { B: number; H: number; W: number; planes: number; n: number } {
   if (x.shape.length !== 4 || x.dtype !== 'f32') throw new Error(`regulariser: expected real (B, C, H, W), got ${x}`);
@@ -31,14 +38,14 @@ export type Regulariser = 'Total_Variation' | 'Mean_Deviation';
 
 export function regulariser(gpu: Gpu, x: Tensor, kind: Regulariser): Tensor {
   const { B, H, W, planes, n } = dims(x);
-  const u = uniforms().u32(n, H, W, planes);
+  const u = { n, H, W, planes };
   const terms = gpu.tensor(x.shape, 'f32');
   let means: Tensor | null = null;
-  if (kind === 'Total_Variation') gpu.run(TV, [x, x, x, terms], u, gpu.grid(n, 256));
+  if (kind === 'Total_Variation') gpu.run(TV, { x, out: terms }, u);
   else {
     means = gpu.tensor([planes], 'f32');
-    gpu.run(MEAN, [x, x, x, means], u, [Math.ceil(planes / 64)]);
-    gpu.run(DEV, [x, means, x, terms], u, gpu.grid(n, 256));
+    gpu.run(MEAN, { x, out: means }, u);
+    gpu.run(DEV, { x, m: means, out: terms }, u);
   }
   const loss = sumRaw(gpu, terms, 1 / B);
   terms.dispose();
@@ -47,14 +54,14 @@ export function regulariser(gpu: Gpu, x: Tensor, kind: Regulariser): Tensor {
     if (!g) return [null];
     const gs = affineRaw(gpu, g, 1 / B);
     const out = gpu.tensor(x.shape, 'f32');
-    if (kind === 'Total_Variation') gpu.run(TV_GRAD, [x, x, gs, out], u, gpu.grid(n, 256));
+    if (kind === 'Total_Variation') gpu.run(TV_GRAD, { x, g: gs, out }, u);
     else {
       const m = gpu.tensor([planes], 'f32');
-      gpu.run(MEAN, [x, x, x, m], u, [Math.ceil(planes / 64)]);
+      gpu.run(MEAN, { x, out: m }, u);
       const s = gpu.tensor(x.shape, 'f32');
-      gpu.run(SIGN, [x, m, x, s], u, gpu.grid(n, 256));
-      gpu.run(MEAN, [s, s, s, m], u, [Math.ceil(planes / 64)]);
-      gpu.run(DEV_GRAD, [s, m, gs, out], u, gpu.grid(n, 256));
+      gpu.run(SIGN, { x, m, out: s }, u);
+      gpu.run(MEAN, { x: s, out: m }, u); // m now holds the plane means of s
+      gpu.run(DEV_GRAD, { s, s_mean: m, g: gs, out }, u);
       m.dispose();
       s.dispose();
     }

@@ -1,6 +1,6 @@
 import stitchWgsl from '../shaders/stitch.wgsl?raw';
-import type { Gpu, KernelSpec } from '../kernel';
-import { uniforms } from '../kernel';
+import type { Gpu } from '../kernel';
+import { defineKernel } from '../kernelDecl';
 import type { Tensor } from '../tensor';
 
 /**
@@ -30,12 +30,15 @@ export interface StitchResult {
   height: number;
 }
 
-const STITCH: KernelSpec = {
+/** obj = Σ_p w·q·crop(patch_p) / (Σ_p w·q + eps), wsum = Σ_p w·q (one 16×16 workgroup per canvas tile; grid given) */
+const STITCH = defineKernel({
   name: 'stitch',
   code: stitchWgsl,
   entryPoint: 'main',
-  bindings: ['read', 'read', 'read', 'read', 'read', 'rw', 'rw'],
-};
+  params: { W: 'u32', H: 'u32', tilesX: 'u32', N: 'u32', mt: 'u32', eps: 'f32' },
+  bindings: { patches: 'read', place: 'read', tileStart: 'read', tileList: 'read', q: 'read', obj: 'rw', wsum: 'rw' },
+  workgroupSize: [16, 16],
+});
 const TILE = 16;
 
 export function stitchPatches(gpu: Gpu, patches: Tensor, positions: Float64Array, opts: StitchOptions): StitchResult {
@@ -96,8 +99,12 @@ export function stitchPatches(gpu: Gpu, patches: Tensor, positions: Float64Array
     const object = gpu.tensor([height, width], 'c64');
     const weights = gpu.tensor([height, width], 'f32');
     const tiles = tilesX * tilesY;
-    const u = uniforms().u32(width, height, tilesX, N, mt).f32(eps);
-    gpu.run(STITCH, [patches, tPlace, tStart, tList, tq, object, weights], u, [Math.min(tiles, 65535), Math.ceil(tiles / 65535), 1]);
+    gpu.run(
+      STITCH,
+      { patches, place: tPlace, tileStart: tStart, tileList: tList, q: tq, obj: object, wsum: weights },
+      { W: width, H: height, tilesX, N, mt, eps },
+      [Math.min(tiles, 65535), Math.ceil(tiles / 65535), 1],
+    );
     return { object, weights, origin, width, height };
   });
 }

@@ -1,4 +1,4 @@
-// torch.optim.Adam step, in place (p, m, v): with g' = clip·g + wd·p,
+// (index.wgsl is prepended.) torch.optim.Adam step, in place (p, m, v): with g' = clip·g + wd·p,
 //   m = β1 m + (1−β1) g';  v = β2 v + (1−β2) g'²;  p −= (lr/bc1) · m / (sqrt(v)/sqrt(bc2) + ε).
 // `clip` holds the gradient-clipping factor (1 when not clipping), computed on the GPU: no read-back.
 struct Params { n: u32, lr: f32, beta1: f32, beta2: f32, eps: f32, wd: f32, bc1: f32, sqrt_bc2: f32 }
@@ -9,9 +9,9 @@ struct Params { n: u32, lr: f32, beta1: f32, beta2: f32, eps: f32, wd: f32, bc1:
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
 @group(0) @binding(5) var<storage, read> clip: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   let gi = clip[0] * g[i] + u.wd * p[i];
   let mi = u.beta1 * m[i] + (1.0 - u.beta1) * gi;

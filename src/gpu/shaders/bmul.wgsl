@@ -1,16 +1,15 @@
-// Broadcast multiply out[b,c,p] = x[b,c,p] · s[b·sB + c·sC + p·sP] (p = flattened H·W; a zero stride broadcasts)
+// (index.wgsl is prepended.) Broadcast multiply out[b,c,p] = x[b,c,p] · s[b·sB + c·sC + p·sP] (p = flattened H·W; a zero stride broadcasts)
 // and the gate's adjoint: gs[j] = Σ over the broadcast dims of g·x (a gather: one invocation per gate element).
-struct Params { B: u32, C: u32, P: u32, sB: u32, sC: u32, sP: u32, nS: u32, p0: u32 }
+struct Params { B: u32, C: u32, P: u32, sB: u32, sC: u32, sP: u32, nS: u32 }
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> s: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<storage, read> g: array<f32>; // gate_grad: the upstream gradient
 
-fn gi(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.x + gid.y * nwg.x * 256u; }
-
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gi(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.B * u.C * u.P) { return; }
   let b = i / (u.C * u.P);
   let c = (i / u.P) % u.C;
@@ -18,10 +17,10 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   out[i] = x[i] * s[b * u.sB + c * u.sC + p * u.sP];
 }
 
-// x = g (upstream), s = the forward's x; out = gate gradient (nS elements)
-@compute @workgroup_size(256)
+// g = upstream gradient, x = the forward's x; out = gate gradient (nS elements)
+@compute @workgroup_size(WG)
 fn gate_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let j = gi(gid, nwg);
+  let j = global_index(gid, nwg);
   if (j >= u.nS) { return; }
   // Decode j into the non-broadcast coordinates (strides are 0 or the dense strides of the gate).
   var bl = 0u; var bh = u.B; var cl = 0u; var ch = u.C; var pl = 0u; var ph = u.P;
@@ -34,7 +33,7 @@ fn gate_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     for (var c = cl; c < ch; c++) {
       for (var p = pl; p < ph; p++) {
         let i = (b * u.C + c) * u.P + p;
-        acc += x[i] * s[i];
+        acc += g[i] * x[i];
       }
     }
   }

@@ -1,75 +1,80 @@
-// (math.wgsl is prepended.)
+// (index.wgsl and math.wgsl are prepended.)
 // Complex elementwise ops on interleaved (re, im) data; real-pair gradient convention
 // (for a real loss, grad z = ∂L/∂Re z + i ∂L/∂Im z, as PyTorch's .grad).
-struct Params { n: u32, nb: u32, reps: u32, p0: u32 }
+// n: element count (complex elements for complex arrays); nb: length of a broadcast complex factor; reps = n / nb.
+struct Params { n: u32, nb: u32, reps: u32 }
 @group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out2: array<f32>;
+@group(0) @binding(1) var<storage, read> amp: array<f32>;    // combine: amplitude (n)
+@group(0) @binding(2) var<storage, read> phase: array<f32>;  // combine: phase (n)
+@group(0) @binding(3) var<storage, read> x: array<f32>;      // cmul: the full-size complex factor (2n)
+@group(0) @binding(4) var<storage, read> f: array<f32>;      // cmul: the broadcast complex factor (2nb)
+@group(0) @binding(5) var<storage, read> z: array<f32>;      // a complex input (2n)
+@group(0) @binding(6) var<storage, read> g: array<f32>;      // upstream gradient (complex 2n or real n)
+@group(0) @binding(7) var<storage, read> re: array<f32>;     // join: real part (n)
+@group(0) @binding(8) var<storage, read> im: array<f32>;     // join: imaginary part (n)
+@group(0) @binding(9) var<storage, read_write> out: array<f32>;
+@group(0) @binding(10) var<storage, read_write> out_re: array<f32>; // split: Re z (n)
+@group(0) @binding(11) var<storage, read_write> out_im: array<f32>; // split: Im z (n)
 
-fn idx(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.x + gid.y * nwg.x * 256u; }
-
-// z = amp · exp(i·phase)   (a = amp, b = phase, out = z as 2n floats)
-@compute @workgroup_size(256)
+// z = amp · exp(i·phase)   (out = z as 2n floats)
+@compute @workgroup_size(WG)
 fn combine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = idx(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
-  let sc = sincos_acc(b[i]);
-  out[2u * i] = a[i] * sc.y;
-  out[2u * i + 1u] = a[i] * sc.x;
+  let sc = sincos_acc(phase[i]);
+  out[2u * i] = amp[i] * sc.y;
+  out[2u * i + 1u] = amp[i] * sc.x;
 }
 
-// adjoint of combine: a = amp, b = phase, out2 = gz (2n) → out = g_amp, then g_phase written in place of …
-// bindings: a = amp|phase packed? No: a = amp, b = phase, out2 (read) = gz, out = [g_amp (n) | g_phase (n)].
-@compute @workgroup_size(256)
+// Adjoint of combine: g = gz (2n) → out = [g_amp (n) | g_phase (n)].
+@compute @workgroup_size(WG)
 fn combine_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = idx(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
-  let gr = out2[2u * i];
-  let gi = out2[2u * i + 1u];
-  let sc = sincos_acc(b[i]);
+  let gr = g[2u * i];
+  let gi = g[2u * i + 1u];
+  let sc = sincos_acc(phase[i]);
   let c = sc.y;
   let s = sc.x;
   out[i] = gr * c + gi * s;
-  out[u.n + i] = a[i] * (gi * c - gr * s);
+  out[u.n + i] = amp[i] * (gi * c - gr * s);
 }
 
-// out = a · b[i mod nb] (complex; b broadcast over leading dims)
-@compute @workgroup_size(256)
+// out = x · f[i mod nb] (complex; f broadcast over leading dims)
+@compute @workgroup_size(WG)
 fn cmul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = idx(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   let j = i % u.nb;
-  let ar = a[2u * i]; let ai = a[2u * i + 1u];
-  let br = b[2u * j]; let bi = b[2u * j + 1u];
+  let ar = x[2u * i]; let ai = x[2u * i + 1u];
+  let br = f[2u * j]; let bi = f[2u * j + 1u];
   out[2u * i] = ar * br - ai * bi;
   out[2u * i + 1u] = ar * bi + ai * br;
 }
 
-// out = a · conj(b[i mod nb])  (adjoint of cmul w.r.t. its first input, a = g)
-@compute @workgroup_size(256)
+// out = g · conj(f[i mod nb])  (adjoint of cmul w.r.t. x)
+@compute @workgroup_size(WG)
 fn cmul_conj(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = idx(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   let j = i % u.nb;
-  let ar = a[2u * i]; let ai = a[2u * i + 1u];
-  let br = b[2u * j]; let bi = -b[2u * j + 1u];
+  let ar = g[2u * i]; let ai = g[2u * i + 1u];
+  let br = f[2u * j]; let bi = -f[2u * j + 1u];
   out[2u * i] = ar * br - ai * bi;
   out[2u * i + 1u] = ar * bi + ai * br;
 }
 
 // Adjoint w.r.t. the broadcast factor: out[j] = Σ_r g[j + r·nb] · conj(x[j + r·nb]), j < nb (a gather).
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn cmul_grad_b(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let j = idx(gid, nwg);
+  let j = global_index(gid, nwg);
   if (j >= u.nb) { return; }
   var sr = 0.0;
   var si = 0.0;
   for (var r = 0u; r < u.reps; r++) {
     let i = j + r * u.nb;
-    let gr = a[2u * i]; let gi = a[2u * i + 1u];
-    let xr = b[2u * i]; let xi = -b[2u * i + 1u];
+    let gr = g[2u * i]; let gi = g[2u * i + 1u];
+    let xr = x[2u * i]; let xi = -x[2u * i + 1u];
     sr += gr * xr - gi * xi;
     si += gr * xi + gi * xr;
   }
@@ -77,55 +82,55 @@ fn cmul_grad_b(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   out[2u * j + 1u] = si;
 }
 
-// |z| (out real n), and its adjoint g·z/|z| (a = z, b = g real, out = 2n)
-@compute @workgroup_size(256)
+// |z| (out real n), and its adjoint out = g·z/|z| (g real n, out complex 2n)
+@compute @workgroup_size(WG)
 fn cabs(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = idx(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
-  out[i] = length(vec2<f32>(a[2u * i], a[2u * i + 1u]));
+  out[i] = length(vec2<f32>(z[2u * i], z[2u * i + 1u]));
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn cabs_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = idx(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
-  let z = vec2<f32>(a[2u * i], a[2u * i + 1u]);
-  let m = length(z);
-  var g = vec2<f32>(0.0, 0.0);
-  if (m > 0.0) { g = z * (b[i] / m); }
-  out[2u * i] = g.x;
-  out[2u * i + 1u] = g.y;
+  let zi = vec2<f32>(z[2u * i], z[2u * i + 1u]);
+  let m = length(zi);
+  var gz = vec2<f32>(0.0, 0.0);
+  if (m > 0.0) { gz = zi * (g[i] / m); }
+  out[2u * i] = gz.x;
+  out[2u * i + 1u] = gz.y;
 }
 
-// |z|² and its adjoint 2z·g (a = z, b = g real)
-@compute @workgroup_size(256)
+// |z|² and its adjoint out = 2z·g (g real)
+@compute @workgroup_size(WG)
 fn cabs2(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = idx(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
-  out[i] = a[2u * i] * a[2u * i] + a[2u * i + 1u] * a[2u * i + 1u];
+  out[i] = z[2u * i] * z[2u * i] + z[2u * i + 1u] * z[2u * i + 1u];
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn cabs2_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = idx(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
-  out[2u * i] = 2.0 * a[2u * i] * b[i];
-  out[2u * i + 1u] = 2.0 * a[2u * i + 1u] * b[i];
+  out[2u * i] = 2.0 * z[2u * i] * g[i];
+  out[2u * i + 1u] = 2.0 * z[2u * i + 1u] * g[i];
 }
 
-// split: out = Re z, out2 = Im z ; join: out = a + i b
-@compute @workgroup_size(256)
+// split: out_re = Re z, out_im = Im z ; join: out = re + i·im
+@compute @workgroup_size(WG)
 fn split(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = idx(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
-  out[i] = a[2u * i];
-  out2[i] = a[2u * i + 1u];
+  out_re[i] = z[2u * i];
+  out_im[i] = z[2u * i + 1u];
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn join(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = idx(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
-  out[2u * i] = a[i];
-  out[2u * i + 1u] = b[i];
+  out[2u * i] = re[i];
+  out[2u * i + 1u] = im[i];
 }

@@ -1,24 +1,30 @@
-// conv2d as implicit GEMM (NCHW activations, OIHW weights, stride 1, 'same' zero padding, odd k).
-// Forward view: rows m = output pixels (B·H·W), columns n = output channels, reduction k = Cin·k·k, the
-// im2col matrix gathered on the fly into workgroup memory (zeros outside = padding). A 64×32 output tile per
-// workgroup of 8×16 invocations, each accumulating a 4×4 register block over K tiles of 16.
+// (index.wgsl is prepended.) conv2d as implicit GEMM (NCHW activations, OIHW weights, stride 1, 'same' zero
+// padding, odd k). Forward view: rows m = output pixels (B·H·W), columns n = output channels, reduction
+// k = Cin·k·k, the im2col matrix gathered on the fly into workgroup memory (zeros outside = padding). A 64×32
+// output tile per workgroup of 8×16 invocations, each accumulating a 4×4 register block over K tiles of 16.
 // The same kernel computes the input gradient (flags bit 1): a 'same' conv of the output gradient with the
 // flipped, in/out-swapped kernel. `wgrad` computes the weight gradient with split-K partial sums.
-struct Params { B: u32, Cin: u32, H: u32, W: u32, Cout: u32, k: u32, pad: u32, flags: u32, splits: u32, mchunk: u32, p0: u32, p1: u32 }
+// flags: bit 0 ReLU, bit 1 input gradient. `fwd_bias` is `fwd` plus the bias.
+// n: element count of the 1-D kernels (sum_splits, relu_mask).
+struct Params { B: u32, Cin: u32, H: u32, W: u32, Cout: u32, k: u32, pad: u32, flags: u32, splits: u32, mchunk: u32, n: u32 }
 @group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> X: array<f32>;
-@group(0) @binding(2) var<storage, read> Wt: array<f32>;
+@group(0) @binding(1) var<storage, read> X: array<f32>;       // layer input (fwd: x; input gradient: g)
+@group(0) @binding(2) var<storage, read> Wt: array<f32>;      // forward weight (OIHW)
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(5) var<storage, read> G: array<f32>;       // output gradient (B, Cout, H, W)
+@group(0) @binding(6) var<storage, read> Y: array<f32>;       // saved forward output (relu_mask)
+@group(0) @binding(7) var<storage, read> part: array<f32>;    // split-K partials (sum_splits)
 
-// Tile shape per pipeline: WGX×WGY invocations, each a 4×4 register block → TM = 4·WGY rows, TN = 4·WGX columns.
-// Wide layers use 8×16 (64×32 tiles); layers with ≤ 4 output channels use 1×64 (256×4) so no work is wasted.
-override WGX: u32 = 8u;
-override WGY: u32 = 16u;
+// Tile shape per pipeline: WG_X×WG_Y invocations, each a 4×4 register block → TM = 4·WG_Y rows, TN = 4·WG_X
+// columns. Wide layers use 8×16 (64×32 tiles); layers with ≤ 4 output channels use 1×64 (256×4) so no work is
+// wasted.
+override WG_X: u32 = 8u;
+override WG_Y: u32 = 16u;
 override TK: u32 = 16u;
-override NT: u32 = WGX * WGY;
-override TM: u32 = 4u * WGY;
-override TN: u32 = 4u * WGX;
+override NT: u32 = WG_X * WG_Y;
+override TM: u32 = 4u * WG_Y;
+override TN: u32 = 4u * WG_X;
 var<workgroup> As: array<f32, TK * TM>; // [TK][TM]
 var<workgroup> Bs: array<f32, TK * TN>; // [TK][TN]
 
@@ -40,15 +46,13 @@ fn im2col(gm: u32, gk: u32) -> f32 {
   return X[((b * u.Cin + c) * u.H + u32(iy)) * u.W + u32(ix)];
 }
 
-@compute @workgroup_size(WGX, WGY)
-fn fwd(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let HW = u.H * u.W;
-  let Mtot = u.B * HW;
+// The fwd tile: the 4×4 register block of invocation lid in workgroup wid.
+fn fwd_tile(lid: vec3<u32>, wid: vec3<u32>) -> array<array<f32, 4>, 4> {
   let kk2 = u.k * u.k;
   let Ktot = u.Cin * kk2;
   let tileM = wid.x * TM;
   let tileN = wid.y * TN;
-  let tid = lid.y * WGX + lid.x;
+  let tid = lid.y * WG_X + lid.x;
   let transposed = (u.flags & 2u) != 0u;
   var acc: array<array<f32, 4>, 4>;
   for (var k0 = 0u; k0 < Ktot; k0 += TK) {
@@ -85,6 +89,15 @@ fn fwd(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid:
     }
     workgroupBarrier();
   }
+  return acc;
+}
+
+// Store of the fwd tile (+ bv[j] for column j when hasBias), ReLU-fused with flags bit 0.
+fn fwd_store(lid: vec3<u32>, wid: vec3<u32>, acc: array<array<f32, 4>, 4>, hasBias: bool, bv: array<f32, 4>) {
+  let HW = u.H * u.W;
+  let Mtot = u.B * HW;
+  let tileM = wid.x * TM;
+  let tileN = wid.y * TN;
   for (var i = 0u; i < 4u; i++) {
     let gm = tileM + lid.y * 4u + i;
     if (gm >= Mtot) { continue; }
@@ -94,16 +107,29 @@ fn fwd(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid:
       let gn = tileN + lid.x * 4u + j;
       if (gn >= u.Cout) { continue; }
       var v = acc[i][j];
-      if ((u.flags & 4u) != 0u) { v += bias[gn]; }
+      if (hasBias) { v += bv[j]; }
       if ((u.flags & 1u) != 0u) { v = max(v, 0.0); }
       out[(b * u.Cout + gn) * HW + pix] = v;
     }
   }
 }
 
+@compute @workgroup_size(WG_X, WG_Y)
+fn fwd(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  fwd_store(lid, wid, fwd_tile(lid, wid), false, array<f32, 4>());
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn fwd_bias(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let acc = fwd_tile(lid, wid);
+  var bv: array<f32, 4>;
+  for (var j = 0u; j < 4u; j++) { bv[j] = bias[min(wid.y * TN + lid.x * 4u + j, u.Cout - 1u)]; }
+  fwd_store(lid, wid, acc, true, bv);
+}
+
 // Weight gradient, split-K: part[s, o, kidx] = Σ_{m in chunk s} g[b, o, pix] · im2col(m, kidx).
-// Tile rows = kidx (64), columns = o (32). X = layer input, Wt binding = output gradient g (B, Cout, H, W).
-@compute @workgroup_size(WGX, WGY)
+// Tile rows = kidx (64), columns = o (32). X = layer input, G = output gradient (B, Cout, H, W); out = partials.
+@compute @workgroup_size(WG_X, WG_Y)
 fn wgrad(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let HW = u.H * u.W;
   let Mtot = u.B * HW;
@@ -112,7 +138,7 @@ fn wgrad(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
   let tileO = wid.y * TN;
   let m0 = wid.z * u.mchunk;
   let m1 = min(m0 + u.mchunk, Mtot);
-  let tid = lid.y * WGX + lid.x;
+  let tid = lid.y * WG_X + lid.x;
   var acc: array<array<f32, 4>, 4>;
   for (var ms = m0; ms < m1; ms += TK) {
     for (var e = tid; e < TK * TM; e += NT) {
@@ -125,7 +151,7 @@ fn wgrad(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
       let gm = ms + e / TN;
       let o = tileO + e % TN;
       var v = 0.0;
-      if (gm < m1 && o < u.Cout) { v = Wt[((gm / HW) * u.Cout + o) * HW + gm % HW]; }
+      if (gm < m1 && o < u.Cout) { v = G[((gm / HW) * u.Cout + o) * HW + gm % HW]; }
       Bs[e] = v;
     }
     workgroupBarrier();
@@ -152,25 +178,26 @@ fn wgrad(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
   }
 }
 
-// Sum of split-K partials: out[i] = Σ_s X[s·n + i], n = u.mchunk (reused), s < u.splits.
-@compute @workgroup_size(256)
+// Sum of split-K partials: out[i] = Σ_s part[s·n + i], s < u.splits, i < u.n.
+@compute @workgroup_size(WG)
 fn sum_splits(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= u.mchunk) { return; }
+  let i = global_index(gid, nwg);
+  if (i >= u.n) { return; }
   var s = 0.0;
-  for (var k = 0u; k < u.splits; k++) { s += X[k * u.mchunk + i]; }
+  for (var k = 0u; k < u.splits; k++) { s += part[k * u.n + i]; }
   out[i] = s;
 }
 
 var<workgroup> red: array<f32, 256>;
 
-// Bias gradient: one workgroup per output channel o, Σ over b and pixels of g[b, o, ·] (X binding = g).
+// Bias gradient: one workgroup per output channel o, gb[o] = Σ over b and pixels of G[b, o, ·]. Workgroup size
+// 256 is fixed by the tree reduction over `red`.
 @compute @workgroup_size(256)
 fn bgrad(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let o = wid.x;
   let HW = u.H * u.W;
   var s = 0.0;
-  for (var i = lid.x; i < u.B * HW; i += 256u) { s += X[((i / HW) * u.Cout + o) * HW + i % HW]; }
+  for (var i = lid.x; i < u.B * HW; i += 256u) { s += G[((i / HW) * u.Cout + o) * HW + i % HW]; }
   red[lid.x] = s;
   workgroupBarrier();
   for (var w = 128u; w > 0u; w >>= 1u) {
@@ -180,10 +207,10 @@ fn bgrad(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
   if (lid.x == 0u) { out[o] = red[0]; }
 }
 
-// ReLU adjoint from the saved output: out = g · [y > 0]   (X = y, Wt = g)
-@compute @workgroup_size(256)
+// ReLU adjoint from the saved output: out = G · [Y > 0], i < u.n.
+@compute @workgroup_size(WG)
 fn relu_mask(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= u.mchunk) { return; }
-  out[i] = select(0.0, Wt[i], X[i] > 0.0);
+  let i = global_index(gid, nwg);
+  if (i >= u.n) { return; }
+  out[i] = select(0.0, G[i], Y[i] > 0.0);
 }

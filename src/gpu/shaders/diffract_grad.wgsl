@@ -1,14 +1,15 @@
+// (index.wgsl is prepended.)
 // Adjoint of A = fftshift(|F|)/N with respect to F (real-pair convention): G = g_unshifted · F / (|F|·N),
 // 0 where F = 0 (torch gives NaN there; zero intensity does not occur with measured data).
-struct Params { n: u32, N: u32, p0: u32, p1: u32 }
+struct Params { n: u32, N: u32 }
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> F: array<vec2<f32>>;
 @group(0) @binding(2) var<storage, read> g: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<vec2<f32>>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   let NN = u.N * u.N;
   let img = i / NN;

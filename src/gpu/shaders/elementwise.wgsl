@@ -1,25 +1,23 @@
-// Elementwise arithmetic on flat float32 arrays (complex tensors are treated as 2n floats).
-// u.n = number of floats; 1-D grid folded into 2-D: i = gid.x + gid.y * nwg.x * 256.
-struct Params { n: u32, a: f32, b: f32, pad: u32 }
+// (index.wgsl is prepended.) Elementwise arithmetic on flat float32 arrays (complex tensors are treated as 2n
+// floats). u.n = number of floats; 1-D grid folded into 2-D (global_index).
+struct Params { n: u32, a: f32, b: f32 }
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
-fn index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.x + gid.y * nwg.x * 256u; }
-
 // out = a·x + b·y
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn axpby(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = index(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   out[i] = u.a * x[i] + u.b * y[i];
 }
 
-// out = x · y (real, elementwise)
-@compute @workgroup_size(256)
+// out = x · y (real, elementwise; u.a, u.b unused)
+@compute @workgroup_size(WG)
 fn mul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = index(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   out[i] = x[i] * y[i];
 }

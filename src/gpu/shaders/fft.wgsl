@@ -4,7 +4,8 @@
 // Twiddles w_k = exp(−2πik/N), k < N/2, are computed on the CPU in float64 (more accurate than f32 sin/cos).
 override N: u32 = 64u;
 override LOG2N: u32 = 6u;
-override HALF: u32 = 32u; // N / 2 = invocations per workgroup
+override WG_X: u32 = 32u; // the workgroup size, set from the declaration: N / 2 (one butterfly per invocation)
+override HALF: u32 = WG_X; // N / 2
 
 struct Params { lines: u32, stride: u32, inverse: u32, scale: f32 }
 @group(0) @binding(0) var<uniform> u: Params;
@@ -50,7 +51,7 @@ fn transform_line(line: u32, t: u32) {
 
 fn line_id(wid: vec3<u32>, nwg: vec3<u32>) -> u32 { return wid.x + wid.y * nwg.x; }
 
-@compute @workgroup_size(HALF)
+@compute @workgroup_size(WG_X)
 fn lines(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let line = line_id(wid, nwg);
   if (line >= u.lines) { return; } // uniform per workgroup: safe around barriers
@@ -60,7 +61,7 @@ fn lines(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
 }
 
 // Column pass that also writes the diffraction amplitude A = fftshift(|F|) / N (pad_and_diffract, pad=False).
-@compute @workgroup_size(HALF)
+@compute @workgroup_size(WG_X)
 fn cols_amp(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let line = line_id(wid, nwg);
   if (line >= u.lines) { return; }

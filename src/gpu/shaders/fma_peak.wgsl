@@ -1,13 +1,13 @@
-// Plain FMA throughput ("peak" for our GFLOP/s fractions): each invocation runs ITERS rounds of 8 independent
+// (index.wgsl is prepended.) Plain FMA throughput ("peak" for our GFLOP/s fractions): each invocation runs ITERS rounds of 8 independent
 // vec4 FMA chains (8·4·2 = 64 flops per round) and writes one value so nothing is optimised away.
 override ITERS: u32 = 1024u;
-struct Params { n: u32, seed: f32, p0: u32, p1: u32 }
+struct Params { n: u32, seed: f32 }
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   let s = u.seed + f32(i) * 1e-7;
   var a0 = vec4<f32>(s, s + 0.1, s + 0.2, s + 0.3);

@@ -1,17 +1,15 @@
-// Layout ops on NCHW f32 tensors: channel windows (slice / place) and spatial windows (pad / crop), each the
+// (index.wgsl is prepended.) Layout ops on NCHW f32 tensors: channel windows (slice / place) and spatial windows (pad / crop), each the
 // other's adjoint, all as gathers.
-struct Params { B: u32, C_in: u32, C_out: u32, c_off: i32, H_in: u32, W_in: u32, H_out: u32, W_out: u32, dy: i32, dx: i32, p0: u32, p1: u32 }
+struct Params { B: u32, C_in: u32, C_out: u32, c_off: i32, H_in: u32, W_in: u32, H_out: u32, W_out: u32, dy: i32, dx: i32 }
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
-fn gi(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.x + gid.y * nwg.x * 256u; }
-
 // out[b, c, y, x] = in[b, c + c_off, y + dy, x + dx] (0 outside the input), out shape (B, C_out, H_out, W_out).
 // Slicing channels: c_off ≥ 0, dy = dx = 0. Cropping: dy, dx ≥ 0. Padding: dy, dx < 0.
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn window(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gi(gid, nwg);
+  let i = global_index(gid, nwg);
   let plane = u.H_out * u.W_out;
   if (i >= u.B * u.C_out * plane) { return; }
   let b = i / (u.C_out * plane);
@@ -27,9 +25,9 @@ fn window(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 }
 
 // Writes in (B, C_in, H, W) into channels [c_off, c_off + C_in) of out (B, C_out, H, W) (other channels untouched).
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn place(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gi(gid, nwg);
+  let i = global_index(gid, nwg);
   let plane = u.H_in * u.W_in;
   if (i >= u.B * u.C_in * plane) { return; }
   let b = i / (u.C_in * plane);

@@ -1,14 +1,20 @@
-// PtychoPINN losses (reference: ptycho_torch PtychoPINN_Lightning.compute_loss, amplitude mode).
+// (index.wgsl is prepended.) PtychoPINN losses (reference: ptycho_torch PtychoPINN_Lightning.compute_loss, amplitude mode).
 // Poisson NLL per element: λ − k·ln λ + lgamma(k+1), λ = (S_b·pred)², k = (S_b·obs)², k = 0 ⇒ λ (xlogy).
 // Evaluated in a cancellation-free form for k ≥ 10: k·(d − ln(1+d)) + [lgamma(k+1) − k ln k + k], d = λ/k − 1,
 // where the bracket is Stirling's remainder ½ln(2πk) + 1/(12k) − 1/(360k³) + 1/(1260k⁵). In float32 the direct
 // form loses ~log10(k ln k) digits to cancellation; this one keeps ~1e-6 relative per element.
-struct Params { n: u32, per_sample: u32, inv_count: f32, mode: u32 }
+struct Params { n: u32, per_sample: u32, inv_count: f32 }
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> pred: array<f32>;
 @group(0) @binding(2) var<storage, read> obs: array<f32>;
 @group(0) @binding(3) var<storage, read> scale: array<f32>;     // S per sample (B)
 @group(0) @binding(4) var<storage, read_write> out: array<f32>; // per-element terms, or gradients
+@group(0) @binding(5) var<storage, read> gm: array<f32>;        // [g (d total / d loss), mean_obs]
+@group(0) @binding(6) var<storage, read> expected: array<f32>;  // l1: the supervised target
+@group(0) @binding(7) var<storage, read> g: array<f32>;         // l1_grad: [upstream gradient]
+@group(0) @binding(8) var<storage, read> total: array<f32>;     // finish: [Σ terms]
+@group(0) @binding(9) var<storage, read> mean_obs: array<f32>;  // finish: [mean(observed)]
+@group(0) @binding(10) var<storage, read_write> loss: array<f32>; // finish: [loss]
 
 const HALF_LN_2PI: f32 = 0.91893853320467274;
 
@@ -54,9 +60,9 @@ fn poisson_term(lam: f32, k: f32) -> f32 {
   return lam - k * log(lam) + lgamma_ge1(k + 1.0);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn poisson_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   let s = scale[i / u.per_sample];
   let p = s * pred[i];
@@ -64,27 +70,25 @@ fn poisson_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
   out[i] = poisson_term(p * p, o * o);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn mae_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   let s = scale[i / u.per_sample];
   out[i] = abs(s * pred[i] - s * obs[i]);
 }
 
-// loss = sum · inv_count / (mean_obs + 1e-8); bindings reused: pred = [sum], obs = [mean_obs].
+// loss = total · inv_count / (mean_obs + 1e-8)
 @compute @workgroup_size(1)
-fn finish(@builtin(global_invocation_id) gid: vec3<u32>) {
-  out[0] = pred[0] * u.inv_count / (obs[0] + 1e-8);
+fn finish() {
+  loss[0] = total[0] * u.inv_count / (mean_obs[0] + 1e-8);
 }
 
-// Gradients w.r.t. pred. `scale` binding holds S (B); the upstream gradient g and mean_obs come in `out`? no:
-// they are passed through the extra storage `gm` below, so `out` is write-only here.
-@group(0) @binding(5) var<storage, read> gm: array<f32>; // [g (d total / d loss), mean_obs]
+// Gradients w.r.t. pred. `scale` holds S (B); the upstream gradient g and mean_obs come packed in `gm`.
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn poisson_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   let s = scale[i / u.per_sample];
   let p = pred[i];
@@ -97,9 +101,9 @@ fn poisson_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   out[i] = c * d;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn mae_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   let s = scale[i / u.per_sample];
   let r = s * pred[i] - s * obs[i];
@@ -108,16 +112,16 @@ fn mae_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
 }
 
 // Supervised mode (torch nn.L1Loss, mean): terms |pred − target|, gradient sign(pred − target)·g / n.
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn l1_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
-  out[i] = abs(pred[i] - obs[i]);
+  out[i] = abs(pred[i] - expected[i]);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn l1_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
-  out[i] = gm[0] * u.inv_count * sign(pred[i] - obs[i]);
+  out[i] = g[0] * u.inv_count * sign(pred[i] - expected[i]);
 }

@@ -1,12 +1,17 @@
 // Global gradient norm pieces: `sumsq_partial` (per-workgroup Σ x², like reduce.wgsl), `accumulate`
 // (acc[0] += x[0]) and `clip_factor` (torch clip_grad_norm_: min(1, max_norm / (‖g‖ + 1e-6))).
-struct Params { n: u32, chunk: u32, max_norm: f32, pad: u32 }
+// One Params struct for the file: sumsq_partial reads n and chunk, clip_factor max_norm, accumulate none.
+struct Params { n: u32, chunk: u32, max_norm: f32 }
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read_write> partial: array<f32>; // sumsq_partial: one Σ x² per workgroup
+@group(0) @binding(3) var<storage, read_write> acc: array<f32>;     // accumulate: acc[0] += x[0]
+@group(0) @binding(4) var<storage, read> sumsq: array<f32>;         // clip_factor: [Σ g²]
+@group(0) @binding(5) var<storage, read_write> clip: array<f32>;    // clip_factor: [‖g‖, factor]
 
 var<workgroup> buf: array<f32, 256>;
 
+// Workgroup memory and a 256-wide tree reduction: the workgroup size stays a literal.
 @compute @workgroup_size(256)
 fn sumsq_partial(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let start = wid.x * u.chunk;
@@ -19,16 +24,16 @@ fn sumsq_partial(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgrou
     if (lid.x < w) { buf[lid.x] += buf[lid.x + w]; }
     workgroupBarrier();
   }
-  if (lid.x == 0u) { out[wid.x] = buf[0]; }
+  if (lid.x == 0u) { partial[wid.x] = buf[0]; }
 }
 
 @compute @workgroup_size(1)
-fn accumulate() { out[0] += x[0]; }
+fn accumulate() { acc[0] += x[0]; }
 
-// out = [‖g‖, factor] from x = [Σ g²]
+// clip = [‖g‖, factor] from sumsq = [Σ g²]
 @compute @workgroup_size(1)
 fn clip_factor() {
-  let norm = sqrt(x[0]);
-  out[0] = norm;
-  out[1] = min(1.0, u.max_norm / (norm + 1e-6));
+  let norm = sqrt(sumsq[0]);
+  clip[0] = norm;
+  clip[1] = min(1.0, u.max_norm / (norm + 1e-6));
 }

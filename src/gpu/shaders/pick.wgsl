@@ -1,5 +1,5 @@
 // out[0] = x[u.index]: picks one GPU scalar without a read-back.
-struct Params { index: u32, p0: u32, p1: u32, p2: u32 }
+struct Params { index: u32 }
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;

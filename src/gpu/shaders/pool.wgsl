@@ -1,18 +1,16 @@
-// 2×2 max-pool (stride 2) and nearest ×2 up-sampling on NCHW planes, with adjoints written as gathers.
-// u.planes = B·C, (h, w) = input size of the op's forward.
-struct Params { planes: u32, h: u32, w: u32, p0: u32 }
+// (index.wgsl is prepended.) 2×2 max-pool (stride 2) and nearest ×2 up-sampling on NCHW planes, with adjoints
+// written as gathers. u.planes = B·C, (h, w) = input size of the op's forward.
+struct Params { planes: u32, h: u32, w: u32 }
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> g: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
-fn gi(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.x + gid.y * nwg.x * 256u; }
-
 // out (planes, h/2, w/2) = max over each 2×2 window (first max in row-major order wins, as PyTorch).
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn maxpool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let oh = u.h / 2u; let ow = u.w / 2u;
-  let i = gi(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.planes * oh * ow) { return; }
   let p = i / (oh * ow); let r = (i % (oh * ow)) / ow; let c = i % ow;
   let base = p * u.h * u.w + 2u * r * u.w + 2u * c;
@@ -24,9 +22,9 @@ fn maxpool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
 }
 
 // grad x (planes, h, w): each input pixel takes g of its window iff it is the window's (first) argmax.
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn maxpool_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gi(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.planes * u.h * u.w) { return; }
   let oh = u.h / 2u; let ow = u.w / 2u;
   let p = i / (u.h * u.w); let y = (i % (u.h * u.w)) / u.w; let xx = i % u.w;
@@ -41,9 +39,9 @@ fn maxpool_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 }
 
 // nearest ×2: out (planes, 2h, 2w)
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn upsample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gi(gid, nwg);
+  let i = global_index(gid, nwg);
   let H = 2u * u.h; let W = 2u * u.w;
   if (i >= u.planes * H * W) { return; }
   let p = i / (H * W); let y = (i % (H * W)) / W; let xx = i % W;
@@ -51,9 +49,9 @@ fn upsample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
 }
 
 // adjoint: sum of g over each 2×2 block → (planes, h, w)
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn upsample_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gi(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.planes * u.h * u.w) { return; }
   let W = 2u * u.w;
   let p = i / (u.h * u.w); let r = (i % (u.h * u.w)) / u.w; let c = i % u.w;

@@ -1,13 +1,14 @@
-// Display preview of a complex image: box-downsample by `f` (partial boxes at the right/bottom edges) to
-// amplitude = mean |z| and phase = arg Σ z over the box. Output (h, w, 2) = [amplitude, phase] per pixel.
-struct Params { W: u32, H: u32, w: u32, h: u32, f: u32, p0: u32, p1: u32, p2: u32 }
+// (index.wgsl is prepended.) Display preview of a complex image: box-downsample by `f` (partial boxes at the
+// right/bottom edges) to amplitude = mean |z| and phase = arg Σ z over the box. Output (h, w, 2) = [amplitude,
+// phase] per pixel.
+struct Params { W: u32, H: u32, w: u32, h: u32, f: u32 }
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> z: array<vec2<f32>>;
 @group(0) @binding(2) var<storage, read_write> out: array<vec2<f32>>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 64u;
+  let i = global_index(gid, nwg);
   if (i >= u.w * u.h) { return; }
   let X0 = (i % u.w) * u.f;
   let Y0 = (i / u.w) * u.f;

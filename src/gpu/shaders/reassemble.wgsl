@@ -1,17 +1,17 @@
-// Bilinear sub-pixel translation (torch grid_sample, align_corners=True, zeros padding: each tap outside the
+// (index.wgsl is prepended.) Bilinear sub-pixel translation (torch grid_sample, align_corners=True, zeros padding: each tap outside the
 // image contributes 0) and PtychoPINN's training-time merge of a group's C patches onto an M×M canvas and the
 // re-extraction of patches from it. Every adjoint is written as a gather (no float atomics in WGSL).
 // Convention: translating by o moves content by +o:  out(x, y) = in(x − ox, y − oy), x = column, y = row.
 // Offsets are [x, y] pairs; for the merge they are coords_relative = centroid − position (B, C, 2).
-struct Params { B: u32, C: u32, N: u32, M: u32, H: u32, W: u32, top: u32, p0: u32 }
+// One Params struct for the file: translate reads B (images), H, W; merge / extract B, C, N, M, top.
+struct Params { B: u32, C: u32, N: u32, M: u32, H: u32, W: u32, top: u32 }
 @group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> src: array<vec2<f32>>;
+@group(0) @binding(1) var<storage, read> src: array<vec2<f32>>;       // forward input: images, patches or canvases
 @group(0) @binding(2) var<storage, read> off: array<vec2<f32>>;
-@group(0) @binding(3) var<storage, read> aux: array<f32>;           // merge: den (B, M, M)
+@group(0) @binding(3) var<storage, read> den: array<f32>;             // merge_grad: the merge's Σ W (B, M, M)
 @group(0) @binding(4) var<storage, read_write> dst: array<vec2<f32>>;
-@group(0) @binding(5) var<storage, read_write> aux_out: array<f32>; // merge: den written here
-
-fn gi(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.x + gid.y * nwg.x * 256u; }
+@group(0) @binding(5) var<storage, read_write> den_out: array<f32>;   // merge: Σ W written here
+@group(0) @binding(6) var<storage, read> g: array<vec2<f32>>;         // adjoints: the upstream gradient
 
 // Bilinear sample of image `img` (h×w, complex) at (sx, sy) with zero taps outside.
 fn sample(base: u32, h: u32, w: u32, sx: f32, sy: f32) -> vec2<f32> {
@@ -62,9 +62,9 @@ fn patch_sample(b: u32, c: u32, sx: f32, sy: f32) -> vec2<f32> {
 }
 
 // ---- plain translation: src (B images, H×W), off (B) → dst
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn translate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gi(gid, nwg);
+  let i = global_index(gid, nwg);
   let hw = u.H * u.W;
   if (i >= u.B * hw) { return; }
   let n = i / hw;
@@ -74,7 +74,7 @@ fn translate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
   dst[i] = sample(n * hw, u.H, u.W, f32(x) - o.x, f32(y) - o.y);
 }
 
-// adjoint: input pixel P gathers from output pixels whose taps touch it (src = g here)
+// adjoint: input pixel P gathers from output pixels of g whose taps touch it
 fn adj_taps(base: u32, h: u32, w: u32, px: i32, py: i32, sx0: f32, sy0: f32) -> vec2<f32> {
   // Output pixel q samples at q + s0; its x-tap floor is q + floor(s0x), weight (1−f) there and f one further.
   let fx = sx0 - floor(sx0);
@@ -89,15 +89,15 @@ fn adj_taps(base: u32, h: u32, w: u32, px: i32, py: i32, sx0: f32, sy0: f32) -> 
     for (var dx = 0; dx < 2; dx++) {
       let qx = px - bx - dx;
       if (qx < 0 || qx >= i32(w)) { continue; }
-      acc += src[base + u32(qy) * w + u32(qx)] * (wy * select(1.0 - fx, fx, dx == 1));
+      acc += g[base + u32(qy) * w + u32(qx)] * (wy * select(1.0 - fx, fx, dx == 1));
     }
   }
   return acc;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn translate_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gi(gid, nwg);
+  let i = global_index(gid, nwg);
   let hw = u.H * u.W;
   if (i >= u.B * hw) { return; }
   let n = i / hw;
@@ -106,31 +106,31 @@ fn translate_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
 }
 
 // ---- merge: per canvas pixel (b, Y, X): Σ_c T_c·W_c, T_c/W_c sampled at (X + ox, Y + oy) (translation by −off)
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn merge(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gi(gid, nwg);
+  let i = global_index(gid, nwg);
   let mm = u.M * u.M;
   if (i >= u.B * mm) { return; }
   let b = i / mm;
   let Y = f32((i % mm) / u.M);
   let X = f32(i % u.M);
   var num = vec2<f32>(0.0, 0.0);
-  var den = 0.0;
+  var wsum = 0.0;
   for (var c = 0u; c < u.C; c++) {
     let o = off[b * u.C + c];
     let w = mask_sample(X + o.x, Y + o.y);
     if (w != 0.0) { num += patch_sample(b, c, X + o.x, Y + o.y) * w; }
-    den += w;
+    wsum += w;
   }
-  aux_out[i] = den;
-  dst[i] = select(vec2<f32>(0.0, 0.0), num / (den + 0.001), den > 1e-6);
+  den_out[i] = wsum;
+  dst[i] = select(vec2<f32>(0.0, 0.0), num / (wsum + 0.001), wsum > 1e-6);
 }
 
 // merge adjoint w.r.t. patches: patch pixel (b, c, i, j) at padded (P_y, P_x) = (top + i, top + j) gathers
-// gm(Y,X)·W_c(Y,X)·[den > 1e-6]/(den + 0.001) over the canvas pixels whose sample point touches it. src = gm.
-@compute @workgroup_size(256)
+// g(Y,X)·W_c(Y,X)·[den > 1e-6]/(den + 0.001) over the canvas pixels whose sample point touches it.
+@compute @workgroup_size(WG)
 fn merge_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gi(gid, nwg);
+  let t = global_index(gid, nwg);
   let nn = u.N * u.N;
   if (t >= u.B * u.C * nn) { return; }
   let bc = t / nn;
@@ -151,19 +151,19 @@ fn merge_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
       let Xq = px - bx - dx;
       if (Xq < 0 || Xq >= i32(u.M)) { continue; }
       let q = b * u.M * u.M + u32(Yq) * u.M + u32(Xq);
-      let den = aux[q];
-      if (den <= 1e-6) { continue; }
+      let d = den[q];
+      if (d <= 1e-6) { continue; }
       let w = mask_sample(f32(Xq) + o.x, f32(Yq) + o.y);
-      acc += src[q] * (wy * select(1.0 - fx, fx, dx == 1) * w / (den + 0.001));
+      acc += g[q] * (wy * select(1.0 - fx, fx, dx == 1) * w / (d + 0.001));
     }
   }
   dst[t] = acc;
 }
 
 // ---- extraction: patch (b, c, i, j) = canvas sampled at (top + j − ox, top + i − oy) (translation by +off, crop)
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn extract(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gi(gid, nwg);
+  let t = global_index(gid, nwg);
   let nn = u.N * u.N;
   if (t >= u.B * u.C * nn) { return; }
   let bc = t / nn;
@@ -174,10 +174,10 @@ fn extract(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   dst[t] = sample(b * u.M * u.M, u.M, u.M, f32(u.top) + j - o.x, f32(u.top) + i - o.y);
 }
 
-// extraction adjoint: canvas pixel (b, Y, X) gathers from every patch c the taps that touched it. src = g patches.
-@compute @workgroup_size(256)
+// extraction adjoint: canvas pixel (b, Y, X) gathers from every patch c of g the taps that touched it.
+@compute @workgroup_size(WG)
 fn extract_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let q = gi(gid, nwg);
+  let q = global_index(gid, nwg);
   let mm = u.M * u.M;
   if (q >= u.B * mm) { return; }
   let b = q / mm;

@@ -1,7 +1,8 @@
-// Sum reduction in two passes: `partial` leaves one sum per workgroup (grid-stride over its chunk,
-// tree reduction in workgroup memory); `finish` sums those partials in one workgroup and scales by u.scale.
+// Sum reduction: `partial` leaves one sum per workgroup (grid-stride over its chunk, tree reduction in workgroup
+// memory), times u.scale; sumRaw repeats it on the partials until one sum is left.
 // Float32 accumulation in a tree keeps the error ~log2(n)·eps instead of n·eps.
-struct Params { n: u32, chunk: u32, scale: f32, pad: u32 }
+// The workgroup size (256) is literal: the workgroup buffer, the grid stride and the tree depend on it.
+struct Params { n: u32, chunk: u32, scale: f32 }
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;

@@ -1,18 +1,18 @@
-// Real-space regularisers of the reference compute_loss (amp_loss / phase_loss on the generator outputs):
-// Total_Variation Σ|Δy| + Σ|Δx| and Mean_Deviation Σ|x − mean_HW(x)|, per sample, on (B, C, H, W) planes.
-// u.scale multiplies the adjoints (the upstream gradient is read from `g`).
+// (index.wgsl is prepended.) Real-space regularisers of the reference compute_loss (amp_loss / phase_loss on the
+// generator outputs): Total_Variation Σ|Δy| + Σ|Δx| and Mean_Deviation Σ|x − mean_HW(x)|, per sample, on
+// (B, C, H, W) planes. The adjoints scale by the upstream gradient read from `g`.
 struct Params { n: u32, H: u32, W: u32, planes: u32 }
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> m: array<f32>;  // per-plane means (mean deviation), or unused
-@group(0) @binding(3) var<storage, read> g: array<f32>;  // [upstream gradient · coefficient]
+@group(0) @binding(2) var<storage, read> m: array<f32>;       // per-plane means of x
+@group(0) @binding(3) var<storage, read> g: array<f32>;       // [upstream gradient · coefficient]
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(5) var<storage, read> s: array<f32>;       // absdev_grad: sign(x − m) per element
+@group(0) @binding(6) var<storage, read> s_mean: array<f32>;  // absdev_grad: per-plane means of s
 
-fn gi(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.x + gid.y * nwg.x * 256u; }
-
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn tv_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gi(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   let h = (i % (u.H * u.W)) / u.W;
   let w = i % u.W;
@@ -22,9 +22,9 @@ fn tv_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   out[i] = t;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn tv_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gi(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   let h = (i % (u.H * u.W)) / u.W;
   let w = i % u.W;
@@ -37,35 +37,35 @@ fn tv_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
 }
 
 // per-plane mean of x (one invocation per plane)
-@compute @workgroup_size(64)
-fn plane_mean(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let p = gid.x;
+@compute @workgroup_size(WG)
+fn plane_mean(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let p = global_index(gid, nwg);
   if (p >= u.planes) { return; }
   let hw = u.H * u.W;
-  var s = 0.0;
-  for (var k = 0u; k < hw; k++) { s += x[p * hw + k]; }
-  out[p] = s / f32(hw);
+  var acc = 0.0;
+  for (var k = 0u; k < hw; k++) { acc += x[p * hw + k]; }
+  out[p] = acc / f32(hw);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn absdev_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gi(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   out[i] = abs(x[i] - m[i / (u.H * u.W)]);
 }
 
-// s = sign(x − m_plane)
-@compute @workgroup_size(256)
+// out = sign(x − m_plane)
+@compute @workgroup_size(WG)
 fn absdev_sign(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gi(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   out[i] = sign(x[i] - m[i / (u.H * u.W)]);
 }
 
-// d/dx_j Σ|x_i − m| = s_j − mean_plane(s); x = s, m = plane means of s
-@compute @workgroup_size(256)
+// d/dx_j Σ|x_i − m| = s_j − mean_plane(s), times g
+@compute @workgroup_size(WG)
 fn absdev_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gi(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
-  out[i] = (x[i] - m[i / (u.H * u.W)]) * g[0];
+  out[i] = (s[i] - s_mean[i / (u.H * u.W)]) * g[0];
 }

@@ -2,7 +2,7 @@
 // is splatted bilinearly with weight w·q (q = |P|² of the cropped probe, or 1) into a numerator and a weights
 // canvas; object = num / (weights + eps). A splat is a scatter, so it is written as a gather: one workgroup per
 // 16×16 canvas tile walks the list of patches whose footprint overlaps the tile (built on the CPU, CSR form).
-struct Params { W: u32, H: u32, tilesX: u32, N: u32, mt: u32, eps: f32, p0: u32, p1: u32 }
+struct Params { W: u32, H: u32, tilesX: u32, N: u32, mt: u32, eps: f32 }
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> patches: array<vec2<f32>>; // (P, N, N)
 @group(0) @binding(2) var<storage, read> place: array<vec4<f32>>;   // per patch: bx, by, fx, fy

@@ -1,0 +1,127 @@
+/**
+ * `bench --train --profile`: where one training step of a preset goes — dispatch count, GPU time per op kind
+ * (src/gpu/profiler.ts: timestamp queries where the adapter has them, one timed submission per dispatch where not),
+ * read-backs, the step's FLOPs (counted by the conv2d and FFT ops) and, with the FMA peak measured in the same run,
+ * the unprofiled step's fraction of that peak.
+ */
+import type { Gpu } from '../src/gpu/kernel';
+import { Adam } from '../src/gpu/ops/adam';
+import { DispatchProfiler } from '../src/gpu/profiler';
+import { Tape } from '../src/gpu/tape';
+import { PtychoPINN } from '../src/model/ptychopinn';
+import { groupScan } from '../src/pipeline/container';
+import { toRawData } from '../src/pipeline/contract';
+import { simulateDataset } from '../src/pipeline/simulate';
+
+export interface StepPreset {
+  name: string;
+  N: 32 | 64 | 128;
+  nFiltersScale: number;
+  gridsize: number;
+  batch: number;
+  cbam: boolean;
+}
+
+/** Presets to profile: the CI training preset and the reference's shapes. */
+export const STEP_PRESETS: Record<string, StepPreset> = {
+  ci: { name: 'CI preset', N: 32, nFiltersScale: 0.25, gridsize: 1, batch: 8, cbam: false },
+  n64s1: { name: 'N 64 · scale 1', N: 64, nFiltersScale: 1, gridsize: 1, batch: 16, cbam: true },
+  n64s2: { name: 'Ptychodus default', N: 64, nFiltersScale: 2, gridsize: 1, batch: 16, cbam: true },
+  n64s1g2: { name: 'N 64 · scale 1 · gridsize 2', N: 64, nFiltersScale: 1, gridsize: 2, batch: 16, cbam: true },
+  n128s2: { name: 'N 128 · scale 2', N: 128, nFiltersScale: 2, gridsize: 1, batch: 16, cbam: true },
+};
+
+/** The op kind of a kernel, from its name. */
+export function opKind(kernel: string): string {
+  if (/conv/.test(kernel)) return /grad|bwd|wgrad|igrad|adjoint|transpose/.test(kernel) ? 'conv backward' : 'conv forward';
+  if (/^fft|fftshift/.test(kernel)) return 'FFT';
+  if (/diffract|complex|loss|pack2|poisson|mae|physics|probe|intensity/.test(kernel)) return 'physics';
+  if (/cbam|gate|bmul|channel|spatial/.test(kernel)) return 'CBAM';
+  if (/adam|sumsq|clip|accumulate|norm/.test(kernel)) return 'optimizer';
+  if (/reassemble|translate|stitch|merge|extract|shift/.test(kernel)) return 'translation / reassembly';
+  if (/pool|upsample/.test(kernel)) return 'pool / upsample';
+  if (/copy|gather|layout|pick|slice|pad|concat/.test(kernel)) return 'copies / layout';
+  return 'elementwise';
+}
+
+export async function profileStep(gpu: Gpu, p: StepPreset, peakGflops: number, steps = 3): Promise<Record<string, unknown>> {
+  const nImages = Math.max(4 * p.batch, 64);
+  const raw = toRawData(simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: p.N, nImages, objectSize: 3 * p.N, seed: 1 }));
+  const C = p.gridsize * p.gridsize;
+  const g = groupScan(raw, { gridsize: p.gridsize, K: C > 1 ? 7 : 4, nGroups: nImages, seed: 1, nphotons: 1e9 });
+  const model = new PtychoPINN(gpu, { generator: { N: p.N, C, nFiltersScale: p.nFiltersScale, cbam: p.cbam, probeBig: true, ampActivation: 'sigmoid' }, gridsize: p.gridsize, objectBig: true, probeScale: 4, probeMask: false, M: p.N, lossMode: 'poisson' });
+  model.setData({ X: g.X, coordsRelative: g.coordsRelative, probe: raw.probeGuess.data as Float32Array, S: g.physicsScale });
+  const adam = new Adam(gpu, model.parameters, { lr: 1e-3 });
+  const idx = gpu.keep(gpu.tensor([p.batch], 'f32', Float32Array.from({ length: p.batch }, (_, i) => i % g.B)));
+  const step = () =>
+    gpu.tidy(() => {
+      const tape = new Tape(gpu);
+      const loss = tape.run(() => model.batchLoss(gpu, idx));
+      adam.step(tape.gradients(loss, model.parameters));
+    });
+  step();
+  await gpu.sync();
+  // Unprofiled: the real step time, FLOPs and dispatches per step.
+  const f0 = gpu.flops, d0 = gpu.dispatches;
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  await gpu.sync();
+  const stepMs = (performance.now() - t0) / steps;
+  const flops = (gpu.flops - f0) / steps;
+  const dispatches = (gpu.dispatches - d0) / steps;
+  // Profiled: every dispatch timed on its own.
+  const prof = new DispatchProfiler(gpu.device);
+  gpu.profiler = prof;
+  try {
+    step();
+    await gpu.sync();
+  } finally {
+    gpu.profiler = null;
+  }
+  const r = await prof.finish();
+  idx.dispose();
+  model.dispose();
+  const byKind = new Map<string, { ms: number; dispatches: number }>();
+  const byKernel = new Map<string, { ms: number; dispatches: number }>();
+  for (const d of r.dispatches) {
+    for (const [m, k] of [[byKind, opKind(d.kernel)], [byKernel, d.kernel]] as const) {
+      const e = m.get(k) ?? { ms: 0, dispatches: 0 };
+      e.ms += d.ms;
+      e.dispatches++;
+      m.set(k, e);
+    }
+  }
+  const profiledMs = r.dispatches.reduce((a, d) => a + d.ms, 0);
+  const table = (m: Map<string, { ms: number; dispatches: number }>, top = 100) =>
+    [...m.entries()]
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .slice(0, top)
+      .map(([k, v]) => ({ op: k, dispatches: v.dispatches, ms: +v.ms.toFixed(2), share: +(v.ms / profiledMs).toFixed(3) }));
+  const gflops = flops / (stepMs / 1000) / 1e9;
+  return {
+    preset: p,
+    step_ms: +stepMs.toFixed(1),
+    patterns_per_second: +((p.batch * 1000) / stepMs).toFixed(2),
+    dispatches_per_step: dispatches,
+    gflop_per_step: +(flops / 1e9).toFixed(3),
+    gflops: +gflops.toFixed(3),
+    fraction_of_peak: +(gflops / peakGflops).toFixed(4),
+    profile_method: r.method,
+    profiled_step_ms: +profiledMs.toFixed(1),
+    readbacks_per_step: r.readbacks,
+    by_kind: table(byKind),
+    top_kernels: table(byKernel, 12),
+  };
+}
+
+/** Human-readable rendering of a profile (the JSON stays the record). */
+export function formatProfile(r: Record<string, unknown>): string {
+  const p = r.preset as StepPreset;
+  const lines = [
+    `${p.name}: N ${p.N} · scale ${p.nFiltersScale} · gridsize ${p.gridsize} · batch ${p.batch}${p.cbam ? ' · CBAM' : ''}`,
+    `  step ${r.step_ms} ms (${r.patterns_per_second} patterns/s), ${r.dispatches_per_step} dispatches, ${r.gflop_per_step} GFLOP → ${r.gflops} GFLOP/s = ${(100 * (r.fraction_of_peak as number)).toFixed(1)} % of the FMA peak; ${r.readbacks_per_step} read-backs`,
+    `  profiled (${r.profile_method}, serialised): ${r.profiled_step_ms} ms`,
+  ];
+  for (const k of r.by_kind as { op: string; dispatches: number; ms: number; share: number }[]) lines.push(`    ${k.op.padEnd(26)} ${String(k.dispatches).padStart(5)} dispatches ${k.ms.toFixed(1).padStart(9)} ms ${(100 * k.share).toFixed(1).padStart(5)} %`);
+  return lines.join('\n');
+}

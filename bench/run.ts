@@ -1,0 +1,85 @@
+/**
+ * `npm run bench -- [--gpu] [--kernels] [--grouping] [--train [--profile [--preset=ci,…]]] [--quick] [--json]` —
+ * benchmarks, never tests (bench/README.md). Prints the adapter and the numbers; with --json one JSON object on
+ * stdout (progress on stderr).
+ *   (no flags)  presets that finish within a few minutes on the adapter at hand: on a software adapter the quick
+ *               kernels, grouping and the CI preset (profile + throughput); on a GPU the --gpu suite.
+ *   --gpu       the GPU suite: FMA peak, conv/FFT fractions of it, a step profile, training and inference
+ *               (predict + stitch) patterns/s of the reference's shapes, peak GPU memory.
+ */
+import { Gpu } from '../src/gpu/kernel';
+import { describeAdapter } from '../src/gpu/device';
+import { benchKernels } from './kernels';
+import { formatProfile, profileStep, STEP_PRESETS } from './profile';
+import { measurePeak } from './peak';
+import { benchThroughput } from './throughput';
+
+/** Run the benchmarks `argv` selects; progress lines go to `log`, the JSON result is returned. */
+export async function runBench(argv: string[], log: (line: string) => void): Promise<Record<string, unknown>> {
+
+  const quick = argv.includes('--quick');
+  const itersArg = argv.find((a) => a.startsWith('--iters='));
+  const iters = itersArg ? Number(itersArg.slice(8)) : undefined;
+  const which = argv.filter((a) => a.startsWith('--') && !['--quick', '--json'].includes(a) && !a.startsWith('--iters=') && !a.startsWith('--preset='));
+  const gpu = await Gpu.create();
+  const fallback = gpu.adapter.isFallbackAdapter;
+  const suite = which.includes('--gpu') || (which.length === 0 && !fallback) ? 'gpu' : which.length === 0 ? 'software' : null;
+  const result: Record<string, unknown> = { adapter: describeAdapter(gpu.adapter), isFallbackAdapter: fallback, date: new Date().toISOString(), suite: suite ?? which.join(' ') };
+  log(`adapter: ${result.adapter}`);
+  const peak = await measurePeak(gpu, { threads: fallback ? 1 << 18 : 1 << 22, rounds: fallback ? 1024 : 4096 });
+  result.peak_fma_gflops = +peak.toFixed(2);
+  log(`FMA peak: ${peak.toFixed(2)} GFLOP/s`);
+
+  const profile = async (names: string[]) => {
+    const out = [];
+    for (const n of names) {
+      const preset = STEP_PRESETS[n];
+      if (!preset) throw new Error(`--preset=${n}: unknown (presets: ${Object.keys(STEP_PRESETS).join(', ')})`);
+      const r = await profileStep(gpu, preset, peak);
+      log(formatProfile(r));
+      out.push(r);
+    }
+    return out;
+  };
+  const throughput = async (runs: { preset: string; patterns: number; inferenceOnly?: boolean }[]) => {
+    const out = [];
+    for (const r of runs) {
+      const t = await benchThroughput(gpu, STEP_PRESETS[r.preset], r);
+      log(`${t.preset}: ${t.patterns} patterns — train ${t.train_patterns_per_second ?? '—'} patterns/s, infer + stitch ${t.infer_patterns_per_second} patterns/s, peak GPU memory ${t.peak_gpu_memory_mb} MB (model state ${t.model_state_mb} MB)`);
+      out.push(t);
+    }
+    return out;
+  };
+
+  if (suite === 'gpu') {
+    result.kernels = await benchKernels(gpu, { iters });
+    result.profile = await profile(['ci', 'n64s2']);
+    result.throughput = await throughput([
+      { preset: 'n64s2', patterns: 1024 },
+      { preset: 'n64s1g2', patterns: 1024 },
+      { preset: 'n128s2', patterns: 512 },
+      { preset: 'n64s1', patterns: 8192, inferenceOnly: true },
+    ]);
+  } else if (suite === 'software') {
+    result.kernels = await benchKernels(gpu, { quick: true, iters });
+    const { benchGrouping } = await import('./grouping');
+    result.grouping = await benchGrouping();
+    result.profile = await profile(['ci']);
+    result.throughput = await throughput([{ preset: 'ci', patterns: 128 }]);
+  } else {
+    if (which.includes('--kernels')) result.kernels = await benchKernels(gpu, { quick, iters });
+    if (which.includes('--grouping')) {
+      const { benchGrouping } = await import('./grouping');
+      result.grouping = await benchGrouping();
+    }
+    if (which.includes('--profile')) result.profile = await profile((argv.find((a) => a.startsWith('--preset='))?.slice(9) ?? 'ci').split(','));
+    else if (which.includes('--train')) {
+      const names = (argv.find((a) => a.startsWith('--preset='))?.slice(9) ?? (quick ? 'ci' : 'n64s2')).split(',');
+      result.throughput = await throughput(names.map((preset) => ({ preset, patterns: quick ? 128 : 512 })));
+    }
+  }
+  result.peak_gpu_memory_mb = +(gpu.memory().peakInUseBytes / 1e6).toFixed(1);
+  gpu.destroy();
+
+  return result;
+}
