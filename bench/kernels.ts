@@ -1,11 +1,10 @@
 import type { Gpu } from '../src/gpu/kernel';
-import { Tape } from '../src/gpu/tape';
-import { conv2d } from '../src/gpu/ops/conv2d';
+import { conv2dRaw, conv2dWeightGradRaw } from '../src/gpu/ops/conv2d';
 import { fft2 } from '../src/gpu/ops/fft';
 import { measurePeak, time } from './peak';
 
 /**
- * Kernel micro-benchmarks (issue 3 §6): GFLOP/s of conv2d forward / backward and of the batched FFT at N = 64,
+ * Kernel micro-benchmarks: GFLOP/s of conv2d forward / input gradient / weight gradient (both variants) and of the batched FFT at N = 64,
  * batch 16, each also as a fraction of a plain FMA-throughput kernel on the same adapter ("peak").
  * Timing = wall clock around `iters` repetitions after a warm-up, bracketed by queue drains.
  */
@@ -23,28 +22,30 @@ export async function benchKernels(gpu: Gpu, o: KernelBenchOptions = {}): Promis
   const peak = await measurePeak(gpu, { threads: quick ? 65536 : 1 << 20, rounds: quick ? 256 : 2048, iters });
   out.peak_fma_gflops = peak;
 
-  // Conv: B=16, 64×64, 32→32 channels, 3×3 (a representative encoder layer at N = 64), or a quick shape.
+  // Conv: B=16, 64×64, 32→32 channels, 3×3 (a representative encoder layer at N = 64), or a quick shape; forward,
+  // input gradient and weight gradient timed apart, for each kernel variant (tiled: workgroup memory; direct:
+  // register-blocked, for software adapters), side by side in the same run.
   const [B, Cin, Cout, H] = quick ? [2, 16, 16, 32] : [16, 32, 32, 64];
   out.conv_shape = `B=${B} Cin=${Cin} Cout=${Cout} ${H}x${H} k=3`;
   const flops = 2 * B * H * H * Cin * Cout * 9;
   const x = gpu.keep(gpu.tensor([B, Cin, H, H], 'f32', new Float32Array(B * Cin * H * H).fill(0.5)));
   const w = gpu.keep(gpu.tensor([Cout, Cin, 3, 3], 'f32', new Float32Array(Cout * Cin * 9).fill(0.01)));
   const b = gpu.keep(gpu.tensor([Cout], 'f32', new Float32Array(Cout)));
-  const tFwd = await time(gpu, iters, () => gpu.tidy(() => void conv2d(gpu, x, w, b, { relu: true })));
-  x.requiresGrad = w.requiresGrad = b.requiresGrad = true;
-  const tFwdBwd = await time(gpu, iters, () =>
-    gpu.tidy(() => {
-      const tape = new Tape(gpu);
-      const y = tape.run(() => conv2d(gpu, x, w, b, { relu: true }));
-      tape.gradients(y, [x, w, b], gpu.tensor(y.shape, 'f32', new Float32Array(y.size).fill(1)));
-    }),
-  );
-  for (const t of [x, w, b]) t.dispose();
-  out.conv_fwd_gflops = flops / tFwd / 1e9;
-  // Backward = input grad + weight grad ≈ 2× the forward flops.
-  out.conv_bwd_gflops = (2 * flops) / Math.max(tFwdBwd - tFwd, 1e-9) / 1e9;
-  out.conv_fwd_fraction_of_peak = (out.conv_fwd_gflops as number) / peak;
-  out.conv_bwd_fraction_of_peak = (out.conv_bwd_gflops as number) / peak;
+  const g = gpu.keep(gpu.tensor([B, Cout, H, H], 'f32', new Float32Array(B * Cout * H * H).fill(0.25)));
+  const chosen = gpu.variants.conv;
+  out.conv_variant_in_use = chosen;
+  for (const v of ['tiled', 'direct'] as const) {
+    gpu.variants.conv = v;
+    const tFwd = await time(gpu, iters, () => gpu.tidy(() => void conv2dRaw(gpu, x, w, b, true, false)));
+    const tIg = await time(gpu, iters, () => gpu.tidy(() => void conv2dRaw(gpu, g, w, null, false, true)));
+    const tWg = await time(gpu, iters, () => gpu.tidy(() => void conv2dWeightGradRaw(gpu, x, g, w)));
+    for (const [k, t] of [['fwd', tFwd], ['igrad', tIg], ['wgrad', tWg]] as const) {
+      out[`conv_${v}_${k}_gflops`] = +(flops / t / 1e9).toFixed(3);
+      out[`conv_${v}_${k}_fraction_of_peak`] = +(flops / t / 1e9 / peak).toFixed(4);
+    }
+  }
+  gpu.variants.conv = chosen;
+  for (const t of [x, w, b, g]) t.dispose();
 
   // FFT: N = 64, batch 16, complex 2-D: 5·N²·log2(N²) flops each.
   const N = 64;

@@ -33,7 +33,7 @@ export const STEP_PRESETS: Record<string, StepPreset> = {
 
 /** The op kind of a kernel, from its name. */
 export function opKind(kernel: string): string {
-  if (/conv/.test(kernel)) return /grad|bwd|wgrad|igrad|adjoint|transpose/.test(kernel) ? 'conv backward' : 'conv forward';
+  if (/conv/.test(kernel)) return /grad|bwd|adjoint|transpose|sum_splits|reduce/.test(kernel) ? 'conv backward' : 'conv forward';
   if (/^fft|fftshift/.test(kernel)) return 'FFT';
   if (/diffract|complex|loss|pack2|poisson|mae|physics|probe|intensity/.test(kernel)) return 'physics';
   if (/cbam|gate|bmul|channel|spatial/.test(kernel)) return 'CBAM';

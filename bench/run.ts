@@ -61,11 +61,19 @@ export async function runBench(argv: string[], log: (line: string) => void): Pro
       { preset: 'n64s1', patterns: 8192, inferenceOnly: true },
     ]);
   } else if (suite === 'software') {
-    result.kernels = await benchKernels(gpu, { quick: true, iters });
+    // Full kernel shapes (the targets are stated there), one timed repetition each.
+    result.kernels = await benchKernels(gpu, { iters: iters ?? 1 });
     const { benchGrouping } = await import('./grouping');
     result.grouping = await benchGrouping();
-    result.profile = await profile(['ci']);
-    result.throughput = await throughput([{ preset: 'ci', patterns: 128 }]);
+    // The CI preset with each conv variant, side by side: the per-step profile and the throughput.
+    const chosen = gpu.variants.conv;
+    for (const v of ['tiled', 'direct'] as const) {
+      gpu.variants.conv = v;
+      log(`— conv variant: ${v}`);
+      result[`profile_${v}`] = await profile(['ci']);
+      result[`throughput_${v}`] = await throughput([{ preset: 'ci', patterns: 128 }]);
+    }
+    gpu.variants.conv = chosen;
   } else {
     if (which.includes('--kernels')) result.kernels = await benchKernels(gpu, { quick, iters });
     if (which.includes('--grouping')) {

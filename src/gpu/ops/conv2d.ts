@@ -42,6 +42,8 @@ const pick = <T>(p: { wide: T; narrow: T }, v: Tile) => (v === NARROW ? p.narrow
 const SUM_SPLITS = defineKernel({ name: 'conv2d_sum_splits', code, entryPoint: 'sum_splits', params, bindings: { part: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
 /** Adjoint of conv2d w.r.t. the bias: gb[o] = Σ_{b,y,x} G[b, o, y, x] */
 const BGRAD = defineKernel({ name: 'conv2d_bgrad', code, entryPoint: 'bgrad', params, bindings: { G: 'read', out: 'rw' }, workgroupSize: 256 });
+/** Adjoint of conv2d w.r.t. the bias, per (b, o) plane (no barriers; software adapters): part[b, o] = Σ_{y,x} G[b, o, y, x] */
+const BGRAD_PLANES = defineKernel({ name: 'conv2d_bgrad_planes', code, entryPoint: 'bgrad_planes', params, bindings: { G: 'read', out: 'rw' }, workgroupSize: 64, invocations: 'n' });
 /** Adjoint of the fused ReLU from the saved output: out = G · [Y > 0] */
 const RELU_MASK = defineKernel({ name: 'conv2d_relu_mask', code, entryPoint: 'relu_mask', params, bindings: { Y: 'read', G: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
 
@@ -111,6 +113,15 @@ function weightGradRaw(gpu: Gpu, x: Tensor, g: Tensor, w: Tensor): Tensor {
 function biasGradRaw(gpu: Gpu, g: Tensor): Tensor {
   const [B, C, H, W] = g.shape;
   const out = gpu.tensor([C], 'f32');
+  if (gpu.variants.conv === 'direct') {
+    // A tree reduction's barriers are emulated on software adapters (a third of a training step there): sum
+    // each plane in one invocation, then the B planes of each channel.
+    const part = gpu.tensor([B, C], 'f32');
+    gpu.run(BGRAD_PLANES, { G: g, out: part }, P({ n: B * C, H, W }));
+    gpu.run(SUM_SPLITS, { part, out }, P({ splits: B, n: C }));
+    part.dispose();
+    return out;
+  }
   gpu.run(BGRAD, { G: g, out }, P({ B, H, W, Cout: C, k: 1 }), [C]);
   return out;
 }
@@ -138,4 +149,4 @@ export function conv2d(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor | null, opts: C
   return y;
 }
 
-export { convRaw as conv2dRaw };
+export { convRaw as conv2dRaw, weightGradRaw as conv2dWeightGradRaw };

@@ -188,6 +188,19 @@ fn sum_splits(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   out[i] = s;
 }
 
+// Bias adjoint, stage 1 without workgroup memory or barriers (software adapters): one invocation per (b, o)
+// plane, out[i] = Σ_p G[i·H·W + p], i < u.n = B·Cout; stage 2 is sum_splits over b.
+@compute @workgroup_size(WG)
+fn bgrad_planes(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = global_index(gid, nwg);
+  if (i >= u.n) { return; }
+  let HW = u.H * u.W;
+  let base = i * HW;
+  var s = 0.0;
+  for (var p = 0u; p < HW; p++) { s += G[base + p]; }
+  out[i] = s;
+}
+
 var<workgroup> red: array<f32, 256>;
 
 // Bias gradient: one workgroup per output channel o, gb[o] = Σ over b and pixels of G[b, o, ·]. Workgroup size
