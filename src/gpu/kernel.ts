@@ -47,14 +47,14 @@ export class Gpu {
    * barriers are emulated, register-blocked kernels without them; the workgroup-tiled ones on GPUs. Tests set
    * them to cover both.
    */
-  readonly variants: { conv: 'tiled' | 'direct' };
+  readonly variants: { conv: 'tiled' | 'direct'; fft: 'workgroup' | 'direct' };
   private lostInfo: { reason: string; message: string } | null = null;
   private errors: string[] = [];
 
   constructor(private readonly dev: GpuDevice) {
     this.device = dev.device;
     this.adapter = dev.adapter;
-    this.variants = { conv: dev.adapter.isFallbackAdapter ? 'direct' : 'tiled' };
+    this.variants = { conv: dev.adapter.isFallbackAdapter ? 'direct' : 'tiled', fft: dev.adapter.isFallbackAdapter ? 'direct' : 'workgroup' };
     this.pool = new BufferPool(this.device);
     this.lost = dev.lost.then((l) => (this.lostInfo = l));
     // WebGPU reports validation errors asynchronously and otherwise only logs them: collect them and throw

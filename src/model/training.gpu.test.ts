@@ -5,10 +5,12 @@ import { writeNpz } from '../pipeline/npz';
 import { simulateDataset } from '../pipeline/simulate';
 
 /**
- * CI-sized training (issue 4 §7): N = 32, n_filters_scale 0.25, no CBAM, a simulated 'lines' scan of 32 patterns,
- * batch 4, 8 epochs = 64 Adam steps on SwiftShader (~2–3 min). Asserted: the Poisson loss falls by ≥ 35 % from
- * the untrained model's, and the stitched amplitude correlates positively with the ground truth (r > 0.1) —
- * bounds set well below what this run reaches (see the test output), so a regression in any gradient shows up.
+ * CI-sized training: N = 32, n_filters_scale 0.25, no CBAM, a simulated 'lines' scan of 64 patterns, batch 4,
+ * 16 epochs = 256 Adam steps (~40 s on SwiftShader with the software-adapter kernels; the first version of this
+ * test ran 64 steps in ~3 min and reached r ≈ 0.30). Measured here: loss ×0.245, amplitude r ≈ 0.69, SSIM ≈ 0.32.
+ * Asserted: the Poisson loss falls to under half the untrained model's and the stitched amplitude correlates with
+ * the ground truth (r > 0.5). Tiny generators are seed-sensitive (seeds 1, 3, 7 reach r ≈ 0.7; seed 42 stays on
+ * the early plateau at r ≈ 0.1), so the seed is fixed; a regression in any gradient still shows up.
  */
 function pearson(a: number[], b: number[]): number {
   const n = a.length;
@@ -23,11 +25,11 @@ function pearson(a: number[], b: number[]): number {
 }
 
 describe('PtychoPINN training converges on a small simulated scan (CI size)', () => {
-  it('loss falls by ≥ 35 % and the stitched amplitude correlates with the ground truth', { timeout: 900_000 }, async () => {
+  it('loss falls by more than half and the stitched amplitude correlates with the ground truth (r > 0.5)', { timeout: 900_000 }, async () => {
     const engine = await Engine.create();
-    const arrays = simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: 32, nImages: 32, objectSize: 56, seed: 5, nphotons: 1e6 });
+    const arrays = simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: 32, nImages: 64, objectSize: 72, seed: 5, nphotons: 1e6 });
     await engine.loadDataset(writeNpz(arrays), 'ci-lines.npz');
-    engine.setConfig(makeTrainingConfig({ nepochs: 8, batch_size: 4, n_groups: 32, learning_rate: 3e-3, nphotons: 1e6, validation_fraction: 0, seed: 3, model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false } }));
+    engine.setConfig(makeTrainingConfig({ nepochs: 16, batch_size: 4, n_groups: 64, learning_rate: 3e-3, nphotons: 1e6, validation_fraction: 0, seed: 3, model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false } }));
     const before = await engine.evaluateLoss(); // the untrained model
     const res = await engine.train();
     expect(res.status).toBe('completed');
@@ -47,8 +49,8 @@ describe('PtychoPINN training converges on a small simulated scan (CI size)', ()
       }
     const r = pearson(ours, truth);
     console.log(`training test: loss ${before.toExponential(3)} → ${after.toExponential(3)} (×${(after / before).toFixed(3)}), amplitude r = ${r.toFixed(3)}, SSIM amp ${m.amplitude.ssim.toFixed(3)} phase ${m.phase.ssim.toFixed(3)}`);
-    expect(after).toBeLessThan(0.65 * before);
-    expect(r).toBeGreaterThan(0.1);
+    expect(after).toBeLessThan(0.5 * before);
+    expect(r).toBeGreaterThan(0.5);
     engine.destroy();
   });
 });

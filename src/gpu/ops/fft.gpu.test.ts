@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkGradients, compare, getTestGpu, randomArray } from '../testing';
 import { fft2, fftshift2, ifft2, ifftshift2, padAndDiffract } from './fft';
 import { dft2Ref, dft2SeparableRef, fftshift2Ref, padAndDiffractRef } from './fft.ref';
@@ -9,7 +9,17 @@ function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-describe('batched 2-D FFT (GPU) vs float64 DFT', () => {
+for (const variant of ['workgroup', 'direct'] as const)
+describe(`batched 2-D FFT (GPU, ${variant} kernels) vs float64 DFT`, () => {
+  let saved: 'workgroup' | 'direct' = 'workgroup';
+  beforeAll(async () => {
+    const gpu = await getTestGpu();
+    saved = gpu.variants.fft;
+    gpu.variants.fft = variant;
+  });
+  afterAll(async () => {
+    (await getTestGpu()).variants.fft = saved;
+  });
   for (const N of [8, 16, 32, 64]) {
     it(`N=${N}, batch 3: forward and inverse within 1e-5 × max|X| (naive DFT oracle)`, async () => {
       const gpu = await getTestGpu();

@@ -1,4 +1,5 @@
 import fftWgsl from '../shaders/fft.wgsl?raw';
+import fftDirectWgsl from '../shaders/fft_direct.wgsl?raw';
 import shiftWgsl from '../shaders/fftshift.wgsl?raw';
 import gradWgsl from '../shaders/diffract_grad.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
@@ -27,12 +28,38 @@ function defineFft(N: number) {
   };
 }
 
-const fftKernels = new Map<number, ReturnType<typeof defineFft>>();
+/** Invocations per workgroup of the direct (software-adapter) kernels. */
+const DIRECT_WG = 64;
 
-function fftKernelsOf(N: number): ReturnType<typeof defineFft> {
+/**
+ * The software-adapter variant (`gpu.variants.fft === 'direct'`): one invocation per line, the line in a private
+ * array, no workgroup memory or barriers (emulated on CPU adapters). Same contracts as defineFft's kernels; 1-D
+ * grids over `lines`. N and LOG2N are WGSL constants (they size a function-scope array), so one module per N.
+ */
+function defineFftDirect(N: number) {
+  const log2 = Math.log2(N);
+  if (!Number.isInteger(log2) || N < 8 || N > 512) throw new RangeError(`fft: N=${N} must be a power of two in 8…512`);
+  const code = `${indexWgsl}\nconst N: u32 = ${N}u;\nconst LOG2N: u32 = ${log2}u;\n${fftDirectWgsl}`;
+  const common = { code, params: fftParams, workgroupSize: DIRECT_WG, invocations: 'lines' } as const;
+  return {
+    lines: defineKernel({ ...common, name: `fft_direct_lines_${N}`, entryPoint: 'lines', bindings: { src: 'read', tw: 'read', dst: 'rw' } }),
+    colsAmp: defineKernel({ ...common, name: `fft_direct_cols_amp_${N}`, entryPoint: 'cols_amp', bindings: { src: 'read', tw: 'read', dst: 'rw', amp: 'rw' } }),
+  };
+}
+
+const fftKernels = new Map<number, ReturnType<typeof defineFft>>();
+const fftDirectKernels = new Map<number, ReturnType<typeof defineFftDirect>>();
+
+/** The kernels of the variant in use and their grid (workgroup counts; undefined: from `lines` via invocations). */
+function fftKernelsOf(gpu: Gpu, N: number, lines: number): { k: ReturnType<typeof defineFft>; grid: [number, number, number] | undefined } {
+  if (gpu.variants.fft === 'direct') {
+    let k = fftDirectKernels.get(N);
+    if (!k) fftDirectKernels.set(N, (k = defineFftDirect(N)));
+    return { k, grid: undefined };
+  }
   let k = fftKernels.get(N);
   if (!k) fftKernels.set(N, (k = defineFft(N)));
-  return k;
+  return { k, grid: gpu.grid(lines, 1) };
 }
 
 const twiddleCache = new WeakMap<Gpu, Map<number, Tensor>>();
@@ -72,12 +99,11 @@ export function fftFlops(N: number, images: number): number {
 /** Raw (no tape) 2-D transform: inverse = conjugate twiddles; `scale` applied at the end. */
 export function fft2Raw(gpu: Gpu, x: Tensor, inverse: boolean, scale: number, out?: Tensor): Tensor {
   const { N, images } = dims(x, 'fft2');
-  const k = fftKernelsOf(N);
   const tw = twiddles(gpu, N);
   const lines = images * N;
+  const { k, grid } = fftKernelsOf(gpu, N, lines);
   const tmp = gpu.tensor(x.shape, 'c64');
   const o = out ?? gpu.tensor(x.shape, 'c64');
-  const grid = gpu.grid(lines, 1);
   gpu.flops += fftFlops(N, images);
   gpu.run(k.lines, { src: x, tw, dst: tmp }, { lines, stride: 1, inverse: inverse ? 1 : 0, scale: 1 }, grid);
   gpu.run(k.lines, { src: tmp, tw, dst: o }, { lines, stride: N, inverse: inverse ? 1 : 0, scale }, grid);
@@ -159,10 +185,9 @@ const DIFFRACT_GRAD = defineKernel({
  */
 export function padAndDiffract(gpu: Gpu, psi: Tensor): Tensor {
   const { N, images } = dims(psi, 'padAndDiffract');
-  const k = fftKernelsOf(N);
   const tw = twiddles(gpu, N);
   const lines = images * N;
-  const grid = gpu.grid(lines, 1);
+  const { k, grid } = fftKernelsOf(gpu, N, lines);
   const tmp = gpu.tensor(psi.shape, 'c64');
   const F = gpu.tensor(psi.shape, 'c64');
   const A = gpu.tensor(psi.shape, 'f32');
