@@ -7,6 +7,9 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
     environment: 'node',
     pool: 'forks',
+    // Kernel variants follow the adapter kind in tests (each test that cares pins them; autotune.gpu.test.ts
+    // exercises the measurement).
+    env: { PTYCHOPINN_AUTOTUNE: '0' },
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default'],

@@ -25,7 +25,8 @@ export async function runBench(argv: string[], log: (line: string) => void): Pro
   const fallback = gpu.adapter.isFallbackAdapter;
   const suite = which.includes('--gpu') || (which.length === 0 && !fallback) ? 'gpu' : which.length === 0 ? 'software' : null;
   const result: Record<string, unknown> = { adapter: describeAdapter(gpu.adapter), isFallbackAdapter: fallback, date: new Date().toISOString(), suite: suite ?? which.join(' ') };
-  log(`adapter: ${result.adapter}`);
+  result.autotune = gpu.tuning;
+  log(`adapter: ${result.adapter}; kernel variants ${JSON.stringify(gpu.variants)} (autotune)`);
   const peak = await measurePeak(gpu, { threads: fallback ? 1 << 18 : 1 << 22, rounds: fallback ? 1024 : 4096 });
   result.peak_fma_gflops = +peak.toFixed(2);
   log(`FMA peak: ${peak.toFixed(2)} GFLOP/s`);

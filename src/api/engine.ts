@@ -17,6 +17,7 @@ import { readArrayFile, writeNpz } from '../pipeline/npz';
 import type { RawData } from '../pipeline/rawData';
 import { simulateDataset, type SimulateOptions } from '../pipeline/simulate';
 import { summarize, type DatasetSummary } from '../pipeline/summary';
+import { autotune, autotuneEnabled } from '../gpu/autotune';
 import { reconstructObject, reconstructPreview, type PreviewImage, type ReconstructionImage } from '../model/infer';
 import { PtychoPINN, type PtychoPINNSpec, type ResidentSet } from '../model/ptychopinn';
 import { splitTrainVal, TrainingRun, type EpochEvent, type RunCheckpoint, type StepEvent, type TrainResult } from '../model/train';
@@ -108,7 +109,8 @@ export class Engine {
    */
   static async create(opts: { allowNoGpu?: boolean } = {}): Promise<Engine> {
     try {
-      return new Engine(await Gpu.create());
+      // Kernel variants are measured on first use (train / reconstruct), not here: opening the page stays fast.
+      return new Engine(await Gpu.create({ autotune: false }));
     } catch (e) {
       if (!opts.allowNoGpu) throw e;
       return new Engine(null, e instanceof PtychoError ? e : new PtychoError('gpu-unavailable', String((e as Error)?.message ?? e), ''));
@@ -314,7 +316,14 @@ export class Engine {
   }
 
   /** Train on the loaded scan with the current config (or continue a checkpoint); events report progress. */
+  /** Measure the kernel variants for this adapter once, before the first computation (src/gpu/autotune.ts). */
+  private async tuneKernels(): Promise<void> {
+    if (this.gpu.tuning || !autotuneEnabled()) return;
+    this.gpu.tuning = await autotune(this.gpu);
+  }
+
   async train(events: TrainEvents = {}): Promise<EngineTrainResult> {
+    await this.tuneKernels();
     const ds = this.requireDataset();
     const resume = events.resume ? checkCheckpoint(events.resume) : undefined;
     if (resume) this.installCheckpoint(resume);
@@ -458,6 +467,7 @@ export class Engine {
 
   /** Mean loss of the current model over the training groups (no gradient, no update). */
   async evaluateLoss(): Promise<number> {
+    await this.tuneKernels();
     const ds = this.requireDataset();
     const model = this.ensureModel();
     const g = this.grouped(ds.raw, false);
@@ -483,6 +493,7 @@ export class Engine {
 
   /** The stitched object of the whole scan with the current weights, reduced on the GPU to ≤ maxSide pixels a side. */
   async previewReconstruction(maxSide = 256): Promise<PreviewImage> {
+    await this.tuneKernels();
     if (!this.model) throw new PtychoError('cli-usage', 'no model: train one or open a model file first', 'train, or open a model .zip');
     const inf = this.inferenceSet();
     return reconstructPreview(this.gpu, this.model, inf.set, inf.positions, { stitch: this.stitchOptions('barycentric'), maxSide });
@@ -490,6 +501,7 @@ export class Engine {
 
   /** Predict every scan position's patch and stitch the object; metrics against objectGuess when present. */
   async reconstruct(opts: { stitch?: StitchMethod; onProgress?: (done: number, total: number) => void } = {}): Promise<ReconstructionProduct> {
+    await this.tuneKernels();
     const ds = this.requireDataset();
     if (!this.model) throw new PtychoError('cli-usage', 'no model: train one or open a model file first', 'train, or open a model .zip');
     const inf = this.inferenceSet();

@@ -10,6 +10,12 @@ import type { Tape } from './tape';
  * tensor allocation from the pool, and scopes (`tidy`) that release intermediates. Kernels describe themselves
  * (src/gpu/kernelDecl.ts): `run(K, { x, out }, { n, mode })` binds by name and packs parameters by name.
  */
+/** Kernel variants: conv2d tiled (workgroup memory) or direct (register-blocked); FFT workgroup or direct. */
+export interface KernelVariants {
+  conv: 'tiled' | 'direct';
+  fft: 'workgroup' | 'direct';
+}
+
 interface CompiledKernel {
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
@@ -43,11 +49,11 @@ export class Gpu {
   /** When set, every dispatch is timed on its own (src/gpu/profiler.ts; bench --train --profile). */
   profiler: DispatchProfiler | null = null;
   /**
-   * Kernel variants in use, chosen per adapter: on a software (fallback) adapter, where workgroup memory and
-   * barriers are emulated, register-blocked kernels without them; the workgroup-tiled ones on GPUs. Tests set
-   * them to cover both.
+   * Kernel variants in use: first by adapter kind (register-blocked direct kernels on software adapters, where
+   * workgroup memory and barriers are emulated; tiled ones on GPUs), then by a short measurement in `create`
+   * (src/gpu/autotune.ts). Tests set them to cover both.
    */
-  readonly variants: { conv: 'tiled' | 'direct'; fft: 'workgroup' | 'direct' };
+  readonly variants: KernelVariants;
   private lostInfo: { reason: string; message: string } | null = null;
   private errors: string[] = [];
 
@@ -74,9 +80,21 @@ export class Gpu {
     }
   }
 
-  static async create(): Promise<Gpu> {
-    return new Gpu(await createGpuDevice());
+  /**
+   * A runtime on the best adapter. `autotune` (default on) measures the kernel variants once per adapter
+   * (src/gpu/autotune.ts); without it they follow the adapter kind (direct kernels on software adapters).
+   */
+  static async create(o: { autotune?: boolean } = {}): Promise<Gpu> {
+    const gpu = new Gpu(await createGpuDevice());
+    const { autotune, autotuneEnabled } = await import('./autotune');
+    if (o.autotune ?? autotuneEnabled()) {
+      gpu.tuning = await autotune(gpu);
+    }
+    return gpu;
   }
+
+  /** What the autotune measured (null when it did not run). */
+  tuning: import('./autotune').AutotuneResult | null = null;
 
   get isLost(): boolean {
     return this.lostInfo !== null;

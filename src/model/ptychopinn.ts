@@ -1,5 +1,6 @@
 import type { Gpu } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
+import { ChunkedRows } from '../gpu/chunkedRows';
 import { combineComplex } from '../gpu/ops/complex';
 import { gatherRows } from '../gpu/ops/gather';
 import { add, scale, scaleShift } from '../gpu/ops/elementwise';
@@ -55,13 +56,14 @@ export interface ResidentData {
  * another (the whole scan, for the live preview) without re-uploading either.
  */
 export class ResidentSet {
-  readonly X: Tensor;
+  /** (G, C, N, N), split by groups to fit the storage-binding limit (one chunk unless the set is large). */
+  readonly X: ChunkedRows;
   readonly coords: Tensor;
   readonly probe: Tensor;
   readonly S: number;
   readonly nGroups: number;
-  readonly targetAmp: Tensor | null = null;
-  readonly targetPhase: Tensor | null = null;
+  readonly targetAmp: ChunkedRows | null = null;
+  readonly targetPhase: ChunkedRows | null = null;
   private sCache = new Map<number, Tensor>();
 
   constructor(private readonly gpu: Gpu, spec: PtychoPINNSpec, d: ResidentData) {
@@ -70,7 +72,7 @@ export class ResidentSet {
     if (!Number.isInteger(G) || d.coordsRelative.length !== G * C * 2 || d.probe.length !== 2 * N * N) {
       throw new Error(`PtychoPINN.setData: X (${d.X.length}), coords (${d.coordsRelative.length}) and probe (${d.probe.length}) do not fit N=${N}, C=${C}`);
     }
-    this.X = gpu.keep(gpu.tensor([G, C, N, N], 'f32', d.X));
+    this.X = new ChunkedRows(gpu, G, [C, N, N], d.X);
     this.coords = gpu.keep(gpu.tensor([G, C, 2], 'f32', d.coordsRelative));
     const mask = spec.probeMask ? softProbeMask(N) : undefined;
     this.probe = gpu.keep(gpu.tensor([N, N], 'c64', effectiveProbe(d.probe, N, spec.probeScale, mask)));
@@ -82,8 +84,8 @@ export class ResidentSet {
         amp[i] = Math.hypot(d.Y[2 * i], d.Y[2 * i + 1]);
         ph[i] = Math.atan2(d.Y[2 * i + 1], d.Y[2 * i]);
       }
-      this.targetAmp = gpu.keep(gpu.tensor([G, C, N, N], 'f32', amp));
-      this.targetPhase = gpu.keep(gpu.tensor([G, C, N, N], 'f32', ph));
+      this.targetAmp = new ChunkedRows(gpu, G, [C, N, N], amp);
+      this.targetPhase = new ChunkedRows(gpu, G, [C, N, N], ph);
     }
   }
 

@@ -1,6 +1,8 @@
-// (index.wgsl is prepended.) Batch assembly on the GPU: out[b, :] = src[idx[b], :] for rows of `row` floats
-// (indices as exact f32).
-struct Params { rows: u32, row: u32 }
+// (index.wgsl is prepended.) Batch assembly on the GPU: out[b, :] = src[idx[b] − row_offset, :] for rows of `row`
+// floats (indices as exact f32). `src` holds rows [row_offset, row_offset + rows) of the dataset (one chunk of a
+// ChunkedRows, or a whole tensor with row_offset 0): a dispatch writes only the batch rows whose index falls in it,
+// so one dispatch per chunk fills the batch.
+struct Params { batch: u32, row: u32, row_offset: u32, rows: u32 }
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read> idx: array<f32>;
@@ -9,7 +11,8 @@ struct Params { rows: u32, row: u32 }
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = global_index(gid, nwg);
-  if (i >= u.rows * u.row) { return; }
-  let b = i / u.row;
-  out[i] = src[u32(idx[b]) * u.row + i % u.row];
+  if (i >= u.batch * u.row) { return; }
+  let r = u32(idx[i / u.row]);
+  if (r < u.row_offset || r - u.row_offset >= u.rows) { return; }
+  out[i] = src[(r - u.row_offset) * u.row + i % u.row];
 }
