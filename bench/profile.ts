@@ -69,6 +69,23 @@ export async function profileStep(gpu: Gpu, p: StepPreset, peakGflops: number, s
   const stepMs = (performance.now() - t0) / steps;
   const flops = (gpu.flops - f0) / steps;
   const dispatches = (gpu.dispatches - d0) / steps;
+  // Memory of one step: saved activations (what the forward pass leaves alive for the backward pass) and the
+  // step's peak, against the state any trainer holds (parameters, gradients, two Adam moments).
+  let paramBytes = 0;
+  for (const t of model.parameters) paramBytes += t.byteLength;
+  const stateBytes = 4 * paramBytes;
+  const base = gpu.pool.stats().inUseBytes; // parameters, moments, the resident dataset, the batch indices
+  gpu.pool.resetPeak();
+  let activationBytes = 0;
+  gpu.tidy(() => {
+    const tape = new Tape(gpu);
+    const loss = tape.run(() => model.batchLoss(gpu, idx));
+    activationBytes = gpu.pool.stats().inUseBytes - base;
+    adam.step(tape.gradients(loss, model.parameters));
+  });
+  await gpu.sync();
+  // The step's working set on top of what was resident, plus the parameters and moments it works on.
+  const peakStepBytes = gpu.pool.stats().peakInUseBytes - base + 3 * paramBytes;
   // Profiled: every dispatch timed on its own.
   const prof = new DispatchProfiler(gpu.device);
   gpu.profiler = prof;
@@ -106,6 +123,12 @@ export async function profileStep(gpu: Gpu, p: StepPreset, peakGflops: number, s
     gflop_per_step: +(flops / 1e9).toFixed(3),
     gflops: +gflops.toFixed(3),
     fraction_of_peak: +(gflops / peakGflops).toFixed(4),
+    memory_mb: {
+      parameters_gradients_moments: +(stateBytes / 1e6).toFixed(2),
+      saved_activations: +(activationBytes / 1e6).toFixed(2),
+      step_peak: +(peakStepBytes / 1e6).toFixed(2),
+      peak_over_state_plus_activations: +(peakStepBytes / (stateBytes + activationBytes)).toFixed(3),
+    },
     profile_method: r.method,
     profiled_step_ms: +profiledMs.toFixed(1),
     readbacks_per_step: r.readbacks,
@@ -120,6 +143,7 @@ export function formatProfile(r: Record<string, unknown>): string {
   const lines = [
     `${p.name}: N ${p.N} · scale ${p.nFiltersScale} · gridsize ${p.gridsize} · batch ${p.batch}${p.cbam ? ' · CBAM' : ''}`,
     `  step ${r.step_ms} ms (${r.patterns_per_second} patterns/s), ${r.dispatches_per_step} dispatches, ${r.gflop_per_step} GFLOP → ${r.gflops} GFLOP/s = ${(100 * (r.fraction_of_peak as number)).toFixed(1)} % of the FMA peak; ${r.readbacks_per_step} read-backs`,
+    `  memory: step peak ${(r.memory_mb as Record<string, number>).step_peak} MB = ${(r.memory_mb as Record<string, number>).peak_over_state_plus_activations}× (parameters + gradients + Adam moments ${(r.memory_mb as Record<string, number>).parameters_gradients_moments} MB + saved activations ${(r.memory_mb as Record<string, number>).saved_activations} MB)`,
     `  profiled (${r.profile_method}, serialised): ${r.profiled_step_ms} ms`,
   ];
   for (const k of r.by_kind as { op: string; dispatches: number; ms: number; share: number }[]) lines.push(`    ${k.op.padEnd(26)} ${String(k.dispatches).padStart(5)} dispatches ${k.ms.toFixed(1).padStart(9)} ms ${(100 * k.share).toFixed(1).padStart(5)} %`);

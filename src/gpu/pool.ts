@@ -60,6 +60,11 @@ export class BufferPool {
     this.inUse -= size;
   }
 
+  /** Start a new peak measurement from the current use. */
+  resetPeak(): void {
+    this.peak = this.inUse;
+  }
+
   /** Destroy every free buffer (e.g. after a run, or when the device is short of memory). */
   trim(): void {
     for (const list of this.free.values()) {
