@@ -81,6 +81,10 @@ export async function runBench(argv: string[], log: (line: string) => void): Pro
       const { benchGrouping } = await import('./grouping');
       result.grouping = await benchGrouping();
     }
+    if (which.includes('--scale')) {
+      const { benchScale } = await import('./scale');
+      result.scale = await benchScale(gpu, log);
+    }
     if (which.includes('--profile')) result.profile = await profile((argv.find((a) => a.startsWith('--preset='))?.slice(9) ?? 'ci').split(','));
     else if (which.includes('--train')) {
       const names = (argv.find((a) => a.startsWith('--preset='))?.slice(9) ?? (quick ? 'ci' : 'n64s2')).split(',');

@@ -48,6 +48,8 @@ export interface ResidentData {
   S: number;
   /** (G, C, N, N) complex ground-truth patches: required in supervised mode. */
   Y?: Float32Array;
+  /** Largest GPU buffer per chunk of X (default: the device's binding limit); benchmarks force small limits. */
+  maxChunkBytes?: number;
 }
 
 /**
@@ -72,7 +74,7 @@ export class ResidentSet {
     if (!Number.isInteger(G) || d.coordsRelative.length !== G * C * 2 || d.probe.length !== 2 * N * N) {
       throw new Error(`PtychoPINN.setData: X (${d.X.length}), coords (${d.coordsRelative.length}) and probe (${d.probe.length}) do not fit N=${N}, C=${C}`);
     }
-    this.X = new ChunkedRows(gpu, G, [C, N, N], d.X);
+    this.X = new ChunkedRows(gpu, G, [C, N, N], d.X, { maxChunkBytes: d.maxChunkBytes });
     this.coords = gpu.keep(gpu.tensor([G, C, 2], 'f32', d.coordsRelative));
     const mask = spec.probeMask ? softProbeMask(N) : undefined;
     this.probe = gpu.keep(gpu.tensor([N, N], 'c64', effectiveProbe(d.probe, N, spec.probeScale, mask)));
@@ -84,8 +86,8 @@ export class ResidentSet {
         amp[i] = Math.hypot(d.Y[2 * i], d.Y[2 * i + 1]);
         ph[i] = Math.atan2(d.Y[2 * i + 1], d.Y[2 * i]);
       }
-      this.targetAmp = new ChunkedRows(gpu, G, [C, N, N], amp);
-      this.targetPhase = new ChunkedRows(gpu, G, [C, N, N], ph);
+      this.targetAmp = new ChunkedRows(gpu, G, [C, N, N], amp, { maxChunkBytes: d.maxChunkBytes });
+      this.targetPhase = new ChunkedRows(gpu, G, [C, N, N], ph, { maxChunkBytes: d.maxChunkBytes });
     }
   }
 
@@ -168,6 +170,11 @@ export class PtychoPINN implements TrainableModel {
   }
 
   /** Upload the grouped training dataset once; it stays on the GPU for all epochs. */
+  /** The training set resident on the GPU (null before setData). */
+  get resident(): ResidentSet | null {
+    return this.data;
+  }
+
   setData(d: ResidentData): void {
     const set = new ResidentSet(this.gpu, this.spec, d);
     this.disposeData();
