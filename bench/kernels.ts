@@ -47,14 +47,20 @@ export async function benchKernels(gpu: Gpu, o: KernelBenchOptions = {}): Promis
   gpu.variants.conv = chosen;
   for (const t of [x, w, b, g]) t.dispose();
 
-  // FFT: N = 64, batch 16, complex 2-D: 5·N²·log2(N²) flops each.
+  // FFT: N = 64, batch 16, complex 2-D: 5·N²·log2(N²) flops each; both variants.
   const N = 64;
   const batch = 16;
   const z = gpu.keep(gpu.tensor([batch, N, N], 'c64', new Float32Array(2 * batch * N * N).fill(0.25)));
-  const tFft = await time(gpu, iters * 4, () => gpu.tidy(() => void fft2(gpu, z)));
+  const chosenFft = gpu.variants.fft;
+  out.fft_variant_in_use = chosenFft;
+  for (const v of ['workgroup', 'direct'] as const) {
+    gpu.variants.fft = v;
+    const tFft = await time(gpu, iters * 4, () => gpu.tidy(() => void fft2(gpu, z)));
+    out[`fft_${v}_gflops`] = +((batch * 5 * N * N * Math.log2(N * N)) / tFft / 1e9).toFixed(3);
+    out[`fft_${v}_fraction_of_peak`] = +((out[`fft_${v}_gflops`] as number) / peak).toFixed(4);
+    out[`fft_${v}_ms`] = +(tFft * 1e3).toFixed(2);
+  }
+  gpu.variants.fft = chosenFft;
   z.dispose();
-  out.fft_gflops = (batch * 5 * N * N * Math.log2(N * N)) / tFft / 1e9;
-  out.fft_fraction_of_peak = (out.fft_gflops as number) / peak;
-  out.fft_ms = tFft * 1e3;
   return out;
 }

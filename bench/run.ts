@@ -66,15 +66,16 @@ export async function runBench(argv: string[], log: (line: string) => void): Pro
     result.kernels = await benchKernels(gpu, { iters: iters ?? 1 });
     const { benchGrouping } = await import('./grouping');
     result.grouping = await benchGrouping();
-    // The CI preset with each conv variant, side by side: the per-step profile and the throughput.
-    const chosen = gpu.variants.conv;
-    for (const v of ['tiled', 'direct'] as const) {
-      gpu.variants.conv = v;
-      log(`— conv variant: ${v}`);
-      result[`profile_${v}`] = await profile(['ci']);
-      result[`throughput_${v}`] = await throughput([{ preset: 'ci', patterns: 128 }]);
+    // The CI preset with the GPU-style kernels (tiled conv2d, workgroup-memory FFT) and the software-adapter ones
+    // (direct), side by side in the same run: the per-step profile and the throughput.
+    const chosen = { ...gpu.variants };
+    for (const [name, v] of [['tiled', { conv: 'tiled', fft: 'workgroup' }], ['direct', { conv: 'direct', fft: 'direct' }]] as const) {
+      Object.assign(gpu.variants, v);
+      log(`— kernel variants: ${JSON.stringify(v)}`);
+      result[`profile_${name}`] = await profile(['ci']);
+      result[`throughput_${name}`] = await throughput([{ preset: 'ci', patterns: 128 }]);
     }
-    gpu.variants.conv = chosen;
+    Object.assign(gpu.variants, chosen);
   } else {
     if (which.includes('--kernels')) result.kernels = await benchKernels(gpu, { quick, iters });
     if (which.includes('--grouping')) {
