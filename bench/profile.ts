@@ -62,13 +62,15 @@ export async function profileStep(gpu: Gpu, p: StepPreset, peakGflops: number, s
   step();
   await gpu.sync();
   // Unprofiled: the real step time, FLOPs and dispatches per step.
-  const f0 = gpu.flops, d0 = gpu.dispatches;
+  const f0 = gpu.flops, d0 = gpu.dispatches, b0 = gpu.created.bindGroups, u0 = gpu.created.uniformBuffers;
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) step();
   await gpu.sync();
   const stepMs = (performance.now() - t0) / steps;
   const flops = (gpu.flops - f0) / steps;
   const dispatches = (gpu.dispatches - d0) / steps;
+  const newBindGroups = (gpu.created.bindGroups - b0) / steps;
+  const newUniforms = (gpu.created.uniformBuffers - u0) / steps;
   // Memory of one step: saved activations (what the forward pass leaves alive for the backward pass) and the
   // step's peak, against the state any trainer holds (parameters, gradients, two Adam moments).
   let paramBytes = 0;
@@ -120,6 +122,8 @@ export async function profileStep(gpu: Gpu, p: StepPreset, peakGflops: number, s
     step_ms: +stepMs.toFixed(1),
     patterns_per_second: +((p.batch * 1000) / stepMs).toFixed(2),
     dispatches_per_step: dispatches,
+    new_bind_groups_per_step: newBindGroups,
+    new_uniform_buffers_per_step: newUniforms,
     gflop_per_step: +(flops / 1e9).toFixed(3),
     gflops: +gflops.toFixed(3),
     fraction_of_peak: +(gflops / peakGflops).toFixed(4),
@@ -142,7 +146,7 @@ export function formatProfile(r: Record<string, unknown>): string {
   const p = r.preset as StepPreset;
   const lines = [
     `${p.name}: N ${p.N} · scale ${p.nFiltersScale} · gridsize ${p.gridsize} · batch ${p.batch}${p.cbam ? ' · CBAM' : ''}`,
-    `  step ${r.step_ms} ms (${r.patterns_per_second} patterns/s), ${r.dispatches_per_step} dispatches, ${r.gflop_per_step} GFLOP → ${r.gflops} GFLOP/s = ${(100 * (r.fraction_of_peak as number)).toFixed(1)} % of the FMA peak; ${r.readbacks_per_step} read-backs`,
+    `  step ${r.step_ms} ms (${r.patterns_per_second} patterns/s), ${r.dispatches_per_step} dispatches (new per step: ${r.new_bind_groups_per_step} bind groups, ${r.new_uniform_buffers_per_step} uniform buffers), ${r.gflop_per_step} GFLOP → ${r.gflops} GFLOP/s = ${(100 * (r.fraction_of_peak as number)).toFixed(1)} % of the FMA peak; ${r.readbacks_per_step} read-backs`,
     `  memory: step peak ${(r.memory_mb as Record<string, number>).step_peak} MB = ${(r.memory_mb as Record<string, number>).peak_over_state_plus_activations}× (parameters + gradients + Adam moments ${(r.memory_mb as Record<string, number>).parameters_gradients_moments} MB + saved activations ${(r.memory_mb as Record<string, number>).saved_activations} MB)`,
     `  profiled (${r.profile_method}, serialised): ${r.profiled_step_ms} ms`,
   ];

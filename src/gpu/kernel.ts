@@ -44,6 +44,8 @@ export class Gpu {
   private stagingFree: GPUBuffer[] = [];
   /** Count of dispatches since creation (profiling, tests). */
   dispatches = 0;
+  /** Bind groups and uniform buffers created (a replayed step creates none: everything comes from the caches). */
+  created = { bindGroups: 0, uniformBuffers: 0 };
   /** Floating-point operations the heavy ops (conv2d and its adjoints, FFT) have dispatched: FLOPs per step. */
   flops = 0;
   /** When set, every dispatch is timed on its own (src/gpu/profiler.ts; bench --train --profile). */
@@ -236,7 +238,9 @@ export class Gpu {
     const keepers = new Set<Tensor>();
     collectTensors(result, keepers);
     const parent = this.scopes[this.scopes.length - 1];
-    for (const t of scope) {
+    // Release in reverse creation order: the pool hands buffers out last-in first-out, so a scope that repeats
+    // (a training step) gets the same buffers every time and its bind groups come from the cache.
+    for (const t of [...scope].reverse()) {
       if (keepers.has(t)) {
         if (parent) parent.add(t);
       } else t.dispose();
@@ -290,6 +294,7 @@ export class Gpu {
         this.uniformCache.clear();
         this.bindGroupCache.clear();
       }
+      this.created.uniformBuffers++;
       buf = this.device.createBuffer({
         size: bytes.byteLength,
         usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
@@ -351,6 +356,7 @@ export class Gpu {
       if (ubuf) entries.push({ binding: 0, resource: { buffer: ubuf } });
       for (const [binding, b] of bufs) entries.push({ binding, resource: { buffer: b } });
       bg = this.device.createBindGroup({ layout: k.layout, entries });
+      this.created.bindGroups++;
       if (this.bindGroupCache.size > 16384) this.bindGroupCache.clear();
       this.bindGroupCache.set(key, bg);
     }

@@ -17,8 +17,8 @@ const ADAM = defineKernel({
   name: 'adam_step',
   code: indexWgsl + adamWgsl,
   entryPoint: 'step',
-  params: { n: 'u32', lr: 'f32', beta1: 'f32', beta2: 'f32', eps: 'f32', wd: 'f32', bc1: 'f32', sqrt_bc2: 'f32' },
-  bindings: { p: 'rw', g: 'read', m: 'rw', v: 'rw', clip: 'read' },
+  params: { n: 'u32', beta1: 'f32', beta2: 'f32', eps: 'f32', wd: 'f32' },
+  bindings: { p: 'rw', g: 'read', m: 'rw', v: 'rw', clip: 'read', hyper: 'read' },
   workgroupSize: 256,
   invocations: 'n',
 });
@@ -60,7 +60,11 @@ export class Adam {
     this.m = params.map((p) => gpu.keep(gpu.zeros(p.shape, p.dtype)));
     this.v = params.map((p) => gpu.keep(gpu.zeros(p.shape, p.dtype)));
     this.one = gpu.keep(gpu.tensor([1], 'f32', [1]));
+    this.hyper = gpu.keep(gpu.tensor([3], 'f32'));
   }
+
+  /** [lr, bc1, sqrt(bc2)] of the current step, written once per step. */
+  private hyper: Tensor;
 
   /** One step with `grads` (same order as params); `clip` = a GPU [norm, factor] from `clipByGlobalNorm`. */
   step(grads: Tensor[], clip?: Tensor): void {
@@ -69,9 +73,11 @@ export class Adam {
     const bc1 = 1 - this.beta1 ** this.t;
     const bc2 = 1 - this.beta2 ** this.t;
     const factor = clip ? sliceFactor(this.gpu, clip) : this.one;
+    this.gpu.upload(this.hyper, [this.lr, bc1, Math.sqrt(bc2)]);
+    const hyper = this.hyper;
     this.params.forEach((p, i) => {
-      const params = { n: p.floats, lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, wd: this.weightDecay, bc1, sqrt_bc2: Math.sqrt(bc2) };
-      this.gpu.run(ADAM, { p, g: grads[i], m: this.m[i], v: this.v[i], clip: factor }, params);
+      const params = { n: p.floats, beta1: this.beta1, beta2: this.beta2, eps: this.eps, wd: this.weightDecay };
+      this.gpu.run(ADAM, { p, g: grads[i], m: this.m[i], v: this.v[i], clip: factor, hyper }, params);
     });
     if (factor !== this.one) factor.dispose();
   }
@@ -104,7 +110,7 @@ export class Adam {
   }
 
   dispose(): void {
-    for (const t of [...this.m, ...this.v, this.one]) t.dispose();
+    for (const t of [...this.m, ...this.v, this.one, this.hyper]) t.dispose();
   }
 }
 

@@ -1,13 +1,16 @@
 // (index.wgsl is prepended.) torch.optim.Adam step, in place (p, m, v): with g' = clip·g + wd·p,
 //   m = β1 m + (1−β1) g';  v = β2 v + (1−β2) g'²;  p −= (lr/bc1) · m / (sqrt(v)/sqrt(bc2) + ε).
 // `clip` holds the gradient-clipping factor (1 when not clipping), computed on the GPU: no read-back.
-struct Params { n: u32, lr: f32, beta1: f32, beta2: f32, eps: f32, wd: f32, bc1: f32, sqrt_bc2: f32 }
+// `hyper` = [lr, bc1, sqrt(bc2)]: what changes from step to step lives in a buffer written once per step, so the
+// uniform block (and the bind group) of every parameter's dispatch stays the same across steps.
+struct Params { n: u32, beta1: f32, beta2: f32, eps: f32, wd: f32 }
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read_write> p: array<f32>;
 @group(0) @binding(2) var<storage, read> g: array<f32>;
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
 @group(0) @binding(5) var<storage, read> clip: array<f32>;
+@group(0) @binding(6) var<storage, read> hyper: array<f32>;
 
 @compute @workgroup_size(WG)
 fn step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -18,5 +21,5 @@ fn step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let vi = u.beta2 * v[i] + (1.0 - u.beta2) * gi * gi;
   m[i] = mi;
   v[i] = vi;
-  p[i] = p[i] - (u.lr / u.bc1) * mi / (sqrt(vi) / u.sqrt_bc2 + u.eps);
+  p[i] = p[i] - (hyper[0] / hyper[1]) * mi / (sqrt(vi) / hyper[2] + u.eps);
 }
