@@ -9,8 +9,12 @@ struct Params { n: u32, scale: f32, shift: i32 }
 // @group(0) @binding(9) var<storage, read> commented_out: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<storage, read> g: array<f32>;
+fn shifted(v: f32) -> f32 { return v * u.scale + f32(u.shift); }
 @compute @workgroup_size(WG)
-fn forward(@builtin(global_invocation_id) gid: vec3<u32>) { }
+fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (gid.x >= u.n) { return; }
+  out[gid.x] = shifted(x[gid.x]);
+}
 @compute @workgroup_size(8, 8)
 fn tiled(@builtin(global_invocation_id) gid: vec3<u32>) { }
 `;
@@ -28,11 +32,15 @@ describe('self-describing kernels', () => {
     expect([dv.getUint32(0, true), dv.getFloat32(4, true), dv.getInt32(8, true)]).toEqual([7, 0.5, -3]);
     expect(invocationsOf(k, { n: 7, scale: 0, shift: 0 })).toBe(7);
     // A literal size must match; another entry point of the same module binds another subset.
-    expect(defineKernel({ ...ok, entryPoint: 'tiled', workgroupSize: [8, 8], bindings: { g: 'read', out: 'rw' } }).storage.map((s) => s.binding)).toEqual([3, 2]);
+    const tiled = defineKernel({ ...ok, entryPoint: 'tiled', workgroupSize: [8, 8], bindings: { g: 'read', out: 'rw' }, params: { n: 'u32' }, invocations: undefined });
+    expect(tiled.storage.map((s) => s.binding)).toEqual([3, 2]);
+    // Fields of the shared struct this entry point never reads are packed as 0, and cannot be set by mistake.
+    expect(Array.from(new Uint32Array(packParams(tiled, { n: 9 }).buffer))).toEqual([9, 0, 0, 0]);
+    expect(() => packParams(tiled, { n: 9, scale: 1 })).toThrow(/unknown param 'scale'/);
   });
 
   it('refuses a declaration that disagrees with its WGSL, naming the field', () => {
-    expect(() => defineKernel({ ...ok, params: { n: 'u32', scale: 'f32' } })).toThrow(/Params\.shift is not in the declaration/);
+    expect(() => defineKernel({ ...ok, params: { n: 'u32', scale: 'f32' } })).toThrow(/reads u\.shift but the declaration's params lack 'shift'/);
     expect(() => defineKernel({ ...ok, params: { n: 'u32', scale: 'u32', shift: 'i32' } })).toThrow(/param 'scale' is declared u32 but Params\.scale is f32/);
     expect(() => defineKernel({ ...ok, params: { ...ok.params, extra: 'u32' }, invocations: 'n' as never })).toThrow(/'extra' has no field/);
     expect(() => defineKernel({ ...ok, bindings: { x: 'rw', out: 'rw' } })).toThrow(/binding 'x' is declared 'rw' but the WGSL says 'read'/);

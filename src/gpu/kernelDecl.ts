@@ -45,8 +45,8 @@ export interface Kernel<P extends string = string, B extends string = string> {
   readonly entryPoint: string;
   /** [x, y, z] */
   readonly workgroupSize: readonly [number, number, number];
-  /** Uniform fields in WGSL order. */
-  readonly uniformFields: readonly { name: P; type: Scalar }[];
+  /** Uniform fields in WGSL order; `declared` = the kernel sets it (others are packed as 0). */
+  readonly uniformFields: readonly { name: P; type: Scalar; declared: boolean }[];
   /** Storage bindings: name, WGSL binding index, access. */
   readonly storage: readonly { name: B; binding: number; access: Access }[];
   /** Override constants for the pipeline (workgroup size and `constants`). */
@@ -68,6 +68,8 @@ interface WgslFacts {
   storage: Map<string, { binding: number; access: Access; group: number }>;
   workgroupSize: Map<string, string[]>;
   overrides: Set<string>;
+  /** Function name → body text (between its braces). */
+  functions: Map<string, string>;
 }
 
 const factsCache = new Map<string, WgslFacts>();
@@ -99,12 +101,39 @@ function wgslFacts(code: string): WgslFacts {
   const entryRe = /@compute\s*@workgroup_size\(([^)]*)\)\s*fn\s+([A-Za-z_]\w*)/g;
   for (const m of src.matchAll(entryRe)) workgroupSize.set(m[2], m[1].split(',').map((s) => s.trim()).filter(Boolean));
   const overrides = new Set([...src.matchAll(/\boverride\s+([A-Za-z_]\w*)/g)].map((m) => m[1]));
-  f = { params, uniformBinding, storage, workgroupSize, overrides };
+  const functions = new Map<string, string>();
+  for (const m of src.matchAll(/\bfn\s+([A-Za-z_]\w*)\s*\(/g)) {
+    const open = src.indexOf('{', m.index! + m[0].length);
+    if (open < 0) continue;
+    let depth = 0, end = open;
+    for (; end < src.length; end++) {
+      if (src[end] === '{') depth++;
+      else if (src[end] === '}' && --depth === 0) break;
+    }
+    functions.set(m[1], src.slice(open + 1, end));
+  }
+  f = { params, uniformBinding, storage, workgroupSize, overrides, functions };
   factsCache.set(code, f);
   return f;
 }
 
 const WG_NAMES = ['WG_X', 'WG_Y', 'WG_Z'];
+
+/** The `u.<field>` names an entry point reads, following the module functions it calls. */
+function fieldsRead(f: WgslFacts, entry: string): Set<string> {
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const body = f.functions.get(name);
+    if (body === undefined) return;
+    for (const m of body.matchAll(/\bu\.([A-Za-z_]\w*)/g)) out.add(m[1]);
+    for (const m of body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) if (f.functions.has(m[1])) visit(m[1]);
+  };
+  visit(entry);
+  return out;
+}
 
 /** Check a kernel's declaration against its WGSL and return the kernel; throws KernelDeclError naming the field. */
 export function defineKernel<P extends string = never, B extends string = string>(decl: KernelDecl<P, B>): Kernel<P, B> {
@@ -132,19 +161,21 @@ export function defineKernel<P extends string = never, B extends string = string
   // `global_index` (index.wgsl) multiplies by WG: set it whenever the module declares it.
   if (f.overrides.has('WG') && constants.WG === undefined) constants.WG = wg[0];
 
-  // Parameters ↔ struct Params.
+  // Parameters ↔ struct Params: the declaration names every field the entry point reads (directly or through the
+  // functions it calls); fields of a shared struct that this entry point never reads are packed as 0.
   const declared = Object.entries(decl.params ?? {}) as [P, Scalar][];
-  const uniformFields: { name: P; type: Scalar }[] = [];
-  if (declared.length > 0) {
+  const uniformFields: { name: P; type: Scalar; declared: boolean }[] = [];
+  const read = fieldsRead(f, decl.entryPoint);
+  if (declared.length > 0 || read.size > 0) {
     if (!f.params) bad(`params declared (${declared.map(([n]) => n).join(', ')}) but the WGSL has no 'struct Params'`);
     if (f.uniformBinding !== 0) bad(`the uniform block must be '@group(0) @binding(0) var<uniform> u: Params'`);
     const want = new Map(declared);
     for (const p of f.params!) {
       if (p.type !== 'u32' && p.type !== 'i32' && p.type !== 'f32') bad(`Params.${p.name} has type ${p.type}; only u32, i32 and f32 fields are allowed`);
       const t = want.get(p.name as P);
-      if (t === undefined) bad(`WGSL field Params.${p.name} is not in the declaration's params`);
-      if (t !== p.type) bad(`param '${p.name}' is declared ${t} but Params.${p.name} is ${p.type}`);
-      uniformFields.push({ name: p.name as P, type: t! });
+      if (t === undefined && read.has(p.name)) bad(`the entry point reads u.${p.name} but the declaration's params lack '${p.name}'`);
+      if (t !== undefined && t !== p.type) bad(`param '${p.name}' is declared ${t} but Params.${p.name} is ${p.type}`);
+      uniformFields.push({ name: p.name as P, type: (t ?? p.type) as Scalar, declared: t !== undefined });
     }
     for (const [n] of declared) if (!f.params!.some((p) => p.name === n)) bad(`declared param '${n}' has no field in the WGSL's struct Params`);
   }
@@ -169,12 +200,15 @@ export function defineKernel<P extends string = never, B extends string = string
 export function packParams(k: Kernel, values: Readonly<Record<string, number>> | undefined): Uint8Array {
   const v = values ?? {};
   for (const name of Object.keys(v)) {
-    if (!k.uniformFields.some((f) => f.name === name)) throw new KernelDeclError(`kernel ${k.name}: unknown param '${name}' (params: ${k.uniformFields.map((f) => f.name).join(', ') || 'none'})`);
+    if (!k.uniformFields.some((f) => f.declared && f.name === name)) {
+      throw new KernelDeclError(`kernel ${k.name}: unknown param '${name}' (params: ${k.uniformFields.filter((f) => f.declared).map((f) => f.name).join(', ') || 'none'})`);
+    }
   }
   const n = Math.max(4, Math.ceil(k.uniformFields.length / 4) * 4);
   const buf = new ArrayBuffer(n * 4);
   const dv = new DataView(buf);
   k.uniformFields.forEach((f, i) => {
+    if (!f.declared) return; // not read by this entry point: 0
     const x = v[f.name];
     if (x === undefined) throw new KernelDeclError(`kernel ${k.name}: param '${f.name}' missing`);
     if (f.type === 'u32') {
