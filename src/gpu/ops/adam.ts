@@ -22,14 +22,13 @@ const ADAM = defineKernel({
   workgroupSize: 256,
   invocations: 'n',
 });
-// norm.wgsl shares one Params struct { n, chunk, max_norm } across its entry points.
-const normParams = { n: 'u32', chunk: 'u32', max_norm: 'f32' } as const;
+// norm.wgsl shares one Params struct { n, chunk, max_norm }; each entry point declares the fields it reads.
 /** partial[w] = Σ x² over chunk w */
-const SUMSQ = defineKernel({ name: 'sumsq_partial', code: normWgsl, entryPoint: 'sumsq_partial', params: normParams, bindings: { x: 'read', partial: 'rw' }, workgroupSize: 256 });
+const SUMSQ = defineKernel({ name: 'sumsq_partial', code: normWgsl, entryPoint: 'sumsq_partial', params: { n: 'u32', chunk: 'u32' }, bindings: { x: 'read', partial: 'rw' }, workgroupSize: 256 });
 /** acc[0] += x[0] */
 const ACCUM = defineKernel({ name: 'accumulate', code: normWgsl, entryPoint: 'accumulate', bindings: { x: 'read', acc: 'rw' }, workgroupSize: 1 });
 /** clip = [sqrt(sumsq), min(1, max_norm / (sqrt(sumsq) + 1e-6))] */
-const CLIP = defineKernel({ name: 'clip_factor', code: normWgsl, entryPoint: 'clip_factor', params: normParams, bindings: { sumsq: 'read', clip: 'rw' }, workgroupSize: 1 });
+const CLIP = defineKernel({ name: 'clip_factor', code: normWgsl, entryPoint: 'clip_factor', params: { max_norm: 'f32' }, bindings: { sumsq: 'read', clip: 'rw' }, workgroupSize: 1 });
 
 export interface AdamOptions {
   lr: number;
@@ -121,7 +120,7 @@ export function sumOfSquares(gpu: Gpu, grads: Tensor[]): Tensor {
     const chunk = 4096;
     const groups = Math.max(1, Math.ceil(g.floats / chunk));
     const partial = gpu.tensor([groups], 'f32');
-    gpu.run(SUMSQ, { x: g, partial }, { n: g.floats, chunk, max_norm: 0 }, [groups]);
+    gpu.run(SUMSQ, { x: g, partial }, { n: g.floats, chunk }, [groups]);
     const s = sumRaw(gpu, partial);
     gpu.run(ACCUM, { x: s, acc }, undefined, [1]);
     partial.dispose();
@@ -134,7 +133,7 @@ export function sumOfSquares(gpu: Gpu, grads: Tensor[]): Tensor {
 export function clipByGlobalNorm(gpu: Gpu, grads: Tensor[], maxNorm: number): Tensor {
   const ss = sumOfSquares(gpu, grads);
   const out = gpu.tensor([2], 'f32');
-  gpu.run(CLIP, { sumsq: ss, clip: out }, { n: 0, chunk: 0, max_norm: maxNorm }, [1]);
+  gpu.run(CLIP, { sumsq: ss, clip: out }, { max_norm: maxNorm }, [1]);
   ss.dispose();
   return out;
 }

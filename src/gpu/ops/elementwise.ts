@@ -11,12 +11,10 @@ import { Tensor, sameShape } from '../tensor';
 /** Elementwise arithmetic ops with their adjoints. Complex tensors are handled as 2n floats. */
 const binaryCode = indexWgsl + axpbyWgsl;
 const affineParams = { n: 'u32', a: 'f32', b: 'f32' } as const;
-/** MUL's parameters: n floats (a, b unused). */
-const prod = (n: number) => ({ n, a: 0, b: 0 });
 /** out = a·x + b·y */
 const AXPBY = defineKernel({ name: 'axpby', code: binaryCode, entryPoint: 'axpby', params: affineParams, bindings: { x: 'read', y: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
-/** out = x·y (real); also its own adjoint: ga = g·b, gb = g·a. Reads only n (a, b are axpby's: one Params per file). */
-const MUL = defineKernel({ name: 'mul', code: binaryCode, entryPoint: 'mul', params: affineParams, bindings: { x: 'read', y: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+/** out = x·y (real); also its own adjoint: ga = g·b, gb = g·a */
+const MUL = defineKernel({ name: 'mul', code: binaryCode, entryPoint: 'mul', params: { n: 'u32' }, bindings: { x: 'read', y: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
 /** out = a·x + b */
 const AFFINE = defineKernel({ name: 'affine', code: indexWgsl + unaryWgsl, entryPoint: 'affine', params: affineParams, bindings: { x: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
 
@@ -63,13 +61,13 @@ export function mul(gpu: Gpu, a: Tensor, b: Tensor): Tensor {
   checkSame('mul', a, b);
   if (a.dtype !== 'f32') throw new Error(`mul: real tensors only (${a}); use complex ops for c64`);
   const o = gpu.tensor(a.shape, 'f32');
-  gpu.run(MUL, { x: a, y: b, out: o }, prod(a.floats));
+  gpu.run(MUL, { x: a, y: b, out: o }, { n: a.floats });
   record(gpu, 'mul', [a, b], [o], ([g]) => {
     if (!g) return [null, null];
     const ga = gpu.tensor(a.shape, 'f32');
     const gb = gpu.tensor(b.shape, 'f32');
-    gpu.run(MUL, { x: g, y: b, out: ga }, prod(a.floats));
-    gpu.run(MUL, { x: g, y: a, out: gb }, prod(a.floats));
+    gpu.run(MUL, { x: g, y: b, out: ga }, { n: a.floats });
+    gpu.run(MUL, { x: g, y: a, out: gb }, { n: a.floats });
     return [ga, gb];
   });
   return o;
@@ -98,7 +96,7 @@ export function scaleShift(gpu: Gpu, x: Tensor, a: Tensor, b: Tensor): Tensor {
     let ga: Tensor | null = null;
     if (a.requiresGrad) {
       const gxp = gpu.tensor(x.shape, 'f32');
-      gpu.run(MUL, { x: g, y: x, out: gxp }, prod(x.size));
+      gpu.run(MUL, { x: g, y: x, out: gxp }, { n: x.size });
       ga = sumRaw(gpu, gxp);
       gxp.dispose();
     }
