@@ -7,6 +7,7 @@
  *   --gpu       the GPU suite: FMA peak, conv/FFT fractions of it, a step profile, training and inference
  *               (predict + stitch) patterns/s of the reference's shapes, peak GPU memory.
  */
+import { autotune, autotuneEnabled } from '../src/gpu/autotune';
 import { Gpu } from '../src/gpu/kernel';
 import { describeAdapter } from '../src/gpu/device';
 import { benchKernels } from './kernels';
@@ -22,6 +23,7 @@ export async function runBench(argv: string[], log: (line: string) => void): Pro
   const iters = itersArg ? Number(itersArg.slice(8)) : undefined;
   const which = argv.filter((a) => a.startsWith('--') && !['--quick', '--json'].includes(a) && !a.startsWith('--iters=') && !a.startsWith('--preset='));
   const gpu = await Gpu.create();
+  if (autotuneEnabled()) gpu.tuning = await autotune(gpu);
   const fallback = gpu.adapter.isFallbackAdapter;
   const suite = which.includes('--gpu') || (which.length === 0 && !fallback) ? 'gpu' : which.length === 0 ? 'software' : null;
   const result: Record<string, unknown> = { adapter: describeAdapter(gpu.adapter), isFallbackAdapter: fallback, date: new Date().toISOString(), suite: suite ?? which.join(' ') };

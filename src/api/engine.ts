@@ -109,8 +109,8 @@ export class Engine {
    */
   static async create(opts: { allowNoGpu?: boolean } = {}): Promise<Engine> {
     try {
-      // Kernel variants are measured on first use (train / reconstruct), not here: opening the page stays fast.
-      return new Engine(await Gpu.create({ autotune: false }));
+      // Kernel variants are measured on first use (train / reconstruct, tuneKernels), not here: opening the page stays fast.
+      return new Engine(await Gpu.create());
     } catch (e) {
       if (!opts.allowNoGpu) throw e;
       return new Engine(null, e instanceof PtychoError ? e : new PtychoError('gpu-unavailable', String((e as Error)?.message ?? e), ''));

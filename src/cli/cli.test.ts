@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readNpz } from '../pipeline/npz';
 import type { CliIO } from './io';
@@ -67,4 +69,57 @@ describe('ptychopinn CLI (in process)', () => {
     expect(await main(['group', 's.npz', '--out', 'g.npz', '--K', 'seven'], m.io)).toBe(2);
     expect(m.err.join()).toMatch(/--K expects an integer/);
   });
+
+  it('simulate refuses bad numeric flags with exit 2, naming the flag and the value (no RangeError)', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--nphotons', '-5'], /--nphotons -5 must be > 0/],
+      [['--nphotons', '0'], /--nphotons 0 must be > 0/],
+      [['--n-images', '1'], /--n-images 1 must be ≥ 2/],
+      [['--N', '20'], /--N 20 is not a supported pattern size/],
+      [['--N', '16', '--object-size', '12'], /--object-size 12 is too small for 16×16/],
+      [['--grid-step', '0', '--scan', 'grid'], /--grid-step 0 must be > 0/],
+      [['--N', '16', '--object-size', '18', '--scan', 'grid', '--grid-step', '4'], /--object-size 18 with --grid-step 4 .* single grid position/],
+    ];
+    for (const [flags, msg] of cases) {
+      const m = memIO();
+      expect(await main(['simulate', '--out', 'x.npz', ...flags], m.io)).toBe(2);
+      expect(m.err.join('\n')).toMatch(msg);
+      expect(m.err.join('\n')).toMatch(/hint: /);
+      expect(m.err.join('\n')).not.toMatch(/internal error|RangeError/);
+      expect(m.fs.has('x.npz')).toBe(false);
+    }
+  });
+
+  it('inspect refuses scans that cannot train (all-zero diff3d, one position, zero probe), exit 2 naming the key', async () => {
+    const { writeNpz } = await import('../pipeline/npz');
+    const N = 4;
+    const f = (n: number, d: number, p: number) =>
+      writeNpz({
+        xcoords: { dtype: 'f64', shape: [n], data: Float64Array.from({ length: n }, (_, i) => i) },
+        ycoords: { dtype: 'f64', shape: [n], data: new Float64Array(n) },
+        diff3d: { dtype: 'f32', shape: [n, N, N], data: new Float32Array(n * N * N).fill(d) },
+        probeGuess: { dtype: 'f32', shape: [N, N], data: new Float32Array(N * N).fill(p) },
+      });
+    const m = memIO({ 'zero.npz': f(3, 0, 1), 'one.npz': f(1, 1, 1), 'noprobe.npz': f(3, 1, 0) });
+    expect(await main(['inspect', 'zero.npz'], m.io)).toBe(2);
+    expect(await main(['inspect', 'one.npz'], m.io)).toBe(2);
+    expect(await main(['inspect', 'noprobe.npz'], m.io)).toBe(2);
+    const e = m.err.join('\n');
+    expect(e).toMatch(/zero\.npz: key "diff3d" \(3, 4, 4\) is all zeros/);
+    expect(e).toMatch(/one\.npz: "xcoords"\/"ycoords" hold 1 scan position/);
+    expect(e).toMatch(/noprobe\.npz: key "probeGuess" \(4, 4\) is all zeros/);
+    expect(e).not.toMatch(/Infinity|NaN/);
+    expect(m.out.join('')).toBe('');
+  });
+
+  it('a command that opens the GPU prints no XDG_RUNTIME_DIR complaint when the variable is unset (spawned CLI)', () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.XDG_RUNTIME_DIR;
+    // reconstruct opens the GPU (Engine.create) before reading its inputs, then fails on the missing file: exit 2.
+    const r = spawnSync(process.execPath, ['bin/ptychopinn.mjs', 'reconstruct', 'no-such-scan.npz', '--model', 'no-such-model.zip', '--out', 'no-such-out.npz'], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).not.toMatch(/XDG_RUNTIME_DIR/);
+    expect(r.stderr).toMatch(/error: /);
+  }, 90_000);
 });

@@ -29,9 +29,45 @@ function pick(path: string, io: CliIO, keys: string[], what: string): NdArray {
   throw new PtychoError('cli-usage', `${path}: no ${keys.join(' or ')} array (keys: ${names.join(', ')})`, `save the ${what} under the key ${keys[0]}`);
 }
 
+/** Pattern sizes simulate accepts: powers of two the GPU FFT handles (the model trains on 32…256). */
+export const SIM_N_MIN = 8;
+export const SIM_N_MAX = 512;
+
+function usage(flag: string, message: string, hint: string): never {
+  throw new PtychoError('cli-usage', `simulate: --${flag} ${message}`, hint);
+}
+
+function supportedN(n: number): boolean {
+  return Number.isInteger(n) && n >= SIM_N_MIN && n <= SIM_N_MAX && (n & (n - 1)) === 0;
+}
+
+/** Numeric flags checked before any work, each refusal naming the flag and the value seen. */
+function validateNumbers(o: Record<string, string | number | boolean | undefined>): void {
+  const num = (k: string) => o[k] as number | undefined;
+  const nphotons = num('nphotons');
+  if (nphotons !== undefined && !(nphotons > 0)) usage('nphotons', `${nphotons} must be > 0 (expected counts per pattern)`, 'e.g. --nphotons 1e9 (low dose: 1e4)');
+  const n = num('n-images');
+  if (n !== undefined && !(n >= 2)) usage('n-images', `${n} must be ≥ 2 (a scan needs at least two overlapping positions)`, 'e.g. --n-images 256');
+  const N = num('N');
+  if (N !== undefined && !supportedN(N)) usage('N', `${N} is not a supported pattern size: a power of two from ${SIM_N_MIN} to ${SIM_N_MAX}`, 'use --N 32, 64 or 128 (the model trains on 32…256)');
+  const step = num('grid-step');
+  if (step !== undefined && !(step > 0)) usage('grid-step', `${step} must be > 0 pixels`, 'e.g. --grid-step 4 (default N/8)');
+  const size = num('object-size');
+  // With a probe file and no --N, N is known only once the probe is read; simulateDataset checks the size then.
+  const Nn = N ?? (o.probe !== undefined && o.probe !== 'default' ? undefined : 64);
+  if (size !== undefined && Nn !== undefined) {
+    if (!(size > Nn)) usage('object-size', `${size} is too small for ${Nn}×${Nn} patterns: the object must be larger than N (scan positions keep N/2 px from the edges)`, `use --object-size ≥ ${Math.max(3 * Nn, 96)} (the default is max(3N, 96))`);
+    if ((o.scan ?? 'random') === 'grid' && !o.positions) {
+      const st = step ?? Math.max(2, Math.round(Nn / 8));
+      if (Math.floor((size - Nn) / st) < 1) usage('object-size', `${size} with --grid-step ${st} and N=${Nn} leaves room for a single grid position`, `use --object-size ≥ ${Nn + st} or a smaller --grid-step`);
+    }
+  }
+}
+
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { options: o } = parseArgs('simulate', argv, OPTIONS, 0);
   if (!o.out) throw new PtychoError('cli-usage', 'simulate: --out is required', 'e.g. ptychopinn simulate --out scan.npz');
+  validateNumbers(o);
   const objectArg = (o.object as string) ?? 'lines';
   const probeArg = (o.probe as string) ?? 'default';
   let object: SimulateOptions['object'] = 'lines';
@@ -45,6 +81,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (probeArg !== 'default') {
     const a = pick(probeArg, io, ['probeGuess', 'probe'], 'probe');
     if (a.shape.length !== 2 || a.shape[0] !== a.shape[1] || a.dtype === 'str') throw new PtychoError('cli-usage', `${probeArg}: probe has shape (${a.shape}), expected (N, N)`, 'save probeGuess as complex64 (N, N)');
+    if (!supportedN(a.shape[0])) throw new PtychoError('cli-usage', `${probeArg}: probe is ${a.shape[0]}×${a.shape[1]}, not a supported pattern size (a power of two from ${SIM_N_MIN} to ${SIM_N_MAX})`, 'resample the probe to 32×32, 64×64 or 128×128');
     probe = a.dtype === 'c64' ? a : { dtype: 'c64', shape: a.shape, data: Float32Array.from({ length: 2 * a.data.length }, (_, i) => (i % 2 ? 0 : (a.data[i / 2] as number))) };
   }
   let positions: SimulateOptions['positions'] = ((o.scan as string) ?? 'random') as 'random' | 'grid';
@@ -54,6 +91,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       throw new PtychoError('cli-usage', `${o.positions}: needs xcoords and ycoords of equal length (keys: ${Object.keys(arrays).join(', ')})`, 'save positions in object pixels as xcoords, ycoords');
     }
     positions = { x: Float64Array.from(arrays.xcoords.data as ArrayLike<number>), y: Float64Array.from(arrays.ycoords.data as ArrayLike<number>) };
+    if (positions.x.length < 2) throw new PtychoError('cli-usage', `${o.positions}: --positions holds ${positions.x.length} position(s) in xcoords/ycoords; at least 2 are needed`, 'save every scan position (object pixels) as xcoords, ycoords');
+    const bad = [...positions.x, ...positions.y].find((v) => !Number.isFinite(v));
+    if (bad !== undefined) throw new PtychoError('cli-usage', `${o.positions}: --positions xcoords/ycoords hold ${bad}`, 'replace NaN/Inf positions before saving');
   }
   const arrays = simulateDataset({
     object,

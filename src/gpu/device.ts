@@ -48,9 +48,32 @@ async function getGpu(): Promise<{ gpu: GPU; runtime: string }> {
     // Module names in variables keep browser bundlers from pulling Node-only packages into the app.
     const fsName = 'node:fs';
     const webgpuName = 'webgpu';
+    const osName = 'node:os';
+    const pathName = 'node:path';
     const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
     if (!process.env.VK_ICD_FILENAMES && fs.existsSync(SWIFTSHADER_ICD)) {
       process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    }
+    // The Vulkan loader (under Dawn) prints "XDG_RUNTIME_DIR is invalid or not set" when it is missing
+    // (containers, CI, ssh without a session): give it a private directory of our own, only in that case.
+    const xdg = process.env.XDG_RUNTIME_DIR;
+    if (!xdg || !isDirectory(fs, xdg)) {
+      try {
+        const os = (await import(/* @vite-ignore */ osName)) as typeof import('node:os');
+        const path = (await import(/* @vite-ignore */ pathName)) as typeof import('node:path');
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ptychopinn-xdg-'));
+        fs.chmodSync(dir, 0o700);
+        process.env.XDG_RUNTIME_DIR = dir;
+        process.once('exit', () => {
+          try {
+            fs.rmSync(dir, { recursive: true, force: true });
+          } catch {
+            // best effort
+          }
+        });
+      } catch {
+        // Only a cosmetic warning is at stake: keep going without it.
+      }
     }
     let mod: { create: (opts: string[]) => GPU; globals: Record<string, unknown> };
     try {
@@ -71,6 +94,14 @@ async function getGpu(): Promise<{ gpu: GPU; runtime: string }> {
     'Use a current Chrome, Edge or Safari. On Linux, Chrome needs chrome://flags/#enable-unsafe-webgpu ' +
       '(or the --enable-unsafe-webgpu command-line flag).',
   );
+}
+
+function isDirectory(fs: typeof import('node:fs'), p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 // Dawn's instance keeps Node alive and must not be re-created per device; one per process.

@@ -1,6 +1,7 @@
 import { createGpuDevice, type AdapterSummary, type GpuDevice } from './device';
 import { BufferPool, type PoolStats } from './pool';
 import { invocationsOf, packParams, type Kernel } from './kernelDecl';
+import type { AutotuneResult } from './autotune';
 import type { DispatchProfiler } from './profiler';
 import { Tensor, type TensorDType } from './tensor';
 import type { Tape } from './tape';
@@ -82,21 +83,13 @@ export class Gpu {
     }
   }
 
-  /**
-   * A runtime on the best adapter. `autotune` (default on) measures the kernel variants once per adapter
-   * (src/gpu/autotune.ts); without it they follow the adapter kind (direct kernels on software adapters).
-   */
-  static async create(o: { autotune?: boolean } = {}): Promise<Gpu> {
-    const gpu = new Gpu(await createGpuDevice());
-    const { autotune, autotuneEnabled } = await import('./autotune');
-    if (o.autotune ?? autotuneEnabled()) {
-      gpu.tuning = await autotune(gpu);
-    }
-    return gpu;
+  /** A runtime on the best adapter; kernel variants follow the adapter kind until `autotune` (src/gpu/autotune.ts) measures them. */
+  static async create(): Promise<Gpu> {
+    return new Gpu(await createGpuDevice());
   }
 
   /** What the autotune measured (null when it did not run). */
-  tuning: import('./autotune').AutotuneResult | null = null;
+  tuning: AutotuneResult | null = null;
 
   get isLost(): boolean {
     return this.lostInfo !== null;

@@ -1,7 +1,7 @@
 import { PtychoError } from '../errors';
 import type { NdArray } from './ndarray';
 import type { RawData } from './rawData';
-import { generateGroups, type GroupingOptions } from './grouping';
+import { assertFiniteScales, generateGroups, type GroupingOptions } from './grouping';
 
 /**
  * The model-ready tensors of a grouped scan (digest §3.3–3.5), channels-first as the PyTorch path feeds them:
@@ -118,6 +118,9 @@ export function buildContainer(raw: RawData, groups: Int32Array, C: number, opts
     const py = Float64Array.from(groups, (g) => raw.ycoords[g]);
     Y = extractObjectPatches(raw.objectGuess, px, py, N);
   }
+  const S = physicsScale(X, B * C, opts.nphotons);
+  // Blank patterns in every drawn group would give normalize_scale = ∞ and S = NaN: refuse, naming them.
+  assertFiniteScales(normScale, S, { B, C, nphotons: opts.nphotons });
   return {
     B, C, N,
     nnIndices: groups,
@@ -127,7 +130,7 @@ export function buildContainer(raw: RawData, groups: Int32Array, C: number, opts
     coordsStartRelative: relStart.relative,
     X,
     normScale,
-    physicsScale: physicsScale(X, B * C, opts.nphotons),
+    physicsScale: S,
     nphotons: opts.nphotons,
     Y,
     warnings: [],

@@ -95,6 +95,21 @@ describe('data contract', () => {
     err(scan({ probeGuess: { dtype: 'c64', shape: [N, N], data: badProbe } }), /"probeGuess" \(4, 4\) holds NaN at flat index 3/);
   });
 
+  it('scans that parse but cannot train are refused by name: all-zero patterns, < 2 positions, a zero probe', () => {
+    err(scan({ diff3d: { dtype: 'f32', shape: [M, N, N], data: new Float32Array(M * N * N) } }), /"diff3d" \(5, 4, 4\) is all zeros/, /measured patterns/);
+    err(scan({ diff3d: undefined, diffraction: { dtype: 'u16', shape: [M, N, N], data: new Uint16Array(M * N * N) } }), /"diffraction" \(5, 4, 4\) is all zeros/);
+    const one = (v: number): NdArray => ({ dtype: 'f64', shape: [1], data: Float64Array.from([v]) });
+    err(scan({ xcoords: one(3), ycoords: one(4), diff3d: { dtype: 'f32', shape: [1, N, N], data: new Float32Array(N * N).fill(1) } }), /"xcoords"\/"ycoords" hold 1 scan position; at least 2/, /save every scan position/);
+    const none: NdArray = { dtype: 'f64', shape: [0], data: new Float64Array(0) };
+    err(scan({ xcoords: none, ycoords: none, diff3d: { dtype: 'f32', shape: [0, N, N], data: new Float32Array(0) } }), /hold 0 scan positions/);
+    err(scan({ probeGuess: { dtype: 'c64', shape: [N, N], data: new Float32Array(2 * N * N) } }), /"probeGuess" \(4, 4\) is all zeros/, /probe estimate/);
+    // Some (not all) blank patterns load, with a warning naming how many.
+    const partial = Float32Array.from(scan().diff3d.data as Float32Array);
+    partial.fill(0, 0, 2 * N * N);
+    const raw = toRawData(scan({ diff3d: { dtype: 'f32', shape: [M, N, N], data: partial } }));
+    expect(raw.warnings.join('|')).toMatch(/"diff3d": 2 of 5 patterns are all zeros/);
+  });
+
   it('optional keys: _metadata nphotons, objectGuess promoted to complex, bad Y dropped with a warning, unknown keys listed', () => {
     const raw = toRawData(
       scan({

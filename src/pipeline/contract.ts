@@ -20,6 +20,9 @@ const KNOWN = new Set(['xcoords', 'ycoords', 'xcoords_start', 'ycoords_start', '
 /** Integer-valued data with a maximum at least this large are taken as photon counts (intensity). */
 export const COUNTS_MIN_MAX = 20;
 
+/** Fewer scan positions than this cannot be grouped or trained on (and have no meaningful extent). */
+export const MIN_POSITIONS = 2;
+
 function fail(file: string, message: string, hint: string): never {
   throw new PtychoError('contract', `${file}: ${message}`, hint);
 }
@@ -69,6 +72,13 @@ export function toRawData(arrays: Record<string, NdArray>, opts: ContractOptions
   const x = coords(file, arrays, 'xcoords', true)!;
   const y = coords(file, arrays, 'ycoords', true)!;
   if (x.length !== y.length) fail(file, `"xcoords" has ${x.length} positions but "ycoords" has ${y.length}`, 'xcoords and ycoords must have one entry per diffraction pattern');
+  if (x.length < MIN_POSITIONS) {
+    fail(
+      file,
+      `"xcoords"/"ycoords" hold ${x.length} scan position${x.length === 1 ? '' : 's'}; at least ${MIN_POSITIONS} are needed`,
+      'a ptychographic scan needs overlapping positions: save every scan position (one per diffraction pattern) in xcoords/ycoords',
+    );
+  }
 
   // Diffraction: diff3d (RawData.from_file) or diffraction (docs / newer tools).
   let key = 'diff3d';
@@ -110,6 +120,21 @@ export function toRawData(arrays: Record<string, NdArray>, opts: ContractOptions
     if (integer && v !== Math.round(v)) integer = false;
     if (v > max) max = v;
   }
+  if (max === 0) {
+    fail(
+      file,
+      `key "${key}" ${shapeStr(d.shape)} is all zeros (max 0 over ${M} patterns): there is no signal to normalise or train on`,
+      `check that "${key}" holds the measured patterns (not an empty buffer or a fully masked detector); save amplitudes or counts > 0`,
+    );
+  }
+  let zeroPatterns = 0;
+  const NN = N * N;
+  for (let m = 0; m < M; m++) {
+    let any = false;
+    for (let k = m * NN; k < (m + 1) * NN; k++) if (data[k] !== 0) { any = true; break; }
+    if (!any) zeroPatterns++;
+  }
+  if (zeroPatterns) warnings.push(`"${key}": ${zeroPatterns} of ${M} patterns are all zeros (no signal); drop them if the beam was off`);
   const intDtype = !['f32', 'f64'].includes(d.dtype);
   const amp = new Float32Array(n);
   let verdict: 'amplitude' | 'intensity' = 'amplitude';
@@ -128,6 +153,12 @@ export function toRawData(arrays: Record<string, NdArray>, opts: ContractOptions
   if (p.shape.length !== 2 || p.shape[0] !== p.shape[1]) fail(file, `key "probeGuess" has shape ${shapeStr(p.shape)}, expected (N, N) = (${N}, ${N})`, 'save a single square probe mode (for multi-mode probes, the first mode)');
   if (p.shape[0] !== N) fail(file, `key "probeGuess" is ${p.shape[0]}×${p.shape[1]} but the diffraction patterns are ${N}×${N}`, 'the probe must be sampled on the detector grid: resample it to N×N');
   checkFinite(file, 'probeGuess', p);
+  {
+    const pd = p.data as ArrayLike<number>;
+    let nonzero = false;
+    for (let i = 0; i < pd.length; i++) if (pd[i] !== 0) { nonzero = true; break; }
+    if (!nonzero) fail(file, `key "probeGuess" ${shapeStr(p.shape)} is all zeros: a zero probe illuminates nothing`, 'save the probe estimate (complex64 (N, N), not an empty array) as probeGuess, e.g. from your reconstruction or the beamline\'s probe model');
+  }
   const probe = toComplex(p);
   if (probe.promoted) warnings.push('"probeGuess" is real; promoted to complex64');
 

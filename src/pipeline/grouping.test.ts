@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors';
 import { golden } from '../testing/fixtures';
 import { knnAll } from './kdtree';
-import { generateGroups } from './grouping';
+import { assertFiniteScales, generateGroups } from './grouping';
 import { buildContainer, normalizationScale, physicsScale, relativeCoords } from './container';
 import type { RawData } from './rawData';
 
@@ -116,5 +116,29 @@ describe('grouping vs the reference ptycho/raw_data.py (golden grouping.npz)', (
     const keys = new Set<string>();
     for (let b = 0; b < 40; b++) keys.add(Array.from(r.indices.subarray(4 * b, 4 * b + 4)).sort().join());
     expect(keys.size).toBe(40);
+  });
+
+  it('non-finite scales are refused by name (all-zero groups → normalize_scale Infinity, physics S NaN)', () => {
+    const N = 4;
+    const zeros = new Float32Array(3 * N * N);
+    const ns = normalizationScale(zeros, 3, N);
+    expect(ns).toBe(Infinity);
+    const pe = (f: () => void): PtychoError => {
+      try {
+        f();
+      } catch (e) {
+        return e as PtychoError;
+      }
+      throw new Error('expected a PtychoError');
+    };
+    const a = pe(() => assertFiniteScales(ns, physicsScale(zeros, 3, 1e9), { B: 3, C: 1, nphotons: 1e9 }));
+    expect(a).toBeInstanceOf(PtychoError);
+    expect(a.code).toBe('grouping');
+    expect(a.message).toMatch(/normalize_scale=Infinity.*3 grouped diffraction patterns.*diff3d.*all zeros/);
+    expect(a.hint).toMatch(/remove blank patterns/);
+    const b = pe(() => assertFiniteScales(2, NaN, { B: 2, C: 4, nphotons: NaN }));
+    expect(b.message).toMatch(/physics scale S=NaN.*nphotons=NaN/);
+    expect(b.hint).toMatch(/nphotons/);
+    expect(() => assertFiniteScales(2, 3, { B: 1, C: 1, nphotons: 1e9 })).not.toThrow();
   });
 });

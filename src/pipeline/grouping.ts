@@ -117,3 +117,26 @@ function oversampleGroups(xs: Float64Array, ys: Float64Array, nGroups: number, p
   }
   return { indices: out, B: nGroups, C, warnings };
 }
+
+/**
+ * Refuse scales that would silently poison training: normalize_scale = sqrt((N/2)² / mean Σ d²) is Infinity when
+ * the grouped patterns carry no energy (all zeros), and the physics scale S = sqrt(nphotons / mean Σ X²) is then
+ * NaN (or 0/Infinity for a bad nphotons). Call right after computing both (buildContainer).
+ */
+export function assertFiniteScales(normScale: number, physicsScale: number, ctx: { B: number; C: number; nphotons: number }): void {
+  const n = ctx.B * ctx.C;
+  if (!Number.isFinite(normScale) || !(normScale > 0)) {
+    throw new PtychoError(
+      'grouping',
+      `normalize_scale=${normScale}: the ${n} grouped diffraction patterns (${ctx.B} groups × C=${ctx.C}) from diff3d have zero total energy (all zeros)`,
+      'the chosen groups hold only all-zero patterns: remove blank patterns from diff3d, or use more groups (n_groups) / a different seed',
+    );
+  }
+  if (!Number.isFinite(physicsScale) || !(physicsScale > 0)) {
+    throw new PtychoError(
+      'grouping',
+      `physics scale S=${physicsScale} is not a finite positive number (nphotons=${ctx.nphotons}, normalize_scale=${normScale}, ${n} patterns)`,
+      'set nphotons to the expected counts per pattern (a finite number > 0, e.g. 1e9) and make sure the patterns are not all zero',
+    );
+  }
+}

@@ -1,4 +1,4 @@
-import { Inflate, unzipSync, zipSync, type UnzipFileInfo } from 'fflate';
+import { Inflate, inflateSync, zipSync } from 'fflate';
 import { PtychoError } from '../errors';
 import { sizeOf, shapeStr, type DType, type NdArray } from './ndarray';
 
@@ -7,8 +7,11 @@ import { sizeOf, shapeStr, type DType, type NdArray } from './ndarray';
  * complex128 → complex64 (interleaved re, im), int64/uint64 → exact doubles (range-checked to ±2^53), bool → 0/1,
  * numpy unicode/bytes scalars → strings; Fortran-order arrays are reordered to C order and big-endian data
  * byte-swapped. Object (pickle) arrays and structured dtypes are refused with the key and how to re-save.
- * Damaged input is refused before any large allocation: zip entry sizes are checked against the file and the
- * `maxBytes` cap before inflating, NPY headers against the bytes actually present.
+ * Damaged input is refused with a PtychoError before any large allocation (zip layer: readZipDirectory and
+ * memberBytes): the central directory must lie inside the file and hold the entries it declares; member names must be
+ * plain (no `..`, not absolute, no duplicates); members may not overlap each other or the central directory; a STORED
+ * member's size equals its compressed size, a DEFLATE member declares ≤ 1032 × compressed + 1 KiB and ≤ `maxBytes`,
+ * inflates to exactly that length and matches its CRC-32. NPY headers are checked against the bytes actually present.
  * Writing produces files numpy reads: NPY v1.0 headers byte-identical to numpy's, zip STORED (np.savez) or
  * DEFLATE (np.savez_compressed).
  */
@@ -79,10 +82,12 @@ function parseHeader(bytes: Uint8Array, where: string): Header {
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
     .map((s) => {
-      const n = Number(s.replace(/L$/, ''));
-      if (!Number.isInteger(n) || n < 0) throw corrupt(where, `bad shape entry "${s}" in NPY header`);
+      const n = /^\d+L?$/.test(s) ? Number(s.replace(/L$/, '')) : NaN;
+      if (!Number.isSafeInteger(n)) throw corrupt(where, `bad shape entry ${JSON.stringify(s.slice(0, 40))} in NPY header`);
       return n;
     });
+  // numpy arrays have at most 64 dimensions (NPY_MAXDIMS).
+  if (shape.length > 64) throw corrupt(where, `NPY header declares ${shape.length} dimensions (numpy allows at most 64)`);
   return { descr: descrM[2], fortran: fortM[1] === 'True', shape, dataOffset: start + hlen };
 }
 
@@ -251,6 +256,9 @@ export function readNpy(bytes: Uint8Array, key: string, opts: NpzReadOptions = {
           for (let c = 0; c < dt.size / 4; c++) {
             const cp = dv.getUint32(i * dt.size + 4 * c, le);
             if (cp === 0) break;
+            if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+              throw corrupt(where, `unicode string at flat index ${i} holds invalid code point 0x${cp.toString(16)}`);
+            }
             s += String.fromCodePoint(cp);
           }
         } else {
@@ -287,46 +295,31 @@ export function readNpz(bytes: Uint8Array, opts: NpzReadOptions = {}): Record<st
   const file = opts.fileName ?? '<memory>';
   if (!isZip(bytes)) throw corrupt(file, isNpy(bytes) ? 'is a single .npy array, not an .npz archive' : 'is not an NPZ (zip) file', 'save the scan with np.savez(...)');
   const max = opts.maxBytes ?? DEFAULT_MAX;
+  const entries = readZipDirectory(bytes, file);
+  // Every selected member's declared size is checked (against its compressed size, the cap and the running
+  // total) before anything is inflated.
+  const chosen: ZipEntry[] = [];
+  const keys = new Set<string>();
   let total = 0;
-  let refusal: PtychoError | null = null;
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, {
-      filter(f: UnzipFileInfo) {
-        if (refusal) return false;
-        const key = f.name.replace(/\.npy$/, '');
-        if (opts.keys && !opts.keys.includes(key)) return false;
-        if (f.compression !== 0 && f.compression !== 8) {
-          refusal = corrupt(file, `member ${f.name} uses zip compression method ${f.compression}`, 'save with np.savez or np.savez_compressed');
-          return false;
-        }
-        if (f.compression === 0 && f.size > bytes.length) {
-          refusal = corrupt(file, `member ${f.name} declares ${f.size} bytes but the file has only ${bytes.length}`);
-          return false;
-        }
-        total += f.originalSize;
-        if (f.originalSize > max || total > max) {
-          refusal = new PtychoError('npz-too-large', `${file}: member ${f.name} declares ${f.originalSize} bytes (total ${total}), above the ${max}-byte limit`, 'load a smaller file, or subsample the scan before saving');
-          return false;
-        }
-        // DEFLATE cannot expand by more than ~1032×; a larger claim is a damaged header.
-        if (f.compression === 8 && f.originalSize > f.size * 1032 + 1024) {
-          refusal = corrupt(file, `member ${f.name} claims ${f.originalSize} bytes from ${f.size} compressed bytes`);
-          return false;
-        }
-        return true;
-      },
-    });
-  } catch (e) {
-    if (e instanceof PtychoError) throw e;
-    throw corrupt(file, `the zip archive is damaged or truncated (${(e as Error).message})`);
+  for (const e of entries) {
+    if (e.name.endsWith('/')) continue;
+    const key = e.name.replace(/\.npy$/, '');
+    if (opts.keys && !opts.keys.includes(key)) continue;
+    if (keys.has(key)) throw corrupt(file, `key "${key}" appears twice in the archive (member ${e.name})`, 're-save the arrays with np.savez(...): each key once');
+    keys.add(key);
+    total += e.usize;
+    if (e.usize > max || total > max) {
+      if (e.method !== 0 && e.method !== 8) checkDeclaredSize(e, file); // an unknown method is the better message
+      throw new PtychoError('npz-too-large', `${file}: member ${e.name} declares ${e.usize} bytes (total ${total}), above the ${max}-byte limit`, 'load a smaller file, or subsample the scan before saving');
+    }
+    checkDeclaredSize(e, file);
+    chosen.push(e);
   }
-  if (refusal) throw refusal;
   const out: Record<string, NdArray> = {};
-  for (const [name, data] of Object.entries(files)) {
-    if (name.endsWith('/')) continue;
-    const key = name.replace(/\.npy$/, '');
-    out[key] = readNpy(data, key, opts);
+  for (const e of chosen) {
+    const key = e.name.replace(/\.npy$/, '');
+    // defineProperty: a key such as "__proto__" becomes an ordinary entry, never the object's prototype.
+    Object.defineProperty(out, key, { value: readNpy(memberBytes(bytes, e, file), key, opts), enumerable: true, writable: true, configurable: true });
   }
   if (Object.keys(out).length === 0 && !opts.keys) throw corrupt(file, 'the archive holds no arrays', 'save the scan with np.savez(...)');
   return out;
@@ -343,6 +336,185 @@ export function readArrayFile(bytes: Uint8Array, opts: NpzReadOptions = {}): Rec
   throw corrupt(file, 'is neither an NPZ archive nor an NPY array', 'drop a .npz saved with np.savez (or a .npy)');
 }
 
+// ------------------------------------------------------------------ zip container
+
+/** One central-directory entry, every offset and size checked against the file. */
+interface ZipEntry {
+  name: string;
+  method: number;
+  flags: number;
+  crc: number;
+  /** Compressed bytes. */
+  csize: number;
+  /** Declared uncompressed bytes. */
+  usize: number;
+  /** Offset of the member's data (after its local header). */
+  dataStart: number;
+}
+
+/** DEFLATE cannot expand by more than ~1032×; a larger claim is a damaged (or hostile) header. */
+const DEFLATE_MAX_RATIO = 1032;
+
+let CRC_TABLE: Uint32Array | null = null;
+
+/** CRC-32 (zip / zlib polynomial 0xEDB88320). */
+export function crc32(data: Uint8Array): number {
+  if (!CRC_TABLE) {
+    CRC_TABLE = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      CRC_TABLE[n] = c >>> 0;
+    }
+  }
+  const t = CRC_TABLE;
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function decodeName(raw: Uint8Array, utf8Flag: boolean): string {
+  if (utf8Flag) return new TextDecoder('utf-8').decode(raw);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    return new TextDecoder('latin1').decode(raw);
+  }
+}
+
+/** Refuse member names that could not come from np.savez: empty, absolute, `..` components, NUL bytes. */
+function checkName(name: string, file: string): void {
+  const bad = (why: string) => corrupt(file, `member name ${JSON.stringify(name.slice(0, 200))} ${why}`, 're-save the arrays with np.savez(...): its member names are plain keys');
+  if (name.length === 0) throw bad('is empty');
+  if (name.includes('\0')) throw bad('contains a NUL byte');
+  if (/^[\\/]/.test(name) || /^[A-Za-z]:/.test(name)) throw bad('is an absolute path');
+  if (name.split(/[\\/]/).includes('..')) throw bad('contains a ".." path component');
+}
+
+/**
+ * Parse and validate the central directory: the end record(s), entry count, every entry's name, sizes and local
+ * header, with no member overlapping another or the central directory. Nothing is inflated here.
+ */
+function readZipDirectory(bytes: Uint8Array, file: string): ZipEntry[] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = bytes.length;
+  if (n < 22) throw corrupt(file, 'the zip archive is damaged or truncated (shorter than an end-of-central-directory record)');
+  let eocd = -1;
+  for (let i = n - 22; i >= Math.max(0, n - 22 - 65535); i--) {
+    if (dv.getUint32(i, true) === 0x06054b50) { eocd = i; break; }
+  }
+  if (eocd < 0) throw corrupt(file, 'the zip archive is damaged or truncated (no end-of-central-directory record)');
+  if (dv.getUint16(eocd + 4, true) !== 0 || dv.getUint16(eocd + 6, true) !== 0) {
+    throw new PtychoError('npz-unsupported', `${file}: split (multi-disk) zip archives are not supported`, 're-save the arrays as one file with np.savez(...)');
+  }
+  let count = dv.getUint16(eocd + 10, true);
+  let cdSize = dv.getUint32(eocd + 12, true);
+  let cdOff = dv.getUint32(eocd + 16, true);
+  let cdLimit = eocd;
+  // ZIP64 end record (Python's zipfile writes one for > 65535 members or > 4 GiB archives).
+  if (eocd >= 20 && dv.getUint32(eocd - 20, true) === 0x07064b50) {
+    const z = Number(dv.getBigUint64(eocd - 20 + 8, true));
+    if (!(z + 56 <= eocd - 20) || dv.getUint32(z, true) !== 0x06064b50) throw corrupt(file, 'the zip archive is damaged (bad ZIP64 end-of-central-directory record)');
+    count = Number(dv.getBigUint64(z + 32, true));
+    cdSize = Number(dv.getBigUint64(z + 40, true));
+    cdOff = Number(dv.getBigUint64(z + 48, true));
+    cdLimit = z;
+  }
+  const cdEnd = cdOff + cdSize;
+  if (!(cdEnd <= cdLimit)) throw corrupt(file, `the zip central directory (${cdSize} bytes at offset ${cdOff}) lies outside the file`);
+  if (count > cdSize / 46) throw corrupt(file, `the zip end record declares ${count} entries but the central directory holds at most ${Math.floor(cdSize / 46)}`);
+  const entries: ZipEntry[] = [];
+  const spans: [number, number, string][] = [];
+  const seen = new Set<string>();
+  let p = cdOff;
+  for (let i = 0; i < count; i++) {
+    if (p + 46 > cdEnd || dv.getUint32(p, true) !== 0x02014b50) throw corrupt(file, `the zip central directory is damaged (entry ${i})`);
+    const flags = dv.getUint16(p + 8, true);
+    const method = dv.getUint16(p + 10, true);
+    const crc = dv.getUint32(p + 16, true);
+    let csize = dv.getUint32(p + 20, true);
+    let usize = dv.getUint32(p + 24, true);
+    const nlen = dv.getUint16(p + 28, true);
+    const elen = dv.getUint16(p + 30, true);
+    const clen = dv.getUint16(p + 32, true);
+    let local = dv.getUint32(p + 42, true);
+    const next = p + 46 + nlen + elen + clen;
+    if (next > cdEnd) throw corrupt(file, `the zip central directory is damaged (entry ${i} runs past its end)`);
+    const name = decodeName(bytes.subarray(p + 46, p + 46 + nlen), (flags & 0x800) !== 0);
+    // ZIP64 extra field: 8-byte values for whichever 32-bit fields hold 0xFFFFFFFF, in this order.
+    for (let e = p + 46 + nlen; e + 4 <= p + 46 + nlen + elen; ) {
+      const id = dv.getUint16(e, true);
+      const len = dv.getUint16(e + 2, true);
+      const end = e + 4 + len;
+      if (end > p + 46 + nlen + elen) throw corrupt(file, `member ${name}: damaged extra field in the zip central directory`);
+      if (id === 1) {
+        let q = e + 4;
+        const take = (): number => {
+          if (q + 8 > end) throw corrupt(file, `member ${name}: ZIP64 extra field too short`);
+          const v = Number(dv.getBigUint64(q, true));
+          q += 8;
+          return v;
+        };
+        if (usize === 0xffffffff) usize = take();
+        if (csize === 0xffffffff) csize = take();
+        if (local === 0xffffffff) local = take();
+      }
+      e = end;
+    }
+    p = next;
+    checkName(name, file);
+    if (seen.has(name)) throw corrupt(file, `member ${name} appears twice in the zip archive`, 're-save the arrays with np.savez(...): each key once');
+    seen.add(name);
+    if (flags & 1) throw new PtychoError('npz-unsupported', `${file}: member ${name} is encrypted`, 'save without a password, with np.savez or np.savez_compressed');
+    if (local + 30 > n || dv.getUint32(local, true) !== 0x04034b50) throw corrupt(file, `member ${name}: local header missing or beyond the end of the file`);
+    const dataStart = local + 30 + dv.getUint16(local + 26, true) + dv.getUint16(local + 28, true);
+    if (dataStart + csize > n) throw corrupt(file, `member ${name} declares ${csize} bytes past the end of the file (truncated?)`);
+    spans.push([local, dataStart + csize, name]);
+    entries.push({ name, method, flags, crc, csize, usize, dataStart });
+  }
+  // No member may share bytes with another or with the central directory.
+  spans.push([cdOff, cdEnd, '(central directory)']);
+  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  for (let i = 1; i < spans.length; i++) {
+    const [s, , nm] = spans[i];
+    const [, e0, nm0] = spans[i - 1];
+    if (s < e0) throw corrupt(file, `zip members ${nm0} and ${nm} overlap (bytes ${s}–${e0})`);
+  }
+  return entries;
+}
+
+/** Sizes a member may declare: STORED = its compressed size; DEFLATE ≤ 1032 × compressed + 1 KiB. */
+function checkDeclaredSize(e: ZipEntry, file: string): void {
+  if (e.method !== 0 && e.method !== 8) throw corrupt(file, `member ${e.name} uses zip compression method ${e.method}`, 'save with np.savez or np.savez_compressed');
+  if (e.method === 0 && e.usize !== e.csize) throw corrupt(file, `member ${e.name} is stored (uncompressed) yet declares ${e.usize} bytes in ${e.csize}`);
+  if (e.method === 8 && e.usize > e.csize * DEFLATE_MAX_RATIO + 1024) throw corrupt(file, `member ${e.name} claims ${e.usize} bytes from ${e.csize} compressed bytes`);
+}
+
+/** The full bytes of one member (sizes already checked), inflated into exactly the declared length, CRC-32 verified. */
+function memberBytes(bytes: Uint8Array, e: ZipEntry, file: string): Uint8Array {
+  const comp = bytes.subarray(e.dataStart, e.dataStart + e.csize);
+  let data: Uint8Array;
+  if (e.method === 0) data = comp;
+  else if (e.csize === 0 && e.usize === 0) data = comp;
+  else {
+    let out: Uint8Array;
+    try {
+      out = new Uint8Array(e.usize + 1); // one spare byte reveals a stream longer than declared
+    } catch {
+      throw new PtychoError('npz-too-large', `${file}: member ${e.name} needs ${e.usize} bytes, more than this machine can allocate`, 'load a smaller file, or subsample the scan before saving');
+    }
+    try {
+      data = inflateSync(comp, { out });
+    } catch (err) {
+      throw corrupt(file, `member ${e.name} does not inflate (${(err as Error).message})`);
+    }
+    if (data.length !== e.usize) throw corrupt(file, `member ${e.name} inflates to ${data.length === e.usize + 1 ? 'more than' : data.length} bytes but declares ${e.usize}`);
+  }
+  const c = crc32(data);
+  if (c !== e.crc) throw corrupt(file, `member ${e.name} fails its CRC-32 check (stored ${e.crc.toString(16).padStart(8, '0')}, computed ${c.toString(16).padStart(8, '0')})`);
+  return data;
+}
+
 // ------------------------------------------------------------------ listing
 
 export interface NpzEntryInfo { key: string; dtypeOnDisk: string; shape: number[]; fortranOrder: boolean; bytes: number }
@@ -351,21 +523,17 @@ export interface NpzEntryInfo { key: string; dtypeOnDisk: string; shape: number[
 const HEAD_MAX = 65546;
 
 /** The first ≤ HEAD_MAX bytes of a zip member: STORED = a slice, DEFLATE = a streamed prefix (never the whole). */
-function memberPrefix(bytes: Uint8Array, dv: DataView, local: number, method: number, csize: number, file: string, name: string): Uint8Array {
-  if (local + 30 > bytes.length || dv.getUint32(local, true) !== 0x04034b50) throw corrupt(file, `member ${name}: local header missing or beyond the end of the file`);
-  const start = local + 30 + dv.getUint16(local + 26, true) + dv.getUint16(local + 28, true);
-  if (start + csize > bytes.length) throw corrupt(file, `member ${name} declares ${csize} bytes past the end of the file (truncated?)`);
-  const comp = bytes.subarray(start, start + csize);
-  if (method === 0) return comp.subarray(0, HEAD_MAX);
-  if (method !== 8) throw corrupt(file, `member ${name} uses zip compression method ${method}`, 'save with np.savez or np.savez_compressed');
+function memberPrefix(bytes: Uint8Array, e: ZipEntry, file: string): Uint8Array {
+  const comp = bytes.subarray(e.dataStart, e.dataStart + e.csize);
+  if (e.method === 0) return comp.subarray(0, HEAD_MAX);
   const parts: Uint8Array[] = [];
   let got = 0;
   const inf = new Inflate((chunk) => { parts.push(chunk); got += chunk.length; });
   try {
     // Feed small slices until the header is out; the data themselves are never inflated in full.
     for (let o = 0; o < comp.length && got < HEAD_MAX; o += 4096) inf.push(comp.subarray(o, o + 4096), o + 4096 >= comp.length);
-  } catch (e) {
-    throw corrupt(file, `member ${name} does not inflate (${(e as Error).message})`);
+  } catch (err) {
+    throw corrupt(file, `member ${e.name} does not inflate (${(err as Error).message})`);
   }
   const out = new Uint8Array(Math.min(got, HEAD_MAX));
   let o = 0;
@@ -382,30 +550,16 @@ export function listNpz(bytes: Uint8Array, opts: NpzReadOptions = {}): NpzEntryI
     return [{ key, dtypeOnDisk: h.descr, shape: h.shape, fortranOrder: h.fortran, bytes: bytes.length - h.dataOffset }];
   }
   if (!isZip(bytes)) throw corrupt(file, 'is neither an NPZ archive nor an NPY array', 'drop a .npz saved with np.savez (or a .npy)');
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  let eocd = -1;
-  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 65535); i--) {
-    if (dv.getUint32(i, true) === 0x06054b50) { eocd = i; break; }
-  }
-  if (eocd < 0) throw corrupt(file, 'the zip archive is damaged or truncated (no end-of-central-directory record)');
-  const count = dv.getUint16(eocd + 10, true);
-  let p = dv.getUint32(eocd + 16, true);
   const out: NpzEntryInfo[] = [];
-  for (let i = 0; i < count; i++) {
-    if (p + 46 > bytes.length || dv.getUint32(p, true) !== 0x02014b50) throw corrupt(file, `the zip central directory is damaged (entry ${i})`);
-    const method = dv.getUint16(p + 10, true);
-    const csize = dv.getUint32(p + 20, true);
-    const nlen = dv.getUint16(p + 28, true);
-    const elen = dv.getUint16(p + 30, true);
-    const clen = dv.getUint16(p + 32, true);
-    const local = dv.getUint32(p + 42, true);
-    const name = new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + nlen));
-    p += 46 + nlen + elen + clen;
-    if (name.endsWith('/')) continue;
-    const key = name.replace(/\.npy$/, '');
+  const keys = new Set<string>();
+  for (const e of readZipDirectory(bytes, file)) {
+    if (e.name.endsWith('/')) continue;
+    const key = e.name.replace(/\.npy$/, '');
     if (opts.keys && !opts.keys.includes(key)) continue;
-    if (csize === 0xffffffff || local === 0xffffffff) throw new PtychoError('npz-too-large', `${file}: member ${name} is a ZIP64 entry (> 4 GiB)`, 'load a smaller file, or subsample the scan before saving');
-    const head = memberPrefix(bytes, dv, local, method, csize, file, name);
+    if (keys.has(key)) throw corrupt(file, `key "${key}" appears twice in the archive (member ${e.name})`, 're-save the arrays with np.savez(...): each key once');
+    keys.add(key);
+    checkDeclaredSize(e, file);
+    const head = memberPrefix(bytes, e, file);
     const h = parseHeader(head, `${file}, key "${key}"`);
     const dt = parseDescr(h.descr, `${file}, key "${key}"`);
     out.push({ key, dtypeOnDisk: h.descr, shape: h.shape, fortranOrder: h.fortran, bytes: sizeOf(h.shape) * dt.size });

@@ -243,8 +243,17 @@ export function simulateDataset(o: SimulateOptions): Record<string, NdArray> {
   const N = probe.shape[0];
   if (o.N !== undefined && o.N !== N) throw new PtychoError('config', `simulate: --N ${o.N} but the probe is ${N}×${N}`, 'drop --N (it is taken from the probe) or use a probe of that size');
   const size = o.objectSize ?? Math.max(3 * N, 96);
+  const bad = (field: string, message: string, hint: string): never => {
+    throw new PtychoError('config', `simulate: ${field}=${message}`, hint, { field });
+  };
+  if (o.nphotons !== undefined && !(o.nphotons > 0 && Number.isFinite(o.nphotons))) bad('nphotons', `${o.nphotons} must be a finite number > 0`, 'set the expected counts per pattern, e.g. 1e9');
+  if (o.nImages !== undefined && !(Number.isInteger(o.nImages) && o.nImages >= 2)) bad('nImages', `${o.nImages} must be an integer ≥ 2`, 'a scan needs at least two overlapping positions, e.g. 256');
+  if (o.gridStep !== undefined && !(o.gridStep > 0 && Number.isFinite(o.gridStep))) bad('gridStep', `${o.gridStep} must be > 0 pixels`, 'e.g. N/8');
+  if (!(Number.isInteger(N) && N >= 2)) bad('N', `${N} must be an integer ≥ 2`, 'use N = 32, 64 or 128');
+  if (typeof o.object === 'string' && !(Number.isInteger(size) && size > N)) bad('objectSize', `${size} must be an integer larger than N=${N}`, `use objectSize ≥ ${Math.max(3 * N, 96)}`);
   const object = o.object === 'lines' ? linesObject(size, { seed }) : o.object === 'grf' ? grfObject(size, { seed }) : o.object;
   const [H, W] = object.shape;
+  if (!(H > N && W > N)) bad('object', `${H}×${W} is not larger than the ${N}×${N} probe`, 'use a larger object (positions keep N/2 px from the edges)');
   const buffer = N / 2;
   const scan =
     o.positions === 'random'
@@ -252,6 +261,7 @@ export function simulateDataset(o: SimulateOptions): Record<string, NdArray> {
       : o.positions === 'grid'
         ? gridScan(H, W, { step: o.gridStep ?? Math.max(2, Math.round(N / 8)), buffer, seed: seed + 1 })
         : o.positions;
+  if (scan.x.length < 2) bad('positions', `${scan.x.length} scan position(s) in a ${H}×${W} object`, 'a scan needs at least two positions: use a larger object, a smaller grid step, or more images');
   const nphotons = o.nphotons ?? 1e9;
   const noise = o.noise ?? 'poisson';
   const probeUsed = o.calibrateProbe === false ? probe : calibrateProbe(object, probe, scan, o.probeScale ?? 4);

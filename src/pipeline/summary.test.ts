@@ -50,4 +50,10 @@ describe('dataset summary', () => {
     expect(s2.objectShape).toBeUndefined();
     expect(formatSummary(s2)).toMatch(/objectGuess: none; nphotons: not recorded/);
   });
+
+  it('never prints ±Infinity or NaN: ranges without finite positions read n/a', () => {
+    const t = formatSummary({ ...s, coordRanges: { x: [NaN, NaN], y: [Infinity, -Infinity] }, meanPatternEnergy: NaN });
+    expect(t).not.toMatch(/Infinity|NaN/);
+    expect(t).toMatch(/x range n\/a \(no finite positions\), y range n\/a/);
+  });
 });

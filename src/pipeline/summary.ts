@@ -18,13 +18,15 @@ export interface DatasetSummary {
   warnings: string[];
 }
 
+/** [min, max] of the finite values; [NaN, NaN] when there are none (never ±Infinity). */
 function range(a: Float64Array): [number, number] {
   let lo = Infinity, hi = -Infinity;
   for (const v of a) {
+    if (!Number.isFinite(v)) continue;
     lo = Math.min(lo, v);
     hi = Math.max(hi, v);
   }
-  return [lo, hi];
+  return lo <= hi ? [lo, hi] : [NaN, NaN];
 }
 
 export function summarize(arrays: Record<string, NdArray>, raw: RawData, fileName: string): DatasetSummary {
@@ -41,16 +43,18 @@ export function summarize(arrays: Record<string, NdArray>, raw: RawData, fileNam
     hasObjectGuess: !!raw.objectGuess,
     ...(raw.objectGuess ? { objectShape: raw.objectGuess.shape } : {}),
     ...(raw.nphotons !== undefined ? { nphotons: raw.nphotons } : {}),
-    meanPatternEnergy: e / raw.nPatterns,
+    meanPatternEnergy: raw.nPatterns > 0 ? e / raw.nPatterns : 0,
     warnings: raw.warnings,
   };
 }
 
 export function formatSummary(s: DatasetSummary): string {
-  const f = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(3) : String(Math.round(v * 1000) / 1000));
+  const f = (v: number) =>
+    !Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(3) : String(Math.round(v * 1000) / 1000);
+  const r = (x: [number, number]) => (Number.isFinite(x[0]) && Number.isFinite(x[1]) ? `${f(x[0])} … ${f(x[1])} px` : 'n/a (no finite positions)');
   const lines = [
     `${s.fileName}: ${s.nPatterns} diffraction patterns of ${s.N}×${s.N} (${s.verdict})`,
-    `  x range ${f(s.coordRanges.x[0])} … ${f(s.coordRanges.x[1])} px, y range ${f(s.coordRanges.y[0])} … ${f(s.coordRanges.y[1])} px`,
+    `  x range ${r(s.coordRanges.x)}, y range ${r(s.coordRanges.y)}`,
     `  objectGuess: ${s.hasObjectGuess ? shapeStr(s.objectShape!) : 'none'}; nphotons: ${s.nphotons !== undefined ? f(s.nphotons) : 'not recorded'}; mean Σ|X|² per pattern: ${f(s.meanPatternEnergy)}`,
     '  keys:',
     ...s.keys.map((k) => `    ${k.key.padEnd(16)} ${k.dtype.padEnd(5)} ${shapeStr(k.shape)}${k.notes ? `  (${k.notes.join('; ')})` : ''}`),

@@ -1,7 +1,8 @@
-import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { strFromU8, strToU8, zipSync } from 'fflate';
 import { PtychoError } from '../../errors';
 import type { NdArray } from '../ndarray';
 import { readNpz, writeNpz } from '../npz';
+import { unzipArchive } from './torchBundle';
 
 /**
  * Our native model archive (specs/model_archive.md): a zip holding
@@ -46,14 +47,15 @@ export function writeModelArchive(a: ModelArchive): Uint8Array {
   return zipSync(files, { level: 6 });
 }
 
+type Json = unknown;
+const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export function readModelArchive(bytes: Uint8Array, source = 'model.zip'): ModelArchive {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes);
-  } catch (e) {
-    throw new PtychoError('model-archive', `${source}: not a zip archive (${(e as Error).message})`, 'choose a model .zip exported by this app or a PtychoPINN wts.h5.zip');
-  }
-  const json = (name: string) => {
+  const files = unzipArchive(bytes, source, 'not a zip archive', 'choose a model .zip exported by this app or a PtychoPINN wts.h5.zip');
+  const bad = (name: string, msg: string): never => {
+    throw new PtychoError('model-archive', `${source}: ${name}: ${msg}`, 'the archive is damaged or was not exported by this app');
+  };
+  const json = (name: string): Json => {
     const f = files[name];
     if (!f) throw new PtychoError('model-archive', `${source}: member ${name} is missing`, 'the archive is incomplete');
     try {
@@ -62,13 +64,37 @@ export function readModelArchive(bytes: Uint8Array, source = 'model.zip'): Model
       throw new PtychoError('model-archive', `${source}: ${name} is not valid JSON (${(e as Error).message})`, 'the archive is damaged');
     }
   };
-  const manifest = json('manifest.json');
-  if (manifest.format !== ARCHIVE_FORMAT) {
-    throw new PtychoError('model-archive', `${source}: manifest format is ${JSON.stringify(manifest.format)}, expected ${ARCHIVE_FORMAT}`, 'this is not a PtychoPINN Web model archive');
+  /** A JSON object, or a refusal naming the member (and key path). */
+  const object = (name: string, v: Json): Record<string, Json> => (isObject(v) ? v : bad(name, `expected a JSON object, found ${describe(v)}`));
+  const field = <T>(name: string, o: Record<string, Json>, key: string, ok: (v: Json) => v is T, what: string): T => {
+    const v = Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+    return ok(v) ? v : bad(name, `key "${key}" must be ${what}, found ${describe(v)}`);
+  };
+  const isString = (v: Json): v is string => typeof v === 'string';
+  const isNumber = (v: Json): v is number => typeof v === 'number' && Number.isFinite(v);
+  const isNumberOrNull = (v: Json): v is number | null => v === null || typeof v === 'number';
+  const isStringOrNull = (v: Json): v is string | null => v === null || typeof v === 'string';
+  const isStrings = (v: Json): v is string[] => Array.isArray(v) && v.every(isString);
+  const isObj = (v: Json): v is Record<string, Json> => isObject(v);
+
+  const m = object('manifest.json', json('manifest.json'));
+  if (m.format !== ARCHIVE_FORMAT) {
+    throw new PtychoError('model-archive', `${source}: manifest format is ${JSON.stringify(m.format ?? null)}, expected ${ARCHIVE_FORMAT}`, 'this is not a PtychoPINN Web model archive');
   }
-  if (manifest.version > ARCHIVE_VERSION) {
-    throw new PtychoError('model-archive', `${source}: archive version ${manifest.version} is newer than this app supports (${ARCHIVE_VERSION})`, 'update the app');
+  const version = field('manifest.json', m, 'version', isNumber, 'a number');
+  if (version > ARCHIVE_VERSION) {
+    throw new PtychoError('model-archive', `${source}: archive version ${version} is newer than this app supports (${ARCHIVE_VERSION})`, 'update the app');
   }
+  const manifest: ModelArchive['manifest'] = {
+    format: ARCHIVE_FORMAT,
+    version,
+    models: field('manifest.json', m, 'models', isStrings, 'a list of strings'),
+    backend: field('manifest.json', m, 'backend', (v): v is 'webgpu' => v === 'webgpu', '"webgpu"'),
+    appVersion: field('manifest.json', m, 'appVersion', isString, 'a string'),
+    createdAt: field('manifest.json', m, 'createdAt', isString, 'a string'),
+    datasetSha256: field('manifest.json', m, 'datasetSha256', isStringOrNull, 'a string or null'),
+    seed: field('manifest.json', m, 'seed', isNumber, 'a number'),
+  };
   const npz = files['diffraction_to_obj/weights.npz'];
   if (!npz) throw new PtychoError('model-archive', `${source}: diffraction_to_obj/weights.npz is missing`, 'the archive is incomplete');
   const arrays = readNpz(npz, { fileName: `${source}:diffraction_to_obj/weights.npz` });
@@ -77,7 +103,37 @@ export function readModelArchive(bytes: Uint8Array, source = 'model.zip'): Model
     if (v.dtype !== 'f32') throw new PtychoError('model-archive', `${source}: weight ${k} has dtype ${v.dtype}`, 'weights must be float32');
     weights.set(k, { shape: v.shape, data: v.data as Float32Array });
   }
-  return { manifest, params: json('params.json'), config: json('config.json'), weights, history: files['history.json'] ? json('history.json') : [] };
+  const params = object('params.json', json('params.json'));
+  const c = object('config.json', json('config.json'));
+  const config: ModelArchive['config'] = {
+    model: field('config.json', c, 'model', isObj, 'an object'),
+    training: field('config.json', c, 'training', isObj, 'an object'),
+  };
+  if (c.inference !== undefined && c.inference !== null) config.inference = field('config.json', c, 'inference', isObj, 'an object');
+  const history: ModelArchive['history'] = [];
+  if (files['history.json']) {
+    const h = json('history.json');
+    if (!Array.isArray(h)) bad('history.json', `expected a JSON list, found ${describe(h)}`);
+    (h as Json[]).forEach((e, i) => {
+      const name = `history.json[${i}]`;
+      const o = object(name, e);
+      history.push({
+        epoch: field(name, o, 'epoch', isNumber, 'a number'),
+        // NaN losses are written as null by JSON.stringify.
+        trainLoss: field(name, o, 'trainLoss', isNumberOrNull, 'a number') ?? NaN,
+        valLoss: o.valLoss === undefined ? null : field(name, o, 'valLoss', isNumberOrNull, 'a number or null'),
+        learningRate: field(name, o, 'learningRate', isNumberOrNull, 'a number') ?? NaN,
+      });
+    });
+  }
+  return { manifest, params, config, weights, history };
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  return `a ${typeof v}`;
 }
 
 /** Hex SHA-256 of a dataset's bytes (WebCrypto in browsers and Node ≥ 20). */

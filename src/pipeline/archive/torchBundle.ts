@@ -1,7 +1,7 @@
-import { unzipSync } from 'fflate';
+import { unzipSync, type UnzipFileInfo } from 'fflate';
 import { PtychoError } from '../../errors';
 import { halfToFloat } from '../npz';
-import { PickleGlobal, unpickle } from './pickle';
+import { PickleGlobal, toPlain, unpickle } from './pickle';
 
 /**
  * Reader for the PyTorch backend's persisted model, `wts.h5.zip` (digest §6, golden README §7):
@@ -9,6 +9,9 @@ import { PickleGlobal, unpickle } from './pickle';
  * `model.pth` is a torch.save zip: `<prefix>/data.pkl` (an OrderedDict of `_rebuild_tensor_v2` records whose
  * storages are persistent ids) + `<prefix>/data/<key>` raw little-endian storages. We locate `<prefix>/data.pkl`
  * instead of assuming a prefix (torch 1.13 writes the file stem, 2.x may write `archive/`).
+ * Malformed input of any kind is refused with a `model-archive` PtychoError naming the file and member; nothing is
+ * allocated beyond what the bytes present can justify (zip sizes are checked before inflating, tensors against
+ * their storage member's real size).
  */
 export interface StateTensor {
   shape: number[];
@@ -23,7 +26,7 @@ export interface TorchBundle {
   stateDict: StateDict;
   /** The legacy params dict saved beside the weights (incl. intensity_scale). */
   params: Record<string, unknown>;
-  /** torch_scaling_metadata.pt, when present and readable (configs as plain objects). */
+  /** torch_scaling_metadata.pt, when present (configs as plain objects). */
   scalingMetadata?: Record<string, unknown>;
 }
 
@@ -35,70 +38,117 @@ const STORAGE_DTYPES: Record<string, { bytes: number; read: (dv: DataView, o: nu
   'torch.LongStorage': { bytes: 8, read: (dv, o) => Number(dv.getBigInt64(o, true)) },
 };
 
-function toPlain(v: unknown): unknown {
-  if (v instanceof Map) return Object.fromEntries([...v.entries()].map(([k, x]) => [String(k), toPlain(x)]));
-  if (Array.isArray(v)) return v.map(toPlain);
-  if (v instanceof PickleGlobal) return v.qualified;
-  return v;
+/** Total decompressed bytes accepted from one archive. */
+const MAX_UNZIPPED = 2 ** 32;
+
+/**
+ * Unzip with every member's declared size checked before anything is inflated (fflate allocates the declared
+ * size up front): compression STORED/DEFLATE only, sizes within the file, DEFLATE's ~1032× expansion limit, a total cap.
+ * Any failure is a `model-archive` PtychoError naming `source`.
+ */
+export function unzipArchive(bytes: Uint8Array, source: string, what: string, hint: string): Record<string, Uint8Array> {
+  let refusal: PtychoError | null = null;
+  let total = 0;
+  const refuse = (msg: string) => {
+    refusal ??= new PtychoError('model-archive', `${source}: ${msg}`, hint);
+    return false;
+  };
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes, {
+      filter(f: UnzipFileInfo) {
+        if (refusal) return false;
+        if (f.compression !== 0 && f.compression !== 8) return refuse(`member ${f.name} uses zip compression method ${f.compression}`);
+        if (!(f.size <= bytes.length)) return refuse(`member ${f.name} declares ${f.size} compressed bytes but the file has only ${bytes.length}`);
+        if (f.compression === 0 && f.originalSize !== f.size) return refuse(`member ${f.name} is stored with inconsistent sizes (${f.size} / ${f.originalSize})`);
+        if (f.compression === 8 && !(f.originalSize <= f.size * 1032 + 1024)) return refuse(`member ${f.name} claims ${f.originalSize} bytes from ${f.size} compressed bytes`);
+        total += f.originalSize;
+        if (!(total <= MAX_UNZIPPED)) return refuse(`members declare more than ${MAX_UNZIPPED} bytes in total`);
+        return true;
+      },
+    });
+  } catch (e) {
+    if (e instanceof PtychoError) throw e;
+    throw new PtychoError('model-archive', `${source}: ${what} (${e instanceof Error ? e.message : String(e)})`, hint);
+  }
+  if (refusal) throw refusal;
+  return files;
 }
+
+/** What a persistent id `('storage', <StorageType>, key, location, numel)` stands for. */
+class StorageRef {
+  constructor(readonly key: string, readonly dtype: string) {}
+}
+
+const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** Read a `torch.save(state_dict)` zip into named float32 tensors. */
 export function readTorchStateDict(bytes: Uint8Array, source: string): StateDict {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes);
-  } catch (e) {
-    throw new PtychoError('model-archive', `${source}: not a torch.save zip (${(e as Error).message})`, 'pass the model.pth inside wts.h5.zip, or the whole wts.h5.zip');
-  }
+  const files = unzipArchive(bytes, source, 'not a torch.save zip', 'pass the model.pth inside wts.h5.zip, or the whole wts.h5.zip');
   const pkl = Object.keys(files).find((n) => n.endsWith('/data.pkl') || n === 'data.pkl');
   if (!pkl) throw new PtychoError('model-archive', `${source}: no data.pkl inside (members: ${Object.keys(files).slice(0, 8).join(', ')})`, 'this is not a torch.save archive');
   const prefix = pkl.slice(0, pkl.length - 'data.pkl'.length);
-  const storages = new Map<string, { dtype: string; numel: number }>();
+  const where = `${source}:${pkl}`;
+  const bad = (msg: string, hint = 'the archive is damaged'): never => {
+    throw new PtychoError('model-archive', `${where}: ${msg}`, hint);
+  };
   const result = unpickle(files[pkl], {
-    source: `${source}:${pkl}`,
+    source: where,
     allowedGlobals: ['collections.OrderedDict', 'torch._utils._rebuild_tensor_v2', ...Object.keys(STORAGE_DTYPES)],
     persistentLoad(pid) {
+      if (!Array.isArray(pid) || pid.length < 3 || pid[0] !== 'storage') return bad('unexpected persistent id (expected a storage record)');
       const t = pid as unknown[];
-      if (!Array.isArray(t) || t[0] !== 'storage') throw new PtychoError('model-archive', `${source}: unexpected persistent id ${JSON.stringify(toPlain(pid))}`, '');
-      const dtype = (t[1] as PickleGlobal).qualified;
-      const key = String(t[2]);
-      storages.set(key, { dtype, numel: Number(t[4]) });
-      return { storageKey: key, dtype };
+      if (!(t[1] instanceof PickleGlobal)) return bad('storage record without a storage type');
+      if (typeof t[2] !== 'string' && !isIndex(t[2])) return bad('storage record with an invalid key');
+      return new StorageRef(String(t[2]), t[1].qualified);
     },
     reducers: {
       'collections.OrderedDict': () => new Map(),
       'torch._utils._rebuild_tensor_v2': (storage, offset, size, stride) => {
-        const st = storage as { storageKey: string; dtype: string };
-        const dt = STORAGE_DTYPES[st.dtype];
-        if (!dt) throw new PtychoError('model-archive', `${source}: tensor storage type ${st.dtype} is not supported`, 'save float32 weights');
-        const raw = files[`${prefix}data/${st.storageKey}`];
-        if (!raw) throw new PtychoError('model-archive', `${source}: storage ${st.storageKey} missing`, 'the archive is incomplete');
-        const shape = (size as number[]).map(Number);
-        const strides = (stride as number[]).map(Number);
-        const n = shape.reduce((a, b) => a * b, 1);
+        if (!(storage instanceof StorageRef)) return bad('_rebuild_tensor_v2 without a storage');
+        const dt = STORAGE_DTYPES[storage.dtype];
+        if (!dt) return bad(`tensor storage type ${storage.dtype} is not supported`, 'save float32 weights');
+        const member = `${prefix}data/${storage.key}`;
+        const raw = files[member];
+        if (!raw) return bad(`storage member ${member} missing`, 'the archive is incomplete');
+        if (!isIndex(offset)) return bad(`tensor in ${member}: storage offset is not a non-negative integer`);
+        if (!Array.isArray(size) || !size.every(isIndex)) return bad(`tensor in ${member}: size is not a tuple of non-negative integers`);
+        if (size.length > 64) return bad(`tensor in ${member}: ${size.length} dimensions (torch allows at most 64)`);
+        if (!Array.isArray(stride) || !stride.every(isIndex) || stride.length !== size.length) return bad(`tensor in ${member}: stride does not match size`);
+        const shape = size as number[];
+        const strides = stride as number[];
+        const available = Math.floor(raw.byteLength / dt.bytes);
+        // Element count, and the last storage element it reads, each refused as soon as it passes the storage.
+        let n = 1;
+        for (const s of shape) n *= s;
+        let last = offset;
+        if (n > 0) for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * strides[d];
+        if (!(n <= available) || (n > 0 && !(last < available))) {
+          return bad(`tensor of shape (${shape.join(', ')}) in ${member} needs more than the ${raw.byteLength} bytes stored`);
+        }
         const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
         const data = new Float32Array(n);
-        const idx = new Array(shape.length).fill(0);
+        const idx = new Array<number>(shape.length).fill(0);
         for (let i = 0; i < n; i++) {
-          let off = Number(offset);
+          let off = offset;
           for (let d = 0; d < shape.length; d++) off += idx[d] * strides[d];
-          if ((off + 1) * dt.bytes > raw.byteLength) throw new PtychoError('model-archive', `${source}: tensor reads past its storage ${st.storageKey}`, 'the archive is damaged');
           data[i] = dt.read(dv, off * dt.bytes);
           for (let d = shape.length - 1; d >= 0; d--) {
             if (++idx[d] < shape[d]) break;
             idx[d] = 0;
           }
         }
-        return { shape, data } satisfies StateTensor;
+        return { shape: [...shape], data } satisfies StateTensor;
       },
     },
   });
-  if (!(result instanceof Map)) throw new PtychoError('model-archive', `${source}: data.pkl is not a state_dict`, '');
+  if (!(result instanceof Map)) return bad('data.pkl is not a state_dict', 'this is not a torch.save(state_dict) archive');
   const out: StateDict = new Map();
   for (const [k, v] of result) {
+    if (typeof k !== 'string') bad('a state_dict key is not a string');
     const t = v as StateTensor;
-    if (!t || !(t.data instanceof Float32Array)) throw new PtychoError('model-archive', `${source}: entry ${String(k)} is not a tensor`, '');
-    out.set(String(k), t);
+    if (!t || typeof t !== 'object' || !(t.data instanceof Float32Array)) bad(`entry ${k} is not a tensor`);
+    out.set(k, t);
   }
   return out;
 }
@@ -106,21 +156,16 @@ export function readTorchStateDict(bytes: Uint8Array, source: string): StateDict
 /** Read a plain pickle/dill dict (manifest.dill, params.dill): only primitive values are accepted. */
 export function readPickledDict(bytes: Uint8Array, source: string): Record<string, unknown> {
   const v = unpickle(bytes, { source, allowedGlobals: [] });
-  if (!(v instanceof Map)) throw new PtychoError('model-archive', `${source}: expected a dict`, '');
-  return toPlain(v) as Record<string, unknown>;
+  if (!(v instanceof Map)) throw new PtychoError('model-archive', `${source}: expected a dict`, 'the file is damaged or was not written by PtychoPINN');
+  return toPlain(v, { source, inputBytes: bytes.length }) as Record<string, unknown>;
 }
 
 /** Read a whole `wts.h5.zip` as written by ptycho_torch.model_manager.save_torch_bundle. */
 export function readTorchBundle(bytes: Uint8Array, source = 'wts.h5.zip'): TorchBundle {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes);
-  } catch (e) {
-    throw new PtychoError('model-archive', `${source}: not a zip archive (${(e as Error).message})`, 'choose the wts.h5.zip written by PtychoPINN, or a model .zip exported by this app');
-  }
+  const files = unzipArchive(bytes, source, 'not a zip archive', 'choose the wts.h5.zip written by PtychoPINN, or a model .zip exported by this app');
   const need = (name: string) => {
     const f = files[name];
-    if (!f) throw new PtychoError('model-archive', `${source}: member ${name} is missing (has: ${Object.keys(files).join(', ')})`, 'the archive is incomplete or not a PtychoPINN PyTorch bundle');
+    if (!f) throw new PtychoError('model-archive', `${source}: member ${name} is missing (has: ${Object.keys(files).slice(0, 16).join(', ')})`, 'the archive is incomplete or not a PtychoPINN PyTorch bundle');
     return f;
   };
   const manifest = readPickledDict(need('manifest.dill'), `${source}:manifest.dill`);
@@ -129,9 +174,14 @@ export function readTorchBundle(bytes: Uint8Array, source = 'wts.h5.zip'): Torch
   let scalingMetadata: Record<string, unknown> | undefined;
   const meta = files['torch_scaling_metadata.pt'];
   if (meta) {
-    const inner = unzipSync(meta);
+    const where = `${source}:torch_scaling_metadata.pt`;
+    const inner = unzipArchive(meta, where, 'not a torch.save zip', 'the archive is damaged; re-save the bundle with PtychoPINN');
     const pkl = Object.keys(inner).find((n) => n.endsWith('data.pkl'));
-    if (pkl) scalingMetadata = toPlain(unpickle(inner[pkl], { source: `${source}:torch_scaling_metadata.pt`, allowedGlobals: [] })) as Record<string, unknown>;
+    if (pkl) {
+      const v = unpickle(inner[pkl], { source: `${where}:${pkl}`, allowedGlobals: [] });
+      if (!(v instanceof Map)) throw new PtychoError('model-archive', `${where}:${pkl}: expected a dict`, 'the archive is damaged; re-save the bundle with PtychoPINN');
+      scalingMetadata = toPlain(v, { source: `${where}:${pkl}`, inputBytes: inner[pkl].length }) as Record<string, unknown>;
+    }
   }
   return { manifest, stateDict, params, scalingMetadata };
 }
