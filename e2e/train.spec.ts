@@ -86,6 +86,17 @@ test('train the small preset on the example: pause and resume, losses fall, the 
   console.log(`stitched amplitude vs objectGuess: r = ${rAmp.toFixed(3)}`);
   expect(rAmp).toBeGreaterThan(0.4);
 
+  // The Ptychodus product: the same object (one layer), the probe, the positions, the loss history.
+  const product = await download(page, () => page.getByTestId('export-product').click());
+  expect(product.name).toBe('lines-n32-ptychodus-product.npz');
+  const prod = readNpz(product.bytes);
+  expect(prod.object.shape).toEqual([1, r.height, r.width]);
+  expect(prod.object.dtype).toBe('c64');
+  expect(Array.from(prod.object.data as Float32Array)).toEqual(Array.from(o));
+  expect(prod.probe.shape).toEqual(example.probeGuess.shape);
+  expect(prod.probe_position_x_m.shape).toEqual([example.xcoords.shape[0]]);
+  expect(Array.from(prod.loss_values.data as ArrayLike<number>).length).toBe(8);
+
   // The model archive: our format, the run's history and config, every trained parameter.
   const model = await download(page, () => page.getByTestId('export-model').click());
   const archive = readModelArchive(model.bytes, model.name);

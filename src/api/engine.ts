@@ -14,6 +14,7 @@ import { toRawData } from '../pipeline/contract';
 import { evaluateReconstruction, type ReconstructionMetrics } from '../pipeline/metrics';
 import type { NdArray } from '../pipeline/ndarray';
 import { readArrayFile, writeNpz } from '../pipeline/npz';
+import { productPhysicsFromMetadata, writePtychodusProduct } from '../pipeline/product';
 import type { RawData } from '../pipeline/rawData';
 import { simulateDataset, type SimulateOptions } from '../pipeline/simulate';
 import { summarize, type DatasetSummary } from '../pipeline/summary';
@@ -570,6 +571,32 @@ export class Engine {
     };
     if (p.metrics) arrays.metrics = { dtype: 'str', shape: [], data: new Uint8Array(0), text: JSON.stringify(metricsSummary(p.metrics)) };
     return writeNpz(arrays, { compress: true });
+  }
+
+  /**
+   * The latest reconstruction (`lastProduct`) as a Ptychodus NPZ product (src/pipeline/product.ts, specs/npz.md):
+   * object, the loaded scan's probeGuess and positions (xcoords/ycoords), the model's loss history, and pixel size /
+   * energy / distance from the scan's `_metadata` when it gives them (otherwise 1 m per pixel, said in `comments`).
+   */
+  reconstructionProduct(opts: { name?: string; comments?: string } = {}): Uint8Array {
+    const p = this.lastProduct;
+    if (!p) throw new PtychoError('cli-usage', 'no reconstruction to export', 'reconstruct first');
+    const ds = this.requireDataset();
+    const { image } = p;
+    const loss = this.history.length ? { lossEpochs: this.history.map((e) => e.epoch), lossValues: this.history.map((e) => e.trainLoss) } : {};
+    return writePtychodusProduct({
+      object: image.object,
+      width: image.width,
+      height: image.height,
+      origin: [image.origin[0], image.origin[1]],
+      probe: ds.raw.probeGuess.data as Float32Array,
+      positionsX: ds.raw.xcoords,
+      positionsY: ds.raw.ycoords,
+      ...productPhysicsFromMetadata(ds.raw.metadata),
+      ...loss,
+      name: opts.name ?? ds.fileName,
+      comments: [`ptychopinn-web reconstruction of ${ds.fileName}${this.modelInfo ? ` with ${this.modelInfo.source}` : ''} (${p.stitch} stitching)`, opts.comments].filter((c) => c).join('\n'),
+    });
   }
 
   async saveModel(): Promise<Uint8Array> {

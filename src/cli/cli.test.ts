@@ -112,6 +112,32 @@ describe('ptychopinn CLI (in process)', () => {
     expect(m.out.join('')).toBe('');
   });
 
+  it('reconstruct --product writes a Ptychodus NPZ product: the scan positions, probeGuess, object and the loss history (GPU)', async () => {
+    const { writeNpz } = await import('../pipeline/npz');
+    const { simulateDataset } = await import('../pipeline/simulate');
+    const { readPtychodusProduct } = await import('../pipeline/product');
+    const scan = simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: 32, nImages: 12, objectSize: 64, seed: 4, nphotons: 1e6 });
+    const cfg = { nepochs: 2, batch_size: 4, n_groups: 8, validation_fraction: 0.25, seed: 9, model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false } };
+    const m = memIO({ 'scan.npz': writeNpz(scan), 'cfg.json': new TextEncoder().encode(JSON.stringify(cfg)) });
+    expect(await main(['train', 'scan.npz', '--config', 'cfg.json', '--out', 'model.zip', '--json'], m.io), m.err.join('\n')).toBe(0);
+    expect(await main(['reconstruct', 'scan.npz', '--model', 'model.zip', '--out', 'recon.npz', '--product', 'prod.npz', '--json'], m.io), m.err.join('\n')).toBe(0);
+    const summary = JSON.parse(m.out[m.out.length - 1]);
+    expect(summary.product).toBe('prod.npz');
+    const recon = readNpz(m.fs.get('recon.npz')!);
+    const p = readPtychodusProduct(m.fs.get('prod.npz')!, 'prod.npz');
+    expect([p.height, p.width]).toEqual(recon.object.shape);
+    expect(Array.from(p.object)).toEqual(Array.from(recon.object.data));
+    expect(p.origin).toEqual(Array.from(recon.origin.data));
+    expect(p.N).toBe(32);
+    expect(Array.from(p.probe)).toEqual(Array.from(scan.probeGuess.data));
+    expect(Array.from(p.positionsX)).toEqual(Array.from(scan.xcoords.data));
+    expect(Array.from(p.positionsY)).toEqual(Array.from(scan.ycoords.data));
+    expect(p.pixelSizeM).toEqual({ x: 1, y: 1 }); // the simulated scan's _metadata gives no pixel size
+    expect(p.loss?.epochs).toEqual([0, 1]);
+    expect(p.loss?.values.every((v) => Number.isFinite(v) && v > 0)).toBe(true);
+    expect(p.name).toBe('scan.npz');
+  }, 300_000);
+
   it('a command that opens the GPU prints no XDG_RUNTIME_DIR complaint when the variable is unset (spawned CLI)', () => {
     const root = fileURLToPath(new URL('../../', import.meta.url));
     const env: NodeJS.ProcessEnv = { ...process.env };

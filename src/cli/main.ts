@@ -35,8 +35,8 @@ const COMMANDS: Record<string, Command> = {
     load: () => import('./train'),
   },
   reconstruct: {
-    summary: 'predict and stitch the object with a trained model; metrics when objectGuess is present',
-    usage: 'reconstruct FILE --model M --out recon.npz [--stitch barycentric|position] [--json]',
+    summary: 'predict and stitch the object with a trained model; metrics when objectGuess is present; --product also writes a Ptychodus NPZ product',
+    usage: 'reconstruct FILE --model M --out recon.npz [--product P.npz] [--stitch barycentric|position] [--json]',
     load: () => import('./reconstruct'),
   },
   bench: {

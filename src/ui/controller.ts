@@ -203,7 +203,7 @@ export class Controller {
     }
   }
 
-  private async export(type: 'exportModel' | 'exportRecon' | 'exportCheckpoint'): Promise<void> {
+  private async export(type: 'exportModel' | 'exportRecon' | 'exportProduct' | 'exportCheckpoint'): Promise<void> {
     try {
       download(await this.client.request({ type }));
     } catch (e) {
@@ -213,6 +213,7 @@ export class Controller {
 
   exportModel = () => this.export('exportModel');
   exportRecon = () => this.export('exportRecon');
+  exportProduct = () => this.export('exportProduct');
   exportCheckpoint = () => this.export('exportCheckpoint');
 
   async discardCheckpoint(): Promise<void> {

@@ -207,6 +207,11 @@ async function handle(req: Request): Promise<Results[keyof Results]> {
       if (!e.lastProduct) throw new PtychoError('cli-usage', 'there is no reconstruction to export yet', 'train a model or open one, then reconstruct');
       return fileOut(Engine.reconstructionNpz(e.lastProduct), `${baseName(e.dataset)}-reconstruction.npz`);
     }
+    case 'exportProduct': {
+      // The Ptychodus NPZ product (specs/npz.md): opens in Ptychodus.
+      const e = await getEngine();
+      return fileOut(e.reconstructionProduct(), `${baseName(e.dataset)}-ptychodus-product.npz`);
+    }
     case 'exportCheckpoint': {
       const stored = await store.load();
       if (!stored) throw new PtychoError('storage', 'there is no checkpoint to export', 'train first');

@@ -60,6 +60,7 @@ export type Request =
   | { id: number; type: 'reconstruct'; stitch: StitchMethod }
   | { id: number; type: 'exportModel' }
   | { id: number; type: 'exportRecon' }
+  | { id: number; type: 'exportProduct' }
   | { id: number; type: 'exportCheckpoint' }
   | { id: number; type: 'discardCheckpoint' }
   | { id: number; type: 'gpuInfo' }
@@ -85,6 +86,7 @@ export interface Results {
   reconstruct: ResultImage;
   exportModel: FileOut;
   exportRecon: FileOut;
+  exportProduct: FileOut;
   exportCheckpoint: FileOut;
   discardCheckpoint: null;
   gpuInfo: GpuInfo;

@@ -70,6 +70,9 @@ export function ResultView({ ctl }: { ctl: Controller }) {
         <button type="button" data-testid="export-recon" onClick={ctl.exportRecon}>
           Export reconstruction (.npz)
         </button>
+        <button type="button" data-testid="export-product" onClick={ctl.exportProduct} title="Ptychodus NPZ product: object, probe, positions, pixel sizes, loss history">
+          Export for Ptychodus (.npz)
+        </button>
         <span className="muted small-text">
           {r.width}×{r.height} px from {r.patches} patches ({r.stitch}); origin x {r.origin[0]}, y {r.origin[1]}. Wheel: zoom · drag: pan · double-click: fit · shift + drag: line profile
         </span>
