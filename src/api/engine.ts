@@ -71,18 +71,11 @@ export interface EngineTrainResult extends TrainResult {
 }
 
 /** A scan made in the page or by the CLI from the same simulation code (src/pipeline/simulate.ts). */
-export interface SimulateRequest {
+export interface SimulateRequest extends Pick<SimulateOptions, 'N' | 'nImages' | 'nphotons' | 'noise' | 'seed' | 'objectSize' | 'gridStep'> {
   object: 'lines' | 'grf';
   /** 'default' (the reference's probe) or 'dataset' (the probe of the loaded scan). */
   probe: 'default' | 'dataset';
   positions: 'random' | 'grid';
-  N?: number;
-  nImages?: number;
-  nphotons?: number;
-  noise?: 'poisson' | 'none';
-  seed?: number;
-  objectSize?: number;
-  gridStep?: number;
 }
 
 export class Engine {
