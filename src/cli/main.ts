@@ -39,6 +39,11 @@ const COMMANDS: Record<string, Command> = {
     usage: 'reconstruct FILE --model M --out recon.npz [--product P.npz] [--stitch barycentric|position] [--json]',
     load: () => import('./reconstruct'),
   },
+  convert: {
+    summary: 'convert a model between this app\'s archive and the PyTorch reference\'s wts.h5.zip',
+    usage: 'convert MODEL --to torch|native --out FILE',
+    load: () => import('./convert'),
+  },
   bench: {
     summary: 'benchmarks (kernels, step profile, training and inference throughput): JSON with patterns/s, GFLOP/s, adapter',
     usage: 'bench [--gpu] [--kernels] [--grouping] [--train [--profile] [--preset=ci,n64s2,…]] [--quick] [--json]',

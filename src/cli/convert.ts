@@ -1,0 +1,63 @@
+import { PtychoError } from '../errors';
+import { buildModelArchive, fileKind } from '../api/modelFiles';
+import { readModelFile } from '../api/modelFiles';
+import { readModelArchive } from '../pipeline/archive/modelArchive';
+import { readTorchBundle } from '../pipeline/archive/torchBundle';
+import { writeTorchBundle } from '../pipeline/archive/torchBundleWriter';
+import { parseArgs, type OptionSpec } from './args';
+import { fileNameOf, type CliIO } from './io';
+
+const OPTIONS: Record<string, OptionSpec> = {
+  to: { type: 'string', choices: ['torch', 'native'], help: 'target format: torch (the reference wts.h5.zip) or native (this app\'s model .zip)' },
+  out: { type: 'string', help: 'output file' },
+};
+
+const USAGE = 'usage: ptychopinn convert MODEL --to torch|native --out FILE';
+
+/**
+ * `ptychopinn convert MODEL --to torch|native --out FILE`.
+ *  - wts.h5.zip → torch: re-written (state_dict, params, manifest, scaling metadata kept; torch's `_metadata` dropped).
+ *  - wts.h5.zip → native: config derived from the params dict as when opening the bundle in the app.
+ *  - native → torch: our weights + our legacy params dict (dataclassToLegacyDict + intensity_scale), the default
+ *    manifest, no torch_scaling_metadata.pt (best effort: the reference's params dict has more keys than ours).
+ *  - native → native: refused (exit 2).
+ */
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { positionals, options } = parseArgs('convert', argv, OPTIONS, 1);
+  const path = positionals[0];
+  if (!path) throw new PtychoError('cli-usage', 'convert: missing MODEL', USAGE);
+  const to = options.to as string | undefined;
+  const out = options.out as string | undefined;
+  if (!to) throw new PtychoError('cli-usage', 'convert: missing --to torch|native', USAGE);
+  if (!out) throw new PtychoError('cli-usage', 'convert: missing --out FILE', USAGE);
+  const fileName = fileNameOf(path);
+  const bytes = io.readFile(path);
+  const kind = fileKind(bytes);
+  if (kind === 'dataset') throw new PtychoError('cli-usage', `convert: ${fileName} is not a model archive (no manifest.json or manifest.dill member)`, 'pass a model .zip exported by this app or a PtychoPINN wts.h5.zip');
+
+  let result: Uint8Array;
+  if (kind === 'model-torch' && to === 'torch') {
+    result = writeTorchBundle(readTorchBundle(bytes, fileName));
+  } else if (kind === 'model-torch' && to === 'native') {
+    const b = readTorchBundle(bytes, fileName);
+    const m = readModelFile(bytes, fileName);
+    result = buildModelArchive({
+      config: m.config,
+      weights: new Map([...b.stateDict].map(([k, t]) => [k, { shape: t.shape.slice(), data: t.data }])),
+      history: [],
+      physicsScale: m.physicsScale ?? 1,
+      datasetSha256: null,
+    });
+  } else if (kind === 'model-native' && to === 'torch') {
+    const a = readModelArchive(bytes, fileName);
+    result = writeTorchBundle({
+      stateDict: a.weights,
+      params: { ...a.params, backend: 'pytorch', _version: '2.0-pytorch' },
+    });
+  } else {
+    throw new PtychoError('cli-usage', `convert: ${fileName} is already a ${to === 'native' ? 'native model archive' : 'PyTorch bundle'}; nothing to convert to --to ${to}`, 'use --to torch for a native archive, or --to native / --to torch (re-write) for a wts.h5.zip');
+  }
+  io.writeFile(out, result);
+  io.out(`wrote ${out} (${to === 'torch' ? 'PyTorch wts.h5.zip' : 'native model archive'}, ${result.length} bytes)`);
+  return 0;
+}
