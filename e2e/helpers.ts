@@ -67,23 +67,7 @@ export function recordRequests(page: Page): string[] {
   return urls;
 }
 
-export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
+export { pearson } from '../src/pipeline/metrics';
 
 /** Width and height from a PNG's IHDR chunk (and that it is a PNG at all). */
 export function pngSize(bytes: Uint8Array): { width: number; height: number } {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../api/engine';
 import { makeTrainingConfig } from '../config/schema';
+import { pearson } from '../pipeline/metrics';
 import { writeNpz } from '../pipeline/npz';
 import { simulateDataset } from '../pipeline/simulate';
 
@@ -12,18 +13,6 @@ import { simulateDataset } from '../pipeline/simulate';
  * the ground truth (r > 0.5). Tiny generators are seed-sensitive (seeds 1, 3, 7 reach r ≈ 0.7; seed 42 stays on
  * the early plateau at r ≈ 0.1), so the seed is fixed; a regression in any gradient still shows up.
  */
-function pearson(a: number[], b: number[]): number {
-  const n = a.length;
-  const ma = a.reduce((s, v) => s + v, 0) / n, mb = b.reduce((s, v) => s + v, 0) / n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
-
 describe('PtychoPINN training converges on a small simulated scan (CI size)', () => {
   it('loss falls by more than half and the stitched amplitude correlates with the ground truth (r > 0.5)', { timeout: 900_000 }, async () => {
     const engine = await Engine.create();

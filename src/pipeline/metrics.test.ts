@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Rng } from './random';
-import { evaluateReconstruction, frc, psnr, ssim } from './metrics';
+import { evaluateReconstruction, frc, pearson, psnr, ssim } from './metrics';
 
 const fx = JSON.parse(readFileSync(new URL('../../tests/fixtures/metrics/ssim_psnr.json', import.meta.url), 'utf8')) as {
   H: number; W: number; truth: number[]; cases: { name: string; image: number[]; ssim: number; psnr: number }[];
@@ -83,5 +83,14 @@ describe('metrics', () => {
     // Misaligned origin by one pixel must score clearly lower.
     const bad = evaluateReconstruction({ data: recon, width: RW, height: RH }, [ox + 1, oy], { data: truth, width: TW, height: TH });
     expect(bad.amplitude.ssim).toBeLessThan(0.99);
+  });
+});
+
+describe('pearson', () => {
+  it('is 1 for an increasing affine map, −1 for a decreasing one, and 0 for an orthogonal pattern', () => {
+    const a = [1, 2, 3, 4, 5];
+    expect(pearson(a, a.map((v) => 3 * v - 7))).toBeCloseTo(1, 12);
+    expect(pearson(a, a.map((v) => -2 * v))).toBeCloseTo(-1, 12);
+    expect(pearson([1, -1, 1, -1], [1, 1, -1, -1])).toBeCloseTo(0, 12);
   });
 });

@@ -256,3 +256,23 @@ export function frc(x: ArrayLike<number>, ref: ArrayLike<number>, W: number, H: 
   const cutoffFrequency = cutoff === null ? null : cutoff / S;
   return { curve, threshold, thresholdKind: kind, cutoffFrequency, resolutionPx: cutoffFrequency ? 1 / cutoffFrequency : null };
 }
+
+/** Pearson correlation coefficient of two equally long samples (NaN when either is constant). */
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  if (b.length !== n) throw new Error(`pearson: ${n} vs ${b.length} values`);
+  let ma = 0, mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0, saa = 0, sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
