@@ -51,7 +51,7 @@ export async function profileStep(gpu: Gpu, p: StepPreset, peakGflops: number, s
   const g = groupScan(raw, { gridsize: p.gridsize, K: C > 1 ? 7 : 4, nGroups: nImages, seed: 1, nphotons: 1e9 });
   const model = new PtychoPINN(gpu, { generator: { N: p.N, C, nFiltersScale: p.nFiltersScale, cbam: p.cbam, probeBig: true, ampActivation: 'sigmoid' }, gridsize: p.gridsize, objectBig: true, probeScale: 4, probeMask: false, M: p.N, lossMode: 'poisson' });
   model.setData({ X: g.X, coordsRelative: g.coordsRelative, probe: raw.probeGuess.data as Float32Array, S: g.physicsScale });
-  const adam = new Adam(gpu, model.parameters, { lr: 1e-3 });
+  const adam = new Adam(gpu, model.parameters, { lr: 1e-3 }, model.arena);
   const idx = gpu.keep(gpu.tensor([p.batch], 'f32', Float32Array.from({ length: p.batch }, (_, i) => i % g.B)));
   const step = () =>
     gpu.tidy(() => {

@@ -24,6 +24,11 @@ interface CompiledKernel {
 
 const MAX_WG_PER_DIM = 65535;
 
+/** A storage binding: slot, buffer, byte offset and size (size 0 = the whole buffer). */
+type Binding = [number, GPUBuffer, number, number];
+/** Views bind their own range; whole tensors bind the whole (pooled, possibly larger) buffer as before. */
+const bindingOf = (slot: number, t: Tensor): Binding => (t.base ? [slot, t.buffer, t.offset, Math.ceil(t.byteLength / 4) * 4 || 4] : [slot, t.buffer, 0, 0]);
+
 export class Gpu {
   readonly device: GPUDevice;
   readonly adapter: AdapterSummary;
@@ -129,7 +134,7 @@ export class Gpu {
     // queue.writeBuffer is ordered before the next submit, so pending dispatches must go first.
     this.flush();
     const arr = data instanceof Float32Array ? data : Float32Array.from(data);
-    this.device.queue.writeBuffer(t.buffer, 0, arr.buffer, arr.byteOffset, arr.byteLength);
+    this.device.queue.writeBuffer(t.buffer, t.offset, arr.buffer, arr.byteOffset, arr.byteLength);
   }
 
   /** Fill with a constant (encoded, no CPU transfer). */
@@ -137,19 +142,56 @@ export class Gpu {
     this.flush();
     if (value === 0) {
       const enc = this.device.createCommandEncoder();
-      enc.clearBuffer(t.buffer, 0, Math.ceil(t.byteLength / 4) * 4);
+      enc.clearBuffer(t.buffer, t.offset, Math.ceil(t.byteLength / 4) * 4);
       this.device.queue.submit([enc.finish()]);
     } else {
-      this.device.queue.writeBuffer(t.buffer, 0, new Float32Array(t.floats).fill(value));
+      this.device.queue.writeBuffer(t.buffer, t.offset, new Float32Array(t.floats).fill(value));
     }
   }
 
   /** Copy src → dst (same byte length). */
   copy(src: Tensor, dst: Tensor): void {
     if (src.byteLength !== dst.byteLength) throw new RangeError(`copy ${src} → ${dst}: sizes differ`);
+    this.copyInto(src, dst, 0);
+  }
+
+  /** Copy all of src into dst starting at float `at` (an encoder copy, not a dispatch). */
+  copyInto(src: Tensor, dst: Tensor, at: number): void {
+    this.copyRange(src, 0, dst, at, src.floats);
+  }
+
+  /**
+   * Copy `n` floats src[srcAt…] → dst[dstAt…] as an encoder copy (no dispatch, no bind group). The two must be
+   * different buffers (WebGPU forbids a copy within one buffer).
+   */
+  copyRange(src: Tensor, srcAt: number, dst: Tensor, dstAt: number, n: number): void {
+    const ok = (at: number, t: Tensor) => Number.isInteger(at) && at >= 0 && at + n <= t.floats;
+    if (!Number.isInteger(n) || n < 0 || !ok(srcAt, src) || !ok(dstAt, dst)) throw new RangeError(`copyRange ${src}[${srcAt}…+${n}] → ${dst}[${dstAt}…]: out of range`);
+    if (src.buffer === dst.buffer) throw new RangeError(`copyRange ${src} → ${dst}: same buffer`);
+    if (n === 0) return;
     this.endPass();
-    this.enc().copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, src.byteLength);
+    this.enc().copyBufferToBuffer(src.buffer, src.offset + 4 * srcAt, dst.buffer, dst.offset + 4 * dstAt, 4 * n);
     this.pending++;
+  }
+
+  /**
+   * A tensor sharing `base`'s buffer from float `at` on (no copy, no allocation). Storage bindings need their offset
+   * aligned to the adapter's `minStorageBufferOffsetAlignment`; src/gpu/arena.ts lays views out that way.
+   */
+  view(base: Tensor, at: number, shape: readonly number[], dtype: TensorDType = 'f32'): Tensor {
+    let floats = dtype === 'c64' ? 2 : 1;
+    for (const d of shape) floats *= d;
+    if (base.base) throw new Error(`Gpu.view: ${base} is itself a view`);
+    if (!Number.isInteger(at) || at < 0 || at + floats > base.floats) throw new RangeError(`Gpu.view: [${shape.join(',')}] at ${at} does not fit in ${base}`);
+    const offset = base.offset + 4 * at;
+    if (offset % this.device.limits.minStorageBufferOffsetAlignment !== 0) {
+      throw new RangeError(`Gpu.view: byte offset ${offset} is not a multiple of minStorageBufferOffsetAlignment ${this.device.limits.minStorageBufferOffsetAlignment}`);
+    }
+    const t = new Tensor(this, base.buffer, [...shape], dtype, offset, base);
+    this.live.add(t);
+    const scope = this.scopes[this.scopes.length - 1];
+    if (scope) scope.add(t);
+    return t;
   }
 
   /** Read a tensor back to the CPU (flushes pending work). Never call inside a training step's hot loop. */
@@ -159,7 +201,7 @@ export class Gpu {
     const bytes = Math.ceil(t.byteLength / 4) * 4;
     const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
+    enc.copyBufferToBuffer(t.buffer, t.offset, staging, 0, bytes);
     this.device.queue.submit([enc.finish()]);
     await staging.mapAsync(GPUMapMode.READ);
     await this.device.queue.onSubmittedWorkDone();
@@ -174,7 +216,8 @@ export class Gpu {
   releaseTensor(t: Tensor): void {
     if (!this.live.delete(t)) return;
     for (const s of this.scopes) s.delete(t);
-    this.pool.release(t.buffer);
+    // A view's buffer belongs to its base.
+    if (!t.base) this.pool.release(t.buffer);
   }
 
   /** Number of tensors alive (allocated and not disposed). */
@@ -318,7 +361,7 @@ export class Gpu {
     const bufs = k.storage.map((s) => {
       const b = buffers[s.name];
       if (!b) throw new Error(`kernel ${k.name}: binding '${s.name}' missing`);
-      return [s.binding, b instanceof Tensor ? b.buffer : b] as [number, GPUBuffer];
+      return b instanceof Tensor ? bindingOf(s.binding, b) : ([s.binding, b, 0, 0] as Binding);
     });
     const ubytes = k.uniformFields.length ? packParams(k, params) : null;
     if (!k.uniformFields.length && params && Object.keys(params).length) throw new Error(`kernel ${k.name}: takes no params, got ${Object.keys(params).join(', ')}`);
@@ -331,7 +374,7 @@ export class Gpu {
     this.encode(k.name, k.key, this.compileDeclared(k), ubytes, bufs, wg);
   }
 
-  private encode(name: string, key: string, k: CompiledKernel, ubytes: Uint8Array | null, bufs: readonly [number, GPUBuffer][], workgroups: readonly number[]): void {
+  private encode(name: string, key: string, k: CompiledKernel, ubytes: Uint8Array | null, bufs: readonly Binding[], workgroups: readonly number[]): void {
     const [x, y = 1, z = 1] = workgroups;
     if (x === 0 || y === 0 || z === 0) return;
     if (x > MAX_WG_PER_DIM || y > MAX_WG_PER_DIM || z > MAX_WG_PER_DIM) {
@@ -342,12 +385,12 @@ export class Gpu {
       ubuf = this.uniformBuffer(name, ubytes);
       key += `|u${this.bufferId(ubuf)}`;
     }
-    for (const [, b] of bufs) key += `|${this.bufferId(b)}`;
+    for (const [, b, offset, size] of bufs) key += size ? `|${this.bufferId(b)}@${offset}+${size}` : `|${this.bufferId(b)}`;
     let bg = this.bindGroupCache.get(key);
     if (!bg) {
       const entries: GPUBindGroupEntry[] = [];
       if (ubuf) entries.push({ binding: 0, resource: { buffer: ubuf } });
-      for (const [binding, b] of bufs) entries.push({ binding, resource: { buffer: b } });
+      for (const [binding, b, offset, size] of bufs) entries.push({ binding, resource: size ? { buffer: b, offset, size } : { buffer: b } });
       bg = this.device.createBindGroup({ layout: k.layout, entries });
       this.created.bindGroups++;
       if (this.bindGroupCache.size > 16384) this.bindGroupCache.clear();

@@ -22,6 +22,10 @@ export class Tensor {
     readonly buffer: GPUBuffer,
     readonly shape: readonly number[],
     readonly dtype: TensorDType,
+    /** Byte offset into `buffer`: non-zero only for views into an arena (src/gpu/arena.ts). */
+    readonly offset = 0,
+    /** The tensor whose buffer a view shares; a view never returns the buffer to the pool. */
+    readonly base: Tensor | null = null,
   ) {}
 
   /** Number of elements (a complex number counts once). */

@@ -1,6 +1,5 @@
 import type { Gpu } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
-import { copyRangeRaw } from '../gpu/ops/copyRange';
 import { gatherRows } from '../gpu/ops/gather';
 import { complexPreviewGpu, previewFactor } from '../gpu/ops/preview';
 import { extractPatches, mergePatches } from '../gpu/ops/reassemble';
@@ -60,7 +59,7 @@ async function predictAll(gpu: Gpu, model: PtychoPINN, set: ResidentSet, opts: I
           const c = gatherRows(gpu, set.coords, idx);
           patches = extractPatches(gpu, mergePatches(gpu, patches, c, model.spec.M), c, C, N);
         }
-        copyRangeRaw(gpu, patches, 0, all, s * C * N * N * 2, n * C * N * N * 2);
+        gpu.copyRange(patches, 0, all, s * C * N * N * 2, n * C * N * N * 2);
       });
       if (opts.onProgress) {
         await gpu.sync();

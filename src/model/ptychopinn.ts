@@ -1,4 +1,5 @@
 import type { Gpu } from '../gpu/kernel';
+import { TensorArena } from '../gpu/arena';
 import type { Tensor } from '../gpu/tensor';
 import { ChunkedRows } from '../gpu/chunkedRows';
 import { combineComplex } from '../gpu/ops/complex';
@@ -117,6 +118,8 @@ export class PtychoPINN implements TrainableModel {
   readonly params = new Map<string, Tensor>();
   readonly parameters: Tensor[] = [];
   readonly parameterNames: string[] = [];
+  /** Where `parameters` live (views of one buffer, in the same order). */
+  readonly arena: TensorArena;
   /** The set `batchLoss` trains on (and `predictPatches` predicts by default). */
   private data: ResidentSet | null = null;
 
@@ -125,17 +128,24 @@ export class PtychoPINN implements TrainableModel {
   constructor(private readonly gpu: Gpu, spec: PtychoPINNSpec, weights?: Map<string, Float32Array>, seed = 42) {
     this.currentSpec = spec;
     const init = weights ?? initParameters(spec.generator, seed);
-    for (const [name, shape] of parameterShapes(spec.generator)) {
+    const shapes = parameterShapes(spec.generator);
+    // The forward-model scalars are registered by the reference but unused on the amplitude path,
+    // except α, β with a trainable intensity scale.
+    const trainable = ([name]: readonly [string, readonly number[]]) =>
+      !name.startsWith('model.forward_model.') || (spec.intensityScaleTrainable && (name === 'model.forward_model.alpha' || name === 'model.forward_model.beta'));
+    // Trainable parameters live in one arena: the optimizer steps them all in one dispatch.
+    const trained = shapes.filter(trainable);
+    this.arena = new TensorArena(gpu, trained.map(([, shape]) => shape));
+    for (const [name, shape] of shapes) {
       const w = init.get(name);
       if (!w) throw new Error(`PtychoPINN: weights lack ${name}`);
       if (w.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`PtychoPINN: ${name} has ${w.length} values, expected shape [${shape}]`);
-      const t = gpu.keep(gpu.tensor(shape, 'f32', w));
+      const slot = trained.findIndex(([n]) => n === name);
+      const t = slot >= 0 ? this.arena.views[slot] : gpu.keep(gpu.tensor(shape, 'f32'));
+      gpu.upload(t, w);
       t.name = name;
       this.params.set(name, t);
-      // The forward-model scalars are registered by the reference but unused on the amplitude path,
-      // except α, β with a trainable intensity scale.
-      const scalarUsed = spec.intensityScaleTrainable && (name === 'model.forward_model.alpha' || name === 'model.forward_model.beta');
-      if (!name.startsWith('model.forward_model.') || scalarUsed) {
+      if (slot >= 0) {
         t.requiresGrad = true;
         this.parameters.push(t);
         this.parameterNames.push(name);
@@ -255,5 +265,6 @@ export class PtychoPINN implements TrainableModel {
     this.disposeData();
     for (const t of this.params.values()) t.dispose();
     this.params.clear();
+    this.arena.dispose();
   }
 }

@@ -2,7 +2,8 @@ import type { Gpu } from '../gpu/kernel';
 import { defineKernel } from '../gpu/kernelDecl';
 import { Tape } from '../gpu/tape';
 import type { Tensor } from '../gpu/tensor';
-import { Adam, clipByGlobalNorm } from '../gpu/ops/adam';
+import { Adam } from '../gpu/ops/adam';
+import type { TensorArena } from '../gpu/arena';
 import normWgsl from '../gpu/shaders/norm.wgsl?raw';
 import { Rng } from '../pipeline/random';
 import { EarlyStopping, LrSchedule, type SchedulerName } from './schedule';
@@ -20,6 +21,8 @@ export interface TrainableModel {
   /** Trainable tensors (requiresGrad = true), fixed order. */
   readonly parameters: Tensor[];
   readonly parameterNames: string[];
+  /** The arena holding `parameters` (views in the same order), if any: the optimizer then runs one dispatch. */
+  readonly arena?: TensorArena;
   /** Scalar loss of the groups whose dataset indices are in `idx` (f32 exact integers). */
   batchLoss(gpu: Gpu, idx: Tensor): Tensor;
 }
@@ -180,7 +183,7 @@ export class TrainingRun {
       beta1: o.beta1,
       beta2: o.beta2,
       weightDecay: o.weightDecay ?? 0,
-    });
+    }, model.arena);
     const sched = new LrSchedule({ name: o.scheduler ?? 'Default', baseLr: o.learningRate, epochs: o.epochs, ...o.schedulerOptions });
     const early = o.valIndices?.length ? new EarlyStopping(o.earlyStopPatience ?? 100) : null;
     const epochs: EpochEvent[] = [];
@@ -227,8 +230,7 @@ export class TrainingRun {
             const tape = new Tape(gpu);
             const loss = tape.run(() => model.batchLoss(gpu, idx));
             const grads = tape.gradients(loss, model.parameters);
-            const clip = o.gradientClipNorm ? clipByGlobalNorm(gpu, grads, o.gradientClipNorm) : undefined;
-            adam.step(grads, clip);
+            adam.step(grads, o.gradientClipNorm || undefined);
             gpu.run(ACCUM, { x: loss, acc: epochSum }, undefined, [1]);
             gpu.run(ACCUM, { x: loss, acc: windowSum }, undefined, [1]);
           });

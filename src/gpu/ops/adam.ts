@@ -1,7 +1,7 @@
 import adamWgsl from '../shaders/adam.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
 import normWgsl from '../shaders/norm.wgsl?raw';
-import pickWgsl from '../shaders/pick.wgsl?raw';
+import type { TensorArena } from '../arena';
 import type { Gpu } from '../kernel';
 import { defineKernel } from '../kernelDecl';
 import type { Tensor } from '../tensor';
@@ -10,9 +10,11 @@ import { sumRaw } from './reduce';
 /**
  * Adam (torch.optim.Adam semantics: bias-corrected, L2 weight decay added to the gradient) and global
  * gradient-norm clipping, all on the GPU. The clip factor stays in a GPU buffer and is read by the Adam
- * kernel, so a clipped step has no CPU↔GPU read-back.
+ * kernel, so a clipped step has no CPU↔GPU read-back. Parameters held in one arena (src/gpu/arena.ts) are
+ * stepped by one dispatch over the flat buffer: the gradients are copied into a flat twin (encoder copies, not
+ * dispatches), clipped by one norm reduction, and the moments are flat too.
  */
-/** In place: g' = clip·g + wd·p; m, v updated; p −= (lr/bc1)·m / (sqrt(v)/sqrt(bc2) + ε) */
+/** In place: g' = clip[1]·g + wd·p (clip = [norm, factor]); m, v updated; p −= (lr/bc1)·m / (sqrt(v)/sqrt(bc2) + ε) */
 const ADAM = defineKernel({
   name: 'adam_step',
   code: indexWgsl + adamWgsl,
@@ -41,7 +43,8 @@ export interface AdamOptions {
 export class Adam {
   private m: Tensor[];
   private v: Tensor[];
-  private one: Tensor;
+  /** [norm, factor] when not clipping: factor 1. */
+  private noClip: Tensor;
   /** Steps taken (torch's `state['step']`). */
   t = 0;
   beta1: number;
@@ -50,35 +53,61 @@ export class Adam {
   weightDecay: number;
   lr: number;
 
-  constructor(private readonly gpu: Gpu, readonly params: Tensor[], o: AdamOptions) {
+  /** Flat gradients, moments (one dispatch per step) when the parameters are an arena's views. */
+  private flat: { grads: Tensor; m: Tensor; v: Tensor } | null = null;
+
+  constructor(private readonly gpu: Gpu, readonly params: Tensor[], o: AdamOptions, private readonly arena?: TensorArena) {
     this.lr = o.lr;
     this.beta1 = o.beta1 ?? 0.9;
     this.beta2 = o.beta2 ?? 0.999;
     this.eps = o.eps ?? 1e-8;
     this.weightDecay = o.weightDecay ?? 0;
-    this.m = params.map((p) => gpu.keep(gpu.zeros(p.shape, p.dtype)));
-    this.v = params.map((p) => gpu.keep(gpu.zeros(p.shape, p.dtype)));
-    this.one = gpu.keep(gpu.tensor([1], 'f32', [1]));
+    if (arena) {
+      if (arena.views.length !== params.length || !arena.views.every((t, i) => t === params[i])) {
+        throw new Error('Adam: the arena does not hold exactly these parameters, in this order');
+      }
+      // Zero-filled, gaps included: a gap has p = g = 0 and stays 0 under the update.
+      const floats = arena.layout.floats;
+      this.flat = { grads: gpu.keep(gpu.zeros([floats], 'f32')), m: gpu.keep(gpu.zeros([floats], 'f32')), v: gpu.keep(gpu.zeros([floats], 'f32')) };
+      const { m, v } = this.flat;
+      this.m = params.map((p, i) => gpu.keep(gpu.view(m, arena.layout.offsets[i], p.shape)));
+      this.v = params.map((p, i) => gpu.keep(gpu.view(v, arena.layout.offsets[i], p.shape)));
+    } else {
+      this.m = params.map((p) => gpu.keep(gpu.zeros(p.shape, p.dtype)));
+      this.v = params.map((p) => gpu.keep(gpu.zeros(p.shape, p.dtype)));
+    }
+    this.noClip = gpu.keep(gpu.tensor([2], 'f32', [0, 1]));
     this.hyper = gpu.keep(gpu.tensor([3], 'f32'));
   }
 
   /** [lr, bc1, sqrt(bc2)] of the current step, written once per step. */
   private hyper: Tensor;
 
-  /** One step with `grads` (same order as params); `clip` = a GPU [norm, factor] from `clipByGlobalNorm`. */
-  step(grads: Tensor[], clip?: Tensor): void {
+  /** One step with `grads` (same order as params), the gradients first clipped to global norm `clipNorm` when given. */
+  step(grads: Tensor[], clipNorm?: number): void {
     if (grads.length !== this.params.length) throw new Error(`Adam.step: ${grads.length} grads for ${this.params.length} params`);
+    grads.forEach((g, i) => {
+      if (g.floats !== this.params[i].floats) throw new Error(`Adam.step: gradient ${g} for parameter ${this.params[i]}`);
+    });
     this.t++;
     const bc1 = 1 - this.beta1 ** this.t;
     const bc2 = 1 - this.beta2 ** this.t;
-    const factor = clip ? sliceFactor(this.gpu, clip) : this.one;
     this.gpu.upload(this.hyper, [this.lr, bc1, Math.sqrt(bc2)]);
     const hyper = this.hyper;
+    const scalars = { beta1: this.beta1, beta2: this.beta2, eps: this.eps, wd: this.weightDecay };
+    if (this.flat && this.arena) {
+      const { grads: G, m, v } = this.flat;
+      grads.forEach((g, i) => this.gpu.copyInto(g, G, this.arena!.layout.offsets[i]));
+      const clip = clipNorm ? clipByGlobalNorm(this.gpu, [G], clipNorm) : null;
+      this.gpu.run(ADAM, { p: this.arena.base, g: G, m, v, clip: clip ?? this.noClip, hyper }, { n: G.floats, ...scalars });
+      clip?.dispose();
+      return;
+    }
+    const clip = clipNorm ? clipByGlobalNorm(this.gpu, grads, clipNorm) : null;
     this.params.forEach((p, i) => {
-      const params = { n: p.floats, beta1: this.beta1, beta2: this.beta2, eps: this.eps, wd: this.weightDecay };
-      this.gpu.run(ADAM, { p, g: grads[i], m: this.m[i], v: this.v[i], clip: factor, hyper }, params);
+      this.gpu.run(ADAM, { p, g: grads[i], m: this.m[i], v: this.v[i], clip: clip ?? this.noClip, hyper }, { n: p.floats, ...scalars });
     });
-    if (factor !== this.one) factor.dispose();
+    clip?.dispose();
   }
 
   /** Optimizer state (for checkpoints): first and second moments per parameter. */
@@ -109,7 +138,8 @@ export class Adam {
   }
 
   dispose(): void {
-    for (const t of [...this.m, ...this.v, this.one, this.hyper]) t.dispose();
+    for (const t of [...this.m, ...this.v, this.noClip, this.hyper]) t.dispose();
+    if (this.flat) for (const t of [this.flat.grads, this.flat.m, this.flat.v]) t.dispose();
   }
 }
 
@@ -136,14 +166,4 @@ export function clipByGlobalNorm(gpu: Gpu, grads: Tensor[], maxNorm: number): Te
   gpu.run(CLIP, { sumsq: ss, clip: out }, { max_norm: maxNorm }, [1]);
   ss.dispose();
   return out;
-}
-
-/** out[0] = x[index] */
-const PICK = defineKernel({ name: 'pick', code: pickWgsl, entryPoint: 'main', params: { index: 'u32' }, bindings: { x: 'read', out: 'rw' }, workgroupSize: 1 });
-
-/** The factor element of a [norm, factor] pair, as a 1-element tensor. */
-function sliceFactor(gpu: Gpu, clip: Tensor): Tensor {
-  const f = gpu.tensor([1], 'f32');
-  gpu.run(PICK, { x: clip, out: f }, { index: 1 }, [1]);
-  return f;
 }

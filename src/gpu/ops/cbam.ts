@@ -1,13 +1,11 @@
 import cbamWgsl from '../shaders/cbam.wgsl?raw';
+import cbamFusedWgsl from '../shaders/cbam_fused.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
 import type { Gpu } from '../kernel';
 import { defineKernel, type Access } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 import { activation } from './activation';
-import { add } from './elementwise';
-import { copyRangeRaw } from './copyRange';
-import { broadcastMul, concatChannels, reshape } from './layout';
 
 /**
  * CBAM (Woo et al. 2018) exactly as ptycho_torch/model_attention.py: ChannelGate (shared MLP over global
@@ -15,37 +13,46 @@ import { broadcastMul, concatChannels, reshape } from './layout';
  * no bias → sigmoid). Parameter names follow the reference state_dict under `…attention.`.
  */
 const code = indexWgsl + cbamWgsl;
-const params = { B: 'u32', C: 'u32', P: 'u32', cin: 'u32', cout: 'u32' } as const;
+const params = { B: 'u32', cin: 'u32', cout: 'u32' } as const;
 type Params = Record<keyof typeof params, number>;
-/** Every kernel of cbam.wgsl shares its struct Params; the fields a kernel does not read are 0. */
-const U = (p: Partial<Params>): Params => ({ B: 0, C: 0, P: 0, cin: 0, cout: 0, ...p });
 const k = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, Access>>, invocations: (p: Readonly<Params>) => number) =>
   defineKernel({ name: `cbam_${entryPoint}`, code, entryPoint, params, bindings, workgroupSize: 256, invocations });
-const planes = (p: Readonly<Params>) => p.B * p.C;
-const pixels = (p: Readonly<Params>) => p.B * p.P;
-const all = (p: Readonly<Params>) => p.B * p.C * p.P;
-/** out[b,c] = mean_p x[b,c,p] */
-const PLANE_MEAN = k('plane_mean', { x: 'read', out: 'rw' }, planes);
-/** out[b,c] = max_p x[b,c,p], arg = its first argmax */
-const PLANE_MAX = k('plane_max', { x: 'read', out: 'rw', arg: 'rw' }, planes);
-/** Adjoint of plane_mean: gx[b,c,p] = g[b,c]/P */
-const PLANE_MEAN_GRAD = k('plane_mean_grad', { g: 'read', out: 'rw' }, all);
-/** Adjoint of plane_max: gx[b,c,p] = g[b,c]·[p = argmax] */
-const PLANE_MAX_GRAD = k('plane_max_grad', { g: 'read', saved_arg: 'read', out: 'rw' }, all);
-/** out[b,p] = mean_c x[b,c,p] */
-const CHAN_MEAN = k('channel_mean', { x: 'read', out: 'rw' }, pixels);
-/** out[b,p] = max_c x[b,c,p], arg = its first argmax */
-const CHAN_MAX = k('channel_max', { x: 'read', out: 'rw', arg: 'rw' }, pixels);
-/** Adjoint of channel_mean: gx[b,c,p] = g[b,p]/C */
-const CHAN_MEAN_GRAD = k('channel_mean_grad', { g: 'read', out: 'rw' }, all);
-/** Adjoint of channel_max: gx[b,c,p] = g[b,p]·[c = argmax] */
-const CHAN_MAX_GRAD = k('channel_max_grad', { g: 'read', saved_arg: 'read', out: 'rw' }, all);
 /** out = x·wᵀ + bias */
 const LINEAR = k('linear', { x: 'read', w: 'read', bias: 'read', out: 'rw' }, (p) => p.B * p.cout);
 /** Adjoint of linear w.r.t. the input: gx = g·w */
 const LINEAR_GX = k('linear_grad_x', { g: 'read', w: 'read', out: 'rw' }, (p) => p.B * p.cin);
 /** Adjoint of linear w.r.t. weight and bias: out = [gw = gᵀ·x, gb = Σ_b g] */
 const LINEAR_GW = k('linear_grad_w', { g: 'read', x: 'read', out: 'rw' }, (p) => p.cout * p.cin + p.cout);
+
+// The fused small layers (cbam_fused.wgsl): fewer, fatter dispatches for the gates.
+const fcode = indexWgsl + cbamFusedWgsl;
+const fparams = { B: 'u32', C: 'u32', P: 'u32' } as const;
+type FParams = Record<keyof typeof fparams, number>;
+const f = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, Access>>, invocations: (p: Readonly<FParams>) => number) =>
+  defineKernel({ name: `cbam_${entryPoint}`, code: fcode, entryPoint, params: fparams, bindings, workgroupSize: 256, invocations });
+const planes = (p: Readonly<FParams>) => p.B * p.C;
+const pixels = (p: Readonly<FParams>) => p.B * p.P;
+const all = (p: Readonly<FParams>) => p.B * p.C * p.P;
+/** out (2B, C) = [mean_p x[b,c,p]; max_p x[b,c,p]], arg = the first argmax */
+const PLANE_STATS = f('plane_stats', { x: 'read', out: 'rw', arg: 'rw' }, planes);
+/** Adjoint of plane_stats: gx[b,c,p] = g[b,c]/P + g[B+b,c]·[p = argmax] */
+const PLANE_STATS_GRAD = f('plane_stats_grad', { g: 'read', saved_arg: 'read', out: 'rw' }, all);
+/** out = x·σ(a[b,c] + a[B+b,c]) */
+const CHANNEL_GATE = f('channel_gate', { x: 'read', gate: 'read', out: 'rw' }, all);
+/** Adjoint of channel_gate w.r.t. x: gx = g·σ(a_avg + a_max) */
+const CHANNEL_GATE_GX = f('channel_gate_grad_x', { g: 'read', gate: 'read', out: 'rw' }, all);
+/** Adjoint of channel_gate w.r.t. a: ga[b,c] = ga[B+b,c] = σ(1−σ)·Σ_p g·x */
+const CHANNEL_GATE_GA = f('channel_gate_grad_a', { x: 'read', g: 'read', gate: 'read', out: 'rw' }, planes);
+/** out (B, 2, P) = [max_c x[b,c,p]; mean_c x[b,c,p]], arg = the first argmax */
+const CHANNEL_STATS = f('channel_stats', { x: 'read', out: 'rw', arg: 'rw' }, pixels);
+/** Adjoint of channel_stats: gx[b,c,p] = g[b,0,p]·[c = argmax] + g[b,1,p]/C */
+const CHANNEL_STATS_GRAD = f('channel_stats_grad', { g: 'read', saved_arg: 'read', out: 'rw' }, all);
+/** out = x·σ(s[b,p]) */
+const SPATIAL_GATE = f('spatial_gate', { x: 'read', gate: 'read', out: 'rw' }, all);
+/** Adjoint of spatial_gate w.r.t. x: gx = g·σ(s) */
+const SPATIAL_GATE_GX = f('spatial_gate_grad_x', { g: 'read', gate: 'read', out: 'rw' }, all);
+/** Adjoint of spatial_gate w.r.t. s: gs[b,p] = σ(1−σ)·Σ_c g·x */
+const SPATIAL_GATE_GS = f('spatial_gate_grad_s', { x: 'read', g: 'read', gate: 'read', out: 'rw' }, pixels);
 
 export interface CbamParams {
   'ChannelGate.mlp.1.weight': Tensor; // (C/16, C)
@@ -55,43 +62,73 @@ export interface CbamParams {
   'SpatialGate.compress.weight': Tensor; // (1, 2, 7, 7)
 }
 
-/** Global average or max pool over H×W → (B, C, 1, 1). */
-export function globalPool(gpu: Gpu, x: Tensor, kind: 'avg' | 'max'): Tensor {
+/** Global average and max pool over H×W, stacked: (2B, C) = [means; maxima] (one pass; the MLP then runs once on both). */
+export function planeStats(gpu: Gpu, x: Tensor): Tensor {
   const [B, C, H, W] = x.shape;
-  const P = H * W;
-  const out = gpu.tensor([B, C, 1, 1], 'f32');
-  const arg = kind === 'max' ? gpu.tensor([B * C], 'f32') : null;
-  const u = U({ B, C, P });
-  if (arg) gpu.run(PLANE_MAX, { x, out, arg }, u);
-  else gpu.run(PLANE_MEAN, { x, out }, u);
-  record(gpu, `globalPool_${kind}`, [x], [out], ([g]) => {
+  const u = { B, C, P: H * W };
+  const out = gpu.tensor([2 * B, C], 'f32');
+  const arg = gpu.tensor([B * C], 'f32');
+  gpu.run(PLANE_STATS, { x, out, arg }, u);
+  record(gpu, 'planeStats', [x], [out], ([g]) => {
     if (!g) return [null];
     const gx = gpu.tensor(x.shape, 'f32');
-    if (arg) gpu.run(PLANE_MAX_GRAD, { g, saved_arg: arg, out: gx }, u);
-    else gpu.run(PLANE_MEAN_GRAD, { g, out: gx }, u);
+    gpu.run(PLANE_STATS_GRAD, { g, saved_arg: arg, out: gx }, u);
     return [gx];
   });
-  if (arg && !(gpu.tape && x.requiresGrad)) arg.dispose();
+  if (!(gpu.tape && x.requiresGrad)) arg.dispose();
   return out;
 }
 
-/** Max or mean over channels → (B, 1, H, W). */
-export function channelPool(gpu: Gpu, x: Tensor, kind: 'mean' | 'max'): Tensor {
+/** Channel gate x·σ(a[b] + a[B + b]) for a (2B, C) = the shared MLP of planeStats (the sum, sigmoid and broadcast in one pass). */
+export function channelGate(gpu: Gpu, x: Tensor, a: Tensor): Tensor {
   const [B, C, H, W] = x.shape;
-  const P = H * W;
-  const out = gpu.tensor([B, 1, H, W], 'f32');
-  const arg = kind === 'max' ? gpu.tensor([B * P], 'f32') : null;
-  const u = U({ B, C, P });
-  if (arg) gpu.run(CHAN_MAX, { x, out, arg }, u);
-  else gpu.run(CHAN_MEAN, { x, out }, u);
-  record(gpu, `channelPool_${kind}`, [x], [out], ([g]) => {
+  if (a.size !== 2 * B * C) throw new Error(`channelGate: logits ${a} for ${x} (expected (2·${B}, ${C}))`);
+  const u = { B, C, P: H * W };
+  const out = gpu.tensor(x.shape, 'f32');
+  gpu.run(CHANNEL_GATE, { x, gate: a, out }, u);
+  record(gpu, 'channelGate', [x, a], [out], ([g]) => {
+    if (!g) return [null, null];
+    let gx: Tensor | null = null;
+    let ga: Tensor | null = null;
+    if (x.requiresGrad) gpu.run(CHANNEL_GATE_GX, { g, gate: a, out: (gx = gpu.tensor(x.shape, 'f32')) }, u);
+    if (a.requiresGrad) gpu.run(CHANNEL_GATE_GA, { x, g, gate: a, out: (ga = gpu.tensor(a.shape, 'f32')) }, u);
+    return [gx, ga];
+  });
+  return out;
+}
+
+/** Max and mean over channels as the (B, 2, H, W) map [max; mean] the spatial gate's 7×7 conv reads (one pass). */
+export function channelStats(gpu: Gpu, x: Tensor): Tensor {
+  const [B, C, H, W] = x.shape;
+  const u = { B, C, P: H * W };
+  const out = gpu.tensor([B, 2, H, W], 'f32');
+  const arg = gpu.tensor([B * H * W], 'f32');
+  gpu.run(CHANNEL_STATS, { x, out, arg }, u);
+  record(gpu, 'channelStats', [x], [out], ([g]) => {
     if (!g) return [null];
     const gx = gpu.tensor(x.shape, 'f32');
-    if (arg) gpu.run(CHAN_MAX_GRAD, { g, saved_arg: arg, out: gx }, u);
-    else gpu.run(CHAN_MEAN_GRAD, { g, out: gx }, u);
+    gpu.run(CHANNEL_STATS_GRAD, { g, saved_arg: arg, out: gx }, u);
     return [gx];
   });
-  if (arg && !(gpu.tape && x.requiresGrad)) arg.dispose();
+  if (!(gpu.tape && x.requiresGrad)) arg.dispose();
+  return out;
+}
+
+/** Spatial gate x·σ(s) for s (B, 1, H, W) (sigmoid and broadcast in one pass). */
+export function spatialGate(gpu: Gpu, x: Tensor, s: Tensor): Tensor {
+  const [B, C, H, W] = x.shape;
+  if (s.size !== B * H * W) throw new Error(`spatialGate: logits ${s} for ${x} (expected (${B}, 1, ${H}, ${W}))`);
+  const u = { B, C, P: H * W };
+  const out = gpu.tensor(x.shape, 'f32');
+  gpu.run(SPATIAL_GATE, { x, gate: s, out }, u);
+  record(gpu, 'spatialGate', [x, s], [out], ([g]) => {
+    if (!g) return [null, null];
+    let gx: Tensor | null = null;
+    let gs: Tensor | null = null;
+    if (x.requiresGrad) gpu.run(SPATIAL_GATE_GX, { g, gate: s, out: (gx = gpu.tensor(x.shape, 'f32')) }, u);
+    if (s.requiresGrad) gpu.run(SPATIAL_GATE_GS, { x, g, gate: s, out: (gs = gpu.tensor(s.shape, 'f32')) }, u);
+    return [gx, gs];
+  });
   return out;
 }
 
@@ -101,7 +138,7 @@ export function linear(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor): Tensor {
   const B = x.size / cin;
   if (!Number.isInteger(B) || b.size !== cout) throw new Error(`linear: x ${x}, W ${w}, b ${b}`);
   const out = gpu.tensor([B, cout], 'f32');
-  const u = U({ B, cin, cout });
+  const u = { B, cin, cout };
   gpu.run(LINEAR, { x, w, bias: b, out }, u);
   record(gpu, 'linear', [x, w, b], [out], ([g]) => {
     if (!g) return [null, null, null];
@@ -117,8 +154,8 @@ export function linear(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor): Tensor {
       gpu.run(LINEAR_GW, { g, x, out: both }, u);
       gw = gpu.tensor(w.shape, 'f32');
       gb = gpu.tensor(b.shape, 'f32');
-      copyRangeRaw(gpu, both, 0, gw, 0, cout * cin);
-      copyRangeRaw(gpu, both, cout * cin, gb, 0, cout);
+      gpu.copyRange(both, 0, gw, 0, cout * cin);
+      gpu.copyRange(both, cout * cin, gb, 0, cout);
       both.dispose();
     }
     return [gx, gw, gb];
@@ -128,17 +165,12 @@ export function linear(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor): Tensor {
 
 export type Conv2dFn = (gpu: Gpu, x: Tensor, w: Tensor, b: Tensor | null, opts?: { relu?: boolean }) => Tensor;
 
-/** The whole CBAM block. `conv2d` is injected (ops/conv.ts) to keep the op families independent. */
+/**
+ * The whole CBAM block. `conv2d` is injected (ops/conv.ts) to keep the op families independent. The reference's
+ * mlp(avg) + mlp(max) runs as one MLP over the stacked (2B, C) pools; sum, sigmoid and broadcast sit in the gates.
+ */
 export function cbam(gpu: Gpu, x: Tensor, p: CbamParams, conv2d: Conv2dFn): Tensor {
-  const [B, C] = x.shape;
-  const mlp = (v: Tensor) => {
-    const h = activation(gpu, linear(gpu, v, p['ChannelGate.mlp.1.weight'], p['ChannelGate.mlp.1.bias']), 'relu');
-    return linear(gpu, h, p['ChannelGate.mlp.3.weight'], p['ChannelGate.mlp.3.bias']);
-  };
-  const att = add(gpu, mlp(globalPool(gpu, x, 'avg')), mlp(globalPool(gpu, x, 'max')));
-  const channelGate = reshape(gpu, activation(gpu, att, 'sigmoid'), [B, C, 1, 1]);
-  const x1 = broadcastMul(gpu, x, channelGate);
-  const compressed = concatChannels(gpu, [channelPool(gpu, x1, 'max'), channelPool(gpu, x1, 'mean')]);
-  const spatial = activation(gpu, conv2d(gpu, compressed, p['SpatialGate.compress.weight'], null), 'sigmoid');
-  return broadcastMul(gpu, x1, spatial);
+  const h = activation(gpu, linear(gpu, planeStats(gpu, x), p['ChannelGate.mlp.1.weight'], p['ChannelGate.mlp.1.bias']), 'relu');
+  const x1 = channelGate(gpu, x, linear(gpu, h, p['ChannelGate.mlp.3.weight'], p['ChannelGate.mlp.3.bias']));
+  return spatialGate(gpu, x1, conv2d(gpu, channelStats(gpu, x1), p['SpatialGate.compress.weight'], null));
 }

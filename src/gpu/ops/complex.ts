@@ -6,7 +6,6 @@ import { defineKernel } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 import { sameShape } from '../tensor';
-import { copyRangeRaw } from './copyRange';
 
 /**
  * Complex-number ops (interleaved re/im) with adjoints in the real-pair convention:
@@ -65,8 +64,8 @@ function splitHalves(gpu: Gpu, both: Tensor, shape: readonly number[]): [Tensor,
   const n = both.size / 2;
   const a = gpu.tensor(shape, 'f32');
   const b = gpu.tensor(shape, 'f32');
-  copyRangeRaw(gpu, both, 0, a, 0, n);
-  copyRangeRaw(gpu, both, n, b, 0, n);
+  gpu.copyRange(both, 0, a, 0, n);
+  gpu.copyRange(both, n, b, 0, n);
   return [a, b];
 }
 

@@ -39,6 +39,8 @@ describe(`conv2d (${variant} kernels) vs float64 direct convolution`, () => {
       const yRef = conv2dRef(x, c.x, w, c.w, b);
       const gUp = randomArray(yRef.length, 4);
       const grads = conv2dGradRef(x, c.x, w, c.w, gUp);
+      // The ReLU adjoint (fused with the bias adjoint): the same adjoints of the masked gradient gUp·[y > 0].
+      const gradsRelu = conv2dGradRef(x, c.x, w, c.w, gUp.map((g, i) => (yRef[i] > 0 ? g : 0)));
       const res = await gpu.tidyAsync(async () => {
         const tx = gpu.tensor(c.x, 'f32', x);
         const tw = gpu.tensor(c.w, 'f32', w);
@@ -46,15 +48,23 @@ describe(`conv2d (${variant} kernels) vs float64 direct convolution`, () => {
         for (const t of [tx, tw, tb]) t.requiresGrad = true;
         const tape = new Tape(gpu);
         const y = tape.run(() => conv2d(gpu, tx, tw, tb));
-        const yr = conv2d(gpu, tx, tw, tb, { relu: true });
         const [gx, gw, gb] = tape.gradients(y, [tx, tw, tb], gpu.tensor(y.shape, 'f32', gUp));
-        return { y: await gpu.read(y), yr: await gpu.read(yr), gx: await gpu.read(gx), gw: await gpu.read(gw), gb: await gpu.read(gb) };
+        const tapeRelu = new Tape(gpu);
+        const yr = tapeRelu.run(() => conv2d(gpu, tx, tw, tb, { relu: true }));
+        const relu = tapeRelu.gradients(yr, [tx, tw, tb], gpu.tensor(y.shape, 'f32', gUp));
+        return {
+          y: await gpu.read(y), yr: await gpu.read(yr), gx: await gpu.read(gx), gw: await gpu.read(gw), gb: await gpu.read(gb),
+          relu: await Promise.all(relu.map((t) => gpu.read(t))),
+        };
       });
       expect(compare(res.y, yRef, { atol: 1e-5 * maxAbs(yRef) }, 'forward')).toBe('');
       expect(compare(res.yr, Array.from(yRef, (v) => Math.max(0, v)), { atol: 1e-5 * maxAbs(yRef) }, 'forward relu')).toBe('');
       expect(compare(res.gx, grads.gx, { atol: 1e-5 * maxAbs(grads.gx) }, 'grad x')).toBe('');
       expect(compare(res.gw, grads.gw, { atol: 1e-5 * maxAbs(grads.gw) }, 'grad w')).toBe('');
       expect(compare(res.gb, grads.gb, { atol: 1e-5 * maxAbs(grads.gb) }, 'grad b')).toBe('');
+      (['gx', 'gw', 'gb'] as const).forEach((k, i) => {
+        expect(compare(res.relu[i], gradsRelu[k], { atol: 1e-5 * maxAbs(gradsRelu[k]) }, `ReLU: grad ${k.slice(1)}`)).toBe('');
+      });
     });
   }
 

@@ -10,7 +10,7 @@ import type { Tensor } from '../tensor';
  * conv2d (PyTorch Conv2d(k, padding=k//2), stride 1, odd k) as a tiled implicit GEMM, with bias and ReLU fused
  * into the store. Adjoints: input gradient = the same kernel on g with the flipped, in/out-swapped weights;
  * weight gradient = im2col(x)ᵀ·g with split-K partial sums (enough workgroups even when Cout·Cin·k² is small);
- * bias gradient = Σ over batch and pixels, one workgroup per channel.
+ * bias gradient = Σ over batch and pixels, one workgroup per channel, with the ReLU adjoint G·[Y > 0] fused into it.
  * On software adapters (`gpu.variants.conv === 'direct'`) the forward, input and weight gradients run the
  * register-blocked kernels of conv2dDirect.ts instead (same contracts, ~20× faster there).
  */
@@ -44,6 +44,10 @@ const SUM_SPLITS = defineKernel({ name: 'conv2d_sum_splits', code, entryPoint: '
 const BGRAD = defineKernel({ name: 'conv2d_bgrad', code, entryPoint: 'bgrad', params, bindings: { G: 'read', out: 'rw' }, workgroupSize: 256 });
 /** Adjoint of conv2d w.r.t. the bias, per (b, o) plane (no barriers; software adapters): part[b, o] = Σ_{y,x} G[b, o, y, x] */
 const BGRAD_PLANES = defineKernel({ name: 'conv2d_bgrad_planes', code, entryPoint: 'bgrad_planes', params, bindings: { G: 'read', out: 'rw' }, workgroupSize: 64, invocations: 'n' });
+/** The ReLU and bias adjoints in one pass (software adapters): gmask = G·[Y > 0], part[b, o] = Σ_{y,x} gmask[b, o, y, x] */
+const RELU_BGRAD_PLANES = defineKernel({ name: 'conv2d_relu_bgrad_planes', code, entryPoint: 'relu_bgrad_planes', params, bindings: { G: 'read', Y: 'read', gmask: 'rw', out: 'rw' }, workgroupSize: 64, invocations: 'n' });
+/** The ReLU and bias adjoints in one pass: gmask = G·[Y > 0], gb[o] = Σ_{b,y,x} gmask[b, o, y, x] */
+const RELU_BGRAD = defineKernel({ name: 'conv2d_relu_bgrad', code, entryPoint: 'relu_bgrad', params, bindings: { G: 'read', Y: 'read', gmask: 'rw', out: 'rw' }, workgroupSize: 256 });
 /** Adjoint of the fused ReLU from the saved output: out = G · [Y > 0] */
 const RELU_MASK = defineKernel({ name: 'conv2d_relu_mask', code, entryPoint: 'relu_mask', params, bindings: { Y: 'read', G: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
 
@@ -110,19 +114,25 @@ function weightGradRaw(gpu: Gpu, x: Tensor, g: Tensor, w: Tensor): Tensor {
   return out;
 }
 
-function biasGradRaw(gpu: Gpu, g: Tensor): Tensor {
+/**
+ * Bias gradient Σ_{b,y,x} g. With `relu` (the saved output Y and a tensor for the masked gradient), g is first
+ * masked by the ReLU adjoint, G·[Y > 0], in the same pass, and the masked gradient is written to `relu.gmask`.
+ */
+function biasGradRaw(gpu: Gpu, g: Tensor, relu?: { Y: Tensor; gmask: Tensor }): Tensor {
   const [B, C, H, W] = g.shape;
   const out = gpu.tensor([C], 'f32');
   if (gpu.variants.conv === 'direct') {
     // A tree reduction's barriers are emulated on software adapters (a third of a training step there): sum
     // each plane in one invocation, then the B planes of each channel.
     const part = gpu.tensor([B, C], 'f32');
-    gpu.run(BGRAD_PLANES, { G: g, out: part }, P({ n: B * C, H, W }));
+    if (relu) gpu.run(RELU_BGRAD_PLANES, { G: g, Y: relu.Y, gmask: relu.gmask, out: part }, P({ n: B * C, H, W }));
+    else gpu.run(BGRAD_PLANES, { G: g, out: part }, P({ n: B * C, H, W }));
     gpu.run(SUM_SPLITS, { part, out }, P({ splits: B, n: C }));
     part.dispose();
     return out;
   }
-  gpu.run(BGRAD, { G: g, out }, P({ B, H, W, Cout: C, k: 1 }), [C]);
+  if (relu) gpu.run(RELU_BGRAD, { G: g, Y: relu.Y, gmask: relu.gmask, out }, P({ B, H, W, Cout: C, k: 1 }), [C]);
+  else gpu.run(BGRAD, { G: g, out }, P({ B, H, W, Cout: C, k: 1 }), [C]);
   return out;
 }
 
@@ -136,13 +146,16 @@ export function conv2d(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor | null, opts: C
   record(gpu, relu ? 'conv2d_relu' : 'conv2d', inputs, [y], ([g0]) => {
     if (!g0) return inputs.map(() => null);
     let g = g0;
+    let gb: Tensor | null = null;
+    const wantBias = !!b && b.requiresGrad;
     if (relu) {
+      // Bias/activation epilogue of the backward pass: the ReLU adjoint rides along with the bias adjoint.
       g = gpu.tensor(y.shape, 'f32');
-      gpu.run(RELU_MASK, { Y: y, G: g0, out: g }, P({ n: y.size }));
-    }
+      if (wantBias) gb = biasGradRaw(gpu, g0, { Y: y, gmask: g });
+      else gpu.run(RELU_MASK, { Y: y, G: g0, out: g }, P({ n: y.size }));
+    } else if (wantBias) gb = biasGradRaw(gpu, g0);
     const gx = x.requiresGrad ? convRaw(gpu, g, w, null, false, true) : null;
     const gw = w.requiresGrad ? weightGradRaw(gpu, x, g, w) : null;
-    const gb = b && b.requiresGrad ? biasGradRaw(gpu, g) : null;
     if (g !== g0) g.dispose();
     return b ? [gx, gw, gb] : [gx, gw];
   });

@@ -5,7 +5,6 @@ import type { Gpu } from '../kernel';
 import { defineKernel } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
-import { copyRangeRaw } from './copyRange';
 
 /**
  * NCHW layout ops used by the generator: channel slice / concat (Decoder_last's x[:, :-c] and x[:, -c:]),
@@ -133,11 +132,11 @@ export function broadcastMul(gpu: Gpu, x: Tensor, gate: Tensor): Tensor {
 export function reshape(gpu: Gpu, x: Tensor, shape: number[]): Tensor {
   const out = gpu.tensor(shape, x.dtype);
   if (out.size !== x.size) throw new Error(`reshape: ${x} → [${shape.join(',')}]`);
-  copyRangeRaw(gpu, x, 0, out, 0, x.floats);
+  gpu.copyRange(x, 0, out, 0, x.floats);
   record(gpu, 'reshape', [x], [out], ([g]) => {
     if (!g) return [null];
     const gx = gpu.tensor(x.shape, x.dtype);
-    copyRangeRaw(gpu, g, 0, gx, 0, x.floats);
+    gpu.copyRange(g, 0, gx, 0, x.floats);
     return [gx];
   });
   return out;

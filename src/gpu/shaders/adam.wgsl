@@ -1,6 +1,6 @@
 // (index.wgsl is prepended.) torch.optim.Adam step, in place (p, m, v): with g' = clip·g + wd·p,
 //   m = β1 m + (1−β1) g';  v = β2 v + (1−β2) g'²;  p −= (lr/bc1) · m / (sqrt(v)/sqrt(bc2) + ε).
-// `clip` holds the gradient-clipping factor (1 when not clipping), computed on the GPU: no read-back.
+// `clip` = [global gradient norm, clipping factor] (factor 1 when not clipping), computed on the GPU: no read-back.
 // `hyper` = [lr, bc1, sqrt(bc2)]: what changes from step to step lives in a buffer written once per step, so the
 // uniform block (and the bind group) of every parameter's dispatch stays the same across steps.
 struct Params { n: u32, beta1: f32, beta2: f32, eps: f32, wd: f32 }
@@ -16,7 +16,7 @@ struct Params { n: u32, beta1: f32, beta2: f32, eps: f32, wd: f32 }
 fn step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
-  let gi = clip[0] * g[i] + u.wd * p[i];
+  let gi = clip[1] * g[i] + u.wd * p[i];
   let mi = u.beta1 * m[i] + (1.0 - u.beta1) * gi;
   let vi = u.beta2 * v[i] + (1.0 - u.beta2) * gi * gi;
   m[i] = mi;

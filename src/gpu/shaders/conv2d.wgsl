@@ -15,6 +15,7 @@ struct Params { B: u32, Cin: u32, H: u32, W: u32, Cout: u32, k: u32, pad: u32, f
 @group(0) @binding(5) var<storage, read> G: array<f32>;       // output gradient (B, Cout, H, W)
 @group(0) @binding(6) var<storage, read> Y: array<f32>;       // saved forward output (relu_mask)
 @group(0) @binding(7) var<storage, read> part: array<f32>;    // split-K partials (sum_splits)
+@group(0) @binding(8) var<storage, read_write> gmask: array<f32>; // G·[Y > 0] (the fused ReLU + bias adjoints)
 
 // Tile shape per pipeline: WG_X×WG_Y invocations, each a 4×4 register block → TM = 4·WG_Y rows, TN = 4·WG_X
 // columns. Wide layers use 8×16 (64×32 tiles); layers with ≤ 4 output channels use 1×64 (256×4) so no work is
@@ -201,7 +202,45 @@ fn bgrad_planes(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   out[i] = s;
 }
 
+// The ReLU adjoint fused into stage 1 of the bias adjoint: over the (b, o) plane i, gmask = G·[Y > 0] (the
+// gradient the weight and input adjoints then read) and out[i] = Σ_p gmask — one pass instead of two dispatches.
+@compute @workgroup_size(WG)
+fn relu_bgrad_planes(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = global_index(gid, nwg);
+  if (i >= u.n) { return; }
+  let HW = u.H * u.W;
+  let base = i * HW;
+  var s = 0.0;
+  for (var p = 0u; p < HW; p++) {
+    let g = select(0.0, G[base + p], Y[base + p] > 0.0);
+    gmask[base + p] = g;
+    s += g;
+  }
+  out[i] = s;
+}
+
 var<workgroup> red: array<f32, 256>;
+
+// `bgrad` with the ReLU adjoint fused: gmask = G·[Y > 0] over channel o, out[o] = Σ gmask.
+@compute @workgroup_size(256)
+fn relu_bgrad(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let o = wid.x;
+  let HW = u.H * u.W;
+  var s = 0.0;
+  for (var i = lid.x; i < u.B * HW; i += 256u) {
+    let j = ((i / HW) * u.Cout + o) * HW + i % HW;
+    let g = select(0.0, G[j], Y[j] > 0.0);
+    gmask[j] = g;
+    s += g;
+  }
+  red[lid.x] = s;
+  workgroupBarrier();
+  for (var w = 128u; w > 0u; w >>= 1u) {
+    if (lid.x < w) { red[lid.x] += red[lid.x + w]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { out[o] = red[0]; }
+}
 
 // Bias gradient: one workgroup per output channel o, gb[o] = Σ over b and pixels of G[b, o, ·]. Workgroup size
 // 256 is fixed by the tree reduction over `red`.
