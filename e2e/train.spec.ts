@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
+import { unzipSync } from 'fflate';
 import { readModelArchive } from '../src/pipeline/archive/modelArchive';
+import { readTorchBundle } from '../src/pipeline/archive/torchBundle';
 import { readNpz } from '../src/pipeline/npz';
 import { download, longTasks, observeLongTasks, pageNow, pearson, pngSize, recordRequests, shot, state, waitFor } from './helpers';
 
@@ -106,6 +108,17 @@ test('train the small preset on the example: pause and resume, losses fall, the 
   let trained = 0;
   for (const [k, w] of archive.weights) if (!k.startsWith('model.forward_model.')) trained += w.data.length;
   expect(trained).toBe(done.model!.parameters);
+
+  // Export for PyTorch: the reference's wts.h5.zip, holding the same weights as the archive.
+  const torch = await download(page, () => page.getByTestId('export-torch').click());
+  expect(torch.name).toBe('wts.h5.zip');
+  expect(Array.from(torch.bytes.subarray(0, 4))).toEqual([0x50, 0x4b, 0x03, 0x04]);
+  const members = Object.keys(unzipSync(torch.bytes));
+  expect(members).toContain('manifest.dill');
+  expect(members).toContain('diffraction_to_obj/model.pth');
+  const bundle = readTorchBundle(torch.bytes, torch.name);
+  expect([...bundle.stateDict.keys()].sort()).toEqual([...archive.weights.keys()].sort());
+  expect(bundle.params.backend).toBe('pytorch');
 
   // A PNG of a view, at the image's native size.
   const png = await download(page, () => page.getByTestId('recon-amplitude').getByRole('button', { name: 'PNG' }).click());

@@ -23,7 +23,7 @@ import { reconstructObject, reconstructPreview, type PreviewImage, type Reconstr
 import { PtychoPINN, type PtychoPINNSpec, type ResidentSet } from '../model/ptychopinn';
 import { splitTrainVal, TrainingRun, type EpochEvent, type RunCheckpoint, type StepEvent, type TrainResult } from '../model/train';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, checkCheckpoint, type TrainingCheckpoint } from './checkpoint';
-import { buildModelArchive, fileKind, readModelFile, type FileKind } from './modelFiles';
+import { buildModelArchive, fileKind, nativeArchiveToTorchBundle, readModelFile, type FileKind } from './modelFiles';
 import { complexPreview, patternPreview } from './previews';
 import type { DatasetPreview, GpuInfo, LivePreview, MetricsSummary, ModelInfo, ResultImage, StitchMethod } from './types';
 
@@ -602,6 +602,14 @@ export class Engine {
       physicsScale: this.physicsScale,
       datasetSha256: this.dataset?.sha256 ?? null,
     });
+  }
+
+  /**
+   * The current model as the reference's PyTorch bundle (wts.h5.zip): exactly what `ptychopinn convert --to torch`
+   * makes of the archive saveModel() writes (the same shared nativeArchiveToTorchBundle).
+   */
+  async saveTorchBundle(): Promise<Uint8Array> {
+    return nativeArchiveToTorchBundle(await this.saveModel(), 'model.zip');
   }
 
   /**

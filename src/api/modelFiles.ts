@@ -2,13 +2,16 @@
  * Model files in and out of the engine: our native archive (specs/model_archive.md) and the reference's PyTorch
  * bundle (wts.h5.zip), told apart by their members, not by file name; configs recovered from either.
  */
-import { unzipSync } from 'fflate';
 import { dataclassToLegacyDict } from '../config/legacy';
+import { configFromTorchBundleParams, torchBundleParams, torchScalingMetadata } from '../config/torchBridge';
 import { makeTrainingConfig, type TrainingConfig } from '../config/schema';
 import { PtychoError } from '../errors';
 import type { EpochEvent } from '../model/train';
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION, readModelArchive, writeModelArchive } from '../pipeline/archive/modelArchive';
 import { readTorchBundle } from '../pipeline/archive/torchBundle';
+import { zipMemberNames } from '../pipeline/npz';
+import { parameterShapes } from '../model/network';
+import { writeTorchBundle } from '../pipeline/archive/torchBundleWriter';
 
 export const APP_VERSION = '0.1.0';
 
@@ -18,10 +21,10 @@ export type FileKind = 'dataset' | 'model-native' | 'model-torch';
 export function fileKind(bytes: Uint8Array): FileKind {
   const isZip = bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
   if (!isZip) return 'dataset';
-  const names: string[] = [];
+  let names: string[];
   try {
-    // Names only: the filter declines every member, so nothing is inflated.
-    unzipSync(bytes, { filter: (f) => (names.push(f.name), false) });
+    // Names only, from the validated central directory (a lying entry count cannot make this loop for long).
+    names = zipMemberNames(bytes);
   } catch {
     return 'dataset'; // the NPZ reader gives the precise error
   }
@@ -39,12 +42,14 @@ export interface OpenedModel {
   physicsScale: number | null;
 }
 
-/** Read our archive or the reference's bundle into a config and weights (no GPU). */
-export function readModelFile(bytes: Uint8Array, fileName: string): OpenedModel {
+/** Read our archive or the reference's bundle into a config and weights (no GPU); the weights are checked against the config's parameter shapes and for NaN/Inf (checkWeights) unless `checkWeights: false`. */
+export function readModelFile(bytes: Uint8Array, fileName: string, opts: { checkWeights?: boolean } = {}): OpenedModel {
+  const check = opts.checkWeights ?? true;
   const kind = fileKind(bytes);
   if (kind === 'model-native') {
     const a = readModelArchive(bytes, fileName);
     const cfg = makeTrainingConfig({ ...(a.config.training as object), model: a.config.model as object } as never);
+    if (check) checkWeights(fileName, cfg, a.weights);
     const s = Number(a.params.intensity_scale);
     return {
       kind: 'native',
@@ -74,8 +79,38 @@ export function readModelFile(bytes: Uint8Array, fileName: string): OpenedModel 
       cbam_encoder: [...b.stateDict.keys()].some((k) => k.includes('.attention.')),
     },
   });
+  if (check) checkWeights(fileName, cfg, b.stateDict);
   const s = Number(p.intensity_scale);
-  return { kind: 'torch', config: cfg, weights: new Map([...b.stateDict].map(([k, v]) => [k, v.data])), history: [], physicsScale: Number.isFinite(s) && s > 0 ? s : null };
+  return { kind: 'torch', config: configFromTorchBundleParams(p, cfg), weights: new Map([...b.stateDict].map(([k, v]) => [k, v.data])), history: [], physicsScale: Number.isFinite(s) && s > 0 ? s : null };
+}
+
+/**
+ * Every parameter the config's generator needs is present with exactly its expected shape (a flattened or transposed
+ * weight is refused, not silently reinterpreted) and holds only finite values; refused with a `model-archive`
+ * PtychoError naming the file, the weight, the shape seen and the shape expected. Extra entries are ignored.
+ */
+export function checkWeights(fileName: string, cfg: TrainingConfig, weights: Map<string, { shape: number[]; data: Float32Array }>): void {
+  const m = cfg.model;
+  let shapes: [string, number[]][];
+  try {
+    shapes = parameterShapes({ N: m.N, C: m.object_big ? m.gridsize * m.gridsize : 1, nFiltersScale: m.n_filters_scale, cbam: m.cbam_encoder, probeBig: m.probe_big, ampActivation: m.amp_activation });
+  } catch (e) {
+    throw new PtychoError('model-archive', `${fileName}: the stored model settings (N=${m.N}, gridsize=${m.gridsize}, n_filters_scale=${m.n_filters_scale}) do not describe a generator this app can build (${(e as Error).message})`, 'the archive is damaged or was written for another architecture');
+  }
+  const bad = (msg: string, hint: string): never => {
+    throw new PtychoError('model-archive', `${fileName}: ${msg}`, hint);
+  };
+  for (const [name, shape] of shapes) {
+    const w = weights.get(name);
+    if (!w) bad(`weight ${name} is missing (expected shape (${shape.join(', ')}) for N=${m.N}, gridsize=${m.gridsize}, n_filters_scale=${m.n_filters_scale})`, 'the archive is incomplete or its config does not match its weights');
+    const t = w!;
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]) || t.data.length !== shape.reduce((a, b) => a * b, 1)) {
+      bad(`weight ${name} has shape (${t.shape.join(', ')}), expected (${shape.join(', ')})`, 'the archive is damaged or its config does not match its weights; re-export the model');
+    }
+    for (let i = 0; i < t.data.length; i++) {
+      if (!Number.isFinite(t.data[i])) bad(`weight ${name} holds ${t.data[i]} at flat index ${i}`, 'the model diverged before it was saved: retrain (lower the learning rate) or use an earlier checkpoint');
+    }
+  }
 }
 
 /** Our model archive from plain parts (shared by the engine's save and checkpoint export). */
@@ -93,5 +128,31 @@ export function buildModelArchive(a: {
     config: { model: { ...a.config.model }, training: { ...a.config, model: undefined } as Record<string, unknown> },
     weights: a.weights,
     history: a.history.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss, learningRate: e.learningRate })),
+  });
+}
+
+/**
+ * The params dict (params.dill) written into a wts.h5.zip made from our archive: the config bridge's
+ * torchBundleParams (dataclass_to_legacy_dict of the canonical config relabelled for the PyTorch backend, plus
+ * loss_function, intensity_scale = the physics scale, _version '2.0-pytorch'). The config is recovered from the
+ * archive's config.json, so keys our older params.json lacked are filled in as well.
+ */
+export function torchParamsFromNative(config: TrainingConfig, physicsScale: number | null): Record<string, unknown> {
+  return torchBundleParams(config, physicsScale ?? 1.0);
+}
+
+/**
+ * Our native model archive → the reference's wts.h5.zip: our weights under the reference's state_dict names (with
+ * `_metadata` derived from the names), the params from torchParamsFromNative, the default manifest, and
+ * torch_scaling_metadata.pt from the config bridge (torchScalingMetadata). Shared by the CLI's `convert --to torch`
+ * and Engine.saveTorchBundle.
+ */
+export function nativeArchiveToTorchBundle(bytes: Uint8Array, fileName: string): Uint8Array {
+  const a = readModelArchive(bytes, fileName);
+  const m = readModelFile(bytes, fileName, { checkWeights: false }); // the config only; weights are copied as they are
+  return writeTorchBundle({
+    stateDict: a.weights,
+    params: torchParamsFromNative(m.config, m.physicsScale),
+    scalingMetadata: torchScalingMetadata(m.config),
   });
 }

@@ -149,3 +149,54 @@ describe('ptychopinn CLI (in process)', () => {
     expect(r.stderr).toMatch(/error: /);
   }, 90_000);
 });
+
+describe('ptychopinn convert', () => {
+  const golden = () => new Uint8Array(readFileSync(new URL('../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url)));
+  const f32 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+  it('golden wts.h5.zip → native → torch: every tensor byte and every golden params value come back', async () => {
+    const { readTorchBundle } = await import('../pipeline/archive/torchBundle');
+    const m = memIO({ 'wts.h5.zip': golden() });
+    expect(await main(['convert', 'wts.h5.zip', '--to', 'native', '--out', 'model.zip'], m.io)).toBe(0);
+    expect(await main(['convert', 'model.zip', '--to', 'torch', '--out', 'back.h5.zip'], m.io)).toBe(0);
+    expect(m.out.join('\n')).toMatch(/wrote back\.h5\.zip \(PyTorch wts\.h5\.zip/);
+    const g = readTorchBundle(golden(), 'golden');
+    const b = readTorchBundle(m.fs.get('back.h5.zip')!, 'back');
+    expect([...b.stateDict.keys()]).toEqual([...g.stateDict.keys()]);
+    for (const [k, t] of g.stateDict) {
+      expect(b.stateDict.get(k)!.shape, k).toEqual(t.shape);
+      expect(f32(b.stateDict.get(k)!.data).equals(f32(t.data)), k).toBe(true);
+    }
+    for (const [k, v] of Object.entries(g.params)) expect(Object.is(b.params[k], v), `params.${k}: ${String(b.params[k])} vs ${String(v)}`).toBe(true);
+    expect(b.manifest).toEqual(g.manifest);
+    // the scaling metadata is rebuilt by the config bridge: the golden's four configs, field for field
+    const gm = g.scalingMetadata as Record<string, Record<string, unknown>>;
+    const bm = b.scalingMetadata as Record<string, Record<string, unknown>>;
+    for (const part of ['data_config', 'model_config', 'training_config', 'inference_config']) {
+      expect(Object.keys(bm[part]), part).toEqual(Object.keys(gm[part]));
+    }
+    expect(bm.data_config).toEqual(gm.data_config);
+    expect(bm.inference_config).toEqual(gm.inference_config);
+  });
+
+  it('refuses missing --to / --out and native → native with exit 2 and the fix', async () => {
+    const m = memIO({ 'wts.h5.zip': golden() });
+    expect(await main(['convert', 'wts.h5.zip', '--out', 'x.zip'], m.io)).toBe(2);
+    expect(m.err.join('\n')).toMatch(/missing --to torch\|native[\s\S]*usage: ptychopinn convert MODEL --to torch\|native --out FILE/);
+    m.err.length = 0;
+    expect(await main(['convert', 'wts.h5.zip', '--to', 'torch'], m.io)).toBe(2);
+    expect(m.err.join('\n')).toMatch(/missing --out FILE/);
+    expect(await main(['convert', 'wts.h5.zip', '--to', 'native', '--out', 'n.zip'], m.io)).toBe(0);
+    m.err.length = 0;
+    expect(await main(['convert', 'n.zip', '--to', 'native', '--out', 'n2.zip'], m.io)).toBe(2);
+    expect(m.err.join('\n')).toMatch(/already a native model archive[\s\S]*hint: use --to torch/);
+    expect(m.fs.has('n2.zip')).toBe(false);
+  });
+
+  it('refuses a file that is not a model archive', async () => {
+    const m = memIO();
+    expect(await main(['convert', 'public/fixtures/lines-n32.npz', '--to', 'torch', '--out', 'x.zip'], m.io)).toBe(2);
+    expect(m.err.join('\n')).toMatch(/lines-n32\.npz is not a model archive[\s\S]*hint:/);
+    expect(m.fs.has('x.zip')).toBe(false);
+  });
+});

@@ -1,7 +1,6 @@
 import { PtychoError } from '../errors';
-import { buildModelArchive, fileKind } from '../api/modelFiles';
+import { buildModelArchive, fileKind, nativeArchiveToTorchBundle } from '../api/modelFiles';
 import { readModelFile } from '../api/modelFiles';
-import { readModelArchive } from '../pipeline/archive/modelArchive';
 import { readTorchBundle } from '../pipeline/archive/torchBundle';
 import { writeTorchBundle } from '../pipeline/archive/torchBundleWriter';
 import { parseArgs, type OptionSpec } from './args';
@@ -16,10 +15,11 @@ const USAGE = 'usage: ptychopinn convert MODEL --to torch|native --out FILE';
 
 /**
  * `ptychopinn convert MODEL --to torch|native --out FILE`.
- *  - wts.h5.zip → torch: re-written (state_dict, params, manifest, scaling metadata kept; torch's `_metadata` dropped).
- *  - wts.h5.zip → native: config derived from the params dict as when opening the bundle in the app.
- *  - native → torch: our weights + our legacy params dict (dataclassToLegacyDict + intensity_scale), the default
- *    manifest, no torch_scaling_metadata.pt (best effort: the reference's params dict has more keys than ours).
+ *  - wts.h5.zip → torch: re-written (state_dict with torch's `_metadata`, params, manifest, scaling metadata kept).
+ *  - wts.h5.zip → native: config from the params dict as when opening the bundle in the app (every key naming a
+ *    canonical field, torchBridge.configFromTorchBundleParams), intensity_scale as the physics scale.
+ *  - native → torch: nativeArchiveToTorchBundle — our weights (`_metadata` derived from the names), params.dill and
+ *    torch_scaling_metadata.pt from the config bridge (torchBundleParams, torchScalingMetadata), default manifest.
  *  - native → native: refused (exit 2).
  */
 export async function run(argv: string[], io: CliIO): Promise<number> {
@@ -49,11 +49,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       datasetSha256: null,
     });
   } else if (kind === 'model-native' && to === 'torch') {
-    const a = readModelArchive(bytes, fileName);
-    result = writeTorchBundle({
-      stateDict: a.weights,
-      params: { ...a.params, backend: 'pytorch', _version: '2.0-pytorch' },
-    });
+    result = nativeArchiveToTorchBundle(bytes, fileName);
   } else {
     throw new PtychoError('cli-usage', `convert: ${fileName} is already a ${to === 'native' ? 'native model archive' : 'PyTorch bundle'}; nothing to convert to --to ${to}`, 'use --to torch for a native archive, or --to native / --to torch (re-write) for a wts.h5.zip');
   }

@@ -110,11 +110,32 @@ describe('data contract', () => {
     expect(raw.warnings.join('|')).toMatch(/"diff3d": 2 of 5 patterns are all zeros/);
   });
 
+  it('scan positions off the objectGuess canvas: all off → refused naming the keys, range, shape and fix; some off → a warning', () => {
+    const obj = (H: number, W: number): NdArray => ({ dtype: 'c64', shape: [H, W], data: new Float32Array(2 * H * W).fill(1) });
+    const f64 = (v: number[]): NdArray => ({ dtype: 'f64', shape: [v.length], data: Float64Array.from(v) });
+    // The scan's own positions (x 10..14, y 20..22, N = 4) sit inside a 32×32 object: no refusal, no warning.
+    expect(toRawData(scan({ objectGuess: obj(32, 32) })).warnings).toEqual([]);
+    // Every patch past the bottom edge (y - N/2 ≥ H): refused, naming the key, the ranges, the shape and the fix.
+    err(scan({ objectGuess: obj(8, 32) }), /every scan position lies off the objectGuess canvas: "ycoords" put all 5 4×4 probe footprints outside objectGuess \(8, 32\)/, /"xcoords" range \[10, 14\], "ycoords" range \[20, 22\]/, /y in \(-2, 10\)/, /not metres/, /top-left corner/);
+    // Nanometre-like positions: both keys named.
+    err(scan({ objectGuess: obj(64, 64), xcoords: f64([1000, 1500, 2000, 2500, 3000]), ycoords: f64([800, 900, 1000, 1100, 1200]) }), /"xcoords"\/"ycoords" put all 5/, /"xcoords" range \[1000, 3000\]/, /divide physical positions by the object pixel size/);
+    // Centred on 0 (pixels) on a large canvas: the hint says to add W/2 and H/2.
+    err(scan({ objectGuess: obj(64, 80), xcoords: f64([-60, -50, 45, 50, 60]), ycoords: f64([-40, -30, -20, -10, -5]) }), /every scan position/, /centred on 0/, /add W\/2 = 40 to xcoords and H\/2 = 32 to ycoords/);
+    // Some positions off → loads, with a warning naming how many, the key and the ranges.
+    const raw = toRawData(scan({ objectGuess: obj(32, 32), xcoords: f64([10, 11, 12, 13, 100]) }), { fileName: 'scan.npz' });
+    expect(raw.warnings.join('|')).toMatch(/1 of 5 scan positions lie off the objectGuess canvas \("xcoords"; "xcoords" range \[10, 100\]/);
+    expect(raw.objectGuess?.shape).toEqual([32, 32]);
+    // A patch that overlaps the canvas by a sliver counts as on it (x = -1.5 with N/2 = 2).
+    expect(toRawData(scan({ objectGuess: obj(32, 32), xcoords: f64([-1.5, 0, 1, 2, 3]) })).warnings).toEqual([]);
+    // Without objectGuess, positions are not checked (the reference trains without it).
+    expect(toRawData(scan({ xcoords: f64([1e6, 2e6, 3e6, 4e6, 5e6]) })).warnings).toEqual([]);
+  });
+
   it('optional keys: _metadata nphotons, objectGuess promoted to complex, bad Y dropped with a warning, unknown keys listed', () => {
     const raw = toRawData(
       scan({
         _metadata: { dtype: 'str', shape: [], data: new Uint8Array(0), text: JSON.stringify({ physics_parameters: { nphotons: 1e6 } }) },
-        objectGuess: { dtype: 'f32', shape: [8, 9], data: new Float32Array(72).fill(2) },
+        objectGuess: { dtype: 'f32', shape: [32, 24], data: new Float32Array(768).fill(2) },
         Y: { dtype: 'c64', shape: [M + 1, N, N], data: new Float32Array(2 * (M + 1) * N * N) },
         extra: { dtype: 'f32', shape: [1], data: new Float32Array(1) },
       }),
@@ -145,7 +166,7 @@ describe('data contract', () => {
     const a = scan({
       xcoords_start: { dtype: 'f32', shape: [M], data: new Float32Array(M).fill(3) },
       ycoords_start: { dtype: 'f32', shape: [M], data: new Float32Array(M).fill(4) },
-      objectGuess: { dtype: 'c64', shape: [6, 6], data: new Float32Array(72).fill(0.5) },
+      objectGuess: { dtype: 'c64', shape: [32, 32], data: new Float32Array(2048).fill(0.5) },
       scan_index: { dtype: 'i64', shape: [M], data: new Float64Array(M) },
     });
     const raw = toRawData(readNpz(writeNpz(a), { fileName: 'train_data.npz' }), { fileName: 'train_data.npz' });

@@ -66,6 +66,47 @@ function coords(file: string, arrays: Record<string, NdArray>, key: string, requ
   return toFloat64(a);
 }
 
+const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6 ? v.toExponential(3) : String(+v.toFixed(3)));
+
+/**
+ * Scan positions against the objectGuess canvas (digest §1.4: xcoords/ycoords are object pixels, x = column,
+ * y = row, 0-based from the top-left corner; the N×N patch is centred on the position). A position whose N×N
+ * footprint misses the H×W canvas entirely sees none of objectGuess. The reference trains without objectGuess, so
+ * such a scan would still train, but positions far off the object almost always mean a unit mistake (metres, not
+ * pixels) or a centre-origin convention: all off the canvas → refused; some → a warning.
+ */
+function checkPositionsOnObject(file: string, x: Float64Array, y: Float64Array, N: number, H: number, W: number, warnings: string[]): void {
+  const h = N / 2;
+  const M = x.length;
+  let outside = 0, outX = 0, outY = 0;
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (let i = 0; i < M; i++) {
+    const offX = x[i] + h <= 0 || x[i] - h >= W;
+    const offY = y[i] + h <= 0 || y[i] - h >= H;
+    if (offX) outX++;
+    if (offY) outY++;
+    if (offX || offY) outside++;
+    x0 = Math.min(x0, x[i]); x1 = Math.max(x1, x[i]);
+    y0 = Math.min(y0, y[i]); y1 = Math.max(y1, y[i]);
+  }
+  if (!outside) return;
+  const keys = outX && outY ? '"xcoords"/"ycoords"' : outX ? '"xcoords"' : '"ycoords"';
+  const seen = `"xcoords" range [${fmt(x0)}, ${fmt(x1)}], "ycoords" range [${fmt(y0)}, ${fmt(y1)}]`;
+  const canvas = `objectGuess (${H}, ${W}) (positions whose ${N}×${N} patch touches it: x in (${fmt(-h)}, ${fmt(W + h)}), y in (${fmt(-h)}, ${fmt(H + h)}))`;
+  const units = 'xcoords/ycoords are objectGuess pixels, not metres (or µm, nm): divide physical positions by the object pixel size';
+  const likely = (x0 < 0 && x1 > 0) || (y0 < 0 && y1 > 0)
+    ? `the positions look centred on 0 (negative and positive values), but pixels count from the top-left corner of objectGuess (x = column, y = row): add W/2 = ${fmt(W / 2)} to xcoords and H/2 = ${fmt(H / 2)} to ycoords (Ptychodus: x_px = (x_m - center_x_m) / pixel_width_m + W/2); ${units}`
+    : `${units}, with x = column and y = row counted from the top-left corner of objectGuess (not its centre: x_px = (x_m - center_x_m) / pixel_width_m + W/2); check that x and y are not swapped`;
+  if (outside === M) {
+    fail(
+      file,
+      `every scan position lies off the objectGuess canvas: ${keys} put all ${M} ${N}×${N} probe footprints outside ${canvas}; ${seen}`,
+      `${likely}; or leave objectGuess out if it is not on the scan's grid`,
+    );
+  }
+  warnings.push(`${outside} of ${M} scan positions lie off the objectGuess canvas (${keys}; ${seen}; ${canvas}): their patches see none of objectGuess; if unexpected, ${likely}`);
+}
+
 export function toRawData(arrays: Record<string, NdArray>, opts: ContractOptions = {}): RawData {
   const file = opts.fileName ?? '<memory>';
   const warnings: string[] = [];
@@ -170,6 +211,7 @@ export function toRawData(arrays: Record<string, NdArray>, opts: ContractOptions
     const c = toComplex(o);
     if (c.promoted) warnings.push('"objectGuess" is real; promoted to complex64');
     objectGuess = c.arr;
+    checkPositionsOnObject(file, x, y, N, o.shape[0], o.shape[1], warnings);
   }
   let scanIndex = new Int32Array(M);
   if (arrays.scan_index) {

@@ -515,6 +515,34 @@ function memberBytes(bytes: Uint8Array, e: ZipEntry, file: string): Uint8Array {
   return data;
 }
 
+/**
+ * Every member of a zip (not only `.npy`), through the same checks as readNpz: a validated central directory (plain,
+ * unique names; no overlaps; entry count within the directory), declared sizes checked before inflating, each member
+ * inflated into exactly its declared length and CRC-32 verified, and the total declared size ≤ `maxBytes`. The
+ * result has no prototype, so a member named "__proto__" is an ordinary entry. Used by the model-archive readers.
+ */
+export function unzipMembers(bytes: Uint8Array, opts: { fileName?: string; maxBytes?: number } = {}): Record<string, Uint8Array> {
+  const file = opts.fileName ?? '<memory>';
+  if (!isZip(bytes)) throw corrupt(file, 'is not a zip archive', 'choose the zip file itself');
+  const max = opts.maxBytes ?? DEFAULT_MAX;
+  const entries = readZipDirectory(bytes, file).filter((e) => !e.name.endsWith('/'));
+  let total = 0;
+  for (const e of entries) {
+    checkDeclaredSize(e, file);
+    total += e.usize;
+    if (total > max) throw new PtychoError('npz-too-large', `${file}: member ${e.name} declares ${e.usize} bytes (total ${total}), above the ${max}-byte limit`, 'the archive is damaged or far larger than a model');
+  }
+  const out = Object.create(null) as Record<string, Uint8Array>;
+  for (const e of entries) out[e.name] = memberBytes(bytes, e, file);
+  return out;
+}
+
+/** Member names from the central directory (validated as in unzipMembers); nothing is inflated. */
+export function zipMemberNames(bytes: Uint8Array, fileName = '<memory>'): string[] {
+  if (!isZip(bytes)) throw corrupt(fileName, 'is not a zip archive', 'choose the zip file itself');
+  return readZipDirectory(bytes, fileName).map((e) => e.name);
+}
+
 // ------------------------------------------------------------------ listing
 
 export interface NpzEntryInfo { key: string; dtypeOnDisk: string; shape: number[]; fortranOrder: boolean; bytes: number }

@@ -11,7 +11,7 @@ const arrays: Record<string, NdArray> = {
   ycoords: { dtype: 'i32', shape: [M], data: Int32Array.from([4, 0, 9]) },
   diff3d: { dtype: 'u16', shape: [M, N, N], data: counts, notes: ['example note'] },
   probeGuess: { dtype: 'f32', shape: [N, N], data: new Float32Array(N * N).fill(1) },
-  objectGuess: { dtype: 'c64', shape: [5, 6], data: new Float32Array(60) },
+  objectGuess: { dtype: 'c64', shape: [10, 12], data: new Float32Array(240) },
   _metadata: { dtype: 'str', shape: [], data: new Uint8Array(0), text: '{"physics_parameters": {"nphotons": 1e9}}' },
 };
 
@@ -25,7 +25,7 @@ describe('dataset summary', () => {
     expect(s.N).toBe(N);
     expect(s.coordRanges).toEqual({ x: [-1.5, 7], y: [0, 9] });
     expect(s.hasObjectGuess).toBe(true);
-    expect(s.objectShape).toEqual([5, 6]);
+    expect(s.objectShape).toEqual([10, 12]);
     expect(s.nphotons).toBe(1e9);
     const oracle = Array.from(counts).reduce((a, b) => a + b, 0) / M;
     expect(s.meanPatternEnergy).toBeCloseTo(oracle, 9);
@@ -38,7 +38,7 @@ describe('dataset summary', () => {
     const t = formatSummary(s);
     expect(t).toMatch(/^counts\.npz: 3 diffraction patterns of 2×2 \(intensity \(converted to amplitude\)\)/);
     expect(t).toMatch(/x range -1\.5 … 7 px, y range 0 … 9 px/);
-    expect(t).toMatch(/objectGuess: \(5, 6\); nphotons: 1\.000e\+9/);
+    expect(t).toMatch(/objectGuess: \(10, 12\); nphotons: 1\.000e\+9/);
     expect(t).toMatch(/diff3d\s+u16\s+\(3, 2, 2\)\s+\(example note\)/);
     expect(t).toMatch(/warnings:\n {4}- /);
   });

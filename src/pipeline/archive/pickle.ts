@@ -33,6 +33,8 @@ export interface PickleOptions {
   allowedGlobals: readonly string[];
   /** For messages. */
   source: string;
+  /** BUILD on a dict (an OrderedDict's attributes, e.g. torch's `_metadata`); ignored when absent. */
+  onBuild?: (obj: Map<unknown, unknown>, state: unknown) => void;
 }
 
 const MARK = Symbol('mark');
@@ -237,11 +239,12 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
       }
       case 0x52: apply(); break; // REDUCE 'R'
       case 0x81: apply(); break; // NEWOBJ
-      case 0x62: { // BUILD 'b': set state; for OrderedDict the state is _metadata, which we ignore
+      case 0x62: { // BUILD 'b': set state; for an OrderedDict (torch's state_dict: _metadata) it goes to opts.onBuild
         const state = pop();
         const obj = top();
         if (obj instanceof PickleReduce) obj.state = state;
-        else if (!(obj instanceof Map)) fail(`cannot set the state of ${typeName(obj)}`);
+        else if (obj instanceof Map) opts.onBuild?.(obj, state);
+        else fail(`cannot set the state of ${typeName(obj)}`);
         break;
       }
       default:

@@ -19,9 +19,12 @@ export class PyTuple {
 export class PyGlobal {
   constructor(readonly module: string, readonly name: string) {}
 }
-/** `collections.OrderedDict(items)`. */
+/**
+ * `collections.OrderedDict(items)`; with `state`, followed by BUILD(state) as pickle writes an OrderedDict that has
+ * instance attributes (torch's state_dict: `state = {'_metadata': OrderedDict(prefix → {'version': 1})}`).
+ */
 export class PyOrderedDict {
-  constructor(readonly entries: [PyValue, PyValue][]) {}
+  constructor(readonly entries: [PyValue, PyValue][], readonly state?: PyValue) {}
 }
 /** A tensor record: `_rebuild_tensor_v2(persistent storage, offset, size, stride, False, OrderedDict())`. */
 export class PyTensor {
@@ -55,6 +58,7 @@ const OP = {
   NEWTRUE: 0x88, NEWFALSE: 0x89, BININT: 0x4a, BININT1: 0x4b, BININT2: 0x4d, LONG1: 0x8a, BINFLOAT: 0x47,
   BINUNICODE: 0x58, BINPUT: 0x71, LONG_BINPUT: 0x72, BINGET: 0x68, LONG_BINGET: 0x6a, TUPLE: 0x74, TUPLE1: 0x85,
   TUPLE2: 0x86, TUPLE3: 0x87, APPENDS: 0x65, SETITEM: 0x73, SETITEMS: 0x75, GLOBAL: 0x63, BINPERSID: 0x51, REDUCE: 0x52,
+  BUILD: 0x62,
 } as const;
 
 const BATCH = 1000;
@@ -156,10 +160,11 @@ export function pickle(value: PyValue): Uint8Array {
       out.byte(OP.SETITEMS);
     }
   };
-  const orderedDict = (entries: [PyValue, PyValue][]) => {
+  const orderedDict = (entries: [PyValue, PyValue][], state?: PyValue) => {
     glob('collections', 'OrderedDict');
     out.byte(OP.EMPTY_TUPLE); out.byte(OP.REDUCE); put();
     setItems(entries);
+    if (state !== undefined) { save(state); out.byte(OP.BUILD); }
   };
   const tensor = (t: PyTensor) => {
     const stride = t.stride ?? contiguousStride(t.shape);
@@ -195,7 +200,7 @@ export function pickle(value: PyValue): Uint8Array {
     const seen = objMemo.get(v);
     if (seen !== undefined) return get(seen);
     if (v instanceof PyTuple) { tuple(v.items); return; }
-    if (v instanceof PyOrderedDict) { orderedDict(v.entries); return; }
+    if (v instanceof PyOrderedDict) { orderedDict(v.entries, v.state); return; }
     if (Array.isArray(v)) {
       out.byte(OP.EMPTY_LIST); objMemo.set(v, put());
       for (let i = 0; i < v.length; i += BATCH) {

@@ -1,6 +1,5 @@
-import { unzipSync, type UnzipFileInfo } from 'fflate';
 import { PtychoError } from '../../errors';
-import { halfToFloat } from '../npz';
+import { halfToFloat, unzipMembers } from '../npz';
 import { PickleGlobal, toPlain, unpickle } from './pickle';
 
 /**
@@ -20,6 +19,12 @@ export interface StateTensor {
 
 export type StateDict = Map<string, StateTensor>;
 
+/**
+ * torch's `state_dict._metadata`: per module prefix ('' = the root, 'model.autoencoder', …) in module order, the
+ * module's local metadata (`{'version': 1}` for every module torch ships except e.g. BatchNorm's 2).
+ */
+export type StateDictMetadata = [string, Record<string, unknown>][];
+
 export interface TorchBundle {
   manifest: Record<string, unknown>;
   /** state_dict of `diffraction_to_obj` (keys as the reference's, e.g. model.autoencoder.encoder.blocks.0.conv1.weight). */
@@ -28,6 +33,8 @@ export interface TorchBundle {
   params: Record<string, unknown>;
   /** torch_scaling_metadata.pt, when present (configs as plain objects). */
   scalingMetadata?: Record<string, unknown>;
+  /** The state_dict's `_metadata` attribute, when the pickle carries one in the expected shape. */
+  stateDictMetadata?: StateDictMetadata;
 }
 
 const STORAGE_DTYPES: Record<string, { bytes: number; read: (dv: DataView, o: number) => number }> = {
@@ -42,37 +49,20 @@ const STORAGE_DTYPES: Record<string, { bytes: number; read: (dv: DataView, o: nu
 const MAX_UNZIPPED = 2 ** 32;
 
 /**
- * Unzip with every member's declared size checked before anything is inflated (fflate allocates the declared
- * size up front): compression STORED/DEFLATE only, sizes within the file, DEFLATE's ~1032× expansion limit, a total cap.
- * Any failure is a `model-archive` PtychoError naming `source`.
+ * Unzip through the NPZ reader's validated zip layer (npz.ts unzipMembers): central directory checked (entry count,
+ * plain unique names, no overlapping members), compression STORED/DEFLATE only, declared sizes within DEFLATE's ~1032×
+ * expansion of bytes actually present, CRC-32 verified, and a total cap (`maxBytes`, default 4 GiB; nested archives
+ * pass what is left of their parent's budget). The result has no prototype ("__proto__" is an ordinary member).
+ * Any failure is a `model-archive` PtychoError naming `source` and the member.
  */
-export function unzipArchive(bytes: Uint8Array, source: string, what: string, hint: string): Record<string, Uint8Array> {
-  let refusal: PtychoError | null = null;
-  let total = 0;
-  const refuse = (msg: string) => {
-    refusal ??= new PtychoError('model-archive', `${source}: ${msg}`, hint);
-    return false;
-  };
-  let files: Record<string, Uint8Array>;
+export function unzipArchive(bytes: Uint8Array, source: string, what: string, hint: string, maxBytes = MAX_UNZIPPED): Record<string, Uint8Array> {
+  if (!(bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b)) throw new PtychoError('model-archive', `${source}: ${what} (no zip signature)`, hint);
   try {
-    files = unzipSync(bytes, {
-      filter(f: UnzipFileInfo) {
-        if (refusal) return false;
-        if (f.compression !== 0 && f.compression !== 8) return refuse(`member ${f.name} uses zip compression method ${f.compression}`);
-        if (!(f.size <= bytes.length)) return refuse(`member ${f.name} declares ${f.size} compressed bytes but the file has only ${bytes.length}`);
-        if (f.compression === 0 && f.originalSize !== f.size) return refuse(`member ${f.name} is stored with inconsistent sizes (${f.size} / ${f.originalSize})`);
-        if (f.compression === 8 && !(f.originalSize <= f.size * 1032 + 1024)) return refuse(`member ${f.name} claims ${f.originalSize} bytes from ${f.size} compressed bytes`);
-        total += f.originalSize;
-        if (!(total <= MAX_UNZIPPED)) return refuse(`members declare more than ${MAX_UNZIPPED} bytes in total`);
-        return true;
-      },
-    });
+    return unzipMembers(bytes, { fileName: source, maxBytes });
   } catch (e) {
-    if (e instanceof PtychoError) throw e;
+    if (e instanceof PtychoError) throw new PtychoError('model-archive', e.message, hint || e.hint);
     throw new PtychoError('model-archive', `${source}: ${what} (${e instanceof Error ? e.message : String(e)})`, hint);
   }
-  if (refusal) throw refusal;
-  return files;
 }
 
 /** What a persistent id `('storage', <StorageType>, key, location, numel)` stands for. */
@@ -83,8 +73,27 @@ class StorageRef {
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** Read a `torch.save(state_dict)` zip into named float32 tensors. */
-export function readTorchStateDict(bytes: Uint8Array, source: string): StateDict {
-  const files = unzipArchive(bytes, source, 'not a torch.save zip', 'pass the model.pth inside wts.h5.zip, or the whole wts.h5.zip');
+export function readTorchStateDict(bytes: Uint8Array, source: string, maxBytes = MAX_UNZIPPED): StateDict {
+  return readTorchStateDictWithMetadata(bytes, source, maxBytes).stateDict;
+}
+
+/** `_metadata` (BUILD state `{'_metadata': OrderedDict(prefix → dict)}`) → entries; anything else → undefined. */
+function stateDictMetadataOf(state: unknown, source: string): StateDictMetadata | undefined {
+  if (!(state instanceof Map)) return undefined;
+  const md = state.get('_metadata');
+  if (!(md instanceof Map)) return undefined;
+  const out: StateDictMetadata = [];
+  for (const [k, v] of md) {
+    if (typeof k !== 'string' || !(v instanceof Map)) return undefined;
+    out.push([k, toPlain(v, { source, maxDepth: 8 }) as Record<string, unknown>]);
+  }
+  return out;
+}
+
+/** `readTorchStateDict` plus the state_dict's `_metadata` (undefined when absent or not in torch's shape). */
+export function readTorchStateDictWithMetadata(bytes: Uint8Array, source: string, maxBytes = MAX_UNZIPPED): { stateDict: StateDict; metadata?: StateDictMetadata } {
+  const builds = new Map<unknown, unknown>();
+  const files = unzipArchive(bytes, source, 'not a torch.save zip', 'pass the model.pth inside wts.h5.zip, or the whole wts.h5.zip', maxBytes);
   const pkl = Object.keys(files).find((n) => n.endsWith('/data.pkl') || n === 'data.pkl');
   if (!pkl) throw new PtychoError('model-archive', `${source}: no data.pkl inside (members: ${Object.keys(files).slice(0, 8).join(', ')})`, 'this is not a torch.save archive');
   const prefix = pkl.slice(0, pkl.length - 'data.pkl'.length);
@@ -92,8 +101,15 @@ export function readTorchStateDict(bytes: Uint8Array, source: string): StateDict
   const bad = (msg: string, hint = 'the archive is damaged'): never => {
     throw new PtychoError('model-archive', `${where}: ${msg}`, hint);
   };
+  // Tensors may share a storage (views), but all of them together may not read more than twice the storages'
+  // bytes (+16 MiB): a few bytes of pickle per tensor record cannot multiply one storage into gigabytes.
+  let storageBytes = 0;
+  for (const n of Object.keys(files)) if (n.startsWith(`${prefix}data/`)) storageBytes += files[n].byteLength;
+  const maxProduced = 2 * storageBytes + 2 ** 24;
+  let produced = 0;
   const result = unpickle(files[pkl], {
     source: where,
+    onBuild: (obj, state) => void builds.set(obj, state),
     allowedGlobals: ['collections.OrderedDict', 'torch._utils._rebuild_tensor_v2', ...Object.keys(STORAGE_DTYPES)],
     persistentLoad(pid) {
       if (!Array.isArray(pid) || pid.length < 3 || pid[0] !== 'storage') return bad('unexpected persistent id (expected a storage record)');
@@ -126,6 +142,10 @@ export function readTorchStateDict(bytes: Uint8Array, source: string): StateDict
         if (!(n <= available) || (n > 0 && !(last < available))) {
           return bad(`tensor of shape (${shape.join(', ')}) in ${member} needs more than the ${raw.byteLength} bytes stored`);
         }
+        produced += 4 * n;
+        if (produced > maxProduced) {
+          return bad(`tensor of shape (${shape.join(', ')}) in ${member}: the tensors together would take ${produced} bytes from ${storageBytes} bytes of storage`);
+        }
         const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
         const data = new Float32Array(n);
         const idx = new Array<number>(shape.length).fill(0);
@@ -150,7 +170,8 @@ export function readTorchStateDict(bytes: Uint8Array, source: string): StateDict
     if (!t || typeof t !== 'object' || !(t.data instanceof Float32Array)) bad(`entry ${k} is not a tensor`);
     out.set(k, t);
   }
-  return out;
+  const metadata = stateDictMetadataOf(builds.get(result), where);
+  return metadata ? { stateDict: out, metadata } : { stateDict: out };
 }
 
 /** Read a plain pickle/dill dict (manifest.dill, params.dill): only primitive values are accepted. */
@@ -163,19 +184,24 @@ export function readPickledDict(bytes: Uint8Array, source: string): Record<strin
 /** Read a whole `wts.h5.zip` as written by ptycho_torch.model_manager.save_torch_bundle. */
 export function readTorchBundle(bytes: Uint8Array, source = 'wts.h5.zip'): TorchBundle {
   const files = unzipArchive(bytes, source, 'not a zip archive', 'choose the wts.h5.zip written by PtychoPINN, or a model .zip exported by this app');
+  // Nested zips (model.pth, torch_scaling_metadata.pt) share one budget: what DEFLATE could expand the whole file to,
+  // less what the outer members already took (a zip of zip bombs cannot multiply the 1032× limit).
+  let budget = Math.min(MAX_UNZIPPED, 1032 * bytes.length + 2 ** 20);
+  for (const n of Object.keys(files)) budget -= files[n].byteLength;
+  budget = Math.max(0, budget);
   const need = (name: string) => {
     const f = files[name];
     if (!f) throw new PtychoError('model-archive', `${source}: member ${name} is missing (has: ${Object.keys(files).slice(0, 16).join(', ')})`, 'the archive is incomplete or not a PtychoPINN PyTorch bundle');
     return f;
   };
   const manifest = readPickledDict(need('manifest.dill'), `${source}:manifest.dill`);
-  const stateDict = readTorchStateDict(need('diffraction_to_obj/model.pth'), `${source}:diffraction_to_obj/model.pth`);
+  const { stateDict, metadata: stateDictMetadata } = readTorchStateDictWithMetadata(need('diffraction_to_obj/model.pth'), `${source}:diffraction_to_obj/model.pth`, budget);
   const params = readPickledDict(need('diffraction_to_obj/params.dill'), `${source}:diffraction_to_obj/params.dill`);
   let scalingMetadata: Record<string, unknown> | undefined;
   const meta = files['torch_scaling_metadata.pt'];
   if (meta) {
     const where = `${source}:torch_scaling_metadata.pt`;
-    const inner = unzipArchive(meta, where, 'not a torch.save zip', 'the archive is damaged; re-save the bundle with PtychoPINN');
+    const inner = unzipArchive(meta, where, 'not a torch.save zip', 'the archive is damaged; re-save the bundle with PtychoPINN', budget);
     const pkl = Object.keys(inner).find((n) => n.endsWith('data.pkl'));
     if (pkl) {
       const v = unpickle(inner[pkl], { source: `${where}:${pkl}`, allowedGlobals: [] });
@@ -183,5 +209,5 @@ export function readTorchBundle(bytes: Uint8Array, source = 'wts.h5.zip'): Torch
       scalingMetadata = toPlain(v, { source: `${where}:${pkl}`, inputBytes: inner[pkl].length }) as Record<string, unknown>;
     }
   }
-  return { manifest, stateDict, params, scalingMetadata };
+  return { manifest, stateDict, params, scalingMetadata, ...(stateDictMetadata ? { stateDictMetadata } : {}) };
 }

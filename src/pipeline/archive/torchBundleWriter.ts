@@ -1,6 +1,7 @@
 import { strToU8, zipSync, type Zippable } from 'fflate';
-import { pickle, PyOrderedDict, PyTensor, type PyValue } from './pickleWriter';
-import type { StateDict } from './torchBundle';
+import { TORCH_FLOAT_FIELDS, TORCH_TUPLE_FIELDS } from '../../config/torchBridge';
+import { pickle, PyFloat, PyOrderedDict, PyTensor, PyTuple, type PyValue } from './pickleWriter';
+import type { StateDict, StateDictMetadata } from './torchBundle';
 
 /**
  * Writer for the PyTorch reference's model bundle `wts.h5.zip` (the inverse of `readTorchBundle`), with the member
@@ -8,9 +9,13 @@ import type { StateDict } from './torchBundle';
  *   manifest.dill, diffraction_to_obj/model.pth, diffraction_to_obj/params.dill, autoencoder/model.pth (sentinel),
  *   autoencoder/params.dill, torch_scaling_metadata.pt.
  * `model.pth` / `torch_scaling_metadata.pt` are torch.save zips (`<stem>/data.pkl`, `<stem>/data/<key>`,
- * `<stem>/version` = "3\n", members stored). The state_dict pickle is byte-identical to torch's up to the
- * `_metadata` attribute, which is not written (torch's load_state_dict works without it). Pickles are protocol 2;
- * JS numbers with integral values are written as Python ints (wrap in `PyFloat` to force a float).
+ * `<stem>/version` = "3\n", members stored). The state_dict pickle carries torch's `_metadata` attribute (BUILD after
+ * the OrderedDict): kept from the source bundle when given, else derived from the parameter names (every module
+ * prefix of every key, in first-seen order, `{'version': 1}`) — torch's load_state_dict reads it per module and
+ * uses `{}` for modules it does not list (parameterless ones such as activations). With the source's metadata the
+ * pickle is byte-identical to torch's. Pickles are protocol 2; JS numbers with integral values are written as
+ * Python ints, except fields in TORCH_FLOAT_FIELDS (Python floats in the reference); arrays under
+ * TORCH_TUPLE_FIELDS are written as tuples (wrap in `PyFloat` / `PyTuple` to force either elsewhere).
  */
 export interface TorchBundleInput {
   stateDict: StateDict;
@@ -19,6 +24,37 @@ export interface TorchBundleInput {
   manifest?: unknown;
   /** torch_scaling_metadata.pt; omitted when undefined. */
   scalingMetadata?: unknown;
+  /** The state_dict's `_metadata`; derived from the parameter names when undefined. */
+  stateDictMetadata?: StateDictMetadata;
+}
+
+/** `_metadata` torch would write for a module tree that has exactly the modules named by the keys' prefixes. */
+export function deriveStateDictMetadata(names: Iterable<string>): StateDictMetadata {
+  const seen = new Set<string>();
+  const out: StateDictMetadata = [];
+  for (const name of names) {
+    const parts = name.split('.');
+    for (let i = 0; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('.');
+      if (!seen.has(prefix)) { seen.add(prefix); out.push([prefix, { version: 1 }]); }
+    }
+  }
+  return out;
+}
+
+/** Plain value → PyValue with the reference's Python types by field name (floats, tuples); `key` = the dict key it sits under. */
+export function typedPy(v: unknown, key = ''): PyValue {
+  if (typeof v === 'number') return TORCH_FLOAT_FIELDS.has(key) ? new PyFloat(v) : v;
+  if (Array.isArray(v)) {
+    const items = v.map((x) => typedPy(x, key));
+    return TORCH_TUPLE_FIELDS.has(key) ? new PyTuple(items) : items;
+  }
+  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    const o: { [k: string]: PyValue } = {};
+    for (const [k, x] of Object.entries(v)) o[k] = typedPy(x, k);
+    return o;
+  }
+  return v as PyValue;
 }
 
 export const DEFAULT_TORCH_MANIFEST = { models: ['diffraction_to_obj', 'autoencoder'], version: '2.0-pytorch' };
@@ -33,7 +69,7 @@ export function torchSaveZip(stem: string, pkl: Uint8Array, storages: [string, U
 }
 
 /** torch.save(state_dict) of float32 tensors (contiguous, one storage each, keys '0', '1', … in order). */
-export function writeTorchStateDict(stateDict: StateDict, stem = 'model'): Uint8Array {
+export function writeTorchStateDict(stateDict: StateDict, stem = 'model', metadata: StateDictMetadata = deriveStateDictMetadata(stateDict.keys())): Uint8Array {
   const entries: [PyValue, PyValue][] = [];
   const storages: [string, Uint8Array][] = [];
   let i = 0;
@@ -47,18 +83,19 @@ export function writeTorchStateDict(stateDict: StateDict, stem = 'model'): Uint8
     storages.push([key, bytes]);
     entries.push([name, new PyTensor(key, 'FloatStorage', n, [...t.shape])]);
   }
-  return torchSaveZip(stem, pickle(new PyOrderedDict(entries)), storages);
+  const md = new PyOrderedDict(metadata.map(([prefix, m]) => [prefix, typedPy(m)]));
+  return torchSaveZip(stem, pickle(new PyOrderedDict(entries, { _metadata: md })), storages);
 }
 
 export function writeTorchBundle(b: TorchBundleInput): Uint8Array {
-  const params = pickle(b.params as PyValue);
+  const params = pickle(typedPy(b.params));
   const files: Zippable = {
     'manifest.dill': pickle((b.manifest ?? DEFAULT_TORCH_MANIFEST) as PyValue),
-    'diffraction_to_obj/model.pth': writeTorchStateDict(b.stateDict),
+    'diffraction_to_obj/model.pth': writeTorchStateDict(b.stateDict, 'model', b.stateDictMetadata ?? deriveStateDictMetadata(b.stateDict.keys())),
     'diffraction_to_obj/params.dill': params,
     'autoencoder/model.pth': torchSaveZip('model', pickle({ _sentinel: 'autoencoder' })),
     'autoencoder/params.dill': params,
   };
-  if (b.scalingMetadata !== undefined) files['torch_scaling_metadata.pt'] = torchSaveZip('archive', pickle(b.scalingMetadata as PyValue));
+  if (b.scalingMetadata !== undefined) files['torch_scaling_metadata.pt'] = torchSaveZip('archive', pickle(typedPy(b.scalingMetadata)));
   return zipSync(files, { level: 6 });
 }
