@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'gpu-lost' // the device was lost
   | 'storage' // the browser's storage (IndexedDB) refused to save or read
   | 'cli-usage' // bad command-line usage
+  | 'protocol' // a malformed or oversize message to the engine server
+  | 'access' // the engine server refused a connection or a request (token, origin, another page controls the job)
   | 'internal'; // a bug: should never reach a user
 
 export class PtychoError extends Error {

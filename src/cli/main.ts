@@ -44,6 +44,11 @@ const COMMANDS: Record<string, Command> = {
     usage: 'convert MODEL --to torch|native --out FILE',
     load: () => import('./convert'),
   },
+  serve: {
+    summary: 'serve the app and run its engine on this machine\'s GPU (prints the URL to open; checkpoints in the data dir)',
+    usage: 'serve [--port P] [--host 127.0.0.1] [--data-dir D] [--app-dir DIST] [--allow-origin O]',
+    load: () => import('./serve'),
+  },
   bench: {
     summary: 'benchmarks (kernels, step profile, training and inference throughput): JSON with patterns/s, GFLOP/s, adapter',
     usage: 'bench [--gpu] [--kernels] [--grouping] [--train [--profile] [--preset=ci,n64s2,…]] [--quick] [--json]',

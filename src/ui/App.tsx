@@ -3,25 +3,12 @@ import { DEFAULT_EXAMPLE, EXAMPLES, type Controller } from './controller';
 import { useStore } from './store';
 import { ConfigPanel } from './views/ConfigPanel';
 import { DatasetView } from './views/DatasetView';
+import { EngineStatus } from './views/EngineStatus';
 import { RecoveryBanner } from './views/RecoveryBanner';
 import { ResultView } from './views/ResultView';
 import { SimulatePanel } from './views/SimulatePanel';
 import { TrainingView } from './views/TrainingView';
 import { DropZone } from './widgets/DropZone';
-
-function GpuStatus() {
-  const gpu = useStore((s) => s.gpu);
-  const cls = gpu ? (gpu.available ? (gpu.isFallbackAdapter ? 'slow' : 'ok') : 'none') : '';
-  return (
-    <span data-testid="gpu-status" className={`gpu ${cls}`} title={gpu?.hint ?? ''}>
-      {gpu
-        ? gpu.available
-          ? `Compute: this browser's WebGPU — ${gpu.description}${gpu.isFallbackAdapter ? ' — software adapter, training will be slow' : ''}`
-          : `No WebGPU: ${gpu.reason ?? 'unavailable'}${gpu.hint ? ` (${gpu.hint})` : ''}`
-        : 'checking WebGPU…'}
-    </span>
-  );
-}
 
 export function App({ ctl }: { ctl: Controller }) {
   const dataset = useStore((s) => s.dataset);
@@ -35,7 +22,7 @@ export function App({ ctl }: { ctl: Controller }) {
       <header>
         <h1>PtychoPINN Web</h1>
         <span className="tagline">physics-informed neural-network ptychography on your GPU</span>
-        <GpuStatus />
+        <EngineStatus />
       </header>
       {error && (
         <div className="error-banner" data-testid="error-banner" role="alert">

@@ -5,7 +5,8 @@
  */
 import type { TrainingConfig } from '../config/schema';
 import { EngineClient } from '../worker/client';
-import type { ErrorInfo, FileOut, SimulateRequest, StitchMethod, TrainEnd } from '../worker/protocol';
+import type { AttachState, ErrorInfo, FileOut, SimulateRequest, StitchMethod, TrainEnd } from '../worker/protocol';
+import { engineServerTarget } from './engineLocation';
 import { useStore, type DatasetSource } from './store';
 import { buildHash, parseHash } from './urlState';
 
@@ -30,13 +31,58 @@ export function download(out: FileOut | { blob: Blob; fileName: string }): void 
 }
 
 export class Controller {
-  readonly client = new EngineClient();
+  readonly client: EngineClient;
+  /** A run this page asked for is in progress (its end arrives as the request's answer, not only as an event). */
+  private ownRun = false;
+  /** The engine server's connection was lost: on the next 'open', join the job again. */
+  private rejoin = false;
   private get s() {
     return useStore.getState();
   }
 
   constructor() {
-    this.client.onEvent((e) => this.s.applyEvent(e));
+    const server = engineServerTarget();
+    this.client = new EngineClient(server);
+    if (server) this.s.set({ engine: { kind: 'server', host: new URL(server.url).host } });
+    this.client.onEvent((e) => {
+      this.s.applyEvent(e);
+      if (e.type === 'train-end' && !this.ownRun) this.finishTraining(e.end);
+      if (e.type === 'connection' && e.state === 'lost') this.rejoin = true;
+      if (e.type === 'connection' && e.state === 'open' && this.rejoin) {
+        this.rejoin = false;
+        this.ownRun = false;
+        void this.join();
+      }
+    });
+  }
+
+  /** Ask the engine what it holds and show it (a page reconnecting to an engine server finds its job again). */
+  private async join(): Promise<AttachState | null> {
+    const init = await this.client.request({ type: 'init' });
+    this.s.set({ gpu: init.gpu, checkpoint: init.checkpoint, storageWarning: init.checkpointError ?? null });
+    if (init.attach) this.attach(init.attach);
+    return init.attach;
+  }
+
+  /** Show a job the engine already holds: scan, config, model, the run in progress with its history, the result. */
+  private attach(a: AttachState): void {
+    const t = a.training;
+    this.s.set({
+      dataset: a.dataset?.preview ?? null,
+      datasetSource: a.dataset ? { kind: 'file', name: 'on the engine server' } : null,
+      config: a.config,
+      model: a.model,
+      result: a.result,
+      lastRun: a.lastRun,
+      live: t?.preview ?? null,
+      losses: (t?.epochs ?? []).map((e) => ({ epoch: e.epoch + 1, train: e.trainLoss, val: e.valLoss, lr: e.learningRate })),
+      stepLosses: [],
+      status: t ? (t.paused ? 'paused' : 'training') : a.model ? 'trained' : a.dataset ? 'ready' : 'idle',
+      busy: null,
+      error: null,
+      recovery: null,
+    });
+    if (t?.progress) this.s.applyEvent(t.progress);
   }
 
   private fail(e: unknown): void {
@@ -52,10 +98,10 @@ export class Controller {
       this.fail(e);
     }
     try {
-      const init = await this.client.request({ type: 'init' });
-      this.s.set({ gpu: init.gpu, checkpoint: init.checkpoint, storageWarning: init.checkpointError ?? null });
-      if (init.checkpoint) {
-        const k = init.checkpoint;
+      // Joining an engine server's job: show it as it is (no example, no settings from the link over it).
+      if (await this.join()) return;
+      const k = this.s.checkpoint;
+      if (k) {
         this.s.set({ recovery: k.epochsDone < k.epochs ? `A training run of ${k.datasetFileName} stopped after epoch ${k.epochsDone} of ${k.epochs}.` : `The last training run (${k.datasetFileName}, ${k.epochsDone} epochs) is stored.` });
       }
       if (url.config) await this.applyConfig(url.config.config, url.config.given, true);
@@ -156,14 +202,21 @@ export class Controller {
     });
     if (resume && s.checkpoint) this.s.set({ config: s.checkpoint.config });
     let end: TrainEnd;
+    this.ownRun = true;
     try {
-      const p = this.client.request({ type: 'train', resume });
-      end = await p;
+      end = await this.client.request({ type: 'train', resume });
     } catch (e) {
       this.s.set({ status: this.s.model ? 'trained' : this.s.dataset ? 'ready' : 'idle', busy: null, progress: null });
       this.fail(e);
       return;
+    } finally {
+      this.ownRun = false;
     }
+    this.finishTraining(end);
+  }
+
+  /** A run ended (this page's, or one it joined on an engine server): model, result, and what went wrong if anything. */
+  private finishTraining(end: TrainEnd): void {
     this.s.set({
       lastRun: end,
       model: end.model,
@@ -203,7 +256,7 @@ export class Controller {
     }
   }
 
-  private async export(type: 'exportModel' | 'exportRecon' | 'exportProduct' | 'exportCheckpoint'): Promise<void> {
+  private async export(type: 'exportModel' | 'exportTorch' | 'exportRecon' | 'exportProduct' | 'exportCheckpoint'): Promise<void> {
     try {
       download(await this.client.request({ type }));
     } catch (e) {
@@ -212,6 +265,7 @@ export class Controller {
   }
 
   exportModel = () => this.export('exportModel');
+  exportTorch = () => this.export('exportTorch');
   exportRecon = () => this.export('exportRecon');
   exportProduct = () => this.export('exportProduct');
   exportCheckpoint = () => this.export('exportCheckpoint');

@@ -65,6 +65,12 @@ export interface AppState {
   storageWarning: ErrorInfo | null;
   lastRun: TrainEnd | null;
   error: ErrorInfo | null;
+  /** Where the engine runs: this page's worker, or an engine server at `host` (host:port). */
+  engine: { kind: 'browser' } | { kind: 'server'; host: string };
+  /** Engine server: whether this page controls the job, and how many pages watch it. */
+  control: { controller: boolean; clients: number } | null;
+  /** Engine server: the connection's state when it is not simply open (lost, refused), or null. */
+  connection: { state: 'open' | 'lost' | 'refused'; message: string } | null;
   set(p: Partial<AppState>): void;
   setError(e: ErrorInfo): void;
   applyEvent(e: WorkerEvent): void;
@@ -90,6 +96,9 @@ export const useStore = create<AppState>((set, get) => ({
   storageWarning: null,
   lastRun: null,
   error: null,
+  engine: { kind: 'browser' },
+  control: null,
+  connection: null,
   set: (p) => set(p),
   // A failed action keeps whatever was loaded before; the status says what is usable.
   setError: (e) => set((s) => ({ error: e, busy: null, status: s.status === 'loading' || s.status === 'idle' || s.status === 'error' ? (s.dataset ? (s.model ? 'trained' : 'ready') : 'error') : s.status })),
@@ -119,6 +128,12 @@ export const useStore = create<AppState>((set, get) => ({
         break;
       case 'model':
         set({ model: e.model });
+        break;
+      case 'control':
+        set({ control: { controller: e.controller, clients: e.clients } });
+        break;
+      case 'connection':
+        set({ connection: e.state === 'open' ? null : { state: e.state, message: e.message } });
         break;
       case 'device-lost':
         set((s) => ({ recovery: `The GPU device was lost (${e.message}).`, model: null, status: s.dataset ? 'ready' : 'idle', error: { code: 'gpu-lost', message: `The GPU device was lost (${e.message}).`, hint: s.checkpoint ? 'Resume from the last checkpoint, or export it.' : 'Start training again.' } }));

@@ -59,6 +59,7 @@ export type Request =
   | { id: number; type: 'stop' }
   | { id: number; type: 'reconstruct'; stitch: StitchMethod }
   | { id: number; type: 'exportModel' }
+  | { id: number; type: 'exportTorch' }
   | { id: number; type: 'exportRecon' }
   | { id: number; type: 'exportProduct' }
   | { id: number; type: 'exportCheckpoint' }
@@ -71,6 +72,24 @@ export interface InitResult {
   gpu: GpuInfo;
   checkpoint: CheckpointInfo | null;
   checkpointError?: ErrorInfo;
+  /**
+   * What the engine already holds when a page (re)connects to a running engine server: the scan, the model, the run
+   * in progress with its history so far, and the last reconstruction. Null when the engine is fresh (always in a
+   * page's own worker, which starts with the page).
+   */
+  attach: AttachState | null;
+}
+
+/** The job an engine holds, as a page joining it needs it. */
+export interface AttachState {
+  dataset: DatasetLoaded | null;
+  config: TrainingConfig;
+  model: ModelInfo | null;
+  /** The run in progress, if any: its epochs so far and the latest progress and preview. */
+  training: { paused: boolean; epochs: Extract<WorkerEvent, { type: 'epoch' }>[]; progress: Extract<WorkerEvent, { type: 'progress' }> | null; preview: LivePreview | null } | null;
+  /** The last run's end and the last reconstruction. */
+  lastRun: TrainEnd | null;
+  result: ResultImage | null;
 }
 
 /** Result type per request type. */
@@ -85,6 +104,7 @@ export interface Results {
   stop: null;
   reconstruct: ResultImage;
   exportModel: FileOut;
+  exportTorch: FileOut;
   exportRecon: FileOut;
   exportProduct: FileOut;
   exportCheckpoint: FileOut;
@@ -104,7 +124,13 @@ export type WorkerEvent =
   | { type: 'checkpoint'; info: CheckpointInfo }
   | { type: 'checkpoint-error'; error: ErrorInfo }
   | { type: 'reconstruct-progress'; done: number; total: number }
-  | { type: 'device-lost'; message: string };
+  | { type: 'device-lost'; message: string }
+  /** A run ended (sent to every page, so one that joined mid-run sees the end it did not ask for). */
+  | { type: 'train-end'; end: TrainEnd }
+  /** Engine server only: whether this page controls the job, and how many pages are connected. */
+  | { type: 'control'; controller: boolean; clients: number }
+  /** Engine server only: the connection to the engine dropped, or came back (emitted by the page's own client). */
+  | { type: 'connection'; state: 'open' | 'lost' | 'refused'; message: string };
 
 /** Anything the worker posts: a response (has `id`) or an event (has `event`). */
 export type WorkerMessage = Response | { event: WorkerEvent };

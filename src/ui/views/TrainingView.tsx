@@ -48,6 +48,9 @@ export function TrainingView({ ctl }: { ctl: Controller }) {
         <button type="button" data-testid="export-model" disabled={!model || running} onClick={ctl.exportModel}>
           Export model
         </button>
+        <button type="button" data-testid="export-torch" disabled={!model || running} onClick={ctl.exportTorch} title="the model as the PyTorch reference's model bundle, wts.h5.zip">
+          Export for PyTorch
+        </button>
       </div>
       <p className="model-line" data-testid="model-info">
         {model ? (
