@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const [B, Cin, Cout, H] = quick ? [2, 16, 16, 32] : [16, 32, 32, 64];
   out.shape = `B=${B} Cin=${Cin} Cout=${Cout} ${H}x${H} k=3`;
   const flops = 2 * B * H * H * Cin * Cout * 9;
-  const fill = (n: number, v: number) => new Float32Array(n).map((_, i) => v * (((i * 7919) % 13) - 6) / 6);
+  const fill = (n: number, v: number) => new Float32Array(n).map((_, i) => (v * (((i * 7919) % 13) - 6)) / 6);
   const x = gpu.keep(gpu.tensor([B, Cin, H, H], 'f32', fill(B * Cin * H * H, 0.5)));
   const w = gpu.keep(gpu.tensor([Cout, Cin, 3, 3], 'f32', fill(Cout * Cin * 9, 0.01)));
   const b = gpu.keep(gpu.tensor([Cout], 'f32', new Float32Array(Cout)));
@@ -79,7 +79,11 @@ async function main(): Promise<void> {
     const tf = await time(gpu, iters, () => gpu.tidy(() => void fwd(gpu, x, w, b, true, false, blk)));
     const ti = await time(gpu, iters, () => gpu.tidy(() => void fwd(gpu, g, w, null, false, true, blk)));
     const tw = await time(gpu, iters, () => gpu.tidy(() => void wgrad(gpu, x, g, w, blk)));
-    direct[`${blk.unrolled ? 'unrolled' : 'loop'}_px${blk.px}_oc${blk.oc}_wg${blk.wg}`] = { fwd: rate(tf), igrad: rate(ti), wgrad: rate(tw) };
+    direct[`${blk.unrolled ? 'unrolled' : 'loop'}_px${blk.px}_oc${blk.oc}_wg${blk.wg}`] = {
+      fwd: rate(tf),
+      igrad: rate(ti),
+      wgrad: rate(tw),
+    };
     console.error(`done ${blk.unrolled ? 'unrolled' : 'loop'} px${blk.px} oc${blk.oc}`);
   }
   out.direct = direct;

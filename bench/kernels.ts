@@ -39,7 +39,11 @@ export async function benchKernels(gpu: Gpu, o: KernelBenchOptions = {}): Promis
     const tFwd = await time(gpu, iters, () => gpu.tidy(() => void conv2dRaw(gpu, x, w, b, true, false)));
     const tIg = await time(gpu, iters, () => gpu.tidy(() => void conv2dRaw(gpu, g, w, null, false, true)));
     const tWg = await time(gpu, iters, () => gpu.tidy(() => void conv2dWeightGradRaw(gpu, x, g, w)));
-    for (const [k, t] of [['fwd', tFwd], ['igrad', tIg], ['wgrad', tWg]] as const) {
+    for (const [k, t] of [
+      ['fwd', tFwd],
+      ['igrad', tIg],
+      ['wgrad', tWg],
+    ] as const) {
       out[`conv_${v}_${k}_gflops`] = +(flops / t / 1e9).toFixed(3);
       out[`conv_${v}_${k}_fraction_of_peak`] = +(flops / t / 1e9 / peak).toFixed(4);
     }

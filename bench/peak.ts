@@ -16,10 +16,22 @@ export async function time(gpu: Gpu, iters: number, fn: () => void): Promise<num
 }
 
 /** GFLOP/s of `threads` invocations × `rounds` rounds of FMA chains. */
-export async function measurePeak(gpu: Gpu, o: { threads?: number; rounds?: number; iters?: number } = {}): Promise<number> {
+export async function measurePeak(
+  gpu: Gpu,
+  o: { threads?: number; rounds?: number; iters?: number } = {},
+): Promise<number> {
   const threads = o.threads ?? 1 << 18;
   const rounds = o.rounds ?? 1024;
-  const FMA = defineKernel({ name: 'fma_peak', code: indexWgsl + fmaWgsl, entryPoint: 'main', params: { n: 'u32', seed: 'f32' }, bindings: { out: 'rw' }, workgroupSize: 256, invocations: 'n', constants: { ITERS: rounds } });
+  const FMA = defineKernel({
+    name: 'fma_peak',
+    code: indexWgsl + fmaWgsl,
+    entryPoint: 'main',
+    params: { n: 'u32', seed: 'f32' },
+    bindings: { out: 'rw' },
+    workgroupSize: 256,
+    invocations: 'n',
+    constants: { ITERS: rounds },
+  });
   const out = gpu.keep(gpu.tensor([threads], 'f32'));
   const t = await time(gpu, o.iters ?? 3, () => gpu.run(FMA, { out }, { n: threads, seed: 0.5 }));
   out.dispose();

@@ -33,7 +33,8 @@ export const STEP_PRESETS: Record<string, StepPreset> = {
 
 /** The op kind of a kernel, from its name. */
 export function opKind(kernel: string): string {
-  if (/conv/.test(kernel)) return /grad|bwd|adjoint|transpose|sum_splits|reduce/.test(kernel) ? 'conv backward' : 'conv forward';
+  if (/conv/.test(kernel))
+    return /grad|bwd|adjoint|transpose|sum_splits|reduce/.test(kernel) ? 'conv backward' : 'conv forward';
   if (/^fft|fftshift/.test(kernel)) return 'FFT';
   if (/diffract|complex|loss|pack2|poisson|mae|physics|probe|intensity/.test(kernel)) return 'physics';
   if (/cbam|gate|bmul|channel|spatial/.test(kernel)) return 'CBAM';
@@ -44,15 +45,49 @@ export function opKind(kernel: string): string {
   return 'elementwise';
 }
 
-export async function profileStep(gpu: Gpu, p: StepPreset, peakGflops: number, steps = 3): Promise<Record<string, unknown>> {
+export async function profileStep(
+  gpu: Gpu,
+  p: StepPreset,
+  peakGflops: number,
+  steps = 3,
+): Promise<Record<string, unknown>> {
   const nImages = Math.max(4 * p.batch, 64);
-  const raw = toRawData(simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: p.N, nImages, objectSize: 3 * p.N, seed: 1 }));
+  const raw = toRawData(
+    simulateDataset({
+      object: 'lines',
+      probe: 'default',
+      positions: 'random',
+      N: p.N,
+      nImages,
+      objectSize: 3 * p.N,
+      seed: 1,
+    }),
+  );
   const C = p.gridsize * p.gridsize;
   const g = groupScan(raw, { gridsize: p.gridsize, K: C > 1 ? 7 : 4, nGroups: nImages, seed: 1, nphotons: 1e9 });
-  const model = new PtychoPINN(gpu, { generator: { N: p.N, C, nFiltersScale: p.nFiltersScale, cbam: p.cbam, probeBig: true, ampActivation: 'sigmoid' }, gridsize: p.gridsize, objectBig: true, probeScale: 4, probeMask: false, M: p.N, lossMode: 'poisson' });
-  model.setData({ X: g.X, coordsRelative: g.coordsRelative, probe: raw.probeGuess.data as Float32Array, S: g.physicsScale });
+  const model = new PtychoPINN(gpu, {
+    generator: { N: p.N, C, nFiltersScale: p.nFiltersScale, cbam: p.cbam, probeBig: true, ampActivation: 'sigmoid' },
+    gridsize: p.gridsize,
+    objectBig: true,
+    probeScale: 4,
+    probeMask: false,
+    M: p.N,
+    lossMode: 'poisson',
+  });
+  model.setData({
+    X: g.X,
+    coordsRelative: g.coordsRelative,
+    probe: raw.probeGuess.data as Float32Array,
+    S: g.physicsScale,
+  });
   const adam = new Adam(gpu, model.parameters, { lr: 1e-3 }, model.arena);
-  const idx = gpu.keep(gpu.tensor([p.batch], 'f32', Float32Array.from({ length: p.batch }, (_, i) => i % g.B)));
+  const idx = gpu.keep(
+    gpu.tensor(
+      [p.batch],
+      'f32',
+      Float32Array.from({ length: p.batch }, (_, i) => i % g.B),
+    ),
+  );
   const step = () =>
     gpu.tidy(() => {
       const tape = new Tape(gpu);
@@ -62,7 +97,10 @@ export async function profileStep(gpu: Gpu, p: StepPreset, peakGflops: number, s
   step();
   await gpu.sync();
   // Unprofiled: the real step time, FLOPs and dispatches per step.
-  const f0 = gpu.flops, d0 = gpu.dispatches, b0 = gpu.created.bindGroups, u0 = gpu.created.uniformBuffers;
+  const f0 = gpu.flops,
+    d0 = gpu.dispatches,
+    b0 = gpu.created.bindGroups,
+    u0 = gpu.created.uniformBuffers;
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) step();
   await gpu.sync();
@@ -103,7 +141,10 @@ export async function profileStep(gpu: Gpu, p: StepPreset, peakGflops: number, s
   const byKind = new Map<string, { ms: number; dispatches: number }>();
   const byKernel = new Map<string, { ms: number; dispatches: number }>();
   for (const d of r.dispatches) {
-    for (const [m, k] of [[byKind, opKind(d.kernel)], [byKernel, d.kernel]] as const) {
+    for (const [m, k] of [
+      [byKind, opKind(d.kernel)],
+      [byKernel, d.kernel],
+    ] as const) {
       const e = m.get(k) ?? { ms: 0, dispatches: 0 };
       e.ms += d.ms;
       e.dispatches++;
@@ -115,7 +156,12 @@ export async function profileStep(gpu: Gpu, p: StepPreset, peakGflops: number, s
     [...m.entries()]
       .sort((a, b) => b[1].ms - a[1].ms)
       .slice(0, top)
-      .map(([k, v]) => ({ op: k, dispatches: v.dispatches, ms: +v.ms.toFixed(2), share: +(v.ms / profiledMs).toFixed(3) }));
+      .map(([k, v]) => ({
+        op: k,
+        dispatches: v.dispatches,
+        ms: +v.ms.toFixed(2),
+        share: +(v.ms / profiledMs).toFixed(3),
+      }));
   const gflops = flops / (stepMs / 1000) / 1e9;
   return {
     preset: p,
@@ -150,6 +196,9 @@ export function formatProfile(r: Record<string, unknown>): string {
     `  memory: step peak ${(r.memory_mb as Record<string, number>).step_peak} MB = ${(r.memory_mb as Record<string, number>).peak_over_state_plus_activations}× (parameters + gradients + Adam moments ${(r.memory_mb as Record<string, number>).parameters_gradients_moments} MB + saved activations ${(r.memory_mb as Record<string, number>).saved_activations} MB)`,
     `  profiled (${r.profile_method}, serialised): ${r.profiled_step_ms} ms`,
   ];
-  for (const k of r.by_kind as { op: string; dispatches: number; ms: number; share: number }[]) lines.push(`    ${k.op.padEnd(26)} ${String(k.dispatches).padStart(5)} dispatches ${k.ms.toFixed(1).padStart(9)} ms ${(100 * k.share).toFixed(1).padStart(5)} %`);
+  for (const k of r.by_kind as { op: string; dispatches: number; ms: number; share: number }[])
+    lines.push(
+      `    ${k.op.padEnd(26)} ${String(k.dispatches).padStart(5)} dispatches ${k.ms.toFixed(1).padStart(9)} ms ${(100 * k.share).toFixed(1).padStart(5)} %`,
+    );
   return lines.join('\n');
 }

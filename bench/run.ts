@@ -17,16 +17,27 @@ import { benchThroughput } from './throughput';
 
 /** Run the benchmarks `argv` selects; progress lines go to `log`, the JSON result is returned. */
 export async function runBench(argv: string[], log: (line: string) => void): Promise<Record<string, unknown>> {
-
   const quick = argv.includes('--quick');
   const itersArg = argv.find((a) => a.startsWith('--iters='));
   const iters = itersArg ? Number(itersArg.slice(8)) : undefined;
-  const which = argv.filter((a) => a.startsWith('--') && !['--quick', '--json'].includes(a) && !a.startsWith('--iters=') && !a.startsWith('--preset='));
+  const which = argv.filter(
+    (a) =>
+      a.startsWith('--') &&
+      !['--quick', '--json'].includes(a) &&
+      !a.startsWith('--iters=') &&
+      !a.startsWith('--preset='),
+  );
   const gpu = await Gpu.create();
   if (autotuneEnabled()) gpu.tuning = await autotune(gpu);
   const fallback = gpu.adapter.isFallbackAdapter;
-  const suite = which.includes('--gpu') || (which.length === 0 && !fallback) ? 'gpu' : which.length === 0 ? 'software' : null;
-  const result: Record<string, unknown> = { adapter: describeAdapter(gpu.adapter), isFallbackAdapter: fallback, date: new Date().toISOString(), suite: suite ?? which.join(' ') };
+  const suite =
+    which.includes('--gpu') || (which.length === 0 && !fallback) ? 'gpu' : which.length === 0 ? 'software' : null;
+  const result: Record<string, unknown> = {
+    adapter: describeAdapter(gpu.adapter),
+    isFallbackAdapter: fallback,
+    date: new Date().toISOString(),
+    suite: suite ?? which.join(' '),
+  };
   result.autotune = gpu.tuning;
   log(`adapter: ${result.adapter}; kernel variants ${JSON.stringify(gpu.variants)} (autotune)`);
   const peak = await measurePeak(gpu, { threads: fallback ? 1 << 18 : 1 << 22, rounds: fallback ? 1024 : 4096 });
@@ -48,7 +59,9 @@ export async function runBench(argv: string[], log: (line: string) => void): Pro
     const out = [];
     for (const r of runs) {
       const t = await benchThroughput(gpu, STEP_PRESETS[r.preset], r);
-      log(`${t.preset}: ${t.patterns} patterns — train ${t.train_patterns_per_second ?? '—'} patterns/s, infer + stitch ${t.infer_patterns_per_second} patterns/s, peak GPU memory ${t.peak_gpu_memory_mb} MB (model state ${t.model_state_mb} MB)`);
+      log(
+        `${t.preset}: ${t.patterns} patterns — train ${t.train_patterns_per_second ?? '—'} patterns/s, infer + stitch ${t.infer_patterns_per_second} patterns/s, peak GPU memory ${t.peak_gpu_memory_mb} MB (model state ${t.model_state_mb} MB)`,
+      );
       out.push(t);
     }
     return out;
@@ -71,7 +84,10 @@ export async function runBench(argv: string[], log: (line: string) => void): Pro
     // The CI preset with the GPU-style kernels (tiled conv2d, workgroup-memory FFT) and the software-adapter ones
     // (direct), side by side in the same run: the per-step profile and the throughput.
     const chosen = { ...gpu.variants };
-    for (const [name, v] of [['tiled', { conv: 'tiled', fft: 'workgroup' }], ['direct', { conv: 'direct', fft: 'direct' }]] as const) {
+    for (const [name, v] of [
+      ['tiled', { conv: 'tiled', fft: 'workgroup' }],
+      ['direct', { conv: 'direct', fft: 'direct' }],
+    ] as const) {
       Object.assign(gpu.variants, v);
       log(`— kernel variants: ${JSON.stringify(v)}`);
       result[`profile_${name}`] = await profile(['ci']);
@@ -88,7 +104,8 @@ export async function runBench(argv: string[], log: (line: string) => void): Pro
       const { benchScale } = await import('./scale');
       result.scale = await benchScale(gpu, log);
     }
-    if (which.includes('--profile')) result.profile = await profile((argv.find((a) => a.startsWith('--preset='))?.slice(9) ?? 'ci').split(','));
+    if (which.includes('--profile'))
+      result.profile = await profile((argv.find((a) => a.startsWith('--preset='))?.slice(9) ?? 'ci').split(','));
     else if (which.includes('--train')) {
       const names = (argv.find((a) => a.startsWith('--preset='))?.slice(9) ?? (quick ? 'ci' : 'n64s2')).split(',');
       result.throughput = await throughput(names.map((preset) => ({ preset, patterns: quick ? 128 : 512 })));

@@ -14,17 +14,45 @@ import { simulateDataset } from '../src/pipeline/simulate';
 
 const DEFAULT_BINDING_LIMIT = 128 * 1024 * 1024;
 
-export async function benchScale(gpu: Gpu, log: (s: string) => void, o: { patterns?: number; objectSide?: number } = {}): Promise<Record<string, unknown>> {
+export async function benchScale(
+  gpu: Gpu,
+  log: (s: string) => void,
+  o: { patterns?: number; objectSide?: number } = {},
+): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   const nPatterns = o.patterns ?? 10_000;
   const N = 64;
   let t0 = performance.now();
-  const raw = toRawData(simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N, nImages: nPatterns, objectSize: 1024, seed: 3 }));
+  const raw = toRawData(
+    simulateDataset({
+      object: 'lines',
+      probe: 'default',
+      positions: 'random',
+      N,
+      nImages: nPatterns,
+      objectSize: 1024,
+      seed: 3,
+    }),
+  );
   const g = groupScan(raw, { gridsize: 1, K: 4, nGroups: nPatterns, seed: 3, nphotons: 1e9 });
   out.simulate_and_group_s = +((performance.now() - t0) / 1000).toFixed(1);
-  const model = new PtychoPINN(gpu, { generator: { N, C: 1, nFiltersScale: 0.25, cbam: false, probeBig: true, ampActivation: 'sigmoid' }, gridsize: 1, objectBig: true, probeScale: 4, probeMask: false, M: N, lossMode: 'poisson' });
+  const model = new PtychoPINN(gpu, {
+    generator: { N, C: 1, nFiltersScale: 0.25, cbam: false, probeBig: true, ampActivation: 'sigmoid' },
+    gridsize: 1,
+    objectBig: true,
+    probeScale: 4,
+    probeMask: false,
+    M: N,
+    lossMode: 'poisson',
+  });
   t0 = performance.now();
-  model.setData({ X: g.X, coordsRelative: g.coordsRelative, probe: raw.probeGuess.data as Float32Array, S: g.physicsScale, maxChunkBytes: DEFAULT_BINDING_LIMIT });
+  model.setData({
+    X: g.X,
+    coordsRelative: g.coordsRelative,
+    probe: raw.probeGuess.data as Float32Array,
+    S: g.physicsScale,
+    maxChunkBytes: DEFAULT_BINDING_LIMIT,
+  });
   out.upload_s = +((performance.now() - t0) / 1000).toFixed(2);
   const set = model.resident!;
   out.dataset_mb = +(g.X.byteLength / 1e6).toFixed(1);
@@ -33,14 +61,23 @@ export async function benchScale(gpu: Gpu, log: (s: string) => void, o: { patter
   // 64 training patterns spread over the whole set, so every batch reads several chunks.
   const rng = new Rng(5);
   const train = Int32Array.from({ length: 64 }, () => Math.floor(rng.uniform() * g.B));
-  const run = new TrainingRun(gpu, model, { epochs: 1, batchSize: 16, learningRate: 1e-3, seed: 1, trainIndices: train, lossReadIntervalMs: 0 });
+  const run = new TrainingRun(gpu, model, {
+    epochs: 1,
+    batchSize: 16,
+    learningRate: 1e-3,
+    seed: 1,
+    trainIndices: train,
+    lossReadIntervalMs: 0,
+  });
   t0 = performance.now();
   const r = await run.run();
   out.train_steps = 4;
   out.train_s = +((performance.now() - t0) / 1000).toFixed(1);
   out.train_loss = r.epochs[0]?.trainLoss ?? null;
   out.train_status = r.status;
-  log(`scale: ${nPatterns} patterns at N ${N} (${out.dataset_mb} MB) in ${out.chunks} chunks ≤ ${out.largest_chunk_mb} MB (128 MiB binding limit); 4 steps over batches from every chunk: loss ${Number(out.train_loss).toExponential(3)} (${r.status}), ${out.train_s} s`);
+  log(
+    `scale: ${nPatterns} patterns at N ${N} (${out.dataset_mb} MB) in ${out.chunks} chunks ≤ ${out.largest_chunk_mb} MB (128 MiB binding limit); 4 steps over batches from every chunk: loss ${Number(out.train_loss).toExponential(3)} (${r.status}), ${out.train_s} s`,
+  );
   model.dispose();
 
   // Stitching a large object: constant patches on a grid whose crops tile the whole canvas.
@@ -67,8 +104,17 @@ export async function benchScale(gpu: Gpu, log: (s: string) => void, o: { patter
       const k = 2 * (y * st.width + x);
       worst = Math.max(worst, Math.abs(obj[k] - 1), Math.abs(obj[k + 1] - 1));
     }
-  out.stitch = { object: `${st.width}×${st.height}`, patches: P, seconds: +secs.toFixed(1), object_mb: +(st.object.byteLength / 1e6).toFixed(1), patches_mb: +(patches.byteLength / 1e6).toFixed(1), max_error_interior: worst };
-  log(`scale: stitched ${st.width}×${st.height} from ${P} patches of ${N}×${N} in ${secs.toFixed(1)} s; interior max |z − (1+i)| ${worst.toExponential(2)}`);
+  out.stitch = {
+    object: `${st.width}×${st.height}`,
+    patches: P,
+    seconds: +secs.toFixed(1),
+    object_mb: +(st.object.byteLength / 1e6).toFixed(1),
+    patches_mb: +(patches.byteLength / 1e6).toFixed(1),
+    max_error_interior: worst,
+  };
+  log(
+    `scale: stitched ${st.width}×${st.height} from ${P} patches of ${N}×${N} in ${secs.toFixed(1)} s; interior max |z − (1+i)| ${worst.toExponential(2)}`,
+  );
   st.object.dispose();
   st.weights.dispose();
   patches.dispose();

@@ -18,19 +18,67 @@ export interface ThroughputOptions {
   inferenceOnly?: boolean;
 }
 
-export async function benchThroughput(gpu: Gpu, p: StepPreset, o: ThroughputOptions): Promise<Record<string, number | string>> {
+export async function benchThroughput(
+  gpu: Gpu,
+  p: StepPreset,
+  o: ThroughputOptions,
+): Promise<Record<string, number | string>> {
   const C = p.gridsize * p.gridsize;
-  const raw = toRawData(simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: p.N, nImages: o.patterns, objectSize: Math.max(3 * p.N, Math.ceil(Math.sqrt(o.patterns) * p.N / 4) + 2 * p.N), seed: 1 }));
-  const g = groupScan(raw, { gridsize: p.gridsize, K: C > 1 ? 7 : 4, nGroups: Math.ceil(o.patterns / C), seed: 1, nphotons: 1e9 });
-  const model = new PtychoPINN(gpu, { generator: { N: p.N, C, nFiltersScale: p.nFiltersScale, cbam: p.cbam, probeBig: true, ampActivation: 'sigmoid' }, gridsize: p.gridsize, objectBig: true, probeScale: 4, probeMask: false, M: p.N, lossMode: 'poisson' });
-  const data = { X: g.X, coordsRelative: g.coordsRelative, probe: raw.probeGuess.data as Float32Array, S: g.physicsScale };
+  const raw = toRawData(
+    simulateDataset({
+      object: 'lines',
+      probe: 'default',
+      positions: 'random',
+      N: p.N,
+      nImages: o.patterns,
+      objectSize: Math.max(3 * p.N, Math.ceil((Math.sqrt(o.patterns) * p.N) / 4) + 2 * p.N),
+      seed: 1,
+    }),
+  );
+  const g = groupScan(raw, {
+    gridsize: p.gridsize,
+    K: C > 1 ? 7 : 4,
+    nGroups: Math.ceil(o.patterns / C),
+    seed: 1,
+    nphotons: 1e9,
+  });
+  const model = new PtychoPINN(gpu, {
+    generator: { N: p.N, C, nFiltersScale: p.nFiltersScale, cbam: p.cbam, probeBig: true, ampActivation: 'sigmoid' },
+    gridsize: p.gridsize,
+    objectBig: true,
+    probeScale: 4,
+    probeMask: false,
+    M: p.N,
+    lossMode: 'poisson',
+  });
+  const data = {
+    X: g.X,
+    coordsRelative: g.coordsRelative,
+    probe: raw.probeGuess.data as Float32Array,
+    S: g.physicsScale,
+  };
   model.setData(data);
-  const out: Record<string, number | string> = { preset: p.name, N: p.N, n_filters_scale: p.nFiltersScale, gridsize: p.gridsize, batch: p.batch, groups: g.B, patterns: g.B * C };
+  const out: Record<string, number | string> = {
+    preset: p.name,
+    N: p.N,
+    n_filters_scale: p.nFiltersScale,
+    gridsize: p.gridsize,
+    batch: p.batch,
+    groups: g.B,
+    patterns: g.B * C,
+  };
   let paramFloats = 0;
   for (const t of model.parameters) paramFloats += t.size;
   out.parameters = paramFloats;
   if (!o.inferenceOnly) {
-    const run = new TrainingRun(gpu, model, { epochs: 1, batchSize: p.batch, learningRate: 1e-3, seed: 1, trainIndices: Int32Array.from({ length: g.B }, (_, i) => i), lossReadIntervalMs: 1e9 });
+    const run = new TrainingRun(gpu, model, {
+      epochs: 1,
+      batchSize: p.batch,
+      learningRate: 1e-3,
+      seed: 1,
+      trainIndices: Int32Array.from({ length: g.B }, (_, i) => i),
+      lossReadIntervalMs: 1e9,
+    });
     const t0 = performance.now();
     await run.run();
     const s = (performance.now() - t0) / 1000;
@@ -43,11 +91,19 @@ export async function benchThroughput(gpu: Gpu, p: StepPreset, o: ThroughputOpti
     positions[2 * k] = raw.xcoords[g.nnIndices[k]];
     positions[2 * k + 1] = raw.ycoords[g.nnIndices[k]];
   }
-  const stitch = { method: 'barycentric' as const, weighting: 'probe' as const, probe: raw.probeGuess.data as Float32Array };
+  const stitch = {
+    method: 'barycentric' as const,
+    weighting: 'probe' as const,
+    probe: raw.probeGuess.data as Float32Array,
+  };
   // Warm-up (pipelines compiled) on the first few groups, then the timed run over all of them.
   const k = Math.min(g.B, 8);
   const nn = p.N * p.N;
-  const warm = model.residentSet({ ...data, X: g.X.subarray(0, k * C * nn), coordsRelative: g.coordsRelative.subarray(0, k * C * 2) });
+  const warm = model.residentSet({
+    ...data,
+    X: g.X.subarray(0, k * C * nn),
+    coordsRelative: g.coordsRelative.subarray(0, k * C * 2),
+  });
   await reconstructObject(gpu, model, warm, positions.subarray(0, k * C * 2), { stitch, batchSize: 64 });
   warm.dispose();
   const t1 = performance.now();

@@ -6,7 +6,11 @@
  */
 import { CLASSES, formatReport, runFuzz } from '../src/pipeline/fuzz';
 
-const arg = (name: string): string | undefined => process.argv.slice(2).find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const arg = (name: string): string | undefined =>
+  process.argv
+    .slice(2)
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.slice(name.length + 3);
 const cases = Number(arg('cases') ?? 100000);
 const seed = Number(arg('seed') ?? 1);
 const classes = arg('class')?.split(',');
@@ -14,9 +18,21 @@ if (!Number.isSafeInteger(cases) || cases < 1 || !Number.isSafeInteger(seed)) {
   console.error('usage: fuzz [--cases=N] [--seed=S] [--class=a,b]');
   process.exit(2);
 }
-if (classes) for (const c of classes) if (!CLASSES.some((k) => k.name === c)) { console.error(`unknown class ${c} (${CLASSES.map((k) => k.name).join(', ')})`); process.exit(2); }
+if (classes)
+  for (const c of classes)
+    if (!CLASSES.some((k) => k.name === c)) {
+      console.error(`unknown class ${c} (${CLASSES.map((k) => k.name).join(', ')})`);
+      process.exit(2);
+    }
 const t0 = Date.now();
-const rep = runFuzz({ cases, seed, classes, onCase: (i) => { if ((i + 1) % 10000 === 0) console.error(`… ${i + 1} cases, ${((Date.now() - t0) / 1000).toFixed(0)} s`); } });
+const rep = runFuzz({
+  cases,
+  seed,
+  classes,
+  onCase: (i) => {
+    if ((i + 1) % 10000 === 0) console.error(`… ${i + 1} cases, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  },
+});
 console.log(formatReport(rep));
 const bad = Object.values(rep.byClass).some((s) => s.crash || s.slow || s.big);
 process.exit(bad ? 1 : 0);

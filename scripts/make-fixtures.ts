@@ -11,11 +11,36 @@ import { readNpy, writeNpz } from '../src/pipeline/npz';
 import { simulateDataset } from '../src/pipeline/simulate';
 
 const dir = new URL('../public/fixtures/', import.meta.url);
-const fly = readNpy(new Uint8Array(readFileSync(new URL('fly001-probe-64.npy', dir))), 'probe', { fileName: 'fly001-probe-64.npy' });
+const fly = readNpy(new Uint8Array(readFileSync(new URL('fly001-probe-64.npy', dir))), 'probe', {
+  fileName: 'fly001-probe-64.npy',
+});
 
 const sets = [
-  { name: 'lines-n32.npz', opts: { object: 'lines', probe: 'default', positions: 'random', N: 32, nImages: 256, objectSize: 96, nphotons: 1e9, seed: 20261122 } },
-  { name: 'lines-fly64.npz', opts: { object: 'lines', probe: fly, positions: 'random', nImages: 256, objectSize: 176, nphotons: 1e9, seed: 20261123 } },
+  {
+    name: 'lines-n32.npz',
+    opts: {
+      object: 'lines',
+      probe: 'default',
+      positions: 'random',
+      N: 32,
+      nImages: 256,
+      objectSize: 96,
+      nphotons: 1e9,
+      seed: 20261122,
+    },
+  },
+  {
+    name: 'lines-fly64.npz',
+    opts: {
+      object: 'lines',
+      probe: fly,
+      positions: 'random',
+      nImages: 256,
+      objectSize: 176,
+      nphotons: 1e9,
+      seed: 20261123,
+    },
+  },
 ] as const;
 
 for (const s of sets) {

@@ -36,7 +36,9 @@ export class PtychoError extends Error {
     return this.code !== 'internal';
   }
   toJSON(): { code: ErrorCode; message: string; hint: string; field?: string } {
-    return this.field ? { code: this.code, message: this.message, hint: this.hint, field: this.field } : { code: this.code, message: this.message, hint: this.hint };
+    return this.field
+      ? { code: this.code, message: this.message, hint: this.hint, field: this.field }
+      : { code: this.code, message: this.message, hint: this.hint };
   }
 }
 

@@ -9,7 +9,12 @@ import './ui/app.css';
 const ctl = new Controller();
 exposeState();
 // Test hooks (design.md §5): read-only state on window.__ptychopinn; a lost-device simulation for the browser tests.
-Object.defineProperty(window, '__ptychopinnDebug', { value: Object.freeze({ loseDevice: () => ctl.loseDevice(), failStorage: (name: string | null) => ctl.failStorage(name) }) });
+Object.defineProperty(window, '__ptychopinnDebug', {
+  value: Object.freeze({
+    loseDevice: () => ctl.loseDevice(),
+    failStorage: (name: string | null) => ctl.failStorage(name),
+  }),
+});
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App ctl={ctl} />

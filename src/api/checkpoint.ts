@@ -54,10 +54,26 @@ export function checkpointInfo(c: TrainingCheckpoint): CheckpointInfo {
 export function checkCheckpoint(c: unknown, source = 'checkpoint'): TrainingCheckpoint {
   const k = c as Partial<TrainingCheckpoint> | null;
   if (!k || typeof k !== 'object' || k.format !== CHECKPOINT_FORMAT) {
-    throw new PtychoError('model-archive', `${source}: not a PtychoPINN Web training checkpoint`, 'discard it and train again');
+    throw new PtychoError(
+      'model-archive',
+      `${source}: not a PtychoPINN Web training checkpoint`,
+      'discard it and train again',
+    );
   }
-  if ((k.version ?? 0) > CHECKPOINT_VERSION) throw new PtychoError('model-archive', `${source}: checkpoint version ${k.version} is newer than this app`, 'update the app, or discard the checkpoint');
-  if (!Array.isArray(k.weights) || !k.adam || !Array.isArray(k.history) || typeof k.epoch !== 'number' || !k.config || !k.dataset) {
+  if ((k.version ?? 0) > CHECKPOINT_VERSION)
+    throw new PtychoError(
+      'model-archive',
+      `${source}: checkpoint version ${k.version} is newer than this app`,
+      'update the app, or discard the checkpoint',
+    );
+  if (
+    !Array.isArray(k.weights) ||
+    !k.adam ||
+    !Array.isArray(k.history) ||
+    typeof k.epoch !== 'number' ||
+    !k.config ||
+    !k.dataset
+  ) {
     throw new PtychoError('model-archive', `${source}: the checkpoint is incomplete`, 'discard it and train again');
   }
   return k as TrainingCheckpoint;

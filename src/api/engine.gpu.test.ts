@@ -6,8 +6,27 @@ import { checkpointToArchive, type TrainingCheckpoint } from './checkpoint';
 import { Engine } from './engine';
 import { complexPreview } from './previews';
 
-const scan = writeNpz(simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: 32, nImages: 12, objectSize: 64, seed: 4, nphotons: 1e6 }));
-const cfg = makeTrainingConfig({ nepochs: 3, batch_size: 4, n_groups: 8, validation_fraction: 0.25, learning_rate: 3e-3, seed: 9, model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false } });
+const scan = writeNpz(
+  simulateDataset({
+    object: 'lines',
+    probe: 'default',
+    positions: 'random',
+    N: 32,
+    nImages: 12,
+    objectSize: 64,
+    seed: 4,
+    nphotons: 1e6,
+  }),
+);
+const cfg = makeTrainingConfig({
+  nepochs: 3,
+  batch_size: 4,
+  n_groups: 8,
+  validation_fraction: 0.25,
+  learning_rate: 3e-3,
+  seed: 9,
+  model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false },
+});
 
 describe('Engine: checkpoints, exact resume, live preview', () => {
   it('a run resumed from its epoch-1 checkpoint ends with the same weights, Adam state and history as the run that never stopped', async () => {
@@ -41,7 +60,18 @@ describe('Engine: checkpoints, exact resume, live preview', () => {
     expect(c.history.length).toBe(3);
 
     // A checkpoint of another scan is refused by name.
-    const other = writeNpz(simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: 32, nImages: 12, objectSize: 64, seed: 5, nphotons: 1e6 }));
+    const other = writeNpz(
+      simulateDataset({
+        object: 'lines',
+        probe: 'default',
+        positions: 'random',
+        N: 32,
+        nImages: 12,
+        objectSize: 64,
+        seed: 5,
+        nphotons: 1e6,
+      }),
+    );
     await c.loadDataset(other, 'other.npz');
     await expect(c.train({ resume: k0 })).rejects.toThrow(/trained on scan\.npz .* but the loaded scan is other\.npz/);
     for (const e of [a, b, c]) e.destroy();
@@ -52,7 +82,11 @@ describe('Engine: checkpoints, exact resume, live preview', () => {
     await e.loadDataset(scan, 'scan.npz');
     e.setConfig({ ...cfg, nepochs: 2 });
     const previews: number[] = [];
-    const r = await e.train({ onPreview: (p) => void previews.push(p.overhead), previewBudget: 0.5, previewMinIntervalS: 0 });
+    const r = await e.train({
+      onPreview: (p) => void previews.push(p.overhead),
+      previewBudget: 0.5,
+      previewMinIntervalS: 0,
+    });
     expect(previews.length).toBeGreaterThan(0);
     expect(r.preview.count).toBe(previews.length);
     expect(r.preview.overhead).toBeGreaterThan(0);
@@ -64,7 +98,8 @@ describe('Engine: checkpoints, exact resume, live preview', () => {
     const ref = complexPreview({ dtype: 'c64', shape: [H, W], data: object }, maxSide);
     expect(p.factor).toBe(2);
     expect([p.width, p.height]).toEqual([ref.amplitude.width, ref.amplitude.height]);
-    let worst = 0, scale = 0;
+    let worst = 0,
+      scale = 0;
     for (let i = 0; i < p.amplitude.length; i++) {
       worst = Math.max(worst, Math.abs(p.amplitude[i] - ref.amplitude.data[i]));
       scale = Math.max(scale, ref.amplitude.data[i]);
@@ -80,12 +115,21 @@ describe('Engine: checkpoints, exact resume, live preview', () => {
     e.setConfig({ ...cfg, nepochs: 1 });
     await e.train();
     const before = e.modelInfo;
-    expect(() => e.openModel(new Uint8Array(readFileSync(new URL('../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url))), 'wts.h5.zip')).toThrow(/expects 64×64 patterns but the loaded scan scan\.npz has 32×32/);
+    expect(() =>
+      e.openModel(
+        new Uint8Array(readFileSync(new URL('../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url))),
+        'wts.h5.zip',
+      ),
+    ).toThrow(/expects 64×64 patterns but the loaded scan scan\.npz has 32×32/);
     expect(e.dataset!.fileName).toBe('scan.npz');
     expect(e.modelInfo).toBe(before);
     expect(Engine.fileKind(scan)).toBe('dataset');
     expect(Engine.fileKind(await e.saveModel())).toBe('model-native');
-    expect(Engine.fileKind(new Uint8Array(readFileSync(new URL('../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url))))).toBe('model-torch');
+    expect(
+      Engine.fileKind(
+        new Uint8Array(readFileSync(new URL('../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url))),
+      ),
+    ).toBe('model-torch');
     e.destroy();
   });
 });

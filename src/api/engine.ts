@@ -21,11 +21,26 @@ import { summarize, type DatasetSummary } from '../pipeline/summary';
 import { autotune, autotuneEnabled } from '../gpu/autotune';
 import { reconstructObject, reconstructPreview, type PreviewImage, type ReconstructionImage } from '../model/infer';
 import { PtychoPINN, type PtychoPINNSpec, type ResidentSet } from '../model/ptychopinn';
-import { splitTrainVal, TrainingRun, type EpochEvent, type RunCheckpoint, type StepEvent, type TrainResult } from '../model/train';
+import {
+  splitTrainVal,
+  TrainingRun,
+  type EpochEvent,
+  type RunCheckpoint,
+  type StepEvent,
+  type TrainResult,
+} from '../model/train';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, checkCheckpoint, type TrainingCheckpoint } from './checkpoint';
 import { buildModelArchive, fileKind, nativeArchiveToTorchBundle, readModelFile, type FileKind } from './modelFiles';
 import { complexPreview, patternPreview } from './previews';
-import type { DatasetPreview, GpuInfo, LivePreview, MetricsSummary, ModelInfo, ResultImage, StitchMethod } from './types';
+import type {
+  DatasetPreview,
+  GpuInfo,
+  LivePreview,
+  MetricsSummary,
+  ModelInfo,
+  ResultImage,
+  StitchMethod,
+} from './types';
 
 export { APP_VERSION } from './modelFiles';
 
@@ -71,7 +86,10 @@ export interface EngineTrainResult extends TrainResult {
 }
 
 /** A scan made in the page or by the CLI from the same simulation code (src/pipeline/simulate.ts). */
-export interface SimulateRequest extends Pick<SimulateOptions, 'N' | 'nImages' | 'nphotons' | 'noise' | 'seed' | 'objectSize' | 'gridStep'> {
+export interface SimulateRequest extends Pick<
+  SimulateOptions,
+  'N' | 'nImages' | 'nphotons' | 'noise' | 'seed' | 'objectSize' | 'gridStep'
+> {
   object: 'lines' | 'grf';
   /** 'default' (the reference's probe) or 'dataset' (the probe of the loaded scan). */
   probe: 'default' | 'dataset';
@@ -95,7 +113,10 @@ export class Engine {
   /** Every scan position of the loaded dataset resident on the GPU for inference (built once per scan + model). */
   private inference: { set: ResidentSet; positions: Float64Array; physicsScale: number } | null = null;
 
-  private constructor(private readonly device: Gpu | null, readonly gpuError: PtychoError | null = null) {}
+  private constructor(
+    private readonly device: Gpu | null,
+    readonly gpuError: PtychoError | null = null,
+  ) {}
 
   /**
    * An engine on the best GPU adapter. With `allowNoGpu`, an engine without WebGPU is returned instead of an
@@ -107,7 +128,10 @@ export class Engine {
       return new Engine(await Gpu.create());
     } catch (e) {
       if (!opts.allowNoGpu) throw e;
-      return new Engine(null, e instanceof PtychoError ? e : new PtychoError('gpu-unavailable', String((e as Error)?.message ?? e), ''));
+      return new Engine(
+        null,
+        e instanceof PtychoError ? e : new PtychoError('gpu-unavailable', String((e as Error)?.message ?? e), ''),
+      );
     }
   }
 
@@ -123,7 +147,13 @@ export class Engine {
 
   gpuInfo(): GpuInfo {
     if (!this.device) {
-      return { available: false, description: 'WebGPU unavailable', isFallbackAdapter: false, reason: this.gpuError?.message, hint: this.gpuError?.hint };
+      return {
+        available: false,
+        description: 'WebGPU unavailable',
+        isFallbackAdapter: false,
+        reason: this.gpuError?.message,
+        hint: this.gpuError?.hint,
+      };
     }
     const a = this.gpu.adapter;
     const m = this.gpu.memory();
@@ -153,7 +183,8 @@ export class Engine {
     this.lastProduct = null;
     if (this.model && this.model.N !== raw.N) this.disposeModel();
     this.config = config;
-    if (raw.nphotons !== undefined && !this.explicit.has('nphotons')) this.config = { ...this.config, nphotons: raw.nphotons };
+    if (raw.nphotons !== undefined && !this.explicit.has('nphotons'))
+      this.config = { ...this.config, nphotons: raw.nphotons };
     return summary;
   }
 
@@ -172,7 +203,11 @@ export class Engine {
       gridStep: req.gridStep,
     };
     if (req.nphotons !== undefined && !(req.nphotons > 0 && Number.isFinite(req.nphotons))) {
-      throw new PtychoError('config', `simulate: nphotons ${req.nphotons} must be a finite number > 0`, 'e.g. 1e6 (noisier) … 1e9');
+      throw new PtychoError(
+        'config',
+        `simulate: nphotons ${req.nphotons} must be a finite number > 0`,
+        'e.g. 1e6 (noisier) … 1e9',
+      );
     }
     if (req.nImages !== undefined && !(Number.isInteger(req.nImages) && req.nImages >= 2)) {
       throw new PtychoError('config', `simulate: ${req.nImages} scan positions`, 'use at least 2 positions');
@@ -209,7 +244,11 @@ export class Engine {
     const arrays = readArrayFile(bytes, { fileName });
     const raw = toRawData(arrays, { fileName });
     if (this.dataset && raw.N !== this.dataset.raw.N) {
-      throw new PtychoError('contract', `${fileName}: validation patterns are ${raw.N}×${raw.N} but the training scan's are ${this.dataset.raw.N}×${this.dataset.raw.N}`, 'use a test file from the same experiment');
+      throw new PtychoError(
+        'contract',
+        `${fileName}: validation patterns are ${raw.N}×${raw.N} but the training scan's are ${this.dataset.raw.N}×${this.dataset.raw.N}`,
+        'use a test file from the same experiment',
+      );
     }
     const summary = summarize(arrays, raw, fileName);
     this.validation = { fileName, arrays, raw, summary, sha256: await sha256Hex(bytes), bytes };
@@ -221,7 +260,10 @@ export class Engine {
    * file's or link's `given`, a form edit) — the next scan's metadata will not override them. A change of model
    * shape drops the current model.
    */
-  setConfig(cfg: TrainingConfig, opts: { explicit?: readonly string[]; replaceExplicit?: boolean } = {}): TrainingConfig {
+  setConfig(
+    cfg: TrainingConfig,
+    opts: { explicit?: readonly string[]; replaceExplicit?: boolean } = {},
+  ): TrainingConfig {
     validateTrainingConfig(cfg);
     const c = this.dataset ? withProbeSize(cfg, this.dataset.raw.N) : cfg;
     if (this.model) {
@@ -246,10 +288,22 @@ export class Engine {
 
   static modelSpec(cfg: TrainingConfig): PtychoPINNSpec {
     const m = cfg.model;
-    if (m.architecture !== 'cnn') throw new PtychoError('config', `architecture '${m.architecture}' is not available in PtychoPINN Web: the engine provides the reference CNN generator only`, "set model.architecture to 'cnn'");
+    if (m.architecture !== 'cnn')
+      throw new PtychoError(
+        'config',
+        `architecture '${m.architecture}' is not available in PtychoPINN Web: the engine provides the reference CNN generator only`,
+        "set model.architecture to 'cnn'",
+      );
     const C = m.object_big ? m.gridsize * m.gridsize : 1;
     return {
-      generator: { N: m.N, C, nFiltersScale: m.n_filters_scale, cbam: m.cbam_encoder, probeBig: m.probe_big, ampActivation: m.amp_activation },
+      generator: {
+        N: m.N,
+        C,
+        nFiltersScale: m.n_filters_scale,
+        cbam: m.cbam_encoder,
+        probeBig: m.probe_big,
+        ampActivation: m.amp_activation,
+      },
       gridsize: m.gridsize,
       objectBig: m.object_big,
       probeScale: m.probe_scale,
@@ -262,16 +316,28 @@ export class Engine {
     };
   }
 
-  private newModel(cfg: TrainingConfig, weights: Map<string, Float32Array> | undefined, info: Omit<ModelInfo, 'parameters' | 'N' | 'gridsize' | 'nFiltersScale'>): PtychoPINN {
+  private newModel(
+    cfg: TrainingConfig,
+    weights: Map<string, Float32Array> | undefined,
+    info: Omit<ModelInfo, 'parameters' | 'N' | 'gridsize' | 'nFiltersScale'>,
+  ): PtychoPINN {
     const model = new PtychoPINN(this.gpu, Engine.modelSpec(cfg), weights, cfg.seed);
     this.disposeModel();
     this.model = model;
-    this.modelInfo = { ...info, N: cfg.model.N, gridsize: cfg.model.gridsize, nFiltersScale: cfg.model.n_filters_scale, parameters: model.parameters.reduce((s, p) => s + p.size, 0) };
+    this.modelInfo = {
+      ...info,
+      N: cfg.model.N,
+      gridsize: cfg.model.gridsize,
+      nFiltersScale: cfg.model.n_filters_scale,
+      parameters: model.parameters.reduce((s, p) => s + p.size, 0),
+    };
     return model;
   }
 
   private ensureModel(): PtychoPINN {
-    return this.model ?? this.newModel(this.config, undefined, { kind: 'trained', source: this.dataset?.fileName ?? '' });
+    return (
+      this.model ?? this.newModel(this.config, undefined, { kind: 'trained', source: this.dataset?.fileName ?? '' })
+    );
   }
 
   private grouped(raw: RawData, forInference: boolean): GroupedData {
@@ -299,14 +365,25 @@ export class Engine {
       positions[2 * k] = ds.raw.xcoords[g.nnIndices[k]];
       positions[2 * k + 1] = ds.raw.ycoords[g.nnIndices[k]];
     }
-    const set = model.residentSet({ X: g.X, coordsRelative: g.coordsRelative, probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale });
+    const set = model.residentSet({
+      X: g.X,
+      coordsRelative: g.coordsRelative,
+      probe: ds.raw.probeGuess.data as Float32Array,
+      S: g.physicsScale,
+    });
     this.inference = { set, positions, physicsScale: g.physicsScale };
     return this.inference;
   }
 
   private stitchOptions(method: StitchMethod) {
     const N = this.model!.N;
-    return { method, middleTrim: N / 2, weighting: 'probe' as const, probe: this.requireDataset().raw.probeGuess.data as Float32Array, crop: Math.min(20, N / 2) };
+    return {
+      method,
+      middleTrim: N / 2,
+      weighting: 'probe' as const,
+      probe: this.requireDataset().raw.probeGuess.data as Float32Array,
+      crop: Math.min(20, N / 2),
+    };
   }
 
   /** Train on the loaded scan with the current config (or continue a checkpoint); events report progress. */
@@ -325,7 +402,11 @@ export class Engine {
     const model = this.ensureModel();
     const g = this.grouped(ds.raw, false);
     if (c.model.model_type === 'supervised' && !g.Y) {
-      throw new PtychoError('contract', `${ds.fileName}: supervised training needs ground-truth patches (objectGuess or Y) for every group`, "add objectGuess (or Y) to the scan, or use model_type 'pinn'");
+      throw new PtychoError(
+        'contract',
+        `${ds.fileName}: supervised training needs ground-truth patches (objectGuess or Y) for every group`,
+        "add objectGuess (or Y) to the scan, or use model_type 'pinn'",
+      );
     }
     this.physicsScale = g.physicsScale;
     let train: Int32Array, val: Int32Array;
@@ -333,11 +414,23 @@ export class Engine {
       // Validation groups from the test scan are appended after the training groups in the resident dataset
       // (each scan normalised on its own, so one physics scale serves both).
       const v = this.grouped(this.validation.raw, false);
-      model.setData({ X: concat(g.X, v.X), coordsRelative: concat(g.coordsRelative, v.coordsRelative), probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale, Y: g.Y && v.Y ? concat(g.Y, v.Y) : undefined });
+      model.setData({
+        X: concat(g.X, v.X),
+        coordsRelative: concat(g.coordsRelative, v.coordsRelative),
+        probe: ds.raw.probeGuess.data as Float32Array,
+        S: g.physicsScale,
+        Y: g.Y && v.Y ? concat(g.Y, v.Y) : undefined,
+      });
       train = Int32Array.from({ length: g.B }, (_, i) => i);
       val = Int32Array.from({ length: v.B }, (_, i) => g.B + i);
     } else {
-      model.setData({ X: g.X, coordsRelative: g.coordsRelative, probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale, Y: g.Y });
+      model.setData({
+        X: g.X,
+        coordsRelative: g.coordsRelative,
+        probe: ds.raw.probeGuess.data as Float32Array,
+        S: g.physicsScale,
+        Y: g.Y,
+      });
       ({ train, val } = splitTrainVal(g.B, c.validation_fraction, c.seed));
     }
     this.lastProduct = null;
@@ -346,7 +439,14 @@ export class Engine {
       batchSize: c.batch_size,
       learningRate: c.learning_rate,
       scheduler: c.scheduler,
-      schedulerOptions: { plateauFactor: c.plateau_factor, plateauPatience: c.plateau_patience, plateauMinLr: c.plateau_min_lr, plateauThreshold: c.plateau_threshold, warmupEpochs: c.lr_warmup_epochs, minRatio: c.lr_min_ratio },
+      schedulerOptions: {
+        plateauFactor: c.plateau_factor,
+        plateauPatience: c.plateau_patience,
+        plateauMinLr: c.plateau_min_lr,
+        plateauThreshold: c.plateau_threshold,
+        warmupEpochs: c.lr_warmup_epochs,
+        minRatio: c.lr_min_ratio,
+      },
       weightDecay: c.weight_decay,
       beta1: c.adam_beta1,
       beta2: c.adam_beta2,
@@ -395,7 +495,12 @@ export class Engine {
    * first one is estimated from the step rate (a preview of the whole scan costs ~10 % of training on the same
    * patterns, measured on SwiftShader: N 32, 256 patterns, 1.4 s vs 59 ms per pattern; 0.15 leaves a margin).
    */
-  private previewScheduler(events: TrainEvents, stats: EngineTrainResult['preview'], t0: number, lastStep: () => StepEvent | null): () => Promise<void> {
+  private previewScheduler(
+    events: TrainEvents,
+    stats: EngineTrainResult['preview'],
+    t0: number,
+    lastStep: () => StepEvent | null,
+  ): () => Promise<void> {
     const budget = Math.min(0.5, Math.max(0.01, events.previewBudget ?? 0.12));
     const minInterval = events.previewMinIntervalS ?? 2;
     const maxSide = events.previewMaxSide ?? 256;
@@ -433,7 +538,11 @@ export class Engine {
       config: this.config,
       epoch: k.epoch,
       // Parameters that are not trained (the reference's unused forward-model scalars) keep their start values.
-      weights: [...this.model!.params].map(([name, t]) => ({ name, shape: t.shape.slice(), data: k.weights.get(name) ?? fixed.get(name)! })),
+      weights: [...this.model!.params].map(([name, t]) => ({
+        name,
+        shape: t.shape.slice(),
+        data: k.weights.get(name) ?? fixed.get(name)!,
+      })),
       adam: k.adam ?? { m: [], v: [], t: 0 },
       history: this.history.slice(),
       physicsScale: this.physicsScale,
@@ -444,11 +553,23 @@ export class Engine {
   private installCheckpoint(k: TrainingCheckpoint): void {
     const ds = this.requireDataset();
     if (k.dataset.sha256 !== ds.sha256) {
-      throw new PtychoError('model-archive', `the checkpoint was trained on ${k.dataset.fileName} (sha256 ${k.dataset.sha256.slice(0, 12)}…), but the loaded scan is ${ds.fileName} (${ds.sha256.slice(0, 12)}…)`, `load ${k.dataset.fileName} again, or export the checkpoint as a model instead`);
+      throw new PtychoError(
+        'model-archive',
+        `the checkpoint was trained on ${k.dataset.fileName} (sha256 ${k.dataset.sha256.slice(0, 12)}…), but the loaded scan is ${ds.fileName} (${ds.sha256.slice(0, 12)}…)`,
+        `load ${k.dataset.fileName} again, or export the checkpoint as a model instead`,
+      );
     }
-    if (k.adam.m.length === 0) throw new PtychoError('model-archive', 'the checkpoint has no optimizer state', 'export it as a model; it cannot continue training');
+    if (k.adam.m.length === 0)
+      throw new PtychoError(
+        'model-archive',
+        'the checkpoint has no optimizer state',
+        'export it as a model; it cannot continue training',
+      );
     this.config = withProbeSize(k.config, ds.raw.N);
-    this.newModel(this.config, new Map(k.weights.map((w) => [w.name, w.data])), { kind: 'checkpoint', source: `checkpoint of ${k.dataset.fileName}, epoch ${k.epoch + 1}` });
+    this.newModel(this.config, new Map(k.weights.map((w) => [w.name, w.data])), {
+      kind: 'checkpoint',
+      source: `checkpoint of ${k.dataset.fileName}, epoch ${k.epoch + 1}`,
+    });
     this.history = k.history.slice();
     this.physicsScale = k.physicsScale;
   }
@@ -465,9 +586,21 @@ export class Engine {
     const ds = this.requireDataset();
     const model = this.ensureModel();
     const g = this.grouped(ds.raw, false);
-    model.setData({ X: g.X, coordsRelative: g.coordsRelative, probe: ds.raw.probeGuess.data as Float32Array, S: g.physicsScale, Y: g.Y });
+    model.setData({
+      X: g.X,
+      coordsRelative: g.coordsRelative,
+      probe: ds.raw.probeGuess.data as Float32Array,
+      S: g.physicsScale,
+      Y: g.Y,
+    });
     const all = Int32Array.from({ length: g.B }, (_, i) => i);
-    const r = new TrainingRun(this.gpu, model, { epochs: 1, batchSize: this.config.batch_size, learningRate: this.config.learning_rate, seed: this.config.seed, trainIndices: all });
+    const r = new TrainingRun(this.gpu, model, {
+      epochs: 1,
+      batchSize: this.config.batch_size,
+      learningRate: this.config.learning_rate,
+      seed: this.config.seed,
+      trainIndices: all,
+    });
     return r.evaluate(all);
   }
 
@@ -488,23 +621,46 @@ export class Engine {
   /** The stitched object of the whole scan with the current weights, reduced on the GPU to ≤ maxSide pixels a side. */
   async previewReconstruction(maxSide = 256): Promise<PreviewImage> {
     await this.tuneKernels();
-    if (!this.model) throw new PtychoError('cli-usage', 'no model: train one or open a model file first', 'train, or open a model .zip');
+    if (!this.model)
+      throw new PtychoError(
+        'cli-usage',
+        'no model: train one or open a model file first',
+        'train, or open a model .zip',
+      );
     const inf = this.inferenceSet();
-    return reconstructPreview(this.gpu, this.model, inf.set, inf.positions, { stitch: this.stitchOptions('barycentric'), maxSide });
+    return reconstructPreview(this.gpu, this.model, inf.set, inf.positions, {
+      stitch: this.stitchOptions('barycentric'),
+      maxSide,
+    });
   }
 
   /** Predict every scan position's patch and stitch the object; metrics against objectGuess when present. */
-  async reconstruct(opts: { stitch?: StitchMethod; onProgress?: (done: number, total: number) => void } = {}): Promise<ReconstructionProduct> {
+  async reconstruct(
+    opts: { stitch?: StitchMethod; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<ReconstructionProduct> {
     await this.tuneKernels();
     const ds = this.requireDataset();
-    if (!this.model) throw new PtychoError('cli-usage', 'no model: train one or open a model file first', 'train, or open a model .zip');
+    if (!this.model)
+      throw new PtychoError(
+        'cli-usage',
+        'no model: train one or open a model file first',
+        'train, or open a model .zip',
+      );
     const inf = this.inferenceSet();
     const method = opts.stitch ?? 'barycentric';
-    const image = await reconstructObject(this.gpu, this.model, inf.set, inf.positions, { stitch: this.stitchOptions(method), onProgress: opts.onProgress });
+    const image = await reconstructObject(this.gpu, this.model, inf.set, inf.positions, {
+      stitch: this.stitchOptions(method),
+      onProgress: opts.onProgress,
+    });
     let metrics: ReconstructionMetrics | undefined;
     if (ds.raw.objectGuess) {
       const [H, W] = ds.raw.objectGuess.shape;
-      metrics = evaluateReconstruction({ data: image.object, width: image.width, height: image.height }, image.origin, { data: ds.raw.objectGuess.data as Float32Array, width: W, height: H }, { weights: image.weights });
+      metrics = evaluateReconstruction(
+        { data: image.object, width: image.width, height: image.height },
+        image.origin,
+        { data: ds.raw.objectGuess.data as Float32Array, width: W, height: H },
+        { weights: image.weights },
+      );
     }
     this.lastProduct = { image, metrics, stitch: method };
     return this.lastProduct;
@@ -548,7 +704,8 @@ export class Engine {
   static reconstructionNpz(p: ReconstructionProduct): Uint8Array {
     const { image } = p;
     const n = image.width * image.height;
-    const amp = new Float32Array(n), phase = new Float32Array(n);
+    const amp = new Float32Array(n),
+      phase = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       amp[i] = Math.hypot(image.object[2 * i], image.object[2 * i + 1]);
       phase[i] = Math.atan2(image.object[2 * i + 1], image.object[2 * i]);
@@ -562,7 +719,13 @@ export class Engine {
       origin: { dtype: 'f64', shape: [2], data: Float64Array.from(image.origin) },
       stitch: { dtype: 'str', shape: [], data: new Uint8Array(0), text: p.stitch },
     };
-    if (p.metrics) arrays.metrics = { dtype: 'str', shape: [], data: new Uint8Array(0), text: JSON.stringify(metricsSummary(p.metrics)) };
+    if (p.metrics)
+      arrays.metrics = {
+        dtype: 'str',
+        shape: [],
+        data: new Uint8Array(0),
+        text: JSON.stringify(metricsSummary(p.metrics)),
+      };
     return writeNpz(arrays, { compress: true });
   }
 
@@ -576,7 +739,9 @@ export class Engine {
     if (!p) throw new PtychoError('cli-usage', 'no reconstruction to export', 'reconstruct first');
     const ds = this.requireDataset();
     const { image } = p;
-    const loss = this.history.length ? { lossEpochs: this.history.map((e) => e.epoch), lossValues: this.history.map((e) => e.trainLoss) } : {};
+    const loss = this.history.length
+      ? { lossEpochs: this.history.map((e) => e.epoch), lossValues: this.history.map((e) => e.trainLoss) }
+      : {};
     return writePtychodusProduct({
       object: image.object,
       width: image.width,
@@ -588,7 +753,12 @@ export class Engine {
       ...productPhysicsFromMetadata(ds.raw.metadata),
       ...loss,
       name: opts.name ?? ds.fileName,
-      comments: [`ptychopinn-web reconstruction of ${ds.fileName}${this.modelInfo ? ` with ${this.modelInfo.source}` : ''} (${p.stitch} stitching)`, opts.comments].filter((c) => c).join('\n'),
+      comments: [
+        `ptychopinn-web reconstruction of ${ds.fileName}${this.modelInfo ? ` with ${this.modelInfo.source}` : ''} (${p.stitch} stitching)`,
+        opts.comments,
+      ]
+        .filter((c) => c)
+        .join('\n'),
     });
   }
 
@@ -616,10 +786,17 @@ export class Engine {
    * Open our native archive or the reference's PyTorch wts.h5.zip (told apart by content). A model whose N does
    * not fit the loaded scan is refused; the loaded scan and the current model then stay.
    */
-  openModel(bytes: Uint8Array, fileName: string): { kind: 'native' | 'torch'; config: TrainingConfig; info: ModelInfo } {
+  openModel(
+    bytes: Uint8Array,
+    fileName: string,
+  ): { kind: 'native' | 'torch'; config: TrainingConfig; info: ModelInfo } {
     const m = readModelFile(bytes, fileName);
     if (this.dataset && m.config.model.N !== this.dataset.raw.N) {
-      throw new PtychoError('model-archive', `${fileName}: the model expects ${m.config.model.N}×${m.config.model.N} patterns but the loaded scan ${this.dataset.fileName} has ${this.dataset.raw.N}×${this.dataset.raw.N}`, `open a model trained on ${this.dataset.raw.N}×${this.dataset.raw.N} patterns, or load a scan with ${m.config.model.N}×${m.config.model.N} patterns first`);
+      throw new PtychoError(
+        'model-archive',
+        `${fileName}: the model expects ${m.config.model.N}×${m.config.model.N} patterns but the loaded scan ${this.dataset.fileName} has ${this.dataset.raw.N}×${this.dataset.raw.N}`,
+        `open a model trained on ${this.dataset.raw.N}×${this.dataset.raw.N} patterns, or load a scan with ${m.config.model.N}×${m.config.model.N} patterns first`,
+      );
     }
     this.newModel(m.config, m.weights, { kind: m.kind, source: fileName });
     this.config = m.config;
@@ -668,10 +845,19 @@ function concat(a: Float32Array, b: Float32Array): Float32Array {
 
 /** Two specs build the same parameters and the same physics (so trained weights stay valid). */
 function sameModelShape(a: PtychoPINNSpec, b: PtychoPINNSpec): boolean {
-  const ga = a.generator, gb = b.generator;
+  const ga = a.generator,
+    gb = b.generator;
   return (
-    ga.N === gb.N && ga.C === gb.C && ga.nFiltersScale === gb.nFiltersScale && ga.cbam === gb.cbam && ga.probeBig === gb.probeBig && ga.ampActivation === gb.ampActivation &&
-    a.gridsize === b.gridsize && a.objectBig === b.objectBig && a.M === b.M && !!a.intensityScaleTrainable === !!b.intensityScaleTrainable
+    ga.N === gb.N &&
+    ga.C === gb.C &&
+    ga.nFiltersScale === gb.nFiltersScale &&
+    ga.cbam === gb.cbam &&
+    ga.probeBig === gb.probeBig &&
+    ga.ampActivation === gb.ampActivation &&
+    a.gridsize === b.gridsize &&
+    a.objectBig === b.objectBig &&
+    a.M === b.M &&
+    !!a.intensityScaleTrainable === !!b.intensityScaleTrainable
   );
 }
 

@@ -60,7 +60,11 @@ export function readModelFile(bytes: Uint8Array, fileName: string, opts: { check
     };
   }
   if (kind === 'dataset') {
-    throw new PtychoError('model-archive', `${fileName}: not a model archive (no manifest.json or manifest.dill member)`, 'open a model .zip exported by this app or a PtychoPINN wts.h5.zip');
+    throw new PtychoError(
+      'model-archive',
+      `${fileName}: not a model archive (no manifest.json or manifest.dill member)`,
+      'open a model .zip exported by this app or a PtychoPINN wts.h5.zip',
+    );
   }
   const b = readTorchBundle(bytes, fileName);
   const p = b.params;
@@ -81,7 +85,13 @@ export function readModelFile(bytes: Uint8Array, fileName: string, opts: { check
   });
   if (check) checkWeights(fileName, cfg, b.stateDict);
   const s = Number(p.intensity_scale);
-  return { kind: 'torch', config: configFromTorchBundleParams(p, cfg), weights: new Map([...b.stateDict].map(([k, v]) => [k, v.data])), history: [], physicsScale: Number.isFinite(s) && s > 0 ? s : null };
+  return {
+    kind: 'torch',
+    config: configFromTorchBundleParams(p, cfg),
+    weights: new Map([...b.stateDict].map(([k, v]) => [k, v.data])),
+    history: [],
+    physicsScale: Number.isFinite(s) && s > 0 ? s : null,
+  };
 }
 
 /**
@@ -89,26 +99,56 @@ export function readModelFile(bytes: Uint8Array, fileName: string, opts: { check
  * weight is refused, not silently reinterpreted) and holds only finite values; refused with a `model-archive`
  * PtychoError naming the file, the weight, the shape seen and the shape expected. Extra entries are ignored.
  */
-export function checkWeights(fileName: string, cfg: TrainingConfig, weights: Map<string, { shape: number[]; data: Float32Array }>): void {
+export function checkWeights(
+  fileName: string,
+  cfg: TrainingConfig,
+  weights: Map<string, { shape: number[]; data: Float32Array }>,
+): void {
   const m = cfg.model;
   let shapes: [string, number[]][];
   try {
-    shapes = parameterShapes({ N: m.N, C: m.object_big ? m.gridsize * m.gridsize : 1, nFiltersScale: m.n_filters_scale, cbam: m.cbam_encoder, probeBig: m.probe_big, ampActivation: m.amp_activation });
+    shapes = parameterShapes({
+      N: m.N,
+      C: m.object_big ? m.gridsize * m.gridsize : 1,
+      nFiltersScale: m.n_filters_scale,
+      cbam: m.cbam_encoder,
+      probeBig: m.probe_big,
+      ampActivation: m.amp_activation,
+    });
   } catch (e) {
-    throw new PtychoError('model-archive', `${fileName}: the stored model settings (N=${m.N}, gridsize=${m.gridsize}, n_filters_scale=${m.n_filters_scale}) do not describe a generator this app can build (${(e as Error).message})`, 'the archive is damaged or was written for another architecture');
+    throw new PtychoError(
+      'model-archive',
+      `${fileName}: the stored model settings (N=${m.N}, gridsize=${m.gridsize}, n_filters_scale=${m.n_filters_scale}) do not describe a generator this app can build (${(e as Error).message})`,
+      'the archive is damaged or was written for another architecture',
+    );
   }
   const bad = (msg: string, hint: string): never => {
     throw new PtychoError('model-archive', `${fileName}: ${msg}`, hint);
   };
   for (const [name, shape] of shapes) {
     const w = weights.get(name);
-    if (!w) bad(`weight ${name} is missing (expected shape (${shape.join(', ')}) for N=${m.N}, gridsize=${m.gridsize}, n_filters_scale=${m.n_filters_scale})`, 'the archive is incomplete or its config does not match its weights');
+    if (!w)
+      bad(
+        `weight ${name} is missing (expected shape (${shape.join(', ')}) for N=${m.N}, gridsize=${m.gridsize}, n_filters_scale=${m.n_filters_scale})`,
+        'the archive is incomplete or its config does not match its weights',
+      );
     const t = w!;
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]) || t.data.length !== shape.reduce((a, b) => a * b, 1)) {
-      bad(`weight ${name} has shape (${t.shape.join(', ')}), expected (${shape.join(', ')})`, 'the archive is damaged or its config does not match its weights; re-export the model');
+    if (
+      t.shape.length !== shape.length ||
+      t.shape.some((d, i) => d !== shape[i]) ||
+      t.data.length !== shape.reduce((a, b) => a * b, 1)
+    ) {
+      bad(
+        `weight ${name} has shape (${t.shape.join(', ')}), expected (${shape.join(', ')})`,
+        'the archive is damaged or its config does not match its weights; re-export the model',
+      );
     }
     for (let i = 0; i < t.data.length; i++) {
-      if (!Number.isFinite(t.data[i])) bad(`weight ${name} holds ${t.data[i]} at flat index ${i}`, 'the model diverged before it was saved: retrain (lower the learning rate) or use an earlier checkpoint');
+      if (!Number.isFinite(t.data[i]))
+        bad(
+          `weight ${name} holds ${t.data[i]} at flat index ${i}`,
+          'the model diverged before it was saved: retrain (lower the learning rate) or use an earlier checkpoint',
+        );
     }
   }
 }
@@ -121,13 +161,31 @@ export function buildModelArchive(a: {
   physicsScale: number;
   datasetSha256: string | null;
 }): Uint8Array {
-  const params: Record<string, unknown> = { ...dataclassToLegacyDict(a.config), intensity_scale: a.physicsScale, _version: `${APP_VERSION}-webgpu` };
+  const params: Record<string, unknown> = {
+    ...dataclassToLegacyDict(a.config),
+    intensity_scale: a.physicsScale,
+    _version: `${APP_VERSION}-webgpu`,
+  };
   return writeModelArchive({
-    manifest: { format: ARCHIVE_FORMAT, version: ARCHIVE_VERSION, models: ['diffraction_to_obj'], backend: 'webgpu', appVersion: APP_VERSION, createdAt: new Date().toISOString(), datasetSha256: a.datasetSha256, seed: a.config.seed },
+    manifest: {
+      format: ARCHIVE_FORMAT,
+      version: ARCHIVE_VERSION,
+      models: ['diffraction_to_obj'],
+      backend: 'webgpu',
+      appVersion: APP_VERSION,
+      createdAt: new Date().toISOString(),
+      datasetSha256: a.datasetSha256,
+      seed: a.config.seed,
+    },
     params,
     config: { model: { ...a.config.model }, training: { ...a.config, model: undefined } as Record<string, unknown> },
     weights: a.weights,
-    history: a.history.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss, learningRate: e.learningRate })),
+    history: a.history.map((e) => ({
+      epoch: e.epoch,
+      trainLoss: e.trainLoss,
+      valLoss: e.valLoss,
+      learningRate: e.learningRate,
+    })),
   });
 }
 

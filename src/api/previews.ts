@@ -9,12 +9,17 @@ import type { ImagePreview } from './types';
 export function complexPreview(a: NdArray, maxSide = 256): { amplitude: ImagePreview; phase: ImagePreview } {
   const [H, W] = a.shape;
   const f = Math.max(1, Math.ceil(Math.max(H, W) / maxSide));
-  const h = Math.ceil(H / f), w = Math.ceil(W / f);
-  const amp = new Float32Array(h * w), ph = new Float32Array(h * w);
+  const h = Math.ceil(H / f),
+    w = Math.ceil(W / f);
+  const amp = new Float32Array(h * w),
+    ph = new Float32Array(h * w);
   const d = a.data as Float32Array;
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
-      let re = 0, im = 0, m = 0, n = 0;
+      let re = 0,
+        im = 0,
+        m = 0,
+        n = 0;
       for (let yy = y * f; yy < Math.min(H, (y + 1) * f); yy++)
         for (let xx = x * f; xx < Math.min(W, (x + 1) * f); xx++) {
           const k = 2 * (yy * W + xx);

@@ -11,21 +11,67 @@ describe('reconstructor API (Ptychodus contract) end to end on a tiny scan', () 
   it('train → saveModel → openModel → reconstruct yields progress then the product; archive round-trips', async () => {
     const engine = await Engine.create();
     const rec = new PtychoPINNReconstructor(engine);
-    const a = simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: 32, nImages: 12, objectSize: 64, seed: 2, nphotons: 1e6 });
-    const input: ReconstructInput = { diffractionPatterns: a.diff3d, positionsX: a.xcoords.data as Float64Array, positionsY: a.ycoords.data as Float64Array, probe: a.probeGuess, object: a.objectGuess };
+    const a = simulateDataset({
+      object: 'lines',
+      probe: 'default',
+      positions: 'random',
+      N: 32,
+      nImages: 12,
+      objectSize: 64,
+      seed: 2,
+      nphotons: 1e6,
+    });
+    const input: ReconstructInput = {
+      diffractionPatterns: a.diff3d,
+      positionsX: a.xcoords.data as Float64Array,
+      positionsY: a.ycoords.data as Float64Array,
+      probe: a.probeGuess,
+      object: a.objectGuess,
+    };
     expect(rec.getName()).toBe('PINN');
     expect(rec.getModelFileFilter()).toBe('Zipped Archive (*.zip)');
     // export_training_data: the same keys Ptychodus writes, readable back.
     const exported = readNpz(rec.exportTrainingData(input));
-    expect(Object.keys(exported).sort()).toEqual(['diff3d', 'objectGuess', 'probeGuess', 'scan_index', 'xcoords', 'xcoords_start', 'ycoords', 'ycoords_start']);
-    engine.setConfig(makeTrainingConfig({ nepochs: 2, batch_size: 4, n_groups: 12, validation_fraction: 0.25, nphotons: 1e6, model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false } }));
+    expect(Object.keys(exported).sort()).toEqual([
+      'diff3d',
+      'objectGuess',
+      'probeGuess',
+      'scan_index',
+      'xcoords',
+      'xcoords_start',
+      'ycoords',
+      'ycoords_start',
+    ]);
+    engine.setConfig(
+      makeTrainingConfig({
+        nepochs: 2,
+        batch_size: 4,
+        n_groups: 12,
+        validation_fraction: 0.25,
+        nphotons: 1e6,
+        model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false },
+      }),
+    );
     const t = await rec.train(rec.exportTrainingData(input));
     expect(t.result).toBe(0);
     expect(t.trainingLoss.length).toBe(2);
     expect(t.validationLoss.length).toBe(2);
     // Validation on a separate test scan (Ptychodus' test_data.npz) instead of a held-out fraction.
-    const b = simulateDataset({ object: 'lines', probe: a.probeGuess, positions: 'random', nImages: 8, objectSize: 64, seed: 3, nphotons: 1e6, calibrateProbe: false });
-    const tb = await rec.train(rec.exportTrainingData(input), 'train.npz', (await import('../pipeline/npz')).writeNpz(b));
+    const b = simulateDataset({
+      object: 'lines',
+      probe: a.probeGuess,
+      positions: 'random',
+      nImages: 8,
+      objectSize: 64,
+      seed: 3,
+      nphotons: 1e6,
+      calibrateProbe: false,
+    });
+    const tb = await rec.train(
+      rec.exportTrainingData(input),
+      'train.npz',
+      (await import('../pipeline/npz')).writeNpz(b),
+    );
     expect(tb.validationLoss.length).toBe(2);
     expect(engine.validation?.summary.nPatterns).toBe(8);
     await engine.loadValidationDataset(null);
@@ -56,7 +102,10 @@ describe('reconstructor API (Ptychodus contract) end to end on a tiny scan', () 
 
   it('opens the reference PyTorch bundle (wts.h5.zip): config from params.dill, CBAM detected', async () => {
     const engine = await Engine.create();
-    const r = engine.openModel(new Uint8Array(readFileSync(new URL('../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url))), 'wts.h5.zip');
+    const r = engine.openModel(
+      new Uint8Array(readFileSync(new URL('../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url))),
+      'wts.h5.zip',
+    );
     expect(r.kind).toBe('torch');
     expect(r.config.model.N).toBe(64);
     expect(r.config.model.n_filters_scale).toBe(1);

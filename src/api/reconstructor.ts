@@ -42,7 +42,10 @@ export const TRAINING_DATA_FILE_FILTER = 'NumPy Zipped Archive (*.npz)';
 export class PtychoPINNReconstructor {
   private goal = 0;
 
-  constructor(readonly engine: Engine, private readonly name: 'PINN' = 'PINN') {}
+  constructor(
+    readonly engine: Engine,
+    private readonly name: 'PINN' = 'PINN',
+  ) {}
 
   getName(): string {
     return this.name;
@@ -66,7 +69,11 @@ export class PtychoPINNReconstructor {
     const n = input.positionsX.length;
     const [M] = input.diffractionPatterns.shape;
     if (M !== n || input.positionsY.length !== n) {
-      throw new PtychoError('contract', `exportTrainingData: ${M} patterns but ${n}/${input.positionsY.length} positions`, 'give one position per pattern');
+      throw new PtychoError(
+        'contract',
+        `exportTrainingData: ${M} patterns but ${n}/${input.positionsY.length} positions`,
+        'give one position per pattern',
+      );
     }
     const arrays: Record<string, NdArray> = {
       xcoords: { dtype: 'f64', shape: [n], data: input.positionsX },

@@ -16,7 +16,12 @@ export interface ParsedArgs {
   options: Record<string, string | number | boolean | undefined>;
 }
 
-export function parseArgs(command: string, argv: string[], spec: Record<string, OptionSpec>, maxPositionals: number): ParsedArgs {
+export function parseArgs(
+  command: string,
+  argv: string[],
+  spec: Record<string, OptionSpec>,
+  maxPositionals: number,
+): ParsedArgs {
   const options: ParsedArgs['options'] = {};
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -29,7 +34,11 @@ export function parseArgs(command: string, argv: string[], spec: Record<string, 
         throw new PtychoError(
           'cli-usage',
           `${command}: unknown option --${name}`,
-          `valid options: ${Object.keys(spec).map((k) => `--${k}`).join(', ') || '(none)'}`,
+          `valid options: ${
+            Object.keys(spec)
+              .map((k) => `--${k}`)
+              .join(', ') || '(none)'
+          }`,
         );
       }
       if (s.type === 'boolean') {
@@ -65,13 +74,19 @@ function convert(command: string, name: string, raw: string, s: OptionSpec): str
   }
   const v = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(v) || (s.type === 'int' && !Number.isInteger(v))) {
-    throw new PtychoError('cli-usage', `${command}: --${name} expects ${s.type === 'int' ? 'an integer' : 'a number'}, got "${raw}"`, s.help);
+    throw new PtychoError(
+      'cli-usage',
+      `${command}: --${name} expects ${s.type === 'int' ? 'an integer' : 'a number'}, got "${raw}"`,
+      s.help,
+    );
   }
   return v;
 }
 
 export function usageLines(spec: Record<string, OptionSpec>): string {
   return Object.entries(spec)
-    .map(([k, s]) => `  --${k}${s.type === 'boolean' ? '' : ` <${s.choices ? s.choices.join('|') : s.type}>`}  ${s.help}`)
+    .map(
+      ([k, s]) => `  --${k}${s.type === 'boolean' ? '' : ` <${s.choices ? s.choices.join('|') : s.type}>`}  ${s.help}`,
+    )
     .join('\n');
 }

@@ -16,7 +16,9 @@ function memIO(files: Record<string, Uint8Array> = {}) {
     out: (t) => out.push(t),
     err: (t) => err.push(t),
     readFile(p) {
-      const f = fs.get(p) ?? (p.startsWith('public/') ? new Uint8Array(readFileSync(new URL(`../../${p}`, import.meta.url))) : undefined);
+      const f =
+        fs.get(p) ??
+        (p.startsWith('public/') ? new Uint8Array(readFileSync(new URL(`../../${p}`, import.meta.url))) : undefined);
       if (!f) throw new PtychoError('cli-usage', `${p}: cannot read (no such file)`, 'check the path');
       return f;
     },
@@ -38,7 +40,9 @@ describe('ptychopinn CLI (in process)', () => {
   });
 
   it('inspect exits 2 with the contract message on an invalid file', async () => {
-    const bad = (await import('../pipeline/npz')).writeNpz({ xcoords: { dtype: 'f32', shape: [3], data: new Float32Array(3) } });
+    const bad = (await import('../pipeline/npz')).writeNpz({
+      xcoords: { dtype: 'f32', shape: [3], data: new Float32Array(3) },
+    });
     const m = memIO({ 'bad.npz': bad });
     expect(await main(['inspect', 'bad.npz'], m.io)).toBe(2);
     expect(m.err.join('\n')).toMatch(/error: bad\.npz: required key "ycoords" is missing[\s\S]*hint:/);
@@ -46,11 +50,36 @@ describe('ptychopinn CLI (in process)', () => {
 
   it('simulate → group round trip: shapes, scales and the written keys', async () => {
     const m = memIO();
-    expect(await main(['simulate', '--out', 's.npz', '--N', '16', '--n-images', '24', '--object-size', '48', '--noise', 'none', '--seed', '3', '--json'], m.io)).toBe(0);
+    expect(
+      await main(
+        [
+          'simulate',
+          '--out',
+          's.npz',
+          '--N',
+          '16',
+          '--n-images',
+          '24',
+          '--object-size',
+          '48',
+          '--noise',
+          'none',
+          '--seed',
+          '3',
+          '--json',
+        ],
+        m.io,
+      ),
+    ).toBe(0);
     const sim = readNpz(m.fs.get('s.npz')!);
     expect(sim.diff3d.shape).toEqual([24, 16, 16]);
     expect(sim.xcoords.dtype).toBe('f64');
-    expect(await main(['group', 's.npz', '--out', 'g.npz', '--gridsize', '2', '--K', '6', '--n-groups', '10', '--json'], m.io)).toBe(0);
+    expect(
+      await main(
+        ['group', 's.npz', '--out', 'g.npz', '--gridsize', '2', '--K', '6', '--n-groups', '10', '--json'],
+        m.io,
+      ),
+    ).toBe(0);
     const g = readNpz(m.fs.get('g.npz')!);
     expect(g.nn_indices.shape).toEqual([10, 4]);
     expect(g.coords_relative.shape).toEqual([10, 4, 1, 2]);
@@ -78,7 +107,10 @@ describe('ptychopinn CLI (in process)', () => {
       [['--N', '20'], /--N 20 is not a supported pattern size/],
       [['--N', '16', '--object-size', '12'], /--object-size 12 is too small for 16×16/],
       [['--grid-step', '0', '--scan', 'grid'], /--grid-step 0 must be > 0/],
-      [['--N', '16', '--object-size', '18', '--scan', 'grid', '--grid-step', '4'], /--object-size 18 with --grid-step 4 .* single grid position/],
+      [
+        ['--N', '16', '--object-size', '18', '--scan', 'grid', '--grid-step', '4'],
+        /--object-size 18 with --grid-step 4 .* single grid position/,
+      ],
     ];
     for (const [flags, msg] of cases) {
       const m = memIO();
@@ -116,11 +148,36 @@ describe('ptychopinn CLI (in process)', () => {
     const { writeNpz } = await import('../pipeline/npz');
     const { simulateDataset } = await import('../pipeline/simulate');
     const { readPtychodusProduct } = await import('../pipeline/product');
-    const scan = simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: 32, nImages: 12, objectSize: 64, seed: 4, nphotons: 1e6 });
-    const cfg = { nepochs: 2, batch_size: 4, n_groups: 8, validation_fraction: 0.25, seed: 9, model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false } };
+    const scan = simulateDataset({
+      object: 'lines',
+      probe: 'default',
+      positions: 'random',
+      N: 32,
+      nImages: 12,
+      objectSize: 64,
+      seed: 4,
+      nphotons: 1e6,
+    });
+    const cfg = {
+      nepochs: 2,
+      batch_size: 4,
+      n_groups: 8,
+      validation_fraction: 0.25,
+      seed: 9,
+      model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false },
+    };
     const m = memIO({ 'scan.npz': writeNpz(scan), 'cfg.json': new TextEncoder().encode(JSON.stringify(cfg)) });
-    expect(await main(['train', 'scan.npz', '--config', 'cfg.json', '--out', 'model.zip', '--json'], m.io), m.err.join('\n')).toBe(0);
-    expect(await main(['reconstruct', 'scan.npz', '--model', 'model.zip', '--out', 'recon.npz', '--product', 'prod.npz', '--json'], m.io), m.err.join('\n')).toBe(0);
+    expect(
+      await main(['train', 'scan.npz', '--config', 'cfg.json', '--out', 'model.zip', '--json'], m.io),
+      m.err.join('\n'),
+    ).toBe(0);
+    expect(
+      await main(
+        ['reconstruct', 'scan.npz', '--model', 'model.zip', '--out', 'recon.npz', '--product', 'prod.npz', '--json'],
+        m.io,
+      ),
+      m.err.join('\n'),
+    ).toBe(0);
     const summary = JSON.parse(m.out[m.out.length - 1]);
     expect(summary.product).toBe('prod.npz');
     const recon = readNpz(m.fs.get('recon.npz')!);
@@ -143,7 +200,19 @@ describe('ptychopinn CLI (in process)', () => {
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.XDG_RUNTIME_DIR;
     // reconstruct opens the GPU (Engine.create) before reading its inputs, then fails on the missing file: exit 2.
-    const r = spawnSync(process.execPath, ['bin/ptychopinn.mjs', 'reconstruct', 'no-such-scan.npz', '--model', 'no-such-model.zip', '--out', 'no-such-out.npz'], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        'bin/ptychopinn.mjs',
+        'reconstruct',
+        'no-such-scan.npz',
+        '--model',
+        'no-such-model.zip',
+        '--out',
+        'no-such-out.npz',
+      ],
+      { cwd: root, env, encoding: 'utf8', timeout: 60_000 },
+    );
     expect(r.status).toBe(2);
     expect(r.stderr).not.toMatch(/XDG_RUNTIME_DIR/);
     expect(r.stderr).toMatch(/error: /);
@@ -151,7 +220,8 @@ describe('ptychopinn CLI (in process)', () => {
 });
 
 describe('ptychopinn convert', () => {
-  const golden = () => new Uint8Array(readFileSync(new URL('../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url)));
+  const golden = () =>
+    new Uint8Array(readFileSync(new URL('../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url)));
   const f32 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
   it('golden wts.h5.zip → native → torch: every tensor byte and every golden params value come back', async () => {
@@ -167,7 +237,8 @@ describe('ptychopinn convert', () => {
       expect(b.stateDict.get(k)!.shape, k).toEqual(t.shape);
       expect(f32(b.stateDict.get(k)!.data).equals(f32(t.data)), k).toBe(true);
     }
-    for (const [k, v] of Object.entries(g.params)) expect(Object.is(b.params[k], v), `params.${k}: ${String(b.params[k])} vs ${String(v)}`).toBe(true);
+    for (const [k, v] of Object.entries(g.params))
+      expect(Object.is(b.params[k], v), `params.${k}: ${String(b.params[k])} vs ${String(v)}`).toBe(true);
     expect(b.manifest).toEqual(g.manifest);
     // the scaling metadata is rebuilt by the config bridge: the golden's four configs, field for field
     const gm = g.scalingMetadata as Record<string, Record<string, unknown>>;
@@ -182,7 +253,9 @@ describe('ptychopinn convert', () => {
   it('refuses missing --to / --out and native → native with exit 2 and the fix', async () => {
     const m = memIO({ 'wts.h5.zip': golden() });
     expect(await main(['convert', 'wts.h5.zip', '--out', 'x.zip'], m.io)).toBe(2);
-    expect(m.err.join('\n')).toMatch(/missing --to torch\|native[\s\S]*usage: ptychopinn convert MODEL --to torch\|native --out FILE/);
+    expect(m.err.join('\n')).toMatch(
+      /missing --to torch\|native[\s\S]*usage: ptychopinn convert MODEL --to torch\|native --out FILE/,
+    );
     m.err.length = 0;
     expect(await main(['convert', 'wts.h5.zip', '--to', 'torch'], m.io)).toBe(2);
     expect(m.err.join('\n')).toMatch(/missing --out FILE/);

@@ -7,7 +7,11 @@ import { parseArgs, type OptionSpec } from './args';
 import { fileNameOf, type CliIO } from './io';
 
 const OPTIONS: Record<string, OptionSpec> = {
-  to: { type: 'string', choices: ['torch', 'native'], help: 'target format: torch (the reference wts.h5.zip) or native (this app\'s model .zip)' },
+  to: {
+    type: 'string',
+    choices: ['torch', 'native'],
+    help: "target format: torch (the reference wts.h5.zip) or native (this app's model .zip)",
+  },
   out: { type: 'string', help: 'output file' },
 };
 
@@ -33,7 +37,12 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const fileName = fileNameOf(path);
   const bytes = io.readFile(path);
   const kind = fileKind(bytes);
-  if (kind === 'dataset') throw new PtychoError('cli-usage', `convert: ${fileName} is not a model archive (no manifest.json or manifest.dill member)`, 'pass a model .zip exported by this app or a PtychoPINN wts.h5.zip');
+  if (kind === 'dataset')
+    throw new PtychoError(
+      'cli-usage',
+      `convert: ${fileName} is not a model archive (no manifest.json or manifest.dill member)`,
+      'pass a model .zip exported by this app or a PtychoPINN wts.h5.zip',
+    );
 
   let result: Uint8Array;
   if (kind === 'model-torch' && to === 'torch') {
@@ -51,7 +60,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   } else if (kind === 'model-native' && to === 'torch') {
     result = nativeArchiveToTorchBundle(bytes, fileName);
   } else {
-    throw new PtychoError('cli-usage', `convert: ${fileName} is already a ${to === 'native' ? 'native model archive' : 'PyTorch bundle'}; nothing to convert to --to ${to}`, 'use --to torch for a native archive, or --to native / --to torch (re-write) for a wts.h5.zip');
+    throw new PtychoError(
+      'cli-usage',
+      `convert: ${fileName} is already a ${to === 'native' ? 'native model archive' : 'PyTorch bundle'}; nothing to convert to --to ${to}`,
+      'use --to torch for a native archive, or --to native / --to torch (re-write) for a wts.h5.zip',
+    );
   }
   io.writeFile(out, result);
   io.out(`wrote ${out} (${to === 'torch' ? 'PyTorch wts.h5.zip' : 'native model archive'}, ${result.length} bytes)`);

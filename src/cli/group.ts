@@ -12,7 +12,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   K: { type: 'int', help: 'neighbour count K (default 4)' },
   'n-groups': { type: 'int', help: 'number of groups (default 512)' },
   seed: { type: 'int', help: 'seed for the group draw (default 42)' },
-  nphotons: { type: 'number', help: 'for the physics scale (default: the file\'s _metadata, else 1e9)' },
+  nphotons: { type: 'number', help: "for the physics scale (default: the file's _metadata, else 1e9)" },
   sequential: { type: 'boolean', help: 'seeds 0, 1, 2, … instead of a random draw' },
   oversample: { type: 'boolean', help: 'allow more groups than scan points (gridsize > 1)' },
   json: { type: 'boolean', help: 'print one JSON object on stdout' },
@@ -22,7 +22,12 @@ const OPTIONS: Record<string, OptionSpec> = {
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { positionals, options: o } = parseArgs('group', argv, OPTIONS, 1);
   const path = positionals[0];
-  if (!path || !o.out) throw new PtychoError('cli-usage', 'group: FILE and --out are required', 'usage: ptychopinn group FILE --out grouped.npz [--gridsize g] [--K k] [--n-groups n] [--seed s]');
+  if (!path || !o.out)
+    throw new PtychoError(
+      'cli-usage',
+      'group: FILE and --out are required',
+      'usage: ptychopinn group FILE --out grouped.npz [--gridsize g] [--K k] [--n-groups n] [--seed s]',
+    );
   const fileName = fileNameOf(path);
   const raw = toRawData(readArrayFile(io.readFile(path), { fileName }), { fileName });
   const gridsize = (o.gridsize as number) ?? 1;
@@ -50,10 +55,21 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   };
   if (g.Y) arrays.Y = { dtype: 'c64', shape: [B, C, N, N], data: g.Y };
   io.writeFile(o.out as string, writeNpz(arrays, { compress: true }));
-  const summary = { out: o.out, groups: B, C, N, normalize_scale: g.normScale, physics_scaling_constant: g.physicsScale, nphotons, warnings: [...raw.warnings, ...g.warnings] };
+  const summary = {
+    out: o.out,
+    groups: B,
+    C,
+    N,
+    normalize_scale: g.normScale,
+    physics_scaling_constant: g.physicsScale,
+    nphotons,
+    warnings: [...raw.warnings, ...g.warnings],
+  };
   if (o.json) io.out(JSON.stringify(summary));
   else {
-    io.out(`wrote ${o.out}: ${B} groups of C=${C} (N=${N}); normalize_scale ${g.normScale.toPrecision(6)}, physics scale S ${g.physicsScale.toPrecision(6)}`);
+    io.out(
+      `wrote ${o.out}: ${B} groups of C=${C} (N=${N}); normalize_scale ${g.normScale.toPrecision(6)}, physics scale S ${g.physicsScale.toPrecision(6)}`,
+    );
     for (const w of summary.warnings) io.err(`warning: ${w}`);
   }
   return 0;

@@ -23,7 +23,7 @@ export const nodeIO: CliIO = {
       const code = (e as NodeJS.ErrnoException).code;
       throw new PtychoError(
         'cli-usage',
-        `${path}: cannot read (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`,
+        `${path}: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)})`,
         'check the path',
       );
     }
@@ -33,7 +33,11 @@ export const nodeIO: CliIO = {
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, data);
     } catch (e) {
-      throw new PtychoError('cli-usage', `${path}: cannot write (${(e as Error).message})`, 'check the output folder and permissions');
+      throw new PtychoError(
+        'cli-usage',
+        `${path}: cannot write (${(e as Error).message})`,
+        'check the output folder and permissions',
+      );
     }
   },
   progress(text) {

@@ -35,22 +35,25 @@ const COMMANDS: Record<string, Command> = {
     load: () => import('./train'),
   },
   reconstruct: {
-    summary: 'predict and stitch the object with a trained model; metrics when objectGuess is present; --product also writes a Ptychodus NPZ product',
+    summary:
+      'predict and stitch the object with a trained model; metrics when objectGuess is present; --product also writes a Ptychodus NPZ product',
     usage: 'reconstruct FILE --model M --out recon.npz [--product P.npz] [--stitch barycentric|position] [--json]',
     load: () => import('./reconstruct'),
   },
   convert: {
-    summary: 'convert a model between this app\'s archive and the PyTorch reference\'s wts.h5.zip',
+    summary: "convert a model between this app's archive and the PyTorch reference's wts.h5.zip",
     usage: 'convert MODEL --to torch|native --out FILE',
     load: () => import('./convert'),
   },
   serve: {
-    summary: 'serve the app and run its engine on this machine\'s GPU (prints the URL to open; checkpoints in the data dir)',
+    summary:
+      "serve the app and run its engine on this machine's GPU (prints the URL to open; checkpoints in the data dir)",
     usage: 'serve [--port P] [--host 127.0.0.1] [--data-dir D] [--app-dir DIST] [--allow-origin O]',
     load: () => import('./serve'),
   },
   bench: {
-    summary: 'benchmarks (kernels, step profile, training and inference throughput): JSON with patterns/s, GFLOP/s, adapter',
+    summary:
+      'benchmarks (kernels, step profile, training and inference throughput): JSON with patterns/s, GFLOP/s, adapter',
     usage: 'bench [--gpu] [--kernels] [--grouping] [--train [--profile] [--preset=ci,n64s2,…]] [--quick] [--json]',
     load: () => import('./bench'),
   },
@@ -58,7 +61,8 @@ const COMMANDS: Record<string, Command> = {
 
 export function helpText(): string {
   const lines = ['usage: ptychopinn <command> [options]', '', 'commands:'];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`, `             ${c.usage}`);
+  for (const [name, c] of Object.entries(COMMANDS))
+    lines.push(`  ${name.padEnd(10)} ${c.summary}`, `             ${c.usage}`);
   lines.push('', 'exit status: 0 success, 2 invalid input, 1 internal failure');
   return lines.join('\n');
 }

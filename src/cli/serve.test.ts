@@ -13,7 +13,12 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function capture() {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), readFile: () => new Uint8Array(), writeFile: () => undefined };
+  const io: CliIO = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    readFile: () => new Uint8Array(),
+    writeFile: () => undefined,
+  };
   return { io, out, err };
 }
 
@@ -32,7 +37,9 @@ describe('ptychopinn serve', () => {
   it('prints the URL with the token in the fragment and where checkpoints go; closes on the signal', async () => {
     const dataDir = join(tmp, 'data');
     const c = await serveOnce(['--port', '0', '--data-dir', dataDir, '--app-dir', tmp]);
-    expect(c.out.join('\n')).toMatch(/^open http:\/\/127\.0\.0\.1:(\d+)\/#engine=ws:\/\/127\.0\.0\.1:\1\/engine&token=[0-9a-f]{32}$/);
+    expect(c.out.join('\n')).toMatch(
+      /^open http:\/\/127\.0\.0\.1:(\d+)\/#engine=ws:\/\/127\.0\.0\.1:\1\/engine&token=[0-9a-f]{32}$/,
+    );
     expect(c.err.join('\n')).toContain(`checkpoints go to ${dataDir}`);
     expect(c.err.join('\n')).not.toMatch(/warning/);
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
@@ -41,6 +48,8 @@ describe('ptychopinn serve', () => {
 
   it('warns when bound beyond loopback', async () => {
     const c = await serveOnce(['--port', '0', '--host', '0.0.0.0', '--data-dir', join(tmp, 'd2'), '--app-dir', tmp]);
-    expect(c.err.join('\n')).toMatch(/warning: listening on 0\.0\.0\.0: anyone who can reach port \d+ and has the token can use this GPU/);
+    expect(c.err.join('\n')).toMatch(
+      /warning: listening on 0\.0\.0\.0: anyone who can reach port \d+ and has the token can use this GPU/,
+    );
   });
 });

@@ -8,7 +8,10 @@ import { fileNameOf, type CliIO } from './io';
 const OPTIONS: Record<string, OptionSpec> = {
   out: { type: 'string', help: 'output .npz (raw data contract)' },
   object: { type: 'string', help: "'lines', 'grf' or an .npz/.npy holding objectGuess (complex (H, W))" },
-  probe: { type: 'string', help: "'default' (reference get_default_probe) or an .npz/.npy holding probeGuess (complex (N, N))" },
+  probe: {
+    type: 'string',
+    help: "'default' (reference get_default_probe) or an .npz/.npy holding probeGuess (complex (N, N))",
+  },
   positions: { type: 'string', help: '.npz with xcoords, ycoords (object pixels); overrides --scan' },
   N: { type: 'int', help: 'pattern size for the default probe (default 64)' },
   'n-images': { type: 'int', help: 'number of random positions (default 256)' },
@@ -16,7 +19,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   noise: { type: 'string', choices: ['poisson', 'none'], help: 'Poisson noise or none (default poisson)' },
   scan: { type: 'string', choices: ['random', 'grid'], help: 'random positions or a jittered grid (default random)' },
   seed: { type: 'int', help: 'seed (default 42)' },
-  'object-size': { type: 'int', help: "side of the synthetic object in pixels (default max(3N, 96))" },
+  'object-size': { type: 'int', help: 'side of the synthetic object in pixels (default max(3N, 96))' },
   'grid-step': { type: 'number', help: 'grid step in pixels (default N/8)' },
   json: { type: 'boolean', help: 'print one JSON object on stdout' },
 };
@@ -26,7 +29,11 @@ function pick(path: string, io: CliIO, keys: string[], what: string): NdArray {
   for (const k of keys) if (arrays[k]) return arrays[k];
   const names = Object.keys(arrays);
   if (names.length === 1) return arrays[names[0]];
-  throw new PtychoError('cli-usage', `${path}: no ${keys.join(' or ')} array (keys: ${names.join(', ')})`, `save the ${what} under the key ${keys[0]}`);
+  throw new PtychoError(
+    'cli-usage',
+    `${path}: no ${keys.join(' or ')} array (keys: ${names.join(', ')})`,
+    `save the ${what} under the key ${keys[0]}`,
+  );
 }
 
 /** Pattern sizes simulate accepts: powers of two the GPU FFT handles (the model trains on 32…256). */
@@ -45,28 +52,47 @@ function supportedN(n: number): boolean {
 function validateNumbers(o: Record<string, string | number | boolean | undefined>): void {
   const num = (k: string) => o[k] as number | undefined;
   const nphotons = num('nphotons');
-  if (nphotons !== undefined && !(nphotons > 0)) usage('nphotons', `${nphotons} must be > 0 (expected counts per pattern)`, 'e.g. --nphotons 1e9 (low dose: 1e4)');
+  if (nphotons !== undefined && !(nphotons > 0))
+    usage('nphotons', `${nphotons} must be > 0 (expected counts per pattern)`, 'e.g. --nphotons 1e9 (low dose: 1e4)');
   const n = num('n-images');
-  if (n !== undefined && !(n >= 2)) usage('n-images', `${n} must be ≥ 2 (a scan needs at least two overlapping positions)`, 'e.g. --n-images 256');
+  if (n !== undefined && !(n >= 2))
+    usage('n-images', `${n} must be ≥ 2 (a scan needs at least two overlapping positions)`, 'e.g. --n-images 256');
   const N = num('N');
-  if (N !== undefined && !supportedN(N)) usage('N', `${N} is not a supported pattern size: a power of two from ${SIM_N_MIN} to ${SIM_N_MAX}`, 'use --N 32, 64 or 128 (the model trains on 32…256)');
+  if (N !== undefined && !supportedN(N))
+    usage(
+      'N',
+      `${N} is not a supported pattern size: a power of two from ${SIM_N_MIN} to ${SIM_N_MAX}`,
+      'use --N 32, 64 or 128 (the model trains on 32…256)',
+    );
   const step = num('grid-step');
-  if (step !== undefined && !(step > 0)) usage('grid-step', `${step} must be > 0 pixels`, 'e.g. --grid-step 4 (default N/8)');
+  if (step !== undefined && !(step > 0))
+    usage('grid-step', `${step} must be > 0 pixels`, 'e.g. --grid-step 4 (default N/8)');
   const size = num('object-size');
   // With a probe file and no --N, N is known only once the probe is read; simulateDataset checks the size then.
   const Nn = N ?? (o.probe !== undefined && o.probe !== 'default' ? undefined : 64);
   if (size !== undefined && Nn !== undefined) {
-    if (!(size > Nn)) usage('object-size', `${size} is too small for ${Nn}×${Nn} patterns: the object must be larger than N (scan positions keep N/2 px from the edges)`, `use --object-size ≥ ${Math.max(3 * Nn, 96)} (the default is max(3N, 96))`);
+    if (!(size > Nn))
+      usage(
+        'object-size',
+        `${size} is too small for ${Nn}×${Nn} patterns: the object must be larger than N (scan positions keep N/2 px from the edges)`,
+        `use --object-size ≥ ${Math.max(3 * Nn, 96)} (the default is max(3N, 96))`,
+      );
     if ((o.scan ?? 'random') === 'grid' && !o.positions) {
       const st = step ?? Math.max(2, Math.round(Nn / 8));
-      if (Math.floor((size - Nn) / st) < 1) usage('object-size', `${size} with --grid-step ${st} and N=${Nn} leaves room for a single grid position`, `use --object-size ≥ ${Nn + st} or a smaller --grid-step`);
+      if (Math.floor((size - Nn) / st) < 1)
+        usage(
+          'object-size',
+          `${size} with --grid-step ${st} and N=${Nn} leaves room for a single grid position`,
+          `use --object-size ≥ ${Nn + st} or a smaller --grid-step`,
+        );
     }
   }
 }
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { options: o } = parseArgs('simulate', argv, OPTIONS, 0);
-  if (!o.out) throw new PtychoError('cli-usage', 'simulate: --out is required', 'e.g. ptychopinn simulate --out scan.npz');
+  if (!o.out)
+    throw new PtychoError('cli-usage', 'simulate: --out is required', 'e.g. ptychopinn simulate --out scan.npz');
   validateNumbers(o);
   const objectArg = (o.object as string) ?? 'lines';
   const probeArg = (o.probe as string) ?? 'default';
@@ -74,26 +100,72 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (objectArg === 'lines' || objectArg === 'grf') object = objectArg;
   else {
     const a = pick(objectArg, io, ['objectGuess', 'object'], 'object');
-    if (a.shape.length !== 2 || a.dtype === 'str') throw new PtychoError('cli-usage', `${objectArg}: object has shape (${a.shape}), expected a 2-D array`, 'save objectGuess as complex64 (H, W)');
-    object = a.dtype === 'c64' ? a : { dtype: 'c64', shape: a.shape, data: Float32Array.from({ length: 2 * a.data.length }, (_, i) => (i % 2 ? 0 : (a.data[i / 2] as number))) };
+    if (a.shape.length !== 2 || a.dtype === 'str')
+      throw new PtychoError(
+        'cli-usage',
+        `${objectArg}: object has shape (${a.shape}), expected a 2-D array`,
+        'save objectGuess as complex64 (H, W)',
+      );
+    object =
+      a.dtype === 'c64'
+        ? a
+        : {
+            dtype: 'c64',
+            shape: a.shape,
+            data: Float32Array.from({ length: 2 * a.data.length }, (_, i) => (i % 2 ? 0 : (a.data[i / 2] as number))),
+          };
   }
   let probe: SimulateOptions['probe'] = 'default';
   if (probeArg !== 'default') {
     const a = pick(probeArg, io, ['probeGuess', 'probe'], 'probe');
-    if (a.shape.length !== 2 || a.shape[0] !== a.shape[1] || a.dtype === 'str') throw new PtychoError('cli-usage', `${probeArg}: probe has shape (${a.shape}), expected (N, N)`, 'save probeGuess as complex64 (N, N)');
-    if (!supportedN(a.shape[0])) throw new PtychoError('cli-usage', `${probeArg}: probe is ${a.shape[0]}×${a.shape[1]}, not a supported pattern size (a power of two from ${SIM_N_MIN} to ${SIM_N_MAX})`, 'resample the probe to 32×32, 64×64 or 128×128');
-    probe = a.dtype === 'c64' ? a : { dtype: 'c64', shape: a.shape, data: Float32Array.from({ length: 2 * a.data.length }, (_, i) => (i % 2 ? 0 : (a.data[i / 2] as number))) };
+    if (a.shape.length !== 2 || a.shape[0] !== a.shape[1] || a.dtype === 'str')
+      throw new PtychoError(
+        'cli-usage',
+        `${probeArg}: probe has shape (${a.shape}), expected (N, N)`,
+        'save probeGuess as complex64 (N, N)',
+      );
+    if (!supportedN(a.shape[0]))
+      throw new PtychoError(
+        'cli-usage',
+        `${probeArg}: probe is ${a.shape[0]}×${a.shape[1]}, not a supported pattern size (a power of two from ${SIM_N_MIN} to ${SIM_N_MAX})`,
+        'resample the probe to 32×32, 64×64 or 128×128',
+      );
+    probe =
+      a.dtype === 'c64'
+        ? a
+        : {
+            dtype: 'c64',
+            shape: a.shape,
+            data: Float32Array.from({ length: 2 * a.data.length }, (_, i) => (i % 2 ? 0 : (a.data[i / 2] as number))),
+          };
   }
   let positions: SimulateOptions['positions'] = ((o.scan as string) ?? 'random') as 'random' | 'grid';
   if (o.positions) {
     const arrays = readArrayFile(io.readFile(o.positions as string), { fileName: fileNameOf(o.positions as string) });
     if (!arrays.xcoords || !arrays.ycoords || arrays.xcoords.data.length !== arrays.ycoords.data.length) {
-      throw new PtychoError('cli-usage', `${o.positions}: needs xcoords and ycoords of equal length (keys: ${Object.keys(arrays).join(', ')})`, 'save positions in object pixels as xcoords, ycoords');
+      throw new PtychoError(
+        'cli-usage',
+        `${o.positions}: needs xcoords and ycoords of equal length (keys: ${Object.keys(arrays).join(', ')})`,
+        'save positions in object pixels as xcoords, ycoords',
+      );
     }
-    positions = { x: Float64Array.from(arrays.xcoords.data as ArrayLike<number>), y: Float64Array.from(arrays.ycoords.data as ArrayLike<number>) };
-    if (positions.x.length < 2) throw new PtychoError('cli-usage', `${o.positions}: --positions holds ${positions.x.length} position(s) in xcoords/ycoords; at least 2 are needed`, 'save every scan position (object pixels) as xcoords, ycoords');
+    positions = {
+      x: Float64Array.from(arrays.xcoords.data as ArrayLike<number>),
+      y: Float64Array.from(arrays.ycoords.data as ArrayLike<number>),
+    };
+    if (positions.x.length < 2)
+      throw new PtychoError(
+        'cli-usage',
+        `${o.positions}: --positions holds ${positions.x.length} position(s) in xcoords/ycoords; at least 2 are needed`,
+        'save every scan position (object pixels) as xcoords, ycoords',
+      );
     const bad = [...positions.x, ...positions.y].find((v) => !Number.isFinite(v));
-    if (bad !== undefined) throw new PtychoError('cli-usage', `${o.positions}: --positions xcoords/ycoords hold ${bad}`, 'replace NaN/Inf positions before saving');
+    if (bad !== undefined)
+      throw new PtychoError(
+        'cli-usage',
+        `${o.positions}: --positions xcoords/ycoords hold ${bad}`,
+        'replace NaN/Inf positions before saving',
+      );
   }
   const arrays = simulateDataset({
     object,
@@ -109,8 +181,18 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   });
   io.writeFile(o.out as string, writeNpz(arrays, { compress: true }));
   const meta = JSON.parse(arrays._metadata.text!);
-  const summary = { ...meta.simulation, out: o.out, patterns: arrays.diff3d.shape[0], N: arrays.diff3d.shape[1], objectShape: arrays.objectGuess.shape, nphotons: meta.physics_parameters.nphotons };
+  const summary = {
+    ...meta.simulation,
+    out: o.out,
+    patterns: arrays.diff3d.shape[0],
+    N: arrays.diff3d.shape[1],
+    objectShape: arrays.objectGuess.shape,
+    nphotons: meta.physics_parameters.nphotons,
+  };
   if (o.json) io.out(JSON.stringify(summary));
-  else io.out(`wrote ${o.out}: ${summary.patterns} patterns of ${summary.N}×${summary.N}, object ${summary.objectShape.join('×')}, nphotons ${summary.nphotons}, seed ${summary.seed}`);
+  else
+    io.out(
+      `wrote ${o.out}: ${summary.patterns} patterns of ${summary.N}×${summary.N}, object ${summary.objectShape.join('×')}, nphotons ${summary.nphotons}, seed ${summary.seed}`,
+    );
   return 0;
 }

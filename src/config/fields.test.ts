@@ -20,7 +20,13 @@ describe('settings field table', () => {
   });
 
   it('a bad value is refused with the field named (the form shows the message at that field)', () => {
-    for (const [path, v] of [['nepochs', 0], ['model.gridsize', 1.5], ['learning_rate', -1], ['batch_size', 3], ['validation_fraction', 1]] as const) {
+    for (const [path, v] of [
+      ['nepochs', 0],
+      ['model.gridsize', 1.5],
+      ['learning_rate', -1],
+      ['batch_size', 3],
+      ['validation_fraction', 1],
+    ] as const) {
       try {
         validateTrainingConfig(setField(base, path, v));
         expect.unreachable(`${path} = ${v} was accepted`);

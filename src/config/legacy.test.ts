@@ -17,14 +17,46 @@ describe('DEFAULT_CFG (digest §2.2)', () => {
   it('has exactly the reference entries', () => {
     // Transcribed from ptycho/params.py (digest §2.2) — the oracle.
     expect({ ...DEFAULT_CFG }).toEqual({
-      N: 128, offset: 4, gridsize: 2, outer_offset_train: null, outer_offset_test: null, batch_size: 16, nepochs: 60,
-      n_filters_scale: 2, output_prefix: 'outputs', big_gridsize: 10, max_position_jitter: 10, sim_jitter_scale: 0,
-      default_probe_scale: 0.7, mae_weight: 0, nll_weight: 1, tv_weight: 0, realspace_mae_weight: 0,
-      realspace_weight: 0, nphotons: 1e9, nimgs_train: 9, nimgs_test: 3, data_source: 'generic',
-      'probe.trainable': false, 'intensity_scale.trainable': false, 'positions.provided': false, 'object.big': true,
-      'probe.big': false, probe_scale: 10, set_phi: false, 'probe.mask': true, pad_object: true, model_type: 'pinn',
-      label: '', size: 392, amp_activation: 'sigmoid', h5_path: 'wts.h5', npseed: 42, debug: true,
-      gaussian_smoothing_sigma: 0, use_xla_translate: true,
+      N: 128,
+      offset: 4,
+      gridsize: 2,
+      outer_offset_train: null,
+      outer_offset_test: null,
+      batch_size: 16,
+      nepochs: 60,
+      n_filters_scale: 2,
+      output_prefix: 'outputs',
+      big_gridsize: 10,
+      max_position_jitter: 10,
+      sim_jitter_scale: 0,
+      default_probe_scale: 0.7,
+      mae_weight: 0,
+      nll_weight: 1,
+      tv_weight: 0,
+      realspace_mae_weight: 0,
+      realspace_weight: 0,
+      nphotons: 1e9,
+      nimgs_train: 9,
+      nimgs_test: 3,
+      data_source: 'generic',
+      'probe.trainable': false,
+      'intensity_scale.trainable': false,
+      'positions.provided': false,
+      'object.big': true,
+      'probe.big': false,
+      probe_scale: 10,
+      set_phi: false,
+      'probe.mask': true,
+      pad_object: true,
+      model_type: 'pinn',
+      label: '',
+      size: 392,
+      amp_activation: 'sigmoid',
+      h5_path: 'wts.h5',
+      npseed: 42,
+      debug: true,
+      gaussian_smoothing_sigma: 0,
+      use_xla_translate: true,
     });
     expect(Object.keys(DEFAULT_CFG)).toHaveLength(40);
     expect(Object.isFrozen(DEFAULT_CFG)).toBe(true);
@@ -32,16 +64,26 @@ describe('DEFAULT_CFG (digest §2.2)', () => {
 
   it('KEY_MAPPINGS are the reference nine', () => {
     expect({ ...KEY_MAPPINGS }).toEqual({
-      object_big: 'object.big', probe_big: 'probe.big', probe_mask: 'probe.mask', probe_trainable: 'probe.trainable',
-      intensity_scale_trainable: 'intensity_scale.trainable', positions_provided: 'positions.provided',
-      output_dir: 'output_prefix', train_data_file: 'train_data_file_path', test_data_file: 'test_data_file_path',
+      object_big: 'object.big',
+      probe_big: 'probe.big',
+      probe_mask: 'probe.mask',
+      probe_trainable: 'probe.trainable',
+      intensity_scale_trainable: 'intensity_scale.trainable',
+      positions_provided: 'positions.provided',
+      output_dir: 'output_prefix',
+      train_data_file: 'train_data_file_path',
+      test_data_file: 'test_data_file_path',
     });
   });
 });
 
 describe('dataclassToLegacyDict', () => {
   it('flattens model, renames mapped keys, keeps every other field name', () => {
-    const cfg = makeTrainingConfig({ train_data_file: 'data/train.npz', nepochs: 7, model: { gridsize: 2, probe_big: false } });
+    const cfg = makeTrainingConfig({
+      train_data_file: 'data/train.npz',
+      nepochs: 7,
+      model: { gridsize: 2, probe_big: false },
+    });
     const d = dataclassToLegacyDict(cfg);
     expect(d.model).toBeUndefined();
     expect(d.gridsize).toBe(2);
@@ -64,7 +106,12 @@ describe('dataclassToLegacyDict', () => {
   it('works on a bare ModelConfig and on an InferenceConfig', () => {
     expect(dataclassToLegacyDict(makeModelConfig({ N: 128 }))).toMatchObject({ N: 128, 'object.big': true });
     const inf = dataclassToLegacyDict(makeInferenceConfig({ model_path: 'm.zip', test_data_file: 't.npz' }));
-    expect(inf).toMatchObject({ model_path: 'm.zip', test_data_file_path: 't.npz', output_prefix: 'inference_outputs', debug: false });
+    expect(inf).toMatchObject({
+      model_path: 'm.zip',
+      test_data_file_path: 't.npz',
+      output_prefix: 'inference_outputs',
+      debug: false,
+    });
   });
 });
 
@@ -131,7 +178,11 @@ describe('validateLegacyDict', () => {
   it('accepts the defaults; refuses unknown data_source and realspace_mae_weight without realspace_weight', () => {
     expect(() => validateLegacyDict(newLegacyDict())).not.toThrow();
     expect(() => validateLegacyDict({ ...newLegacyDict(), data_source: 'foo' })).toThrow(/'data_source' is "foo"/);
-    expect(() => validateLegacyDict({ ...newLegacyDict(), realspace_mae_weight: 0.5 })).toThrow(/realspace_weight is 0/);
-    expect(() => validateLegacyDict({ ...newLegacyDict(), realspace_mae_weight: 0.5, realspace_weight: 1 })).not.toThrow();
+    expect(() => validateLegacyDict({ ...newLegacyDict(), realspace_mae_weight: 0.5 })).toThrow(
+      /realspace_weight is 0/,
+    );
+    expect(() =>
+      validateLegacyDict({ ...newLegacyDict(), realspace_mae_weight: 0.5, realspace_weight: 1 }),
+    ).not.toThrow();
   });
 });

@@ -68,7 +68,17 @@ export const KEY_MAPPINGS: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /** Legacy `data_source` values accepted by `params.validate()`. */
-export const DATA_SOURCES = ['lines', 'grf', 'experimental', 'points', 'testimg', 'diagonals', 'xpp', 'V', 'generic'] as const;
+export const DATA_SOURCES = [
+  'lines',
+  'grf',
+  'experimental',
+  'points',
+  'testimg',
+  'diagonals',
+  'xpp',
+  'V',
+  'generic',
+] as const;
 
 type AnyConfig = TrainingConfig | InferenceConfig | ModelConfig;
 
@@ -90,7 +100,11 @@ export function dataclassToLegacyDict(cfg: AnyConfig): LegacyDict {
   const out: LegacyDict = {};
   for (const [k, v] of Object.entries(flat)) {
     if (v !== null && typeof v === 'object') {
-      throw new PtychoError('internal', `config field '${k}' is an object, cannot go into the legacy params dict`, 'flatten it first');
+      throw new PtychoError(
+        'internal',
+        `config field '${k}' is an object, cannot go into the legacy params dict`,
+        'flatten it first',
+      );
     }
     out[KEY_MAPPINGS[k] ?? k] = v as LegacyValue;
   }
@@ -111,7 +125,11 @@ export function updateLegacyDict(dict: LegacyDict, cfg: AnyConfig): LegacyDict {
 function numberKey(dict: LegacyDict, key: string): number {
   const v = dict[key];
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new PtychoError('config', `legacy params key '${key}' is ${JSON.stringify(v)}, expected a number`, `set '${key}' to a number`);
+    throw new PtychoError(
+      'config',
+      `legacy params key '${key}' is ${JSON.stringify(v)}, expected a number`,
+      `set '${key}' to a number`,
+    );
   }
   return v;
 }
@@ -135,7 +153,11 @@ export function legacyParams(dict: LegacyDict): LegacyDict {
 export function validateLegacyDict(dict: LegacyDict): void {
   const src = dict.data_source;
   if (!(DATA_SOURCES as readonly LegacyValue[]).includes(src)) {
-    throw new PtychoError('config', `legacy params key 'data_source' is ${JSON.stringify(src)}`, `use one of ${DATA_SOURCES.join(', ')}`);
+    throw new PtychoError(
+      'config',
+      `legacy params key 'data_source' is ${JSON.stringify(src)}`,
+      `use one of ${DATA_SOURCES.join(', ')}`,
+    );
   }
   const rmae = dict.realspace_mae_weight;
   const rw = dict.realspace_weight;

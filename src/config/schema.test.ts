@@ -33,42 +33,103 @@ function expectConfigError(fn: () => unknown, field: string, value: string, hint
 
 // Digest §2.1, typed out by hand from ptycho/config/config.py (the oracle).
 const DIGEST_MODEL: Record<string, unknown> = {
-  N: 64, gridsize: 1, n_filters_scale: 2, model_type: 'pinn', architecture: 'cnn', fno_modes: 12, fno_width: 32,
-  fno_blocks: 4, fno_cnn_blocks: 2, learned_input_channels: 1, max_hidden_channels: null, resnet_width: null,
-  fno_input_transform: 'none', generator_output_mode: 'real_imag', amp_activation: 'sigmoid', object_big: true,
-  probe_big: true, probe_mask: false, probe_mask_sigma: 1.0, probe_mask_diameter: null, pad_object: true,
-  probe_scale: 4.0, gaussian_smoothing_sigma: 0.0,
+  N: 64,
+  gridsize: 1,
+  n_filters_scale: 2,
+  model_type: 'pinn',
+  architecture: 'cnn',
+  fno_modes: 12,
+  fno_width: 32,
+  fno_blocks: 4,
+  fno_cnn_blocks: 2,
+  learned_input_channels: 1,
+  max_hidden_channels: null,
+  resnet_width: null,
+  fno_input_transform: 'none',
+  generator_output_mode: 'real_imag',
+  amp_activation: 'sigmoid',
+  object_big: true,
+  probe_big: true,
+  probe_mask: false,
+  probe_mask_sigma: 1.0,
+  probe_mask_diameter: null,
+  pad_object: true,
+  probe_scale: 4.0,
+  gaussian_smoothing_sigma: 0.0,
 };
 const DIGEST_TRAINING: Record<string, unknown> = {
-  train_data_file: null, test_data_file: null, batch_size: 16, nepochs: 50, mae_weight: 0.0, nll_weight: 1.0,
-  realspace_mae_weight: 0.0, realspace_weight: 0.0, nphotons: 1e9, n_images: null, n_subsample: null,
-  subsample_seed: null, neighbor_count: 4, enable_oversampling: false, neighbor_pool_size: null,
-  positions_provided: true, probe_trainable: false, intensity_scale_trainable: true, output_dir: 'training_outputs',
-  sequential_sampling: false, backend: 'tensorflow', torch_loss_mode: 'poisson', torch_mae_pred_l2_match_target: false,
-  gradient_clip_val: null, gradient_clip_algorithm: 'norm', optimizer: 'adam', momentum: 0.9, weight_decay: 0.0,
-  adam_beta1: 0.9, adam_beta2: 0.999, scheduler: 'Default', lr_warmup_epochs: 0, lr_min_ratio: 0.1,
-  plateau_factor: 0.5, plateau_patience: 2, plateau_min_lr: 5e-5, plateau_threshold: 0.0,
+  train_data_file: null,
+  test_data_file: null,
+  batch_size: 16,
+  nepochs: 50,
+  mae_weight: 0.0,
+  nll_weight: 1.0,
+  realspace_mae_weight: 0.0,
+  realspace_weight: 0.0,
+  nphotons: 1e9,
+  n_images: null,
+  n_subsample: null,
+  subsample_seed: null,
+  neighbor_count: 4,
+  enable_oversampling: false,
+  neighbor_pool_size: null,
+  positions_provided: true,
+  probe_trainable: false,
+  intensity_scale_trainable: true,
+  output_dir: 'training_outputs',
+  sequential_sampling: false,
+  backend: 'tensorflow',
+  torch_loss_mode: 'poisson',
+  torch_mae_pred_l2_match_target: false,
+  gradient_clip_val: null,
+  gradient_clip_algorithm: 'norm',
+  optimizer: 'adam',
+  momentum: 0.9,
+  weight_decay: 0.0,
+  adam_beta1: 0.9,
+  adam_beta2: 0.999,
+  scheduler: 'Default',
+  lr_warmup_epochs: 0,
+  lr_min_ratio: 0.1,
+  plateau_factor: 0.5,
+  plateau_patience: 2,
+  plateau_min_lr: 5e-5,
+  plateau_threshold: 0.0,
 };
 // Our extensions (specs/config.md): values from PyTorchExecutionConfig / torch ModelConfig / TF fit().
 const EXT_MODEL = { cbam_encoder: true, amp_loss: null, phase_loss: null, amp_loss_coeff: 1.0, phase_loss_coeff: 1.0 };
 const EXT_TRAINING = { learning_rate: 1e-3, seed: 42, early_stop_patience: 100, validation_fraction: 0.05 };
 const DIGEST_INFERENCE: Record<string, unknown> = {
-  model_path: null, test_data_file: null, n_groups: null, n_images: null, n_subsample: null, subsample_seed: null,
-  neighbor_count: 4, enable_oversampling: false, neighbor_pool_size: null, debug: false,
-  output_dir: 'inference_outputs', backend: 'tensorflow',
+  model_path: null,
+  test_data_file: null,
+  n_groups: null,
+  n_images: null,
+  n_subsample: null,
+  subsample_seed: null,
+  neighbor_count: 4,
+  enable_oversampling: false,
+  neighbor_pool_size: null,
+  debug: false,
+  output_dir: 'inference_outputs',
+  backend: 'tensorflow',
 };
 
 describe('defaults (digest §2.1)', () => {
   it('ModelConfig: every field equals the reference default, and only extensions are extra', () => {
-    for (const [k, v] of Object.entries(DIGEST_MODEL)) expect([k, (MODEL_DEFAULTS as unknown as Record<string, unknown>)[k]]).toEqual([k, v]);
-    expect(Object.keys(MODEL_DEFAULTS).sort()).toEqual([...Object.keys(DIGEST_MODEL), ...Object.keys(EXT_MODEL)].sort());
+    for (const [k, v] of Object.entries(DIGEST_MODEL))
+      expect([k, (MODEL_DEFAULTS as unknown as Record<string, unknown>)[k]]).toEqual([k, v]);
+    expect(Object.keys(MODEL_DEFAULTS).sort()).toEqual(
+      [...Object.keys(DIGEST_MODEL), ...Object.keys(EXT_MODEL)].sort(),
+    );
     expect(MODEL_DEFAULTS.cbam_encoder).toBe(true);
   });
 
   it('TrainingConfig: every field equals the reference default, and only extensions are extra', () => {
     const d = TRAINING_DEFAULTS as unknown as Record<string, unknown>;
     for (const [k, v] of Object.entries({ ...DIGEST_TRAINING, ...EXT_TRAINING })) expect([k, d[k]]).toEqual([k, v]);
-    expect(Object.keys(d).sort()).toEqual([...Object.keys(DIGEST_TRAINING), 'n_groups', ...Object.keys(EXT_TRAINING)].sort());
+    expect(Object.keys(d).sort()).toEqual(
+      [...Object.keys(DIGEST_TRAINING), 'n_groups', ...Object.keys(EXT_TRAINING)].sort(),
+    );
   });
 
   it('InferenceConfig: every field equals the reference default', () => {
@@ -98,7 +159,8 @@ describe('defaults (digest §2.1)', () => {
 });
 
 describe('validateModelConfig', () => {
-  const m = (over: Partial<Record<keyof ModelConfig, unknown>>) => () => validateModelConfig(makeModelConfig(over as Partial<ModelConfig>));
+  const m = (over: Partial<Record<keyof ModelConfig, unknown>>) => () =>
+    validateModelConfig(makeModelConfig(over as Partial<ModelConfig>));
 
   it('accepts every N in {32, 64, 128, 256} and filter scales 0.25, 0.5, 1, 2, 3', () => {
     for (const N of [32, 64, 128, 256]) expect(m({ N })).not.toThrow();
@@ -207,7 +269,12 @@ describe('validateTrainingConfig', () => {
   });
 
   it('supervised training needs the MAE loss (torch compute_loss)', () => {
-    expectConfigError(t({ model: makeModelConfig({ model_type: 'supervised' }) }), 'torch_loss_mode', '"poisson"', /'mae'/);
+    expectConfigError(
+      t({ model: makeModelConfig({ model_type: 'supervised' }) }),
+      'torch_loss_mode',
+      '"poisson"',
+      /'mae'/,
+    );
     expect(t({ model: makeModelConfig({ model_type: 'supervised' }), torch_loss_mode: 'mae' })).not.toThrow();
   });
 });
@@ -221,7 +288,12 @@ describe('validateInferenceConfig', () => {
     ['output_dir', 5, /non-empty path/],
     ['backend', 'torch', /"tensorflow", "pytorch"/],
   ])('%s = %s is refused', (field, value, hint) => {
-    expectConfigError(() => validateInferenceConfig({ ...makeInferenceConfig(), [field]: value } as never), field, JSON.stringify(value), hint);
+    expectConfigError(
+      () => validateInferenceConfig({ ...makeInferenceConfig(), [field]: value } as never),
+      field,
+      JSON.stringify(value),
+      hint,
+    );
   });
 });
 

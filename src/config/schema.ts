@@ -135,7 +135,6 @@ export interface InferenceConfig {
   backend: (typeof BACKENDS)[number];
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Defaults (digest §2.1; extensions from §2.1 PyTorchExecutionConfig, §2.3, §4.8)
 // ---------------------------------------------------------------------------------------------
@@ -258,7 +257,9 @@ export function makeModelConfig(over?: Partial<ModelConfig>): ModelConfig {
  * Training config from defaults + overrides. Mirrors `TrainingConfig.__post_init__`: n_images (deprecated)
  * fills n_groups when n_groups is unset; both unset → n_groups = 512.
  */
-export function makeTrainingConfig(over?: Omit<Partial<TrainingConfig>, 'model'> & { model?: Partial<ModelConfig> }): TrainingConfig {
+export function makeTrainingConfig(
+  over?: Omit<Partial<TrainingConfig>, 'model'> & { model?: Partial<ModelConfig> },
+): TrainingConfig {
   const { model, ...rest } = over ?? {};
   const cfg = mergeDefined(TRAINING_DEFAULTS as Omit<TrainingConfig, 'model'>, rest) as TrainingConfig;
   cfg.model = makeModelConfig(model);
@@ -267,7 +268,9 @@ export function makeTrainingConfig(over?: Omit<Partial<TrainingConfig>, 'model'>
 }
 
 /** Inference config: n_images fills n_groups when unset; both unset stays null (= all groups). */
-export function makeInferenceConfig(over?: Omit<Partial<InferenceConfig>, 'model'> & { model?: Partial<ModelConfig> }): InferenceConfig {
+export function makeInferenceConfig(
+  over?: Omit<Partial<InferenceConfig>, 'model'> & { model?: Partial<ModelConfig> },
+): InferenceConfig {
   const { model, ...rest } = over ?? {};
   const cfg = mergeDefined(INFERENCE_DEFAULTS as Omit<InferenceConfig, 'model'>, rest) as InferenceConfig;
   cfg.model = makeModelConfig(model);
@@ -280,7 +283,12 @@ export function makeInferenceConfig(over?: Omit<Partial<InferenceConfig>, 'model
 // ---------------------------------------------------------------------------------------------
 
 function bad(field: string, value: unknown, allowed: string): never {
-  throw new PtychoError('config', `config field '${field}' has invalid value ${JSON.stringify(value)}`, `allowed: ${allowed}`, { field });
+  throw new PtychoError(
+    'config',
+    `config field '${field}' has invalid value ${JSON.stringify(value)}`,
+    `allowed: ${allowed}`,
+    { field },
+  );
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -391,12 +399,15 @@ export function validateTrainingConfig(c: TrainingConfig): void {
   oneOf('optimizer', c.optimizer, OPTIMIZERS);
   unit('momentum', c.momentum);
   nonNeg('weight_decay', c.weight_decay);
-  if (!isNum(c.adam_beta1) || c.adam_beta1 < 0 || c.adam_beta1 >= 1) bad('adam_beta1', c.adam_beta1, 'a number in [0, 1)');
-  if (!isNum(c.adam_beta2) || c.adam_beta2 < 0 || c.adam_beta2 >= 1) bad('adam_beta2', c.adam_beta2, 'a number in [0, 1)');
+  if (!isNum(c.adam_beta1) || c.adam_beta1 < 0 || c.adam_beta1 >= 1)
+    bad('adam_beta1', c.adam_beta1, 'a number in [0, 1)');
+  if (!isNum(c.adam_beta2) || c.adam_beta2 < 0 || c.adam_beta2 >= 1)
+    bad('adam_beta2', c.adam_beta2, 'a number in [0, 1)');
   oneOf('scheduler', c.scheduler, SCHEDULERS);
   nonNegInt('lr_warmup_epochs', c.lr_warmup_epochs);
   unit('lr_min_ratio', c.lr_min_ratio);
-  if (!isNum(c.plateau_factor) || c.plateau_factor <= 0 || c.plateau_factor >= 1) bad('plateau_factor', c.plateau_factor, 'a number in (0, 1)');
+  if (!isNum(c.plateau_factor) || c.plateau_factor <= 0 || c.plateau_factor >= 1)
+    bad('plateau_factor', c.plateau_factor, 'a number in (0, 1)');
   nonNegInt('plateau_patience', c.plateau_patience);
   nonNeg('plateau_min_lr', c.plateau_min_lr);
   nonNeg('plateau_threshold', c.plateau_threshold);
@@ -428,7 +439,11 @@ export function validateInferenceConfig(c: InferenceConfig): void {
  * The reference lets an explicit N override win, which only fails later (probe/patch shape mismatch);
  * we refuse it up front: when `explicitN` is true and the config's N differs from the probe, throw.
  */
-export function withProbeSize<C extends { model: ModelConfig }>(cfg: C, probeN: number, opts: { explicitN?: boolean } = {}): C {
+export function withProbeSize<C extends { model: ModelConfig }>(
+  cfg: C,
+  probeN: number,
+  opts: { explicitN?: boolean } = {},
+): C {
   if (!(N_VALUES as readonly number[]).includes(probeN)) {
     throw new PtychoError(
       'config',

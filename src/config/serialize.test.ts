@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors.ts';
 import { MODEL_FIELDS, TRAINING_FIELDS, makeTrainingConfig, withProbeSize } from './schema.ts';
-import { fromUrlHash, parseTrainingConfigJson, parseTrainingConfigJsonWithInfo, toUrlHash, trainingConfigToJson } from './serialize.ts';
+import {
+  fromUrlHash,
+  parseTrainingConfigJson,
+  parseTrainingConfigJsonWithInfo,
+  toUrlHash,
+  trainingConfigToJson,
+} from './serialize.ts';
 
 function catchErr(fn: () => unknown): PtychoError {
   try {
@@ -61,12 +67,24 @@ describe('parseTrainingConfigJson: canonical shape', () => {
 describe('parseTrainingConfigJson: PyTorch spellings', () => {
   it('grid_size, epochs, K, nll, mode, learning_rate and flat model fields map to canonical', () => {
     const c = parseTrainingConfigJson({
-      grid_size: [2, 2], epochs: 5, K: 7, nll: false, mode: 'Supervised', learning_rate: 3e-4, N: 32,
-      amp_activation: 'silu', n_filters_scale: 0.5, torch_loss_mode: 'mae',
+      grid_size: [2, 2],
+      epochs: 5,
+      K: 7,
+      nll: false,
+      mode: 'Supervised',
+      learning_rate: 3e-4,
+      N: 32,
+      amp_activation: 'silu',
+      n_filters_scale: 0.5,
+      torch_loss_mode: 'mae',
     });
     expect(c).toEqual(
       makeTrainingConfig({
-        nepochs: 5, neighbor_count: 7, nll_weight: 0, learning_rate: 3e-4, torch_loss_mode: 'mae',
+        nepochs: 5,
+        neighbor_count: 7,
+        nll_weight: 0,
+        learning_rate: 3e-4,
+        torch_loss_mode: 'mae',
         model: { gridsize: 2, model_type: 'supervised', N: 32, amp_activation: 'swish', n_filters_scale: 0.5 },
       }),
     );
@@ -77,7 +95,9 @@ describe('parseTrainingConfigJson: PyTorch spellings', () => {
   it('raises like the bridge: non-square grid, bad mode, bad activation, non-square C, non-bool nll', () => {
     expect(catchErr(() => parseTrainingConfigJson({ grid_size: [1, 2] })).message).toMatch(/non-square grids/);
     expect(catchErr(() => parseTrainingConfigJson({ mode: 'pinn' })).hint).toBe("use 'Unsupervised' or 'Supervised'");
-    expect(catchErr(() => parseTrainingConfigJson({ amp_activation: 'tanh' })).message).toMatch(/unknown activation "tanh"/);
+    expect(catchErr(() => parseTrainingConfigJson({ amp_activation: 'tanh' })).message).toMatch(
+      /unknown activation "tanh"/,
+    );
     expect(catchErr(() => parseTrainingConfigJson({ C: 3 })).message).toMatch(/'C' is 3, not a square/);
     expect(catchErr(() => parseTrainingConfigJson({ nll: 1 })).message).toMatch(/'nll' is 1/);
   });
@@ -86,8 +106,12 @@ describe('parseTrainingConfigJson: PyTorch spellings', () => {
     expect(parseTrainingConfigJson({ epochs: 5, nepochs: 5 }).nepochs).toBe(5);
     const e = catchErr(() => parseTrainingConfigJson({ epochs: 5, nepochs: 7 }));
     expect(e.message).toMatch(/'nepochs' is given twice with different values \(7 and 5 from 'epochs'\)/);
-    expect(catchErr(() => parseTrainingConfigJson({ grid_size: [2, 2], model: { gridsize: 3 } })).message).toMatch(/'model.gridsize' is given twice/);
-    expect(catchErr(() => parseTrainingConfigJson({ N: 32, model: { N: 64 } })).message).toMatch(/'model.N' is given twice/);
+    expect(catchErr(() => parseTrainingConfigJson({ grid_size: [2, 2], model: { gridsize: 3 } })).message).toMatch(
+      /'model.gridsize' is given twice/,
+    );
+    expect(catchErr(() => parseTrainingConfigJson({ N: 32, model: { N: 64 } })).message).toMatch(
+      /'model.N' is given twice/,
+    );
   });
 
   it('reports which fields were given (for N from the probe)', () => {
@@ -101,8 +125,13 @@ describe('parseTrainingConfigJson: PyTorch spellings', () => {
 describe('JSON export', () => {
   it('round-trips a non-default config exactly, with model nested and every field present', () => {
     const c = makeTrainingConfig({
-      nepochs: 3, seed: 7, train_data_file: 'dir/a b.npz', gradient_clip_val: 0.5, scheduler: 'WarmupCosine',
-      validation_fraction: 0, model: { N: 32, gridsize: 2, probe_mask_diameter: 12.5, n_filters_scale: 0.25 },
+      nepochs: 3,
+      seed: 7,
+      train_data_file: 'dir/a b.npz',
+      gradient_clip_val: 0.5,
+      scheduler: 'WarmupCosine',
+      validation_fraction: 0,
+      model: { N: 32, gridsize: 2, probe_mask_diameter: 12.5, n_filters_scale: 0.25 },
     });
     const text = trainingConfigToJson(c);
     const obj = JSON.parse(text);
@@ -126,9 +155,22 @@ describe('URL hash', () => {
 
   it('round-trips the whole config incl. seed, strings, nulls and booleans', () => {
     const c = makeTrainingConfig({
-      seed: 1234, nepochs: 5, nphotons: 1e7, learning_rate: 2.5e-4, train_data_file: 'data/my run&x=1.npz',
-      probe_trainable: true, gradient_clip_val: 2, backend: 'pytorch',
-      model: { N: 32, gridsize: 2, amp_activation: 'relu', object_big: false, probe_mask_diameter: 30, cbam_encoder: false },
+      seed: 1234,
+      nepochs: 5,
+      nphotons: 1e7,
+      learning_rate: 2.5e-4,
+      train_data_file: 'data/my run&x=1.npz',
+      probe_trainable: true,
+      gradient_clip_val: 2,
+      backend: 'pytorch',
+      model: {
+        N: 32,
+        gridsize: 2,
+        amp_activation: 'relu',
+        object_big: false,
+        probe_mask_diameter: 30,
+        cbam_encoder: false,
+      },
     });
     const h = toUrlHash(c);
     expect(h).toContain('seed=1234');
@@ -140,7 +182,9 @@ describe('URL hash', () => {
   });
 
   it('nullable fields decode "null" as null and other values by their type (number or path string)', () => {
-    const c = fromUrlHash('#train_data_file=null&test_data_file=123&model.max_hidden_channels=64&gradient_clip_val=null');
+    const c = fromUrlHash(
+      '#train_data_file=null&test_data_file=123&model.max_hidden_channels=64&gradient_clip_val=null',
+    );
     expect(c.model.max_hidden_channels).toBe(64);
     expect(c.train_data_file).toBeNull();
     expect(c.test_data_file).toBe('123'); // a path, kept as a string

@@ -44,7 +44,14 @@ function unknownKeyError(source: string, where: string, keys: string[], valid: s
 }
 
 /** Set a canonical value, refusing two spellings that disagree (e.g. `epochs: 5` with `nepochs: 7`). */
-function put(target: Record<string, unknown>, key: string, value: unknown, path: string, from: string, source: string): void {
+function put(
+  target: Record<string, unknown>,
+  key: string,
+  value: unknown,
+  path: string,
+  from: string,
+  source: string,
+): void {
   if (key in target && target[key] !== value) {
     throw new PtychoError(
       'config',
@@ -58,7 +65,11 @@ function put(target: Record<string, unknown>, key: string, value: unknown, path:
 function gridsizeFromC(C: unknown, source: string): number {
   const g = Math.round(Math.sqrt(typeof C === 'number' ? C : NaN));
   if (!Number.isInteger(C) || (C as number) < 1 || g * g !== C) {
-    throw new PtychoError('config', `${source}: config field 'C' is ${JSON.stringify(C)}, not a square number`, 'C = gridsize² (1, 4, 9, …); or give gridsize instead');
+    throw new PtychoError(
+      'config',
+      `${source}: config field 'C' is ${JSON.stringify(C)}, not a square number`,
+      'C = gridsize² (1, 4, 9, …); or give gridsize instead',
+    );
   }
   return g;
 }
@@ -76,18 +87,30 @@ export function parseTrainingConfigJsonWithInfo(input: string | unknown, source 
     try {
       obj = JSON.parse(input);
     } catch (e) {
-      throw new PtychoError('config', `${source}: not valid JSON (${(e as Error).message})`, 'fix the JSON syntax (a config file is one JSON object)');
+      throw new PtychoError(
+        'config',
+        `${source}: not valid JSON (${(e as Error).message})`,
+        'fix the JSON syntax (a config file is one JSON object)',
+      );
     }
   }
   if (!isPlainObject(obj)) {
-    throw new PtychoError('config', `${source}: a config must be a JSON object, got ${Array.isArray(obj) ? 'an array' : JSON.stringify(obj)}`, 'write {"model": {...}, "batch_size": 16, ...}');
+    throw new PtychoError(
+      'config',
+      `${source}: a config must be a JSON object, got ${Array.isArray(obj) ? 'an array' : JSON.stringify(obj)}`,
+      'write {"model": {...}, "batch_size": 16, ...}',
+    );
   }
   const model: Record<string, unknown> = {};
   const top: Record<string, unknown> = {};
 
   if ('model' in obj && obj.model !== null && obj.model !== undefined) {
     if (!isPlainObject(obj.model)) {
-      throw new PtychoError('config', `${source}: 'model' must be an object, got ${JSON.stringify(obj.model)}`, 'nest the model fields: "model": {"N": 64, "gridsize": 1}');
+      throw new PtychoError(
+        'config',
+        `${source}: 'model' must be an object, got ${JSON.stringify(obj.model)}`,
+        'nest the model fields: "model": {"N": 64, "gridsize": 1}',
+      );
     }
     const unknown = Object.keys(obj.model).filter((k) => !MODEL_KEYS.has(k));
     if (unknown.length) throw unknownKeyError(source, 'model.', unknown, MODEL_FIELDS);
@@ -108,16 +131,27 @@ export function parseTrainingConfigJsonWithInfo(input: string | unknown, source 
     else if (k === 'epochs') put(top, 'nepochs', v, 'nepochs', k, source);
     else if (k === 'K') put(top, 'neighbor_count', v, 'neighbor_count', k, source);
     else if (k === 'nll') {
-      if (typeof v !== 'boolean') throw new PtychoError('config', `${source}: config field 'nll' is ${JSON.stringify(v)}`, 'nll is true or false (→ nll_weight 1 or 0)');
+      if (typeof v !== 'boolean')
+        throw new PtychoError(
+          'config',
+          `${source}: config field 'nll' is ${JSON.stringify(v)}`,
+          'nll is true or false (→ nll_weight 1 or 0)',
+        );
       put(top, 'nll_weight', v ? 1.0 : 0.0, 'nll_weight', k, source);
-    } else if (MODEL_KEYS.has(k)) put(model, k, v, `model.${k}`, k, source); // torch configs are flat
+    } else if (MODEL_KEYS.has(k))
+      put(model, k, v, `model.${k}`, k, source); // torch configs are flat
     else unknownTop.push(k);
   }
   if (unknownTop.length) {
-    throw unknownKeyError(source, '', unknownTop, [...TRAINING_FIELDS, ...Object.keys(TORCH_ALIASES), `(model fields at top level: ${MODEL_FIELDS.join(', ')})`]);
+    throw unknownKeyError(source, '', unknownTop, [
+      ...TRAINING_FIELDS,
+      ...Object.keys(TORCH_ALIASES),
+      `(model fields at top level: ${MODEL_FIELDS.join(', ')})`,
+    ]);
   }
   // Torch activation names ('silu', 'SiLU') are aliases of 'swish'.
-  if (typeof model.amp_activation === 'string') model.amp_activation = activationToCanonical(model.amp_activation, 'model.amp_activation');
+  if (typeof model.amp_activation === 'string')
+    model.amp_activation = activationToCanonical(model.amp_activation, 'model.amp_activation');
 
   // null means "unset" for fields whose default is not null (the dataclass default applies).
   const dropNullOverDefault = (o: Record<string, unknown>, defaults: Record<string, unknown>) => {
@@ -142,7 +176,11 @@ export function trainingConfigToJson(cfg: TrainingConfig): string {
   validateTrainingConfig(cfg);
   const { model, ...rest } = cfg;
   // Fixed key order: model first, then the defaults' order.
-  const ordered: Record<string, unknown> = { model: Object.fromEntries(Object.keys(MODEL_DEFAULTS).map((k) => [k, (model as unknown as Record<string, unknown>)[k]])) };
+  const ordered: Record<string, unknown> = {
+    model: Object.fromEntries(
+      Object.keys(MODEL_DEFAULTS).map((k) => [k, (model as unknown as Record<string, unknown>)[k]]),
+    ),
+  };
   for (const k of Object.keys(TRAINING_DEFAULTS)) ordered[k] = (rest as Record<string, unknown>)[k];
   return JSON.stringify(ordered, null, 2);
 }
@@ -205,7 +243,8 @@ export function fromUrlHash(hash: string, source = 'URL hash'): TrainingConfig {
   for (const part of body.split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
-    if (eq < 0) throw new PtychoError('config', `${source}: '${part}' has no '=value'`, 'write key=value pairs joined by &');
+    if (eq < 0)
+      throw new PtychoError('config', `${source}: '${part}' has no '=value'`, 'write key=value pairs joined by &');
     const key = part.slice(0, eq);
     const raw = part.slice(eq + 1);
     if (key.startsWith('model.') && MODEL_KEYS.has(key.slice(6))) {
@@ -216,7 +255,10 @@ export function fromUrlHash(hash: string, source = 'URL hash'): TrainingConfig {
     } else unknown.push(key);
   }
   if (unknown.length) {
-    throw unknownKeyError(source, '', unknown, [...MODEL_FIELDS.map((k) => `model.${k}`), ...TRAINING_FIELDS.filter((k) => k !== 'model')]);
+    throw unknownKeyError(source, '', unknown, [
+      ...MODEL_FIELDS.map((k) => `model.${k}`),
+      ...TRAINING_FIELDS.filter((k) => k !== 'model'),
+    ]);
   }
   return parseTrainingConfigJson({ ...top, model }, source);
 }

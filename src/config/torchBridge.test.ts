@@ -30,35 +30,97 @@ const OK = { n_groups: 128, train_data_file: 'train.npz', nphotons: 1e9 };
 describe('torch defaults (digest §2.3)', () => {
   it('DataConfig', () => {
     expect(TORCH_DATA_DEFAULTS).toMatchObject({
-      nphotons: 1e5, scale_contract_version: 'ci_intensity_v2', measurement_domain: 'count_intensity', N: 64, C: 4, K: 6,
-      K_quadrant: 30, n_subsample: 7, subsample_seed: null, grid_size: [2, 2], neighbor_function: 'Nearest',
-      min_neighbor_distance: 0, max_neighbor_distance: 3, scan_pattern: 'Isotropic', normalize: 'Batch',
-      probe_scale: 4, probe_normalize: true, data_scaling: 'Parseval', phase_subtraction: true,
-      x_bounds: [0.1, 0.9], y_bounds: [0.1, 0.9],
+      nphotons: 1e5,
+      scale_contract_version: 'ci_intensity_v2',
+      measurement_domain: 'count_intensity',
+      N: 64,
+      C: 4,
+      K: 6,
+      K_quadrant: 30,
+      n_subsample: 7,
+      subsample_seed: null,
+      grid_size: [2, 2],
+      neighbor_function: 'Nearest',
+      min_neighbor_distance: 0,
+      max_neighbor_distance: 3,
+      scan_pattern: 'Isotropic',
+      normalize: 'Batch',
+      probe_scale: 4,
+      probe_normalize: true,
+      data_scaling: 'Parseval',
+      phase_subtraction: true,
+      x_bounds: [0.1, 0.9],
+      y_bounds: [0.1, 0.9],
     });
   });
   it('ModelConfig', () => {
     expect(TORCH_MODEL_DEFAULTS).toMatchObject({
-      mode: 'Unsupervised', architecture: 'cnn', generator_output_mode: 'real_imag', cnn_output_mode: 'amp_phase',
-      intensity_scale_trainable: false, intensity_scale: 10000, max_position_jitter: 10, C_model: 4, n_filters_scale: 2,
-      amp_activation: 'silu', batch_norm: false, probe_mask: false, probe_mask_sigma: 1, probe_mask_diameter: null,
-      cbam_encoder: true, object_big: true, probe_big: true, offset: 6, C_forward: 4,
-      training_patch_weighting: 'central_mask', physics_forward_mode: 'amplitude', pad_object: true,
-      gaussian_smoothing_sigma: 0, loss_function: 'Poisson',
+      mode: 'Unsupervised',
+      architecture: 'cnn',
+      generator_output_mode: 'real_imag',
+      cnn_output_mode: 'amp_phase',
+      intensity_scale_trainable: false,
+      intensity_scale: 10000,
+      max_position_jitter: 10,
+      C_model: 4,
+      n_filters_scale: 2,
+      amp_activation: 'silu',
+      batch_norm: false,
+      probe_mask: false,
+      probe_mask_sigma: 1,
+      probe_mask_diameter: null,
+      cbam_encoder: true,
+      object_big: true,
+      probe_big: true,
+      offset: 6,
+      C_forward: 4,
+      training_patch_weighting: 'central_mask',
+      physics_forward_mode: 'amplitude',
+      pad_object: true,
+      gaussian_smoothing_sigma: 0,
+      loss_function: 'Poisson',
     });
   });
   it('TrainingConfig, execution and InferenceConfig', () => {
     expect(TORCH_TRAINING_DEFAULTS).toMatchObject({
-      nll: true, learning_rate: 1e-3, epochs: 50, batch_size: 16, scheduler: 'Default', lr_warmup_epochs: 0,
-      lr_min_ratio: 0.1, plateau_factor: 0.5, plateau_patience: 2, plateau_min_lr: 5e-5, plateau_threshold: 0,
-      accum_steps: 1, gradient_clip_val: null, gradient_clip_algorithm: 'norm', optimizer: 'adam', momentum: 0.9,
-      weight_decay: 0, adam_beta1: 0.9, adam_beta2: 0.999, torch_loss_mode: 'poisson',
-      torch_mae_pred_l2_match_target: false, output_dir: 'training_outputs', train_data_file: null,
-      test_data_file: null, n_groups: null,
+      nll: true,
+      learning_rate: 1e-3,
+      epochs: 50,
+      batch_size: 16,
+      scheduler: 'Default',
+      lr_warmup_epochs: 0,
+      lr_min_ratio: 0.1,
+      plateau_factor: 0.5,
+      plateau_patience: 2,
+      plateau_min_lr: 5e-5,
+      plateau_threshold: 0,
+      accum_steps: 1,
+      gradient_clip_val: null,
+      gradient_clip_algorithm: 'norm',
+      optimizer: 'adam',
+      momentum: 0.9,
+      weight_decay: 0,
+      adam_beta1: 0.9,
+      adam_beta2: 0.999,
+      torch_loss_mode: 'poisson',
+      torch_mae_pred_l2_match_target: false,
+      output_dir: 'training_outputs',
+      train_data_file: null,
+      test_data_file: null,
+      n_groups: null,
     });
-    expect(TORCH_EXECUTION_DEFAULTS).toMatchObject({ learning_rate: 1e-3, early_stop_patience: 100, gradient_clip_val: null });
+    expect(TORCH_EXECUTION_DEFAULTS).toMatchObject({
+      learning_rate: 1e-3,
+      early_stop_patience: 100,
+      gradient_clip_val: null,
+    });
     expect({ ...TORCH_INFERENCE_DEFAULTS }).toEqual({
-      middle_trim: 32, batch_size: 1000, experiment_number: 0, pad_eval: true, window: 20, patch_weighting: 'probe',
+      middle_trim: 32,
+      batch_size: 1000,
+      experiment_number: 0,
+      pad_eval: true,
+      window: 20,
+      patch_weighting: 'probe',
       varpro_scaling: true,
     });
   });
@@ -72,10 +134,26 @@ describe('torch defaults (digest §2.3)', () => {
 describe('toTorchConfigs (create_training_payload)', () => {
   it('maps the default canonical run', () => {
     const t = toTorchConfigs(makeTrainingConfig());
-    expect(t.data).toMatchObject({ N: 64, grid_size: [1, 1], C: 1, K: 4, nphotons: 1e9, probe_scale: 4, subsample_seed: null });
+    expect(t.data).toMatchObject({
+      N: 64,
+      grid_size: [1, 1],
+      C: 1,
+      K: 4,
+      nphotons: 1e9,
+      probe_scale: 4,
+      subsample_seed: null,
+    });
     expect(t.model).toMatchObject({
-      mode: 'Unsupervised', amp_activation: 'sigmoid', C_model: 1, C_forward: 1, cbam_encoder: true, object_big: true,
-      probe_big: true, probe_mask: false, loss_function: 'Poisson', intensity_scale_trainable: true,
+      mode: 'Unsupervised',
+      amp_activation: 'sigmoid',
+      C_model: 1,
+      C_forward: 1,
+      cbam_encoder: true,
+      object_big: true,
+      probe_big: true,
+      probe_mask: false,
+      loss_function: 'Poisson',
+      intensity_scale_trainable: true,
     });
     expect(t.training).toMatchObject({ epochs: 50, batch_size: 16, nll: true, learning_rate: 1e-3, n_groups: 512 });
     expect(t.execution).toMatchObject({ learning_rate: 1e-3, early_stop_patience: 100 });
@@ -87,7 +165,11 @@ describe('toTorchConfigs (create_training_payload)', () => {
 
   it('gridsize 3 → grid_size (3,3), C = C_model = C_forward = 9; supervised/mae; nll_weight 0 → nll false', () => {
     const c = makeTrainingConfig({
-      nepochs: 7, neighbor_count: 9, nll_weight: 0, torch_loss_mode: 'mae', learning_rate: 5e-4,
+      nepochs: 7,
+      neighbor_count: 9,
+      nll_weight: 0,
+      torch_loss_mode: 'mae',
+      learning_rate: 5e-4,
       model: { gridsize: 3, model_type: 'supervised', N: 128, cbam_encoder: false },
     });
     const t = toTorchConfigs(c);
@@ -113,9 +195,22 @@ describe('fromTorchConfigs (config_bridge)', () => {
     const c = fromTorchConfigs(t, { n_groups: 64, train_data_file: 'a.npz' });
     expect(c.model).toMatchObject({ N: 128, gridsize: 2, model_type: 'pinn', amp_activation: 'swish', probe_scale: 2 });
     expect(c).toMatchObject({
-      nepochs: 12, batch_size: 32, nll_weight: 0, neighbor_count: 7, nphotons: 1e9, n_groups: 64, train_data_file: 'a.npz',
-      intensity_scale_trainable: false, backend: 'pytorch', mae_weight: 0, realspace_mae_weight: 0, realspace_weight: 0,
-      positions_provided: true, probe_trainable: false, sequential_sampling: false, test_data_file: null,
+      nepochs: 12,
+      batch_size: 32,
+      nll_weight: 0,
+      neighbor_count: 7,
+      nphotons: 1e9,
+      n_groups: 64,
+      train_data_file: 'a.npz',
+      intensity_scale_trainable: false,
+      backend: 'pytorch',
+      mae_weight: 0,
+      realspace_mae_weight: 0,
+      realspace_weight: 0,
+      positions_provided: true,
+      probe_trainable: false,
+      sequential_sampling: false,
+      test_data_file: null,
       output_dir: 'training_outputs',
     });
     expect(() => validateTrainingConfig(c)).not.toThrow();
@@ -123,7 +218,14 @@ describe('fromTorchConfigs (config_bridge)', () => {
 
   it('activation map: silu/SiLU → swish, others kept; unknown refused', () => {
     const d = makeTorchConfigs().data;
-    for (const [from, to] of [['silu', 'swish'], ['SiLU', 'swish'], ['sigmoid', 'sigmoid'], ['swish', 'swish'], ['softplus', 'softplus'], ['relu', 'relu']]) {
+    for (const [from, to] of [
+      ['silu', 'swish'],
+      ['SiLU', 'swish'],
+      ['sigmoid', 'sigmoid'],
+      ['swish', 'swish'],
+      ['softplus', 'softplus'],
+      ['relu', 'relu'],
+    ]) {
       expect(toModelConfig(d, { ...TORCH_MODEL_DEFAULTS, amp_activation: from }).amp_activation).toBe(to);
     }
     const e = catchErr(() => toModelConfig(d, { ...TORCH_MODEL_DEFAULTS, amp_activation: 'gelu' }));
@@ -159,7 +261,10 @@ describe('fromTorchConfigs (config_bridge)', () => {
     expect(e.hint).toMatch(/give nphotons explicitly/);
     // Overriding (even with 1e5 itself) or a non-default torch value is accepted.
     expect(fromTorchConfigs(makeTorchConfigs(), { ...OK, nphotons: 1e5 }).nphotons).toBe(1e5);
-    expect(fromTorchConfigs(makeTorchConfigs({ data: { nphotons: 3e6 } }), { n_groups: 1, train_data_file: 'a.npz' }).nphotons).toBe(3e6);
+    expect(
+      fromTorchConfigs(makeTorchConfigs({ data: { nphotons: 3e6 } }), { n_groups: 1, train_data_file: 'a.npz' })
+        .nphotons,
+    ).toBe(3e6);
   });
 
   it('raises when n_groups is missing (torch TrainingConfig.n_groups is not read, as in the reference)', () => {
@@ -183,16 +288,40 @@ describe('fromTorchConfigs (config_bridge)', () => {
 
   it('round trip canonical → torch → canonical keeps every bridged field', () => {
     const c = makeTrainingConfig({
-      nepochs: 9, batch_size: 8, neighbor_count: 5, nphotons: 1e7, n_groups: 33, train_data_file: 'x.npz',
-      test_data_file: 'y.npz', learning_rate: 2e-3, early_stop_patience: 7, gradient_clip_val: 1.5,
-      scheduler: 'ReduceLROnPlateau', plateau_patience: 4, optimizer: 'adamw', weight_decay: 0.01,
-      intensity_scale_trainable: false, backend: 'pytorch', subsample_seed: 3,
-      model: { N: 32, gridsize: 2, amp_activation: 'swish', probe_mask: true, probe_scale: 2, n_filters_scale: 0.5, cbam_encoder: false },
+      nepochs: 9,
+      batch_size: 8,
+      neighbor_count: 5,
+      nphotons: 1e7,
+      n_groups: 33,
+      train_data_file: 'x.npz',
+      test_data_file: 'y.npz',
+      learning_rate: 2e-3,
+      early_stop_patience: 7,
+      gradient_clip_val: 1.5,
+      scheduler: 'ReduceLROnPlateau',
+      plateau_patience: 4,
+      optimizer: 'adamw',
+      weight_decay: 0.01,
+      intensity_scale_trainable: false,
+      backend: 'pytorch',
+      subsample_seed: 3,
+      model: {
+        N: 32,
+        gridsize: 2,
+        amp_activation: 'swish',
+        probe_mask: true,
+        probe_scale: 2,
+        n_filters_scale: 0.5,
+        cbam_encoder: false,
+      },
     });
     const t = toTorchConfigs(c);
     const back = fromTorchConfigs(t, {
-      n_groups: t.training.n_groups, train_data_file: t.training.train_data_file, test_data_file: t.training.test_data_file,
-      nphotons: t.data.nphotons, subsample_seed: t.data.subsample_seed,
+      n_groups: t.training.n_groups,
+      train_data_file: t.training.train_data_file,
+      test_data_file: t.training.test_data_file,
+      nphotons: t.data.nphotons,
+      subsample_seed: t.data.subsample_seed,
     });
     expect(back).toEqual(c);
   });
@@ -201,14 +330,29 @@ describe('fromTorchConfigs (config_bridge)', () => {
 describe('fromTorchInference (to_inference_config)', () => {
   const model = makeModelConfig({ N: 128 });
   it('K → neighbor_count, backend pytorch, overrides applied', () => {
-    const c = fromTorchInference(model, makeTorchConfigs({ data: { K: 8 } }).data, { model_path: 'm.zip', test_data_file: 't.npz' });
-    expect(c).toMatchObject({ neighbor_count: 8, backend: 'pytorch', debug: false, model_path: 'm.zip', test_data_file: 't.npz', n_groups: null, output_dir: 'inference_outputs' });
+    const c = fromTorchInference(model, makeTorchConfigs({ data: { K: 8 } }).data, {
+      model_path: 'm.zip',
+      test_data_file: 't.npz',
+    });
+    expect(c).toMatchObject({
+      neighbor_count: 8,
+      backend: 'pytorch',
+      debug: false,
+      model_path: 'm.zip',
+      test_data_file: 't.npz',
+      n_groups: null,
+      output_dir: 'inference_outputs',
+    });
     expect(c.model.N).toBe(128);
     expect(() => validateInferenceConfig(c)).not.toThrow();
   });
   it('raises when model_path or test_data_file is missing', () => {
     const d = makeTorchConfigs().data;
-    expect(catchErr(() => fromTorchInference(model, d, { test_data_file: 't.npz' })).message).toMatch(/model_path is missing/);
-    expect(catchErr(() => fromTorchInference(model, d, { model_path: 'm.zip' })).message).toMatch(/test_data_file is missing/);
+    expect(catchErr(() => fromTorchInference(model, d, { test_data_file: 't.npz' })).message).toMatch(
+      /model_path is missing/,
+    );
+    expect(catchErr(() => fromTorchInference(model, d, { model_path: 'm.zip' })).message).toMatch(
+      /test_data_file is missing/,
+    );
   });
 });

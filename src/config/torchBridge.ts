@@ -257,7 +257,11 @@ export const ACTIVATION_TO_CANONICAL: Readonly<Record<string, ModelConfig['amp_a
 /** `grid_size` (must be square) → gridsize. */
 export function gridSizeToGridsize(gridSize: unknown, where = 'grid_size'): number {
   if (!Array.isArray(gridSize) || gridSize.length !== 2 || !gridSize.every((g) => Number.isInteger(g) && g >= 1)) {
-    throw new PtychoError('config', `config field '${where}' is ${JSON.stringify(gridSize)}`, 'give two positive integers, e.g. [2, 2]');
+    throw new PtychoError(
+      'config',
+      `config field '${where}' is ${JSON.stringify(gridSize)}`,
+      'give two positive integers, e.g. [2, 2]',
+    );
   }
   if (gridSize[0] !== gridSize[1]) {
     throw new PtychoError(
@@ -271,13 +275,18 @@ export function gridSizeToGridsize(gridSize: unknown, where = 'grid_size'): numb
 
 export function modeToModelType(mode: unknown, where = 'mode'): ModelConfig['model_type'] {
   if (mode !== 'Unsupervised' && mode !== 'Supervised') {
-    throw new PtychoError('config', `config field '${where}' has invalid value ${JSON.stringify(mode)}`, "use 'Unsupervised' or 'Supervised'");
+    throw new PtychoError(
+      'config',
+      `config field '${where}' has invalid value ${JSON.stringify(mode)}`,
+      "use 'Unsupervised' or 'Supervised'",
+    );
   }
   return MODE_TO_MODEL_TYPE[mode];
 }
 
 export function activationToCanonical(act: unknown, where = 'amp_activation'): ModelConfig['amp_activation'] {
-  const v = typeof act === 'string' && Object.hasOwn(ACTIVATION_TO_CANONICAL, act) ? ACTIVATION_TO_CANONICAL[act] : undefined;
+  const v =
+    typeof act === 'string' && Object.hasOwn(ACTIVATION_TO_CANONICAL, act) ? ACTIVATION_TO_CANONICAL[act] : undefined;
   if (!v) {
     throw new PtychoError(
       'config',
@@ -373,7 +382,11 @@ export function toTorchConfigs(c: TrainingConfig): TorchConfigs {
 // ---------------------------------------------------------------------------------------------
 
 /** `config_bridge.to_model_config(data, model, overrides)`. */
-export function toModelConfig(data: TorchDataConfig, model: TorchModelConfig, overrides: Partial<ModelConfig> = {}): ModelConfig {
+export function toModelConfig(
+  data: TorchDataConfig,
+  model: TorchModelConfig,
+  overrides: Partial<ModelConfig> = {},
+): ModelConfig {
   const gridsize = gridSizeToGridsize(data.grid_size);
   const model_type = modeToModelType(model.mode);
   const amp_activation = activationToCanonical(model.amp_activation);
@@ -478,15 +491,27 @@ export function toTrainingConfig(
   if (kw.scheduler === undefined) {
     const sched = ex.scheduler;
     if (sched === 'MultiStage' || sched === 'Adaptive') {
-      throw new PtychoError('config', `scheduler '${sched}' has no canonical counterpart`, 'use Default, Exponential, WarmupCosine or ReduceLROnPlateau');
+      throw new PtychoError(
+        'config',
+        `scheduler '${sched}' has no canonical counterpart`,
+        'use Default, Exponential, WarmupCosine or ReduceLROnPlateau',
+      );
     }
     kw.scheduler = sched;
   }
   if (kw.n_groups == null) {
-    throw new PtychoError('config', 'n_groups is missing from the overrides of the PyTorch → canonical training bridge', 'give n_groups, e.g. 512');
+    throw new PtychoError(
+      'config',
+      'n_groups is missing from the overrides of the PyTorch → canonical training bridge',
+      'give n_groups, e.g. 512',
+    );
   }
   if ((opts.requireTrainDataFile ?? true) && kw.train_data_file == null) {
-    throw new PtychoError('config', 'train_data_file is missing from the overrides of the PyTorch → canonical training bridge', 'give train_data_file (path of the training NPZ)');
+    throw new PtychoError(
+      'config',
+      'train_data_file is missing from the overrides of the PyTorch → canonical training bridge',
+      'give train_data_file (path of the training NPZ)',
+    );
   }
   // makeTrainingConfig treats null as "unset → default"; restore the bridge's explicit nulls.
   const cfg = makeTrainingConfig({ ...kw, model });
@@ -526,10 +551,18 @@ export function fromTorchInference(
     ...overrides,
   };
   if (kw.model_path == null) {
-    throw new PtychoError('config', 'model_path is missing from the overrides of the PyTorch → canonical inference bridge', 'give model_path (the trained model archive)');
+    throw new PtychoError(
+      'config',
+      'model_path is missing from the overrides of the PyTorch → canonical inference bridge',
+      'give model_path (the trained model archive)',
+    );
   }
   if (kw.test_data_file == null) {
-    throw new PtychoError('config', 'test_data_file is missing from the overrides of the PyTorch → canonical inference bridge', 'give test_data_file (the NPZ to reconstruct)');
+    throw new PtychoError(
+      'config',
+      'test_data_file is missing from the overrides of the PyTorch → canonical inference bridge',
+      'give test_data_file (the NPZ to reconstruct)',
+    );
   }
   return makeInferenceConfig({ ...kw, model });
 }
@@ -548,12 +581,36 @@ export const TORCH_SCALING_SCHEMA_VERSION = 'ci-entrypoints-v1';
  */
 export const TORCH_FLOAT_FIELDS: ReadonlySet<string> = new Set([
   // params.dill (TF TrainingConfig / ModelConfig + intensity_scale)
-  'mae_weight', 'nll_weight', 'realspace_mae_weight', 'realspace_weight', 'nphotons', 'momentum', 'weight_decay',
-  'adam_beta1', 'adam_beta2', 'lr_min_ratio', 'plateau_factor', 'plateau_min_lr', 'plateau_threshold', 'learning_rate',
-  'probe_mask_sigma', 'probe_scale', 'gaussian_smoothing_sigma', 'intensity_scale', 'gradient_clip_val',
+  'mae_weight',
+  'nll_weight',
+  'realspace_mae_weight',
+  'realspace_weight',
+  'nphotons',
+  'momentum',
+  'weight_decay',
+  'adam_beta1',
+  'adam_beta2',
+  'lr_min_ratio',
+  'plateau_factor',
+  'plateau_min_lr',
+  'plateau_threshold',
+  'learning_rate',
+  'probe_mask_sigma',
+  'probe_scale',
+  'gaussian_smoothing_sigma',
+  'intensity_scale',
+  'gradient_clip_val',
   // torch DataConfig / ModelConfig / TrainingConfig
-  'min_neighbor_distance', 'max_neighbor_distance', 'x_bounds', 'y_bounds', 'spectral_bottleneck_gate_init',
-  'decoder_last_c_outer_fraction', 'amplitude_physics_gain', 'amp_loss_coeff', 'phase_loss_coeff', 'fine_tune_gamma',
+  'min_neighbor_distance',
+  'max_neighbor_distance',
+  'x_bounds',
+  'y_bounds',
+  'spectral_bottleneck_gate_init',
+  'decoder_last_c_outer_fraction',
+  'amplitude_physics_gain',
+  'amp_loss_coeff',
+  'phase_loss_coeff',
+  'fine_tune_gamma',
   'stage_3_lr_factor',
 ]);
 /** Fields the reference pickles as tuples (plain JS arrays otherwise become lists). */
@@ -583,41 +640,168 @@ export function torchBundleParams(c: TrainingConfig, intensityScale: number): Le
 
 /** Reference torch DataConfig fields beyond TorchDataConfig: none (TorchDataConfig is complete). Model/training extras: */
 const TORCH_MODEL_FULL_DEFAULTS = {
-  fno_modes: 12, fno_width: 32, fno_blocks: 4, fno_cnn_blocks: 2, learned_input_channels: 1, fno_input_transform: 'none',
-  max_hidden_channels: null, resnet_width: null, spectral_bottleneck_blocks: 6, spectral_bottleneck_modes: 12,
-  spectral_bottleneck_share_weights: true, spectral_bottleneck_gate_init: 0.1, spectral_bottleneck_gate_mode: 'shared',
-  use_shared_decoder: false, num_datasets: 1, probe_mask_tensor: null, edge_pad: 10, decoder_last_c_outer_fraction: 0.125,
-  decoder_last_amp_channels: 1, use_legacy_decoder_channel_override: false, eca_encoder: false, cbam_bottleneck: false,
-  cbam_decoder: false, eca_decoder: false, spatial_decoder: false, decoder_spatial_kernel: 7, rect_s1s2_trainable: true,
-  rect_s1s2_init: 'ones', amplitude_physics_gain: 1.0, amp_loss: null, phase_loss: null, amp_loss_coeff: 1.0, phase_loss_coeff: 1.0,
+  fno_modes: 12,
+  fno_width: 32,
+  fno_blocks: 4,
+  fno_cnn_blocks: 2,
+  learned_input_channels: 1,
+  fno_input_transform: 'none',
+  max_hidden_channels: null,
+  resnet_width: null,
+  spectral_bottleneck_blocks: 6,
+  spectral_bottleneck_modes: 12,
+  spectral_bottleneck_share_weights: true,
+  spectral_bottleneck_gate_init: 0.1,
+  spectral_bottleneck_gate_mode: 'shared',
+  use_shared_decoder: false,
+  num_datasets: 1,
+  probe_mask_tensor: null,
+  edge_pad: 10,
+  decoder_last_c_outer_fraction: 0.125,
+  decoder_last_amp_channels: 1,
+  use_legacy_decoder_channel_override: false,
+  eca_encoder: false,
+  cbam_bottleneck: false,
+  cbam_decoder: false,
+  eca_decoder: false,
+  spatial_decoder: false,
+  decoder_spatial_kernel: 7,
+  rect_s1s2_trainable: true,
+  rect_s1s2_init: 'ones',
+  amplitude_physics_gain: 1.0,
+  amp_loss: null,
+  phase_loss: null,
+  amp_loss_coeff: 1.0,
+  phase_loss_coeff: 1.0,
 } as const;
 const TORCH_TRAINING_FULL_DEFAULTS = {
-  training_directories: [], device: 'cuda', strategy: 'ddp', n_devices: 1, framework: 'Lightning', orchestrator: 'Mlflow',
-  epochs_fine_tune: 0, fine_tune_gamma: 0.1, num_workers: 4, log_grad_norm: false, grad_norm_log_freq: 1, stage_1_epochs: 0,
-  stage_2_epochs: 0, stage_3_epochs: 0, physics_weight_schedule: 'cosine', stage_3_lr_factor: 0.1,
-  experiment_name: 'Synthetic_Runs', notes: '', model_name: 'PtychoPINNv2',
+  training_directories: [],
+  device: 'cuda',
+  strategy: 'ddp',
+  n_devices: 1,
+  framework: 'Lightning',
+  orchestrator: 'Mlflow',
+  epochs_fine_tune: 0,
+  fine_tune_gamma: 0.1,
+  num_workers: 4,
+  log_grad_norm: false,
+  grad_norm_log_freq: 1,
+  stage_1_epochs: 0,
+  stage_2_epochs: 0,
+  stage_3_epochs: 0,
+  physics_weight_schedule: 'cosine',
+  stage_3_lr_factor: 0.1,
+  experiment_name: 'Synthetic_Runs',
+  notes: '',
+  model_name: 'PtychoPINNv2',
 } as const;
 const TORCH_INFERENCE_FULL_DEFAULTS = { log_patch_stats: false, patch_stats_limit: null } as const;
 
 /** Field order of the reference dataclasses (asdict order), as in the golden bundle's torch_scaling_metadata.pt. */
 const MODEL_ORDER = [
-  'mode', 'architecture', 'fno_modes', 'fno_width', 'fno_blocks', 'fno_cnn_blocks', 'learned_input_channels', 'fno_input_transform',
-  'max_hidden_channels', 'resnet_width', 'spectral_bottleneck_blocks', 'spectral_bottleneck_modes', 'spectral_bottleneck_share_weights',
-  'spectral_bottleneck_gate_init', 'spectral_bottleneck_gate_mode', 'generator_output_mode', 'cnn_output_mode', 'use_shared_decoder',
-  'intensity_scale_trainable', 'intensity_scale', 'max_position_jitter', 'num_datasets', 'C_model', 'n_filters_scale', 'amp_activation',
-  'batch_norm', 'probe_mask', 'probe_mask_tensor', 'probe_mask_sigma', 'probe_mask_diameter', 'edge_pad', 'decoder_last_c_outer_fraction',
-  'decoder_last_amp_channels', 'use_legacy_decoder_channel_override', 'eca_encoder', 'cbam_encoder', 'cbam_bottleneck', 'cbam_decoder',
-  'eca_decoder', 'spatial_decoder', 'decoder_spatial_kernel', 'object_big', 'probe_big', 'offset', 'C_forward', 'training_patch_weighting',
-  'physics_forward_mode', 'rect_s1s2_trainable', 'rect_s1s2_init', 'amplitude_physics_gain', 'pad_object', 'gaussian_smoothing_sigma',
-  'loss_function', 'amp_loss', 'phase_loss', 'amp_loss_coeff', 'phase_loss_coeff',
+  'mode',
+  'architecture',
+  'fno_modes',
+  'fno_width',
+  'fno_blocks',
+  'fno_cnn_blocks',
+  'learned_input_channels',
+  'fno_input_transform',
+  'max_hidden_channels',
+  'resnet_width',
+  'spectral_bottleneck_blocks',
+  'spectral_bottleneck_modes',
+  'spectral_bottleneck_share_weights',
+  'spectral_bottleneck_gate_init',
+  'spectral_bottleneck_gate_mode',
+  'generator_output_mode',
+  'cnn_output_mode',
+  'use_shared_decoder',
+  'intensity_scale_trainable',
+  'intensity_scale',
+  'max_position_jitter',
+  'num_datasets',
+  'C_model',
+  'n_filters_scale',
+  'amp_activation',
+  'batch_norm',
+  'probe_mask',
+  'probe_mask_tensor',
+  'probe_mask_sigma',
+  'probe_mask_diameter',
+  'edge_pad',
+  'decoder_last_c_outer_fraction',
+  'decoder_last_amp_channels',
+  'use_legacy_decoder_channel_override',
+  'eca_encoder',
+  'cbam_encoder',
+  'cbam_bottleneck',
+  'cbam_decoder',
+  'eca_decoder',
+  'spatial_decoder',
+  'decoder_spatial_kernel',
+  'object_big',
+  'probe_big',
+  'offset',
+  'C_forward',
+  'training_patch_weighting',
+  'physics_forward_mode',
+  'rect_s1s2_trainable',
+  'rect_s1s2_init',
+  'amplitude_physics_gain',
+  'pad_object',
+  'gaussian_smoothing_sigma',
+  'loss_function',
+  'amp_loss',
+  'phase_loss',
+  'amp_loss_coeff',
+  'phase_loss_coeff',
 ];
 const TRAINING_ORDER = [
-  'training_directories', 'nll', 'device', 'strategy', 'n_devices', 'framework', 'orchestrator', 'learning_rate', 'epochs', 'batch_size',
-  'epochs_fine_tune', 'fine_tune_gamma', 'scheduler', 'lr_warmup_epochs', 'lr_min_ratio', 'plateau_factor', 'plateau_patience',
-  'plateau_min_lr', 'plateau_threshold', 'num_workers', 'accum_steps', 'gradient_clip_val', 'gradient_clip_algorithm', 'optimizer',
-  'momentum', 'weight_decay', 'adam_beta1', 'adam_beta2', 'log_grad_norm', 'grad_norm_log_freq', 'stage_1_epochs', 'stage_2_epochs',
-  'stage_3_epochs', 'physics_weight_schedule', 'stage_3_lr_factor', 'torch_loss_mode', 'torch_mae_pred_l2_match_target',
-  'experiment_name', 'notes', 'model_name', 'output_dir', 'train_data_file', 'test_data_file', 'n_groups',
+  'training_directories',
+  'nll',
+  'device',
+  'strategy',
+  'n_devices',
+  'framework',
+  'orchestrator',
+  'learning_rate',
+  'epochs',
+  'batch_size',
+  'epochs_fine_tune',
+  'fine_tune_gamma',
+  'scheduler',
+  'lr_warmup_epochs',
+  'lr_min_ratio',
+  'plateau_factor',
+  'plateau_patience',
+  'plateau_min_lr',
+  'plateau_threshold',
+  'num_workers',
+  'accum_steps',
+  'gradient_clip_val',
+  'gradient_clip_algorithm',
+  'optimizer',
+  'momentum',
+  'weight_decay',
+  'adam_beta1',
+  'adam_beta2',
+  'log_grad_norm',
+  'grad_norm_log_freq',
+  'stage_1_epochs',
+  'stage_2_epochs',
+  'stage_3_epochs',
+  'physics_weight_schedule',
+  'stage_3_lr_factor',
+  'torch_loss_mode',
+  'torch_mae_pred_l2_match_target',
+  'experiment_name',
+  'notes',
+  'model_name',
+  'output_dir',
+  'train_data_file',
+  'test_data_file',
+  'n_groups',
 ];
 
 function ordered(order: readonly string[], src: Record<string, unknown>): Record<string, unknown> {
@@ -635,9 +819,22 @@ function ordered(order: readonly string[], src: Record<string, unknown>): Record
  */
 export function torchScalingMetadata(c: TrainingConfig): Record<string, unknown> {
   const t = toTorchConfigs(c);
-  const data: Record<string, unknown> = { ...t.data, grid_size: [...t.data.grid_size], x_bounds: [...t.data.x_bounds], y_bounds: [...t.data.y_bounds] };
-  const model = ordered(MODEL_ORDER, { ...TORCH_MODEL_FULL_DEFAULTS, ...t.model, probe_mask: probeMaskToBool(t.model.probe_mask) });
-  const training = ordered(TRAINING_ORDER, { ...TORCH_TRAINING_FULL_DEFAULTS, training_directories: [], ...t.training });
+  const data: Record<string, unknown> = {
+    ...t.data,
+    grid_size: [...t.data.grid_size],
+    x_bounds: [...t.data.x_bounds],
+    y_bounds: [...t.data.y_bounds],
+  };
+  const model = ordered(MODEL_ORDER, {
+    ...TORCH_MODEL_FULL_DEFAULTS,
+    ...t.model,
+    probe_mask: probeMaskToBool(t.model.probe_mask),
+  });
+  const training = ordered(TRAINING_ORDER, {
+    ...TORCH_TRAINING_FULL_DEFAULTS,
+    training_directories: [],
+    ...t.training,
+  });
   const inference = { ...TORCH_INFERENCE_DEFAULTS, ...TORCH_INFERENCE_FULL_DEFAULTS };
   return {
     schema_version: TORCH_SCALING_SCHEMA_VERSION,
@@ -670,6 +867,7 @@ export function configFromTorchBundleParams(params: Record<string, unknown>, bas
   }
   const cfg = makeTrainingConfig({ ...(top as object), model: model as Partial<ModelConfig> } as never);
   // makeTrainingConfig treats null as "unset → default"; keep the bundle's explicit nulls.
-  for (const [f, v] of Object.entries(top)) if (v === null && f in cfg) (cfg as unknown as Record<string, unknown>)[f] = null;
+  for (const [f, v] of Object.entries(top))
+    if (v === null && f in cfg) (cfg as unknown as Record<string, unknown>)[f] = null;
   return cfg;
 }

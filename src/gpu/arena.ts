@@ -33,7 +33,10 @@ export class TensorArena {
   readonly layout: ArenaLayout;
 
   /** An arena of f32 tensors of `shapes`, zero-filled (gaps included). Owned by the caller: `dispose()` it. */
-  constructor(private readonly gpu: Gpu, shapes: readonly (readonly number[])[]) {
+  constructor(
+    private readonly gpu: Gpu,
+    shapes: readonly (readonly number[])[],
+  ) {
     const alignFloats = gpu.device.limits.minStorageBufferOffsetAlignment / 4;
     this.layout = arenaLayout(shapes, alignFloats);
     this.base = gpu.keep(gpu.zeros([this.layout.floats], 'f32'));

@@ -6,7 +6,8 @@ describe('kernel variant autotune', () => {
   it('measures both variants of conv2d and the FFT, picks the faster, and caches the choice per adapter', async () => {
     const gpu = await Gpu.create();
     const r = await autotune(gpu);
-    for (const ms of [r.ms.conv.tiled, r.ms.conv.direct, r.ms.fft.workgroup, r.ms.fft.direct]) expect(ms).toBeGreaterThan(0);
+    for (const ms of [r.ms.conv.tiled, r.ms.conv.direct, r.ms.fft.workgroup, r.ms.fft.direct])
+      expect(ms).toBeGreaterThan(0);
     expect(r.variants.conv).toBe(r.ms.conv.direct < r.ms.conv.tiled ? 'direct' : 'tiled');
     expect(r.variants.fft).toBe(r.ms.fft.direct < r.ms.fft.workgroup ? 'direct' : 'workgroup');
     expect(gpu.variants).toEqual(r.variants);

@@ -67,7 +67,10 @@ export async function autotune(gpu: Gpu): Promise<AutotuneResult> {
       gpu.variants.fft = v;
       fft[v] = await timeMs(gpu, 3, () => void fft2Raw(gpu, z, false, 1));
     }
-    const variants: KernelVariants = { conv: conv.direct < conv.tiled ? 'direct' : 'tiled', fft: fft.direct < fft.workgroup ? 'direct' : 'workgroup' };
+    const variants: KernelVariants = {
+      conv: conv.direct < conv.tiled ? 'direct' : 'tiled',
+      fft: fft.direct < fft.workgroup ? 'direct' : 'workgroup',
+    };
     Object.assign(gpu.variants, variants);
     const r = { variants, ms: { conv, fft } };
     cache.set(key, r);

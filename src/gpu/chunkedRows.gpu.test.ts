@@ -69,7 +69,9 @@ describe('ChunkedRows', () => {
     const data = new Float32Array(4 * 64);
     expect(() => new ChunkedRows(gpu, 4, [8, 8], data, { maxChunkBytes: 255 })).toThrow(/256 B.*maxChunkBytes 255 B/);
     const lim = gpu.device.limits.maxStorageBufferBindingSize;
-    expect(() => new ChunkedRows(gpu, 4, [8, 8], data, { maxChunkBytes: 255 })).toThrow(new RegExp(`maxStorageBufferBindingSize ${lim} B`));
+    expect(() => new ChunkedRows(gpu, 4, [8, 8], data, { maxChunkBytes: 255 })).toThrow(
+      new RegExp(`maxStorageBufferBindingSize ${lim} B`),
+    );
     expect(() => new ChunkedRows(gpu, 3, [8, 8], data)).toThrow(/256 floats do not make 3 rows/);
   });
 });

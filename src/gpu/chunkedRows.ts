@@ -35,7 +35,9 @@ export class ChunkedRows {
     const rowFloats = this.rowShape.reduce((a, b) => a * b, 1) * (this.dtype === 'c64' ? 2 : 1);
     this.rowFloats = rowFloats;
     if (!Number.isInteger(rows) || rows < 0 || data.length !== rows * rowFloats) {
-      throw new RangeError(`ChunkedRows: ${data.length} floats do not make ${rows} rows of shape [${this.rowShape.join(',')}] (${this.dtype})`);
+      throw new RangeError(
+        `ChunkedRows: ${data.length} floats do not make ${rows} rows of shape [${this.rowShape.join(',')}] (${this.dtype})`,
+      );
     }
     const rowBytes = 4 * rowFloats;
     const lim = gpu.device.limits;
@@ -51,7 +53,8 @@ export class ChunkedRows {
       );
     }
     // Largest row count that fits (both tests are monotonic in the row count): binary search.
-    let lo = 1, hi = Math.max(1, Math.min(rows, Math.floor(maxBytes / rowBytes)));
+    let lo = 1,
+      hi = Math.max(1, Math.min(rows, Math.floor(maxBytes / rowBytes)));
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
       if (fits(mid)) lo = mid;
@@ -62,8 +65,13 @@ export class ChunkedRows {
     const nChunks = Math.max(1, Math.ceil(rows / lo));
     try {
       for (let k = 0; k < nChunks; k++) {
-        const start = k * lo, n = Math.min(lo, rows - start);
-        this.chunks.push(gpu.keep(gpu.tensor([n, ...this.rowShape], this.dtype, data.subarray(start * rowFloats, (start + n) * rowFloats))));
+        const start = k * lo,
+          n = Math.min(lo, rows - start);
+        this.chunks.push(
+          gpu.keep(
+            gpu.tensor([n, ...this.rowShape], this.dtype, data.subarray(start * rowFloats, (start + n) * rowFloats)),
+          ),
+        );
       }
     } catch (e) {
       this.dispose();

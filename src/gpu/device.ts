@@ -117,7 +117,7 @@ export async function createGpuDevice(opts: { powerPreference?: GPUPowerPreferen
       runtime === 'browser'
         ? 'Enable hardware acceleration, update the GPU driver, or on Linux start Chrome with --enable-unsafe-webgpu.'
         : `Install a Vulkan driver, or Debian's chromium package (it ships SwiftShader at ${SWIFTSHADER_ICD}) ` +
-          'and libvulkan1, or set VK_ICD_FILENAMES to a Vulkan ICD json.',
+            'and libvulkan1, or set VK_ICD_FILENAMES to a Vulkan ICD json.',
     );
   }
   const a = adapter.limits;
@@ -143,7 +143,7 @@ export async function createGpuDevice(opts: { powerPreference?: GPUPowerPreferen
     description: info?.description ?? '',
     isFallbackAdapter:
       Boolean((adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
-      Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter) ||
+      Boolean((info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined)?.isFallbackAdapter) ||
       /swiftshader|llvmpipe|lavapipe/i.test(`${info?.architecture} ${info?.description} ${info?.device}`),
     limits: {
       maxBufferSize: device.limits.maxBufferSize,

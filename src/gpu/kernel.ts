@@ -27,7 +27,8 @@ const MAX_WG_PER_DIM = 65535;
 /** A storage binding: slot, buffer, byte offset and size (size 0 = the whole buffer). */
 type Binding = [number, GPUBuffer, number, number];
 /** Views bind their own range; whole tensors bind the whole (pooled, possibly larger) buffer as before. */
-const bindingOf = (slot: number, t: Tensor): Binding => (t.base ? [slot, t.buffer, t.offset, Math.ceil(t.byteLength / 4) * 4 || 4] : [slot, t.buffer, 0, 0]);
+const bindingOf = (slot: number, t: Tensor): Binding =>
+  t.base ? [slot, t.buffer, t.offset, Math.ceil(t.byteLength / 4) * 4 || 4] : [slot, t.buffer, 0, 0];
 
 export class Gpu {
   readonly device: GPUDevice;
@@ -68,7 +69,10 @@ export class Gpu {
   constructor(private readonly dev: GpuDevice) {
     this.device = dev.device;
     this.adapter = dev.adapter;
-    this.variants = { conv: dev.adapter.isFallbackAdapter ? 'direct' : 'tiled', fft: dev.adapter.isFallbackAdapter ? 'direct' : 'workgroup' };
+    this.variants = {
+      conv: dev.adapter.isFallbackAdapter ? 'direct' : 'tiled',
+      fft: dev.adapter.isFallbackAdapter ? 'direct' : 'workgroup',
+    };
     this.pool = new BufferPool(this.device);
     this.lost = dev.lost.then((l) => (this.lostInfo = l));
     // WebGPU reports validation errors asynchronously and otherwise only logs them: collect them and throw
@@ -166,7 +170,8 @@ export class Gpu {
    */
   copyRange(src: Tensor, srcAt: number, dst: Tensor, dstAt: number, n: number): void {
     const ok = (at: number, t: Tensor) => Number.isInteger(at) && at >= 0 && at + n <= t.floats;
-    if (!Number.isInteger(n) || n < 0 || !ok(srcAt, src) || !ok(dstAt, dst)) throw new RangeError(`copyRange ${src}[${srcAt}…+${n}] → ${dst}[${dstAt}…]: out of range`);
+    if (!Number.isInteger(n) || n < 0 || !ok(srcAt, src) || !ok(dstAt, dst))
+      throw new RangeError(`copyRange ${src}[${srcAt}…+${n}] → ${dst}[${dstAt}…]: out of range`);
     if (src.buffer === dst.buffer) throw new RangeError(`copyRange ${src} → ${dst}: same buffer`);
     if (n === 0) return;
     this.endPass();
@@ -182,10 +187,13 @@ export class Gpu {
     let floats = dtype === 'c64' ? 2 : 1;
     for (const d of shape) floats *= d;
     if (base.base) throw new Error(`Gpu.view: ${base} is itself a view`);
-    if (!Number.isInteger(at) || at < 0 || at + floats > base.floats) throw new RangeError(`Gpu.view: [${shape.join(',')}] at ${at} does not fit in ${base}`);
+    if (!Number.isInteger(at) || at < 0 || at + floats > base.floats)
+      throw new RangeError(`Gpu.view: [${shape.join(',')}] at ${at} does not fit in ${base}`);
     const offset = base.offset + 4 * at;
     if (offset % this.device.limits.minStorageBufferOffsetAlignment !== 0) {
-      throw new RangeError(`Gpu.view: byte offset ${offset} is not a multiple of minStorageBufferOffsetAlignment ${this.device.limits.minStorageBufferOffsetAlignment}`);
+      throw new RangeError(
+        `Gpu.view: byte offset ${offset} is not a multiple of minStorageBufferOffsetAlignment ${this.device.limits.minStorageBufferOffsetAlignment}`,
+      );
     }
     const t = new Tensor(this, base.buffer, [...shape], dtype, offset, base);
     this.live.add(t);
@@ -295,8 +303,14 @@ export class Gpu {
     let c = this.kernels.get(k.key);
     if (c) return c;
     const entries: GPUBindGroupLayoutEntry[] = [];
-    if (k.uniformFields.length) entries.push({ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } });
-    for (const s of k.storage) entries.push({ binding: s.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: s.access === 'read' ? 'read-only-storage' : 'storage' } });
+    if (k.uniformFields.length)
+      entries.push({ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } });
+    for (const s of k.storage)
+      entries.push({
+        binding: s.binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: s.access === 'read' ? 'read-only-storage' : 'storage' },
+      });
     const layout = this.device.createBindGroupLayout({ entries, label: k.name });
     const module = this.shaderModule(k.code, k.name);
     const pipeline = this.device.createComputePipeline({
@@ -354,9 +368,17 @@ export class Gpu {
    * `invocations` unless `workgroups` is given. Bind groups are cached by (kernel, uniform, buffers), so a
    * training step replays without re-creation.
    */
-  run(k: Kernel, buffers: Readonly<Record<string, Tensor | GPUBuffer>>, params?: Readonly<Record<string, number>>, workgroups?: readonly number[]): void {
+  run(
+    k: Kernel,
+    buffers: Readonly<Record<string, Tensor | GPUBuffer>>,
+    params?: Readonly<Record<string, number>>,
+    workgroups?: readonly number[],
+  ): void {
     for (const name of Object.keys(buffers)) {
-      if (!k.storage.some((s) => s.name === name)) throw new Error(`kernel ${k.name}: unknown binding '${name}' (bindings: ${k.storage.map((s) => s.name).join(', ')})`);
+      if (!k.storage.some((s) => s.name === name))
+        throw new Error(
+          `kernel ${k.name}: unknown binding '${name}' (bindings: ${k.storage.map((s) => s.name).join(', ')})`,
+        );
     }
     const bufs = k.storage.map((s) => {
       const b = buffers[s.name];
@@ -364,7 +386,8 @@ export class Gpu {
       return b instanceof Tensor ? bindingOf(s.binding, b) : ([s.binding, b, 0, 0] as Binding);
     });
     const ubytes = k.uniformFields.length ? packParams(k, params) : null;
-    if (!k.uniformFields.length && params && Object.keys(params).length) throw new Error(`kernel ${k.name}: takes no params, got ${Object.keys(params).join(', ')}`);
+    if (!k.uniformFields.length && params && Object.keys(params).length)
+      throw new Error(`kernel ${k.name}: takes no params, got ${Object.keys(params).join(', ')}`);
     let wg = workgroups;
     if (!wg) {
       const n = invocationsOf(k, params);
@@ -374,7 +397,14 @@ export class Gpu {
     this.encode(k.name, k.key, this.compileDeclared(k), ubytes, bufs, wg);
   }
 
-  private encode(name: string, key: string, k: CompiledKernel, ubytes: Uint8Array | null, bufs: readonly Binding[], workgroups: readonly number[]): void {
+  private encode(
+    name: string,
+    key: string,
+    k: CompiledKernel,
+    ubytes: Uint8Array | null,
+    bufs: readonly Binding[],
+    workgroups: readonly number[],
+  ): void {
     const [x, y = 1, z = 1] = workgroups;
     if (x === 0 || y === 0 || z === 0) return;
     if (x > MAX_WG_PER_DIM || y > MAX_WG_PER_DIM || z > MAX_WG_PER_DIM) {
@@ -385,12 +415,14 @@ export class Gpu {
       ubuf = this.uniformBuffer(name, ubytes);
       key += `|u${this.bufferId(ubuf)}`;
     }
-    for (const [, b, offset, size] of bufs) key += size ? `|${this.bufferId(b)}@${offset}+${size}` : `|${this.bufferId(b)}`;
+    for (const [, b, offset, size] of bufs)
+      key += size ? `|${this.bufferId(b)}@${offset}+${size}` : `|${this.bufferId(b)}`;
     let bg = this.bindGroupCache.get(key);
     if (!bg) {
       const entries: GPUBindGroupEntry[] = [];
       if (ubuf) entries.push({ binding: 0, resource: { buffer: ubuf } });
-      for (const [binding, b, offset, size] of bufs) entries.push({ binding, resource: size ? { buffer: b, offset, size } : { buffer: b } });
+      for (const [binding, b, offset, size] of bufs)
+        entries.push({ binding, resource: size ? { buffer: b, offset, size } : { buffer: b } });
       bg = this.device.createBindGroup({ layout: k.layout, entries });
       this.created.bindGroups++;
       if (this.bindGroupCache.size > 16384) this.bindGroupCache.clear();

@@ -18,12 +18,23 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
 @compute @workgroup_size(8, 8)
 fn tiled(@builtin(global_invocation_id) gid: vec3<u32>) { }
 `;
-const ok = { name: 't', code: WGSL, entryPoint: 'forward', params: { scale: 'f32', n: 'u32', shift: 'i32' }, bindings: { x: 'read', out: 'rw' }, workgroupSize: 128, invocations: 'n' } as const;
+const ok = {
+  name: 't',
+  code: WGSL,
+  entryPoint: 'forward',
+  params: { scale: 'f32', n: 'u32', shift: 'i32' },
+  bindings: { x: 'read', out: 'rw' },
+  workgroupSize: 128,
+  invocations: 'n',
+} as const;
 
 describe('self-describing kernels', () => {
   it('binds by WGSL index, sets the workgroup override, packs params in the struct order', () => {
     const k = defineKernel(ok);
-    expect(k.storage).toEqual([{ name: 'x', binding: 1, access: 'read' }, { name: 'out', binding: 2, access: 'rw' }]);
+    expect(k.storage).toEqual([
+      { name: 'x', binding: 1, access: 'read' },
+      { name: 'out', binding: 2, access: 'rw' },
+    ]);
     expect(k.constants).toEqual({ WG: 128 });
     expect(k.workgroupSize).toEqual([128, 1, 1]);
     const b = packParams(k, { shift: -3, n: 7, scale: 0.5 });
@@ -32,7 +43,14 @@ describe('self-describing kernels', () => {
     expect([dv.getUint32(0, true), dv.getFloat32(4, true), dv.getInt32(8, true)]).toEqual([7, 0.5, -3]);
     expect(invocationsOf(k, { n: 7, scale: 0, shift: 0 })).toBe(7);
     // A literal size must match; another entry point of the same module binds another subset.
-    const tiled = defineKernel({ ...ok, entryPoint: 'tiled', workgroupSize: [8, 8], bindings: { g: 'read', out: 'rw' }, params: { n: 'u32' }, invocations: undefined });
+    const tiled = defineKernel({
+      ...ok,
+      entryPoint: 'tiled',
+      workgroupSize: [8, 8],
+      bindings: { g: 'read', out: 'rw' },
+      params: { n: 'u32' },
+      invocations: undefined,
+    });
     expect(tiled.storage.map((s) => s.binding)).toEqual([3, 2]);
     // Fields of the shared struct this entry point never reads are packed as 0, and cannot be set by mistake.
     expect(Array.from(new Uint32Array(packParams(tiled, { n: 9 }).buffer))).toEqual([9, 0, 0, 0]);
@@ -40,13 +58,25 @@ describe('self-describing kernels', () => {
   });
 
   it('refuses a declaration that disagrees with its WGSL, naming the field', () => {
-    expect(() => defineKernel({ ...ok, params: { n: 'u32', scale: 'f32' } })).toThrow(/reads u\.shift but the declaration's params lack 'shift'/);
-    expect(() => defineKernel({ ...ok, params: { n: 'u32', scale: 'u32', shift: 'i32' } })).toThrow(/param 'scale' is declared u32 but Params\.scale is f32/);
-    expect(() => defineKernel({ ...ok, params: { ...ok.params, extra: 'u32' }, invocations: 'n' as never })).toThrow(/'extra' has no field/);
-    expect(() => defineKernel({ ...ok, bindings: { x: 'rw', out: 'rw' } })).toThrow(/binding 'x' is declared 'rw' but the WGSL says 'read'/);
+    expect(() => defineKernel({ ...ok, params: { n: 'u32', scale: 'f32' } })).toThrow(
+      /reads u\.shift but the declaration's params lack 'shift'/,
+    );
+    expect(() => defineKernel({ ...ok, params: { n: 'u32', scale: 'u32', shift: 'i32' } })).toThrow(
+      /param 'scale' is declared u32 but Params\.scale is f32/,
+    );
+    expect(() => defineKernel({ ...ok, params: { ...ok.params, extra: 'u32' }, invocations: 'n' as never })).toThrow(
+      /'extra' has no field/,
+    );
+    expect(() => defineKernel({ ...ok, bindings: { x: 'rw', out: 'rw' } })).toThrow(
+      /binding 'x' is declared 'rw' but the WGSL says 'read'/,
+    );
     expect(() => defineKernel({ ...ok, bindings: { y: 'read' } as never })).toThrow(/binding 'y' is not declared/);
-    expect(() => defineKernel({ ...ok, bindings: { commented_out: 'read' } as never })).toThrow(/'commented_out' is not declared/);
-    expect(() => defineKernel({ ...ok, entryPoint: 'tiled', workgroupSize: [16, 16] })).toThrow(/has 8 in dimension 0 but the declaration says 16/);
+    expect(() => defineKernel({ ...ok, bindings: { commented_out: 'read' } as never })).toThrow(
+      /'commented_out' is not declared/,
+    );
+    expect(() => defineKernel({ ...ok, entryPoint: 'tiled', workgroupSize: [16, 16] })).toThrow(
+      /has 8 in dimension 0 but the declaration says 16/,
+    );
     expect(() => defineKernel({ ...ok, entryPoint: 'nope' })).toThrow(/fn nope/);
     expect(() => defineKernel({ ...ok, invocations: 'm' as never })).toThrow(/invocations 'm'/);
   });

@@ -91,21 +91,35 @@ function wgslFacts(code: string): WgslFacts {
     : null;
   const storage = new Map<string, { binding: number; access: Access; group: number }>();
   let uniformBinding: number | null = null;
-  const varRe = /@group\((\d+)\)\s*@binding\((\d+)\)\s*var<\s*(uniform|storage)\s*(?:,\s*(read|read_write))?\s*>\s*([A-Za-z_]\w*)/g;
+  const varRe =
+    /@group\((\d+)\)\s*@binding\((\d+)\)\s*var<\s*(uniform|storage)\s*(?:,\s*(read|read_write))?\s*>\s*([A-Za-z_]\w*)/g;
   for (const m of src.matchAll(varRe)) {
     const [, group, binding, space, access, name] = m;
     if (space === 'uniform') uniformBinding = Number(binding);
-    else storage.set(name, { binding: Number(binding), access: access === 'read_write' ? 'rw' : 'read', group: Number(group) });
+    else
+      storage.set(name, {
+        binding: Number(binding),
+        access: access === 'read_write' ? 'rw' : 'read',
+        group: Number(group),
+      });
   }
   const workgroupSize = new Map<string, string[]>();
   const entryRe = /@compute\s*@workgroup_size\(([^)]*)\)\s*fn\s+([A-Za-z_]\w*)/g;
-  for (const m of src.matchAll(entryRe)) workgroupSize.set(m[2], m[1].split(',').map((s) => s.trim()).filter(Boolean));
+  for (const m of src.matchAll(entryRe))
+    workgroupSize.set(
+      m[2],
+      m[1]
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   const overrides = new Set([...src.matchAll(/\boverride\s+([A-Za-z_]\w*)/g)].map((m) => m[1]));
   const functions = new Map<string, string>();
   for (const m of src.matchAll(/\bfn\s+([A-Za-z_]\w*)\s*\(/g)) {
     const open = src.indexOf('{', m.index! + m[0].length);
     if (open < 0) continue;
-    let depth = 0, end = open;
+    let depth = 0,
+      end = open;
     for (; end < src.length; end++) {
       if (src[end] === '{') depth++;
       else if (src[end] === '}' && --depth === 0) break;
@@ -136,28 +150,39 @@ function fieldsRead(f: WgslFacts, entry: string): Set<string> {
 }
 
 /** Check a kernel's declaration against its WGSL and return the kernel; throws KernelDeclError naming the field. */
-export function defineKernel<P extends string = never, B extends string = string>(decl: KernelDecl<P, B>): Kernel<P, B> {
+export function defineKernel<P extends string = never, B extends string = string>(
+  decl: KernelDecl<P, B>,
+): Kernel<P, B> {
   const bad = (what: string) => {
     throw new KernelDeclError(`kernel ${decl.name} (${decl.entryPoint}): ${what}`);
   };
   const f = wgslFacts(decl.code);
-  const wg = typeof decl.workgroupSize === 'number' ? [decl.workgroupSize, 1, 1] : [decl.workgroupSize[0], decl.workgroupSize[1] ?? 1, decl.workgroupSize[2] ?? 1];
-  if (wg.some((v) => !Number.isInteger(v) || v < 1)) bad(`workgroupSize ${JSON.stringify(decl.workgroupSize)} must be positive integers`);
+  const wg =
+    typeof decl.workgroupSize === 'number'
+      ? [decl.workgroupSize, 1, 1]
+      : [decl.workgroupSize[0], decl.workgroupSize[1] ?? 1, decl.workgroupSize[2] ?? 1];
+  if (wg.some((v) => !Number.isInteger(v) || v < 1))
+    bad(`workgroupSize ${JSON.stringify(decl.workgroupSize)} must be positive integers`);
   const size = f.workgroupSize.get(decl.entryPoint);
   if (!size) bad(`no '@compute @workgroup_size(…) fn ${decl.entryPoint}' in its WGSL`);
   const constants: Record<string, number> = { ...(decl.constants ?? {}) };
   size!.forEach((tok, i) => {
     if (/^\d+u?$/.test(tok)) {
-      if (Number(tok.replace('u', '')) !== wg[i]) bad(`WGSL @workgroup_size has ${tok} in dimension ${i} but the declaration says ${wg[i]}`);
+      if (Number(tok.replace('u', '')) !== wg[i])
+        bad(`WGSL @workgroup_size has ${tok} in dimension ${i} but the declaration says ${wg[i]}`);
     } else if (tok === 'WG' && i === 0) {
       if (!f.overrides.has('WG')) bad(`@workgroup_size uses WG but the WGSL declares no 'override WG'`);
       constants.WG = wg[0];
     } else if (tok === WG_NAMES[i]) {
       if (!f.overrides.has(tok)) bad(`@workgroup_size uses ${tok} but the WGSL declares no 'override ${tok}'`);
       constants[tok] = wg[i];
-    } else bad(`@workgroup_size argument '${tok}' in dimension ${i}: use a literal or the override ${i === 0 ? 'WG or WG_X' : WG_NAMES[i]}`);
+    } else
+      bad(
+        `@workgroup_size argument '${tok}' in dimension ${i}: use a literal or the override ${i === 0 ? 'WG or WG_X' : WG_NAMES[i]}`,
+      );
   });
-  for (let i = size!.length; i < 3; i++) if (wg[i] !== 1) bad(`the declaration's workgroup size has ${wg[i]} in dimension ${i}, the WGSL none`);
+  for (let i = size!.length; i < 3; i++)
+    if (wg[i] !== 1) bad(`the declaration's workgroup size has ${wg[i]} in dimension ${i}, the WGSL none`);
   // `global_index` (index.wgsl) multiplies by WG: set it whenever the module declares it.
   if (f.overrides.has('WG') && constants.WG === undefined) constants.WG = wg[0];
 
@@ -171,29 +196,48 @@ export function defineKernel<P extends string = never, B extends string = string
     if (f.uniformBinding !== 0) bad(`the uniform block must be '@group(0) @binding(0) var<uniform> u: Params'`);
     const want = new Map(declared);
     for (const p of f.params!) {
-      if (p.type !== 'u32' && p.type !== 'i32' && p.type !== 'f32') bad(`Params.${p.name} has type ${p.type}; only u32, i32 and f32 fields are allowed`);
+      if (p.type !== 'u32' && p.type !== 'i32' && p.type !== 'f32')
+        bad(`Params.${p.name} has type ${p.type}; only u32, i32 and f32 fields are allowed`);
       const t = want.get(p.name as P);
-      if (t === undefined && read.has(p.name)) bad(`the entry point reads u.${p.name} but the declaration's params lack '${p.name}'`);
+      if (t === undefined && read.has(p.name))
+        bad(`the entry point reads u.${p.name} but the declaration's params lack '${p.name}'`);
       if (t !== undefined && t !== p.type) bad(`param '${p.name}' is declared ${t} but Params.${p.name} is ${p.type}`);
       uniformFields.push({ name: p.name as P, type: (t ?? p.type) as Scalar, declared: t !== undefined });
     }
-    for (const [n] of declared) if (!f.params!.some((p) => p.name === n)) bad(`declared param '${n}' has no field in the WGSL's struct Params`);
+    for (const [n] of declared)
+      if (!f.params!.some((p) => p.name === n)) bad(`declared param '${n}' has no field in the WGSL's struct Params`);
   }
 
   // Storage bindings by name.
   const storage: { name: B; binding: number; access: Access }[] = [];
   for (const [name, access] of Object.entries(decl.bindings) as [B, Access][]) {
     const s = f.storage.get(name);
-    if (!s) bad(`binding '${name}' is not declared in the WGSL (expected '@group(0) @binding(k) var<storage, …> ${name}')`);
+    if (!s)
+      bad(`binding '${name}' is not declared in the WGSL (expected '@group(0) @binding(k) var<storage, …> ${name}')`);
     if (s!.group !== 0) bad(`binding '${name}' is in group ${s!.group}; kernels use group 0`);
     if (s!.binding === 0) bad(`binding '${name}' uses index 0, which is the uniform block's`);
-    if (s!.access !== access) bad(`binding '${name}' is declared '${access}' but the WGSL says '${s!.access === 'rw' ? 'read_write' : 'read'}'`);
-    if (storage.some((o) => o.binding === s!.binding)) bad(`bindings '${name}' and '${storage.find((o) => o.binding === s!.binding)!.name}' share index ${s!.binding}`);
+    if (s!.access !== access)
+      bad(
+        `binding '${name}' is declared '${access}' but the WGSL says '${s!.access === 'rw' ? 'read_write' : 'read'}'`,
+      );
+    if (storage.some((o) => o.binding === s!.binding))
+      bad(`bindings '${name}' and '${storage.find((o) => o.binding === s!.binding)!.name}' share index ${s!.binding}`);
     storage.push({ name, binding: s!.binding, access });
   }
-  if (typeof decl.invocations === 'string' && !declared.some(([n]) => n === decl.invocations)) bad(`invocations '${decl.invocations}' is not a declared param`);
+  if (typeof decl.invocations === 'string' && !declared.some(([n]) => n === decl.invocations))
+    bad(`invocations '${decl.invocations}' is not a declared param`);
   const key = `${decl.name}|${decl.entryPoint}|${JSON.stringify(constants)}`;
-  return { decl, name: decl.name, code: decl.code, entryPoint: decl.entryPoint, workgroupSize: wg as [number, number, number], uniformFields, storage, constants, key };
+  return {
+    decl,
+    name: decl.name,
+    code: decl.code,
+    entryPoint: decl.entryPoint,
+    workgroupSize: wg as [number, number, number],
+    uniformFields,
+    storage,
+    constants,
+    key,
+  };
 }
 
 /** Pack named parameter values in the WGSL struct's order (4-byte scalars, padded to 16 bytes). */
@@ -201,7 +245,14 @@ export function packParams(k: Kernel, values: Readonly<Record<string, number>> |
   const v = values ?? {};
   for (const name of Object.keys(v)) {
     if (!k.uniformFields.some((f) => f.declared && f.name === name)) {
-      throw new KernelDeclError(`kernel ${k.name}: unknown param '${name}' (params: ${k.uniformFields.filter((f) => f.declared).map((f) => f.name).join(', ') || 'none'})`);
+      throw new KernelDeclError(
+        `kernel ${k.name}: unknown param '${name}' (params: ${
+          k.uniformFields
+            .filter((f) => f.declared)
+            .map((f) => f.name)
+            .join(', ') || 'none'
+        })`,
+      );
     }
   }
   const n = Math.max(4, Math.ceil(k.uniformFields.length / 4) * 4);
@@ -212,10 +263,12 @@ export function packParams(k: Kernel, values: Readonly<Record<string, number>> |
     const x = v[f.name];
     if (x === undefined) throw new KernelDeclError(`kernel ${k.name}: param '${f.name}' missing`);
     if (f.type === 'u32') {
-      if (!Number.isInteger(x) || x < 0 || x > 0xffffffff) throw new KernelDeclError(`kernel ${k.name}: param '${f.name}' = ${x} is not a u32`);
+      if (!Number.isInteger(x) || x < 0 || x > 0xffffffff)
+        throw new KernelDeclError(`kernel ${k.name}: param '${f.name}' = ${x} is not a u32`);
       dv.setUint32(4 * i, x, true);
     } else if (f.type === 'i32') {
-      if (!Number.isInteger(x) || x < -0x80000000 || x > 0x7fffffff) throw new KernelDeclError(`kernel ${k.name}: param '${f.name}' = ${x} is not an i32`);
+      if (!Number.isInteger(x) || x < -0x80000000 || x > 0x7fffffff)
+        throw new KernelDeclError(`kernel ${k.name}: param '${f.name}' = ${x} is not an i32`);
       dv.setInt32(4 * i, x, true);
     } else dv.setFloat32(4 * i, x, true);
   });

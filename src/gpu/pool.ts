@@ -3,8 +3,7 @@
  * Sizes are rounded up to size classes (quarter-power-of-two steps, ≥ 256 B) so waste stays ≤ 25 %.
  * `stats()` reports what is allocated and in use — the memory readout and the "no growth" tests use it.
  */
-export const STORAGE_USAGE = () =>
-  GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+export const STORAGE_USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 export function sizeClass(bytes: number): number {
   const b = Math.max(256, Math.ceil(bytes));

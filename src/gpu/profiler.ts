@@ -35,9 +35,12 @@ export class DispatchProfiler {
     if (!this.timestamps) return undefined;
     const q = 2 * this.names.length;
     const set = Math.floor(q / QUERIES_PER_SET);
-    if (set === this.querySets.length) this.querySets.push(this.device.createQuerySet({ type: 'timestamp', count: QUERIES_PER_SET }));
+    if (set === this.querySets.length)
+      this.querySets.push(this.device.createQuerySet({ type: 'timestamp', count: QUERIES_PER_SET }));
     const j = q % QUERIES_PER_SET;
-    return { timestampWrites: { querySet: this.querySets[set], beginningOfPassWriteIndex: j, endOfPassWriteIndex: j + 1 } };
+    return {
+      timestampWrites: { querySet: this.querySets[set], beginningOfPassWriteIndex: j, endOfPassWriteIndex: j + 1 },
+    };
   }
 
   /** Called after the dispatch was encoded (and, without timestamps, submitted alone). */
@@ -57,8 +60,14 @@ export class DispatchProfiler {
     if (this.timestamps) {
       const n = this.names.length;
       const bytes = 8 * QUERIES_PER_SET * Math.max(this.querySets.length, 1);
-      const resolve = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-      const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const resolve = this.device.createBuffer({
+        size: bytes,
+        usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+      });
+      const staging = this.device.createBuffer({
+        size: bytes,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
       const enc = this.device.createCommandEncoder();
       this.querySets.forEach((qs, k) => {
         const count = Math.min(QUERIES_PER_SET, 2 * n - k * QUERIES_PER_SET);

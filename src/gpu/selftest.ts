@@ -21,7 +21,8 @@ export interface SelfTestResult {
 }
 
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0, e = 0;
+  let m = 0,
+    e = 0;
   for (let i = 0; i < b.length; i++) {
     m = Math.max(m, Math.abs(b[i]));
     e = Math.max(e, Math.abs(a[i] - b[i]));
@@ -37,10 +38,16 @@ export async function runSelfTest(): Promise<SelfTestResult> {
     const N = 16;
     const z = rand(2 * 2 * N * N);
     const fftOut = await gpu.tidyAsync(async () => gpu.read(fft2(gpu, gpu.tensor([2, N, N], 'c64', z))));
-    const xs = [2, 3, 9, 7], ws = [5, 3, 3, 3];
-    const x = rand(2 * 3 * 9 * 7), w = rand(5 * 27), b = rand(5), g = rand(2 * 5 * 9 * 7);
+    const xs = [2, 3, 9, 7],
+      ws = [5, 3, 3, 3];
+    const x = rand(2 * 3 * 9 * 7),
+      w = rand(5 * 27),
+      b = rand(5),
+      g = rand(2 * 5 * 9 * 7);
     const conv = await gpu.tidyAsync(async () => {
-      const tx = gpu.tensor(xs, 'f32', x), tw = gpu.tensor(ws, 'f32', w), tb = gpu.tensor([5], 'f32', b);
+      const tx = gpu.tensor(xs, 'f32', x),
+        tw = gpu.tensor(ws, 'f32', w),
+        tb = gpu.tensor([5], 'f32', b);
       for (const t of [tx, tw, tb]) t.requiresGrad = true;
       const tape = new Tape(gpu);
       const y = tape.run(() => conv2d(gpu, tx, tw, tb));

@@ -99,7 +99,10 @@ export async function checkGradients(
   const rtol = opts.rtol ?? 1e-2;
   const rng = new Rng(opts.seed ?? 1234);
 
-  const evalLoss = async (datas: Float32Array[], w: Float32Array | null): Promise<{ out: Float32Array; loss: number }> => {
+  const evalLoss = async (
+    datas: Float32Array[],
+    w: Float32Array | null,
+  ): Promise<{ out: Float32Array; loss: number }> => {
     const out = await gpu.tidyAsync(async () => {
       const xs = datas.map((d, i) => gpu.tensor(inputs[i].shape, inputs[i].dtype ?? 'f32', d));
       const y = forward(xs);

@@ -53,7 +53,11 @@ async function predictAll(gpu: Gpu, model: PtychoPINN, set: ResidentSet, opts: I
     for (let s = 0; s < G; s += bs) {
       const n = Math.min(bs, G - s);
       gpu.tidy(() => {
-        const idx = gpu.tensor([n], 'f32', Float32Array.from({ length: n }, (_, i) => s + i));
+        const idx = gpu.tensor(
+          [n],
+          'f32',
+          Float32Array.from({ length: n }, (_, i) => s + i),
+        );
         let patches: Tensor = model.predictPatches(idx, set);
         if (model.spec.objectBig && C > 1) {
           const c = gatherRows(gpu, set.coords, idx);
@@ -74,11 +78,18 @@ async function predictAll(gpu: Gpu, model: PtychoPINN, set: ResidentSet, opts: I
 }
 
 function checkPositions(model: PtychoPINN, set: ResidentSet, memberPositions: Float64Array): void {
-  if (memberPositions.length !== set.nGroups * model.C * 2) throw new Error(`reconstructObject: ${memberPositions.length / 2} positions for ${set.nGroups}×${model.C} patches`);
+  if (memberPositions.length !== set.nGroups * model.C * 2)
+    throw new Error(`reconstructObject: ${memberPositions.length / 2} positions for ${set.nGroups}×${model.C} patches`);
 }
 
 /** `memberPositions`: (G, C, 2) scan positions [x, y] (object pixels) of each group member of `set`. */
-export async function reconstructObject(gpu: Gpu, model: PtychoPINN, set: ResidentSet, memberPositions: Float64Array, opts: InferenceOptions): Promise<ReconstructionImage> {
+export async function reconstructObject(
+  gpu: Gpu,
+  model: PtychoPINN,
+  set: ResidentSet,
+  memberPositions: Float64Array,
+  opts: InferenceOptions,
+): Promise<ReconstructionImage> {
   checkPositions(model, set, memberPositions);
   const all = await predictAll(gpu, model, set, opts);
   try {
@@ -96,7 +107,13 @@ export async function reconstructObject(gpu: Gpu, model: PtychoPINN, set: Reside
 }
 
 /** The stitched object reduced on the GPU to ≤ maxSide pixels a side; only that small image is read back. */
-export async function reconstructPreview(gpu: Gpu, model: PtychoPINN, set: ResidentSet, memberPositions: Float64Array, opts: InferenceOptions & { maxSide: number }): Promise<PreviewImage> {
+export async function reconstructPreview(
+  gpu: Gpu,
+  model: PtychoPINN,
+  set: ResidentSet,
+  memberPositions: Float64Array,
+  opts: InferenceOptions & { maxSide: number },
+): Promise<PreviewImage> {
   checkPositions(model, set, memberPositions);
   const all = await predictAll(gpu, model, set, { ...opts, onProgress: undefined });
   try {
@@ -108,7 +125,8 @@ export async function reconstructPreview(gpu: Gpu, model: PtychoPINN, set: Resid
     try {
       const ap = await gpu.read(small);
       const [h, w] = small.shape;
-      const amplitude = new Float32Array(w * h), phase = new Float32Array(w * h);
+      const amplitude = new Float32Array(w * h),
+        phase = new Float32Array(w * h);
       for (let i = 0; i < w * h; i++) {
         amplitude[i] = ap[2 * i];
         phase[i] = ap[2 * i + 1];

@@ -6,7 +6,9 @@ import { compare, getTestGpu } from '../gpu/testing';
 import type { Tensor } from '../gpu/tensor';
 import { generatorForward, parameterShapes, type GeneratorSpec } from './network';
 
-const bundle = readTorchBundle(new Uint8Array(readFileSync(new URL('../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url))));
+const bundle = readTorchBundle(
+  new Uint8Array(readFileSync(new URL('../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url))),
+);
 
 function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
@@ -24,11 +26,14 @@ describe('generator parity with the PyTorch reference (golden model_n64_s1_*.npz
       const g = golden(set);
       const shapes = parameterShapes(spec);
       for (const [name, shape] of shapes) expect(bundle.stateDict.get(name)?.shape, name).toEqual(shape);
-      expect(shapes.reduce((s, [, sh]) => s + sh.reduce((a, b) => a * b, 1), 0)).toBe((g('param_count').data as Int32Array)[0]);
+      expect(shapes.reduce((s, [, sh]) => s + sh.reduce((a, b) => a * b, 1), 0)).toBe(
+        (g('param_count').data as Int32Array)[0],
+      );
       const x = g('input/x');
       const { amp, phase } = await gpu.tidyAsync(async () => {
         const params = new Map<string, Tensor>();
-        for (const [name, shape] of shapes) params.set(name, gpu.tensor(shape, 'f32', bundle.stateDict.get(name)!.data));
+        for (const [name, shape] of shapes)
+          params.set(name, gpu.tensor(shape, 'f32', bundle.stateDict.get(name)!.data));
         const out = generatorForward(gpu, params, spec, gpu.tensor(x.shape, 'f32', x.data as Float32Array));
         return { amp: await gpu.read(out.amp), phase: await gpu.read(out.phase) };
       });

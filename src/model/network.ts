@@ -80,14 +80,20 @@ export function parameterShapes(spec: GeneratorSpec): [string, number[]][] {
     cin = f;
   });
   const dec = decoderFilters(spec);
-  for (const [head, last] of [['decoder_amp', 'amp'], ['decoder_phase', 'phase']]) {
+  for (const [head, last] of [
+    ['decoder_amp', 'amp'],
+    ['decoder_phase', 'phase'],
+  ]) {
     for (let j = 0; j + 1 < dec.length; j++) {
       conv(`${PREFIX}${head}.blocks.${j}.conv1`, dec[j + 1], dec[j]);
       conv(`${PREFIX}${head}.blocks.${j}.conv2`, dec[j + 1], dec[j + 1]);
     }
     const w = dec[dec.length - 1];
     const C = spec.C;
-    if (w - C < 1) throw new Error(`generator: last decoder width ${w} must exceed C=${C} (raise n_filters_scale or lower gridsize)`);
+    if (w - C < 1)
+      throw new Error(
+        `generator: last decoder width ${w} must exceed C=${C} (raise n_filters_scale or lower gridsize)`,
+      );
     conv(`${PREFIX}${head}.${last}.conv1`, C, w - C);
     if (spec.probeBig) {
       conv(`${PREFIX}${head}.${last}.conv_up_block.conv1`, w, C);
@@ -110,7 +116,12 @@ export function initParameters(spec: GeneratorSpec, seed: number): Map<string, F
   const out = new Map<string, Float32Array>();
   const shapes = parameterShapes(spec);
   const fanIn = new Map<string, number>();
-  for (const [name, shape] of shapes) if (name.endsWith('.weight')) fanIn.set(name.slice(0, -7), shape.slice(1).reduce((a, b) => a * b, 1));
+  for (const [name, shape] of shapes)
+    if (name.endsWith('.weight'))
+      fanIn.set(
+        name.slice(0, -7),
+        shape.slice(1).reduce((a, b) => a * b, 1),
+      );
   for (const [name, shape] of shapes) {
     const n = shape.reduce((a, b) => a * b, 1);
     const a = new Float32Array(n);
@@ -142,8 +153,10 @@ function borderMask(gpu: Gpu, N: number): Tensor {
   let t = cache.get(N);
   if (!t) {
     const m = new Float32Array(N * N);
-    const lo = N / 4, hi = N - N / 4;
-    for (let y = 0; y < N; y++) for (let x = 0; x < N; x++) m[y * N + x] = y >= lo && y < hi && x >= lo && x < hi ? 0 : 1;
+    const lo = N / 4,
+      hi = N - N / 4;
+    for (let y = 0; y < N; y++)
+      for (let x = 0; x < N; x++) m[y * N + x] = y >= lo && y < hi && x >= lo && x < hi ? 0 : 1;
     t = gpu.keep(gpu.tensor([N, N], 'f32', m));
     cache.set(N, t);
   }
@@ -155,7 +168,12 @@ function ampAct(spec: GeneratorSpec): Activation {
 }
 
 /** Generator forward: x (B, C, N, N) normalised diffraction amplitude → amp, phase (B, C, N, N). */
-export function generatorForward(gpu: Gpu, params: Params, spec: GeneratorSpec, x: Tensor): { amp: Tensor; phase: Tensor } {
+export function generatorForward(
+  gpu: Gpu,
+  params: Params,
+  spec: GeneratorSpec,
+  x: Tensor,
+): { amp: Tensor; phase: Tensor } {
   let h = x;
   encoderFilters(spec).forEach((_, i) => {
     const b = `${PREFIX}encoder.blocks.${i}`;
@@ -186,13 +204,29 @@ export function generatorForward(gpu: Gpu, params: Params, spec: GeneratorSpec, 
     const w = dec[dec.length - 1];
     const C = spec.C;
     const L = `${PREFIX}${head}.${last}`;
-    const x1 = pad2d(gpu, activation(gpu, conv2d(gpu, sliceChannels(gpu, d, 0, w - C), p(params, `${L}.conv1.weight`), p(params, `${L}.conv1.bias`)), act), spec.N / 4);
+    const x1 = pad2d(
+      gpu,
+      activation(
+        gpu,
+        conv2d(gpu, sliceChannels(gpu, d, 0, w - C), p(params, `${L}.conv1.weight`), p(params, `${L}.conv1.bias`)),
+        act,
+      ),
+      spec.N / 4,
+    );
     if (!spec.probeBig) return x1;
     let t = sliceChannels(gpu, d, w - C, C);
-    t = conv2d(gpu, t, p(params, `${L}.conv_up_block.conv1.weight`), p(params, `${L}.conv_up_block.conv1.bias`), { relu: true });
-    t = conv2d(gpu, t, p(params, `${L}.conv_up_block.conv2.weight`), p(params, `${L}.conv_up_block.conv2.bias`), { relu: true });
+    t = conv2d(gpu, t, p(params, `${L}.conv_up_block.conv1.weight`), p(params, `${L}.conv_up_block.conv1.bias`), {
+      relu: true,
+    });
+    t = conv2d(gpu, t, p(params, `${L}.conv_up_block.conv2.weight`), p(params, `${L}.conv_up_block.conv2.bias`), {
+      relu: true,
+    });
     t = upsample2x(gpu, t);
-    const x2 = broadcastMul(gpu, activation(gpu, conv2d(gpu, t, p(params, `${L}.conv2.weight`), p(params, `${L}.conv2.bias`)), 'silu'), borderMask(gpu, spec.N));
+    const x2 = broadcastMul(
+      gpu,
+      activation(gpu, conv2d(gpu, t, p(params, `${L}.conv2.weight`), p(params, `${L}.conv2.bias`)), 'silu'),
+      borderMask(gpu, spec.N),
+    );
     return add(gpu, x1, x2);
   };
   return { amp: decode('decoder_amp', 'amp', ampAct(spec)), phase: decode('decoder_phase', 'phase', 'piTanh') };

@@ -18,7 +18,13 @@ export interface PhysicsSpec {
   M: number;
 }
 
-export function forwardPhysics(gpu: Gpu, objectPatches: Tensor, coordsRelative: Tensor, effectiveProbe: Tensor, spec: PhysicsSpec): { pred: Tensor; patches: Tensor } {
+export function forwardPhysics(
+  gpu: Gpu,
+  objectPatches: Tensor,
+  coordsRelative: Tensor,
+  effectiveProbe: Tensor,
+  spec: PhysicsSpec,
+): { pred: Tensor; patches: Tensor } {
   let patches = objectPatches;
   if (spec.objectBig) {
     const canvas = mergePatches(gpu, objectPatches, coordsRelative, spec.M);

@@ -7,7 +7,9 @@ import { compare, getTestGpu } from '../gpu/testing';
 import { ptychoLoss } from '../gpu/ops/loss';
 import { PtychoPINN, type PtychoPINNSpec } from './ptychopinn';
 
-const bundle = readTorchBundle(new Uint8Array(readFileSync(new URL('../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url))));
+const bundle = readTorchBundle(
+  new Uint8Array(readFileSync(new URL('../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url))),
+);
 const tolerances = (set: string) =>
   JSON.parse(readFileSync(new URL(`../../tests/fixtures/golden/${set}/tolerances.json`, import.meta.url), 'utf8')) as {
     f64_loss: number;
@@ -44,12 +46,18 @@ describe('full-model parity with PtychoPINN_Lightning (forward, compute_loss, ev
       };
       const weights = new Map<string, Float32Array>();
       if (set === 'model_gs2') {
-        for (const [k, v] of Object.entries(loadGolden('model_gs2'))) if (k.startsWith('model.')) weights.set(k, v.data as Float32Array);
+        for (const [k, v] of Object.entries(loadGolden('model_gs2')))
+          if (k.startsWith('model.')) weights.set(k, v.data as Float32Array);
       } else for (const [k, v] of bundle.stateDict) weights.set(k, v.data);
       const x = g('input/x');
       const S = g('input/physics_scaling_constant').data as Float32Array;
       const model = new PtychoPINN(gpu, spec, weights);
-      model.setData({ X: x.data as Float32Array, coordsRelative: g('input/coords_relative').data as Float32Array, probe: g('input/probe').data as Float32Array, S: S[0] });
+      model.setData({
+        X: x.data as Float32Array,
+        coordsRelative: g('input/coords_relative').data as Float32Array,
+        probe: g('input/probe').data as Float32Array,
+        S: S[0],
+      });
       const r = await gpu.tidyAsync(async () => {
         const tx = gpu.tensor(x.shape, 'f32', x.data as Float32Array);
         const tc = gpu.tensor([2, C, 2], 'f32', g('input/coords_relative').data as Float32Array);
@@ -59,17 +67,24 @@ describe('full-model parity with PtychoPINN_Lightning (forward, compute_loss, ev
           return { pred: out.pred, loss: ptychoLoss(gpu, out.pred, tx, gpu.tensor([2], 'f32', S), 'poisson') };
         });
         const grads = tape.gradients(loss, model.parameters);
-        return { loss: (await gpu.read(loss))[0], pred: await gpu.read(pred), grads: await Promise.all(grads.map((t) => gpu.read(t))) };
+        return {
+          loss: (await gpu.read(loss))[0],
+          pred: await gpu.read(pred),
+          grads: await Promise.all(grads.map((t) => gpu.read(t))),
+        };
       });
       // Loss and prediction: gs2 vs the float32 reference; gs1 vs its float64 re-run (golden README §8.1).
-      const predRef = (set === 'model_gs2' ? g('output/pred_amplitude') : g('check/pred_amplitude_f64')).data as Float32Array;
+      const predRef = (set === 'model_gs2' ? g('output/pred_amplitude') : g('check/pred_amplitude_f64'))
+        .data as Float32Array;
       let pmax = 0;
       for (const v of predRef) pmax = Math.max(pmax, v);
       expect(compare(r.pred, predRef, { atol: (set === 'model_gs2' ? 1e-5 : 1e-4) * pmax }, 'pred')).toBe('');
       expect(Math.abs(r.loss - tol.f64_loss) / tol.f64_loss).toBeLessThan(set === 'model_gs2' ? 1e-5 : 1e-4);
       // Gradients: per tensor ‖Δg‖ ≤ max(4·l2_rel_own, 1e-4)·‖g_ref‖ (gs2); global ‖Δg‖/‖g_ref‖ ≤ 1e-4 (gs2);
       // gs1 / nocbam: max |Δg| ≤ 1e-3 × global max |g_ref| (their float32 reference carries the §8.1 artefact).
-      let num = 0, den = 0, gmax = 0;
+      let num = 0,
+        den = 0,
+        gmax = 0;
       const refs = model.parameterNames.map((n) => g(`grad/${n}`).data as Float32Array);
       for (const ref of refs) for (const v of ref) gmax = Math.max(gmax, Math.abs(v));
       model.parameterNames.forEach((name, i) => {
@@ -95,8 +110,20 @@ describe('optional real-space loss terms', () => {
   it('loss = Poisson + coeff·TV(amp) + coeff·MD(phase) exactly, and their gradients reach the parameters', async () => {
     const gpu = await getTestGpu();
     const { regulariser } = await import('../gpu/ops/regular');
-    const base: PtychoPINNSpec = { generator: { N: 32, C: 1, nFiltersScale: 0.25, cbam: false, probeBig: true, ampActivation: 'sigmoid' }, gridsize: 1, objectBig: true, probeScale: 4, probeMask: false, M: 32, lossMode: 'poisson' };
-    const withReg: PtychoPINNSpec = { ...base, ampLoss: { kind: 'Total_Variation', coeff: 0.5 }, phaseLoss: { kind: 'Mean_Deviation', coeff: 2 } };
+    const base: PtychoPINNSpec = {
+      generator: { N: 32, C: 1, nFiltersScale: 0.25, cbam: false, probeBig: true, ampActivation: 'sigmoid' },
+      gridsize: 1,
+      objectBig: true,
+      probeScale: 4,
+      probeMask: false,
+      M: 32,
+      lossMode: 'poisson',
+    };
+    const withReg: PtychoPINNSpec = {
+      ...base,
+      ampLoss: { kind: 'Total_Variation', coeff: 0.5 },
+      phaseLoss: { kind: 'Mean_Deviation', coeff: 2 },
+    };
     const X = Float32Array.from({ length: 2 * 32 * 32 }, (_, i) => 0.1 + ((i * 37) % 11) / 10);
     const probe = Float32Array.from({ length: 2 * 32 * 32 }, (_, i) => (i % 2 ? 0 : 1));
     const results = [];
@@ -127,10 +154,21 @@ describe('optional real-space loss terms', () => {
 describe('trainable intensity scale (α·pred + β)', () => {
   it('adds α, β to the trained parameters; pred = α·pred₀ + β', async () => {
     const gpu = await getTestGpu();
-    const base: PtychoPINNSpec = { generator: { N: 32, C: 1, nFiltersScale: 0.25, cbam: false, probeBig: true, ampActivation: 'sigmoid' }, gridsize: 1, objectBig: true, probeScale: 4, probeMask: false, M: 32, lossMode: 'poisson' };
+    const base: PtychoPINNSpec = {
+      generator: { N: 32, C: 1, nFiltersScale: 0.25, cbam: false, probeBig: true, ampActivation: 'sigmoid' },
+      gridsize: 1,
+      objectBig: true,
+      probeScale: 4,
+      probeMask: false,
+      M: 32,
+      lossMode: 'poisson',
+    };
     const plain = new PtychoPINN(gpu, base, undefined, 9);
     const scaled = new PtychoPINN(gpu, { ...base, intensityScaleTrainable: true }, undefined, 9);
-    expect(scaled.parameterNames.filter((n) => n.startsWith('model.forward_model.'))).toEqual(['model.forward_model.alpha', 'model.forward_model.beta']);
+    expect(scaled.parameterNames.filter((n) => n.startsWith('model.forward_model.'))).toEqual([
+      'model.forward_model.alpha',
+      'model.forward_model.beta',
+    ]);
     expect(plain.parameters.length + 2).toBe(scaled.parameters.length);
     gpu.upload(scaled.params.get('model.forward_model.alpha')!, [1.5]);
     gpu.upload(scaled.params.get('model.forward_model.beta')!, [0.25]);
@@ -139,9 +177,19 @@ describe('trainable intensity scale (α·pred + β)', () => {
     for (const m of [plain, scaled]) m.setData({ X, coordsRelative: new Float32Array(2), probe, S: 1 });
     const [p0, p1] = await gpu.tidyAsync(async () => {
       const x = gpu.tensor([1, 1, 32, 32], 'f32', X);
-      return [await gpu.read(plain.forward(x, gpu.zeros([1, 1, 2])).pred), await gpu.read(scaled.forward(x, gpu.zeros([1, 1, 2])).pred)];
+      return [
+        await gpu.read(plain.forward(x, gpu.zeros([1, 1, 2])).pred),
+        await gpu.read(scaled.forward(x, gpu.zeros([1, 1, 2])).pred),
+      ];
     });
-    expect(compare(p1, Array.from(p0, (v) => 1.5 * v + 0.25), { atol: 1e-5, rtol: 1e-6 }, 'α·pred + β')).toBe('');
+    expect(
+      compare(
+        p1,
+        Array.from(p0, (v) => 1.5 * v + 0.25),
+        { atol: 1e-5, rtol: 1e-6 },
+        'α·pred + β',
+      ),
+    ).toBe('');
     plain.dispose();
     scaled.dispose();
   });

@@ -69,11 +69,17 @@ export class ResidentSet {
   readonly targetPhase: ChunkedRows | null = null;
   private sCache = new Map<number, Tensor>();
 
-  constructor(private readonly gpu: Gpu, spec: PtychoPINNSpec, d: ResidentData) {
+  constructor(
+    private readonly gpu: Gpu,
+    spec: PtychoPINNSpec,
+    d: ResidentData,
+  ) {
     const { N, C } = spec.generator;
     const G = d.X.length / (C * N * N);
     if (!Number.isInteger(G) || d.coordsRelative.length !== G * C * 2 || d.probe.length !== 2 * N * N) {
-      throw new Error(`PtychoPINN.setData: X (${d.X.length}), coords (${d.coordsRelative.length}) and probe (${d.probe.length}) do not fit N=${N}, C=${C}`);
+      throw new Error(
+        `PtychoPINN.setData: X (${d.X.length}), coords (${d.coordsRelative.length}) and probe (${d.probe.length}) do not fit N=${N}, C=${C}`,
+      );
     }
     this.X = new ChunkedRows(gpu, G, [C, N, N], d.X, { maxChunkBytes: d.maxChunkBytes });
     this.coords = gpu.keep(gpu.tensor([G, C, 2], 'f32', d.coordsRelative));
@@ -82,7 +88,8 @@ export class ResidentSet {
     this.S = d.S;
     this.nGroups = G;
     if (spec.modelType === 'supervised' && d.Y && d.Y.length === 2 * G * C * N * N) {
-      const amp = new Float32Array(G * C * N * N), ph = new Float32Array(G * C * N * N);
+      const amp = new Float32Array(G * C * N * N),
+        ph = new Float32Array(G * C * N * N);
       for (let i = 0; i < amp.length; i++) {
         amp[i] = Math.hypot(d.Y[2 * i], d.Y[2 * i + 1]);
         ph[i] = Math.atan2(d.Y[2 * i + 1], d.Y[2 * i]);
@@ -104,7 +111,10 @@ export class ResidentSet {
 
   /** Bytes held on the GPU. */
   get byteLength(): number {
-    return [this.X, this.coords, this.probe, this.targetAmp, this.targetPhase].reduce((s, t) => s + (t?.byteLength ?? 0), 0);
+    return [this.X, this.coords, this.probe, this.targetAmp, this.targetPhase].reduce(
+      (s, t) => s + (t?.byteLength ?? 0),
+      0,
+    );
   }
 
   dispose(): void {
@@ -125,21 +135,31 @@ export class PtychoPINN implements TrainableModel {
 
   private currentSpec: PtychoPINNSpec;
 
-  constructor(private readonly gpu: Gpu, spec: PtychoPINNSpec, weights?: Map<string, Float32Array>, seed = 42) {
+  constructor(
+    private readonly gpu: Gpu,
+    spec: PtychoPINNSpec,
+    weights?: Map<string, Float32Array>,
+    seed = 42,
+  ) {
     this.currentSpec = spec;
     const init = weights ?? initParameters(spec.generator, seed);
     const shapes = parameterShapes(spec.generator);
     // The forward-model scalars are registered by the reference but unused on the amplitude path,
     // except α, β with a trainable intensity scale.
     const trainable = ([name]: readonly [string, readonly number[]]) =>
-      !name.startsWith('model.forward_model.') || (spec.intensityScaleTrainable && (name === 'model.forward_model.alpha' || name === 'model.forward_model.beta'));
+      !name.startsWith('model.forward_model.') ||
+      (spec.intensityScaleTrainable && (name === 'model.forward_model.alpha' || name === 'model.forward_model.beta'));
     // Trainable parameters live in one arena: the optimizer steps them all in one dispatch.
     const trained = shapes.filter(trainable);
-    this.arena = new TensorArena(gpu, trained.map(([, shape]) => shape));
+    this.arena = new TensorArena(
+      gpu,
+      trained.map(([, shape]) => shape),
+    );
     for (const [name, shape] of shapes) {
       const w = init.get(name);
       if (!w) throw new Error(`PtychoPINN: weights lack ${name}`);
-      if (w.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`PtychoPINN: ${name} has ${w.length} values, expected shape [${shape}]`);
+      if (w.length !== shape.reduce((a, b) => a * b, 1))
+        throw new Error(`PtychoPINN: ${name} has ${w.length} values, expected shape [${shape}]`);
       const slot = trained.findIndex(([n]) => n === name);
       const t = slot >= 0 ? this.arena.views[slot] : gpu.keep(gpu.tensor(shape, 'f32'));
       gpu.upload(t, w);
@@ -197,14 +217,28 @@ export class PtychoPINN implements TrainableModel {
   }
 
   /** Full forward for a batch: generator → object patches → physics. */
-  forward(x: Tensor, coords: Tensor, set: ResidentSet | null = this.data): { pred: Tensor; amp: Tensor; phase: Tensor; object: Tensor; patches: Tensor } {
+  forward(
+    x: Tensor,
+    coords: Tensor,
+    set: ResidentSet | null = this.data,
+  ): { pred: Tensor; amp: Tensor; phase: Tensor; object: Tensor; patches: Tensor } {
     const gpu = this.gpu;
     const { amp, phase } = generatorForward(gpu, this.params, this.spec.generator, x);
     const object = combineComplex(gpu, amp, phase);
     if (!set) throw new Error('PtychoPINN.forward: call setData first (the probe is part of the data)');
-    const physics = forwardPhysics(gpu, object, coords, set.probe, { N: this.N, C: this.C, objectBig: this.spec.objectBig, M: this.spec.M });
+    const physics = forwardPhysics(gpu, object, coords, set.probe, {
+      N: this.N,
+      C: this.C,
+      objectBig: this.spec.objectBig,
+      M: this.spec.M,
+    });
     const pred = this.spec.intensityScaleTrainable
-      ? scaleShift(gpu, physics.pred, this.params.get('model.forward_model.alpha')!, this.params.get('model.forward_model.beta')!)
+      ? scaleShift(
+          gpu,
+          physics.pred,
+          this.params.get('model.forward_model.alpha')!,
+          this.params.get('model.forward_model.beta')!,
+        )
       : physics.pred;
     return { pred, amp, phase, object, patches: physics.patches };
   }
@@ -215,7 +249,11 @@ export class PtychoPINN implements TrainableModel {
     const x = gatherRows(gpu, d.X, idx);
     if (this.spec.modelType === 'supervised') {
       if (!d.targetAmp || !d.targetPhase) {
-        throw new PtychoError('contract', 'supervised training needs ground-truth patches (objectGuess or Y) for every group', "add objectGuess (or Y) to the scan, or use model_type 'pinn'");
+        throw new PtychoError(
+          'contract',
+          'supervised training needs ground-truth patches (objectGuess or Y) for every group',
+          "add objectGuess (or Y) to the scan, or use model_type 'pinn'",
+        );
       }
       // The reference's supervised loss: 2·L1(amplitude) + 4·L1(phase) against the true patches (no physics).
       const { amp, phase } = generatorForward(gpu, this.params, this.spec.generator, x);
@@ -226,7 +264,10 @@ export class PtychoPINN implements TrainableModel {
     const coords = gatherRows(gpu, d.coords, idx);
     const { pred, amp, phase } = this.forward(x, coords, d);
     let loss = ptychoLoss(gpu, pred, x, d.scaleTensor(idx.size), this.spec.lossMode);
-    for (const [term, out] of [[this.spec.ampLoss, amp], [this.spec.phaseLoss, phase]] as const) {
+    for (const [term, out] of [
+      [this.spec.ampLoss, amp],
+      [this.spec.phaseLoss, phase],
+    ] as const) {
       if (term && term.coeff > 0) loss = add(gpu, loss, scale(gpu, regulariser(gpu, out, term.kind), term.coeff));
     }
     return loss;

@@ -8,7 +8,11 @@ import { compare, getTestGpu } from '../gpu/testing';
 import { splitTrainVal, TrainingRun, type TrainableModel } from './train';
 
 /** Toy model: loss = mean((w − target)²)·k, optimum w = target. `poison` makes the loss NaN from a given call on. */
-function toyModel(gpu: Gpu, target: number[], opts: { poisonAfter?: number } = {}): TrainableModel & { w: Tensor; calls: number } {
+function toyModel(
+  gpu: Gpu,
+  target: number[],
+  opts: { poisonAfter?: number } = {},
+): TrainableModel & { w: Tensor; calls: number } {
   const w = gpu.keep(gpu.tensor([target.length], 'f32', new Float32Array(target.length)));
   w.requiresGrad = true;
   const t = gpu.keep(gpu.tensor([target.length], 'f32', target));
@@ -34,7 +38,15 @@ describe('training loop', () => {
     const { train, val } = splitTrainVal(40, 0.25, 1);
     expect(train.length + val.length).toBe(40);
     expect(new Set([...train, ...val]).size).toBe(40);
-    const run = new TrainingRun(gpu, model, { epochs: 30, batchSize: 4, learningRate: 0.05, seed: 1, trainIndices: train, valIndices: val, lossReadIntervalMs: 0 });
+    const run = new TrainingRun(gpu, model, {
+      epochs: 30,
+      batchSize: 4,
+      learningRate: 0.05,
+      seed: 1,
+      trainIndices: train,
+      valIndices: val,
+      lossReadIntervalMs: 0,
+    });
     const steps: number[] = [];
     run.onStep = (e) => e.loss !== undefined && steps.push(e.loss);
     const res = await run.run();
@@ -49,7 +61,14 @@ describe('training loop', () => {
   it('a diverging run fails with a clear error and keeps the last good weights on the model', async () => {
     const gpu = await getTestGpu();
     const model = toyModel(gpu, [1, 2], { poisonAfter: 25 }); // epoch 1 (10 steps) is fine, epoch 3 poisons
-    const run = new TrainingRun(gpu, model, { epochs: 5, batchSize: 2, learningRate: 0.1, seed: 2, trainIndices: new Int32Array(20).map((_, i) => i), lossReadIntervalMs: 1e9 });
+    const run = new TrainingRun(gpu, model, {
+      epochs: 5,
+      batchSize: 2,
+      learningRate: 0.1,
+      seed: 2,
+      trainIndices: new Int32Array(20).map((_, i) => i),
+      lossReadIntervalMs: 1e9,
+    });
     const res = await run.run();
     expect(res.status).toBe('failed');
     expect(res.error).toMatch(/loss became NaN.*restored the last good weights/);
@@ -61,7 +80,13 @@ describe('training loop', () => {
   it('stop() ends the run between steps with status "stopped"', async () => {
     const gpu = await getTestGpu();
     const model = toyModel(gpu, [1]);
-    const run = new TrainingRun(gpu, model, { epochs: 50, batchSize: 1, learningRate: 0.01, seed: 3, trainIndices: new Int32Array(10) });
+    const run = new TrainingRun(gpu, model, {
+      epochs: 50,
+      batchSize: 1,
+      learningRate: 0.01,
+      seed: 3,
+      trainIndices: new Int32Array(10),
+    });
     run.onStep = (e) => {
       if (e.epoch === 1 && e.step === 3) run.stop();
     };
@@ -73,7 +98,9 @@ describe('training loop', () => {
   it('gatherRows assembles a batch from the resident dataset', async () => {
     const gpu = await getTestGpu();
     const X = Float32Array.from({ length: 5 * 3 }, (_, i) => i);
-    const out = await gpu.tidyAsync(async () => gpu.read(gatherRows(gpu, gpu.tensor([5, 3], 'f32', X), gpu.tensor([2], 'f32', [4, 1]))));
+    const out = await gpu.tidyAsync(async () =>
+      gpu.read(gatherRows(gpu, gpu.tensor([5, 3], 'f32', X), gpu.tensor([2], 'f32', [4, 1]))),
+    );
     expect(Array.from(out)).toEqual([12, 13, 14, 3, 4, 5]);
   });
 });

@@ -32,7 +32,15 @@ export interface TrainOptions {
   batchSize: number;
   learningRate: number;
   scheduler?: SchedulerName;
-  schedulerOptions?: { gamma?: number; plateauFactor?: number; plateauPatience?: number; plateauMinLr?: number; plateauThreshold?: number; warmupEpochs?: number; minRatio?: number };
+  schedulerOptions?: {
+    gamma?: number;
+    plateauFactor?: number;
+    plateauPatience?: number;
+    plateauMinLr?: number;
+    plateauThreshold?: number;
+    warmupEpochs?: number;
+    minRatio?: number;
+  };
   weightDecay?: number;
   beta1?: number;
   beta2?: number;
@@ -101,7 +109,13 @@ export interface TrainResult {
 }
 
 /** acc[0] += x[0] (a GPU-side running sum of scalar losses) */
-const ACCUM = defineKernel({ name: 'accumulate', code: normWgsl, entryPoint: 'accumulate', bindings: { x: 'read', acc: 'rw' }, workgroupSize: 1 });
+const ACCUM = defineKernel({
+  name: 'accumulate',
+  code: normWgsl,
+  entryPoint: 'accumulate',
+  bindings: { x: 'read', acc: 'rw' },
+  workgroupSize: 1,
+});
 
 type RunState = 'idle' | 'running' | 'paused' | 'stopping' | 'done';
 
@@ -115,7 +129,11 @@ export class TrainingRun {
   /** Awaited between steps while running (e.g. a throttled live preview); not called while stopping. */
   afterStep?: () => Promise<void>;
 
-  constructor(private readonly gpu: Gpu, private readonly model: TrainableModel, private readonly o: TrainOptions) {
+  constructor(
+    private readonly gpu: Gpu,
+    private readonly model: TrainableModel,
+    private readonly o: TrainOptions,
+  ) {
     if (!(o.batchSize > 0) || !(o.epochs > 0)) throw new Error('TrainingRun: batchSize and epochs must be positive');
     if (o.trainIndices.length === 0) throw new Error('TrainingRun: no training groups');
   }
@@ -164,7 +182,11 @@ export class TrainingRun {
       let batches = 0;
       for (let s = 0; s < indices.length; s += bs) {
         gpu.tidy(() => {
-          const idx = gpu.tensor([Math.min(bs, indices.length - s)], 'f32', Float32Array.from(indices.subarray(s, s + bs)));
+          const idx = gpu.tensor(
+            [Math.min(bs, indices.length - s)],
+            'f32',
+            Float32Array.from(indices.subarray(s, s + bs)),
+          );
           const l = this.model.batchLoss(gpu, idx);
           gpu.run(ACCUM, { x: l, acc }, undefined, [1]);
         });
@@ -178,19 +200,32 @@ export class TrainingRun {
     const { gpu, model, o } = this;
     this.state = 'running';
     const rng = new Rng(o.seed);
-    const adam = new Adam(gpu, model.parameters, {
-      lr: o.learningRate,
-      beta1: o.beta1,
-      beta2: o.beta2,
-      weightDecay: o.weightDecay ?? 0,
-    }, model.arena);
-    const sched = new LrSchedule({ name: o.scheduler ?? 'Default', baseLr: o.learningRate, epochs: o.epochs, ...o.schedulerOptions });
+    const adam = new Adam(
+      gpu,
+      model.parameters,
+      {
+        lr: o.learningRate,
+        beta1: o.beta1,
+        beta2: o.beta2,
+        weightDecay: o.weightDecay ?? 0,
+      },
+      model.arena,
+    );
+    const sched = new LrSchedule({
+      name: o.scheduler ?? 'Default',
+      baseLr: o.learningRate,
+      epochs: o.epochs,
+      ...o.schedulerOptions,
+    });
     const early = o.valIndices?.length ? new EarlyStopping(o.earlyStopPatience ?? 100) : null;
     const epochs: EpochEvent[] = [];
     const order = Int32Array.from(o.trainIndices);
     const start = o.resume?.startEpoch ?? 0;
     if (o.resume) {
-      if (o.resume.history.length < start) throw new Error(`TrainingRun: resuming at epoch ${start + 1} needs ${start} epochs of history, got ${o.resume.history.length}`);
+      if (o.resume.history.length < start)
+        throw new Error(
+          `TrainingRun: resuming at epoch ${start + 1} needs ${start} epochs of history, got ${o.resume.history.length}`,
+        );
       adam.load(o.resume.adam);
       for (let e = 0; e < start; e++) {
         const h = o.resume.history[e];
@@ -242,14 +277,23 @@ export class TrainingRun {
           if (inFlight.length > maxInFlight) await inFlight.shift();
           const now = performance.now();
           const rate = patternsDone / ((now - t0) / 1000);
-          const ev: StepEvent = { epoch, step, stepsPerEpoch, patternsPerSecond: rate, etaSeconds: (totalPatterns - patternsDone) / Math.max(rate, 1e-9) };
+          const ev: StepEvent = {
+            epoch,
+            step,
+            stepsPerEpoch,
+            patternsPerSecond: rate,
+            etaSeconds: (totalPatterns - patternsDone) / Math.max(rate, 1e-9),
+          };
           if (now - lastRead >= readInterval || step === stepsPerEpoch - 1) {
             // Throttled read (the only one inside the epoch): mean of the steps since the last read.
             ev.loss = (await gpu.read(windowSum))[0] / windowSteps;
             gpu.fill(windowSum, 0);
             windowSteps = 0;
             lastRead = performance.now();
-            if (!Number.isFinite(ev.loss)) throw new Error(`loss became ${ev.loss} at epoch ${epoch + 1}, step ${step + 1}; restored the last good weights (try a lower learning rate or gradient clipping)`);
+            if (!Number.isFinite(ev.loss))
+              throw new Error(
+                `loss became ${ev.loss} at epoch ${epoch + 1}, step ${step + 1}; restored the last good weights (try a lower learning rate or gradient clipping)`,
+              );
           } else {
             // Let the event loop breathe (UI messages, pause/stop) without stalling the GPU queue.
             await Promise.resolve();
@@ -262,14 +306,27 @@ export class TrainingRun {
           break;
         }
         const trainLoss = (await gpu.read(epochSum))[0] / stepsPerEpoch;
-        if (!Number.isFinite(trainLoss)) throw new Error(`training loss became ${trainLoss} in epoch ${epoch + 1}; restored the last good weights`);
+        if (!Number.isFinite(trainLoss))
+          throw new Error(`training loss became ${trainLoss} in epoch ${epoch + 1}; restored the last good weights`);
         const valLoss = o.valIndices?.length ? await this.evaluate(o.valIndices) : null;
         lastGood = await this.checkpoint();
         const seconds = (performance.now() - te) / 1000;
-        const ev: EpochEvent = { epoch, trainLoss, valLoss, learningRate: adam.lr, seconds, patternsPerSecond: (stepsPerEpoch * bs) / seconds };
+        const ev: EpochEvent = {
+          epoch,
+          trainLoss,
+          valLoss,
+          learningRate: adam.lr,
+          seconds,
+          patternsPerSecond: (stepsPerEpoch * bs) / seconds,
+        };
         epochs.push(ev);
         this.onEpoch?.(ev);
-        if (this.onCheckpoint) await this.onCheckpoint({ epoch, weights: lastGood, adam: o.checkpointOptimizer ? await adam.snapshot() : null });
+        if (this.onCheckpoint)
+          await this.onCheckpoint({
+            epoch,
+            weights: lastGood,
+            adam: o.checkpointOptimizer ? await adam.snapshot() : null,
+          });
         sched.endEpoch(valLoss ?? trainLoss);
         if (early && valLoss !== null && early.update(valLoss)) {
           status = 'early-stopped';

@@ -14,51 +14,101 @@ import { simulateDataset } from '../pipeline/simulate';
  * the early plateau at r ≈ 0.1), so the seed is fixed; a regression in any gradient still shows up.
  */
 describe('PtychoPINN training converges on a small simulated scan (CI size)', () => {
-  it('loss falls by more than half and the stitched amplitude correlates with the ground truth (r > 0.5)', { timeout: 900_000 }, async () => {
-    const engine = await Engine.create();
-    const arrays = simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: 32, nImages: 64, objectSize: 72, seed: 5, nphotons: 1e6 });
-    await engine.loadDataset(writeNpz(arrays), 'ci-lines.npz');
-    engine.setConfig(makeTrainingConfig({ nepochs: 16, batch_size: 4, n_groups: 64, learning_rate: 3e-3, nphotons: 1e6, validation_fraction: 0, seed: 3, model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false } }));
-    const before = await engine.evaluateLoss(); // the untrained model
-    const res = await engine.train();
-    expect(res.status).toBe('completed');
-    const after = res.epochs[res.epochs.length - 1].trainLoss;
-    const product = await engine.reconstruct();
-    const { image, metrics } = product;
-    const m = metrics!;
-    const obj = arrays.objectGuess;
-    const [, W] = obj.shape;
-    const ours: number[] = [], truth: number[] = [];
-    for (let y = m.region.y0; y < m.region.y0 + m.region.height; y++)
-      for (let x = m.region.x0; x < m.region.x0 + m.region.width; x++) {
-        const i = y * image.width + x;
-        const j = (y + image.origin[1]) * W + (x + image.origin[0]);
-        ours.push(Math.hypot(image.object[2 * i], image.object[2 * i + 1]));
-        truth.push(Math.hypot(obj.data[2 * j] as number, obj.data[2 * j + 1] as number));
-      }
-    const r = pearson(ours, truth);
-    console.log(`training test: loss ${before.toExponential(3)} → ${after.toExponential(3)} (×${(after / before).toFixed(3)}), amplitude r = ${r.toFixed(3)}, SSIM amp ${m.amplitude.ssim.toFixed(3)} phase ${m.phase.ssim.toFixed(3)}`);
-    expect(after).toBeLessThan(0.5 * before);
-    expect(r).toBeGreaterThan(0.5);
-    engine.destroy();
-  });
+  it(
+    'loss falls by more than half and the stitched amplitude correlates with the ground truth (r > 0.5)',
+    { timeout: 900_000 },
+    async () => {
+      const engine = await Engine.create();
+      const arrays = simulateDataset({
+        object: 'lines',
+        probe: 'default',
+        positions: 'random',
+        N: 32,
+        nImages: 64,
+        objectSize: 72,
+        seed: 5,
+        nphotons: 1e6,
+      });
+      await engine.loadDataset(writeNpz(arrays), 'ci-lines.npz');
+      engine.setConfig(
+        makeTrainingConfig({
+          nepochs: 16,
+          batch_size: 4,
+          n_groups: 64,
+          learning_rate: 3e-3,
+          nphotons: 1e6,
+          validation_fraction: 0,
+          seed: 3,
+          model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false },
+        }),
+      );
+      const before = await engine.evaluateLoss(); // the untrained model
+      const res = await engine.train();
+      expect(res.status).toBe('completed');
+      const after = res.epochs[res.epochs.length - 1].trainLoss;
+      const product = await engine.reconstruct();
+      const { image, metrics } = product;
+      const m = metrics!;
+      const obj = arrays.objectGuess;
+      const [, W] = obj.shape;
+      const ours: number[] = [],
+        truth: number[] = [];
+      for (let y = m.region.y0; y < m.region.y0 + m.region.height; y++)
+        for (let x = m.region.x0; x < m.region.x0 + m.region.width; x++) {
+          const i = y * image.width + x;
+          const j = (y + image.origin[1]) * W + (x + image.origin[0]);
+          ours.push(Math.hypot(image.object[2 * i], image.object[2 * i + 1]));
+          truth.push(Math.hypot(obj.data[2 * j] as number, obj.data[2 * j + 1] as number));
+        }
+      const r = pearson(ours, truth);
+      console.log(
+        `training test: loss ${before.toExponential(3)} → ${after.toExponential(3)} (×${(after / before).toFixed(3)}), amplitude r = ${r.toFixed(3)}, SSIM amp ${m.amplitude.ssim.toFixed(3)} phase ${m.phase.ssim.toFixed(3)}`,
+      );
+      expect(after).toBeLessThan(0.5 * before);
+      expect(r).toBeGreaterThan(0.5);
+      engine.destroy();
+    },
+  );
 });
 
 describe('supervised mode (2·L1 amplitude + 4·L1 phase to the true patches)', () => {
-  it('trains from objectGuess patches: loss falls; a scan without ground truth is refused clearly', { timeout: 600_000 }, async () => {
-    const engine = await Engine.create();
-    const arrays = simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: 32, nImages: 16, objectSize: 56, seed: 6, nphotons: 1e6 });
-    await engine.loadDataset(writeNpz(arrays), 'sup.npz');
-    engine.setConfig(makeTrainingConfig({ nepochs: 4, batch_size: 4, n_groups: 16, learning_rate: 3e-3, validation_fraction: 0, torch_loss_mode: 'mae', model: { N: 32, model_type: 'supervised', n_filters_scale: 0.25, cbam_encoder: false } }));
-    const before = await engine.evaluateLoss();
-    const res = await engine.train();
-    const after = res.epochs[res.epochs.length - 1].trainLoss;
-    console.log(`supervised: loss ${before.toFixed(4)} → ${after.toFixed(4)}`);
-    expect(res.status).toBe('completed');
-    expect(after).toBeLessThan(0.8 * before);
-    const { objectGuess: _drop, ...noTruth } = arrays;
-    await engine.loadDataset(writeNpz(noTruth), 'no-truth.npz');
-    await expect(engine.train()).rejects.toThrow(/supervised training needs ground-truth patches/);
-    engine.destroy();
-  });
+  it(
+    'trains from objectGuess patches: loss falls; a scan without ground truth is refused clearly',
+    { timeout: 600_000 },
+    async () => {
+      const engine = await Engine.create();
+      const arrays = simulateDataset({
+        object: 'lines',
+        probe: 'default',
+        positions: 'random',
+        N: 32,
+        nImages: 16,
+        objectSize: 56,
+        seed: 6,
+        nphotons: 1e6,
+      });
+      await engine.loadDataset(writeNpz(arrays), 'sup.npz');
+      engine.setConfig(
+        makeTrainingConfig({
+          nepochs: 4,
+          batch_size: 4,
+          n_groups: 16,
+          learning_rate: 3e-3,
+          validation_fraction: 0,
+          torch_loss_mode: 'mae',
+          model: { N: 32, model_type: 'supervised', n_filters_scale: 0.25, cbam_encoder: false },
+        }),
+      );
+      const before = await engine.evaluateLoss();
+      const res = await engine.train();
+      const after = res.epochs[res.epochs.length - 1].trainLoss;
+      console.log(`supervised: loss ${before.toFixed(4)} → ${after.toFixed(4)}`);
+      expect(res.status).toBe('completed');
+      expect(after).toBeLessThan(0.8 * before);
+      const { objectGuess: _drop, ...noTruth } = arrays;
+      await engine.loadDataset(writeNpz(noTruth), 'no-truth.npz');
+      await expect(engine.train()).rejects.toThrow(/supervised training needs ground-truth patches/);
+      engine.destroy();
+    },
+  );
 });

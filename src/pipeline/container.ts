@@ -30,12 +30,18 @@ export interface GroupedData {
 }
 
 /** Centroids and centroid − position for groups (B, C) of points. */
-export function relativeCoords(xs: Float64Array, ys: Float64Array, groups: Int32Array, C: number): { offsets: Float64Array; relative: Float32Array } {
+export function relativeCoords(
+  xs: Float64Array,
+  ys: Float64Array,
+  groups: Int32Array,
+  C: number,
+): { offsets: Float64Array; relative: Float32Array } {
   const B = groups.length / C;
   const offsets = new Float64Array(B * 2);
   const relative = new Float32Array(B * C * 2);
   for (let b = 0; b < B; b++) {
-    let cx = 0, cy = 0;
+    let cx = 0,
+      cy = 0;
     for (let c = 0; c < C; c++) {
       cx += xs[groups[b * C + c]];
       cy += ys[groups[b * C + c]];
@@ -56,7 +62,7 @@ export function relativeCoords(xs: Float64Array, ys: Float64Array, groups: Int32
 export function normalizationScale(patterns: ArrayLike<number>, count: number, N: number): number {
   let s = 0;
   for (let i = 0; i < patterns.length; i++) s += patterns[i] * patterns[i];
-  return Math.fround(Math.sqrt(((N / 2) ** 2) / (s / count)));
+  return Math.fround(Math.sqrt((N / 2) ** 2 / (s / count)));
 }
 
 /** sqrt(nphotons / mean over patterns of Σ X²). */
@@ -77,12 +83,24 @@ export function extractObjectPatches(obj: NdArray, cx: Float64Array, cy: Float64
   for (let p = 0; p < cx.length; p++)
     for (let i = 0; i < N; i++)
       for (let j = 0; j < N; j++) {
-        const sy = cy[p] - N / 2 + i, sx = cx[p] - N / 2 + j;
-        const y0 = Math.floor(sy), x0 = Math.floor(sx), fy = sy - y0, fx = sx - x0;
-        let re = 0, im = 0;
-        for (const [dy, wy] of [[0, 1 - fy], [1, fy]])
-          for (const [dx, wx] of [[0, 1 - fx], [1, fx]]) {
-            const yy = y0 + dy, xx = x0 + dx;
+        const sy = cy[p] - N / 2 + i,
+          sx = cx[p] - N / 2 + j;
+        const y0 = Math.floor(sy),
+          x0 = Math.floor(sx),
+          fy = sy - y0,
+          fx = sx - x0;
+        let re = 0,
+          im = 0;
+        for (const [dy, wy] of [
+          [0, 1 - fy],
+          [1, fy],
+        ])
+          for (const [dx, wx] of [
+            [0, 1 - fx],
+            [1, fx],
+          ]) {
+            const yy = y0 + dy,
+              xx = x0 + dx;
             if (yy < 0 || xx < 0 || yy >= H || xx >= W || wy * wx === 0) continue;
             re += wy * wx * o[2 * (yy * W + xx)];
             im += wy * wx * o[2 * (yy * W + xx) + 1];
@@ -96,7 +114,12 @@ export function extractObjectPatches(obj: NdArray, cx: Float64Array, cy: Float64
 export function buildContainer(raw: RawData, groups: Int32Array, C: number, opts: { nphotons: number }): GroupedData {
   const N = raw.N;
   const B = groups.length / C;
-  if (!(opts.nphotons > 0)) throw new PtychoError('config', `nphotons=${opts.nphotons} must be > 0`, 'set nphotons to the expected counts per pattern, e.g. 1e9');
+  if (!(opts.nphotons > 0))
+    throw new PtychoError(
+      'config',
+      `nphotons=${opts.nphotons} must be > 0`,
+      'set nphotons to the expected counts per pattern, e.g. 1e9',
+    );
   const d = raw.diffraction.data as Float32Array;
   const NN = N * N;
   const gathered = new Float32Array(B * C * NN);
@@ -122,7 +145,9 @@ export function buildContainer(raw: RawData, groups: Int32Array, C: number, opts
   // Blank patterns in every drawn group would give normalize_scale = ∞ and S = NaN: refuse, naming them.
   assertFiniteScales(normScale, S, { B, C, nphotons: opts.nphotons });
   return {
-    B, C, N,
+    B,
+    C,
+    N,
     nnIndices: groups,
     coordsOffsets: rel.offsets,
     coordsRelative: rel.relative,

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from './random';
 import { dft2Naive, fft2, fftshift2, ifftshift2 } from './fftCpu';
 
-const np = JSON.parse(readFileSync(new URL('../../tests/fixtures/fft/numpy_fft2.json', import.meta.url), 'utf8')) as Record<string, { x: number[]; X: number[]; shift: number[] }>;
+const np = JSON.parse(
+  readFileSync(new URL('../../tests/fixtures/fft/numpy_fft2.json', import.meta.url), 'utf8'),
+) as Record<string, { x: number[]; X: number[]; shift: number[] }>;
 
 describe('float64 CPU FFT', () => {
   for (const [k, v] of Object.entries(np)) {
@@ -18,7 +20,10 @@ describe('float64 CPU FFT', () => {
   }
   it('radix-2 and Bluestein agree with the naive DFT; Parseval holds', () => {
     const rng = new Rng(2);
-    for (const [H, W] of [[16, 16], [7, 10]]) {
+    for (const [H, W] of [
+      [16, 16],
+      [7, 10],
+    ]) {
       const x = Float64Array.from({ length: 2 * H * W }, () => rng.normal());
       const a = fft2(x, H, W);
       const b = dft2Naive(x, H, W);

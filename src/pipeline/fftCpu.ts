@@ -18,9 +18,12 @@ function radix2(re: Float64Array, im: Float64Array, inverse: boolean): void {
     const ang = ((inverse ? 2 : -2) * Math.PI) / len;
     for (let i = 0; i < n; i += len)
       for (let k = 0; k < len / 2; k++) {
-        const wr = Math.cos(ang * k), wi = Math.sin(ang * k);
-        const a = i + k, b = a + len / 2;
-        const xr = re[b] * wr - im[b] * wi, xi = re[b] * wi + im[b] * wr;
+        const wr = Math.cos(ang * k),
+          wi = Math.sin(ang * k);
+        const a = i + k,
+          b = a + len / 2;
+        const xr = re[b] * wr - im[b] * wi,
+          xi = re[b] * wi + im[b] * wr;
         re[b] = re[a] - xr;
         im[b] = im[a] - xi;
         re[a] += xr;
@@ -34,13 +37,17 @@ function bluestein(re: Float64Array, im: Float64Array, inverse: boolean): void {
   let m = 1;
   while (m < 2 * n - 1) m <<= 1;
   const s = inverse ? 1 : -1;
-  const cr = new Float64Array(n), ci = new Float64Array(n);
+  const cr = new Float64Array(n),
+    ci = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const a = (s * Math.PI * ((k * k) % (2 * n))) / n;
     cr[k] = Math.cos(a);
     ci[k] = Math.sin(a);
   }
-  const ar = new Float64Array(m), ai = new Float64Array(m), br = new Float64Array(m), bi = new Float64Array(m);
+  const ar = new Float64Array(m),
+    ai = new Float64Array(m),
+    br = new Float64Array(m),
+    bi = new Float64Array(m);
   for (let k = 0; k < n; k++) {
     ar[k] = re[k] * cr[k] - im[k] * ci[k];
     ai[k] = re[k] * ci[k] + im[k] * cr[k];
@@ -60,7 +67,8 @@ function bluestein(re: Float64Array, im: Float64Array, inverse: boolean): void {
   }
   radix2(ar, ai, true);
   for (let k = 0; k < n; k++) {
-    const r = ar[k] / m, i = ai[k] / m;
+    const r = ar[k] / m,
+      i = ai[k] / m;
     re[k] = r * cr[k] - i * ci[k];
     im[k] = r * ci[k] + i * cr[k];
   }
@@ -79,7 +87,10 @@ export function fft2(data: ArrayLike<number>, H: number, W: number, opts: { inve
   const inverse = !!opts.inverse;
   const out = Float64Array.from(data as ArrayLike<number>);
   const images = out.length / (2 * H * W);
-  const rowR = new Float64Array(W), rowI = new Float64Array(W), colR = new Float64Array(H), colI = new Float64Array(H);
+  const rowR = new Float64Array(W),
+    rowI = new Float64Array(W),
+    colR = new Float64Array(H),
+    colI = new Float64Array(H);
   for (let b = 0; b < images; b++) {
     const o = 2 * b * H * W;
     for (let r = 0; r < H; r++) {
@@ -126,11 +137,13 @@ export function dft2Naive(data: ArrayLike<number>, H: number, W: number, inverse
     const o = 2 * b * H * W;
     for (let u = 0; u < H; u++)
       for (let v = 0; v < W; v++) {
-        let re = 0, im = 0;
+        let re = 0,
+          im = 0;
         for (let r = 0; r < H; r++)
           for (let c = 0; c < W; c++) {
             const a = s * 2 * Math.PI * ((u * r) / H + (v * c) / W);
-            const xr = data[o + 2 * (r * W + c)], xi = data[o + 2 * (r * W + c) + 1];
+            const xr = data[o + 2 * (r * W + c)],
+              xi = data[o + 2 * (r * W + c) + 1];
             re += xr * Math.cos(a) - xi * Math.sin(a);
             im += xr * Math.sin(a) + xi * Math.cos(a);
           }

@@ -3,7 +3,13 @@
  * kernel radius int(truncate·σ + 0.5). Used by the simulator (truncate 4, scipy's default) and by SSIM
  * (skimage's truncate 3.5 at σ 1.5 → radius 5).
  */
-export function gaussianFilter(img: ArrayLike<number>, H: number, W: number, sigma: number, truncate = 4): Float64Array {
+export function gaussianFilter(
+  img: ArrayLike<number>,
+  H: number,
+  W: number,
+  sigma: number,
+  truncate = 4,
+): Float64Array {
   const r = Math.floor(truncate * sigma + 0.5);
   const k = new Float64Array(2 * r + 1);
   let s = 0;

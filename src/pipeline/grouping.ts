@@ -37,10 +37,26 @@ export function generateGroups(xs: Float64Array, ys: Float64Array, o: GroupingOp
   const n = xs.length;
   const C = o.gridsize * o.gridsize;
   const warnings: string[] = [];
-  if (!(o.gridsize >= 1) || !Number.isInteger(o.gridsize)) throw new PtychoError('grouping', `gridsize=${o.gridsize} must be an integer ≥ 1`, 'use gridsize 1 or 2');
-  if (!(o.nGroups >= 1)) throw new PtychoError('grouping', `n_groups=${o.nGroups} must be ≥ 1`, 'set n_groups to the number of groups to train on');
-  if (n < C) throw new PtychoError('grouping', `the scan has ${n} points but a group needs C = gridsize² = ${C}`, 'use a smaller gridsize or a larger scan');
-  if (C > 1 && o.K < C) throw new PtychoError('grouping', `K=${o.K} must be >= C=${C} (gridsize ${o.gridsize})`, `set neighbor_count (K) to at least ${C}; the reference default is 4 (7 in Ptychodus)`);
+  if (!(o.gridsize >= 1) || !Number.isInteger(o.gridsize))
+    throw new PtychoError('grouping', `gridsize=${o.gridsize} must be an integer ≥ 1`, 'use gridsize 1 or 2');
+  if (!(o.nGroups >= 1))
+    throw new PtychoError(
+      'grouping',
+      `n_groups=${o.nGroups} must be ≥ 1`,
+      'set n_groups to the number of groups to train on',
+    );
+  if (n < C)
+    throw new PtychoError(
+      'grouping',
+      `the scan has ${n} points but a group needs C = gridsize² = ${C}`,
+      'use a smaller gridsize or a larger scan',
+    );
+  if (C > 1 && o.K < C)
+    throw new PtychoError(
+      'grouping',
+      `K=${o.K} must be >= C=${C} (gridsize ${o.gridsize})`,
+      `set neighbor_count (K) to at least ${C}; the reference default is 4 (7 in Ptychodus)`,
+    );
   const rng = new Rng(o.seed);
   const oversample = o.nGroups > n && C > 1;
   if (oversample) {
@@ -84,7 +100,15 @@ export function generateGroups(xs: Float64Array, ys: Float64Array, o: GroupingOp
   return { indices: out, B, C, warnings };
 }
 
-function oversampleGroups(xs: Float64Array, ys: Float64Array, nGroups: number, pool: number, C: number, rng: Rng, warnings: string[]): Groups {
+function oversampleGroups(
+  xs: Float64Array,
+  ys: Float64Array,
+  nGroups: number,
+  pool: number,
+  C: number,
+  rng: Rng,
+  warnings: string[],
+): Groups {
   const n = xs.length;
   const K = Math.min(pool, n - 1);
   const maxCombos = combinations(K, C);
@@ -123,7 +147,11 @@ function oversampleGroups(xs: Float64Array, ys: Float64Array, nGroups: number, p
  * the grouped patterns carry no energy (all zeros), and the physics scale S = sqrt(nphotons / mean Σ X²) is then
  * NaN (or 0/Infinity for a bad nphotons). Call right after computing both (buildContainer).
  */
-export function assertFiniteScales(normScale: number, physicsScale: number, ctx: { B: number; C: number; nphotons: number }): void {
+export function assertFiniteScales(
+  normScale: number,
+  physicsScale: number,
+  ctx: { B: number; C: number; nphotons: number },
+): void {
   const n = ctx.B * ctx.C;
   if (!Number.isFinite(normScale) || !(normScale > 0)) {
     throw new PtychoError(

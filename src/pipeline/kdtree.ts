@@ -7,7 +7,10 @@ export class KdTree2 {
   private readonly split: Uint8Array; // per node: 0 = x, 1 = y
   private readonly n: number;
 
-  constructor(readonly xs: Float64Array, readonly ys: Float64Array) {
+  constructor(
+    readonly xs: Float64Array,
+    readonly ys: Float64Array,
+  ) {
     this.n = xs.length;
     this.idx = new Int32Array(this.n);
     for (let i = 0; i < this.n; i++) this.idx[i] = i;
@@ -20,11 +23,16 @@ export class KdTree2 {
     if (hi - lo <= 1) return;
     const mid = (lo + hi) >>> 1;
     // Split on the wider extent (better than alternating for strip-shaped scans).
-    let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    let minX = Infinity,
+      maxX = -Infinity,
+      minY = Infinity,
+      maxY = -Infinity;
     for (let i = lo; i < hi; i++) {
       const p = this.idx[i];
-      minX = Math.min(minX, this.xs[p]); maxX = Math.max(maxX, this.xs[p]);
-      minY = Math.min(minY, this.ys[p]); maxY = Math.max(maxY, this.ys[p]);
+      minX = Math.min(minX, this.xs[p]);
+      maxX = Math.max(maxX, this.xs[p]);
+      minY = Math.min(minY, this.ys[p]);
+      maxY = Math.max(maxY, this.ys[p]);
     }
     const axis = maxY - minY > maxX - minX ? 1 : 0;
     this.split[mid] = axis;
@@ -37,16 +45,21 @@ export class KdTree2 {
   private select(lo: number, hi: number, k: number, c: Float64Array): void {
     const idx = this.idx;
     const less = (a: number, b: number) => c[a] < c[b] || (c[a] === c[b] && a < b);
-    let l = lo, r = hi - 1;
+    let l = lo,
+      r = hi - 1;
     while (r > l) {
       const pivot = idx[(l + r) >>> 1];
-      let i = l, j = r;
+      let i = l,
+        j = r;
       while (i <= j) {
         while (less(idx[i], pivot)) i++;
         while (less(pivot, idx[j])) j--;
         if (i <= j) {
-          const t = idx[i]; idx[i] = idx[j]; idx[j] = t;
-          i++; j--;
+          const t = idx[i];
+          idx[i] = idx[j];
+          idx[j] = t;
+          i++;
+          j--;
         }
       }
       if (k <= j) r = j;
@@ -63,7 +76,8 @@ export class KdTree2 {
     let count = 0;
     const better = (d: number, i: number, j: number) => d < bestD[j] || (d === bestD[j] && i < bestI[j]);
     const consider = (p: number) => {
-      const dx = this.xs[p] - x, dy = this.ys[p] - y;
+      const dx = this.xs[p] - x,
+        dy = this.ys[p] - y;
       const d = dx * dx + dy * dy;
       if (count === k && !better(d, p, k - 1)) return;
       let j = count < k ? count++ : k - 1;
@@ -83,7 +97,16 @@ export class KdTree2 {
       if (hi - lo === 1) return;
       const axis = this.split[mid];
       const diff = axis === 0 ? x - this.xs[p] : y - this.ys[p];
-      const [first, second] = diff < 0 ? [[lo, mid], [mid + 1, hi]] : [[mid + 1, hi], [lo, mid]];
+      const [first, second] =
+        diff < 0
+          ? [
+              [lo, mid],
+              [mid + 1, hi],
+            ]
+          : [
+              [mid + 1, hi],
+              [lo, mid],
+            ];
       visit(first[0], first[1]);
       if (count < k || diff * diff <= bestD[k - 1]) visit(second[0], second[1]);
     };
@@ -93,7 +116,12 @@ export class KdTree2 {
 }
 
 /** (n, k) row-major k-nearest indices of every point; with excludeSelf, the point itself is left out. */
-export function knnAll(xs: Float64Array, ys: Float64Array, k: number, opts: { excludeSelf?: boolean } = {}): Int32Array {
+export function knnAll(
+  xs: Float64Array,
+  ys: Float64Array,
+  k: number,
+  opts: { excludeSelf?: boolean } = {},
+): Int32Array {
   const n = xs.length;
   const tree = new KdTree2(xs, ys);
   const ex = !!opts.excludeSelf;

@@ -3,8 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from './random';
 import { evaluateReconstruction, frc, pearson, psnr, ssim } from './metrics';
 
-const fx = JSON.parse(readFileSync(new URL('../../tests/fixtures/metrics/ssim_psnr.json', import.meta.url), 'utf8')) as {
-  H: number; W: number; truth: number[]; cases: { name: string; image: number[]; ssim: number; psnr: number }[];
+const fx = JSON.parse(
+  readFileSync(new URL('../../tests/fixtures/metrics/ssim_psnr.json', import.meta.url), 'utf8'),
+) as {
+  H: number;
+  W: number;
+  truth: number[];
+  cases: { name: string; image: number[]; ssim: number; psnr: number }[];
 };
 
 describe('metrics', () => {
@@ -30,18 +35,23 @@ describe('metrics', () => {
   });
 
   it('FRC finds the band limit of shared content: images equal below ring 8, independent above (S = 32)', () => {
-    const S = 32, R0 = 8;
+    const S = 32,
+      R0 = 8;
     const rng = new Rng(5);
     // Real images from random Fourier coefficients: a cosine per frequency with random amplitude and phase.
     const coef = () => Array.from({ length: S * S }, () => [rng.normal(), rng.range(0, 2 * Math.PI)] as const);
-    const shared = coef(), own1 = coef(), own2 = coef();
+    const shared = coef(),
+      own1 = coef(),
+      own2 = coef();
     const synth = (own: typeof shared) => {
       const img = new Float64Array(S * S);
       for (let v = 0; v < S; v++)
         for (let u = 0; u < S; u++) {
-          const fy = v <= S / 2 ? v : v - S, fx = u <= S / 2 ? u : u - S;
+          const fy = v <= S / 2 ? v : v - S,
+            fx = u <= S / 2 ? u : u - S;
           const [a, ph] = Math.hypot(fx, fy) < R0 ? shared[v * S + u] : own[v * S + u];
-          for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) img[y * S + x] += a * Math.cos((2 * Math.PI * (u * x + v * y)) / S + ph);
+          for (let y = 0; y < S; y++)
+            for (let x = 0; x < S; x++) img[y * S + x] += a * Math.cos((2 * Math.PI * (u * x + v * y)) / S + ph);
         }
       return img;
     };
@@ -53,7 +63,8 @@ describe('metrics', () => {
   });
 
   it('evaluateReconstruction removes a global phase and amplitude scale, and aligns by the canvas origin', () => {
-    const TH = 48, TW = 56;
+    const TH = 48,
+      TW = 56;
     const rng = new Rng(9);
     const truth = new Float32Array(2 * TH * TW);
     for (let y = 0; y < TH; y++)
@@ -64,24 +75,37 @@ describe('metrics', () => {
         truth[2 * (y * TW + x) + 1] = a * Math.sin(p);
       }
     // Recon canvas 30×34 whose pixel (0,0) is object pixel (10, 7); recon = 2·truth·e^{0.7i} there.
-    const RW = 34, RH = 30, ox = 10, oy = 7;
+    const RW = 34,
+      RH = 30,
+      ox = 10,
+      oy = 7;
     const recon = new Float32Array(2 * RW * RH);
-    const c = Math.cos(0.7), s = Math.sin(0.7);
+    const c = Math.cos(0.7),
+      s = Math.sin(0.7);
     for (let y = 0; y < RH; y++)
       for (let x = 0; x < RW; x++) {
         const ti = 2 * ((y + oy) * TW + (x + ox));
-        const re = truth[ti], im = truth[ti + 1];
+        const re = truth[ti],
+          im = truth[ti + 1];
         recon[2 * (y * RW + x)] = 2 * (re * c - im * s);
         recon[2 * (y * RW + x) + 1] = 2 * (re * s + im * c);
       }
-    const m = evaluateReconstruction({ data: recon, width: RW, height: RH }, [ox, oy], { data: truth, width: TW, height: TH });
+    const m = evaluateReconstruction({ data: recon, width: RW, height: RH }, [ox, oy], {
+      data: truth,
+      width: TW,
+      height: TH,
+    });
     expect(m.phaseOffset).toBeCloseTo(-0.7, 6);
     expect(m.amplitudeScale).toBeCloseTo(0.5, 6);
     expect(m.amplitude.ssim).toBeGreaterThan(0.999999);
     expect(m.phase.ssim).toBeGreaterThan(0.999999);
     expect(m.amplitude.psnr).toBeGreaterThan(100);
     // Misaligned origin by one pixel must score clearly lower.
-    const bad = evaluateReconstruction({ data: recon, width: RW, height: RH }, [ox + 1, oy], { data: truth, width: TW, height: TH });
+    const bad = evaluateReconstruction({ data: recon, width: RW, height: RH }, [ox + 1, oy], {
+      data: truth,
+      width: TW,
+      height: TH,
+    });
     expect(bad.amplitude.ssim).toBeLessThan(0.99);
   });
 });
@@ -89,8 +113,18 @@ describe('metrics', () => {
 describe('pearson', () => {
   it('is 1 for an increasing affine map, −1 for a decreasing one, and 0 for an orthogonal pattern', () => {
     const a = [1, 2, 3, 4, 5];
-    expect(pearson(a, a.map((v) => 3 * v - 7))).toBeCloseTo(1, 12);
-    expect(pearson(a, a.map((v) => -2 * v))).toBeCloseTo(-1, 12);
+    expect(
+      pearson(
+        a,
+        a.map((v) => 3 * v - 7),
+      ),
+    ).toBeCloseTo(1, 12);
+    expect(
+      pearson(
+        a,
+        a.map((v) => -2 * v),
+      ),
+    ).toBeCloseTo(-1, 12);
     expect(pearson([1, -1, 1, -1], [1, 1, -1, -1])).toBeCloseTo(0, 12);
   });
 });

@@ -71,38 +71,58 @@ export function evaluateReconstruction(
     let wmax = 0;
     for (const w of opts.weights) wmax = Math.max(wmax, w);
     const thr = (opts.weightFraction ?? 0.1) * wmax;
-    let bx0 = Infinity, by0 = Infinity, bx1 = -Infinity, by1 = -Infinity;
+    let bx0 = Infinity,
+      by0 = Infinity,
+      bx1 = -Infinity,
+      by1 = -Infinity;
     for (let y = y0; y < y1; y++)
       for (let x = x0; x < x1; x++)
         if (opts.weights[y * recon.width + x] >= thr && thr > 0) {
-          bx0 = Math.min(bx0, x); by0 = Math.min(by0, y); bx1 = Math.max(bx1, x + 1); by1 = Math.max(by1, y + 1);
+          bx0 = Math.min(bx0, x);
+          by0 = Math.min(by0, y);
+          bx1 = Math.max(bx1, x + 1);
+          by1 = Math.max(by1, y + 1);
         }
     if (bx1 > bx0) {
-      x0 = bx0; y0 = by0; x1 = bx1; y1 = by1;
+      x0 = bx0;
+      y0 = by0;
+      x1 = bx1;
+      y1 = by1;
     }
   }
   const W = x1 - x0;
   const H = y1 - y0;
   if (W < 8 || H < 8) throw new Error(`evaluateReconstruction: compared region ${W}×${H} is too small (needs ≥ 8×8)`);
-  const rr = new Float64Array(W * H), ri = new Float64Array(W * H), tr = new Float64Array(W * H), ti = new Float64Array(W * H);
+  const rr = new Float64Array(W * H),
+    ri = new Float64Array(W * H),
+    tr = new Float64Array(W * H),
+    ti = new Float64Array(W * H);
   for (let y = 0; y < H; y++)
     for (let x = 0; x < W; x++) {
       const i = y * W + x;
       const a = 2 * ((y + y0) * recon.width + (x + x0));
       const b = 2 * ((y + y0 + oy) * truth.width + (x + x0 + ox));
-      rr[i] = recon.data[a]; ri[i] = recon.data[a + 1];
-      tr[i] = truth.data[b]; ti[i] = truth.data[b + 1];
+      rr[i] = recon.data[a];
+      ri[i] = recon.data[a + 1];
+      tr[i] = truth.data[b];
+      ti[i] = truth.data[b + 1];
     }
   // Global phase: φ₀ = arg Σ t·conj(r); recon·e^{iφ₀} best matches truth.
-  let sr = 0, si = 0;
+  let sr = 0,
+    si = 0;
   for (let i = 0; i < rr.length; i++) {
     sr += tr[i] * rr[i] + ti[i] * ri[i];
     si += ti[i] * rr[i] - tr[i] * ri[i];
   }
   const phaseOffset = Math.atan2(si, sr);
-  const c = Math.cos(phaseOffset), s = Math.sin(phaseOffset);
-  const ampR = new Float64Array(W * H), ampT = new Float64Array(W * H), phR = new Float64Array(W * H), phT = new Float64Array(W * H);
-  let num = 0, den = 0;
+  const c = Math.cos(phaseOffset),
+    s = Math.sin(phaseOffset);
+  const ampR = new Float64Array(W * H),
+    ampT = new Float64Array(W * H),
+    phR = new Float64Array(W * H),
+    phT = new Float64Array(W * H);
+  let num = 0,
+    den = 0;
   for (let i = 0; i < rr.length; i++) {
     const re = rr[i] * c - ri[i] * s;
     const im = rr[i] * s + ri[i] * c;
@@ -131,7 +151,8 @@ function imageMetrics(x: Float64Array, ref: Float64Array, W: number, H: number, 
 }
 
 function dataRange(ref: ArrayLike<number>): number {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < ref.length; i++) {
     lo = Math.min(lo, ref[i]);
     hi = Math.max(hi, ref[i]);
@@ -152,20 +173,33 @@ export function psnr(x: ArrayLike<number>, ref: ArrayLike<number>, range = dataR
  * population covariances, mean of the SSIM map over the interior (a 5-px border dropped) — as skimage's
  * structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=L).
  */
-export function ssim(x: ArrayLike<number>, ref: ArrayLike<number>, W: number, H: number, range = dataRange(ref)): number {
+export function ssim(
+  x: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  W: number,
+  H: number,
+  range = dataRange(ref),
+): number {
   const a = Float64Array.from(x as ArrayLike<number>);
   const b = Float64Array.from(ref as ArrayLike<number>);
   const mul = (p: Float64Array, q: Float64Array) => p.map((v, i) => v * q[i]);
   const g = (img: Float64Array) => gaussianFilter(img, H, W, 1.5, 3.5);
-  const mx = g(a), my = g(b);
-  const sxx = g(mul(a, a)), syy = g(mul(b, b)), sxy = g(mul(a, b));
-  const C1 = (0.01 * range) ** 2, C2 = (0.03 * range) ** 2;
+  const mx = g(a),
+    my = g(b);
+  const sxx = g(mul(a, a)),
+    syy = g(mul(b, b)),
+    sxy = g(mul(a, b));
+  const C1 = (0.01 * range) ** 2,
+    C2 = (0.03 * range) ** 2;
   const pad = 5;
-  let sum = 0, n = 0;
+  let sum = 0,
+    n = 0;
   for (let y = pad; y < H - pad; y++)
     for (let x0 = pad; x0 < W - pad; x0++) {
       const i = y * W + x0;
-      const vx = sxx[i] - mx[i] * mx[i], vy = syy[i] - my[i] * my[i], cxy = sxy[i] - mx[i] * my[i];
+      const vx = sxx[i] - mx[i] * mx[i],
+        vy = syy[i] - my[i] * my[i],
+        cxy = sxy[i] - mx[i] * my[i];
       sum += ((2 * mx[i] * my[i] + C1) * (2 * cxy + C2)) / ((mx[i] ** 2 + my[i] ** 2 + C1) * (vx + vy + C2));
       n++;
     }
@@ -174,19 +208,24 @@ export function ssim(x: ArrayLike<number>, ref: ArrayLike<number>, W: number, H:
 
 /** Separable float64 DFT of a real S×S image → interleaved complex (O(S³); metric images are small). */
 function dft2Real(img: Float64Array, S: number): Float64Array {
-  const cos = new Float64Array(S), sin = new Float64Array(S);
+  const cos = new Float64Array(S),
+    sin = new Float64Array(S);
   for (let k = 0; k < S; k++) {
     cos[k] = Math.cos((2 * Math.PI * k) / S);
     sin[k] = -Math.sin((2 * Math.PI * k) / S);
   }
-  const re = Float64Array.from(img), im = new Float64Array(S * S);
-  const tr = new Float64Array(S), ti = new Float64Array(S);
+  const re = Float64Array.from(img),
+    im = new Float64Array(S * S);
+  const tr = new Float64Array(S),
+    ti = new Float64Array(S);
   const pass = (base: number, stride: number) => {
     for (let u = 0; u < S; u++) {
-      let a = 0, b = 0;
+      let a = 0,
+        b = 0;
       for (let j = 0; j < S; j++) {
         const kk = (u * j) % S;
-        const xr = re[base + j * stride], xi = im[base + j * stride];
+        const xr = re[base + j * stride],
+          xi = im[base + j * stride];
         a += xr * cos[kk] - xi * sin[kk];
         b += xr * sin[kk] + xi * cos[kk];
       }
@@ -214,9 +253,16 @@ function dft2Real(img: Float64Array, S: number): Float64Array {
  * Thresholds: 'half-bit' (van Heel & Schatz 2005: (0.2071 + 1.9102/√n)/(1.2071 + 0.9102/√n), n = pixels in the
  * ring) or the fixed 0.5 ("FRC50").
  */
-export function frc(x: ArrayLike<number>, ref: ArrayLike<number>, W: number, H: number, kind: FrcThreshold = 'half-bit'): FrcResult {
+export function frc(
+  x: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  W: number,
+  H: number,
+  kind: FrcThreshold = 'half-bit',
+): FrcResult {
   const S = Math.min(W, H);
-  const ox = Math.floor((W - S) / 2), oy = Math.floor((H - S) / 2);
+  const ox = Math.floor((W - S) / 2),
+    oy = Math.floor((H - S) / 2);
   const prep = (src: ArrayLike<number>) => {
     const img = new Float64Array(S * S);
     let m = 0;
@@ -229,9 +275,13 @@ export function frc(x: ArrayLike<number>, ref: ArrayLike<number>, W: number, H: 
       }
     return dft2Real(img, S);
   };
-  const F1 = prep(x), F2 = prep(ref);
+  const F1 = prep(x),
+    F2 = prep(ref);
   const rings = Math.floor(S / 2);
-  const num = new Float64Array(rings), d1 = new Float64Array(rings), d2 = new Float64Array(rings), cnt = new Float64Array(rings);
+  const num = new Float64Array(rings),
+    d1 = new Float64Array(rings),
+    d2 = new Float64Array(rings),
+    cnt = new Float64Array(rings);
   for (let v = 0; v < S; v++)
     for (let u = 0; u < S; u++) {
       const fy = v <= S / 2 ? v : v - S;
@@ -244,7 +294,8 @@ export function frc(x: ArrayLike<number>, ref: ArrayLike<number>, W: number, H: 
       d2[r] += F2[i] ** 2 + F2[i + 1] ** 2;
       cnt[r]++;
     }
-  const curve: number[] = [], threshold: number[] = [];
+  const curve: number[] = [],
+    threshold: number[] = [];
   let cutoff: number | null = null;
   for (let r = 0; r < rings; r++) {
     const c = d1[r] > 0 && d2[r] > 0 ? num[r] / Math.sqrt(d1[r] * d2[r]) : 0;
@@ -254,21 +305,30 @@ export function frc(x: ArrayLike<number>, ref: ArrayLike<number>, W: number, H: 
     if (cutoff === null && r >= 1 && c < t) cutoff = r;
   }
   const cutoffFrequency = cutoff === null ? null : cutoff / S;
-  return { curve, threshold, thresholdKind: kind, cutoffFrequency, resolutionPx: cutoffFrequency ? 1 / cutoffFrequency : null };
+  return {
+    curve,
+    threshold,
+    thresholdKind: kind,
+    cutoffFrequency,
+    resolutionPx: cutoffFrequency ? 1 / cutoffFrequency : null,
+  };
 }
 
 /** Pearson correlation coefficient of two equally long samples (NaN when either is constant). */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
   if (b.length !== n) throw new Error(`pearson: ${n} vs ${b.length} values`);
-  let ma = 0, mb = 0;
+  let ma = 0,
+    mb = 0;
   for (let i = 0; i < n; i++) {
     ma += a[i];
     mb += b[i];
   }
   ma /= n;
   mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < n; i++) {
     sab += (a[i] - ma) * (b[i] - mb);
     saa += (a[i] - ma) ** 2;

@@ -7,14 +7,19 @@ export type DType =
   | 'f32' // float32 (float64 on disk is downcast on read)
   | 'f64' // float64: scan coordinates (kept by the reader for FLOAT64_KEYS) and our own writers
   | 'c64' // complex64, interleaved re/im float32 (complex128 on disk is downcast on read)
-  | 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32'
+  | 'i8'
+  | 'u8'
+  | 'i16'
+  | 'u16'
+  | 'i32'
+  | 'u32'
   | 'i64' // int64 on disk: held as Float64Array after an exactness range check (|v| ≤ 2^53)
   | 'u64'
   | 'bool' // Uint8Array of 0/1
   | 'str'; // a 0-d unicode/bytes string (e.g. `_metadata`): `text` holds it, `data` is empty
 
 export type TypedData =
-  | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+  Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
 export interface NdArray {
   dtype: DType;

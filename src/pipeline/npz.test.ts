@@ -7,7 +7,10 @@ import { listNpz, npyHeader, readArrayFile, readNpy, readNpz, writeNpy, writeNpz
 
 const dir = new URL('../../tests/fixtures/npz/', import.meta.url);
 const load = (name: string) => new Uint8Array(readFileSync(new URL(name, dir)));
-const expected = JSON.parse(readFileSync(new URL('expected.json', dir), 'utf8')) as Record<string, { shape: number[]; values?: (number | number[])[]; text?: string }>;
+const expected = JSON.parse(readFileSync(new URL('expected.json', dir), 'utf8')) as Record<
+  string,
+  { shape: number[]; values?: (number | number[])[]; text?: string }
+>;
 
 function expectError(fn: () => unknown, code: string, ...parts: (string | RegExp)[]): void {
   let err: unknown;
@@ -61,12 +64,39 @@ describe('reading numpy-written NPZ files', () => {
 });
 
 describe('refusals name the file, the key and the fix', () => {
-  it('object (pickle) arrays', () => expectError(() => readNpz(load('object.npz'), { fileName: 'object.npz' }), 'npz-unsupported', 'object.npz', '"meta"', /pickle/, /json\.dumps/));
-  it('structured dtypes', () => expectError(() => readNpz(load('structured.npz'), { fileName: 's.npz' }), 'npz-unsupported', '"rec"', /structured/, /each field/));
-  it('int64 beyond ±2^53', () => expectError(() => readNpz(load('int64_big.npz'), { fileName: 'b.npz' }), 'npz-unsupported', '"big"', /9007199254740993/, /2\^53/));
+  it('object (pickle) arrays', () =>
+    expectError(
+      () => readNpz(load('object.npz'), { fileName: 'object.npz' }),
+      'npz-unsupported',
+      'object.npz',
+      '"meta"',
+      /pickle/,
+      /json\.dumps/,
+    ));
+  it('structured dtypes', () =>
+    expectError(
+      () => readNpz(load('structured.npz'), { fileName: 's.npz' }),
+      'npz-unsupported',
+      '"rec"',
+      /structured/,
+      /each field/,
+    ));
+  it('int64 beyond ±2^53', () =>
+    expectError(
+      () => readNpz(load('int64_big.npz'), { fileName: 'b.npz' }),
+      'npz-unsupported',
+      '"big"',
+      /9007199254740993/,
+      /2\^53/,
+    ));
   it('a truncated zip', () => {
     const b = load('all_dtypes_compressed.npz');
-    expectError(() => readNpz(b.slice(0, b.length - 300), { fileName: 'cut.npz' }), 'npz-corrupt', 'cut.npz', /damaged or truncated/);
+    expectError(
+      () => readNpz(b.slice(0, b.length - 300), { fileName: 'cut.npz' }),
+      'npz-corrupt',
+      'cut.npz',
+      /damaged or truncated/,
+    );
   });
   it('a corrupted central directory', () => {
     const b = load('all_dtypes.npz').slice();
@@ -76,7 +106,12 @@ describe('refusals name the file, the key and the fix', () => {
   });
   it('header/data size mismatch', () => {
     const good = writeNpy({ dtype: 'f32', shape: [4], data: new Float32Array(4) });
-    expectError(() => readNpy(good.slice(0, good.length - 4), 'x', { fileName: 'm.npz' }), 'npz-corrupt', '"x"', /\(4,\).*16 bytes.*12 bytes/);
+    expectError(
+      () => readNpy(good.slice(0, good.length - 4), 'x', { fileName: 'm.npz' }),
+      'npz-corrupt',
+      '"x"',
+      /\(4,\).*16 bytes.*12 bytes/,
+    );
   });
   it('a declared shape far beyond the file is refused before allocating (and beyond the cap → too-large)', () => {
     const hdr = npyHeader('<f8', [1e12]);
@@ -90,7 +125,13 @@ describe('refusals name the file, the key and the fix', () => {
     const z = writeNpz({ a: { dtype: 'f32', shape: [1000], data: new Float32Array(1000) } }, { compress: true });
     expectError(() => readNpz(z, { fileName: 'cap.npz', maxBytes: 1000 }), 'npz-too-large', 'cap.npz', /a\.npy/);
   });
-  it('not a zip at all', () => expectError(() => readArrayFile(new TextEncoder().encode('hello world'), { fileName: 'x.txt' }), 'npz-corrupt', 'x.txt', /neither/));
+  it('not a zip at all', () =>
+    expectError(
+      () => readArrayFile(new TextEncoder().encode('hello world'), { fileName: 'x.txt' }),
+      'npz-corrupt',
+      'x.txt',
+      /neither/,
+    ));
 });
 
 describe('writing files numpy reads', () => {
@@ -98,7 +139,11 @@ describe('writing files numpy reads', () => {
     const theirs = unzipSync(load('same_as_ours.npz'));
     const arrs: Record<string, NdArray> = {
       f32: { dtype: 'f32', shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => i) },
-      c64: { dtype: 'c64', shape: [5], data: Float32Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? i / 2 : i - 1)) },
+      c64: {
+        dtype: 'c64',
+        shape: [5],
+        data: Float32Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? i / 2 : i - 1)),
+      },
       scalar: { dtype: 'f32', shape: [], data: new Float32Array([7.5]) },
       i32: { dtype: 'i32', shape: [3], data: new Int32Array([1, -2, 3]) },
       big: { dtype: 'f32', shape: [2, 3, 4, 5], data: new Float32Array(120) },
@@ -147,7 +192,9 @@ describe('listNpz (headers only)', () => {
     const head = npyHeader('<f4', [1e12]);
     const zip = zipSync({ 'huge.npy': [head, { level: 6 }] });
     const t0 = Date.now();
-    expect(listNpz(zip)).toEqual([{ key: 'huge', dtypeOnDisk: '<f4', shape: [1e12], fortranOrder: false, bytes: 4e12 }]);
+    expect(listNpz(zip)).toEqual([
+      { key: 'huge', dtypeOnDisk: '<f4', shape: [1e12], fortranOrder: false, bytes: 4e12 },
+    ]);
     expect(Date.now() - t0).toBeLessThan(500);
   });
   it('a truncated zip is refused as corrupt, naming the file', () => {

@@ -37,7 +37,11 @@ export interface NpzWriteOptions {
 const DEFAULT_MAX = 2 ** 32;
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
-function corrupt(file: string, what: string, hint = 'the file is damaged or truncated: re-save it with numpy (np.savez)'): PtychoError {
+function corrupt(
+  file: string,
+  what: string,
+  hint = 'the file is damaged or truncated: re-save it with numpy (np.savez)',
+): PtychoError {
   return new PtychoError('npz-corrupt', `${file}: ${what}`, hint);
 }
 
@@ -64,12 +68,14 @@ function parseHeader(bytes: Uint8Array, where: string): Header {
     hlen = dv.getUint32(8, true);
     start = 12;
   } else throw corrupt(where, `unsupported NPY format version ${major}.${bytes[7]}`, 'save with numpy ≥ 1.0 (np.save)');
-  if (start + hlen > bytes.length) throw corrupt(where, `NPY header declares ${hlen} bytes but only ${bytes.length - start} follow`);
+  if (start + hlen > bytes.length)
+    throw corrupt(where, `NPY header declares ${hlen} bytes but only ${bytes.length - start} follow`);
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(start, start + hlen));
   const descrM = /'descr'\s*:\s*('([^']*)'|\[)/.exec(text);
   const fortM = /'fortran_order'\s*:\s*(True|False)/.exec(text);
   const shapeM = /'shape'\s*:\s*\(([^)]*)\)/.exec(text);
-  if (!descrM || !fortM || !shapeM) throw corrupt(where, `unreadable NPY header ${JSON.stringify(text.trim().slice(0, 120))}`);
+  if (!descrM || !fortM || !shapeM)
+    throw corrupt(where, `unreadable NPY header ${JSON.stringify(text.trim().slice(0, 120))}`);
   if (descrM[1] === '[') {
     throw new PtychoError(
       'npz-unsupported',
@@ -83,11 +89,13 @@ function parseHeader(bytes: Uint8Array, where: string): Header {
     .filter((s) => s.length > 0)
     .map((s) => {
       const n = /^\d+L?$/.test(s) ? Number(s.replace(/L$/, '')) : NaN;
-      if (!Number.isSafeInteger(n)) throw corrupt(where, `bad shape entry ${JSON.stringify(s.slice(0, 40))} in NPY header`);
+      if (!Number.isSafeInteger(n))
+        throw corrupt(where, `bad shape entry ${JSON.stringify(s.slice(0, 40))} in NPY header`);
       return n;
     });
   // numpy arrays have at most 64 dimensions (NPY_MAXDIMS).
-  if (shape.length > 64) throw corrupt(where, `NPY header declares ${shape.length} dimensions (numpy allows at most 64)`);
+  if (shape.length > 64)
+    throw corrupt(where, `NPY header declares ${shape.length} dimensions (numpy allows at most 64)`);
   return { descr: descrM[2], fortran: fortM[1] === 'True', shape, dataOffset: start + hlen };
 }
 
@@ -99,7 +107,12 @@ interface DTypeInfo {
 
 function parseDescr(descr: string, where: string): DTypeInfo {
   const m = /^([<>|=])([a-zA-Z])(\d*)$/.exec(descr);
-  if (!m) throw new PtychoError('npz-unsupported', `${where}: dtype ${JSON.stringify(descr)} is not supported`, 'save as float32, float64, complex64, integer or bool');
+  if (!m)
+    throw new PtychoError(
+      'npz-unsupported',
+      `${where}: dtype ${JSON.stringify(descr)} is not supported`,
+      'save as float32, float64, complex64, integer or bool',
+    );
   const [, order, kind, digits] = m;
   // numpy's <U n counts characters (4 bytes each, UTF-32); every other kind counts bytes.
   const size = digits ? Number(digits) * (kind === 'U' ? 4 : 1) : 0;
@@ -117,7 +130,12 @@ function parseDescr(descr: string, where: string): DTypeInfo {
     (kind === 'b' && size === 1) ||
     (kind === 'U' && size > 0) ||
     (kind === 'S' && size > 0);
-  if (!ok) throw new PtychoError('npz-unsupported', `${where}: dtype ${JSON.stringify(descr)} is not supported`, 'save as float32, float64, complex64, integer or bool');
+  if (!ok)
+    throw new PtychoError(
+      'npz-unsupported',
+      `${where}: dtype ${JSON.stringify(descr)} is not supported`,
+      'save as float32, float64, complex64, integer or bool',
+    );
   return { kind: kind as DTypeInfo['kind'], size, little: order !== '>' };
 }
 
@@ -132,7 +150,9 @@ export function halfToFloat(h: number): number {
 }
 
 /** C-order copy of Fortran-order data (`comps` numbers per element). */
-function fortranToC<T extends Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array>(data: T, shape: number[], comps: number): T {
+function fortranToC<
+  T extends Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array,
+>(data: T, shape: number[], comps: number): T {
   const n = sizeOf(shape);
   const out = new (data.constructor as new (n: number) => T)(data.length);
   const nd = shape.length;
@@ -166,10 +186,17 @@ export function readNpy(bytes: Uint8Array, key: string, opts: NpzReadOptions = {
   const present = bytes.length - h.dataOffset;
   const max = opts.maxBytes ?? DEFAULT_MAX;
   if (declared > max) {
-    throw new PtychoError('npz-too-large', `${where}: shape ${shapeStr(h.shape)} of ${h.descr} needs ${declared} bytes, above the ${max}-byte limit`, 'load a smaller file, or subsample the scan before saving');
+    throw new PtychoError(
+      'npz-too-large',
+      `${where}: shape ${shapeStr(h.shape)} of ${h.descr} needs ${declared} bytes, above the ${max}-byte limit`,
+      'load a smaller file, or subsample the scan before saving',
+    );
   }
   if (declared !== present) {
-    throw corrupt(where, `header declares shape ${shapeStr(h.shape)} of ${h.descr} = ${declared} bytes but the data hold ${present} bytes`);
+    throw corrupt(
+      where,
+      `header declares shape ${shapeStr(h.shape)} of ${h.descr} = ${declared} bytes but the data hold ${present} bytes`,
+    );
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset + h.dataOffset, declared);
   const le = dt.little;
@@ -187,10 +214,17 @@ export function readNpy(bytes: Uint8Array, key: string, opts: NpzReadOptions = {
           const o64 = new Float64Array(n);
           for (let i = 0; i < n; i++) o64[i] = dv.getFloat64(8 * i, le);
           if (h.fortran && h.shape.length > 1) {
-            const arr: NdArray = { dtype: 'f64', shape: h.shape, data: fortranToC(o64, h.shape, 1), notes: ['Fortran order → C order'] };
+            const arr: NdArray = {
+              dtype: 'f64',
+              shape: h.shape,
+              data: fortranToC(o64, h.shape, 1),
+              notes: ['Fortran order → C order'],
+            };
             return arr;
           }
-          return notes.length ? { dtype: 'f64', shape: h.shape, data: o64, notes } : { dtype: 'f64', shape: h.shape, data: o64 };
+          return notes.length
+            ? { dtype: 'f64', shape: h.shape, data: o64, notes }
+            : { dtype: 'f64', shape: h.shape, data: o64 };
         }
         for (let i = 0; i < n; i++) out[i] = dv.getFloat64(8 * i, le);
         notes.push('float64 → float32');
@@ -222,18 +256,36 @@ export function readNpy(bytes: Uint8Array, key: string, opts: NpzReadOptions = {
         for (let i = 0; i < n; i++) {
           const v = signed ? dv.getBigInt64(8 * i, le) : dv.getBigUint64(8 * i, le);
           if (v > 9007199254740992n || v < -9007199254740992n) {
-            throw new PtychoError('npz-unsupported', `${where}: ${signed ? 'int64' : 'uint64'} value ${v} at flat index ${i} is beyond ±2^53 and cannot be held exactly`, 'store such values as float64 or split them');
+            throw new PtychoError(
+              'npz-unsupported',
+              `${where}: ${signed ? 'int64' : 'uint64'} value ${v} at flat index ${i} is beyond ±2^53 and cannot be held exactly`,
+              'store such values as float64 or split them',
+            );
           }
           out[i] = Number(v);
         }
         dtype = signed ? 'i64' : 'u64';
         data = out;
       } else {
-        const Ctor = { 1: signed ? Int8Array : Uint8Array, 2: signed ? Int16Array : Uint16Array, 4: signed ? Int32Array : Uint32Array }[dt.size as 1 | 2 | 4];
+        const Ctor = {
+          1: signed ? Int8Array : Uint8Array,
+          2: signed ? Int16Array : Uint16Array,
+          4: signed ? Int32Array : Uint32Array,
+        }[dt.size as 1 | 2 | 4];
         const out = new Ctor(n);
         for (let i = 0; i < n; i++) {
           out[i] =
-            dt.size === 1 ? (signed ? dv.getInt8(i) : dv.getUint8(i)) : dt.size === 2 ? (signed ? dv.getInt16(2 * i, le) : dv.getUint16(2 * i, le)) : signed ? dv.getInt32(4 * i, le) : dv.getUint32(4 * i, le);
+            dt.size === 1
+              ? signed
+                ? dv.getInt8(i)
+                : dv.getUint8(i)
+              : dt.size === 2
+                ? signed
+                  ? dv.getInt16(2 * i, le)
+                  : dv.getUint16(2 * i, le)
+                : signed
+                  ? dv.getInt32(4 * i, le)
+                  : dv.getUint32(4 * i, le);
         }
         dtype = `${dt.kind}${dt.size * 8}` as DType;
         data = out;
@@ -268,7 +320,12 @@ export function readNpy(bytes: Uint8Array, key: string, opts: NpzReadOptions = {
         }
         strs.push(s);
       }
-      const arr: NdArray = { dtype: 'str', shape: h.shape, data: new Uint8Array(0), text: n === 1 ? strs[0] : JSON.stringify(strs) };
+      const arr: NdArray = {
+        dtype: 'str',
+        shape: h.shape,
+        data: new Uint8Array(0),
+        text: n === 1 ? strs[0] : JSON.stringify(strs),
+      };
       if (notes.length) arr.notes = notes;
       return arr;
     }
@@ -293,7 +350,12 @@ function isNpy(b: Uint8Array): boolean {
 /** Decode every `.npy` member of an NPZ (zip). */
 export function readNpz(bytes: Uint8Array, opts: NpzReadOptions = {}): Record<string, NdArray> {
   const file = opts.fileName ?? '<memory>';
-  if (!isZip(bytes)) throw corrupt(file, isNpy(bytes) ? 'is a single .npy array, not an .npz archive' : 'is not an NPZ (zip) file', 'save the scan with np.savez(...)');
+  if (!isZip(bytes))
+    throw corrupt(
+      file,
+      isNpy(bytes) ? 'is a single .npy array, not an .npz archive' : 'is not an NPZ (zip) file',
+      'save the scan with np.savez(...)',
+    );
   const max = opts.maxBytes ?? DEFAULT_MAX;
   const entries = readZipDirectory(bytes, file);
   // Every selected member's declared size is checked (against its compressed size, the cap and the running
@@ -305,12 +367,21 @@ export function readNpz(bytes: Uint8Array, opts: NpzReadOptions = {}): Record<st
     if (e.name.endsWith('/')) continue;
     const key = e.name.replace(/\.npy$/, '');
     if (opts.keys && !opts.keys.includes(key)) continue;
-    if (keys.has(key)) throw corrupt(file, `key "${key}" appears twice in the archive (member ${e.name})`, 're-save the arrays with np.savez(...): each key once');
+    if (keys.has(key))
+      throw corrupt(
+        file,
+        `key "${key}" appears twice in the archive (member ${e.name})`,
+        're-save the arrays with np.savez(...): each key once',
+      );
     keys.add(key);
     total += e.usize;
     if (e.usize > max || total > max) {
       if (e.method !== 0 && e.method !== 8) checkDeclaredSize(e, file); // an unknown method is the better message
-      throw new PtychoError('npz-too-large', `${file}: member ${e.name} declares ${e.usize} bytes (total ${total}), above the ${max}-byte limit`, 'load a smaller file, or subsample the scan before saving');
+      throw new PtychoError(
+        'npz-too-large',
+        `${file}: member ${e.name} declares ${e.usize} bytes (total ${total}), above the ${max}-byte limit`,
+        'load a smaller file, or subsample the scan before saving',
+      );
     }
     checkDeclaredSize(e, file);
     chosen.push(e);
@@ -319,9 +390,15 @@ export function readNpz(bytes: Uint8Array, opts: NpzReadOptions = {}): Record<st
   for (const e of chosen) {
     const key = e.name.replace(/\.npy$/, '');
     // defineProperty: a key such as "__proto__" becomes an ordinary entry, never the object's prototype.
-    Object.defineProperty(out, key, { value: readNpy(memberBytes(bytes, e, file), key, opts), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: readNpy(memberBytes(bytes, e, file), key, opts),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
-  if (Object.keys(out).length === 0 && !opts.keys) throw corrupt(file, 'the archive holds no arrays', 'save the scan with np.savez(...)');
+  if (Object.keys(out).length === 0 && !opts.keys)
+    throw corrupt(file, 'the archive holds no arrays', 'save the scan with np.savez(...)');
   return out;
 }
 
@@ -384,7 +461,12 @@ function decodeName(raw: Uint8Array, utf8Flag: boolean): string {
 
 /** Refuse member names that could not come from np.savez: empty, absolute, `..` components, NUL bytes. */
 function checkName(name: string, file: string): void {
-  const bad = (why: string) => corrupt(file, `member name ${JSON.stringify(name.slice(0, 200))} ${why}`, 're-save the arrays with np.savez(...): its member names are plain keys');
+  const bad = (why: string) =>
+    corrupt(
+      file,
+      `member name ${JSON.stringify(name.slice(0, 200))} ${why}`,
+      're-save the arrays with np.savez(...): its member names are plain keys',
+    );
   if (name.length === 0) throw bad('is empty');
   if (name.includes('\0')) throw bad('contains a NUL byte');
   if (/^[\\/]/.test(name) || /^[A-Za-z]:/.test(name)) throw bad('is an absolute path');
@@ -398,14 +480,22 @@ function checkName(name: string, file: string): void {
 function readZipDirectory(bytes: Uint8Array, file: string): ZipEntry[] {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.length;
-  if (n < 22) throw corrupt(file, 'the zip archive is damaged or truncated (shorter than an end-of-central-directory record)');
+  if (n < 22)
+    throw corrupt(file, 'the zip archive is damaged or truncated (shorter than an end-of-central-directory record)');
   let eocd = -1;
   for (let i = n - 22; i >= Math.max(0, n - 22 - 65535); i--) {
-    if (dv.getUint32(i, true) === 0x06054b50) { eocd = i; break; }
+    if (dv.getUint32(i, true) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) throw corrupt(file, 'the zip archive is damaged or truncated (no end-of-central-directory record)');
   if (dv.getUint16(eocd + 4, true) !== 0 || dv.getUint16(eocd + 6, true) !== 0) {
-    throw new PtychoError('npz-unsupported', `${file}: split (multi-disk) zip archives are not supported`, 're-save the arrays as one file with np.savez(...)');
+    throw new PtychoError(
+      'npz-unsupported',
+      `${file}: split (multi-disk) zip archives are not supported`,
+      're-save the arrays as one file with np.savez(...)',
+    );
   }
   let count = dv.getUint16(eocd + 10, true);
   let cdSize = dv.getUint32(eocd + 12, true);
@@ -414,21 +504,28 @@ function readZipDirectory(bytes: Uint8Array, file: string): ZipEntry[] {
   // ZIP64 end record (Python's zipfile writes one for > 65535 members or > 4 GiB archives).
   if (eocd >= 20 && dv.getUint32(eocd - 20, true) === 0x07064b50) {
     const z = Number(dv.getBigUint64(eocd - 20 + 8, true));
-    if (!(z + 56 <= eocd - 20) || dv.getUint32(z, true) !== 0x06064b50) throw corrupt(file, 'the zip archive is damaged (bad ZIP64 end-of-central-directory record)');
+    if (!(z + 56 <= eocd - 20) || dv.getUint32(z, true) !== 0x06064b50)
+      throw corrupt(file, 'the zip archive is damaged (bad ZIP64 end-of-central-directory record)');
     count = Number(dv.getBigUint64(z + 32, true));
     cdSize = Number(dv.getBigUint64(z + 40, true));
     cdOff = Number(dv.getBigUint64(z + 48, true));
     cdLimit = z;
   }
   const cdEnd = cdOff + cdSize;
-  if (!(cdEnd <= cdLimit)) throw corrupt(file, `the zip central directory (${cdSize} bytes at offset ${cdOff}) lies outside the file`);
-  if (count > cdSize / 46) throw corrupt(file, `the zip end record declares ${count} entries but the central directory holds at most ${Math.floor(cdSize / 46)}`);
+  if (!(cdEnd <= cdLimit))
+    throw corrupt(file, `the zip central directory (${cdSize} bytes at offset ${cdOff}) lies outside the file`);
+  if (count > cdSize / 46)
+    throw corrupt(
+      file,
+      `the zip end record declares ${count} entries but the central directory holds at most ${Math.floor(cdSize / 46)}`,
+    );
   const entries: ZipEntry[] = [];
   const spans: [number, number, string][] = [];
   const seen = new Set<string>();
   let p = cdOff;
   for (let i = 0; i < count; i++) {
-    if (p + 46 > cdEnd || dv.getUint32(p, true) !== 0x02014b50) throw corrupt(file, `the zip central directory is damaged (entry ${i})`);
+    if (p + 46 > cdEnd || dv.getUint32(p, true) !== 0x02014b50)
+      throw corrupt(file, `the zip central directory is damaged (entry ${i})`);
     const flags = dv.getUint16(p + 8, true);
     const method = dv.getUint16(p + 10, true);
     const crc = dv.getUint32(p + 16, true);
@@ -442,11 +539,12 @@ function readZipDirectory(bytes: Uint8Array, file: string): ZipEntry[] {
     if (next > cdEnd) throw corrupt(file, `the zip central directory is damaged (entry ${i} runs past its end)`);
     const name = decodeName(bytes.subarray(p + 46, p + 46 + nlen), (flags & 0x800) !== 0);
     // ZIP64 extra field: 8-byte values for whichever 32-bit fields hold 0xFFFFFFFF, in this order.
-    for (let e = p + 46 + nlen; e + 4 <= p + 46 + nlen + elen; ) {
+    for (let e = p + 46 + nlen; e + 4 <= p + 46 + nlen + elen;) {
       const id = dv.getUint16(e, true);
       const len = dv.getUint16(e + 2, true);
       const end = e + 4 + len;
-      if (end > p + 46 + nlen + elen) throw corrupt(file, `member ${name}: damaged extra field in the zip central directory`);
+      if (end > p + 46 + nlen + elen)
+        throw corrupt(file, `member ${name}: damaged extra field in the zip central directory`);
       if (id === 1) {
         let q = e + 4;
         const take = (): number => {
@@ -463,12 +561,24 @@ function readZipDirectory(bytes: Uint8Array, file: string): ZipEntry[] {
     }
     p = next;
     checkName(name, file);
-    if (seen.has(name)) throw corrupt(file, `member ${name} appears twice in the zip archive`, 're-save the arrays with np.savez(...): each key once');
+    if (seen.has(name))
+      throw corrupt(
+        file,
+        `member ${name} appears twice in the zip archive`,
+        're-save the arrays with np.savez(...): each key once',
+      );
     seen.add(name);
-    if (flags & 1) throw new PtychoError('npz-unsupported', `${file}: member ${name} is encrypted`, 'save without a password, with np.savez or np.savez_compressed');
-    if (local + 30 > n || dv.getUint32(local, true) !== 0x04034b50) throw corrupt(file, `member ${name}: local header missing or beyond the end of the file`);
+    if (flags & 1)
+      throw new PtychoError(
+        'npz-unsupported',
+        `${file}: member ${name} is encrypted`,
+        'save without a password, with np.savez or np.savez_compressed',
+      );
+    if (local + 30 > n || dv.getUint32(local, true) !== 0x04034b50)
+      throw corrupt(file, `member ${name}: local header missing or beyond the end of the file`);
     const dataStart = local + 30 + dv.getUint16(local + 26, true) + dv.getUint16(local + 28, true);
-    if (dataStart + csize > n) throw corrupt(file, `member ${name} declares ${csize} bytes past the end of the file (truncated?)`);
+    if (dataStart + csize > n)
+      throw corrupt(file, `member ${name} declares ${csize} bytes past the end of the file (truncated?)`);
     spans.push([local, dataStart + csize, name]);
     entries.push({ name, method, flags, crc, csize, usize, dataStart });
   }
@@ -485,9 +595,16 @@ function readZipDirectory(bytes: Uint8Array, file: string): ZipEntry[] {
 
 /** Sizes a member may declare: STORED = its compressed size; DEFLATE ≤ 1032 × compressed + 1 KiB. */
 function checkDeclaredSize(e: ZipEntry, file: string): void {
-  if (e.method !== 0 && e.method !== 8) throw corrupt(file, `member ${e.name} uses zip compression method ${e.method}`, 'save with np.savez or np.savez_compressed');
-  if (e.method === 0 && e.usize !== e.csize) throw corrupt(file, `member ${e.name} is stored (uncompressed) yet declares ${e.usize} bytes in ${e.csize}`);
-  if (e.method === 8 && e.usize > e.csize * DEFLATE_MAX_RATIO + 1024) throw corrupt(file, `member ${e.name} claims ${e.usize} bytes from ${e.csize} compressed bytes`);
+  if (e.method !== 0 && e.method !== 8)
+    throw corrupt(
+      file,
+      `member ${e.name} uses zip compression method ${e.method}`,
+      'save with np.savez or np.savez_compressed',
+    );
+  if (e.method === 0 && e.usize !== e.csize)
+    throw corrupt(file, `member ${e.name} is stored (uncompressed) yet declares ${e.usize} bytes in ${e.csize}`);
+  if (e.method === 8 && e.usize > e.csize * DEFLATE_MAX_RATIO + 1024)
+    throw corrupt(file, `member ${e.name} claims ${e.usize} bytes from ${e.csize} compressed bytes`);
 }
 
 /** The full bytes of one member (sizes already checked), inflated into exactly the declared length, CRC-32 verified. */
@@ -501,17 +618,29 @@ function memberBytes(bytes: Uint8Array, e: ZipEntry, file: string): Uint8Array {
     try {
       out = new Uint8Array(e.usize + 1); // one spare byte reveals a stream longer than declared
     } catch {
-      throw new PtychoError('npz-too-large', `${file}: member ${e.name} needs ${e.usize} bytes, more than this machine can allocate`, 'load a smaller file, or subsample the scan before saving');
+      throw new PtychoError(
+        'npz-too-large',
+        `${file}: member ${e.name} needs ${e.usize} bytes, more than this machine can allocate`,
+        'load a smaller file, or subsample the scan before saving',
+      );
     }
     try {
       data = inflateSync(comp, { out });
     } catch (err) {
       throw corrupt(file, `member ${e.name} does not inflate (${(err as Error).message})`);
     }
-    if (data.length !== e.usize) throw corrupt(file, `member ${e.name} inflates to ${data.length === e.usize + 1 ? 'more than' : data.length} bytes but declares ${e.usize}`);
+    if (data.length !== e.usize)
+      throw corrupt(
+        file,
+        `member ${e.name} inflates to ${data.length === e.usize + 1 ? 'more than' : data.length} bytes but declares ${e.usize}`,
+      );
   }
   const c = crc32(data);
-  if (c !== e.crc) throw corrupt(file, `member ${e.name} fails its CRC-32 check (stored ${e.crc.toString(16).padStart(8, '0')}, computed ${c.toString(16).padStart(8, '0')})`);
+  if (c !== e.crc)
+    throw corrupt(
+      file,
+      `member ${e.name} fails its CRC-32 check (stored ${e.crc.toString(16).padStart(8, '0')}, computed ${c.toString(16).padStart(8, '0')})`,
+    );
   return data;
 }
 
@@ -521,7 +650,10 @@ function memberBytes(bytes: Uint8Array, e: ZipEntry, file: string): Uint8Array {
  * inflated into exactly its declared length and CRC-32 verified, and the total declared size ≤ `maxBytes`. The
  * result has no prototype, so a member named "__proto__" is an ordinary entry. Used by the model-archive readers.
  */
-export function unzipMembers(bytes: Uint8Array, opts: { fileName?: string; maxBytes?: number } = {}): Record<string, Uint8Array> {
+export function unzipMembers(
+  bytes: Uint8Array,
+  opts: { fileName?: string; maxBytes?: number } = {},
+): Record<string, Uint8Array> {
   const file = opts.fileName ?? '<memory>';
   if (!isZip(bytes)) throw corrupt(file, 'is not a zip archive', 'choose the zip file itself');
   const max = opts.maxBytes ?? DEFAULT_MAX;
@@ -530,7 +662,12 @@ export function unzipMembers(bytes: Uint8Array, opts: { fileName?: string; maxBy
   for (const e of entries) {
     checkDeclaredSize(e, file);
     total += e.usize;
-    if (total > max) throw new PtychoError('npz-too-large', `${file}: member ${e.name} declares ${e.usize} bytes (total ${total}), above the ${max}-byte limit`, 'the archive is damaged or far larger than a model');
+    if (total > max)
+      throw new PtychoError(
+        'npz-too-large',
+        `${file}: member ${e.name} declares ${e.usize} bytes (total ${total}), above the ${max}-byte limit`,
+        'the archive is damaged or far larger than a model',
+      );
   }
   const out = Object.create(null) as Record<string, Uint8Array>;
   for (const e of entries) out[e.name] = memberBytes(bytes, e, file);
@@ -545,7 +682,13 @@ export function zipMemberNames(bytes: Uint8Array, fileName = '<memory>'): string
 
 // ------------------------------------------------------------------ listing
 
-export interface NpzEntryInfo { key: string; dtypeOnDisk: string; shape: number[]; fortranOrder: boolean; bytes: number }
+export interface NpzEntryInfo {
+  key: string;
+  dtypeOnDisk: string;
+  shape: number[];
+  fortranOrder: boolean;
+  bytes: number;
+}
 
 /** NPY header bytes we need at most (v1 header ≤ 65535 + 10; a v2 header beyond that is refused as corrupt). */
 const HEAD_MAX = 65546;
@@ -556,16 +699,24 @@ function memberPrefix(bytes: Uint8Array, e: ZipEntry, file: string): Uint8Array 
   if (e.method === 0) return comp.subarray(0, HEAD_MAX);
   const parts: Uint8Array[] = [];
   let got = 0;
-  const inf = new Inflate((chunk) => { parts.push(chunk); got += chunk.length; });
+  const inf = new Inflate((chunk) => {
+    parts.push(chunk);
+    got += chunk.length;
+  });
   try {
     // Feed small slices until the header is out; the data themselves are never inflated in full.
-    for (let o = 0; o < comp.length && got < HEAD_MAX; o += 4096) inf.push(comp.subarray(o, o + 4096), o + 4096 >= comp.length);
+    for (let o = 0; o < comp.length && got < HEAD_MAX; o += 4096)
+      inf.push(comp.subarray(o, o + 4096), o + 4096 >= comp.length);
   } catch (err) {
     throw corrupt(file, `member ${e.name} does not inflate (${(err as Error).message})`);
   }
   const out = new Uint8Array(Math.min(got, HEAD_MAX));
   let o = 0;
-  for (const p of parts) { if (o >= out.length) break; out.set(p.subarray(0, out.length - o), o); o += p.length; }
+  for (const p of parts) {
+    if (o >= out.length) break;
+    out.set(p.subarray(0, out.length - o), o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -577,14 +728,20 @@ export function listNpz(bytes: Uint8Array, opts: NpzReadOptions = {}): NpzEntryI
     const h = parseHeader(bytes, `${file}, key "${key}"`);
     return [{ key, dtypeOnDisk: h.descr, shape: h.shape, fortranOrder: h.fortran, bytes: bytes.length - h.dataOffset }];
   }
-  if (!isZip(bytes)) throw corrupt(file, 'is neither an NPZ archive nor an NPY array', 'drop a .npz saved with np.savez (or a .npy)');
+  if (!isZip(bytes))
+    throw corrupt(file, 'is neither an NPZ archive nor an NPY array', 'drop a .npz saved with np.savez (or a .npy)');
   const out: NpzEntryInfo[] = [];
   const keys = new Set<string>();
   for (const e of readZipDirectory(bytes, file)) {
     if (e.name.endsWith('/')) continue;
     const key = e.name.replace(/\.npy$/, '');
     if (opts.keys && !opts.keys.includes(key)) continue;
-    if (keys.has(key)) throw corrupt(file, `key "${key}" appears twice in the archive (member ${e.name})`, 're-save the arrays with np.savez(...): each key once');
+    if (keys.has(key))
+      throw corrupt(
+        file,
+        `key "${key}" appears twice in the archive (member ${e.name})`,
+        're-save the arrays with np.savez(...): each key once',
+      );
     keys.add(key);
     checkDeclaredSize(e, file);
     const head = memberPrefix(bytes, e, file);
@@ -599,18 +756,30 @@ export function listNpz(bytes: Uint8Array, opts: NpzReadOptions = {}): NpzEntryI
 
 function descrOf(a: NdArray): { descr: string; size: number } {
   switch (a.dtype) {
-    case 'f32': return { descr: '<f4', size: 4 };
-    case 'f64': return { descr: '<f8', size: 8 };
-    case 'c64': return { descr: '<c8', size: 8 };
-    case 'i8': return { descr: '|i1', size: 1 };
-    case 'u8': return { descr: '|u1', size: 1 };
-    case 'i16': return { descr: '<i2', size: 2 };
-    case 'u16': return { descr: '<u2', size: 2 };
-    case 'i32': return { descr: '<i4', size: 4 };
-    case 'u32': return { descr: '<u4', size: 4 };
-    case 'i64': return { descr: '<i8', size: 8 };
-    case 'u64': return { descr: '<u8', size: 8 };
-    case 'bool': return { descr: '|b1', size: 1 };
+    case 'f32':
+      return { descr: '<f4', size: 4 };
+    case 'f64':
+      return { descr: '<f8', size: 8 };
+    case 'c64':
+      return { descr: '<c8', size: 8 };
+    case 'i8':
+      return { descr: '|i1', size: 1 };
+    case 'u8':
+      return { descr: '|u1', size: 1 };
+    case 'i16':
+      return { descr: '<i2', size: 2 };
+    case 'u16':
+      return { descr: '<u2', size: 2 };
+    case 'i32':
+      return { descr: '<i4', size: 4 };
+    case 'u32':
+      return { descr: '<u4', size: 4 };
+    case 'i64':
+      return { descr: '<i8', size: 8 };
+    case 'u64':
+      return { descr: '<u8', size: 8 };
+    case 'bool':
+      return { descr: '|b1', size: 1 };
     case 'str': {
       const n = Math.max(1, [...(a.text ?? '')].length);
       return { descr: `<U${n}`, size: 4 * n };
@@ -671,7 +840,8 @@ export function writeNpy(a: NdArray): Uint8Array {
     default: {
       const src = a.data;
       const expected = a.dtype === 'c64' ? 2 * n : n;
-      if (src.length !== expected) throw new Error(`writeNpy: ${a.dtype} array of shape ${shapeStr(a.shape)} has ${src.length} values`);
+      if (src.length !== expected)
+        throw new Error(`writeNpy: ${a.dtype} array of shape ${shapeStr(a.shape)} has ${src.length} values`);
       body.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
     }
   }

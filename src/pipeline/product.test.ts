@@ -1,15 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors';
 import { listNpz, readNpz, writeNpz } from './npz';
-import { PIXEL_UNITS_COMMENT, productPhysicsFromMetadata, readPtychodusProduct, writePtychodusProduct, type ProductWriteInput } from './product';
+import {
+  PIXEL_UNITS_COMMENT,
+  productPhysicsFromMetadata,
+  readPtychodusProduct,
+  writePtychodusProduct,
+  type ProductWriteInput,
+} from './product';
 
 function sample(over: Partial<ProductWriteInput> = {}): ProductWriteInput {
-  const W = 7, H = 5, N = 4, n = 6;
+  const W = 7,
+    H = 5,
+    N = 4,
+    n = 6;
   const object = Float32Array.from({ length: 2 * W * H }, (_, i) => Math.sin(i) + 0.25);
   const probe = Float32Array.from({ length: 2 * N * N }, (_, i) => Math.cos(i * 0.7));
   const positionsX = Float64Array.from({ length: n }, (_, i) => 10.25 + 0.5 * i);
   const positionsY = Float64Array.from({ length: n }, (_, i) => 20.125 - 0.75 * i);
-  return { object, width: W, height: H, origin: [8, 17], probe, positionsX, positionsY, lossEpochs: [0, 1, 2], lossValues: [3.5, 2.25, 1.125], ...over };
+  return {
+    object,
+    width: W,
+    height: H,
+    origin: [8, 17],
+    probe,
+    positionsX,
+    positionsY,
+    lossEpochs: [0, 1, 2],
+    lossValues: [3.5, 2.25, 1.125],
+    ...over,
+  };
 }
 
 /** The on-disk dtype and shape of every key, as numpy's np.load would report them (dtype.str, shape). */
@@ -39,7 +59,11 @@ const TABLE: Record<string, [string, number[] | 'n' | 'str']> = {
 };
 
 /** The product with some keys dropped or replaced (re-written through writeNpz, STORED). */
-function edited(bytes: Uint8Array, drop: string[], replace: Record<string, ReturnType<typeof readNpz>[string]> = {}): Uint8Array {
+function edited(
+  bytes: Uint8Array,
+  drop: string[],
+  replace: Record<string, ReturnType<typeof readNpz>[string]> = {},
+): Uint8Array {
   const all = readNpz(bytes, { float64Keys: Object.keys(TABLE) });
   for (const k of drop) delete all[k];
   return writeNpz({ ...all, ...replace });
@@ -91,7 +115,14 @@ describe('Ptychodus NPZ product', () => {
     expect(a.object.dtype).toBe('c64');
     expect(Array.from(a.object.data)).toEqual(Array.from(s.object));
     expect(Array.from(a.probe.data)).toEqual(Array.from(s.probe));
-    for (const k of ['detector_object_distance_m', 'probe_energy_eV', 'exposure_time_s', 'probe_photon_count', 'mass_attenuation_m2_kg', 'tomography_angle_deg']) {
+    for (const k of [
+      'detector_object_distance_m',
+      'probe_energy_eV',
+      'exposure_time_s',
+      'probe_photon_count',
+      'mass_attenuation_m2_kg',
+      'tomography_angle_deg',
+    ]) {
       expect(a[k].dtype, k).toBe('f64');
       expect(a[k].data[0], k).toBe(0);
     }
@@ -101,7 +132,14 @@ describe('Ptychodus NPZ product', () => {
 
   it('round trip: object, origin, probe, positions (object pixels), loss history; physical pixel size', () => {
     for (const pixelSizeM of [undefined, { x: 5e-8, y: 7.5e-8 }]) {
-      const s = sample({ pixelSizeM, energyEV: 8800, distanceM: 1.5, exposureS: 0.1, name: 'run 7', comments: 'hello' });
+      const s = sample({
+        pixelSizeM,
+        energyEV: 8800,
+        distanceM: 1.5,
+        exposureS: 0.1,
+        name: 'run 7',
+        comments: 'hello',
+      });
       const r = readPtychodusProduct(writePtychodusProduct(s), 'p.npz');
       expect([r.width, r.height, r.N]).toEqual([7, 5, 4]);
       expect(r.origin[0]).toBeCloseTo(8, 9);
@@ -116,7 +154,10 @@ describe('Ptychodus NPZ product', () => {
       expect(r.comments).toBe(pixelSizeM ? 'hello' : `hello\n${PIXEL_UNITS_COMMENT}`);
     }
     // Pixel units: exact.
-    const r = readPtychodusProduct(writePtychodusProduct(sample({ lossValues: undefined, lossEpochs: undefined })), 'p.npz');
+    const r = readPtychodusProduct(
+      writePtychodusProduct(sample({ lossValues: undefined, lossEpochs: undefined })),
+      'p.npz',
+    );
     expect(r.origin).toEqual([8, 17]);
     expect(Array.from(r.positionsX)).toEqual(Array.from(sample().positionsX));
     expect(r.loss).toBeUndefined();
@@ -128,11 +169,15 @@ describe('Ptychodus NPZ product', () => {
     const modes = new Float32Array(2 * 2 * 3 * 16);
     modes.set(s.probe);
     modes.fill(9, s.probe.length);
-    const other = edited(bytes, ['loss_values', 'loss_epochs', 'probe_photon_count', 'mass_attenuation_m2_kg', 'tomography_angle_deg'], {
-      probe: { dtype: 'c64', shape: [2, 3, 4, 4], data: modes },
-      costs: { dtype: 'f32', shape: [2], data: Float32Array.of(4, 2) },
-      name: { dtype: 'str', shape: [], data: new Uint8Array(0), text: 'Ω-scan ✓' },
-    });
+    const other = edited(
+      bytes,
+      ['loss_values', 'loss_epochs', 'probe_photon_count', 'mass_attenuation_m2_kg', 'tomography_angle_deg'],
+      {
+        probe: { dtype: 'c64', shape: [2, 3, 4, 4], data: modes },
+        costs: { dtype: 'f32', shape: [2], data: Float32Array.of(4, 2) },
+        name: { dtype: 'str', shape: [], data: new Uint8Array(0), text: 'Ω-scan ✓' },
+      },
+    );
     const r = readPtychodusProduct(other, 'other.npz');
     expect(Array.from(r.probe)).toEqual(Array.from(s.probe));
     expect(r.loss).toEqual({ epochs: [0, 1], values: [4, 2] });
@@ -150,22 +195,60 @@ describe('Ptychodus NPZ product', () => {
       }
       throw new Error('not refused');
     };
-    for (const key of ['probe_energy_eV', 'detector_object_distance_m', 'exposure_time_s', 'probe', 'object', 'probe_position_x_m', 'probe_position_indexes', 'object_pixel_width_m', 'object_center_y_m', 'object_layer_spacing_m']) {
+    for (const key of [
+      'probe_energy_eV',
+      'detector_object_distance_m',
+      'exposure_time_s',
+      'probe',
+      'object',
+      'probe_position_x_m',
+      'probe_position_indexes',
+      'object_pixel_width_m',
+      'object_center_y_m',
+      'object_layer_spacing_m',
+    ]) {
       const e = refused(edited(bytes, [key]));
       expect(e.message).toBe(`bad.npz: Ptychodus product key "${key}" is missing`);
       expect(e.code).toBe('contract');
     }
     const cases: [Record<string, ReturnType<typeof readNpz>[string]>, RegExp][] = [
-      [{ object: { dtype: 'f32', shape: [1, 5, 7], data: new Float32Array(35) } }, /bad\.npz: .*"object" has dtype f32, expected complex/],
-      [{ probe_energy_eV: { dtype: 'str', shape: [], data: new Uint8Array(0), text: 'x' } }, /"probe_energy_eV" has dtype str/],
-      [{ probe_energy_eV: { dtype: 'f64', shape: [2], data: new Float64Array(2) } }, /"probe_energy_eV" has shape \(2,\), expected a 0-d scalar/],
-      [{ probe_position_indexes: { dtype: 'f64', shape: [6], data: new Float64Array(6) } }, /"probe_position_indexes" has dtype f(32|64), expected integers/],
-      [{ probe_position_y_m: { dtype: 'f64', shape: [5], data: new Float64Array(5) } }, /"probe_position_y_m" lengths differ/],
-      [{ object_pixel_width_m: { dtype: 'f64', shape: [], data: Float64Array.of(0) } }, /"object_pixel_width_m" is 0, expected a positive pixel size/],
-      [{ probe_pixel_width_m: { dtype: 'f64', shape: [], data: Float64Array.of(2) } }, /"probe_pixel_width_m" .* differs from the object pixel size/],
+      [
+        { object: { dtype: 'f32', shape: [1, 5, 7], data: new Float32Array(35) } },
+        /bad\.npz: .*"object" has dtype f32, expected complex/,
+      ],
+      [
+        { probe_energy_eV: { dtype: 'str', shape: [], data: new Uint8Array(0), text: 'x' } },
+        /"probe_energy_eV" has dtype str/,
+      ],
+      [
+        { probe_energy_eV: { dtype: 'f64', shape: [2], data: new Float64Array(2) } },
+        /"probe_energy_eV" has shape \(2,\), expected a 0-d scalar/,
+      ],
+      [
+        { probe_position_indexes: { dtype: 'f64', shape: [6], data: new Float64Array(6) } },
+        /"probe_position_indexes" has dtype f(32|64), expected integers/,
+      ],
+      [
+        { probe_position_y_m: { dtype: 'f64', shape: [5], data: new Float64Array(5) } },
+        /"probe_position_y_m" lengths differ/,
+      ],
+      [
+        { object_pixel_width_m: { dtype: 'f64', shape: [], data: Float64Array.of(0) } },
+        /"object_pixel_width_m" is 0, expected a positive pixel size/,
+      ],
+      [
+        { probe_pixel_width_m: { dtype: 'f64', shape: [], data: Float64Array.of(2) } },
+        /"probe_pixel_width_m" .* differs from the object pixel size/,
+      ],
       [{ probe: { dtype: 'c64', shape: [4, 3], data: new Float32Array(24) } }, /"probe" has shape \(4, 3\)/],
-      [{ name: { dtype: 'f64', shape: [], data: Float64Array.of(1) } }, /"name" has dtype f32 shape \(\), expected a 0-d unicode string/],
-      [{ object_layer_spacing_m: { dtype: 'f64', shape: [1], data: Float64Array.of(1) } }, /"object_layer_spacing_m" holds 1 values, expected 0/],
+      [
+        { name: { dtype: 'f64', shape: [], data: Float64Array.of(1) } },
+        /"name" has dtype f32 shape \(\), expected a 0-d unicode string/,
+      ],
+      [
+        { object_layer_spacing_m: { dtype: 'f64', shape: [1], data: Float64Array.of(1) } },
+        /"object_layer_spacing_m" holds 1 values, expected 0/,
+      ],
     ];
     for (const [rep, msg] of cases) expect(refused(edited(bytes, [], rep)).message).toMatch(msg);
   });
@@ -173,8 +256,14 @@ describe('Ptychodus NPZ product', () => {
   it('takes pixel size, energy and distance from scan metadata when present', () => {
     expect(productPhysicsFromMetadata(undefined)).toEqual({});
     expect(productPhysicsFromMetadata({ physics_parameters: { nphotons: 1e9 } })).toEqual({});
-    expect(productPhysicsFromMetadata({ physics_parameters: { pixel_size_m: 2e-8, probe_energy_eV: 8800, detector_distance_m: 2 } })).toEqual({ pixelSizeM: { x: 2e-8, y: 2e-8 }, energyEV: 8800, distanceM: 2 });
-    expect(productPhysicsFromMetadata({ object_pixel_size_m: [1e-8, 3e-8], energy_eV: 500, exposure_time_s: 0.5 })).toEqual({ pixelSizeM: { x: 1e-8, y: 3e-8 }, energyEV: 500, exposureS: 0.5 });
+    expect(
+      productPhysicsFromMetadata({
+        physics_parameters: { pixel_size_m: 2e-8, probe_energy_eV: 8800, detector_distance_m: 2 },
+      }),
+    ).toEqual({ pixelSizeM: { x: 2e-8, y: 2e-8 }, energyEV: 8800, distanceM: 2 });
+    expect(
+      productPhysicsFromMetadata({ object_pixel_size_m: [1e-8, 3e-8], energy_eV: 500, exposure_time_s: 0.5 }),
+    ).toEqual({ pixelSizeM: { x: 1e-8, y: 3e-8 }, energyEV: 500, exposureS: 0.5 });
     expect(productPhysicsFromMetadata({ pixel_size_m: -1 })).toEqual({});
   });
 });

@@ -55,13 +55,32 @@ export interface ProductReadResult {
 }
 
 /** Comment written when no physical pixel size is known. */
-export const PIXEL_UNITS_COMMENT = 'pixel units: no physical pixel size was known, so 1 m stands for 1 object pixel (object_pixel_width_m = object_pixel_height_m = 1)';
+export const PIXEL_UNITS_COMMENT =
+  'pixel units: no physical pixel size was known, so 1 m stands for 1 object pixel (object_pixel_width_m = object_pixel_height_m = 1)';
 
 const F64_SCALARS = [
-  'detector_object_distance_m', 'probe_energy_eV', 'exposure_time_s', 'probe_photon_count', 'mass_attenuation_m2_kg', 'tomography_angle_deg',
-  'probe_pixel_width_m', 'probe_pixel_height_m', 'object_center_x_m', 'object_center_y_m', 'object_pixel_width_m', 'object_pixel_height_m',
+  'detector_object_distance_m',
+  'probe_energy_eV',
+  'exposure_time_s',
+  'probe_photon_count',
+  'mass_attenuation_m2_kg',
+  'tomography_angle_deg',
+  'probe_pixel_width_m',
+  'probe_pixel_height_m',
+  'object_center_x_m',
+  'object_center_y_m',
+  'object_pixel_width_m',
+  'object_pixel_height_m',
 ];
-const F64_KEYS = [...F64_SCALARS, 'probe_position_x_m', 'probe_position_y_m', 'object_layer_spacing_m', 'loss_values', 'costs', 'loss_epochs'];
+const F64_KEYS = [
+  ...F64_SCALARS,
+  'probe_position_x_m',
+  'probe_position_y_m',
+  'object_layer_spacing_m',
+  'loss_values',
+  'costs',
+  'loss_epochs',
+];
 
 const f64 = (v: number): NdArray => ({ dtype: 'f64', shape: [], data: Float64Array.of(v) });
 const str = (text: string): NdArray => ({ dtype: 'str', shape: [], data: new Uint8Array(0), text });
@@ -72,15 +91,19 @@ function badInput(what: string): PtychoError {
 
 export function writePtychodusProduct(p: ProductWriteInput): Uint8Array {
   const { width: W, height: H } = p;
-  if (!(Number.isInteger(W) && Number.isInteger(H) && W > 0 && H > 0) || p.object.length !== 2 * W * H) throw badInput(`object holds ${p.object.length} values, not 2 × ${H} × ${W}`);
+  if (!(Number.isInteger(W) && Number.isInteger(H) && W > 0 && H > 0) || p.object.length !== 2 * W * H)
+    throw badInput(`object holds ${p.object.length} values, not 2 × ${H} × ${W}`);
   const N = Math.round(Math.sqrt(p.probe.length / 2));
   if (N < 1 || 2 * N * N !== p.probe.length) throw badInput(`probe holds ${p.probe.length} values, not 2 × N × N`);
   const n = p.positionsX.length;
   if (p.positionsY.length !== n) throw badInput(`${n} x positions but ${p.positionsY.length} y positions`);
   const px = p.pixelSizeM ?? { x: 1, y: 1 };
-  if (!(px.x > 0 && px.y > 0 && Number.isFinite(px.x) && Number.isFinite(px.y))) throw badInput(`pixel size ${px.x} × ${px.y} m is not positive`);
+  if (!(px.x > 0 && px.y > 0 && Number.isFinite(px.x) && Number.isFinite(px.y)))
+    throw badInput(`pixel size ${px.x} × ${px.y} m is not positive`);
   const comments = [p.comments, p.pixelSizeM ? undefined : PIXEL_UNITS_COMMENT].filter((c) => c).join('\n');
-  const xm = new Float64Array(n), ym = new Float64Array(n), idx = new Float64Array(n);
+  const xm = new Float64Array(n),
+    ym = new Float64Array(n),
+    idx = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     xm[i] = p.positionsX[i] * px.x;
     ym[i] = p.positionsY[i] * px.y;
@@ -110,7 +133,8 @@ export function writePtychodusProduct(p: ProductWriteInput): Uint8Array {
   };
   if (p.lossValues) {
     const ep = p.lossEpochs ?? p.lossValues.map((_, i) => i);
-    if (ep.length !== p.lossValues.length) throw badInput(`${ep.length} loss epochs but ${p.lossValues.length} loss values`);
+    if (ep.length !== p.lossValues.length)
+      throw badInput(`${ep.length} loss epochs but ${p.lossValues.length} loss values`);
     arrays.loss_epochs = { dtype: 'i64', shape: [ep.length], data: Float64Array.from(ep) };
     arrays.loss_values = { dtype: 'f64', shape: [ep.length], data: Float64Array.from(p.lossValues) };
   }
@@ -122,8 +146,11 @@ const INTEGER = new Set(['i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64']);
 
 export function readPtychodusProduct(bytes: Uint8Array, fileName: string): ProductReadResult {
   const a = readNpz(bytes, { fileName, float64Keys: F64_KEYS });
-  const refuse = (key: string, what: string, hint = 'write the product with Ptychodus (NPZ product) or `ptychopinn reconstruct --product`'): PtychoError =>
-    new PtychoError('contract', `${fileName}: Ptychodus product key "${key}" ${what}`, hint);
+  const refuse = (
+    key: string,
+    what: string,
+    hint = 'write the product with Ptychodus (NPZ product) or `ptychopinn reconstruct --product`',
+  ): PtychoError => new PtychoError('contract', `${fileName}: Ptychodus product key "${key}" ${what}`, hint);
   const get = (key: string): NdArray => {
     const v = Object.prototype.hasOwnProperty.call(a, key) ? a[key] : undefined;
     if (!v) throw refuse(key, 'is missing');
@@ -136,7 +163,8 @@ export function readPtychodusProduct(bytes: Uint8Array, fileName: string): Produ
     if (def !== undefined && !Object.prototype.hasOwnProperty.call(a, key)) return def;
     const v = get(key);
     numeric(key, v, '(0-d)');
-    if (sizeOf(v.shape) !== 1 || v.shape.length > 1) throw refuse(key, `has shape ${shapeStr(v.shape)}, expected a 0-d scalar`);
+    if (sizeOf(v.shape) !== 1 || v.shape.length > 1)
+      throw refuse(key, `has shape ${shapeStr(v.shape)}, expected a 0-d scalar`);
     const x = v.data[0];
     if (!Number.isFinite(x)) throw refuse(key, `is ${x}, not a finite number`);
     return x;
@@ -151,7 +179,8 @@ export function readPtychodusProduct(bytes: Uint8Array, fileName: string): Produ
   const text = (key: string): string => {
     if (!Object.prototype.hasOwnProperty.call(a, key)) return '';
     const v = a[key];
-    if (v.dtype !== 'str' || v.shape.length !== 0) throw refuse(key, `has dtype ${v.dtype} shape ${shapeStr(v.shape)}, expected a 0-d unicode string`);
+    if (v.dtype !== 'str' || v.shape.length !== 0)
+      throw refuse(key, `has dtype ${v.dtype} shape ${shapeStr(v.shape)}, expected a 0-d unicode string`);
     return v.text ?? '';
   };
   const positive = (key: string): number => {
@@ -175,28 +204,42 @@ export function readPtychodusProduct(bytes: Uint8Array, fileName: string): Produ
   const xm = vector('probe_position_x_m');
   const ym = vector('probe_position_y_m');
   if (xm.length !== indexes.length || ym.length !== indexes.length) {
-    throw refuse('probe_position_y_m', `lengths differ: ${indexes.length} indexes, ${xm.length} x and ${ym.length} y positions`);
+    throw refuse(
+      'probe_position_y_m',
+      `lengths differ: ${indexes.length} indexes, ${xm.length} x and ${ym.length} y positions`,
+    );
   }
 
   // Probe: [H, W], or the first mode of [I, H, W] / [C, I, H, W].
   const pr = get('probe');
   complex('probe', pr);
-  if (pr.shape.length < 2 || pr.shape.length > 4) throw refuse('probe', `has shape ${shapeStr(pr.shape)}, expected [H, W], [I, H, W] or [C, I, H, W]`);
+  if (pr.shape.length < 2 || pr.shape.length > 4)
+    throw refuse('probe', `has shape ${shapeStr(pr.shape)}, expected [H, W], [I, H, W] or [C, I, H, W]`);
   const [ph, pw] = pr.shape.slice(-2);
-  if (sizeOf(pr.shape) === 0 || ph !== pw) throw refuse('probe', `has shape ${shapeStr(pr.shape)}: the model needs one square N×N probe`, 'write a square probe (N×N)');
+  if (sizeOf(pr.shape) === 0 || ph !== pw)
+    throw refuse(
+      'probe',
+      `has shape ${shapeStr(pr.shape)}: the model needs one square N×N probe`,
+      'write a square probe (N×N)',
+    );
   const N = ph;
   const probe = (pr.data as Float32Array).slice(0, 2 * N * N);
 
   // Object: [L, H, W] (first layer), also [H, W].
   const ob = get('object');
   complex('object', ob);
-  if (ob.shape.length !== 2 && ob.shape.length !== 3) throw refuse('object', `has shape ${shapeStr(ob.shape)}, expected [L, H, W]`);
+  if (ob.shape.length !== 2 && ob.shape.length !== 3)
+    throw refuse('object', `has shape ${shapeStr(ob.shape)}, expected [L, H, W]`);
   const [H, W] = ob.shape.slice(-2);
   const L = ob.shape.length === 3 ? ob.shape[0] : 1;
   if (L < 1 || H < 1 || W < 1) throw refuse('object', `has shape ${shapeStr(ob.shape)}: empty`);
   const object = (ob.data as Float32Array).slice(0, 2 * H * W);
   const spacing = vector('object_layer_spacing_m');
-  if (spacing.length !== L - 1) throw refuse('object_layer_spacing_m', `holds ${spacing.length} values, expected ${L - 1} for ${L} object layer(s)`);
+  if (spacing.length !== L - 1)
+    throw refuse(
+      'object_layer_spacing_m',
+      `holds ${spacing.length} values, expected ${L - 1} for ${L} object layer(s)`,
+    );
 
   // Geometry.
   const ox = positive('object_pixel_width_m');
@@ -205,7 +248,11 @@ export function readPtychodusProduct(bytes: Uint8Array, fileName: string): Produ
   const pxh = positive('probe_pixel_height_m');
   const same = (u: number, v: number) => Math.abs(u - v) <= 1e-6 * Math.max(u, v);
   if (!same(pxw, ox) || !same(pxh, oy)) {
-    throw refuse('probe_pixel_width_m', `(${pxw} × ${pxh} m) differs from the object pixel size (${ox} × ${oy} m): the probe must share the object's pixel grid`, 'resample the probe to the object pixel size before saving');
+    throw refuse(
+      'probe_pixel_width_m',
+      `(${pxw} × ${pxh} m) differs from the object pixel size (${ox} × ${oy} m): the probe must share the object's pixel grid`,
+      'resample the probe to the object pixel size before saving',
+    );
   }
   const cx = scalar('object_center_x_m');
   const cy = scalar('object_center_y_m');
@@ -216,15 +263,37 @@ export function readPtychodusProduct(bytes: Uint8Array, fileName: string): Produ
 
   // Loss history (optional; `costs` is an alias of `loss_values`).
   let loss: ProductReadResult['loss'];
-  const valuesKey = Object.prototype.hasOwnProperty.call(a, 'loss_values') ? 'loss_values' : Object.prototype.hasOwnProperty.call(a, 'costs') ? 'costs' : null;
+  const valuesKey = Object.prototype.hasOwnProperty.call(a, 'loss_values')
+    ? 'loss_values'
+    : Object.prototype.hasOwnProperty.call(a, 'costs')
+      ? 'costs'
+      : null;
   if (valuesKey) {
     const values = Array.from(vector(valuesKey));
-    const epochs = Object.prototype.hasOwnProperty.call(a, 'loss_epochs') ? Array.from(vector('loss_epochs')) : values.map((_, i) => i);
-    if (epochs.length !== values.length) throw refuse('loss_epochs', `holds ${epochs.length} epochs but "${valuesKey}" holds ${values.length} values`);
+    const epochs = Object.prototype.hasOwnProperty.call(a, 'loss_epochs')
+      ? Array.from(vector('loss_epochs'))
+      : values.map((_, i) => i);
+    if (epochs.length !== values.length)
+      throw refuse('loss_epochs', `holds ${epochs.length} epochs but "${valuesKey}" holds ${values.length} values`);
     loss = { epochs, values };
   }
 
-  const out: ProductReadResult = { object, width: W, height: H, origin, probe, N, positionsX, positionsY, pixelSizeM: { x: ox, y: oy }, name, comments, energyEV, distanceM, exposureS };
+  const out: ProductReadResult = {
+    object,
+    width: W,
+    height: H,
+    origin,
+    probe,
+    N,
+    positionsX,
+    positionsY,
+    pixelSizeM: { x: ox, y: oy },
+    name,
+    comments,
+    energyEV,
+    distanceM,
+    exposureS,
+  };
   if (loss) out.loss = loss;
   return out;
 }
@@ -235,10 +304,14 @@ export function readPtychodusProduct(bytes: Uint8Array, fileName: string): Produ
  * `probe_energy_eV` (or `energy_eV`), `detector_distance_m` (or `detector_object_distance_m`), `exposure_time_s`.
  * Absent or non-positive values are left out (the product then uses 1 m per pixel and zeros).
  */
-export function productPhysicsFromMetadata(meta: Record<string, unknown> | undefined): Pick<ProductWriteInput, 'pixelSizeM' | 'energyEV' | 'distanceM' | 'exposureS'> {
+export function productPhysicsFromMetadata(
+  meta: Record<string, unknown> | undefined,
+): Pick<ProductWriteInput, 'pixelSizeM' | 'energyEV' | 'distanceM' | 'exposureS'> {
   const out: Pick<ProductWriteInput, 'pixelSizeM' | 'energyEV' | 'distanceM' | 'exposureS'> = {};
   if (!meta) return out;
-  const phys = (typeof meta.physics_parameters === 'object' && meta.physics_parameters !== null ? meta.physics_parameters : {}) as Record<string, unknown>;
+  const phys = (
+    typeof meta.physics_parameters === 'object' && meta.physics_parameters !== null ? meta.physics_parameters : {}
+  ) as Record<string, unknown>;
   const find = (...keys: string[]): unknown => {
     for (const k of keys) {
       if (phys[k] !== undefined) return phys[k];
@@ -246,11 +319,13 @@ export function productPhysicsFromMetadata(meta: Record<string, unknown> | undef
     }
     return undefined;
   };
-  const pos = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
+  const pos = (v: unknown): number | undefined =>
+    typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
   const ps = find('pixel_size_m', 'object_pixel_size_m');
   let x: number | undefined, y: number | undefined;
   if (Array.isArray(ps)) [x, y] = [pos(ps[0]), pos(ps[1])];
-  else if (typeof ps === 'object' && ps !== null) [x, y] = [pos((ps as Record<string, unknown>).x), pos((ps as Record<string, unknown>).y)];
+  else if (typeof ps === 'object' && ps !== null)
+    [x, y] = [pos((ps as Record<string, unknown>).x), pos((ps as Record<string, unknown>).y)];
   else x = y = pos(ps);
   if (x !== undefined && y !== undefined) out.pixelSizeM = { x, y };
   const e = pos(find('probe_energy_eV', 'energy_eV'));

@@ -108,7 +108,8 @@ export class Rng {
       const k = Math.floor(((2 * a) / us + b) * U + lambda + 0.43);
       if (us >= 0.07 && V <= vr) return k;
       if (k < 0 || (us < 0.013 && V > us)) continue;
-      if (Math.log(V) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lambda + k * loglam - lgammaNum(k + 1)) return k;
+      if (Math.log(V) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lambda + k * loglam - lgammaNum(k + 1))
+        return k;
     }
   }
 
@@ -128,7 +129,7 @@ export class Rng {
     const out = new Int32Array(size);
     if (size * 4 < n) {
       const seen = new Set<number>();
-      for (let i = 0; i < size; ) {
+      for (let i = 0; i < size;) {
         const v = this.int(n);
         if (!seen.has(v)) {
           seen.add(v);

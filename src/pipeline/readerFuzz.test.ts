@@ -21,7 +21,16 @@ function refusedWith(b: Uint8Array, reader: (b: Uint8Array) => unknown): PtychoE
 
 describe('reader fuzz', () => {
   it('the seeds are read as they are', () => {
-    for (const [name, reader] of [['npz', 'readArrayFile'], ['npzDeflate', 'listNpz'], ['npy', 'readArrayFile'], ['manifestDill', 'readPickledDict'], ['paramsDill', 'readPickledDict'], ['modelPth', 'readTorchStateDict'], ['bundle', 'readTorchBundle'], ['archive', 'readModelFile']] as const) {
+    for (const [name, reader] of [
+      ['npz', 'readArrayFile'],
+      ['npzDeflate', 'listNpz'],
+      ['npy', 'readArrayFile'],
+      ['manifestDill', 'readPickledDict'],
+      ['paramsDill', 'readPickledDict'],
+      ['modelPth', 'readTorchStateDict'],
+      ['bundle', 'readTorchBundle'],
+      ['archive', 'readModelFile'],
+    ] as const) {
       expect(fuzzCase(seeds[name], READERS[reader]).outcome, name).toBe('accepted');
     }
     expect(fileKind(seeds.archive)).toBe('model-native');
@@ -29,8 +38,12 @@ describe('reader fuzz', () => {
   });
 
   it('truncation at every offset of an NPZ and a pickle', () => {
-    for (const [b, reader] of [[seeds.npz, READERS.readArrayFile], [seeds.paramsDill, READERS.readPickledDict]] as const) {
-      for (let n = 0; n < b.length; n++) expect(['accepted', 'refused']).toContain(fuzzCase(b.subarray(0, n), reader).outcome);
+    for (const [b, reader] of [
+      [seeds.npz, READERS.readArrayFile],
+      [seeds.paramsDill, READERS.readPickledDict],
+    ] as const) {
+      for (let n = 0; n < b.length; n++)
+        expect(['accepted', 'refused']).toContain(fuzzCase(b.subarray(0, n), reader).outcome);
     }
   });
 
@@ -40,7 +53,13 @@ describe('reader fuzz', () => {
     for (const c of CLASSES) {
       const s = rep.byClass[c.name];
       expect(s.cases).toBe(400);
-      expect({ cls: c.name, crash: s.crash, slow: s.slow, big: s.big, examples: s.examples }).toEqual({ cls: c.name, crash: 0, slow: 0, big: 0, examples: [] });
+      expect({ cls: c.name, crash: s.crash, slow: s.slow, big: s.big, examples: s.examples }).toEqual({
+        cls: c.name,
+        crash: 0,
+        slow: 0,
+        big: 0,
+        examples: [],
+      });
       expect(s.refused, `${c.name} refuses something`).toBeGreaterThan(0);
     }
   }, 120_000);
@@ -79,7 +98,10 @@ describe('defects the fuzzer found stay fixed', () => {
 
   it('one storage referenced by thousands of tensor records cannot multiply into gigabytes', () => {
     const rec = (k: number) => [
-      ...strToU8(`\x8c${String.fromCharCode(`t${k}`.length)}t${k}ctorch._utils\n_rebuild_tensor_v2\n((\x8c\x07storagectorch\nFloatStorage\n\x8c\x010\x8c\x03cpuM\x00\x10tQK\x00M\x00\x10\x85K\x01\x85\x89)tR`, true),
+      ...strToU8(
+        `\x8c${String.fromCharCode(`t${k}`.length)}t${k}ctorch._utils\n_rebuild_tensor_v2\n((\x8c\x07storagectorch\nFloatStorage\n\x8c\x010\x8c\x03cpuM\x00\x10tQK\x00M\x00\x10\x85K\x01\x85\x89)tR`,
+        true,
+      ),
     ];
     const body: number[] = [];
     for (let k = 0; k < 3000; k++) body.push(...rec(k));
@@ -109,7 +131,9 @@ describe('defects the fuzzer found stay fixed', () => {
 
   it('a flattened, transposed or missing weight is refused with the shape seen and expected', () => {
     const flat = archiveWith((w) => void (w[firstConv] = { ...w[firstConv], shape: [w[firstConv].data.length] }));
-    expect(refusedWith(flat, (x) => readModelFile(x, 'flat.zip')).message).toMatch(/flat\.zip: weight model\.autoencoder\.encoder\.blocks\.0\.conv1\.weight has shape \(72\), expected \(8, 1, 3, 3\)/);
+    expect(refusedWith(flat, (x) => readModelFile(x, 'flat.zip')).message).toMatch(
+      /flat\.zip: weight model\.autoencoder\.encoder\.blocks\.0\.conv1\.weight has shape \(72\), expected \(8, 1, 3, 3\)/,
+    );
     const missing = archiveWith((w) => void delete w[firstConv]);
     expect(refusedWith(missing, (x) => readModelFile(x, 'm.zip')).message).toMatch(/weight .*conv1\.weight is missing/);
   });
@@ -119,6 +143,8 @@ describe('defects the fuzzer found stay fixed', () => {
     const c = JSON.parse(strFromU8(files['config.json']));
     c.model.N = 17;
     const b = zipSync({ ...files, 'config.json': strToU8(JSON.stringify(c)) });
-    expect(refusedWith(b, (x) => readModelFile(x, 'n17.zip')).message).toMatch(/n17\.zip: the stored model settings \(N=17/);
+    expect(refusedWith(b, (x) => readModelFile(x, 'n17.zip')).message).toMatch(
+      /n17\.zip: the stored model settings \(N=17/,
+    );
   });
 });

@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dft2Naive, fftshift2 } from './fftCpu';
 import type { NdArray } from './ndarray';
-import { defaultProbe, gaussianFilter, gridScan, grfObject, linesObject, randomScan, simulateDataset, simulateDiffraction } from './simulate';
+import {
+  defaultProbe,
+  gaussianFilter,
+  gridScan,
+  grfObject,
+  linesObject,
+  randomScan,
+  simulateDataset,
+  simulateDiffraction,
+} from './simulate';
 
 const sp = JSON.parse(readFileSync(new URL('../../tests/fixtures/sim/scipy_reference.json', import.meta.url), 'utf8'));
 
@@ -18,7 +27,8 @@ describe('synthetic data', () => {
   });
 
   it('gaussianFilter equals scipy.ndimage.gaussian_filter (reflect) to 1e-12', () => {
-    for (const s of [1, 5]) gaussianFilter(sp.gf_in, 20, 17, s).forEach((v, i) => expect(Math.abs(v - sp[`gf${s}`][i])).toBeLessThan(1e-12));
+    for (const s of [1, 5])
+      gaussianFilter(sp.gf_in, 20, 17, s).forEach((v, i) => expect(Math.abs(v - sp[`gf${s}`][i])).toBeLessThan(1e-12));
   });
 
   it('noise-free diffraction equals a float64 naive DFT; Σ A² = Σ|P·O|² (Parseval); counts average nphotons', () => {
@@ -32,7 +42,8 @@ describe('synthetic data', () => {
     for (let p = 0; p < 3; p++) {
       const psi = new Float64Array(2 * NN);
       for (let k = 0; k < NN; k++) {
-        const yr = d.patches[2 * (p * NN + k)], yi = d.patches[2 * (p * NN + k) + 1];
+        const yr = d.patches[2 * (p * NN + k)],
+          yi = d.patches[2 * (p * NN + k) + 1];
         const pr = (probe.data as Float32Array)[2 * k];
         psi[2 * k] = yr * pr;
         psi[2 * k + 1] = yi * pr;
@@ -67,23 +78,65 @@ describe('synthetic data', () => {
   });
 
   it('patch centring: an impulse at object (row 7, col 19) of a non-square object is the centre pixel of the patch for x=19, y=7', () => {
-    const H = 16, W = 30, N = 8;
+    const H = 16,
+      W = 30,
+      N = 8;
     const data = new Float32Array(2 * H * W);
     data[2 * (7 * W + 19)] = 1;
     const obj: NdArray = { dtype: 'c64', shape: [H, W], data };
-    const d = simulateDiffraction(obj, { dtype: 'c64', shape: [N, N], data: new Float32Array(2 * N * N).fill(1) }, { x: Float64Array.from([19]), y: Float64Array.from([7]) }, { nphotons: 1, noise: 'none', seed: 1 });
-    let best = -1, bi = -1;
+    const d = simulateDiffraction(
+      obj,
+      { dtype: 'c64', shape: [N, N], data: new Float32Array(2 * N * N).fill(1) },
+      { x: Float64Array.from([19]), y: Float64Array.from([7]) },
+      { nphotons: 1, noise: 'none', seed: 1 },
+    );
+    let best = -1,
+      bi = -1;
     for (let k = 0; k < N * N; k++) if (d.patches[2 * k] > best) ((best = d.patches[2 * k]), (bi = k));
     expect([Math.floor(bi / N), bi % N]).toEqual([N / 2, N / 2]);
   });
 
   it('datasets are deterministic by seed and hold the raw contract keys with _metadata', () => {
-    const a = simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: 16, nImages: 12, seed: 7, objectSize: 48 });
-    const b = simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: 16, nImages: 12, seed: 7, objectSize: 48 });
-    const c = simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: 16, nImages: 12, seed: 8, objectSize: 48 });
+    const a = simulateDataset({
+      object: 'lines',
+      probe: 'default',
+      positions: 'random',
+      N: 16,
+      nImages: 12,
+      seed: 7,
+      objectSize: 48,
+    });
+    const b = simulateDataset({
+      object: 'lines',
+      probe: 'default',
+      positions: 'random',
+      N: 16,
+      nImages: 12,
+      seed: 7,
+      objectSize: 48,
+    });
+    const c = simulateDataset({
+      object: 'lines',
+      probe: 'default',
+      positions: 'random',
+      N: 16,
+      nImages: 12,
+      seed: 8,
+      objectSize: 48,
+    });
     expect(Array.from(a.diff3d.data)).toEqual(Array.from(b.diff3d.data));
     expect(Array.from(a.diff3d.data)).not.toEqual(Array.from(c.diff3d.data));
-    expect(Object.keys(a).sort()).toEqual(['_metadata', 'diff3d', 'objectGuess', 'probeGuess', 'scan_index', 'xcoords', 'xcoords_start', 'ycoords', 'ycoords_start']);
+    expect(Object.keys(a).sort()).toEqual([
+      '_metadata',
+      'diff3d',
+      'objectGuess',
+      'probeGuess',
+      'scan_index',
+      'xcoords',
+      'xcoords_start',
+      'ycoords',
+      'ycoords_start',
+    ]);
     expect(JSON.parse(a._metadata.text!).physics_parameters.nphotons).toBe(1e9);
     const g = simulateDataset({ object: 'grf', probe: 'default', positions: 'grid', N: 16, seed: 1, objectSize: 48 });
     expect(g.diff3d.shape[0]).toBe(gridScan(48, 48, { step: 2, buffer: 8, seed: 2 }).x.length);

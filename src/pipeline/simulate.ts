@@ -29,8 +29,10 @@ export function defaultProbe(N: number): NdArray {
 
 /** skimage.draw.line-style Bresenham segment (both endpoints included). */
 function drawLine(img: Float64Array, W: number, r0: number, c0: number, r1: number, c1: number): void {
-  const dc = Math.abs(c1 - c0), dr = -Math.abs(r1 - r0);
-  const sc = c0 < c1 ? 1 : -1, sr = r0 < r1 ? 1 : -1;
+  const dc = Math.abs(c1 - c0),
+    dr = -Math.abs(r1 - r0);
+  const sc = c0 < c1 ? 1 : -1,
+    sr = r0 < r1 ? 1 : -1;
   let err = dc + dr;
   for (;;) {
     img[r0 * W + c0] = 1;
@@ -49,7 +51,8 @@ function drawLine(img: Float64Array, W: number, r0: number, c0: number, r1: numb
 
 /** The phase the reference derives from an amplitude when set_phi: π·tanh((A − max/2)/(3·mean)). */
 function setPhi(amp: Float64Array): Float64Array {
-  let mx = 0, mean = 0;
+  let mx = 0,
+    mean = 0;
   for (const v of amp) {
     mx = Math.max(mx, v);
     mean += v;
@@ -82,7 +85,9 @@ export function linesObject(size: number, opts: { nlines?: number; seed?: number
     const p = [0, 0, 0, 0].map(() => Math.floor(big * rng.uniform()));
     drawLine(img, big, p[0], p[1], p[2], p[3]);
   }
-  const g1 = gaussianFilter(img, big, big, 1), g5 = gaussianFilter(img, big, big, 5), g10 = gaussianFilter(img, big, big, 10);
+  const g1 = gaussianFilter(img, big, big, 1),
+    g5 = gaussianFilter(img, big, big, 5),
+    g10 = gaussianFilter(img, big, big, 10);
   const o = Math.floor(size / 2);
   const amp = new Float64Array(size * size);
   let mx = 0;
@@ -103,7 +108,8 @@ export function grfObject(size: number, opts: { seed?: number; alpha?: number; s
   const spec = new Float64Array(2 * n * n);
   for (let v = 0; v < n; v++)
     for (let u = 0; u < n; u++) {
-      const fy = v <= n / 2 ? v : v - n, fx = u <= n / 2 ? u : u - n;
+      const fy = v <= n / 2 ? v : v - n,
+        fx = u <= n / 2 ? u : u - n;
       const k = Math.hypot(fx, fy);
       const a = k === 0 ? 0 : Math.sqrt(k ** -alpha);
       spec[2 * (v * n + u)] = a * rng.normal();
@@ -112,17 +118,24 @@ export function grfObject(size: number, opts: { seed?: number; alpha?: number; s
   const field = fft2(spec, n, n, { inverse: true });
   const small = new Float64Array(n * n);
   for (let i = 0; i < n * n; i++) small[i] = field[2 * i];
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const v of small) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
   for (let i = 0; i < small.length; i++) small[i] = (small[i] - lo) / (hi - lo || 1);
   const big = new Float64Array(size * size);
   for (let y = 0; y < size; y++)
     for (let x = 0; x < size; x++) {
-      const sy = Math.min(n - 1, ((y + 0.5) * n) / size - 0.5), sx = Math.min(n - 1, ((x + 0.5) * n) / size - 0.5);
-      const y0 = Math.max(0, Math.floor(sy)), x0 = Math.max(0, Math.floor(sx));
-      const y1 = Math.min(n - 1, y0 + 1), x1 = Math.min(n - 1, x0 + 1);
-      const fy = Math.max(0, sy - y0), fx = Math.max(0, sx - x0);
-      big[y * size + x] = (1 - fy) * ((1 - fx) * small[y0 * n + x0] + fx * small[y0 * n + x1]) + fy * ((1 - fx) * small[y1 * n + x0] + fx * small[y1 * n + x1]);
+      const sy = Math.min(n - 1, ((y + 0.5) * n) / size - 0.5),
+        sx = Math.min(n - 1, ((x + 0.5) * n) / size - 0.5);
+      const y0 = Math.max(0, Math.floor(sy)),
+        x0 = Math.max(0, Math.floor(sx));
+      const y1 = Math.min(n - 1, y0 + 1),
+        x1 = Math.min(n - 1, x0 + 1);
+      const fy = Math.max(0, sy - y0),
+        fx = Math.max(0, sx - x0);
+      big[y * size + x] =
+        (1 - fy) * ((1 - fx) * small[y0 * n + x0] + fx * small[y0 * n + x1]) +
+        fy * ((1 - fx) * small[y1 * n + x0] + fx * small[y1 * n + x1]);
     }
   const amp = gaussianFilter(big, size, size, 1);
   return complexObject(amp, opts.setPhi === false ? null : setPhi(amp), size, size);
@@ -137,8 +150,14 @@ export interface Scan {
 export function randomScan(n: number, H: number, W: number, opts: { buffer: number; seed: number }): Scan {
   const rng = new Rng(opts.seed);
   const b = opts.buffer;
-  if (W - 2 * b <= 0 || H - 2 * b <= 0) throw new PtychoError('config', `object ${H}×${W} is too small for a scan buffer of ${b} px`, 'use a larger object or a smaller N');
-  const x = new Float64Array(n), y = new Float64Array(n);
+  if (W - 2 * b <= 0 || H - 2 * b <= 0)
+    throw new PtychoError(
+      'config',
+      `object ${H}×${W} is too small for a scan buffer of ${b} px`,
+      'use a larger object or a smaller N',
+    );
+  const x = new Float64Array(n),
+    y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     x[i] = rng.range(b, W - b);
     y[i] = rng.range(b, H - b);
@@ -147,9 +166,14 @@ export function randomScan(n: number, H: number, W: number, opts: { buffer: numb
 }
 
 /** A raster grid with uniform jitter ±`jitter`·step, rounded to 0.01 px (torch datagen), inside the buffer. */
-export function gridScan(H: number, W: number, opts: { step: number; jitter?: number; buffer: number; seed: number }): Scan {
+export function gridScan(
+  H: number,
+  W: number,
+  opts: { step: number; jitter?: number; buffer: number; seed: number },
+): Scan {
   const rng = new Rng(opts.seed);
-  const xs: number[] = [], ys: number[] = [];
+  const xs: number[] = [],
+    ys: number[] = [];
   const j = (opts.jitter ?? 0.3) * opts.step;
   for (let y = opts.buffer; y <= H - opts.buffer; y += opts.step)
     for (let x = opts.buffer; x <= W - opts.buffer; x += opts.step) {
@@ -169,7 +193,12 @@ export interface Diffraction {
 }
 
 /** digest §9.1 steps 3–4 (illuminate_and_diffract). */
-export function simulateDiffraction(object: NdArray, probe: NdArray, scan: Scan, opts: { nphotons: number; noise: 'poisson' | 'none'; seed: number }): Diffraction {
+export function simulateDiffraction(
+  object: NdArray,
+  probe: NdArray,
+  scan: Scan,
+  opts: { nphotons: number; noise: 'poisson' | 'none'; seed: number },
+): Diffraction {
   const N = probe.shape[0];
   const n = scan.x.length;
   const Y = extractObjectPatches(object, scan.x, scan.y, N);
@@ -180,12 +209,20 @@ export function simulateDiffraction(object: NdArray, probe: NdArray, scan: Scan,
   for (let p = 0; p < n; p++)
     for (let k = 0; k < NN; k++) {
       const i = 2 * (p * NN + k);
-      const yr = Y[i], yi = Y[i + 1], pr = P[2 * k], pi = P[2 * k + 1];
+      const yr = Y[i],
+        yi = Y[i + 1],
+        pr = P[2 * k],
+        pi = P[2 * k + 1];
       psi[i] = yr * pr - yi * pi;
       psi[i + 1] = yr * pi + yi * pr;
       energy += psi[i] ** 2 + psi[i + 1] ** 2;
     }
-  if (!(energy > 0)) throw new PtychoError('contract', 'simulate: the probe does not illuminate the object at any scan position', 'check the object, probe and positions');
+  if (!(energy > 0))
+    throw new PtychoError(
+      'contract',
+      'simulate: the probe does not illuminate the object at any scan position',
+      'check the object, probe and positions',
+    );
   const s = Math.sqrt(opts.nphotons / (energy / n));
   for (let i = 0; i < psi.length; i++) psi[i] *= s;
   const F = fftshift2(fft2(psi, N, N), N, N, 2);
@@ -241,19 +278,34 @@ export function simulateDataset(o: SimulateOptions): Record<string, NdArray> {
   const seed = o.seed ?? 42;
   const probe = o.probe === 'default' ? defaultProbe(o.N ?? 64) : o.probe;
   const N = probe.shape[0];
-  if (o.N !== undefined && o.N !== N) throw new PtychoError('config', `simulate: --N ${o.N} but the probe is ${N}×${N}`, 'drop --N (it is taken from the probe) or use a probe of that size');
+  if (o.N !== undefined && o.N !== N)
+    throw new PtychoError(
+      'config',
+      `simulate: --N ${o.N} but the probe is ${N}×${N}`,
+      'drop --N (it is taken from the probe) or use a probe of that size',
+    );
   const size = o.objectSize ?? Math.max(3 * N, 96);
   const bad = (field: string, message: string, hint: string): never => {
     throw new PtychoError('config', `simulate: ${field}=${message}`, hint, { field });
   };
-  if (o.nphotons !== undefined && !(o.nphotons > 0 && Number.isFinite(o.nphotons))) bad('nphotons', `${o.nphotons} must be a finite number > 0`, 'set the expected counts per pattern, e.g. 1e9');
-  if (o.nImages !== undefined && !(Number.isInteger(o.nImages) && o.nImages >= 2)) bad('nImages', `${o.nImages} must be an integer ≥ 2`, 'a scan needs at least two overlapping positions, e.g. 256');
-  if (o.gridStep !== undefined && !(o.gridStep > 0 && Number.isFinite(o.gridStep))) bad('gridStep', `${o.gridStep} must be > 0 pixels`, 'e.g. N/8');
+  if (o.nphotons !== undefined && !(o.nphotons > 0 && Number.isFinite(o.nphotons)))
+    bad('nphotons', `${o.nphotons} must be a finite number > 0`, 'set the expected counts per pattern, e.g. 1e9');
+  if (o.nImages !== undefined && !(Number.isInteger(o.nImages) && o.nImages >= 2))
+    bad('nImages', `${o.nImages} must be an integer ≥ 2`, 'a scan needs at least two overlapping positions, e.g. 256');
+  if (o.gridStep !== undefined && !(o.gridStep > 0 && Number.isFinite(o.gridStep)))
+    bad('gridStep', `${o.gridStep} must be > 0 pixels`, 'e.g. N/8');
   if (!(Number.isInteger(N) && N >= 2)) bad('N', `${N} must be an integer ≥ 2`, 'use N = 32, 64 or 128');
-  if (typeof o.object === 'string' && !(Number.isInteger(size) && size > N)) bad('objectSize', `${size} must be an integer larger than N=${N}`, `use objectSize ≥ ${Math.max(3 * N, 96)}`);
-  const object = o.object === 'lines' ? linesObject(size, { seed }) : o.object === 'grf' ? grfObject(size, { seed }) : o.object;
+  if (typeof o.object === 'string' && !(Number.isInteger(size) && size > N))
+    bad('objectSize', `${size} must be an integer larger than N=${N}`, `use objectSize ≥ ${Math.max(3 * N, 96)}`);
+  const object =
+    o.object === 'lines' ? linesObject(size, { seed }) : o.object === 'grf' ? grfObject(size, { seed }) : o.object;
   const [H, W] = object.shape;
-  if (!(H > N && W > N)) bad('object', `${H}×${W} is not larger than the ${N}×${N} probe`, 'use a larger object (positions keep N/2 px from the edges)');
+  if (!(H > N && W > N))
+    bad(
+      'object',
+      `${H}×${W} is not larger than the ${N}×${N} probe`,
+      'use a larger object (positions keep N/2 px from the edges)',
+    );
   const buffer = N / 2;
   const scan =
     o.positions === 'random'
@@ -261,7 +313,12 @@ export function simulateDataset(o: SimulateOptions): Record<string, NdArray> {
       : o.positions === 'grid'
         ? gridScan(H, W, { step: o.gridStep ?? Math.max(2, Math.round(N / 8)), buffer, seed: seed + 1 })
         : o.positions;
-  if (scan.x.length < 2) bad('positions', `${scan.x.length} scan position(s) in a ${H}×${W} object`, 'a scan needs at least two positions: use a larger object, a smaller grid step, or more images');
+  if (scan.x.length < 2)
+    bad(
+      'positions',
+      `${scan.x.length} scan position(s) in a ${H}×${W} object`,
+      'a scan needs at least two positions: use a larger object, a smaller grid step, or more images',
+    );
   const nphotons = o.nphotons ?? 1e9;
   const noise = o.noise ?? 'poisson';
   const probeUsed = o.calibrateProbe === false ? probe : calibrateProbe(object, probe, scan, o.probeScale ?? 4);
@@ -274,7 +331,12 @@ export function simulateDataset(o: SimulateOptions): Record<string, NdArray> {
       object: typeof o.object === 'string' ? o.object : `array ${object.shape.join('x')}`,
       probe: typeof o.probe === 'string' ? o.probe : `array ${N}x${N}`,
       positions: typeof o.positions === 'string' ? o.positions : 'given',
-      N, n_images: n, noise, seed, object_size: [H, W], photon_scale: d.scale,
+      N,
+      n_images: n,
+      noise,
+      seed,
+      object_size: [H, W],
+      photon_scale: d.scale,
       probe_calibrated_for_probe_scale: o.calibrateProbe === false ? null : (o.probeScale ?? 4),
     },
   };

@@ -3,7 +3,8 @@ import type { NdArray } from './ndarray';
 import { toRawData } from './contract';
 import { formatSummary, summarize } from './summary';
 
-const M = 3, N = 2;
+const M = 3,
+  N = 2;
 // Counts chosen so sqrt is exact: the energy oracle is Σ counts / M in float64.
 const counts = Uint16Array.from([0, 1, 4, 9, 16, 25, 36, 49, 64, 81, 100, 121]);
 const arrays: Record<string, NdArray> = {
@@ -29,7 +30,12 @@ describe('dataset summary', () => {
     expect(s.nphotons).toBe(1e9);
     const oracle = Array.from(counts).reduce((a, b) => a + b, 0) / M;
     expect(s.meanPatternEnergy).toBeCloseTo(oracle, 9);
-    expect(s.keys.find((k) => k.key === 'diff3d')).toEqual({ key: 'diff3d', dtype: 'u16', shape: [M, N, N], notes: ['example note'] });
+    expect(s.keys.find((k) => k.key === 'diff3d')).toEqual({
+      key: 'diff3d',
+      dtype: 'u16',
+      shape: [M, N, N],
+      notes: ['example note'],
+    });
     expect(s.warnings.join('|')).toMatch(/sqrt\(counts\)/);
     expect(s.warnings.join('|')).toMatch(/"probeGuess" is real; promoted/);
   });

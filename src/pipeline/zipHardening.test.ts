@@ -13,7 +13,12 @@ const arrays: Record<string, NdArray> = {
   meta: { dtype: 'str', shape: [], data: new Uint8Array(0), text: '{"k": "v"}' },
 };
 
-interface CdEntry { at: number; name: string; nameAt: number; local: number }
+interface CdEntry {
+  at: number;
+  name: string;
+  nameAt: number;
+  local: number;
+}
 
 /** The central-directory layout of a zip without comment (what writeNpz produces). */
 function layout(z: Uint8Array): { dv: DataView; eocd: number; cdOff: number; cdSize: number; entries: CdEntry[] } {
@@ -27,7 +32,12 @@ function layout(z: Uint8Array): { dv: DataView; eocd: number; cdOff: number; cdS
   let p = cdOff;
   for (let i = 0; i < count; i++) {
     const nlen = dv.getUint16(p + 28, true);
-    entries.push({ at: p, name: new TextDecoder().decode(z.subarray(p + 46, p + 46 + nlen)), nameAt: p + 46, local: dv.getUint32(p + 42, true) });
+    entries.push({
+      at: p,
+      name: new TextDecoder().decode(z.subarray(p + 46, p + 46 + nlen)),
+      nameAt: p + 46,
+      local: dv.getUint32(p + 42, true),
+    });
     p += 46 + nlen + dv.getUint16(p + 30, true) + dv.getUint16(p + 32, true);
   }
   return { dv, eocd, cdOff, cdSize, entries };
@@ -172,7 +182,9 @@ describe('zip layer: CRC-32', () => {
     const z = writeNpz(arrays).slice();
     const { entries } = layout(z);
     z[z.indexOf(0x93, entries[0].local) + 128 + 9] ^= 0x01; // inside a's float data, past its 128-byte header
-    expect(refusal(() => readNpz(z, { fileName: 'crc.npz' })).message).toMatch(/crc\.npz: member a\.npy fails its CRC-32 check/);
+    expect(refusal(() => readNpz(z, { fileName: 'crc.npz' })).message).toMatch(
+      /crc\.npz: member a\.npy fails its CRC-32 check/,
+    );
     // listNpz only reads headers and does not verify checksums
     expect(listNpz(z).map((x) => x.key)).toEqual(['a', 'b', 'meta']);
     const c = writeNpz(arrays, { compress: true }).slice();
@@ -221,7 +233,8 @@ describe('zip layer: member names', () => {
 describe('.npy decoder refusals', () => {
   /** A v1 .npy with a hand-written header dict (any shape text) followed by `body`. */
   const npyWith = (descr: string, shape: number[] | string, body: Uint8Array, fortran = false): Uint8Array => {
-    const shapeText = typeof shape === 'string' ? shape : shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+    const shapeText =
+      typeof shape === 'string' ? shape : shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
     const dict = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': ${shapeText}, }\n`;
     const out = new Uint8Array(10 + dict.length + body.length);
     out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
@@ -244,7 +257,15 @@ describe('.npy decoder refusals', () => {
     expect(readNpy(npyWith('<U2', [], ok), 's').text).toBe('😀');
   });
   it('negative, fractional, non-numeric or unsafe shape entries, and > 64 dimensions', () => {
-    for (const shape of ['(-1,)', '(2.5,)', '(1e3,)', '(0x10,)', '(9007199254740993,)', '(3 4,)', `(${new Array(65).fill(1).join(', ')})`]) {
+    for (const shape of [
+      '(-1,)',
+      '(2.5,)',
+      '(1e3,)',
+      '(0x10,)',
+      '(9007199254740993,)',
+      '(3 4,)',
+      `(${new Array(65).fill(1).join(', ')})`,
+    ]) {
       const e = refusal(() => readNpy(npyWith('<f4', shape, new Uint8Array(4)), 'k', { fileName: 's.npz' }));
       expect(e.code, shape).toBe('npz-corrupt');
       expect(e.message).toMatch(/s\.npz, key "k"/);
@@ -252,7 +273,9 @@ describe('.npy decoder refusals', () => {
   });
   it('a shape product beyond the data, and a huge shape beyond the cap', () => {
     expect(refusal(() => readNpy(npyWith('<f4', [3, 3], new Uint8Array(32)), 'k')).code).toBe('npz-corrupt');
-    expect(refusal(() => readNpy(npyWith('<c16', [2 ** 40, 2 ** 12], new Uint8Array(16)), 'k')).code).toBe('npz-too-large');
+    expect(refusal(() => readNpy(npyWith('<c16', [2 ** 40, 2 ** 12], new Uint8Array(16)), 'k')).code).toBe(
+      'npz-too-large',
+    );
     expect(refusal(() => readNpy(npyWith('<U99999999999', [2], new Uint8Array(16)), 'k')).code).toBe('npz-too-large');
   });
   it('unknown dtype strings are unsupported', () => {
@@ -324,7 +347,11 @@ describe('seeded mutation fuzz', () => {
         }
         z = out;
       }
-      for (const read of [() => readNpz(z, { fileName: 'fuzz.npz' }), () => listNpz(z, { fileName: 'fuzz.npz' }), () => readArrayFile(z, { fileName: 'fuzz.npz' })]) {
+      for (const read of [
+        () => readNpz(z, { fileName: 'fuzz.npz' }),
+        () => listNpz(z, { fileName: 'fuzz.npz' }),
+        () => readArrayFile(z, { fileName: 'fuzz.npz' }),
+      ]) {
         try {
           read();
           accepted++;

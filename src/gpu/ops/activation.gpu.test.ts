@@ -4,8 +4,20 @@ import { activation, type Activation } from './activation';
 
 const ref: Record<Activation, [(x: number) => number, (x: number) => number]> = {
   relu: [(x) => Math.max(x, 0), (x) => (x > 0 ? 1 : 0)],
-  sigmoid: [(x) => 1 / (1 + Math.exp(-x)), (x) => { const s = 1 / (1 + Math.exp(-x)); return s * (1 - s); }],
-  silu: [(x) => x / (1 + Math.exp(-x)), (x) => { const s = 1 / (1 + Math.exp(-x)); return s * (1 + x * (1 - s)); }],
+  sigmoid: [
+    (x) => 1 / (1 + Math.exp(-x)),
+    (x) => {
+      const s = 1 / (1 + Math.exp(-x));
+      return s * (1 - s);
+    },
+  ],
+  silu: [
+    (x) => x / (1 + Math.exp(-x)),
+    (x) => {
+      const s = 1 / (1 + Math.exp(-x));
+      return s * (1 + x * (1 - s));
+    },
+  ],
   softplus: [(x) => Math.log1p(Math.exp(-Math.abs(x))) + Math.max(x, 0), (x) => 1 / (1 + Math.exp(-x))],
   tanh: [Math.tanh, (x) => 1 - Math.tanh(x) ** 2],
   piTanh: [(x) => Math.PI * Math.tanh(x), (x) => Math.PI * (1 - Math.tanh(x) ** 2)],
@@ -13,7 +25,20 @@ const ref: Record<Activation, [(x: number) => number, (x: number) => number]> = 
 
 describe('activations (GPU) vs float64', () => {
   // Inputs span the tails and the small-|x| range where naive float32 formulas lose digits.
-  const xs = new Float32Array([...randomArray(400, 1, -12, 12), ...randomArray(200, 2, -0.6, 0.6), 1e-4, -1e-4, 0.55, -0.55, 9.2, -9.2, 30, -30, 88, -88]);
+  const xs = new Float32Array([
+    ...randomArray(400, 1, -12, 12),
+    ...randomArray(200, 2, -0.6, 0.6),
+    1e-4,
+    -1e-4,
+    0.55,
+    -0.55,
+    9.2,
+    -9.2,
+    30,
+    -30,
+    88,
+    -88,
+  ]);
   for (const kind of Object.keys(ref) as Activation[]) {
     it(`${kind}: forward within 2e-6 relative (+1e-7 abs), backward vs the analytic derivative and finite differences`, async () => {
       const gpu = await getTestGpu();
@@ -31,7 +56,11 @@ describe('activations (GPU) vs float64', () => {
       expect(compare(y, Array.from(xs, f), { atol: 1e-7, rtol: 2e-6 }, `${kind} forward`)).toBe('');
       expect(compare(g, Array.from(xs, df), { atol: 1e-7, rtol: 4e-6 }, `${kind} derivative`)).toBe('');
       const away = randomArray(8, 3, 0.2, 2); // away from relu's kink
-      const res = await checkGradients(gpu, ([x]) => activation(gpu, x, kind), [{ shape: [8], data: away }], { eps: 1e-3, atol: 1e-3, rtol: 1e-3 });
+      const res = await checkGradients(gpu, ([x]) => activation(gpu, x, kind), [{ shape: [8], data: away }], {
+        eps: 1e-3,
+        atol: 1e-3,
+        rtol: 1e-3,
+      });
       expect(res.worstRatio, res.message).toBeLessThanOrEqual(1);
     });
   }

@@ -15,9 +15,25 @@ const MODES: Record<Activation, number> = { relu: 0, sigmoid: 1, silu: 2, softpl
 const code = indexWgsl + mathWgsl + body;
 const params = { n: 'u32', mode: 'u32' } as const;
 /** out = f(x) */
-const FWD = defineKernel({ name: 'activation_fwd', code, entryPoint: 'forward', params, bindings: { x: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+const FWD = defineKernel({
+  name: 'activation_fwd',
+  code,
+  entryPoint: 'forward',
+  params,
+  bindings: { x: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 /** Adjoint: out = g · f'(x) */
-const BWD = defineKernel({ name: 'activation_bwd', code, entryPoint: 'backward', params, bindings: { x: 'read', g: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+const BWD = defineKernel({
+  name: 'activation_bwd',
+  code,
+  entryPoint: 'backward',
+  params,
+  bindings: { x: 'read', g: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 
 export function activationRaw(gpu: Gpu, x: Tensor, kind: Activation): Tensor {
   if (x.dtype !== 'f32') throw new Error(`activation ${kind}: ${x} is not real`);

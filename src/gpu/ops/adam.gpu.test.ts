@@ -52,7 +52,14 @@ describe('Adam and gradient clipping (GPU vs float64 torch.optim.Adam reference)
     const adam = new Adam(gpu, [pa, p], o);
     gpu.tidy(() => adam.step([gpu.tensor([5000], 'f32', a), gpu.tensor([77], 'f32', b)], maxNorm));
     const pr = Float64Array.from(p0);
-    adamStepRef(pr, Array.from(b, (x) => x * factor), new Float64Array(77), new Float64Array(77), 1, o);
+    adamStepRef(
+      pr,
+      Array.from(b, (x) => x * factor),
+      new Float64Array(77),
+      new Float64Array(77),
+      1,
+      o,
+    );
     expect(compare(await gpu.read(p), pr, { atol: 1e-6, rtol: 1e-6 }, 'clipped step')).toBe('');
     adam.dispose();
     p.dispose();
@@ -80,12 +87,18 @@ describe('Adam and gradient clipping (GPU vs float64 torch.optim.Adam reference)
       for (const gi of g) for (const x of gi) ss += x * x;
       const f = Math.min(1, maxNorm / (Math.sqrt(ss) + 1e-6));
       const d0 = gpu.dispatches;
-      gpu.tidy(() => adam.step(g.map((gi, i) => gpu.tensor(shapes[i], 'f32', gi)), t % 2 ? maxNorm : undefined));
+      gpu.tidy(() =>
+        adam.step(
+          g.map((gi, i) => gpu.tensor(shapes[i], 'f32', gi)),
+          t % 2 ? maxNorm : undefined,
+        ),
+      );
       if (t === 2) dispatches = gpu.dispatches - d0;
       g.forEach((gi, i) => adamStepRef(pr[i], t % 2 ? Array.from(gi, (x) => x * f) : gi, m[i], v[i], t, o));
     }
     expect(dispatches).toBe(1);
-    for (let i = 0; i < sizes.length; i++) expect(compare(await gpu.read(arena.views[i]), pr[i], { atol: 1e-6, rtol: 1e-6 }, `parameter ${i}`)).toBe('');
+    for (let i = 0; i < sizes.length; i++)
+      expect(compare(await gpu.read(arena.views[i]), pr[i], { atol: 1e-6, rtol: 1e-6 }, `parameter ${i}`)).toBe('');
     const flat = await gpu.read(arena.base);
     const inView = new Uint8Array(flat.length);
     arena.layout.offsets.forEach((off, i) => inView.fill(1, off, off + sizes[i]));

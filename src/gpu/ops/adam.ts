@@ -26,11 +26,31 @@ const ADAM = defineKernel({
 });
 // norm.wgsl shares one Params struct { n, chunk, max_norm }; each entry point declares the fields it reads.
 /** partial[w] = Σ x² over chunk w */
-const SUMSQ = defineKernel({ name: 'sumsq_partial', code: normWgsl, entryPoint: 'sumsq_partial', params: { n: 'u32', chunk: 'u32' }, bindings: { x: 'read', partial: 'rw' }, workgroupSize: 256 });
+const SUMSQ = defineKernel({
+  name: 'sumsq_partial',
+  code: normWgsl,
+  entryPoint: 'sumsq_partial',
+  params: { n: 'u32', chunk: 'u32' },
+  bindings: { x: 'read', partial: 'rw' },
+  workgroupSize: 256,
+});
 /** acc[0] += x[0] */
-const ACCUM = defineKernel({ name: 'accumulate', code: normWgsl, entryPoint: 'accumulate', bindings: { x: 'read', acc: 'rw' }, workgroupSize: 1 });
+const ACCUM = defineKernel({
+  name: 'accumulate',
+  code: normWgsl,
+  entryPoint: 'accumulate',
+  bindings: { x: 'read', acc: 'rw' },
+  workgroupSize: 1,
+});
 /** clip = [sqrt(sumsq), min(1, max_norm / (sqrt(sumsq) + 1e-6))] */
-const CLIP = defineKernel({ name: 'clip_factor', code: normWgsl, entryPoint: 'clip_factor', params: { max_norm: 'f32' }, bindings: { sumsq: 'read', clip: 'rw' }, workgroupSize: 1 });
+const CLIP = defineKernel({
+  name: 'clip_factor',
+  code: normWgsl,
+  entryPoint: 'clip_factor',
+  params: { max_norm: 'f32' },
+  bindings: { sumsq: 'read', clip: 'rw' },
+  workgroupSize: 1,
+});
 
 export interface AdamOptions {
   lr: number;
@@ -56,7 +76,12 @@ export class Adam {
   /** Flat gradients, moments (one dispatch per step) when the parameters are an arena's views. */
   private flat: { grads: Tensor; m: Tensor; v: Tensor } | null = null;
 
-  constructor(private readonly gpu: Gpu, readonly params: Tensor[], o: AdamOptions, private readonly arena?: TensorArena) {
+  constructor(
+    private readonly gpu: Gpu,
+    readonly params: Tensor[],
+    o: AdamOptions,
+    private readonly arena?: TensorArena,
+  ) {
     this.lr = o.lr;
     this.beta1 = o.beta1 ?? 0.9;
     this.beta2 = o.beta2 ?? 0.999;
@@ -68,7 +93,11 @@ export class Adam {
       }
       // Zero-filled, gaps included: a gap has p = g = 0 and stays 0 under the update.
       const floats = arena.layout.floats;
-      this.flat = { grads: gpu.keep(gpu.zeros([floats], 'f32')), m: gpu.keep(gpu.zeros([floats], 'f32')), v: gpu.keep(gpu.zeros([floats], 'f32')) };
+      this.flat = {
+        grads: gpu.keep(gpu.zeros([floats], 'f32')),
+        m: gpu.keep(gpu.zeros([floats], 'f32')),
+        v: gpu.keep(gpu.zeros([floats], 'f32')),
+      };
       const { m, v } = this.flat;
       this.m = params.map((p, i) => gpu.keep(gpu.view(m, arena.layout.offsets[i], p.shape)));
       this.v = params.map((p, i) => gpu.keep(gpu.view(v, arena.layout.offsets[i], p.shape)));
@@ -85,9 +114,11 @@ export class Adam {
 
   /** One step with `grads` (same order as params), the gradients first clipped to global norm `clipNorm` when given. */
   step(grads: Tensor[], clipNorm?: number): void {
-    if (grads.length !== this.params.length) throw new Error(`Adam.step: ${grads.length} grads for ${this.params.length} params`);
+    if (grads.length !== this.params.length)
+      throw new Error(`Adam.step: ${grads.length} grads for ${this.params.length} params`);
     grads.forEach((g, i) => {
-      if (g.floats !== this.params[i].floats) throw new Error(`Adam.step: gradient ${g} for parameter ${this.params[i]}`);
+      if (g.floats !== this.params[i].floats)
+        throw new Error(`Adam.step: gradient ${g} for parameter ${this.params[i]}`);
     });
     this.t++;
     const bc1 = 1 - this.beta1 ** this.t;
@@ -99,13 +130,21 @@ export class Adam {
       const { grads: G, m, v } = this.flat;
       grads.forEach((g, i) => this.gpu.copyInto(g, G, this.arena!.layout.offsets[i]));
       const clip = clipNorm ? clipByGlobalNorm(this.gpu, [G], clipNorm) : null;
-      this.gpu.run(ADAM, { p: this.arena.base, g: G, m, v, clip: clip ?? this.noClip, hyper }, { n: G.floats, ...scalars });
+      this.gpu.run(
+        ADAM,
+        { p: this.arena.base, g: G, m, v, clip: clip ?? this.noClip, hyper },
+        { n: G.floats, ...scalars },
+      );
       clip?.dispose();
       return;
     }
     const clip = clipNorm ? clipByGlobalNorm(this.gpu, grads, clipNorm) : null;
     this.params.forEach((p, i) => {
-      this.gpu.run(ADAM, { p, g: grads[i], m: this.m[i], v: this.v[i], clip: clip ?? this.noClip, hyper }, { n: p.floats, ...scalars });
+      this.gpu.run(
+        ADAM,
+        { p, g: grads[i], m: this.m[i], v: this.v[i], clip: clip ?? this.noClip, hyper },
+        { n: p.floats, ...scalars },
+      );
     });
     clip?.dispose();
   }
@@ -117,7 +156,8 @@ export class Adam {
 
   /** The state read back to the CPU (a checkpoint; not for the hot loop). */
   async snapshot(): Promise<{ m: Float32Array[]; v: Float32Array[]; t: number }> {
-    const m: Float32Array[] = [], v: Float32Array[] = [];
+    const m: Float32Array[] = [],
+      v: Float32Array[] = [];
     for (let i = 0; i < this.params.length; i++) {
       m.push(await this.gpu.read(this.m[i]));
       v.push(await this.gpu.read(this.v[i]));

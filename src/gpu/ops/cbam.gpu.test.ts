@@ -18,7 +18,11 @@ describe('CBAM pieces (GPU) vs float64 and finite differences', () => {
       const t = gpu.tensor([B, C, H, W], 'f32', x);
       const ta = gpu.tensor([2 * B, C], 'f32', a);
       const ts = gpu.tensor([B, 1, H, W], 'f32', sp);
-      return Promise.all([planeStats(gpu, t), channelStats(gpu, t), channelGate(gpu, t, ta), spatialGate(gpu, t, ts)].map((o) => gpu.read(o)));
+      return Promise.all(
+        [planeStats(gpu, t), channelStats(gpu, t), channelGate(gpu, t, ta), spatialGate(gpu, t, ts)].map((o) =>
+          gpu.read(o),
+        ),
+      );
     });
     const stats: number[] = new Array(2 * B * C);
     for (let j = 0; j < B * C; j++) {
@@ -61,11 +65,33 @@ describe('CBAM pieces (GPU) vs float64 and finite differences', () => {
       }
     expect(compare(y, ref, { atol: 1e-6, rtol: 1e-6 }, 'linear')).toBe('');
     const cases: [string, (xs: Tensor[]) => Tensor, { shape: number[]; data: Float32Array }[]][] = [
-      ['linear', ([a, ww, bb]) => linear(gpu, a, ww, bb), [{ shape: [3, 6], data: xi }, { shape: [4, 6], data: w }, { shape: [4], data: bias }]],
+      [
+        'linear',
+        ([a, ww, bb]) => linear(gpu, a, ww, bb),
+        [
+          { shape: [3, 6], data: xi },
+          { shape: [4, 6], data: w },
+          { shape: [4], data: bias },
+        ],
+      ],
       ['planeStats', ([a]) => planeStats(gpu, a), [{ shape: [B, C, H, W], data: x }]],
       ['channelStats', ([a]) => channelStats(gpu, a), [{ shape: [B, C, H, W], data: x }]],
-      ['channelGate', ([a, g]) => channelGate(gpu, a, g), [{ shape: [B, C, H, W], data: x }, { shape: [2 * B, C], data: randomArray(2 * B * C, 7, -2, 2) }]],
-      ['spatialGate', ([a, g]) => spatialGate(gpu, a, g), [{ shape: [B, C, H, W], data: x }, { shape: [B, 1, H, W], data: randomArray(B * P, 8, -2, 2) }]],
+      [
+        'channelGate',
+        ([a, g]) => channelGate(gpu, a, g),
+        [
+          { shape: [B, C, H, W], data: x },
+          { shape: [2 * B, C], data: randomArray(2 * B * C, 7, -2, 2) },
+        ],
+      ],
+      [
+        'spatialGate',
+        ([a, g]) => spatialGate(gpu, a, g),
+        [
+          { shape: [B, C, H, W], data: x },
+          { shape: [B, 1, H, W], data: randomArray(B * P, 8, -2, 2) },
+        ],
+      ],
     ];
     for (const [name, f, inputs] of cases) {
       const res = await checkGradients(gpu, f, inputs, { samples: 12, eps: 1e-3, atol: 1e-3, rtol: 1e-3 });

@@ -15,8 +15,11 @@ import { activation } from './activation';
 const code = indexWgsl + cbamWgsl;
 const params = { B: 'u32', cin: 'u32', cout: 'u32' } as const;
 type Params = Record<keyof typeof params, number>;
-const k = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, Access>>, invocations: (p: Readonly<Params>) => number) =>
-  defineKernel({ name: `cbam_${entryPoint}`, code, entryPoint, params, bindings, workgroupSize: 256, invocations });
+const k = <B extends string>(
+  entryPoint: string,
+  bindings: Readonly<Record<B, Access>>,
+  invocations: (p: Readonly<Params>) => number,
+) => defineKernel({ name: `cbam_${entryPoint}`, code, entryPoint, params, bindings, workgroupSize: 256, invocations });
 /** out = x·wᵀ + bias */
 const LINEAR = k('linear', { x: 'read', w: 'read', bias: 'read', out: 'rw' }, (p) => p.B * p.cout);
 /** Adjoint of linear w.r.t. the input: gx = g·w */
@@ -28,8 +31,20 @@ const LINEAR_GW = k('linear_grad_w', { g: 'read', x: 'read', out: 'rw' }, (p) =>
 const fcode = indexWgsl + cbamFusedWgsl;
 const fparams = { B: 'u32', C: 'u32', P: 'u32' } as const;
 type FParams = Record<keyof typeof fparams, number>;
-const f = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, Access>>, invocations: (p: Readonly<FParams>) => number) =>
-  defineKernel({ name: `cbam_${entryPoint}`, code: fcode, entryPoint, params: fparams, bindings, workgroupSize: 256, invocations });
+const f = <B extends string>(
+  entryPoint: string,
+  bindings: Readonly<Record<B, Access>>,
+  invocations: (p: Readonly<FParams>) => number,
+) =>
+  defineKernel({
+    name: `cbam_${entryPoint}`,
+    code: fcode,
+    entryPoint,
+    params: fparams,
+    bindings,
+    workgroupSize: 256,
+    invocations,
+  });
 const planes = (p: Readonly<FParams>) => p.B * p.C;
 const pixels = (p: Readonly<FParams>) => p.B * p.P;
 const all = (p: Readonly<FParams>) => p.B * p.C * p.P;
@@ -170,7 +185,11 @@ export type Conv2dFn = (gpu: Gpu, x: Tensor, w: Tensor, b: Tensor | null, opts?:
  * mlp(avg) + mlp(max) runs as one MLP over the stacked (2B, C) pools; sum, sigmoid and broadcast sit in the gates.
  */
 export function cbam(gpu: Gpu, x: Tensor, p: CbamParams, conv2d: Conv2dFn): Tensor {
-  const h = activation(gpu, linear(gpu, planeStats(gpu, x), p['ChannelGate.mlp.1.weight'], p['ChannelGate.mlp.1.bias']), 'relu');
+  const h = activation(
+    gpu,
+    linear(gpu, planeStats(gpu, x), p['ChannelGate.mlp.1.weight'], p['ChannelGate.mlp.1.bias']),
+    'relu',
+  );
   const x1 = channelGate(gpu, x, linear(gpu, h, p['ChannelGate.mlp.3.weight'], p['ChannelGate.mlp.3.bias']));
   return spatialGate(gpu, x1, conv2d(gpu, channelStats(gpu, x1), p['SpatialGate.compress.weight'], null));
 }

@@ -35,20 +35,66 @@ describe('complex ops (GPU) vs float64 and finite differences', () => {
     expect(compare(m, mr, { atol: 2e-6 }, 'cmul')).toBe('');
     expect(compare(a, ar, { atol: 2e-6 }, 'cabs')).toBe('');
     const a2 = await gpu.tidyAsync(async () => gpu.read(cabs2(gpu, gpu.tensor([n], 'c64', Float32Array.from(mr)))));
-    expect(compare(a2, Array.from(ar, (v) => v * v), { atol: 1e-5, rtol: 1e-6 }, 'cabs2')).toBe('');
-    expect(compare(re, Array.from({ length: n }, (_, i) => mr[2 * i]), { atol: 2e-6 }, 're')).toBe('');
-    expect(compare(im, Array.from({ length: n }, (_, i) => mr[2 * i + 1]), { atol: 2e-6 }, 'im')).toBe('');
+    expect(
+      compare(
+        a2,
+        Array.from(ar, (v) => v * v),
+        { atol: 1e-5, rtol: 1e-6 },
+        'cabs2',
+      ),
+    ).toBe('');
+    expect(
+      compare(
+        re,
+        Array.from({ length: n }, (_, i) => mr[2 * i]),
+        { atol: 2e-6 },
+        're',
+      ),
+    ).toBe('');
+    expect(
+      compare(
+        im,
+        Array.from({ length: n }, (_, i) => mr[2 * i + 1]),
+        { atol: 2e-6 },
+        'im',
+      ),
+    ).toBe('');
   });
 
   it('adjoints equal finite differences: combine (amp, phase), cmul (both inputs), cabs, split/join', async () => {
     const gpu = await getTestGpu();
     const shape = [2, 2, 3];
-    const cases: [string, (xs: Tensor[]) => Tensor, { shape: number[]; dtype?: 'c64' | 'f32'; data: Float32Array }[]][] = [
-      ['combine', ([a, p]) => combineComplex(gpu, a, p), [{ shape, data: randomArray(12, 4, 0.5, 2) }, { shape, data: randomArray(12, 5, -3, 3) }]],
-      ['cmul', ([x, f]) => complexMul(gpu, x, f), [{ shape, dtype: 'c64', data: randomArray(24, 6) }, { shape: [3], dtype: 'c64', data: randomArray(6, 7) }]],
+    const cases: [
+      string,
+      (xs: Tensor[]) => Tensor,
+      { shape: number[]; dtype?: 'c64' | 'f32'; data: Float32Array }[],
+    ][] = [
+      [
+        'combine',
+        ([a, p]) => combineComplex(gpu, a, p),
+        [
+          { shape, data: randomArray(12, 4, 0.5, 2) },
+          { shape, data: randomArray(12, 5, -3, 3) },
+        ],
+      ],
+      [
+        'cmul',
+        ([x, f]) => complexMul(gpu, x, f),
+        [
+          { shape, dtype: 'c64', data: randomArray(24, 6) },
+          { shape: [3], dtype: 'c64', data: randomArray(6, 7) },
+        ],
+      ],
       ['cabs', ([x]) => cabs(gpu, x), [{ shape, dtype: 'c64', data: randomArray(24, 8) }]],
       ['cabs2', ([x]) => cabs2(gpu, x), [{ shape, dtype: 'c64', data: randomArray(24, 10) }]],
-      ['split/join', ([x]) => { const [r, i] = splitComplex(gpu, x); return joinComplex(gpu, i, r); }, [{ shape, dtype: 'c64', data: randomArray(24, 9) }]],
+      [
+        'split/join',
+        ([x]) => {
+          const [r, i] = splitComplex(gpu, x);
+          return joinComplex(gpu, i, r);
+        },
+        [{ shape, dtype: 'c64', data: randomArray(24, 9) }],
+      ],
     ];
     for (const [name, f, inputs] of cases) {
       const res = await checkGradients(gpu, f, inputs, { samples: 8, atol: 1e-3, rtol: 1e-3 });
@@ -90,7 +136,9 @@ describe('amplitude forward physics vs the reference (golden forward_physics.npz
     const g = golden('physics');
     const ill = g('n16_c4/illuminated');
     const predRef = g('n16_c4/pred').data as Float32Array;
-    const pred = await gpu.tidyAsync(async () => gpu.read(padAndDiffract(gpu, gpu.tensor([2, 4, 16, 16], 'c64', ill.data as Float32Array))));
+    const pred = await gpu.tidyAsync(async () =>
+      gpu.read(padAndDiffract(gpu, gpu.tensor([2, 4, 16, 16], 'c64', ill.data as Float32Array))),
+    );
     let m = 0;
     for (const v of predRef) m = Math.max(m, v);
     expect(compare(pred, predRef, { atol: 1e-5 * m }, 'pred')).toBe('');

@@ -18,27 +18,115 @@ const WG = 256;
 /** Parameters of a pointwise op over n elements (no broadcast: nb = n, reps = 1). */
 const flat = (n: number) => ({ n, nb: n, reps: 1 });
 /** out = amp·exp(i·phase) */
-const COMBINE = defineKernel({ name: 'complex_combine', code, entryPoint: 'combine', params, bindings: { amp: 'read', phase: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+const COMBINE = defineKernel({
+  name: 'complex_combine',
+  code,
+  entryPoint: 'combine',
+  params,
+  bindings: { amp: 'read', phase: 'read', out: 'rw' },
+  workgroupSize: WG,
+  invocations: 'n',
+});
 /** Adjoint of combine: out = [Re(g·e^{-iφ}) | amp·Im(g·e^{-iφ})] = [g_amp | g_phase] */
-const COMBINE_GRAD = defineKernel({ name: 'complex_combine_grad', code, entryPoint: 'combine_grad', params, bindings: { amp: 'read', phase: 'read', g: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+const COMBINE_GRAD = defineKernel({
+  name: 'complex_combine_grad',
+  code,
+  entryPoint: 'combine_grad',
+  params,
+  bindings: { amp: 'read', phase: 'read', g: 'read', out: 'rw' },
+  workgroupSize: WG,
+  invocations: 'n',
+});
 /** out = x · f (f broadcast) */
-const CMUL = defineKernel({ name: 'complex_cmul', code, entryPoint: 'cmul', params, bindings: { x: 'read', f: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+const CMUL = defineKernel({
+  name: 'complex_cmul',
+  code,
+  entryPoint: 'cmul',
+  params,
+  bindings: { x: 'read', f: 'read', out: 'rw' },
+  workgroupSize: WG,
+  invocations: 'n',
+});
 /** Adjoint of cmul w.r.t. x: gx = g · conj(f) */
-const CMUL_CONJ = defineKernel({ name: 'complex_cmul_conj', code, entryPoint: 'cmul_conj', params, bindings: { g: 'read', f: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+const CMUL_CONJ = defineKernel({
+  name: 'complex_cmul_conj',
+  code,
+  entryPoint: 'cmul_conj',
+  params,
+  bindings: { g: 'read', f: 'read', out: 'rw' },
+  workgroupSize: WG,
+  invocations: 'n',
+});
 /** Adjoint of cmul w.r.t. the broadcast factor: gf[j] = Σ_r g[j + r·nb] · conj(x[j + r·nb]) */
-const CMUL_GRAD_B = defineKernel({ name: 'complex_cmul_grad_b', code, entryPoint: 'cmul_grad_b', params, bindings: { g: 'read', x: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'nb' });
+const CMUL_GRAD_B = defineKernel({
+  name: 'complex_cmul_grad_b',
+  code,
+  entryPoint: 'cmul_grad_b',
+  params,
+  bindings: { g: 'read', x: 'read', out: 'rw' },
+  workgroupSize: WG,
+  invocations: 'nb',
+});
 /** out = |z| */
-const CABS = defineKernel({ name: 'complex_cabs', code, entryPoint: 'cabs', params, bindings: { z: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+const CABS = defineKernel({
+  name: 'complex_cabs',
+  code,
+  entryPoint: 'cabs',
+  params,
+  bindings: { z: 'read', out: 'rw' },
+  workgroupSize: WG,
+  invocations: 'n',
+});
 /** Adjoint of |z|: gz = g·z/|z| (0 at z = 0) */
-const CABS_GRAD = defineKernel({ name: 'complex_cabs_grad', code, entryPoint: 'cabs_grad', params, bindings: { z: 'read', g: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+const CABS_GRAD = defineKernel({
+  name: 'complex_cabs_grad',
+  code,
+  entryPoint: 'cabs_grad',
+  params,
+  bindings: { z: 'read', g: 'read', out: 'rw' },
+  workgroupSize: WG,
+  invocations: 'n',
+});
 /** out = |z|² */
-const CABS2 = defineKernel({ name: 'complex_cabs2', code, entryPoint: 'cabs2', params, bindings: { z: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+const CABS2 = defineKernel({
+  name: 'complex_cabs2',
+  code,
+  entryPoint: 'cabs2',
+  params,
+  bindings: { z: 'read', out: 'rw' },
+  workgroupSize: WG,
+  invocations: 'n',
+});
 /** Adjoint of |z|²: gz = 2z·g */
-const CABS2_GRAD = defineKernel({ name: 'complex_cabs2_grad', code, entryPoint: 'cabs2_grad', params, bindings: { z: 'read', g: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+const CABS2_GRAD = defineKernel({
+  name: 'complex_cabs2_grad',
+  code,
+  entryPoint: 'cabs2_grad',
+  params,
+  bindings: { z: 'read', g: 'read', out: 'rw' },
+  workgroupSize: WG,
+  invocations: 'n',
+});
 /** (out_re, out_im) = (Re z, Im z); also the adjoint of join */
-const SPLIT = defineKernel({ name: 'complex_split', code, entryPoint: 'split', params, bindings: { z: 'read', out_re: 'rw', out_im: 'rw' }, workgroupSize: WG, invocations: 'n' });
+const SPLIT = defineKernel({
+  name: 'complex_split',
+  code,
+  entryPoint: 'split',
+  params,
+  bindings: { z: 'read', out_re: 'rw', out_im: 'rw' },
+  workgroupSize: WG,
+  invocations: 'n',
+});
 /** out = re + i·im; also the adjoint of split */
-const JOIN = defineKernel({ name: 'complex_join', code, entryPoint: 'join', params, bindings: { re: 'read', im: 'read', out: 'rw' }, workgroupSize: WG, invocations: 'n' });
+const JOIN = defineKernel({
+  name: 'complex_join',
+  code,
+  entryPoint: 'join',
+  params,
+  bindings: { re: 'read', im: 'read', out: 'rw' },
+  workgroupSize: WG,
+  invocations: 'n',
+});
 
 /** z = amp·exp(i·phase) (reference CombineComplex). */
 export function combineComplex(gpu: Gpu, amp: Tensor, phase: Tensor): Tensor {
@@ -58,7 +146,6 @@ export function combineComplex(gpu: Gpu, amp: Tensor, phase: Tensor): Tensor {
   });
   return z;
 }
-
 
 function splitHalves(gpu: Gpu, both: Tensor, shape: readonly number[]): [Tensor, Tensor] {
   const n = both.size / 2;

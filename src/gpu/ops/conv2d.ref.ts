@@ -1,5 +1,12 @@
 /** Float64 reference conv2d ('same', stride 1, NCHW/OIHW) and its adjoints, by direct loops. */
-export function conv2dRef(x: ArrayLike<number>, [B, Cin, H, W]: number[], w: ArrayLike<number>, [Cout, , k]: number[], b: ArrayLike<number> | null, relu = false): Float64Array {
+export function conv2dRef(
+  x: ArrayLike<number>,
+  [B, Cin, H, W]: number[],
+  w: ArrayLike<number>,
+  [Cout, , k]: number[],
+  b: ArrayLike<number> | null,
+  relu = false,
+): Float64Array {
   const p = (k - 1) / 2;
   const out = new Float64Array(B * Cout * H * W);
   for (let n = 0; n < B; n++)
@@ -23,7 +30,13 @@ export function conv2dRef(x: ArrayLike<number>, [B, Cin, H, W]: number[], w: Arr
 }
 
 /** Adjoints of y = conv2d(x, w) + b for upstream g (no ReLU). */
-export function conv2dGradRef(x: ArrayLike<number>, [B, Cin, H, W]: number[], w: ArrayLike<number>, [Cout, , k]: number[], g: ArrayLike<number>) {
+export function conv2dGradRef(
+  x: ArrayLike<number>,
+  [B, Cin, H, W]: number[],
+  w: ArrayLike<number>,
+  [Cout, , k]: number[],
+  g: ArrayLike<number>,
+) {
   const p = (k - 1) / 2;
   const gx = new Float64Array(B * Cin * H * W);
   const gw = new Float64Array(Cout * Cin * k * k);

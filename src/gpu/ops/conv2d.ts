@@ -16,11 +16,34 @@ import type { Tensor } from '../tensor';
  */
 const code = indexWgsl + convWgsl;
 const params = {
-  B: 'u32', Cin: 'u32', H: 'u32', W: 'u32', Cout: 'u32', k: 'u32', pad: 'u32', flags: 'u32', splits: 'u32', mchunk: 'u32', n: 'u32',
+  B: 'u32',
+  Cin: 'u32',
+  H: 'u32',
+  W: 'u32',
+  Cout: 'u32',
+  k: 'u32',
+  pad: 'u32',
+  flags: 'u32',
+  splits: 'u32',
+  mchunk: 'u32',
+  n: 'u32',
 } as const;
 type Params = Record<keyof typeof params, number>;
 /** Every kernel of conv2d.wgsl shares its struct Params; the fields a kernel does not read are 0. */
-const P = (p: Partial<Params>): Params => ({ B: 0, Cin: 0, H: 0, W: 0, Cout: 0, k: 0, pad: 0, flags: 0, splits: 0, mchunk: 0, n: 0, ...p });
+const P = (p: Partial<Params>): Params => ({
+  B: 0,
+  Cin: 0,
+  H: 0,
+  W: 0,
+  Cout: 0,
+  k: 0,
+  pad: 0,
+  flags: 0,
+  splits: 0,
+  mchunk: 0,
+  n: 0,
+  ...p,
+});
 /** Tile variants: 64×32 (8×16 invocations) for wide layers, 256×4 (1×64) when ≤ 4 columns are needed. */
 const WIDE = { WGX: 8, WGY: 16, TK: 16 };
 const NARROW = { WGX: 1, WGY: 64, TK: 8 };
@@ -29,8 +52,19 @@ const variant = (columns: number) => (columns <= 4 ? NARROW : WIDE);
 const tileM = (v: Tile) => 4 * v.WGY;
 const tileN = (v: Tile) => 4 * v.WGX;
 const tiled = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, 'read' | 'rw'>>, v: Tile) =>
-  defineKernel({ name: `conv2d_${entryPoint}_${v.WGX}x${v.WGY}`, code, entryPoint, params, bindings, workgroupSize: [v.WGX, v.WGY], constants: { TK: v.TK } });
-const pair = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, 'read' | 'rw'>>) => ({ wide: tiled(entryPoint, bindings, WIDE), narrow: tiled(entryPoint, bindings, NARROW) });
+  defineKernel({
+    name: `conv2d_${entryPoint}_${v.WGX}x${v.WGY}`,
+    code,
+    entryPoint,
+    params,
+    bindings,
+    workgroupSize: [v.WGX, v.WGY],
+    constants: { TK: v.TK },
+  });
+const pair = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, 'read' | 'rw'>>) => ({
+  wide: tiled(entryPoint, bindings, WIDE),
+  narrow: tiled(entryPoint, bindings, NARROW),
+});
 /** out = conv2d(X, Wt) (+ ReLU); flags bit 1: the input gradient conv_transpose(X = g, Wt) */
 const FWD = pair('fwd', { X: 'read', Wt: 'read', out: 'rw' });
 /** out = conv2d(X, Wt) + bias (+ ReLU) */
@@ -39,17 +73,63 @@ const FWD_BIAS = pair('fwd_bias', { X: 'read', Wt: 'read', bias: 'read', out: 'r
 const WGRAD = pair('wgrad', { X: 'read', G: 'read', out: 'rw' });
 const pick = <T>(p: { wide: T; narrow: T }, v: Tile) => (v === NARROW ? p.narrow : p.wide);
 /** out[i] = Σ_s part[s·n + i] */
-const SUM_SPLITS = defineKernel({ name: 'conv2d_sum_splits', code, entryPoint: 'sum_splits', params, bindings: { part: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+const SUM_SPLITS = defineKernel({
+  name: 'conv2d_sum_splits',
+  code,
+  entryPoint: 'sum_splits',
+  params,
+  bindings: { part: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 /** Adjoint of conv2d w.r.t. the bias: gb[o] = Σ_{b,y,x} G[b, o, y, x] */
-const BGRAD = defineKernel({ name: 'conv2d_bgrad', code, entryPoint: 'bgrad', params, bindings: { G: 'read', out: 'rw' }, workgroupSize: 256 });
+const BGRAD = defineKernel({
+  name: 'conv2d_bgrad',
+  code,
+  entryPoint: 'bgrad',
+  params,
+  bindings: { G: 'read', out: 'rw' },
+  workgroupSize: 256,
+});
 /** Adjoint of conv2d w.r.t. the bias, per (b, o) plane (no barriers; software adapters): part[b, o] = Σ_{y,x} G[b, o, y, x] */
-const BGRAD_PLANES = defineKernel({ name: 'conv2d_bgrad_planes', code, entryPoint: 'bgrad_planes', params, bindings: { G: 'read', out: 'rw' }, workgroupSize: 64, invocations: 'n' });
+const BGRAD_PLANES = defineKernel({
+  name: 'conv2d_bgrad_planes',
+  code,
+  entryPoint: 'bgrad_planes',
+  params,
+  bindings: { G: 'read', out: 'rw' },
+  workgroupSize: 64,
+  invocations: 'n',
+});
 /** The ReLU and bias adjoints in one pass (software adapters): gmask = G·[Y > 0], part[b, o] = Σ_{y,x} gmask[b, o, y, x] */
-const RELU_BGRAD_PLANES = defineKernel({ name: 'conv2d_relu_bgrad_planes', code, entryPoint: 'relu_bgrad_planes', params, bindings: { G: 'read', Y: 'read', gmask: 'rw', out: 'rw' }, workgroupSize: 64, invocations: 'n' });
+const RELU_BGRAD_PLANES = defineKernel({
+  name: 'conv2d_relu_bgrad_planes',
+  code,
+  entryPoint: 'relu_bgrad_planes',
+  params,
+  bindings: { G: 'read', Y: 'read', gmask: 'rw', out: 'rw' },
+  workgroupSize: 64,
+  invocations: 'n',
+});
 /** The ReLU and bias adjoints in one pass: gmask = G·[Y > 0], gb[o] = Σ_{b,y,x} gmask[b, o, y, x] */
-const RELU_BGRAD = defineKernel({ name: 'conv2d_relu_bgrad', code, entryPoint: 'relu_bgrad', params, bindings: { G: 'read', Y: 'read', gmask: 'rw', out: 'rw' }, workgroupSize: 256 });
+const RELU_BGRAD = defineKernel({
+  name: 'conv2d_relu_bgrad',
+  code,
+  entryPoint: 'relu_bgrad',
+  params,
+  bindings: { G: 'read', Y: 'read', gmask: 'rw', out: 'rw' },
+  workgroupSize: 256,
+});
 /** Adjoint of the fused ReLU from the saved output: out = G · [Y > 0] */
-const RELU_MASK = defineKernel({ name: 'conv2d_relu_mask', code, entryPoint: 'relu_mask', params, bindings: { Y: 'read', G: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+const RELU_MASK = defineKernel({
+  name: 'conv2d_relu_mask',
+  code,
+  entryPoint: 'relu_mask',
+  params,
+  bindings: { Y: 'read', G: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 
 export interface Conv2dOptions {
   relu?: boolean;
@@ -61,7 +141,8 @@ function shapes(x: Tensor, w: Tensor) {
   }
   const [B, Cin, H, W] = x.shape;
   const [Cout, Cin2, kh, kw] = w.shape;
-  if (Cin2 !== Cin || kh !== kw || kh % 2 !== 1) throw new Error(`conv2d: weight ${w} does not fit input ${x} (odd square kernels)`);
+  if (Cin2 !== Cin || kh !== kw || kh % 2 !== 1)
+    throw new Error(`conv2d: weight ${w} does not fit input ${x} (odd square kernels)`);
   return { B, Cin, H, W, Cout, k: kh };
 }
 
@@ -77,7 +158,8 @@ const directBlock = (channels: number) => ({ px: 8, oc: channels <= 4 ? 4 : 8, w
 /** Forward without tape. `transposed`: compute the input gradient of a forward conv with weight w. */
 function convRaw(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor | null, relu: boolean, transposed: boolean): Tensor {
   gpu.flops += convFlops(x, w);
-  if (gpu.variants.conv === 'direct') return conv2dDirectRaw(gpu, x, w, b, relu, transposed, directBlock(transposed ? w.shape[1] : w.shape[0]));
+  if (gpu.variants.conv === 'direct')
+    return conv2dDirectRaw(gpu, x, w, b, relu, transposed, directBlock(transposed ? w.shape[1] : w.shape[0]));
   const [B, Cx, H, W] = x.shape;
   const kk = w.shape[2];
   // Forward: Cin = Cx, Cout = w.O. Transposed (input grad): Cin = w.O (= Cx), Cout = w.I.
@@ -107,7 +189,12 @@ function weightGradRaw(gpu: Gpu, x: Tensor, g: Tensor, w: Tensor): Tensor {
   const nSplits = Math.ceil(M / mchunk);
   const n = Cout * Ktot;
   const part = gpu.tensor([nSplits, n], 'f32');
-  gpu.run(pick(WGRAD, v), { X: x, G: g, out: part }, P({ B, Cin, H, W, Cout, k: kk, pad: (kk - 1) / 2, splits: nSplits, mchunk }), [gx, gy, nSplits]);
+  gpu.run(
+    pick(WGRAD, v),
+    { X: x, G: g, out: part },
+    P({ B, Cin, H, W, Cout, k: kk, pad: (kk - 1) / 2, splits: nSplits, mchunk }),
+    [gx, gy, nSplits],
+  );
   const out = gpu.tensor(w.shape, 'f32');
   gpu.run(SUM_SPLITS, { part, out }, P({ splits: nSplits, n }));
   part.dispose();

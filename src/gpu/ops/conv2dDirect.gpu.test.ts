@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { compare, getTestGpu, randomArray } from '../testing';
-import { conv2dDirectLoopRaw, conv2dDirectLoopWeightGrad, conv2dDirectRaw, conv2dDirectUnrolledRaw, conv2dDirectUnrolledWeightGrad, conv2dDirectWeightGrad, type DirectBlock } from './conv2dDirect';
+import {
+  conv2dDirectLoopRaw,
+  conv2dDirectLoopWeightGrad,
+  conv2dDirectRaw,
+  conv2dDirectUnrolledRaw,
+  conv2dDirectUnrolledWeightGrad,
+  conv2dDirectWeightGrad,
+  type DirectBlock,
+} from './conv2dDirect';
 import { conv2dGradRef, conv2dRef } from './conv2d.ref';
 
 function maxAbs(a: ArrayLike<number>): number {
@@ -48,7 +56,11 @@ describe('conv2d direct (register-blocked, no workgroup memory) vs float64 direc
           const tb = gpu.tensor([c.w[0]], 'f32', b);
           const tg = gpu.tensor([c.x[0], c.w[0], c.x[2], c.x[3]], 'f32', gUp);
           const fwd = blk.exported ? conv2dDirectRaw : blk.unrolled ? conv2dDirectUnrolledRaw : conv2dDirectLoopRaw;
-          const wgrad = blk.exported ? conv2dDirectWeightGrad : blk.unrolled ? conv2dDirectUnrolledWeightGrad : conv2dDirectLoopWeightGrad;
+          const wgrad = blk.exported
+            ? conv2dDirectWeightGrad
+            : blk.unrolled
+              ? conv2dDirectUnrolledWeightGrad
+              : conv2dDirectLoopWeightGrad;
           const bk = blk.exported ? undefined : blk;
           const y = fwd(gpu, tx, tw, tb, false, false, bk);
           const yr = fwd(gpu, tx, tw, tb, true, false, bk);
@@ -57,7 +69,14 @@ describe('conv2d direct (register-blocked, no workgroup memory) vs float64 direc
           return { y: await gpu.read(y), yr: await gpu.read(yr), gx: await gpu.read(gx), gw: await gpu.read(gw) };
         });
         expect(compare(res.y, yRef, { atol: 1e-5 * maxAbs(yRef) }, 'forward')).toBe('');
-        expect(compare(res.yr, Array.from(yRef, (v) => Math.max(0, v)), { atol: 1e-5 * maxAbs(yRef) }, 'forward relu')).toBe('');
+        expect(
+          compare(
+            res.yr,
+            Array.from(yRef, (v) => Math.max(0, v)),
+            { atol: 1e-5 * maxAbs(yRef) },
+            'forward relu',
+          ),
+        ).toBe('');
         expect(compare(res.gx, grads.gx, { atol: 1e-5 * maxAbs(grads.gx) }, 'grad x')).toBe('');
         expect(compare(res.gw, grads.gw, { atol: 1e-5 * maxAbs(grads.gw) }, 'grad w')).toBe('');
       });

@@ -26,10 +26,33 @@ export const DIRECT_FWD_DEFAULT: DirectBlock = { px: 8, oc: 8, wg: 64 };
 export const DIRECT_WGRAD_DEFAULT: DirectBlock = { px: 8, oc: 8, wg: 64 };
 const LOOP_DEFAULT: DirectBlock = { px: 8, oc: 4, wg: 64 };
 
-const params = { B: 'u32', Cin: 'u32', H: 'u32', W: 'u32', Cout: 'u32', flags: 'u32', splits: 'u32', rows: 'u32', n: 'u32', CP: 'u32' } as const;
+const params = {
+  B: 'u32',
+  Cin: 'u32',
+  H: 'u32',
+  W: 'u32',
+  Cout: 'u32',
+  flags: 'u32',
+  splits: 'u32',
+  rows: 'u32',
+  n: 'u32',
+  CP: 'u32',
+} as const;
 type Params = Record<keyof typeof params, number>;
 /** Every kernel of conv2d_direct.wgsl shares its struct Params; the fields a kernel does not read are 0. */
-const P = (p: Partial<Params>): Params => ({ B: 0, Cin: 0, H: 0, W: 0, Cout: 0, flags: 0, splits: 0, rows: 0, n: 0, CP: 0, ...p });
+const P = (p: Partial<Params>): Params => ({
+  B: 0,
+  Cin: 0,
+  H: 0,
+  W: 0,
+  Cout: 0,
+  flags: 0,
+  splits: 0,
+  rows: 0,
+  n: 0,
+  CP: 0,
+  ...p,
+});
 
 /** Storage bindings of each entry point (loop kernels of conv2d_direct.wgsl and the generated unrolled ones). */
 const BINDINGS = {
@@ -55,19 +78,40 @@ type Bindings<E extends Entry> = Record<keyof (typeof BINDINGS)[E], Tensor>;
 
 const kernels = new Map<string, Kernel>();
 /** The kernel for `entryPoint` with block `blk`; K, PX and OC are prepended as WGSL constants (one module per shape). */
-function kernel<E extends Entry>(entryPoint: E, k: number, blk: DirectBlock, unrolled: boolean): Kernel<keyof Params, keyof (typeof BINDINGS)[E] & string> {
+function kernel<E extends Entry>(
+  entryPoint: E,
+  k: number,
+  blk: DirectBlock,
+  unrolled: boolean,
+): Kernel<keyof Params, keyof (typeof BINDINGS)[E] & string> {
   const name = `conv2d_direct_${unrolled ? 'u_' : ''}${entryPoint}_k${k}_px${blk.px}_oc${blk.oc}_wg${blk.wg}`;
   let kn = kernels.get(name);
   if (!kn) {
     const head = `const K: u32 = ${k}u;\nconst PX: u32 = ${blk.px}u;\nconst OC: u32 = ${blk.oc}u;\n`;
     const code = head + indexWgsl + directWgsl + (unrolled ? '\n' + generateUnrolled(k, blk.px, blk.oc) : '');
-    kn = defineKernel<keyof Params>({ name, code, entryPoint, params, bindings: BINDINGS[entryPoint] as Readonly<Record<string, Access>>, workgroupSize: blk.wg });
+    kn = defineKernel<keyof Params>({
+      name,
+      code,
+      entryPoint,
+      params,
+      bindings: BINDINGS[entryPoint] as Readonly<Record<string, Access>>,
+      workgroupSize: blk.wg,
+    });
     kernels.set(name, kn);
   }
   return kn as Kernel<keyof Params, keyof (typeof BINDINGS)[E] & string>;
 }
 /** Dispatch `entryPoint` over `total` invocations (1-D, folded grid). */
-function run<E extends Entry>(gpu: Gpu, entryPoint: E, k: number, blk: DirectBlock, unrolled: boolean, bufs: Bindings<E>, p: Params, total: number): void {
+function run<E extends Entry>(
+  gpu: Gpu,
+  entryPoint: E,
+  k: number,
+  blk: DirectBlock,
+  unrolled: boolean,
+  bufs: Bindings<E>,
+  p: Params,
+  total: number,
+): void {
   gpu.run(kernel(entryPoint, k, blk, unrolled), bufs as Record<string, Tensor>, p, gpu.grid(total, blk.wg));
 }
 
@@ -97,7 +141,13 @@ export function conv2dDirectRaw(
 }
 
 /** Weight gradient dW[o, c, ky, kx] = Σ_{b,y,x} g[b,o,y,x]·x[b,c,y+ky−p,x+kx−p]; result has w's shape (unrolled kernel). */
-export function conv2dDirectWeightGrad(gpu: Gpu, x: Tensor, g: Tensor, w: Tensor, blk: DirectBlock = DIRECT_WGRAD_DEFAULT): Tensor {
+export function conv2dDirectWeightGrad(
+  gpu: Gpu,
+  x: Tensor,
+  g: Tensor,
+  w: Tensor,
+  blk: DirectBlock = DIRECT_WGRAD_DEFAULT,
+): Tensor {
   return conv2dDirectUnrolledWeightGrad(gpu, x, g, w, blk);
 }
 
@@ -119,7 +169,8 @@ export function conv2dDirectLoopRaw(
   check(x, w);
   const [B, Cin, H, W] = x.shape;
   const kk = w.shape[2];
-  if (Cin !== (transposed ? w.shape[0] : w.shape[1])) throw new Error(`conv2dDirect: weight ${w} does not fit input ${x}`);
+  if (Cin !== (transposed ? w.shape[0] : w.shape[1]))
+    throw new Error(`conv2dDirect: weight ${w} does not fit input ${x}`);
   const Cout = transposed ? w.shape[1] : w.shape[0];
   if (b && b.size !== Cout) throw new Error(`conv2dDirect: bias ${b} for ${Cout} channels`);
   const out = gpu.tensor([B, Cout, H, W], 'f32');
@@ -131,11 +182,24 @@ export function conv2dDirectLoopRaw(
 }
 
 /** Loop-kernel weight gradient; same contract as `conv2dDirectWeightGrad`. */
-export function conv2dDirectLoopWeightGrad(gpu: Gpu, x: Tensor, g: Tensor, w: Tensor, blk: DirectBlock = LOOP_DEFAULT): Tensor {
+export function conv2dDirectLoopWeightGrad(
+  gpu: Gpu,
+  x: Tensor,
+  g: Tensor,
+  w: Tensor,
+  blk: DirectBlock = LOOP_DEFAULT,
+): Tensor {
   check(x, w);
   const [B, Cin, H, W] = x.shape;
   const [Cout, Cin2, kk] = w.shape;
-  if (Cin2 !== Cin || g.shape.length !== 4 || g.shape[0] !== B || g.shape[1] !== Cout || g.shape[2] !== H || g.shape[3] !== W) {
+  if (
+    Cin2 !== Cin ||
+    g.shape.length !== 4 ||
+    g.shape[0] !== B ||
+    g.shape[1] !== Cout ||
+    g.shape[2] !== H ||
+    g.shape[3] !== W
+  ) {
     throw new Error(`conv2dDirect: weight grad shapes x ${x}, g ${g}, w ${w} do not fit`);
   }
   const per = Math.ceil(Cout / blk.oc) * Cin;
@@ -177,7 +241,9 @@ export function generateUnrolled(K: number, PX: number, OC: number): string {
   // Forward without (`fwd_u`) and with (`fwd_u_bias`) the bias: the same straight-line body, two epilogues.
   for (const hasBias of [false, true]) {
     e('@compute @workgroup_size(WG)');
-    e(`fn ${hasBias ? 'fwd_u_bias' : 'fwd_u'}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {`);
+    e(
+      `fn ${hasBias ? 'fwd_u_bias' : 'fwd_u'}(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {`,
+    );
     e('  let i = global_index(gid, nwg);');
     e('  let nXB = (u.W + PX - 1u) / PX; let nOB = (u.Cout + OC - 1u) / OC;');
     e('  if (i >= u.B * nOB * u.H * nXB) { return; }');
@@ -185,10 +251,14 @@ export function generateUnrolled(K: number, PX: number, OC: number): string {
     e('  let x0 = xb * PX; let o0 = ob * OC; let Wi = i32(u.W); let Hm = i32(u.H) - 1; let HW = u.H * u.W;');
     e('  let CQ = u.CP / 4u;');
     for (let ky = 0; ky < K; ky++) {
-      e(`  let iy${ky} = i32(y) + ${ky - P}; let ro${ky} = clamp(iy${ky}, 0, Hm) * Wi; let rm${ky} = select(0.0, 1.0, iy${ky} >= 0 && iy${ky} <= Hm);`);
+      e(
+        `  let iy${ky} = i32(y) + ${ky - P}; let ro${ky} = clamp(iy${ky}, 0, Hm) * Wi; let rm${ky} = select(0.0, 1.0, iy${ky} >= 0 && iy${ky} <= Hm);`,
+      );
     }
     for (let j = 0; j < NX; j++) {
-      e(`  let ix${j} = i32(x0) + ${j - P}; let co${j} = clamp(ix${j}, 0, Wi - 1); let cm${j} = select(0.0, 1.0, ix${j} >= 0 && ix${j} < Wi);`);
+      e(
+        `  let ix${j} = i32(x0) + ${j - P}; let co${j} = clamp(ix${j}, 0, Wi - 1); let cm${j} = select(0.0, 1.0, ix${j} >= 0 && ix${j} < Wi);`,
+      );
     }
     for (let p = 0; p < PX; p++) for (let q = 0; q < Q; q++) e(`  var a${p}_${q} = vec4<f32>(0.0);`);
     e('  for (var c = 0u; c < u.Cin; c++) {');
@@ -212,9 +282,13 @@ export function generateUnrolled(K: number, PX: number, OC: number): string {
       for (let l = 0; l < 4; l++) {
         const o = q * 4 + l;
         e(`  if (o0 + ${o}u < u.Cout) {`);
-        e(`    let n = o0 + ${o}u; let bv = ${hasBias ? 'bias[n]' : '0.0'}; let ob0 = ((b * u.Cout + n) * u.H + y) * u.W + x0;`);
+        e(
+          `    let n = o0 + ${o}u; let bv = ${hasBias ? 'bias[n]' : '0.0'}; let ob0 = ((b * u.Cout + n) * u.H + y) * u.W + x0;`,
+        );
         for (let p = 0; p < PX; p++) {
-          e(`    if (x0 + ${p}u < u.W) { var v = a${p}_${q}[${l}] + bv; if (relu) { v = max(v, 0.0); } out[ob0 + ${p}u] = v; }`);
+          e(
+            `    if (x0 + ${p}u < u.W) { var v = a${p}_${q}[${l}] + bv; if (relu) { v = max(v, 0.0); } out[ob0 + ${p}u] = v; }`,
+          );
         }
         e('  }');
       }
@@ -234,9 +308,13 @@ export function generateUnrolled(K: number, PX: number, OC: number): string {
   for (let t = 0; t < KK; t++) for (let q = 0; q < Q; q++) e(`  var a${t}_${q} = vec4<f32>(0.0);`);
   e('  let r0 = s * u.rows; let r1 = min(r0 + u.rows, u.B * u.H);');
   e('  for (var r = r0; r < r1; r++) {');
-  e('    let b = r / u.H; let y = r % u.H; let gBase = b * u.Cout * HW + y * u.W; let xb0 = i32((b * u.Cin + c) * HW);');
+  e(
+    '    let b = r / u.H; let y = r % u.H; let gBase = b * u.Cout * HW + y * u.W; let xb0 = i32((b * u.Cin + c) * HW);',
+  );
   for (let ky = 0; ky < K; ky++) {
-    e(`    let iy${ky} = i32(y) + ${ky - P}; let ro${ky} = xb0 + clamp(iy${ky}, 0, Hm) * Wi; let rm${ky} = select(0.0, 1.0, iy${ky} >= 0 && iy${ky} <= Hm);`);
+    e(
+      `    let iy${ky} = i32(y) + ${ky - P}; let ro${ky} = xb0 + clamp(iy${ky}, 0, Hm) * Wi; let rm${ky} = select(0.0, 1.0, iy${ky} >= 0 && iy${ky} <= Hm);`,
+    );
   }
   e('    for (var x0 = 0u; x0 < u.W; x0 += PX) {');
   for (let p = 0; p < PX; p++) {
@@ -247,14 +325,17 @@ export function generateUnrolled(K: number, PX: number, OC: number): string {
     }
   }
   for (let j = 0; j < NX; j++) {
-    e(`      let ix${j} = i32(x0) + ${j - P}; let co${j} = clamp(ix${j}, 0, Wi - 1); let cm${j} = select(0.0, 1.0, ix${j} >= 0 && ix${j} < Wi);`);
+    e(
+      `      let ix${j} = i32(x0) + ${j - P}; let co${j} = clamp(ix${j}, 0, Wi - 1); let cm${j} = select(0.0, 1.0, ix${j} >= 0 && ix${j} < Wi);`,
+    );
   }
   for (let ky = 0; ky < K; ky++) {
     e('      {');
     for (let j = 0; j < NX; j++) e(`        let x${j} = X[ro${ky} + co${j}] * (cm${j} * rm${ky});`);
     for (let kx = 0; kx < K; kx++) {
       const t = ky * K + kx;
-      for (let q = 0; q < Q; q++) for (let p = 0; p < PX; p++) e(`        a${t}_${q} = fma(g${p}_${q}, vec4<f32>(x${p + kx}), a${t}_${q});`);
+      for (let q = 0; q < Q; q++)
+        for (let p = 0; p < PX; p++) e(`        a${t}_${q} = fma(g${p}_${q}, vec4<f32>(x${p + kx}), a${t}_${q});`);
     }
     e('      }');
   }
@@ -286,7 +367,8 @@ export function conv2dDirectUnrolledRaw(
   check(x, w);
   const [B, Cin, H, W] = x.shape;
   const kk = w.shape[2];
-  if (Cin !== (transposed ? w.shape[0] : w.shape[1])) throw new Error(`conv2dDirect: weight ${w} does not fit input ${x}`);
+  if (Cin !== (transposed ? w.shape[0] : w.shape[1]))
+    throw new Error(`conv2dDirect: weight ${w} does not fit input ${x}`);
   const Cout = transposed ? w.shape[1] : w.shape[0];
   if (b && b.size !== Cout) throw new Error(`conv2dDirect: bias ${b} for ${Cout} channels`);
   const CP = Math.ceil(Cout / blk.oc) * blk.oc;
@@ -302,11 +384,24 @@ export function conv2dDirectUnrolledRaw(
 }
 
 /** `conv2dDirectWeightGrad` with the unrolled kernel. */
-export function conv2dDirectUnrolledWeightGrad(gpu: Gpu, x: Tensor, g: Tensor, w: Tensor, blk: DirectBlock = DIRECT_WGRAD_DEFAULT): Tensor {
+export function conv2dDirectUnrolledWeightGrad(
+  gpu: Gpu,
+  x: Tensor,
+  g: Tensor,
+  w: Tensor,
+  blk: DirectBlock = DIRECT_WGRAD_DEFAULT,
+): Tensor {
   check(x, w);
   const [B, Cin, H, W] = x.shape;
   const [Cout, Cin2, kk] = w.shape;
-  if (Cin2 !== Cin || g.shape.length !== 4 || g.shape[0] !== B || g.shape[1] !== Cout || g.shape[2] !== H || g.shape[3] !== W) {
+  if (
+    Cin2 !== Cin ||
+    g.shape.length !== 4 ||
+    g.shape[0] !== B ||
+    g.shape[1] !== Cout ||
+    g.shape[2] !== H ||
+    g.shape[3] !== W
+  ) {
     throw new Error(`conv2dDirect: weight grad shapes x ${x}, g ${g}, w ${w} do not fit`);
   }
   const per = Math.ceil(Cout / blk.oc) * Cin;

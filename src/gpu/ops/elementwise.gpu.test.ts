@@ -13,7 +13,9 @@ describe('elementwise + reduce (GPU vs float64 CPU)', () => {
     const out = await gpu.tidyAsync(async () => {
       const ta = gpu.tensor([n], 'f32', a);
       const tb = gpu.tensor([n], 'f32', b);
-      return Promise.all([add(gpu, ta, tb), sub(gpu, ta, tb), mul(gpu, ta, tb), scale(gpu, ta, 3, 0.5)].map((t) => gpu.read(t)));
+      return Promise.all(
+        [add(gpu, ta, tb), sub(gpu, ta, tb), mul(gpu, ta, tb), scale(gpu, ta, 3, 0.5)].map((t) => gpu.read(t)),
+      );
     });
     const ref = [
       Array.from(a, (v, i) => v + b[i]),
@@ -91,11 +93,16 @@ describe('scaleShift (trainable intensity scale α·x + β)', () => {
   it('value and gradients to x, α, β equal finite differences', async () => {
     const gpu = await getTestGpu();
     const { scaleShift } = await import('./elementwise');
-    const res = await checkGradients(gpu, ([x, a, b]) => scaleShift(gpu, x, a, b), [
-      { shape: [2, 5], data: randomArray(10, 51) },
-      { shape: [1], data: new Float32Array([1.3]) },
-      { shape: [1], data: new Float32Array([-0.4]) },
-    ], { samples: 6, atol: 1e-4, rtol: 1e-3 });
+    const res = await checkGradients(
+      gpu,
+      ([x, a, b]) => scaleShift(gpu, x, a, b),
+      [
+        { shape: [2, 5], data: randomArray(10, 51) },
+        { shape: [1], data: new Float32Array([1.3]) },
+        { shape: [1], data: new Float32Array([-0.4]) },
+      ],
+      { samples: 6, atol: 1e-4, rtol: 1e-3 },
+    );
     expect(res.worstRatio, res.message).toBeLessThanOrEqual(1);
   });
 });

@@ -12,11 +12,35 @@ import { Tensor, sameShape } from '../tensor';
 const binaryCode = indexWgsl + axpbyWgsl;
 const affineParams = { n: 'u32', a: 'f32', b: 'f32' } as const;
 /** out = a·x + b·y */
-const AXPBY = defineKernel({ name: 'axpby', code: binaryCode, entryPoint: 'axpby', params: affineParams, bindings: { x: 'read', y: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+const AXPBY = defineKernel({
+  name: 'axpby',
+  code: binaryCode,
+  entryPoint: 'axpby',
+  params: affineParams,
+  bindings: { x: 'read', y: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 /** out = x·y (real); also its own adjoint: ga = g·b, gb = g·a */
-const MUL = defineKernel({ name: 'mul', code: binaryCode, entryPoint: 'mul', params: { n: 'u32' }, bindings: { x: 'read', y: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+const MUL = defineKernel({
+  name: 'mul',
+  code: binaryCode,
+  entryPoint: 'mul',
+  params: { n: 'u32' },
+  bindings: { x: 'read', y: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 /** out = a·x + b */
-const AFFINE = defineKernel({ name: 'affine', code: indexWgsl + unaryWgsl, entryPoint: 'affine', params: affineParams, bindings: { x: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+const AFFINE = defineKernel({
+  name: 'affine',
+  code: indexWgsl + unaryWgsl,
+  entryPoint: 'affine',
+  params: affineParams,
+  bindings: { x: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 
 function checkSame(op: string, a: Tensor, b: Tensor): void {
   if (!sameShape(a.shape, b.shape) || a.dtype !== b.dtype) throw new Error(`${op}: ${a} vs ${b}`);
@@ -77,9 +101,25 @@ setTapeAdd((gpu, a, b) => axpbyRaw(gpu, 1, a, 1, b));
 
 const ssCode = indexWgsl + scaleShiftWgsl;
 /** out = a[0]·x + b[0] */
-const SS_FWD = defineKernel({ name: 'scale_shift', code: ssCode, entryPoint: 'forward', params: { n: 'u32' }, bindings: { x: 'read', a: 'read', b: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+const SS_FWD = defineKernel({
+  name: 'scale_shift',
+  code: ssCode,
+  entryPoint: 'forward',
+  params: { n: 'u32' },
+  bindings: { x: 'read', a: 'read', b: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 /** Adjoint of scaleShift w.r.t. x: gx = a[0]·g */
-const SS_GX = defineKernel({ name: 'scale_shift_gx', code: ssCode, entryPoint: 'grad_x', params: { n: 'u32' }, bindings: { g: 'read', a: 'read', gx: 'rw' }, workgroupSize: 256, invocations: 'n' });
+const SS_GX = defineKernel({
+  name: 'scale_shift_gx',
+  code: ssCode,
+  entryPoint: 'grad_x',
+  params: { n: 'u32' },
+  bindings: { g: 'read', a: 'read', gx: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 
 /** a·x + b with GPU scalars a, b (shape [1]); gradients to x (a·g), a (Σ g·x) and b (Σ g). */
 export function scaleShift(gpu: Gpu, x: Tensor, a: Tensor, b: Tensor): Tensor {

@@ -10,94 +10,104 @@ function maxAbs(a: ArrayLike<number>): number {
 }
 
 for (const variant of ['workgroup', 'direct'] as const)
-describe(`batched 2-D FFT (GPU, ${variant} kernels) vs float64 DFT`, () => {
-  let saved: 'workgroup' | 'direct' = 'workgroup';
-  beforeAll(async () => {
-    const gpu = await getTestGpu();
-    saved = gpu.variants.fft;
-    gpu.variants.fft = variant;
-  });
-  afterAll(async () => {
-    (await getTestGpu()).variants.fft = saved;
-  });
-  for (const N of [8, 16, 32, 64]) {
-    it(`N=${N}, batch 3: forward and inverse within 1e-5 × max|X| (naive DFT oracle)`, async () => {
+  describe(`batched 2-D FFT (GPU, ${variant} kernels) vs float64 DFT`, () => {
+    let saved: 'workgroup' | 'direct' = 'workgroup';
+    beforeAll(async () => {
       const gpu = await getTestGpu();
-      const x = randomArray(3 * 2 * N * N, N);
-      const ref = N <= 32 ? dft2Ref(x, N) : dft2SeparableRef(x, N);
-      const [y, back] = await gpu.tidyAsync(async () => {
-        const t = gpu.tensor([3, N, N], 'c64', x);
-        const f = fft2(gpu, t);
-        return [await gpu.read(f), await gpu.read(ifft2(gpu, f))];
-      });
-      expect(compare(y, ref, { atol: 1e-5 * maxAbs(ref) }, `fft2 N=${N}`)).toBe('');
-      expect(compare(back, x, { atol: 1e-6 * N }, `ifft2∘fft2 N=${N}`)).toBe('');
-      // Parseval: Σ|X|² = N² Σ|x|²
-      let ex = 0;
-      let ey = 0;
-      for (const v of x) ex += v * v;
-      for (const v of y) ey += v * v;
-      expect(Math.abs(ey / (N * N) - ex) / ex).toBeLessThan(1e-5);
+      saved = gpu.variants.fft;
+      gpu.variants.fft = variant;
     });
-  }
-
-  for (const N of [128, 256]) {
-    it(`N=${N}: one image vs a separable float64 DFT within 1e-5 × max|X|`, async () => {
-      const gpu = await getTestGpu();
-      const x = randomArray(2 * N * N, N + 1);
-      const ref = dft2SeparableRef(x, N);
-      const y = await gpu.tidyAsync(async () => gpu.read(fft2(gpu, gpu.tensor([1, N, N], 'c64', x))));
-      expect(compare(y, ref, { atol: 1e-5 * maxAbs(ref) }, `fft2 N=${N}`)).toBe('');
+    afterAll(async () => {
+      (await getTestGpu()).variants.fft = saved;
     });
-  }
-
-  it('fftshift/ifftshift match numpy semantics (odd and even sizes, real and complex) and invert each other', async () => {
-    const gpu = await getTestGpu();
-    for (const [H, W, dtype] of [
-      [4, 6, 'f32'],
-      [5, 3, 'c64'],
-    ] as const) {
-      const comps = dtype === 'c64' ? 2 : 1;
-      const x = randomArray(2 * H * W * comps, H * W);
-      const [s, back] = await gpu.tidyAsync(async () => {
-        const t = gpu.tensor([2, H, W], dtype, x);
-        const sh = fftshift2(gpu, t);
-        return [await gpu.read(sh), await gpu.read(ifftshift2(gpu, sh))];
+    for (const N of [8, 16, 32, 64]) {
+      it(`N=${N}, batch 3: forward and inverse within 1e-5 × max|X| (naive DFT oracle)`, async () => {
+        const gpu = await getTestGpu();
+        const x = randomArray(3 * 2 * N * N, N);
+        const ref = N <= 32 ? dft2Ref(x, N) : dft2SeparableRef(x, N);
+        const [y, back] = await gpu.tidyAsync(async () => {
+          const t = gpu.tensor([3, N, N], 'c64', x);
+          const f = fft2(gpu, t);
+          return [await gpu.read(f), await gpu.read(ifft2(gpu, f))];
+        });
+        expect(compare(y, ref, { atol: 1e-5 * maxAbs(ref) }, `fft2 N=${N}`)).toBe('');
+        expect(compare(back, x, { atol: 1e-6 * N }, `ifft2∘fft2 N=${N}`)).toBe('');
+        // Parseval: Σ|X|² = N² Σ|x|²
+        let ex = 0;
+        let ey = 0;
+        for (const v of x) ex += v * v;
+        for (const v of y) ey += v * v;
+        expect(Math.abs(ey / (N * N) - ex) / ex).toBeLessThan(1e-5);
       });
-      expect(compare(s, fftshift2Ref(x, H, W, comps), { atol: 0 }, `fftshift ${H}x${W}`)).toBe('');
-      expect(compare(back, x, { atol: 0 }, 'ifftshift∘fftshift')).toBe('');
     }
-  });
 
-  it('fft2, ifft2 and fftshift adjoints equal finite differences', async () => {
-    const gpu = await getTestGpu();
-    const N = 8;
-    for (const f of [
-      (t: import('../tensor').Tensor) => fft2(gpu, t),
-      (t: import('../tensor').Tensor) => ifft2(gpu, t),
-      (t: import('../tensor').Tensor) => fftshift2(gpu, fft2(gpu, t)),
-    ]) {
-      const res = await checkGradients(gpu, ([x]) => f(x), [{ shape: [2, N, N], dtype: 'c64', data: randomArray(2 * 2 * N * N, 77) }], {
-        samples: 8,
-        atol: 1e-3,
-        rtol: 1e-3,
+    for (const N of [128, 256]) {
+      it(`N=${N}: one image vs a separable float64 DFT within 1e-5 × max|X|`, async () => {
+        const gpu = await getTestGpu();
+        const x = randomArray(2 * N * N, N + 1);
+        const ref = dft2SeparableRef(x, N);
+        const y = await gpu.tidyAsync(async () => gpu.read(fft2(gpu, gpu.tensor([1, N, N], 'c64', x))));
+        expect(compare(y, ref, { atol: 1e-5 * maxAbs(ref) }, `fft2 N=${N}`)).toBe('');
       });
+    }
+
+    it('fftshift/ifftshift match numpy semantics (odd and even sizes, real and complex) and invert each other', async () => {
+      const gpu = await getTestGpu();
+      for (const [H, W, dtype] of [
+        [4, 6, 'f32'],
+        [5, 3, 'c64'],
+      ] as const) {
+        const comps = dtype === 'c64' ? 2 : 1;
+        const x = randomArray(2 * H * W * comps, H * W);
+        const [s, back] = await gpu.tidyAsync(async () => {
+          const t = gpu.tensor([2, H, W], dtype, x);
+          const sh = fftshift2(gpu, t);
+          return [await gpu.read(sh), await gpu.read(ifftshift2(gpu, sh))];
+        });
+        expect(compare(s, fftshift2Ref(x, H, W, comps), { atol: 0 }, `fftshift ${H}x${W}`)).toBe('');
+        expect(compare(back, x, { atol: 0 }, 'ifftshift∘fftshift')).toBe('');
+      }
+    });
+
+    it('fft2, ifft2 and fftshift adjoints equal finite differences', async () => {
+      const gpu = await getTestGpu();
+      const N = 8;
+      for (const f of [
+        (t: import('../tensor').Tensor) => fft2(gpu, t),
+        (t: import('../tensor').Tensor) => ifft2(gpu, t),
+        (t: import('../tensor').Tensor) => fftshift2(gpu, fft2(gpu, t)),
+      ]) {
+        const res = await checkGradients(
+          gpu,
+          ([x]) => f(x),
+          [{ shape: [2, N, N], dtype: 'c64', data: randomArray(2 * 2 * N * N, 77) }],
+          {
+            samples: 8,
+            atol: 1e-3,
+            rtol: 1e-3,
+          },
+        );
+        expect(res.worstRatio, res.message).toBeLessThanOrEqual(1);
+      }
+    });
+
+    it('padAndDiffract = fftshift(|fft2 ψ|)/N vs float64, and its adjoint vs finite differences', async () => {
+      const gpu = await getTestGpu();
+      const N = 16;
+      const psi = randomArray(2 * 2 * N * N, 5);
+      const A = await gpu.tidyAsync(async () => gpu.read(padAndDiffract(gpu, gpu.tensor([2, N, N], 'c64', psi))));
+      const ref = padAndDiffractRef(psi, N);
+      expect(compare(A, ref, { atol: 1e-5 * maxAbs(ref) }, 'padAndDiffract')).toBe('');
+      const res = await checkGradients(
+        gpu,
+        ([x]) => padAndDiffract(gpu, x),
+        [{ shape: [1, N, N], dtype: 'c64', data: randomArray(2 * N * N, 6) }],
+        {
+          samples: 10,
+          atol: 1e-3,
+          rtol: 2e-3,
+        },
+      );
       expect(res.worstRatio, res.message).toBeLessThanOrEqual(1);
-    }
-  });
-
-  it('padAndDiffract = fftshift(|fft2 ψ|)/N vs float64, and its adjoint vs finite differences', async () => {
-    const gpu = await getTestGpu();
-    const N = 16;
-    const psi = randomArray(2 * 2 * N * N, 5);
-    const A = await gpu.tidyAsync(async () => gpu.read(padAndDiffract(gpu, gpu.tensor([2, N, N], 'c64', psi))));
-    const ref = padAndDiffractRef(psi, N);
-    expect(compare(A, ref, { atol: 1e-5 * maxAbs(ref) }, 'padAndDiffract')).toBe('');
-    const res = await checkGradients(gpu, ([x]) => padAndDiffract(gpu, x), [{ shape: [1, N, N], dtype: 'c64', data: randomArray(2 * N * N, 6) }], {
-      samples: 10,
-      atol: 1e-3,
-      rtol: 2e-3,
     });
-    expect(res.worstRatio, res.message).toBeLessThanOrEqual(1);
   });
-});

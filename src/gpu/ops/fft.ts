@@ -22,9 +22,19 @@ function defineFft(N: number) {
   const common = { code: fftWgsl, params: fftParams, workgroupSize: N / 2, constants: { N, LOG2N: log2 } };
   return {
     /** dst = scale · FFT of each line of src (rows: stride 1, columns: stride N); inverse = conjugate twiddles */
-    lines: defineKernel({ ...common, name: `fft_lines_${N}`, entryPoint: 'lines', bindings: { src: 'read', tw: 'read', dst: 'rw' } }),
+    lines: defineKernel({
+      ...common,
+      name: `fft_lines_${N}`,
+      entryPoint: 'lines',
+      bindings: { src: 'read', tw: 'read', dst: 'rw' },
+    }),
     /** Column pass: dst = F (unscaled), amp = fftshift(|F|)/N */
-    colsAmp: defineKernel({ ...common, name: `fft_cols_amp_${N}`, entryPoint: 'cols_amp', bindings: { src: 'read', tw: 'read', dst: 'rw', amp: 'rw' } }),
+    colsAmp: defineKernel({
+      ...common,
+      name: `fft_cols_amp_${N}`,
+      entryPoint: 'cols_amp',
+      bindings: { src: 'read', tw: 'read', dst: 'rw', amp: 'rw' },
+    }),
   };
 }
 
@@ -42,8 +52,18 @@ function defineFftDirect(N: number) {
   const code = `${indexWgsl}\nconst N: u32 = ${N}u;\nconst LOG2N: u32 = ${log2}u;\n${fftDirectWgsl}`;
   const common = { code, params: fftParams, workgroupSize: DIRECT_WG, invocations: 'lines' } as const;
   return {
-    lines: defineKernel({ ...common, name: `fft_direct_lines_${N}`, entryPoint: 'lines', bindings: { src: 'read', tw: 'read', dst: 'rw' } }),
-    colsAmp: defineKernel({ ...common, name: `fft_direct_cols_amp_${N}`, entryPoint: 'cols_amp', bindings: { src: 'read', tw: 'read', dst: 'rw', amp: 'rw' } }),
+    lines: defineKernel({
+      ...common,
+      name: `fft_direct_lines_${N}`,
+      entryPoint: 'lines',
+      bindings: { src: 'read', tw: 'read', dst: 'rw' },
+    }),
+    colsAmp: defineKernel({
+      ...common,
+      name: `fft_direct_cols_amp_${N}`,
+      entryPoint: 'cols_amp',
+      bindings: { src: 'read', tw: 'read', dst: 'rw', amp: 'rw' },
+    }),
   };
 }
 
@@ -51,7 +71,11 @@ const fftKernels = new Map<number, ReturnType<typeof defineFft>>();
 const fftDirectKernels = new Map<number, ReturnType<typeof defineFftDirect>>();
 
 /** The kernels of the variant in use and their grid (workgroup counts; undefined: from `lines` via invocations). */
-function fftKernelsOf(gpu: Gpu, N: number, lines: number): { k: ReturnType<typeof defineFft>; grid: [number, number, number] | undefined } {
+function fftKernelsOf(
+  gpu: Gpu,
+  N: number,
+  lines: number,
+): { k: ReturnType<typeof defineFft>; grid: [number, number, number] | undefined } {
   if (gpu.variants.fft === 'direct') {
     let k = fftDirectKernels.get(N);
     if (!k) fftDirectKernels.set(N, (k = defineFftDirect(N)));
@@ -143,7 +167,11 @@ export function roll2Raw(gpu: Gpu, x: Tensor, sh: number, sw: number): Tensor {
   const H = s[s.length - 2];
   const W = s[s.length - 1];
   const o = gpu.tensor(s, x.dtype);
-  gpu.run(SHIFT, { x, out: o }, { n: x.size, h: H, w: W, sh: ((sh % H) + H) % H, sw: ((sw % W) + W) % W, comps: x.dtype === 'c64' ? 2 : 1 });
+  gpu.run(
+    SHIFT,
+    { x, out: o },
+    { n: x.size, h: H, w: W, sh: ((sh % H) + H) % H, sw: ((sw % W) + W) % W, comps: x.dtype === 'c64' ? 2 : 1 },
+  );
   return o;
 }
 

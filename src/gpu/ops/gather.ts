@@ -27,7 +27,9 @@ export function gatherRows(gpu: Gpu, src: Tensor | ChunkedRows, idx: Tensor): Te
   if (src instanceof ChunkedRows) {
     const row = src.rowFloats;
     const out = gpu.tensor([batch, ...src.rowShape], src.dtype);
-    src.chunks.forEach((chunk, k) => gpu.run(GATHER, { src: chunk, idx, out }, { batch, row, row_offset: src.rowOffset(k), rows: chunk.shape[0] }));
+    src.chunks.forEach((chunk, k) =>
+      gpu.run(GATHER, { src: chunk, idx, out }, { batch, row, row_offset: src.rowOffset(k), rows: chunk.shape[0] }),
+    );
     return out;
   }
   const row = src.floats / src.shape[0];

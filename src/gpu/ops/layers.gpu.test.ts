@@ -18,7 +18,15 @@ describe('pool, upsample and layout ops (GPU) vs float64 and finite differences'
       const t = gpu.tensor(shape, 'f32', x);
       const ty = gpu.tensor([2, 2, 6, 4], 'f32', y);
       return Promise.all(
-        [maxPool2x2(gpu, t), upsample2x(gpu, t), sliceChannels(gpu, t, 1, 2), concatChannels(gpu, [t, ty]), pad2d(gpu, t, 2), crop2d(gpu, t, 1, 2, 3, 2), broadcastMul(gpu, t, gpu.tensor([2, 3, 1, 1], 'f32', gate))].map((o) => gpu.read(o)),
+        [
+          maxPool2x2(gpu, t),
+          upsample2x(gpu, t),
+          sliceChannels(gpu, t, 1, 2),
+          concatChannels(gpu, [t, ty]),
+          pad2d(gpu, t, 2),
+          crop2d(gpu, t, 1, 2, 3, 2),
+          broadcastMul(gpu, t, gpu.tensor([2, 3, 1, 1], 'f32', gate)),
+        ].map((o) => gpu.read(o)),
       );
     });
     expect(compare(outs[0], maxPoolRef(x, 2, 3, 6, 4), { atol: 0 }, 'maxpool')).toBe('');
@@ -32,7 +40,14 @@ describe('pool, upsample and layout ops (GPU) vs float64 and finite differences'
     expect(compare(outs[3], cat, { atol: 0 }, 'concat')).toBe('');
     expect(compare(outs[4], windowRef(x, shape, 3, 0, 10, 8, -2, -2), { atol: 0 }, 'pad')).toBe('');
     expect(compare(outs[5], windowRef(x, shape, 3, 0, 3, 2, 1, 2), { atol: 0 }, 'crop')).toBe('');
-    expect(compare(outs[6], Array.from(x, (v, i) => v * gate[Math.floor(i / 24)]), { atol: 1e-7, rtol: 1e-7 }, 'channel gate')).toBe('');
+    expect(
+      compare(
+        outs[6],
+        Array.from(x, (v, i) => v * gate[Math.floor(i / 24)]),
+        { atol: 1e-7, rtol: 1e-7 },
+        'channel gate',
+      ),
+    ).toBe('');
   });
 
   it('adjoints equal finite differences (pool, upsample, slice, concat, pad, crop, all three gate shapes)', async () => {

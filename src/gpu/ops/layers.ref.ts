@@ -1,6 +1,7 @@
 /** Float64 references for pool / upsample / layout / broadcast-multiply (NCHW, flat arrays). */
 export function maxPoolRef(x: ArrayLike<number>, B: number, C: number, H: number, W: number): Float64Array {
-  const oh = Math.floor(H / 2), ow = Math.floor(W / 2);
+  const oh = Math.floor(H / 2),
+    ow = Math.floor(W / 2);
   const out = new Float64Array(B * C * oh * ow);
   for (let p = 0; p < B * C; p++)
     for (let r = 0; r < oh; r++)
@@ -15,19 +16,32 @@ export function upsampleRef(x: ArrayLike<number>, B: number, C: number, H: numbe
   const out = new Float64Array(B * C * 4 * H * W);
   for (let p = 0; p < B * C; p++)
     for (let y = 0; y < 2 * H; y++)
-      for (let c = 0; c < 2 * W; c++) out[p * 4 * H * W + y * 2 * W + c] = x[p * H * W + Math.floor(y / 2) * W + Math.floor(c / 2)];
+      for (let c = 0; c < 2 * W; c++)
+        out[p * 4 * H * W + y * 2 * W + c] = x[p * H * W + Math.floor(y / 2) * W + Math.floor(c / 2)];
   return out;
 }
 
 /** out[b,c,y,x] = in[b,c+cOff,y+dy,x+dx] or 0 */
-export function windowRef(x: ArrayLike<number>, [B, C, H, W]: number[], cOut: number, cOff: number, hOut: number, wOut: number, dy: number, dx: number): Float64Array {
+export function windowRef(
+  x: ArrayLike<number>,
+  [B, C, H, W]: number[],
+  cOut: number,
+  cOff: number,
+  hOut: number,
+  wOut: number,
+  dy: number,
+  dx: number,
+): Float64Array {
   const out = new Float64Array(B * cOut * hOut * wOut);
   for (let b = 0; b < B; b++)
     for (let c = 0; c < cOut; c++)
       for (let y = 0; y < hOut; y++)
         for (let xx = 0; xx < wOut; xx++) {
-          const cs = c + cOff, ys = y + dy, xs = xx + dx;
-          if (cs >= 0 && cs < C && ys >= 0 && ys < H && xs >= 0 && xs < W) out[((b * cOut + c) * hOut + y) * wOut + xx] = x[((b * C + cs) * H + ys) * W + xs];
+          const cs = c + cOff,
+            ys = y + dy,
+            xs = xx + dx;
+          if (cs >= 0 && cs < C && ys >= 0 && ys < H && xs >= 0 && xs < W)
+            out[((b * cOut + c) * hOut + y) * wOut + xx] = x[((b * C + cs) * H + ys) * W + xs];
         }
   return out;
 }

@@ -13,29 +13,58 @@ import type { Tensor } from '../tensor';
  */
 const layoutCode = indexWgsl + layoutWgsl;
 const windowParams = {
-  B: 'u32', C_in: 'u32', C_out: 'u32', c_off: 'i32', H_in: 'u32', W_in: 'u32', H_out: 'u32', W_out: 'u32', dy: 'i32', dx: 'i32',
+  B: 'u32',
+  C_in: 'u32',
+  C_out: 'u32',
+  c_off: 'i32',
+  H_in: 'u32',
+  W_in: 'u32',
+  H_out: 'u32',
+  W_out: 'u32',
+  dy: 'i32',
+  dx: 'i32',
 } as const;
 /** out[b,c,y,x] = x[b, c+c_off, y+dy, x+dx] (0 outside); its adjoint is the window with negated offsets */
 const WINDOW = defineKernel({
-  name: 'layout_window', code: layoutCode, entryPoint: 'window', params: windowParams, bindings: { x: 'read', out: 'rw' },
-  workgroupSize: 256, invocations: (p) => p.B * p.C_out * p.H_out * p.W_out,
+  name: 'layout_window',
+  code: layoutCode,
+  entryPoint: 'window',
+  params: windowParams,
+  bindings: { x: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: (p) => p.B * p.C_out * p.H_out * p.W_out,
 });
 /** out[:, c_off:c_off+C_in] = x (other channels untouched) */
 const PLACE = defineKernel({
-  name: 'layout_place', code: layoutCode, entryPoint: 'place', params: windowParams, bindings: { x: 'read', out: 'rw' },
-  workgroupSize: 256, invocations: (p) => p.B * p.C_in * p.H_in * p.W_in,
+  name: 'layout_place',
+  code: layoutCode,
+  entryPoint: 'place',
+  params: windowParams,
+  bindings: { x: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: (p) => p.B * p.C_in * p.H_in * p.W_in,
 });
 const bmulCode = indexWgsl + bmulWgsl;
 const bmulParams = { B: 'u32', C: 'u32', P: 'u32', sB: 'u32', sC: 'u32', sP: 'u32', nS: 'u32' } as const;
 /** out = x · s (s broadcast by strides sB, sC, sP); its adjoint w.r.t. x is the same kernel applied to g: gx = g · s */
 const BMUL = defineKernel({
-  name: 'bmul', code: bmulCode, entryPoint: 'forward', params: bmulParams, bindings: { x: 'read', s: 'read', out: 'rw' },
-  workgroupSize: 256, invocations: (p) => p.B * p.C * p.P,
+  name: 'bmul',
+  code: bmulCode,
+  entryPoint: 'forward',
+  params: bmulParams,
+  bindings: { x: 'read', s: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: (p) => p.B * p.C * p.P,
 });
 /** Adjoint of bmul w.r.t. the gate: gs[j] = Σ over the broadcast dims of g·x */
 const BMUL_GATE = defineKernel({
-  name: 'bmul_gate_grad', code: bmulCode, entryPoint: 'gate_grad', params: bmulParams, bindings: { g: 'read', x: 'read', out: 'rw' },
-  workgroupSize: 256, invocations: 'nS',
+  name: 'bmul_gate_grad',
+  code: bmulCode,
+  entryPoint: 'gate_grad',
+  params: bmulParams,
+  bindings: { g: 'read', x: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'nS',
 });
 
 function dims(x: Tensor, op: string): [number, number, number, number] {
@@ -44,10 +73,23 @@ function dims(x: Tensor, op: string): [number, number, number, number] {
 }
 
 /** out[b,c,y,x] = in[b, c+cOff, y+dy, x+dx] (0 outside) with the given output size (no tape). */
-export function windowRaw(gpu: Gpu, x: Tensor, cOut: number, cOff: number, hOut: number, wOut: number, dy: number, dx: number): Tensor {
+export function windowRaw(
+  gpu: Gpu,
+  x: Tensor,
+  cOut: number,
+  cOff: number,
+  hOut: number,
+  wOut: number,
+  dy: number,
+  dx: number,
+): Tensor {
   const [B, C, H, W] = dims(x, 'window');
   const out = gpu.tensor([B, cOut, hOut, wOut], 'f32');
-  gpu.run(WINDOW, { x, out }, { B, C_in: C, C_out: cOut, c_off: cOff, H_in: H, W_in: W, H_out: hOut, W_out: wOut, dy, dx });
+  gpu.run(
+    WINDOW,
+    { x, out },
+    { B, C_in: C, C_out: cOut, c_off: cOff, H_in: H, W_in: W, H_out: hOut, W_out: wOut, dy, dx },
+  );
   return out;
 }
 
@@ -70,11 +112,17 @@ export function concatChannels(gpu: Gpu, xs: Tensor[]): Tensor {
   for (const t of xs) {
     const c = t.shape[1];
     if (t.shape[0] !== B || t.shape[2] !== H || t.shape[3] !== W) throw new Error(`concatChannels: ${t} vs ${xs[0]}`);
-    gpu.run(PLACE, { x: t, out }, { B, C_in: c, C_out: Ctot, c_off: off, H_in: H, W_in: W, H_out: H, W_out: W, dy: 0, dx: 0 });
+    gpu.run(
+      PLACE,
+      { x: t, out },
+      { B, C_in: c, C_out: Ctot, c_off: off, H_in: H, W_in: W, H_out: H, W_out: W, dy: 0, dx: 0 },
+    );
     offs.push(off);
     off += c;
   }
-  record(gpu, 'concatChannels', xs, [out], ([g]) => xs.map((t, i) => (g ? windowRaw(gpu, g, t.shape[1], offs[i], H, W, 0, 0) : null)));
+  record(gpu, 'concatChannels', xs, [out], ([g]) =>
+    xs.map((t, i) => (g ? windowRaw(gpu, g, t.shape[1], offs[i], H, W, 0, 0) : null)),
+  );
   return out;
 }
 
@@ -126,7 +174,6 @@ export function broadcastMul(gpu: Gpu, x: Tensor, gate: Tensor): Tensor {
   });
   return out;
 }
-
 
 /** Same data, new shape (a copy: tensors own their buffers). */
 export function reshape(gpu: Gpu, x: Tensor, shape: number[]): Tensor {

@@ -28,7 +28,13 @@ describe('PtychoPINN loss vs the reference compute_loss (golden loss.npz)', () =
         const pred = g(`${c}/pred`);
         const obs = g(`${c}/observed`);
         const S = g(`${c}/S`);
-        const { loss, grad } = await lossAndGrad(mode, pred.data as Float32Array, obs.data as Float32Array, S.data as Float32Array, pred.shape);
+        const { loss, grad } = await lossAndGrad(
+          mode,
+          pred.data as Float32Array,
+          obs.data as Float32Array,
+          S.data as Float32Array,
+          pred.shape,
+        );
         const ref64 = (g(`${c}/${mode}/loss_f64`).data as Float32Array)[0];
         const refTorch = (g(`${c}/${mode}/loss`).data as Float32Array)[0];
         expect(Math.abs(loss - ref64) / ref64).toBeLessThan(1e-4);
@@ -46,10 +52,24 @@ describe('PtychoPINN loss vs the reference compute_loss (golden loss.npz)', () =
   }
 
   it('unit: −log Poisson(9; λ=4) = 4.325178 (pred 2, obs 3, S 1) and MAE |2 − 3.5| = 1.5 (÷ mean obs)', async () => {
-    const { loss } = await lossAndGrad('poisson', new Float32Array([2]), new Float32Array([3]), new Float32Array([1]), [1, 1]);
+    const { loss } = await lossAndGrad(
+      'poisson',
+      new Float32Array([2]),
+      new Float32Array([3]),
+      new Float32Array([1]),
+      [1, 1],
+    );
     // compute_loss divides by mean(observed) = 3; PoissonIntensityLayer does not.
-    expect(Math.abs(loss * (3 + 1e-8) - (g('unit/poisson_layer_pred2_obs3').data as Float32Array)[0])).toBeLessThan(2e-6);
-    const { loss: mae } = await lossAndGrad('mae', new Float32Array([2]), new Float32Array([3.5]), new Float32Array([1]), [1, 1]);
+    expect(Math.abs(loss * (3 + 1e-8) - (g('unit/poisson_layer_pred2_obs3').data as Float32Array)[0])).toBeLessThan(
+      2e-6,
+    );
+    const { loss: mae } = await lossAndGrad(
+      'mae',
+      new Float32Array([2]),
+      new Float32Array([3.5]),
+      new Float32Array([1]),
+      [1, 1],
+    );
     expect(Math.abs(mae * 3.5 - (g('unit/mae_pred2_obs3p5').data as Float32Array)[0])).toBeLessThan(1e-6);
   });
 
@@ -72,11 +92,19 @@ describe('PtychoPINN loss vs the reference compute_loss (golden loss.npz)', () =
 describe('supervised L1 term', () => {
   it('equals mean|p − t| in float64 and its gradient equals finite differences', async () => {
     const gpu = await getTestGpu();
-    const p = randomArray(40, 31), t = randomArray(40, 32);
-    const v = await gpu.tidyAsync(async () => gpu.read(l1Loss(gpu, gpu.tensor([40], 'f32', p), gpu.tensor([40], 'f32', t))));
+    const p = randomArray(40, 31),
+      t = randomArray(40, 32);
+    const v = await gpu.tidyAsync(async () =>
+      gpu.read(l1Loss(gpu, gpu.tensor([40], 'f32', p), gpu.tensor([40], 'f32', t))),
+    );
     const ref = p.reduce((s, x, i) => s + Math.abs(x - t[i]), 0) / 40;
     expect(Math.abs(v[0] - ref)).toBeLessThan(1e-6);
-    const res = await checkGradients(gpu, ([x]) => l1Loss(gpu, x, gpu.tensor([40], 'f32', t)), [{ shape: [40], data: p }], { eps: 1e-3, samples: 10, atol: 1e-4, rtol: 1e-3 });
+    const res = await checkGradients(
+      gpu,
+      ([x]) => l1Loss(gpu, x, gpu.tensor([40], 'f32', t)),
+      [{ shape: [40], data: p }],
+      { eps: 1e-3, samples: 10, atol: 1e-4, rtol: 1e-3 },
+    );
     expect(res.worstRatio, res.message).toBeLessThanOrEqual(1);
   });
 });

@@ -1,7 +1,12 @@
 import { lgammaNum } from '../../pipeline/random';
 
 /** Float64 references of the PtychoPINN losses (see loss.ts). pred/obs are (B, …) flattened; S per sample. */
-export function poissonLossRef(pred: ArrayLike<number>, obs: ArrayLike<number>, S: ArrayLike<number>, B: number): number {
+export function poissonLossRef(
+  pred: ArrayLike<number>,
+  obs: ArrayLike<number>,
+  S: ArrayLike<number>,
+  B: number,
+): number {
   const per = pred.length / B;
   let total = 0;
   let obsSum = 0;
@@ -29,7 +34,11 @@ export function maeLossRef(pred: ArrayLike<number>, obs: ArrayLike<number>, S: A
 
 /** torch.optim.Adam step (float64), in place; returns nothing. `t` is the 1-based step count. */
 export function adamStepRef(
-  p: Float64Array, g: ArrayLike<number>, m: Float64Array, v: Float64Array, t: number,
+  p: Float64Array,
+  g: ArrayLike<number>,
+  m: Float64Array,
+  v: Float64Array,
+  t: number,
   o: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number },
 ): void {
   const bc1 = 1 - o.beta1 ** t;

@@ -19,13 +19,28 @@ const code = indexWgsl + lossWgsl;
 // One Params struct for loss.wgsl: per_sample maps an element to its sample's S, inv_count is 1/B or 1/n.
 const params = { n: 'u32', per_sample: 'u32', inv_count: 'f32' } as const;
 const loss1d = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, 'read' | 'rw'>>) =>
-  defineKernel({ name: `loss_${entryPoint}`, code, entryPoint, params, bindings, workgroupSize: 256, invocations: 'n' });
+  defineKernel({
+    name: `loss_${entryPoint}`,
+    code,
+    entryPoint,
+    params,
+    bindings,
+    workgroupSize: 256,
+    invocations: 'n',
+  });
 /** out = λ − k ln λ + lgamma(k+1) per element, λ = (S·pred)², k = (S·obs)² */
 const POISSON_TERMS = loss1d('poisson_terms', { pred: 'read', obs: 'read', scale: 'read', out: 'rw' });
 /** out = |S·pred − S·obs| per element */
 const MAE_TERMS = loss1d('mae_terms', { pred: 'read', obs: 'read', scale: 'read', out: 'rw' });
 /** loss = total · inv_count / (mean_obs + 1e-8) */
-const FINISH = defineKernel({ name: 'loss_finish', code, entryPoint: 'finish', params, bindings: { total: 'read', mean_obs: 'read', loss: 'rw' }, workgroupSize: 1 });
+const FINISH = defineKernel({
+  name: 'loss_finish',
+  code,
+  entryPoint: 'finish',
+  params,
+  bindings: { total: 'read', mean_obs: 'read', loss: 'rw' },
+  workgroupSize: 1,
+});
 /** Adjoint of the Poisson loss w.r.t. pred: out = g · inv_count / (mean_obs + 1e-8) · (2S²·pred − 2k/pred) */
 const POISSON_GRAD = loss1d('poisson_grad', { pred: 'read', obs: 'read', scale: 'read', gm: 'read', out: 'rw' });
 /** Adjoint of the MAE loss w.r.t. pred: out = g · inv_count / (mean_obs + 1e-8) · S · sign(S·pred − S·obs) */
@@ -70,13 +85,23 @@ function lossGrad(gpu: Gpu, pred: Tensor, obs: Tensor, S: Tensor, g: Tensor, mea
   const invCount = mode === 'poisson' ? 1 / B : 1 / n;
   const gm = packPair(gpu, g, meanObs);
   const out = gpu.tensor(pred.shape, 'f32');
-  gpu.run(mode === 'poisson' ? POISSON_GRAD : MAE_GRAD, { pred, obs, scale: S, gm, out }, { n, per_sample: n / B, inv_count: invCount });
+  gpu.run(
+    mode === 'poisson' ? POISSON_GRAD : MAE_GRAD,
+    { pred, obs, scale: S, gm, out },
+    { n, per_sample: n / B, inv_count: invCount },
+  );
   gm.dispose();
   return out;
 }
 
 /** out = [a[0], b[0]] */
-const PACK2 = defineKernel({ name: 'pack2', code: packWgsl, entryPoint: 'main', bindings: { a: 'read', b: 'read', out: 'rw' }, workgroupSize: 1 });
+const PACK2 = defineKernel({
+  name: 'pack2',
+  code: packWgsl,
+  entryPoint: 'main',
+  bindings: { a: 'read', b: 'read', out: 'rw' },
+  workgroupSize: 1,
+});
 
 /** [a[0], b[0]] as a 2-element tensor (GPU-side; no read-back). */
 export function packPair(gpu: Gpu, a: Tensor, b: Tensor): Tensor {

@@ -9,13 +9,45 @@ import type { Tensor } from '../tensor';
 const code = indexWgsl + poolWgsl;
 const params = { planes: 'u32', h: 'u32', w: 'u32' } as const;
 /** out = max over each 2×2 window of x */
-const MAXPOOL = defineKernel({ name: 'pool_maxpool', code, entryPoint: 'maxpool', params, bindings: { x: 'read', out: 'rw' }, workgroupSize: 256, invocations: (p) => p.planes * Math.floor(p.h / 2) * Math.floor(p.w / 2) });
+const MAXPOOL = defineKernel({
+  name: 'pool_maxpool',
+  code,
+  entryPoint: 'maxpool',
+  params,
+  bindings: { x: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: (p) => p.planes * Math.floor(p.h / 2) * Math.floor(p.w / 2),
+});
 /** Adjoint of maxPool2x2 w.r.t. x: out = g of the window at its (first) argmax, 0 elsewhere */
-const MAXPOOL_GRAD = defineKernel({ name: 'pool_maxpool_grad', code, entryPoint: 'maxpool_grad', params, bindings: { x: 'read', g: 'read', out: 'rw' }, workgroupSize: 256, invocations: (p) => p.planes * p.h * p.w });
+const MAXPOOL_GRAD = defineKernel({
+  name: 'pool_maxpool_grad',
+  code,
+  entryPoint: 'maxpool_grad',
+  params,
+  bindings: { x: 'read', g: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: (p) => p.planes * p.h * p.w,
+});
 /** out = nearest ×2 up-sampling of x */
-const UP = defineKernel({ name: 'pool_upsample', code, entryPoint: 'upsample', params, bindings: { x: 'read', out: 'rw' }, workgroupSize: 256, invocations: (p) => p.planes * 4 * p.h * p.w });
+const UP = defineKernel({
+  name: 'pool_upsample',
+  code,
+  entryPoint: 'upsample',
+  params,
+  bindings: { x: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: (p) => p.planes * 4 * p.h * p.w,
+});
 /** Adjoint of upsample2x w.r.t. x: out = Σ of g over each 2×2 block */
-const UP_GRAD = defineKernel({ name: 'pool_upsample_grad', code, entryPoint: 'upsample_grad', params, bindings: { g: 'read', out: 'rw' }, workgroupSize: 256, invocations: (p) => p.planes * p.h * p.w });
+const UP_GRAD = defineKernel({
+  name: 'pool_upsample_grad',
+  code,
+  entryPoint: 'upsample_grad',
+  params,
+  bindings: { g: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: (p) => p.planes * p.h * p.w,
+});
 
 function nchw(x: Tensor, op: string): [number, number, number, number] {
   if (x.shape.length !== 4 || x.dtype !== 'f32') throw new Error(`${op}: expected a real NCHW tensor, got ${x}`);

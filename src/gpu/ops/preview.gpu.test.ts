@@ -4,11 +4,16 @@ import { complexPreviewGpu, previewFactor } from './preview';
 
 /** Float64 oracle: mean |z| and arg Σ z over f×f boxes, partial boxes at the edges. */
 function previewRef(z: ArrayLike<number>, H: number, W: number, f: number) {
-  const h = Math.ceil(H / f), w = Math.ceil(W / f);
-  const amp = new Float64Array(h * w), ph = new Float64Array(h * w);
+  const h = Math.ceil(H / f),
+    w = Math.ceil(W / f);
+  const amp = new Float64Array(h * w),
+    ph = new Float64Array(h * w);
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
-      let re = 0, im = 0, m = 0, n = 0;
+      let re = 0,
+        im = 0,
+        m = 0,
+        n = 0;
       for (let yy = y * f; yy < Math.min(H, y * f + f); yy++)
         for (let xx = x * f; xx < Math.min(W, x * f + f); xx++) {
           const k = 2 * (yy * W + xx);
@@ -28,7 +33,11 @@ describe('complex preview (GPU box downsample to amplitude / phase)', () => {
     const gpu = await getTestGpu();
     expect(previewFactor(100, 37, 256)).toBe(1);
     expect(previewFactor(513, 40, 256)).toBe(3);
-    for (const [H, W, f] of [[7, 5, 1], [11, 13, 3], [64, 40, 4]]) {
+    for (const [H, W, f] of [
+      [7, 5, 1],
+      [11, 13, 3],
+      [64, 40, 4],
+    ]) {
       const z = randomArray(2 * H * W, H * W + f);
       const ref = previewRef(z, H, W, f);
       const out = await gpu.tidyAsync(async () => gpu.read(complexPreviewGpu(gpu, gpu.tensor([H, W], 'c64', z), f)));

@@ -5,7 +5,15 @@ import { defineKernel } from '../kernelDecl';
 import type { Tensor } from '../tensor';
 
 /** out[y, x] = [mean |z|, arg Σ z] over the f×f box of z at (f·y, f·x) */
-const PREVIEW = defineKernel({ name: 'complex_preview', code: indexWgsl + previewWgsl, entryPoint: 'main', params: { W: 'u32', H: 'u32', w: 'u32', h: 'u32', f: 'u32' }, bindings: { z: 'read', out: 'rw' }, workgroupSize: 64, invocations: (p) => p.w * p.h });
+const PREVIEW = defineKernel({
+  name: 'complex_preview',
+  code: indexWgsl + previewWgsl,
+  entryPoint: 'main',
+  params: { W: 'u32', H: 'u32', w: 'u32', h: 'u32', f: 'u32' },
+  bindings: { z: 'read', out: 'rw' },
+  workgroupSize: 64,
+  invocations: (p) => p.w * p.h,
+});
 
 /** Box factor that brings the longer side of an (H, W) image to ≤ maxSide. */
 export function previewFactor(H: number, W: number, maxSide: number): number {
@@ -17,9 +25,11 @@ export function previewFactor(H: number, W: number, maxSide: number): number {
  * the live training preview crosses to the page at display size, never the full-resolution object.
  */
 export function complexPreviewGpu(gpu: Gpu, z: Tensor, f: number): Tensor {
-  if (z.dtype !== 'c64' || z.shape.length !== 2) throw new Error(`complexPreviewGpu: expected complex (H, W), got ${z}`);
+  if (z.dtype !== 'c64' || z.shape.length !== 2)
+    throw new Error(`complexPreviewGpu: expected complex (H, W), got ${z}`);
   const [H, W] = z.shape;
-  const h = Math.ceil(H / f), w = Math.ceil(W / f);
+  const h = Math.ceil(H / f),
+    w = Math.ceil(W / f);
   const out = gpu.tensor([h, w], 'c64');
   gpu.run(PREVIEW, { z, out }, { W, H, w, h, f });
   return out;

@@ -42,7 +42,13 @@ describe('translation vs the reference helper.Translation (golden translation.np
     for (const c of ['real', 'zero_offset_window64']) {
       const img = tr(`${c}/img`);
       const out = await gpu.tidyAsync(async () =>
-        gpu.read(translate(gpu, gpu.tensor(img.shape, 'c64', complexFromReal(img.data as Float32Array)), gpu.tensor([img.shape[0], 2], 'f32', tr(`${c}/offset`).data as Float32Array))),
+        gpu.read(
+          translate(
+            gpu,
+            gpu.tensor(img.shape, 'c64', complexFromReal(img.data as Float32Array)),
+            gpu.tensor([img.shape[0], 2], 'f32', tr(`${c}/offset`).data as Float32Array),
+          ),
+        ),
       );
       const re = Array.from({ length: out.length / 2 }, (_, i) => out[2 * i]);
       expect(compare(re, tr(`${c}/out`).data as Float32Array, { atol: 1e-5 }, c)).toBe('');
@@ -79,7 +85,8 @@ describe('training merge and re-extraction vs the reference (golden reassemble_c
       expect(compare(r.merged, ra(`${c}/merged`).data as Float32Array, { atol: 1e-5 }, 'merged')).toBe('');
       const mask = ra(`${c}/merged_mask`).data as Uint8Array;
       // Outside the reference's boolean mask the merged canvas is exactly zero.
-      for (let i = 0; i < mask.length; i++) if (!mask[i]) expect(Math.hypot(r.merged[2 * i], r.merged[2 * i + 1])).toBe(0);
+      for (let i = 0; i < mask.length; i++)
+        if (!mask[i]) expect(Math.hypot(r.merged[2 * i], r.merged[2 * i + 1])).toBe(0);
       expect(compare(r.ex, ra(`${c}/extracted`).data as Float32Array, { atol: 1e-5 }, 'extracted')).toBe('');
       expect(compare(r.g, ra(`${c}/grad_patches`).data as Float32Array, { atol: 1e-5 }, 'grad_patches')).toBe('');
     });
@@ -89,18 +96,35 @@ describe('training merge and re-extraction vs the reference (golden reassemble_c
     const gpu = await getTestGpu();
     const ones = new Float32Array(2 * 64);
     for (let i = 0; i < 64; i++) ones[2 * i] = 1;
-    const m = await gpu.tidyAsync(async () => gpu.read(mergePatches(gpu, gpu.tensor([1, 1, 8, 8], 'c64', ones), gpu.zeros([1, 1, 2]), 8)));
+    const m = await gpu.tidyAsync(async () =>
+      gpu.read(mergePatches(gpu, gpu.tensor([1, 1, 8, 8], 'c64', ones), gpu.zeros([1, 1, 2]), 8)),
+    );
     expect(compare(m, ra('unit_c1_ones_n8/merged').data as Float32Array, { atol: 1e-7 }, 'unit merged')).toBe('');
   });
 
   it('adjoints of translate, merge and extract equal finite differences', async () => {
     const gpu = await getTestGpu();
     const off = new Float32Array([0.3, -1.7, -2.2, 0.6, 1.1, 1.4, 0, 0]);
-    const res1 = await checkGradients(gpu, ([x]) => translate(gpu, x, gpu.tensor([2, 2], 'f32', off.subarray(0, 4))), [{ shape: [2, 5, 6], dtype: 'c64', data: randomArray(120, 1) }], { samples: 10 });
+    const res1 = await checkGradients(
+      gpu,
+      ([x]) => translate(gpu, x, gpu.tensor([2, 2], 'f32', off.subarray(0, 4))),
+      [{ shape: [2, 5, 6], dtype: 'c64', data: randomArray(120, 1) }],
+      { samples: 10 },
+    );
     expect(res1.worstRatio, res1.message).toBeLessThanOrEqual(1);
-    const res2 = await checkGradients(gpu, ([p]) => mergePatches(gpu, p, gpu.tensor([1, 4, 2], 'f32', off), 12), [{ shape: [1, 4, 8, 8], dtype: 'c64', data: randomArray(512, 2) }], { samples: 12 });
+    const res2 = await checkGradients(
+      gpu,
+      ([p]) => mergePatches(gpu, p, gpu.tensor([1, 4, 2], 'f32', off), 12),
+      [{ shape: [1, 4, 8, 8], dtype: 'c64', data: randomArray(512, 2) }],
+      { samples: 12 },
+    );
     expect(res2.worstRatio, res2.message).toBeLessThanOrEqual(1);
-    const res3 = await checkGradients(gpu, ([cv]) => extractPatches(gpu, cv, gpu.tensor([1, 4, 2], 'f32', off), 4, 8), [{ shape: [1, 12, 12], dtype: 'c64', data: randomArray(288, 3) }], { samples: 12 });
+    const res3 = await checkGradients(
+      gpu,
+      ([cv]) => extractPatches(gpu, cv, gpu.tensor([1, 4, 2], 'f32', off), 4, 8),
+      [{ shape: [1, 12, 12], dtype: 'c64', data: randomArray(288, 3) }],
+      { samples: 12 },
+    );
     expect(res3.worstRatio, res3.message).toBeLessThanOrEqual(1);
   });
 });

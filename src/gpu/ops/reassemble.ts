@@ -16,8 +16,20 @@ const code = indexWgsl + wgsl;
 // One Params struct for the file: translate uses B (images), H, W; merge / extract use B, C, N, M, top.
 const params = { B: 'u32', C: 'u32', N: 'u32', M: 'u32', H: 'u32', W: 'u32', top: 'u32' } as const;
 type P = Readonly<Record<keyof typeof params, number>>;
-const k = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, 'read' | 'rw'>>, invocations: (p: P) => number) =>
-  defineKernel({ name: `reassemble_${entryPoint}`, code, entryPoint, params, bindings, workgroupSize: 256, invocations });
+const k = <B extends string>(
+  entryPoint: string,
+  bindings: Readonly<Record<B, 'read' | 'rw'>>,
+  invocations: (p: P) => number,
+) =>
+  defineKernel({
+    name: `reassemble_${entryPoint}`,
+    code,
+    entryPoint,
+    params,
+    bindings,
+    workgroupSize: 256,
+    invocations,
+  });
 const images = (p: P) => p.B * p.H * p.W;
 const canvases = (p: P) => p.B * p.M * p.M;
 const patches = (p: P) => p.B * p.C * p.N * p.N;
@@ -46,7 +58,8 @@ function checkOffsets(off: Tensor, n: number, what: string): void {
 /** out(x, y) = img(x − ox, y − oy) per image; img (n, H, W) complex, offsets (n, 2). */
 export function translate(gpu: Gpu, img: Tensor, offsets: Tensor): Tensor {
   const [n, H, W] = img.shape;
-  if (img.dtype !== 'c64' || img.shape.length !== 3) throw new Error(`translate: expected complex (n, H, W), got ${img}`);
+  if (img.dtype !== 'c64' || img.shape.length !== 3)
+    throw new Error(`translate: expected complex (n, H, W), got ${img}`);
   checkOffsets(offsets, n, 'translate');
   const u = { B: n, C: 0, N: 0, M: 0, H, W, top: 0 };
   const out = gpu.tensor(img.shape, 'c64');
@@ -66,7 +79,8 @@ export function translate(gpu: Gpu, img: Tensor, offsets: Tensor): Tensor {
  */
 export function mergePatches(gpu: Gpu, patches: Tensor, coordsRelative: Tensor, M: number): Tensor {
   const [B, C, N] = patches.shape;
-  if (patches.dtype !== 'c64' || patches.shape.length !== 4) throw new Error(`mergePatches: expected complex (B, C, N, N), got ${patches}`);
+  if (patches.dtype !== 'c64' || patches.shape.length !== 4)
+    throw new Error(`mergePatches: expected complex (B, C, N, N), got ${patches}`);
   checkOffsets(coordsRelative, B * C, 'mergePatches');
   const top = Math.floor((M - N) / 2);
   const u = { B, C, N, M, H: 0, W: 0, top };
@@ -89,7 +103,8 @@ export function mergePatches(gpu: Gpu, patches: Tensor, coordsRelative: Tensor, 
 /** Patches (B, C, N, N) re-extracted from canvases (B, M, M): translate by +coords_relative, centre-crop N. */
 export function extractPatches(gpu: Gpu, canvas: Tensor, coordsRelative: Tensor, C: number, N: number): Tensor {
   const [B, M] = canvas.shape;
-  if (canvas.dtype !== 'c64' || canvas.shape.length !== 3) throw new Error(`extractPatches: expected complex (B, M, M), got ${canvas}`);
+  if (canvas.dtype !== 'c64' || canvas.shape.length !== 3)
+    throw new Error(`extractPatches: expected complex (B, M, M), got ${canvas}`);
   checkOffsets(coordsRelative, B * C, 'extractPatches');
   const top = Math.floor((M - N) / 2);
   const u = { B, C, N, M, H: 0, W: 0, top };

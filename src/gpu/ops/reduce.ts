@@ -8,7 +8,14 @@ import type { Tensor } from '../tensor';
 import { affineRaw } from './elementwise';
 
 /** out[k] = scale · Σ x[k·chunk … (k+1)·chunk) (one workgroup per chunk; the grid is given) */
-const PARTIAL = defineKernel({ name: 'reduce_sum', code: reduceWgsl, entryPoint: 'partial', params: { n: 'u32', chunk: 'u32', scale: 'f32' }, bindings: { x: 'read', out: 'rw' }, workgroupSize: 256 });
+const PARTIAL = defineKernel({
+  name: 'reduce_sum',
+  code: reduceWgsl,
+  entryPoint: 'partial',
+  params: { n: 'u32', chunk: 'u32', scale: 'f32' },
+  bindings: { x: 'read', out: 'rw' },
+  workgroupSize: 256,
+});
 const BROADCAST_CHUNK = 4096;
 
 /** Σ of all floats of x, times `scale`, into a 1-element tensor (no tape). Two or more tree passes. */
@@ -46,7 +53,15 @@ export function mean(gpu: Gpu, x: Tensor): Tensor {
 
 const BCAST_PARAMS = { n: 'u32', s: 'f32' } as const;
 /** Adjoint of a full reduction (sum/mean): out[i] = s·g[0] */
-const BCAST = defineKernel({ name: 'broadcast_scalar', code: indexWgsl + bcastWgsl, entryPoint: 'main', params: BCAST_PARAMS, bindings: { g: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+const BCAST = defineKernel({
+  name: 'broadcast_scalar',
+  code: indexWgsl + bcastWgsl,
+  entryPoint: 'main',
+  params: BCAST_PARAMS,
+  bindings: { g: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 
 /** A tensor shaped like `like`, every float = g[0]·s. */
 export function broadcastScalar(gpu: Gpu, g: Tensor, like: Tensor, s: number): Tensor {

@@ -29,13 +29,21 @@ describe('real-space regularisers (Total_Variation, Mean_Deviation)', () => {
   // Distinct values 0.05 apart: every neighbour difference stays far from the |·| kink the finite differences cross.
   const x = Float32Array.from({ length: 120 }, (_, i) => ((i * 67) % 120) * 0.05);
   void randomArray;
-  for (const [kind, ref] of [['Total_Variation', tvRef], ['Mean_Deviation', mdRef]] as const) {
+  for (const [kind, ref] of [
+    ['Total_Variation', tvRef],
+    ['Mean_Deviation', mdRef],
+  ] as const) {
     it(`${kind}: value equals float64, gradient equals finite differences`, async () => {
       const gpu = await getTestGpu();
       const v = await gpu.tidyAsync(async () => gpu.read(regulariser(gpu, gpu.tensor(shape, 'f32', x), kind)));
       expect(Math.abs(v[0] - ref(x, shape)) / ref(x, shape)).toBeLessThan(1e-6);
       // Finite differences of a float32 sum of ~10² terms: eps 1e-2 (kinks are ≥ 0.05 away), tolerance 2e-2.
-      const res = await checkGradients(gpu, ([t]) => regulariser(gpu, t, kind), [{ shape, data: x }], { eps: 1e-2, samples: 12, atol: 2e-2, rtol: 1e-2 });
+      const res = await checkGradients(gpu, ([t]) => regulariser(gpu, t, kind), [{ shape, data: x }], {
+        eps: 1e-2,
+        samples: 12,
+        atol: 2e-2,
+        rtol: 1e-2,
+      });
       expect(res.worstRatio, res.message).toBeLessThanOrEqual(1);
       // The exact (piecewise-constant) gradient, by float64 central differences with a tiny step.
       const g = await gpu.tidyAsync(async () => {
@@ -48,7 +56,8 @@ describe('real-space regularisers (Total_Variation, Mean_Deviation)', () => {
       });
       const x64 = Float64Array.from(x);
       for (let i = 0; i < x.length; i++) {
-        const p = Float64Array.from(x64), m = Float64Array.from(x64);
+        const p = Float64Array.from(x64),
+          m = Float64Array.from(x64);
         p[i] += 1e-6;
         m[i] -= 1e-6;
         const exact = (ref(p as unknown as Float32Array, shape) - ref(m as unknown as Float32Array, shape)) / 2e-6;

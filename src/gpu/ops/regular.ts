@@ -16,17 +16,65 @@ import { sumRaw } from './reduce';
 const code = indexWgsl + regularWgsl;
 const params = { n: 'u32', H: 'u32', W: 'u32', planes: 'u32' } as const;
 /** out = |x[h+1,w] − x[h,w]| + |x[h,w+1] − x[h,w]| per element */
-const TV = defineKernel({ name: 'regular_tv_terms', code, entryPoint: 'tv_terms', params, bindings: { x: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+const TV = defineKernel({
+  name: 'regular_tv_terms',
+  code,
+  entryPoint: 'tv_terms',
+  params,
+  bindings: { x: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 /** Adjoint of Total_Variation w.r.t. x: out = g · Σ_neighbours ±sign(Δx) */
-const TV_GRAD = defineKernel({ name: 'regular_tv_grad', code, entryPoint: 'tv_grad', params, bindings: { x: 'read', g: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+const TV_GRAD = defineKernel({
+  name: 'regular_tv_grad',
+  code,
+  entryPoint: 'tv_grad',
+  params,
+  bindings: { x: 'read', g: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 /** out[p] = mean over plane p of x (one invocation per plane) */
-const MEAN = defineKernel({ name: 'regular_plane_mean', code, entryPoint: 'plane_mean', params, bindings: { x: 'read', out: 'rw' }, workgroupSize: 64, invocations: 'planes' });
+const MEAN = defineKernel({
+  name: 'regular_plane_mean',
+  code,
+  entryPoint: 'plane_mean',
+  params,
+  bindings: { x: 'read', out: 'rw' },
+  workgroupSize: 64,
+  invocations: 'planes',
+});
 /** out = |x − m_plane| per element */
-const DEV = defineKernel({ name: 'regular_absdev_terms', code, entryPoint: 'absdev_terms', params, bindings: { x: 'read', m: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+const DEV = defineKernel({
+  name: 'regular_absdev_terms',
+  code,
+  entryPoint: 'absdev_terms',
+  params,
+  bindings: { x: 'read', m: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 /** out = sign(x − m_plane) per element */
-const SIGN = defineKernel({ name: 'regular_absdev_sign', code, entryPoint: 'absdev_sign', params, bindings: { x: 'read', m: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+const SIGN = defineKernel({
+  name: 'regular_absdev_sign',
+  code,
+  entryPoint: 'absdev_sign',
+  params,
+  bindings: { x: 'read', m: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 /** Adjoint of Mean_Deviation w.r.t. x: out = g · (s − mean_plane(s)), s = sign(x − m_plane) */
-const DEV_GRAD = defineKernel({ name: 'regular_absdev_grad', code, entryPoint: 'absdev_grad', params, bindings: { s: 'read', s_mean: 'read', g: 'read', out: 'rw' }, workgroupSize: 256, invocations: 'n' });
+const DEV_GRAD = defineKernel({
+  name: 'regular_absdev_grad',
+  code,
+  entryPoint: 'absdev_grad',
+  params,
+  bindings: { s: 'read', s_mean: 'read', g: 'read', out: 'rw' },
+  workgroupSize: 256,
+  invocations: 'n',
+});
 
 function dims(x: Tensor): { B: number; H: number; W: number; planes: number; n: number } {
   if (x.shape.length !== 4 || x.dtype !== 'f32') throw new Error(`regulariser: expected real (B, C, H, W), got ${x}`);

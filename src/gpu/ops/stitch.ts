@@ -43,15 +43,18 @@ const TILE = 16;
 
 export function stitchPatches(gpu: Gpu, patches: Tensor, positions: Float64Array, opts: StitchOptions): StitchResult {
   const [P, N] = patches.shape;
-  if (patches.dtype !== 'c64' || patches.shape.length !== 3 || patches.shape[2] !== N) throw new Error(`stitchPatches: expected complex (P, N, N), got ${patches}`);
+  if (patches.dtype !== 'c64' || patches.shape.length !== 3 || patches.shape[2] !== N)
+    throw new Error(`stitchPatches: expected complex (P, N, N), got ${patches}`);
   if (positions.length !== 2 * P) throw new Error(`stitchPatches: ${positions.length / 2} positions for ${P} patches`);
   const mt = opts.method === 'position' ? (opts.crop ?? 20) : (opts.middleTrim ?? N / 2);
-  if (!(mt >= 2 && mt <= N && mt % 2 === 0)) throw new Error(`stitchPatches: crop ${mt} must be even and within 2…${N}`);
+  if (!(mt >= 2 && mt <= N && mt % 2 === 0))
+    throw new Error(`stitchPatches: crop ${mt} must be even and within 2…${N}`);
   const weighting = opts.method === 'position' ? 'uniform' : (opts.weighting ?? 'probe');
   const eps = opts.method === 'position' ? 1e-9 : 1e-12;
   const q = new Float32Array(mt * mt).fill(1);
   if (weighting === 'probe') {
-    if (!opts.probe || opts.probe.length !== 2 * N * N) throw new Error('stitchPatches: probe weighting needs the (N, N) probe');
+    if (!opts.probe || opts.probe.length !== 2 * N * N)
+      throw new Error('stitchPatches: probe weighting needs the (N, N) probe');
     const o = N / 2 - mt / 2;
     for (let i = 0; i < mt; i++)
       for (let j = 0; j < mt; j++) {
@@ -60,7 +63,10 @@ export function stitchPatches(gpu: Gpu, patches: Tensor, positions: Float64Array
       }
   }
   // Crop pixel (i, j) of patch p sits at object (x − mt/2 + j, y − mt/2 + i).
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  let minX = Infinity,
+    minY = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity;
   for (let p = 0; p < P; p++) {
     minX = Math.min(minX, positions[2 * p]);
     maxX = Math.max(maxX, positions[2 * p]);
@@ -74,11 +80,13 @@ export function stitchPatches(gpu: Gpu, patches: Tensor, positions: Float64Array
   const tilesX = Math.ceil(width / TILE);
   const tilesY = Math.ceil(height / TILE);
   const counts = new Uint32Array(tilesX * tilesY + 1);
-  const bxs = new Int32Array(P), bys = new Int32Array(P);
+  const bxs = new Int32Array(P),
+    bys = new Int32Array(P);
   for (let p = 0; p < P; p++) {
     const cx = positions[2 * p] - mt / 2 - origin[0];
     const cy = positions[2 * p + 1] - mt / 2 - origin[1];
-    const bx = Math.floor(cx), by = Math.floor(cy);
+    const bx = Math.floor(cx),
+      by = Math.floor(cy);
     bxs[p] = bx;
     bys[p] = by;
     place.set([bx, by, cx - bx, cy - by], 4 * p);
@@ -90,7 +98,8 @@ export function stitchPatches(gpu: Gpu, patches: Tensor, positions: Float64Array
   const fill = counts.slice(0, tilesX * tilesY);
   for (let p = 0; p < P; p++)
     for (let ty = Math.floor(bys[p] / TILE); ty <= Math.floor((bys[p] + mt) / TILE); ty++)
-      for (let tx = Math.floor(bxs[p] / TILE); tx <= Math.floor((bxs[p] + mt) / TILE); tx++) list[fill[ty * tilesX + tx]++] = p;
+      for (let tx = Math.floor(bxs[p] / TILE); tx <= Math.floor((bxs[p] + mt) / TILE); tx++)
+        list[fill[ty * tilesX + tx]++] = p;
   return gpu.tidy(() => {
     const tPlace = gpu.tensor([P, 4], 'f32', place);
     const tStart = gpu.tensor([counts.length], 'f32', new Float32Array(counts.buffer));

@@ -51,9 +51,18 @@ type Json = unknown;
 const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function readModelArchive(bytes: Uint8Array, source = 'model.zip'): ModelArchive {
-  const files = unzipArchive(bytes, source, 'not a zip archive', 'choose a model .zip exported by this app or a PtychoPINN wts.h5.zip');
+  const files = unzipArchive(
+    bytes,
+    source,
+    'not a zip archive',
+    'choose a model .zip exported by this app or a PtychoPINN wts.h5.zip',
+  );
   const bad = (name: string, msg: string): never => {
-    throw new PtychoError('model-archive', `${source}: ${name}: ${msg}`, 'the archive is damaged or was not exported by this app');
+    throw new PtychoError(
+      'model-archive',
+      `${source}: ${name}: ${msg}`,
+      'the archive is damaged or was not exported by this app',
+    );
   };
   const json = (name: string): Json => {
     const f = files[name];
@@ -61,11 +70,16 @@ export function readModelArchive(bytes: Uint8Array, source = 'model.zip'): Model
     try {
       return JSON.parse(strFromU8(f));
     } catch (e) {
-      throw new PtychoError('model-archive', `${source}: ${name} is not valid JSON (${(e as Error).message})`, 'the archive is damaged');
+      throw new PtychoError(
+        'model-archive',
+        `${source}: ${name} is not valid JSON (${(e as Error).message})`,
+        'the archive is damaged',
+      );
     }
   };
   /** A JSON object, or a refusal naming the member (and key path). */
-  const object = (name: string, v: Json): Record<string, Json> => (isObject(v) ? v : bad(name, `expected a JSON object, found ${describe(v)}`));
+  const object = (name: string, v: Json): Record<string, Json> =>
+    isObject(v) ? v : bad(name, `expected a JSON object, found ${describe(v)}`);
   const field = <T>(name: string, o: Record<string, Json>, key: string, ok: (v: Json) => v is T, what: string): T => {
     const v = Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
     return ok(v) ? v : bad(name, `key "${key}" must be ${what}, found ${describe(v)}`);
@@ -79,11 +93,19 @@ export function readModelArchive(bytes: Uint8Array, source = 'model.zip'): Model
 
   const m = object('manifest.json', json('manifest.json'));
   if (m.format !== ARCHIVE_FORMAT) {
-    throw new PtychoError('model-archive', `${source}: manifest format is ${JSON.stringify(m.format ?? null)}, expected ${ARCHIVE_FORMAT}`, 'this is not a PtychoPINN Web model archive');
+    throw new PtychoError(
+      'model-archive',
+      `${source}: manifest format is ${JSON.stringify(m.format ?? null)}, expected ${ARCHIVE_FORMAT}`,
+      'this is not a PtychoPINN Web model archive',
+    );
   }
   const version = field('manifest.json', m, 'version', isNumber, 'a number');
   if (version > ARCHIVE_VERSION) {
-    throw new PtychoError('model-archive', `${source}: archive version ${version} is newer than this app supports (${ARCHIVE_VERSION})`, 'update the app');
+    throw new PtychoError(
+      'model-archive',
+      `${source}: archive version ${version} is newer than this app supports (${ARCHIVE_VERSION})`,
+      'update the app',
+    );
   }
   const manifest: ModelArchive['manifest'] = {
     format: ARCHIVE_FORMAT,
@@ -96,11 +118,17 @@ export function readModelArchive(bytes: Uint8Array, source = 'model.zip'): Model
     seed: field('manifest.json', m, 'seed', isNumber, 'a number'),
   };
   const npz = files['diffraction_to_obj/weights.npz'];
-  if (!npz) throw new PtychoError('model-archive', `${source}: diffraction_to_obj/weights.npz is missing`, 'the archive is incomplete');
+  if (!npz)
+    throw new PtychoError(
+      'model-archive',
+      `${source}: diffraction_to_obj/weights.npz is missing`,
+      'the archive is incomplete',
+    );
   const arrays = readNpz(npz, { fileName: `${source}:diffraction_to_obj/weights.npz` });
   const weights = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [k, v] of Object.entries(arrays)) {
-    if (v.dtype !== 'f32') throw new PtychoError('model-archive', `${source}: weight ${k} has dtype ${v.dtype}`, 'weights must be float32');
+    if (v.dtype !== 'f32')
+      throw new PtychoError('model-archive', `${source}: weight ${k} has dtype ${v.dtype}`, 'weights must be float32');
     weights.set(k, { shape: v.shape, data: v.data as Float32Array });
   }
   const params = object('params.json', json('params.json'));
@@ -109,7 +137,8 @@ export function readModelArchive(bytes: Uint8Array, source = 'model.zip'): Model
     model: field('config.json', c, 'model', isObj, 'an object'),
     training: field('config.json', c, 'training', isObj, 'an object'),
   };
-  if (c.inference !== undefined && c.inference !== null) config.inference = field('config.json', c, 'inference', isObj, 'an object');
+  if (c.inference !== undefined && c.inference !== null)
+    config.inference = field('config.json', c, 'inference', isObj, 'an object');
   const history: ModelArchive['history'] = [];
   if (files['history.json']) {
     const h = json('history.json');

@@ -9,7 +9,9 @@ import { readModelArchive, writeModelArchive, ARCHIVE_FORMAT, type ModelArchive 
 
 /** Hostile and damaged pickles / archives: every one must end in a PtychoError, quickly and without big allocations. */
 
-const bundleBytes = new Uint8Array(readFileSync(new URL('../../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url)));
+const bundleBytes = new Uint8Array(
+  readFileSync(new URL('../../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url)),
+);
 
 // ---- a tiny pickle assembler -------------------------------------------------------------------------------------
 type Part = number | string | Uint8Array | Part[];
@@ -44,7 +46,8 @@ function refuses(f: () => unknown, ms = 500): PtychoError {
     err = e;
   }
   const dt = performance.now() - t0;
-  if (!(err instanceof PtychoError)) throw new Error(`expected a PtychoError, got ${err === undefined ? 'a result' : String(err)}`);
+  if (!(err instanceof PtychoError))
+    throw new Error(`expected a PtychoError, got ${err === undefined ? 'a result' : String(err)}`);
   expect(err.code).toBe('model-archive');
   expect(dt).toBeLessThan(ms);
   return err;
@@ -55,7 +58,9 @@ const raw = (bytes: Uint8Array) => unpickle(bytes, { source: 'x.pkl', allowedGlo
 describe('pickle VM: code execution is refused by name', () => {
   it('GLOBAL os.system / STACK_GLOBAL builtins.eval', () => {
     expect(refuses(() => dict(pk(PROTO2, G('os', 'system'), X('id'), 0x85, 'R', STOP))).message).toContain('os.system');
-    expect(refuses(() => dict(pk(PROTO2, X('builtins'), X('eval'), 0x93, X('1'), 0x85, 'R', STOP))).message).toContain('builtins.eval');
+    expect(refuses(() => dict(pk(PROTO2, X('builtins'), X('eval'), 0x93, X('1'), 0x85, 'R', STOP))).message).toContain(
+      'builtins.eval',
+    );
   });
 });
 
@@ -96,11 +101,23 @@ describe('defect 1: operand types and stack depth are checked for every opcode',
     expect(refuses(() => dict(pk(PROTO2, '}', ']', K(1), 's', STOP))).message).toContain('key');
   });
   it('exceptions thrown by a reducer become PtychoErrors', () => {
-    const f = () => unpickle(pk(PROTO2, G('m', 'f'), ')', 'R', STOP), { source: 'r.pkl', allowedGlobals: ['m.f'], reducers: { 'm.f': () => { throw new TypeError('boom'); } } });
+    const f = () =>
+      unpickle(pk(PROTO2, G('m', 'f'), ')', 'R', STOP), {
+        source: 'r.pkl',
+        allowedGlobals: ['m.f'],
+        reducers: {
+          'm.f': () => {
+            throw new TypeError('boom');
+          },
+        },
+      });
     expect(refuses(f).message).toContain('boom');
   });
   it('valid dicts still decode', () => {
-    expect(dict(pk(PROTO2, '}', 'q', 0, '(', X('a'), K(1), X('b'), ']', 'q', 1, X('c'), 'a', 'u', STOP))).toEqual({ a: 1, b: ['c'] });
+    expect(dict(pk(PROTO2, '}', 'q', 0, '(', X('a'), K(1), X('b'), ']', 'q', 1, X('c'), 'a', 'u', STOP))).toEqual({
+      a: 1,
+      b: ['c'],
+    });
   });
 });
 
@@ -125,41 +142,96 @@ describe('defect 2: length prefixes beyond the input are refused before allocati
 // ---- model.pth builder: OrderedDict{'w': _rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict())} --
 function modelPth(opts: { offset: Part; size: Part; stride: Part; storageBytes: number; dtype?: string }): Uint8Array {
   const od = [G('collections', 'OrderedDict'), ')', 'R'];
-  const storage = ['(', X('storage'), G('torch', opts.dtype ?? 'FloatStorage'), X('0'), X('cpu'), K(opts.storageBytes >> 2), 't', 'Q'];
-  const tensor = [G('torch._utils', '_rebuild_tensor_v2'), '(', storage, opts.offset, opts.size, opts.stride, 0x89, od, 't', 'R'];
+  const storage = [
+    '(',
+    X('storage'),
+    G('torch', opts.dtype ?? 'FloatStorage'),
+    X('0'),
+    X('cpu'),
+    K(opts.storageBytes >> 2),
+    't',
+    'Q',
+  ];
+  const tensor = [
+    G('torch._utils', '_rebuild_tensor_v2'),
+    '(',
+    storage,
+    opts.offset,
+    opts.size,
+    opts.stride,
+    0x89,
+    od,
+    't',
+    'R',
+  ];
   const data = new Float32Array(opts.storageBytes >> 2).map((_, i) => i + 0.5);
-  return zipSync({ 'archive/data.pkl': pk(PROTO2, od, '(', X('w'), tensor, 'u', STOP), 'archive/data/0': new Uint8Array(data.buffer) }, { level: 0 });
+  return zipSync(
+    {
+      'archive/data.pkl': pk(PROTO2, od, '(', X('w'), tensor, 'u', STOP),
+      'archive/data/0': new Uint8Array(data.buffer),
+    },
+    { level: 0 },
+  );
 }
 const tup = (...xs: Part[][]) => ['(', ...xs, 't'];
 
 describe('defect 3: _rebuild_tensor_v2 is bounded by the storage member', () => {
   it('a well-formed small tensor decodes (the builder is right)', () => {
-    const sd = readTorchStateDict(modelPth({ offset: K(0), size: tup(K(2), K(2)), stride: tup(K(2), K(1)), storageBytes: 16 }), 'm.pth');
+    const sd = readTorchStateDict(
+      modelPth({ offset: K(0), size: tup(K(2), K(2)), stride: tup(K(2), K(1)), storageBytes: 16 }),
+      'm.pth',
+    );
     expect(sd.get('w')!.shape).toEqual([2, 2]);
     expect(Array.from(sd.get('w')!.data)).toEqual([0.5, 1.5, 2.5, 3.5]);
-    const tr = readTorchStateDict(modelPth({ offset: K(0), size: tup(K(2), K(2)), stride: tup(K(1), K(2)), storageBytes: 16 }), 'm.pth');
+    const tr = readTorchStateDict(
+      modelPth({ offset: K(0), size: tup(K(2), K(2)), stride: tup(K(1), K(2)), storageBytes: 16 }),
+      'm.pth',
+    );
     expect(Array.from(tr.get('w')!.data)).toEqual([0.5, 2.5, 1.5, 3.5]);
   });
   it('shape (2**28,) over a 16-byte storage is refused without allocating 1 GiB', () => {
     const before = process.memoryUsage().arrayBuffers;
-    const e = refuses(() => readTorchStateDict(modelPth({ offset: K(0), size: tup(J(2 ** 28)), stride: tup(K(1)), storageBytes: 16 }), 'm.pth'), 100);
+    const e = refuses(
+      () =>
+        readTorchStateDict(
+          modelPth({ offset: K(0), size: tup(J(2 ** 28)), stride: tup(K(1)), storageBytes: 16 }),
+          'm.pth',
+        ),
+      100,
+    );
     expect(e.message).toContain('m.pth');
     expect(e.message).toContain('archive/data/0');
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 2 ** 20);
   });
   it('stride 0 (broadcast) cannot inflate a tiny storage either', () => {
-    refuses(() => readTorchStateDict(modelPth({ offset: K(0), size: tup(J(2 ** 28)), stride: tup(K(0)), storageBytes: 16 }), 'm.pth'), 100);
+    refuses(
+      () =>
+        readTorchStateDict(
+          modelPth({ offset: K(0), size: tup(J(2 ** 28)), stride: tup(K(0)), storageBytes: 16 }),
+          'm.pth',
+        ),
+      100,
+    );
   });
   const badArgs: [string, Parameters<typeof modelPth>[0]][] = [
     ['negative offset', { offset: J(-1), size: tup(K(2)), stride: tup(K(1)), storageBytes: 16 }],
     ['offset past the storage', { offset: K(4), size: tup(K(1)), stride: tup(K(1)), storageBytes: 16 }],
     ['offset a string', { offset: X('0'), size: tup(K(2)), stride: tup(K(1)), storageBytes: 16 }],
     ['negative size', { offset: K(0), size: tup(J(-2)), stride: tup(K(1)), storageBytes: 16 }],
-    ['float size', { offset: K(0), size: tup(['G', [0x3f, 0xf8, 0, 0, 0, 0, 0, 0]]), stride: tup(K(1)), storageBytes: 16 }],
+    [
+      'float size',
+      { offset: K(0), size: tup(['G', [0x3f, 0xf8, 0, 0, 0, 0, 0, 0]]), stride: tup(K(1)), storageBytes: 16 },
+    ],
     ['size not a tuple', { offset: K(0), size: K(2), stride: tup(K(1)), storageBytes: 16 }],
     ['stride shorter than size', { offset: K(0), size: tup(K(2), K(2)), stride: tup(K(1)), storageBytes: 16 }],
-    ['strides reading past the end', { offset: K(0), size: tup(K(2), K(2)), stride: tup(K(3), K(1)), storageBytes: 16 }],
-    ['an unsupported storage type', { offset: K(0), size: tup(K(2)), stride: tup(K(1)), storageBytes: 16, dtype: 'ByteStorage' }],
+    [
+      'strides reading past the end',
+      { offset: K(0), size: tup(K(2), K(2)), stride: tup(K(3), K(1)), storageBytes: 16 },
+    ],
+    [
+      'an unsupported storage type',
+      { offset: K(0), size: tup(K(2)), stride: tup(K(1)), storageBytes: 16, dtype: 'ByteStorage' },
+    ],
   ];
   for (const [name, o] of badArgs) it(name, () => void refuses(() => readTorchStateDict(modelPth(o), 'm.pth'), 100));
 });
@@ -183,7 +255,9 @@ describe('defect 4: converting to plain JS is bounded in depth and size', () => 
   it('toPlain honours explicit limits', () => {
     expect(() => toPlain([[[1]]], { source: 's', maxDepth: 2 })).toThrow(PtychoError);
     expect(() => toPlain([1, 2, 3], { source: 's', maxNodes: 3 })).toThrow(PtychoError);
-    expect(toPlain(new Map<unknown, unknown>([['__proto__', 1]]), { source: 's' })).toEqual(Object.fromEntries([['__proto__', 1]]));
+    expect(toPlain(new Map<unknown, unknown>([['__proto__', 1]]), { source: 's' })).toEqual(
+      Object.fromEntries([['__proto__', 1]]),
+    );
   });
 });
 
@@ -191,17 +265,33 @@ describe('defect 5: a damaged torch_scaling_metadata.pt is a PtychoError naming 
   const members = unzipSync(bundleBytes);
   const withMeta = (meta: Uint8Array) => zipSync({ ...members, 'torch_scaling_metadata.pt': meta }, { level: 0 });
   it('not a zip', () => {
-    expect(refuses(() => readTorchBundle(withMeta(new Uint8Array([1, 2, 3, 4, 5])), 'b.zip'), 2000).message).toContain('torch_scaling_metadata.pt');
+    expect(refuses(() => readTorchBundle(withMeta(new Uint8Array([1, 2, 3, 4, 5])), 'b.zip'), 2000).message).toContain(
+      'torch_scaling_metadata.pt',
+    );
   });
   it('a zip whose data.pkl is garbage or not a dict', () => {
-    expect(refuses(() => readTorchBundle(withMeta(zipSync({ 'a/data.pkl': pk(PROTO2, 0xff) })), 'b.zip'), 2000).message).toContain('torch_scaling_metadata.pt');
-    expect(refuses(() => readTorchBundle(withMeta(zipSync({ 'a/data.pkl': pk(PROTO2, K(1), STOP) })), 'b.zip'), 2000).message).toContain('torch_scaling_metadata.pt');
+    expect(
+      refuses(() => readTorchBundle(withMeta(zipSync({ 'a/data.pkl': pk(PROTO2, 0xff) })), 'b.zip'), 2000).message,
+    ).toContain('torch_scaling_metadata.pt');
+    expect(
+      refuses(() => readTorchBundle(withMeta(zipSync({ 'a/data.pkl': pk(PROTO2, K(1), STOP) })), 'b.zip'), 2000)
+        .message,
+    ).toContain('torch_scaling_metadata.pt');
   });
 });
 
 describe('defect 6: model archive JSON is validated', () => {
   const base: ModelArchive = {
-    manifest: { format: ARCHIVE_FORMAT, version: 1, models: ['diffraction_to_obj'], backend: 'webgpu', appVersion: 't', createdAt: 'now', datasetSha256: null, seed: 1 },
+    manifest: {
+      format: ARCHIVE_FORMAT,
+      version: 1,
+      models: ['diffraction_to_obj'],
+      backend: 'webgpu',
+      appVersion: 't',
+      createdAt: 'now',
+      datasetSha256: null,
+      seed: 1,
+    },
     params: { N: 64 },
     config: { model: { N: 64 }, training: { nepochs: 1 } },
     weights: new Map([['w', { shape: [2], data: new Float32Array([1, 2]) }]]),
@@ -257,7 +347,10 @@ function rng(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const OPCODES = [0x28, 0x29, 0x2e, 0x5d, 0x61, 0x62, 0x65, 0x68, 0x6a, 0x71, 0x72, 0x73, 0x74, 0x75, 0x7d, 0x85, 0x86, 0x87, 0x8c, 0x93, 0x94, 0x58, 0x52, 0x81];
+const OPCODES = [
+  0x28, 0x29, 0x2e, 0x5d, 0x61, 0x62, 0x65, 0x68, 0x6a, 0x71, 0x72, 0x73, 0x74, 0x75, 0x7d, 0x85, 0x86, 0x87, 0x8c,
+  0x93, 0x94, 0x58, 0x52, 0x81,
+];
 function mutate(src: Uint8Array, r: () => number): Uint8Array {
   const kind = Math.floor(r() * 4);
   if (kind === 0) return src.slice(0, Math.floor(r() * src.length)); // truncation
@@ -265,8 +358,10 @@ function mutate(src: Uint8Array, r: () => number): Uint8Array {
   const flips = 1 + Math.floor(r() * 4);
   for (let i = 0; i < flips; i++) {
     const at = Math.floor(r() * b.length);
-    if (kind === 1) b[at] ^= 1 << Math.floor(r() * 8); // bit flip
-    else if (kind === 2) b[at] = Math.floor(r() * 256); // random byte
+    if (kind === 1)
+      b[at] ^= 1 << Math.floor(r() * 8); // bit flip
+    else if (kind === 2)
+      b[at] = Math.floor(r() * 256); // random byte
     else b[at] = OPCODES[Math.floor(r() * OPCODES.length)]; // an opcode where data was
   }
   return b;

@@ -12,7 +12,10 @@ import { PtychoError } from '../../errors';
  * Each opcode pushes at most one value, so the VM's work and memory are linear in the input.
  */
 export class PickleGlobal {
-  constructor(readonly module: string, readonly name: string) {}
+  constructor(
+    readonly module: string,
+    readonly name: string,
+  ) {}
   get qualified(): string {
     return `${this.module}.${this.name}`;
   }
@@ -20,7 +23,10 @@ export class PickleGlobal {
 
 /** A call we do not interpret ourselves: `fn(*args)` kept as data for the caller to map. */
 export class PickleReduce {
-  constructor(readonly fn: unknown, readonly args: unknown[]) {}
+  constructor(
+    readonly fn: unknown,
+    readonly args: unknown[],
+  ) {}
   state?: unknown;
 }
 
@@ -41,13 +47,49 @@ const MARK = Symbol('mark');
 const HINT = 'the file is damaged or was not written by PtychoPINN';
 
 const OPNAMES: Record<number, string> = {
-  0x80: 'PROTO', 0x95: 'FRAME', 0x2e: 'STOP', 0x28: 'MARK', 0x7d: 'EMPTY_DICT', 0x5d: 'EMPTY_LIST', 0x29: 'EMPTY_TUPLE',
-  0x8f: 'EMPTY_SET', 0x4e: 'NONE', 0x88: 'NEWTRUE', 0x89: 'NEWFALSE', 0x4a: 'BININT', 0x4b: 'BININT1', 0x4d: 'BININT2',
-  0x8a: 'LONG1', 0x47: 'BINFLOAT', 0x58: 'BINUNICODE', 0x8c: 'SHORT_BINUNICODE', 0x8d: 'BINUNICODE8', 0x43: 'SHORT_BINBYTES',
-  0x42: 'BINBYTES', 0x71: 'BINPUT', 0x72: 'LONG_BINPUT', 0x94: 'MEMOIZE', 0x68: 'BINGET', 0x6a: 'LONG_BINGET', 0x74: 'TUPLE',
-  0x85: 'TUPLE1', 0x86: 'TUPLE2', 0x87: 'TUPLE3', 0x6c: 'LIST', 0x61: 'APPEND', 0x65: 'APPENDS', 0x90: 'ADDITEMS',
-  0x73: 'SETITEM', 0x75: 'SETITEMS', 0x64: 'DICT', 0x63: 'GLOBAL', 0x93: 'STACK_GLOBAL', 0x51: 'BINPERSID', 0x52: 'REDUCE',
-  0x81: 'NEWOBJ', 0x62: 'BUILD',
+  0x80: 'PROTO',
+  0x95: 'FRAME',
+  0x2e: 'STOP',
+  0x28: 'MARK',
+  0x7d: 'EMPTY_DICT',
+  0x5d: 'EMPTY_LIST',
+  0x29: 'EMPTY_TUPLE',
+  0x8f: 'EMPTY_SET',
+  0x4e: 'NONE',
+  0x88: 'NEWTRUE',
+  0x89: 'NEWFALSE',
+  0x4a: 'BININT',
+  0x4b: 'BININT1',
+  0x4d: 'BININT2',
+  0x8a: 'LONG1',
+  0x47: 'BINFLOAT',
+  0x58: 'BINUNICODE',
+  0x8c: 'SHORT_BINUNICODE',
+  0x8d: 'BINUNICODE8',
+  0x43: 'SHORT_BINBYTES',
+  0x42: 'BINBYTES',
+  0x71: 'BINPUT',
+  0x72: 'LONG_BINPUT',
+  0x94: 'MEMOIZE',
+  0x68: 'BINGET',
+  0x6a: 'LONG_BINGET',
+  0x74: 'TUPLE',
+  0x85: 'TUPLE1',
+  0x86: 'TUPLE2',
+  0x87: 'TUPLE3',
+  0x6c: 'LIST',
+  0x61: 'APPEND',
+  0x65: 'APPENDS',
+  0x90: 'ADDITEMS',
+  0x73: 'SETITEM',
+  0x75: 'SETITEMS',
+  0x64: 'DICT',
+  0x63: 'GLOBAL',
+  0x93: 'STACK_GLOBAL',
+  0x51: 'BINPERSID',
+  0x52: 'REDUCE',
+  0x81: 'NEWOBJ',
+  0x62: 'BUILD',
 };
 
 /** Keys a dict may have once converted to a plain object (Python's hashable scalars). */
@@ -70,7 +112,8 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
     throw new PtychoError('model-archive', `${opts.source}: ${msg} (${where})`, HINT);
   };
   const need = (n: number) => {
-    if (!Number.isSafeInteger(n) || n < 0 || n > bytes.length - pos) fail(`truncated pickle: ${n} bytes declared, ${bytes.length - pos} left`);
+    if (!Number.isSafeInteger(n) || n < 0 || n > bytes.length - pos)
+      fail(`truncated pickle: ${n} bytes declared, ${bytes.length - pos} left`);
   };
   const u8 = () => (need(1), bytes[pos++]);
   const u16 = () => (need(2), (pos += 2), dv.getUint16(pos - 2, true));
@@ -160,24 +203,53 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
     const op = u8();
     opName = OPNAMES[op] ?? `opcode 0x${op.toString(16)}`;
     switch (op) {
-      case 0x80: u8(); break; // PROTO
-      case 0x95: need(8); pos += 8; break; // FRAME
-      case 0x2e: { // STOP '.'
+      case 0x80:
+        u8();
+        break; // PROTO
+      case 0x95:
+        need(8);
+        pos += 8;
+        break; // FRAME
+      case 0x2e: {
+        // STOP '.'
         const v = pop();
         return v;
       }
-      case 0x28: stack.push(MARK); break; // MARK '('
-      case 0x7d: stack.push(new Map()); break; // EMPTY_DICT '}'
-      case 0x5d: stack.push([]); break; // EMPTY_LIST ']'
-      case 0x29: stack.push(tuple([])); break; // EMPTY_TUPLE ')' (tuples are arrays)
-      case 0x8f: stack.push(new Set()); break; // EMPTY_SET
-      case 0x4e: stack.push(null); break; // NONE 'N'
-      case 0x88: stack.push(true); break; // NEWTRUE
-      case 0x89: stack.push(false); break; // NEWFALSE
-      case 0x4a: stack.push(i32()); break; // BININT 'J'
-      case 0x4b: stack.push(u8()); break; // BININT1 'K'
-      case 0x4d: stack.push(u16()); break; // BININT2 'M'
-      case 0x8a: { // LONG1
+      case 0x28:
+        stack.push(MARK);
+        break; // MARK '('
+      case 0x7d:
+        stack.push(new Map());
+        break; // EMPTY_DICT '}'
+      case 0x5d:
+        stack.push([]);
+        break; // EMPTY_LIST ']'
+      case 0x29:
+        stack.push(tuple([]));
+        break; // EMPTY_TUPLE ')' (tuples are arrays)
+      case 0x8f:
+        stack.push(new Set());
+        break; // EMPTY_SET
+      case 0x4e:
+        stack.push(null);
+        break; // NONE 'N'
+      case 0x88:
+        stack.push(true);
+        break; // NEWTRUE
+      case 0x89:
+        stack.push(false);
+        break; // NEWFALSE
+      case 0x4a:
+        stack.push(i32());
+        break; // BININT 'J'
+      case 0x4b:
+        stack.push(u8());
+        break; // BININT1 'K'
+      case 0x4d:
+        stack.push(u16());
+        break; // BININT2 'M'
+      case 0x8a: {
+        // LONG1
         const n = u8();
         need(n);
         let v = 0n;
@@ -187,10 +259,19 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
         stack.push(Number(v));
         break;
       }
-      case 0x47: need(8); stack.push(dv.getFloat64(pos, false)); pos += 8; break; // BINFLOAT 'G' (big-endian)
-      case 0x58: stack.push(str(u32())); break; // BINUNICODE 'X'
-      case 0x8c: stack.push(str(u8())); break; // SHORT_BINUNICODE
-      case 0x8d: { // BINUNICODE8
+      case 0x47:
+        need(8);
+        stack.push(dv.getFloat64(pos, false));
+        pos += 8;
+        break; // BINFLOAT 'G' (big-endian)
+      case 0x58:
+        stack.push(str(u32()));
+        break; // BINUNICODE 'X'
+      case 0x8c:
+        stack.push(str(u8()));
+        break; // SHORT_BINUNICODE
+      case 0x8d: {
+        // BINUNICODE8
         need(8);
         const n = dv.getBigUint64(pos, true);
         pos += 8;
@@ -198,48 +279,117 @@ export function unpickle(bytes: Uint8Array, opts: PickleOptions): unknown {
         stack.push(str(Number(n)));
         break;
       }
-      case 0x43: stack.push(raw(u8())); break; // SHORT_BINBYTES 'C'
-      case 0x42: stack.push(raw(u32())); break; // BINBYTES 'B'
-      case 0x71: memoPut(u8()); break; // BINPUT 'q'
-      case 0x72: memoPut(u32()); break; // LONG_BINPUT 'r'
-      case 0x94: memoPut(memo.size); break; // MEMOIZE
-      case 0x68: memoGet(u8()); break; // BINGET
-      case 0x6a: memoGet(u32()); break; // LONG_BINGET
-      case 0x74: stack.push(tuple(popMark())); break; // TUPLE 't'
-      case 0x85: stack.push(tuple([pop()])); break; // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); stack.push(tuple([a, b])); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(tuple([a, b, c])); break; } // TUPLE3
-      case 0x6c: stack.push(popMark()); break; // LIST 'l'
-      case 0x61: { const v = pop(); list().push(v); break; } // APPEND 'a'
-      case 0x65: { const items = popMark(); const l = list(); for (const x of items) l.push(x); break; } // APPENDS 'e'
-      case 0x90: { // ADDITEMS
+      case 0x43:
+        stack.push(raw(u8()));
+        break; // SHORT_BINBYTES 'C'
+      case 0x42:
+        stack.push(raw(u32()));
+        break; // BINBYTES 'B'
+      case 0x71:
+        memoPut(u8());
+        break; // BINPUT 'q'
+      case 0x72:
+        memoPut(u32());
+        break; // LONG_BINPUT 'r'
+      case 0x94:
+        memoPut(memo.size);
+        break; // MEMOIZE
+      case 0x68:
+        memoGet(u8());
+        break; // BINGET
+      case 0x6a:
+        memoGet(u32());
+        break; // LONG_BINGET
+      case 0x74:
+        stack.push(tuple(popMark()));
+        break; // TUPLE 't'
+      case 0x85:
+        stack.push(tuple([pop()]));
+        break; // TUPLE1
+      case 0x86: {
+        const b = pop();
+        const a = pop();
+        stack.push(tuple([a, b]));
+        break;
+      } // TUPLE2
+      case 0x87: {
+        const c = pop();
+        const b = pop();
+        const a = pop();
+        stack.push(tuple([a, b, c]));
+        break;
+      } // TUPLE3
+      case 0x6c:
+        stack.push(popMark());
+        break; // LIST 'l'
+      case 0x61: {
+        const v = pop();
+        list().push(v);
+        break;
+      } // APPEND 'a'
+      case 0x65: {
+        const items = popMark();
+        const l = list();
+        for (const x of items) l.push(x);
+        break;
+      } // APPENDS 'e'
+      case 0x90: {
+        // ADDITEMS
         const items = popMark();
         const s = top();
         if (!(s instanceof Set)) fail(`expected a set on the stack, found ${typeName(s)}`);
         for (const x of items) (s as Set<unknown>).add(x);
         break;
       }
-      case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM 's'
-      case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS 'u'
-      case 0x64: { const kv = popMark(); const m = new Map(); setItems(m, kv); stack.push(m); break; } // DICT 'd'
-      case 0x63: { const module = line(); const name = line(); stack.push(global(module, name)); break; } // GLOBAL 'c'
-      case 0x93: { // STACK_GLOBAL
+      case 0x73: {
+        const v = pop();
+        const k = pop();
+        setItems(top(), [k, v]);
+        break;
+      } // SETITEM 's'
+      case 0x75: {
+        const kv = popMark();
+        setItems(top(), kv);
+        break;
+      } // SETITEMS 'u'
+      case 0x64: {
+        const kv = popMark();
+        const m = new Map();
+        setItems(m, kv);
+        stack.push(m);
+        break;
+      } // DICT 'd'
+      case 0x63: {
+        const module = line();
+        const name = line();
+        stack.push(global(module, name));
+        break;
+      } // GLOBAL 'c'
+      case 0x93: {
+        // STACK_GLOBAL
         const name = pop();
         const module = pop();
-        if (typeof name !== 'string' || typeof module !== 'string') fail(`module and name must be strings, found ${typeName(module)}, ${typeName(name)}`);
+        if (typeof name !== 'string' || typeof module !== 'string')
+          fail(`module and name must be strings, found ${typeName(module)}, ${typeName(name)}`);
         stack.push(global(module as string, name as string));
         break;
       }
-      case 0x51: { // BINPERSID 'Q'
+      case 0x51: {
+        // BINPERSID 'Q'
         const pid = pop();
         const load = opts.persistentLoad;
         if (!load) fail('persistent id without a loader');
         stack.push(call('persistent load', () => load!(pid)));
         break;
       }
-      case 0x52: apply(); break; // REDUCE 'R'
-      case 0x81: apply(); break; // NEWOBJ
-      case 0x62: { // BUILD 'b': set state; for an OrderedDict (torch's state_dict: _metadata) it goes to opts.onBuild
+      case 0x52:
+        apply();
+        break; // REDUCE 'R'
+      case 0x81:
+        apply();
+        break; // NEWOBJ
+      case 0x62: {
+        // BUILD 'b': set state; for an OrderedDict (torch's state_dict: _metadata) it goes to opts.onBuild
         const state = pop();
         const obj = top();
         if (obj instanceof PickleReduce) obj.state = state;
@@ -295,7 +445,12 @@ export function toPlain(v: unknown, opts: ToPlainOptions): unknown {
       const o: Record<string, unknown> = {};
       for (const [k, y] of x) {
         if (!isScalarKey(k)) fail(`a dict key is ${typeName(k)}, expected a string or number`);
-        Object.defineProperty(o, String(k), { value: rec(y, depth + 1), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(o, String(k), {
+          value: rec(y, depth + 1),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return o;
     }

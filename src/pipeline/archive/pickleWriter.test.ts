@@ -11,29 +11,76 @@ function fixturePickles(): Record<string, Uint8Array> {
   const out: Record<string, Uint8Array> = {};
   for (const [name, b] of Object.entries(outer)) {
     if (name.endsWith('.dill')) out[name] = b;
-    else for (const [n, ib] of Object.entries(unzipArchive(b, name, 'zip', ''))) if (n.endsWith('.pkl')) out[`${name}:${n}`] = ib;
+    else
+      for (const [n, ib] of Object.entries(unzipArchive(b, name, 'zip', '')))
+        if (n.endsWith('.pkl')) out[`${name}:${n}`] = ib;
   }
   return out;
 }
 
-const back = (b: Uint8Array) => toPlain(unpickle(b, { source: 't', allowedGlobals: ['collections.OrderedDict'], reducers: { 'collections.OrderedDict': () => new Map() } }), { source: 't' });
+const back = (b: Uint8Array) =>
+  toPlain(
+    unpickle(b, {
+      source: 't',
+      allowedGlobals: ['collections.OrderedDict'],
+      reducers: { 'collections.OrderedDict': () => new Map() },
+    }),
+    { source: 't' },
+  );
 
 describe('pickleWriter', () => {
   it('round-trips plain values through the reader', () => {
     const v = {
-      a: 1, b: 300, c: 70000, d: -5, e: 2 ** 40, f: 0.25, g: 'héllo', h: null, i: true, j: false,
-      k: [1, 'x', [2]], l: new PyTuple([1, 2, 3, 4]), m: new PyFloat(1), n: { nested: { deep: [] } }, o: 1e9, p: -(2 ** 31),
+      a: 1,
+      b: 300,
+      c: 70000,
+      d: -5,
+      e: 2 ** 40,
+      f: 0.25,
+      g: 'héllo',
+      h: null,
+      i: true,
+      j: false,
+      k: [1, 'x', [2]],
+      l: new PyTuple([1, 2, 3, 4]),
+      m: new PyFloat(1),
+      n: { nested: { deep: [] } },
+      o: 1e9,
+      p: -(2 ** 31),
     };
     expect(back(pickle(v))).toEqual({ ...v, l: [1, 2, 3, 4], m: 1 });
-    expect(back(pickle(new PyOrderedDict([['x', 1], ['y', 'z']])))).toEqual({ x: 1, y: 'z' });
+    expect(
+      back(
+        pickle(
+          new PyOrderedDict([
+            ['x', 1],
+            ['y', 'z'],
+          ]),
+        ),
+      ),
+    ).toEqual({ x: 1, y: 'z' });
     expect(back(pickle(2n ** 70n))).toBe(2 ** 70);
   });
 
   it('uses only opcodes the fixture pickles use', () => {
     const fixtureOps = new Set(Object.values(fixturePickles()).flatMap(listOpcodes));
     const ours = pickle({
-      a: 1, b: 300, c: 1.5, s: 'x', n: null, t: true, f: false, l: [1, 2], l1: [3], e: [], t2: new PyTuple([1, 1]), d1: { k: 1 },
-      od: new PyOrderedDict([['w', new PyTensor('0', 'FloatStorage', 6, [2, 3])], ['b', new PyTensor('1', 'FloatStorage', 1, [1])]]),
+      a: 1,
+      b: 300,
+      c: 1.5,
+      s: 'x',
+      n: null,
+      t: true,
+      f: false,
+      l: [1, 2],
+      l1: [3],
+      e: [],
+      t2: new PyTuple([1, 1]),
+      d1: { k: 1 },
+      od: new PyOrderedDict([
+        ['w', new PyTensor('0', 'FloatStorage', 6, [2, 3])],
+        ['b', new PyTensor('1', 'FloatStorage', 1, [1])],
+      ]),
     });
     const used = new Set(listOpcodes(ours));
     const extra = [...used].filter((o) => !fixtureOps.has(o)).map((o) => `0x${o.toString(16)}`);
@@ -46,8 +93,14 @@ describe('pickleWriter', () => {
     const v = unpickle(b, {
       source: 't',
       allowedGlobals: ['collections.OrderedDict', 'torch._utils._rebuild_tensor_v2', 'torch.FloatStorage'],
-      persistentLoad: (pid) => { seen.push(pid); return 'S'; },
-      reducers: { 'collections.OrderedDict': () => new Map(), 'torch._utils._rebuild_tensor_v2': (...a: unknown[]) => a },
+      persistentLoad: (pid) => {
+        seen.push(pid);
+        return 'S';
+      },
+      reducers: {
+        'collections.OrderedDict': () => new Map(),
+        'torch._utils._rebuild_tensor_v2': (...a: unknown[]) => a,
+      },
     }) as Map<string, unknown[]>;
     const pid = seen[0] as unknown[];
     expect(pid[0]).toBe('storage');

@@ -4,7 +4,9 @@ import { golden } from '../../testing/fixtures';
 import { readTorchBundle } from './torchBundle';
 import { PtychoError } from '../../errors';
 
-const bundleBytes = new Uint8Array(readFileSync(new URL('../../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url)));
+const bundleBytes = new Uint8Array(
+  readFileSync(new URL('../../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url)),
+);
 
 describe('reading the reference PyTorch bundle (golden torch_bundle_n64_s1_gs1/wts.h5.zip)', () => {
   const b = readTorchBundle(bundleBytes);
@@ -23,7 +25,11 @@ describe('reading the reference PyTorch bundle (golden torch_bundle_n64_s1_gs1/w
 
   it('state_dict: 63 tensors, shapes and values bit-identical to model_n64_s1_gs1.npz, 586 794 parameters', () => {
     expect(b.stateDict.size).toBe(63);
-    for (const key of ['model.autoencoder.encoder.blocks.0.conv1.weight', 'model.autoencoder.decoder_phase.phase.conv2.bias', 'model.forward_model.alpha']) {
+    for (const key of [
+      'model.autoencoder.encoder.blocks.0.conv1.weight',
+      'model.autoencoder.decoder_phase.phase.conv2.bias',
+      'model.forward_model.alpha',
+    ]) {
       const t = b.stateDict.get(key)!;
       expect(t.shape).toEqual(g(key).shape);
       expect(Array.from(t.data)).toEqual(Array.from(g(key).data));

@@ -55,8 +55,15 @@ const MAX_UNZIPPED = 2 ** 32;
  * pass what is left of their parent's budget). The result has no prototype ("__proto__" is an ordinary member).
  * Any failure is a `model-archive` PtychoError naming `source` and the member.
  */
-export function unzipArchive(bytes: Uint8Array, source: string, what: string, hint: string, maxBytes = MAX_UNZIPPED): Record<string, Uint8Array> {
-  if (!(bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b)) throw new PtychoError('model-archive', `${source}: ${what} (no zip signature)`, hint);
+export function unzipArchive(
+  bytes: Uint8Array,
+  source: string,
+  what: string,
+  hint: string,
+  maxBytes = MAX_UNZIPPED,
+): Record<string, Uint8Array> {
+  if (!(bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b))
+    throw new PtychoError('model-archive', `${source}: ${what} (no zip signature)`, hint);
   try {
     return unzipMembers(bytes, { fileName: source, maxBytes });
   } catch (e) {
@@ -67,7 +74,10 @@ export function unzipArchive(bytes: Uint8Array, source: string, what: string, hi
 
 /** What a persistent id `('storage', <StorageType>, key, location, numel)` stands for. */
 class StorageRef {
-  constructor(readonly key: string, readonly dtype: string) {}
+  constructor(
+    readonly key: string,
+    readonly dtype: string,
+  ) {}
 }
 
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -91,11 +101,26 @@ function stateDictMetadataOf(state: unknown, source: string): StateDictMetadata 
 }
 
 /** `readTorchStateDict` plus the state_dict's `_metadata` (undefined when absent or not in torch's shape). */
-export function readTorchStateDictWithMetadata(bytes: Uint8Array, source: string, maxBytes = MAX_UNZIPPED): { stateDict: StateDict; metadata?: StateDictMetadata } {
+export function readTorchStateDictWithMetadata(
+  bytes: Uint8Array,
+  source: string,
+  maxBytes = MAX_UNZIPPED,
+): { stateDict: StateDict; metadata?: StateDictMetadata } {
   const builds = new Map<unknown, unknown>();
-  const files = unzipArchive(bytes, source, 'not a torch.save zip', 'pass the model.pth inside wts.h5.zip, or the whole wts.h5.zip', maxBytes);
+  const files = unzipArchive(
+    bytes,
+    source,
+    'not a torch.save zip',
+    'pass the model.pth inside wts.h5.zip, or the whole wts.h5.zip',
+    maxBytes,
+  );
   const pkl = Object.keys(files).find((n) => n.endsWith('/data.pkl') || n === 'data.pkl');
-  if (!pkl) throw new PtychoError('model-archive', `${source}: no data.pkl inside (members: ${Object.keys(files).slice(0, 8).join(', ')})`, 'this is not a torch.save archive');
+  if (!pkl)
+    throw new PtychoError(
+      'model-archive',
+      `${source}: no data.pkl inside (members: ${Object.keys(files).slice(0, 8).join(', ')})`,
+      'this is not a torch.save archive',
+    );
   const prefix = pkl.slice(0, pkl.length - 'data.pkl'.length);
   const where = `${source}:${pkl}`;
   const bad = (msg: string, hint = 'the archive is damaged'): never => {
@@ -112,7 +137,8 @@ export function readTorchStateDictWithMetadata(bytes: Uint8Array, source: string
     onBuild: (obj, state) => void builds.set(obj, state),
     allowedGlobals: ['collections.OrderedDict', 'torch._utils._rebuild_tensor_v2', ...Object.keys(STORAGE_DTYPES)],
     persistentLoad(pid) {
-      if (!Array.isArray(pid) || pid.length < 3 || pid[0] !== 'storage') return bad('unexpected persistent id (expected a storage record)');
+      if (!Array.isArray(pid) || pid.length < 3 || pid[0] !== 'storage')
+        return bad('unexpected persistent id (expected a storage record)');
       const t = pid as unknown[];
       if (!(t[1] instanceof PickleGlobal)) return bad('storage record without a storage type');
       if (typeof t[2] !== 'string' && !isIndex(t[2])) return bad('storage record with an invalid key');
@@ -128,9 +154,11 @@ export function readTorchStateDictWithMetadata(bytes: Uint8Array, source: string
         const raw = files[member];
         if (!raw) return bad(`storage member ${member} missing`, 'the archive is incomplete');
         if (!isIndex(offset)) return bad(`tensor in ${member}: storage offset is not a non-negative integer`);
-        if (!Array.isArray(size) || !size.every(isIndex)) return bad(`tensor in ${member}: size is not a tuple of non-negative integers`);
+        if (!Array.isArray(size) || !size.every(isIndex))
+          return bad(`tensor in ${member}: size is not a tuple of non-negative integers`);
         if (size.length > 64) return bad(`tensor in ${member}: ${size.length} dimensions (torch allows at most 64)`);
-        if (!Array.isArray(stride) || !stride.every(isIndex) || stride.length !== size.length) return bad(`tensor in ${member}: stride does not match size`);
+        if (!Array.isArray(stride) || !stride.every(isIndex) || stride.length !== size.length)
+          return bad(`tensor in ${member}: stride does not match size`);
         const shape = size as number[];
         const strides = stride as number[];
         const available = Math.floor(raw.byteLength / dt.bytes);
@@ -140,11 +168,15 @@ export function readTorchStateDictWithMetadata(bytes: Uint8Array, source: string
         let last = offset;
         if (n > 0) for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * strides[d];
         if (!(n <= available) || (n > 0 && !(last < available))) {
-          return bad(`tensor of shape (${shape.join(', ')}) in ${member} needs more than the ${raw.byteLength} bytes stored`);
+          return bad(
+            `tensor of shape (${shape.join(', ')}) in ${member} needs more than the ${raw.byteLength} bytes stored`,
+          );
         }
         produced += 4 * n;
         if (produced > maxProduced) {
-          return bad(`tensor of shape (${shape.join(', ')}) in ${member}: the tensors together would take ${produced} bytes from ${storageBytes} bytes of storage`);
+          return bad(
+            `tensor of shape (${shape.join(', ')}) in ${member}: the tensors together would take ${produced} bytes from ${storageBytes} bytes of storage`,
+          );
         }
         const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
         const data = new Float32Array(n);
@@ -162,7 +194,8 @@ export function readTorchStateDictWithMetadata(bytes: Uint8Array, source: string
       },
     },
   });
-  if (!(result instanceof Map)) return bad('data.pkl is not a state_dict', 'this is not a torch.save(state_dict) archive');
+  if (!(result instanceof Map))
+    return bad('data.pkl is not a state_dict', 'this is not a torch.save(state_dict) archive');
   const out: StateDict = new Map();
   for (const [k, v] of result) {
     if (typeof k !== 'string') bad('a state_dict key is not a string');
@@ -177,13 +210,23 @@ export function readTorchStateDictWithMetadata(bytes: Uint8Array, source: string
 /** Read a plain pickle/dill dict (manifest.dill, params.dill): only primitive values are accepted. */
 export function readPickledDict(bytes: Uint8Array, source: string): Record<string, unknown> {
   const v = unpickle(bytes, { source, allowedGlobals: [] });
-  if (!(v instanceof Map)) throw new PtychoError('model-archive', `${source}: expected a dict`, 'the file is damaged or was not written by PtychoPINN');
+  if (!(v instanceof Map))
+    throw new PtychoError(
+      'model-archive',
+      `${source}: expected a dict`,
+      'the file is damaged or was not written by PtychoPINN',
+    );
   return toPlain(v, { source, inputBytes: bytes.length }) as Record<string, unknown>;
 }
 
 /** Read a whole `wts.h5.zip` as written by ptycho_torch.model_manager.save_torch_bundle. */
 export function readTorchBundle(bytes: Uint8Array, source = 'wts.h5.zip'): TorchBundle {
-  const files = unzipArchive(bytes, source, 'not a zip archive', 'choose the wts.h5.zip written by PtychoPINN, or a model .zip exported by this app');
+  const files = unzipArchive(
+    bytes,
+    source,
+    'not a zip archive',
+    'choose the wts.h5.zip written by PtychoPINN, or a model .zip exported by this app',
+  );
   // Nested zips (model.pth, torch_scaling_metadata.pt) share one budget: what DEFLATE could expand the whole file to,
   // less what the outer members already took (a zip of zip bombs cannot multiply the 1032× limit).
   let budget = Math.min(MAX_UNZIPPED, 1032 * bytes.length + 2 ** 20);
@@ -191,22 +234,45 @@ export function readTorchBundle(bytes: Uint8Array, source = 'wts.h5.zip'): Torch
   budget = Math.max(0, budget);
   const need = (name: string) => {
     const f = files[name];
-    if (!f) throw new PtychoError('model-archive', `${source}: member ${name} is missing (has: ${Object.keys(files).slice(0, 16).join(', ')})`, 'the archive is incomplete or not a PtychoPINN PyTorch bundle');
+    if (!f)
+      throw new PtychoError(
+        'model-archive',
+        `${source}: member ${name} is missing (has: ${Object.keys(files).slice(0, 16).join(', ')})`,
+        'the archive is incomplete or not a PtychoPINN PyTorch bundle',
+      );
     return f;
   };
   const manifest = readPickledDict(need('manifest.dill'), `${source}:manifest.dill`);
-  const { stateDict, metadata: stateDictMetadata } = readTorchStateDictWithMetadata(need('diffraction_to_obj/model.pth'), `${source}:diffraction_to_obj/model.pth`, budget);
+  const { stateDict, metadata: stateDictMetadata } = readTorchStateDictWithMetadata(
+    need('diffraction_to_obj/model.pth'),
+    `${source}:diffraction_to_obj/model.pth`,
+    budget,
+  );
   const params = readPickledDict(need('diffraction_to_obj/params.dill'), `${source}:diffraction_to_obj/params.dill`);
   let scalingMetadata: Record<string, unknown> | undefined;
   const meta = files['torch_scaling_metadata.pt'];
   if (meta) {
     const where = `${source}:torch_scaling_metadata.pt`;
-    const inner = unzipArchive(meta, where, 'not a torch.save zip', 'the archive is damaged; re-save the bundle with PtychoPINN', budget);
+    const inner = unzipArchive(
+      meta,
+      where,
+      'not a torch.save zip',
+      'the archive is damaged; re-save the bundle with PtychoPINN',
+      budget,
+    );
     const pkl = Object.keys(inner).find((n) => n.endsWith('data.pkl'));
     if (pkl) {
       const v = unpickle(inner[pkl], { source: `${where}:${pkl}`, allowedGlobals: [] });
-      if (!(v instanceof Map)) throw new PtychoError('model-archive', `${where}:${pkl}: expected a dict`, 'the archive is damaged; re-save the bundle with PtychoPINN');
-      scalingMetadata = toPlain(v, { source: `${where}:${pkl}`, inputBytes: inner[pkl].length }) as Record<string, unknown>;
+      if (!(v instanceof Map))
+        throw new PtychoError(
+          'model-archive',
+          `${where}:${pkl}: expected a dict`,
+          'the archive is damaged; re-save the bundle with PtychoPINN',
+        );
+      scalingMetadata = toPlain(v, { source: `${where}:${pkl}`, inputBytes: inner[pkl].length }) as Record<
+        string,
+        unknown
+      >;
     }
   }
   return { manifest, stateDict, params, scalingMetadata, ...(stateDictMetadata ? { stateDictMetadata } : {}) };

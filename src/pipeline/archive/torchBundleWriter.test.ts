@@ -39,22 +39,33 @@ describe('writeTorchBundle', () => {
       expect(memberNames(o[m]), m).toEqual(memberNames(f[m]));
     }
     // the autoencoder sentinel and the storages are byte-identical to torch's
-    expect(unzipArchive(o['autoencoder/model.pth'], 'a', 'zip', '')).toEqual(unzipArchive(f['autoencoder/model.pth'], 'a', 'zip', ''));
+    expect(unzipArchive(o['autoencoder/model.pth'], 'a', 'zip', '')).toEqual(
+      unzipArchive(f['autoencoder/model.pth'], 'a', 'zip', ''),
+    );
     const fi = unzipArchive(f['diffraction_to_obj/model.pth'], 'f', 'zip', '');
     const oi = unzipArchive(o['diffraction_to_obj/model.pth'], 'o', 'zip', '');
-    for (const n of Object.keys(fi)) if (n.includes('/data/') || n.endsWith('version')) expect(Buffer.from(oi[n]).equals(Buffer.from(fi[n])), n).toBe(true);
+    for (const n of Object.keys(fi))
+      if (n.includes('/data/') || n.endsWith('version'))
+        expect(Buffer.from(oi[n]).equals(Buffer.from(fi[n])), n).toBe(true);
   });
 
   it("writes torch's state_dict pickle byte for byte, _metadata included, when the source's metadata is kept", () => {
     const orig = readTorchBundle(fixture(), FIXTURE);
     expect(orig.stateDictMetadata?.length).toBe(101);
     expect(orig.stateDictMetadata?.[0]).toEqual(['', { version: 1 }]);
-    const torchPkl = unzipArchive(unzipArchive(fixture(), FIXTURE, 'zip', '')['diffraction_to_obj/model.pth'], 'f', 'zip', '')['model/data.pkl'];
-    const ours = unzipArchive(writeTorchStateDict(orig.stateDict, 'model', orig.stateDictMetadata), 'o', 'zip', '')['model/data.pkl'];
+    const torchPkl = unzipArchive(
+      unzipArchive(fixture(), FIXTURE, 'zip', '')['diffraction_to_obj/model.pth'],
+      'f',
+      'zip',
+      '',
+    )['model/data.pkl'];
+    const ours = unzipArchive(writeTorchStateDict(orig.stateDict, 'model', orig.stateDictMetadata), 'o', 'zip', '')[
+      'model/data.pkl'
+    ];
     expect(Buffer.from(ours).equals(Buffer.from(torchPkl))).toBe(true);
   });
 
-  it('derives _metadata from the parameter names: every module prefix in first-seen order, {version: 1}, a subset of torch\'s', () => {
+  it("derives _metadata from the parameter names: every module prefix in first-seen order, {version: 1}, a subset of torch's", () => {
     const orig = readTorchBundle(fixture(), FIXTURE);
     const derived = deriveStateDictMetadata(orig.stateDict.keys());
     expect(derived[0]).toEqual(['', { version: 1 }]);
@@ -71,7 +82,9 @@ describe('writeTorchBundle', () => {
       const ops = new Set<number>();
       for (const [name, b] of Object.entries(unzipArchive(zip, 'z', 'zip', ''))) {
         if (name.endsWith('.dill')) listOpcodes(b).forEach((x) => ops.add(x));
-        else for (const [n, ib] of Object.entries(unzipArchive(b, name, 'zip', ''))) if (n.endsWith('.pkl')) listOpcodes(ib).forEach((x) => ops.add(x));
+        else
+          for (const [n, ib] of Object.entries(unzipArchive(b, name, 'zip', '')))
+            if (n.endsWith('.pkl')) listOpcodes(ib).forEach((x) => ops.add(x));
       }
       return ops;
     };
@@ -84,8 +97,23 @@ describe('writeTorchBundle', () => {
 describe('native archive → wts.h5.zip (nativeArchiveToTorchBundle)', () => {
   it('keeps every weight bit, writes the config bridge params (N, gridsize, n_filters_scale, nphotons, intensity_scale, flags) and the scaling metadata', () => {
     const config = makeTrainingConfig({
-      nphotons: 1e7, batch_size: 8, nepochs: 3, neighbor_count: 5, n_groups: 40, intensity_scale_trainable: false,
-      model: { N: 32, gridsize: 2, n_filters_scale: 1, amp_activation: 'swish', object_big: true, probe_big: false, probe_mask: true, probe_scale: 3.5, cbam_encoder: false },
+      nphotons: 1e7,
+      batch_size: 8,
+      nepochs: 3,
+      neighbor_count: 5,
+      n_groups: 40,
+      intensity_scale_trainable: false,
+      model: {
+        N: 32,
+        gridsize: 2,
+        n_filters_scale: 1,
+        amp_activation: 'swish',
+        object_big: true,
+        probe_big: false,
+        probe_mask: true,
+        probe_scale: 3.5,
+        cbam_encoder: false,
+      },
     });
     const f = (vals: number[]) => Float32Array.from(vals);
     const weights = new Map([
@@ -106,10 +134,27 @@ describe('native archive → wts.h5.zip (nativeArchiveToTorchBundle)', () => {
     expect(b.manifest).toEqual({ models: ['diffraction_to_obj', 'autoencoder'], version: '2.0-pytorch' });
     const p = b.params;
     expect(p).toMatchObject({
-      N: 32, gridsize: 2, n_filters_scale: 1, nphotons: 1e7, intensity_scale: S, model_type: 'pinn', amp_activation: 'swish',
-      'object.big': true, 'probe.big': false, 'probe.mask': true, probe_scale: 3.5, 'intensity_scale.trainable': false,
-      'positions.provided': config.positions_provided, 'probe.trainable': config.probe_trainable, batch_size: 8, nepochs: 3,
-      neighbor_count: 5, n_groups: 40, backend: 'pytorch', loss_function: 'Poisson', _version: '2.0-pytorch',
+      N: 32,
+      gridsize: 2,
+      n_filters_scale: 1,
+      nphotons: 1e7,
+      intensity_scale: S,
+      model_type: 'pinn',
+      amp_activation: 'swish',
+      'object.big': true,
+      'probe.big': false,
+      'probe.mask': true,
+      probe_scale: 3.5,
+      'intensity_scale.trainable': false,
+      'positions.provided': config.positions_provided,
+      'probe.trainable': config.probe_trainable,
+      batch_size: 8,
+      nepochs: 3,
+      neighbor_count: 5,
+      n_groups: 40,
+      backend: 'pytorch',
+      loss_function: 'Poisson',
+      _version: '2.0-pytorch',
     });
     expect(Object.keys(p).at(-1)).toBe('_version');
 
@@ -117,16 +162,44 @@ describe('native archive → wts.h5.zip (nativeArchiveToTorchBundle)', () => {
     const m = readModelFile(nativeArchiveToTorchBundle(native, 'm.zip'), 'out.h5.zip', { checkWeights: false }); // toy weights, not the generator's shapes
     expect(m.kind).toBe('torch');
     expect(m.physicsScale).toBe(S);
-    const pick = (c: typeof config) => [c.model.N, c.model.gridsize, c.model.n_filters_scale, c.model.amp_activation, c.model.object_big, c.model.probe_big, c.model.probe_mask, c.model.probe_scale, c.nphotons, c.intensity_scale_trainable, c.batch_size, c.nepochs, c.neighbor_count, c.n_groups];
+    const pick = (c: typeof config) => [
+      c.model.N,
+      c.model.gridsize,
+      c.model.n_filters_scale,
+      c.model.amp_activation,
+      c.model.object_big,
+      c.model.probe_big,
+      c.model.probe_mask,
+      c.model.probe_scale,
+      c.nphotons,
+      c.intensity_scale_trainable,
+      c.batch_size,
+      c.nepochs,
+      c.neighbor_count,
+      c.n_groups,
+    ];
     expect(pick(m.config)).toEqual(pick(config));
-    for (const [k, t] of weights) expect(Buffer.from(bytesOf(m.weights.get(k)!)).equals(Buffer.from(bytesOf(t.data))), k).toBe(true);
+    for (const [k, t] of weights)
+      expect(Buffer.from(bytesOf(m.weights.get(k)!)).equals(Buffer.from(bytesOf(t.data))), k).toBe(true);
 
     // torch_scaling_metadata.pt: the four torch configs as create_training_payload builds them
     const md = b.scalingMetadata as Record<string, Record<string, unknown>>;
     expect(md.schema_version).toBe('ci-entrypoints-v1');
     expect(md.ci_statistics).toBeNull();
     expect(md.data_config).toMatchObject({ N: 32, C: 4, K: 5, grid_size: [2, 2], nphotons: 1e7, probe_scale: 3.5 });
-    expect(md.model_config).toMatchObject({ mode: 'Unsupervised', n_filters_scale: 1, C_model: 4, C_forward: 4, amp_activation: 'swish', object_big: true, probe_big: false, probe_mask: true, cbam_encoder: false, intensity_scale: 10000, physics_forward_mode: 'amplitude' });
+    expect(md.model_config).toMatchObject({
+      mode: 'Unsupervised',
+      n_filters_scale: 1,
+      C_model: 4,
+      C_forward: 4,
+      amp_activation: 'swish',
+      object_big: true,
+      probe_big: false,
+      probe_mask: true,
+      cbam_encoder: false,
+      intensity_scale: 10000,
+      physics_forward_mode: 'amplitude',
+    });
     expect(md.training_config).toMatchObject({ epochs: 3, batch_size: 8, n_groups: 40, nll: true });
     expect(Object.keys(md.model_config)).toHaveLength(57);
     expect(Object.keys(md.training_config)).toHaveLength(44);
@@ -134,7 +207,13 @@ describe('native archive → wts.h5.zip (nativeArchiveToTorchBundle)', () => {
 
   it('pickles floats as floats and tuples as tuples, like the reference', () => {
     const config = makeTrainingConfig({ nphotons: 1e9, model: { N: 32, gridsize: 1 } });
-    const native = buildModelArchive({ config, weights: new Map([['a.b', { shape: [1], data: Float32Array.of(1) }]]), history: [], physicsScale: 2, datasetSha256: null });
+    const native = buildModelArchive({
+      config,
+      weights: new Map([['a.b', { shape: [1], data: Float32Array.of(1) }]]),
+      history: [],
+      physicsScale: 2,
+      datasetSha256: null,
+    });
     const z = unzipArchive(nativeArchiveToTorchBundle(native, 'm.zip'), 'z', 'zip', '');
     const ops = listOpcodes(z['diffraction_to_obj/params.dill']);
     // nphotons 1e9, intensity_scale 2 and the loss weights are BINFLOAT (0x47), not BININT

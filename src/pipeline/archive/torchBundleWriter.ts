@@ -36,7 +36,10 @@ export function deriveStateDictMetadata(names: Iterable<string>): StateDictMetad
     const parts = name.split('.');
     for (let i = 0; i < parts.length; i++) {
       const prefix = parts.slice(0, i).join('.');
-      if (!seen.has(prefix)) { seen.add(prefix); out.push([prefix, { version: 1 }]); }
+      if (!seen.has(prefix)) {
+        seen.add(prefix);
+        out.push([prefix, { version: 1 }]);
+      }
     }
   }
   return out;
@@ -63,19 +66,25 @@ export const DEFAULT_TORCH_MANIFEST = { models: ['diffraction_to_obj', 'autoenco
 export function torchSaveZip(stem: string, pkl: Uint8Array, storages: [string, Uint8Array][] = []): Uint8Array {
   const files: Zippable = { [`${stem}/data.pkl`]: pkl };
   // torch writes storages in lexicographic key order ('0', '1', '10', …)
-  for (const [k, b] of [...storages].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) files[`${stem}/data/${k}`] = b;
+  for (const [k, b] of [...storages].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)))
+    files[`${stem}/data/${k}`] = b;
   files[`${stem}/version`] = strToU8('3\n');
   return zipSync(files, { level: 0 });
 }
 
 /** torch.save(state_dict) of float32 tensors (contiguous, one storage each, keys '0', '1', … in order). */
-export function writeTorchStateDict(stateDict: StateDict, stem = 'model', metadata: StateDictMetadata = deriveStateDictMetadata(stateDict.keys())): Uint8Array {
+export function writeTorchStateDict(
+  stateDict: StateDict,
+  stem = 'model',
+  metadata: StateDictMetadata = deriveStateDictMetadata(stateDict.keys()),
+): Uint8Array {
   const entries: [PyValue, PyValue][] = [];
   const storages: [string, Uint8Array][] = [];
   let i = 0;
   for (const [name, t] of stateDict) {
     const n = t.shape.reduce((a, b) => a * b, 1);
-    if (n !== t.data.length) throw new Error(`writeTorchStateDict: ${name} has shape (${t.shape.join(', ')}) but ${t.data.length} values`);
+    if (n !== t.data.length)
+      throw new Error(`writeTorchStateDict: ${name} has shape (${t.shape.join(', ')}) but ${t.data.length} values`);
     const key = String(i++);
     const bytes = new Uint8Array(n * 4);
     const dv = new DataView(bytes.buffer);
@@ -91,11 +100,16 @@ export function writeTorchBundle(b: TorchBundleInput): Uint8Array {
   const params = pickle(typedPy(b.params));
   const files: Zippable = {
     'manifest.dill': pickle((b.manifest ?? DEFAULT_TORCH_MANIFEST) as PyValue),
-    'diffraction_to_obj/model.pth': writeTorchStateDict(b.stateDict, 'model', b.stateDictMetadata ?? deriveStateDictMetadata(b.stateDict.keys())),
+    'diffraction_to_obj/model.pth': writeTorchStateDict(
+      b.stateDict,
+      'model',
+      b.stateDictMetadata ?? deriveStateDictMetadata(b.stateDict.keys()),
+    ),
     'diffraction_to_obj/params.dill': params,
     'autoencoder/model.pth': torchSaveZip('model', pickle({ _sentinel: 'autoencoder' })),
     'autoencoder/params.dill': params,
   };
-  if (b.scalingMetadata !== undefined) files['torch_scaling_metadata.pt'] = torchSaveZip('archive', pickle(typedPy(b.scalingMetadata)));
+  if (b.scalingMetadata !== undefined)
+    files['torch_scaling_metadata.pt'] = torchSaveZip('archive', pickle(typedPy(b.scalingMetadata)));
   return zipSync(files, { level: 6 });
 }
