@@ -109,6 +109,11 @@ export class Controller {
     } catch (e) {
       this.fail(e);
     }
+    // An engine server that refused this page: keep its reason on screen; there is no engine to load into.
+    if (this.client.refused) return;
+    // A page watching another page's job on an engine server loads nothing of its own.
+    const control = this.s.control;
+    if (this.s.engine.kind === 'server' && control && !control.controller) return;
     if (url.simulate) await this.simulate(url.simulate);
     else if (url.example !== 'none') await this.loadExample(url.example && EXAMPLES[url.example] ? url.example : DEFAULT_EXAMPLE);
   }

@@ -34,6 +34,8 @@ export class EngineClient {
   private queue: Request[] = [];
   private socket: WebSocket | null = null;
   private retry: ReturnType<typeof setTimeout> | null = null;
+  /** The engine server refused this page (token or origin): every later request fails with this at once. */
+  refused: ErrorInfo | null = null;
 
   constructor(readonly server: EngineServerTarget | null = null) {
     if (server) {
@@ -96,7 +98,9 @@ export class EngineClient {
       const where = new URL(url).host;
       if (refused) {
         const message = `${refused}${ev.reason ? `: ${ev.reason}` : ''}`;
-        this.failPending({ code: 'access', message, hint: 'open the URL that `ptychopinn serve` printed, or connect again with its token' });
+        this.refused = { code: 'access', message, hint: 'open the URL that `ptychopinn serve` printed, or connect again with its token' };
+        this.queue = [];
+        this.failPending(this.refused);
         this.emit({ type: 'connection', state: 'refused', message });
         return;
       }
@@ -119,6 +123,8 @@ export class EngineClient {
   request<T extends Req['type']>(req: Extract<Req, { type: T }>, transfer: Transferable[] = []): Promise<Results[T]> {
     const id = this.next++;
     return new Promise<Results[T]>((resolve, reject) => {
+      // Refused for good: nothing would ever answer (it would wait in the queue forever).
+      if (this.refused) return reject(this.refused);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.transport.send({ ...req, id } as Request, transfer);
     });
