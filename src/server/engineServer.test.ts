@@ -227,3 +227,44 @@ describe('EngineServer: training outlives its page', () => {
     b.ws.close();
   }, 600_000);
 });
+
+describe('EngineServer: a restart resumes from the checkpoint on disk', () => {
+  it('a run stopped by closing the server resumes in a new server (fresh engine, same data dir) and completes', async () => {
+    if ((await engine).gpuError) return; // no WebGPU in this environment
+    const dir = join(tmp, 'restart');
+    const first = new EngineServer();
+    const s1 = await first.start({ port: 0, host: '127.0.0.1', dataDir: dir, appDir });
+    const a = Client.connect(s1.port, s1.token);
+    await a.opened;
+    const bytes = readFileSync(new URL('../../public/fixtures/lines-n32.npz', import.meta.url));
+    const loaded = await a.request({ type: 'load', fileName: 'lines-n32.npz', bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
+    expect(loaded.ok, JSON.stringify(loaded.error)).toBe(true);
+    const cfg = loaded.result.config;
+    const config = { ...cfg, ...SMALL_PRESET, nepochs: 3, n_groups: 16, batch_size: 8, model: { ...cfg.model, ...SMALL_PRESET.model } };
+    expect((await a.request({ type: 'setConfig', config })).ok).toBe(true);
+    a.ws.send(encodeMessage({ id: 50, type: 'train' }));
+    await a.waitFor((m) => m.event?.type === 'checkpoint' && m.event.info.epochsDone === 1, 400_000);
+    await first.close(); // stops the run; its last checkpoint stays on disk
+
+    const second = new EngineServer();
+    const s2 = await second.start({ port: 0, host: '127.0.0.1', dataDir: dir, appDir });
+    try {
+      const b = Client.connect(s2.port, s2.token);
+      await b.opened;
+      const init = await b.request({ type: 'init' });
+      expect(init.result.attach).toBeNull(); // a fresh engine holds nothing…
+      expect(init.result.checkpoint.epochsDone).toBeGreaterThanOrEqual(1); // …but the disk holds the run
+      expect(init.result.checkpoint.epochs).toBe(3);
+      const end = await b.request({ type: 'train', resume: true }, 600_000);
+      expect(end.ok, JSON.stringify(end.error)).toBe(true);
+      expect(end.result.status).toBe('completed');
+      const last = b.messages.filter((m) => m.event?.type === 'checkpoint').pop();
+      expect(last!.event.info.epochsDone).toBe(3);
+      const endEvent = await b.waitFor((m) => m.event?.type === 'train-end');
+      expect(endEvent.event.end.status).toBe('completed');
+      b.ws.close();
+    } finally {
+      await second.close();
+    }
+  }, 900_000);
+});
