@@ -131,6 +131,14 @@ test('two pages share the server\'s job: a watcher sees the run, takes control w
     await a.close();
     await expect(b.getByTestId('engine-control')).toContainText('this page controls the job');
     await expect(b.getByTestId('engine-control')).not.toContainText('pages');
+    // B is killed and comes back (a reload: the tab keeps the server and token): it finds the job and its history.
+    const before = (await state(b)).losses.length;
+    await b.reload();
+    expect(b.url()).not.toContain('token=');
+    await expect(b.getByTestId('gpu-status')).toContainText(`Compute: engine server 127.0.0.1:${port()} — `);
+    const back = await waitFor(b, (s) => !!s.dataset && (s.status === 'training' || s.status === 'trained'), 30_000, 'B: back after a reload');
+    expect(back.losses.length).toBeGreaterThanOrEqual(before);
+    expect(back.dataset!.fileName).toBe('lines-n32.npz');
     for (;;) {
       const s = await state(b);
       if (s.status !== 'training' && s.status !== 'paused') break;

@@ -1,10 +1,11 @@
 /**
- * Long seeded fuzz run of every file reader (src/pipeline/fuzz.ts): `npm run fuzz -- --cases=100000 --seed=1`.
+ * Long seeded fuzz run of every file reader (src/api/fuzz/harness.ts): `npm run fuzz -- --cases=100000 --seed=1`.
  * Prints per-class counts of accepted, refused (PtychoError), crashes (other exceptions, first few messages),
  * slow cases (> 1 s) and big allocations. Exit 1 when any crash, slow case or big allocation was seen.
  * `--class=name[,name]` restricts to some classes.
  */
-import { CLASSES, formatReport, runFuzz } from '../src/pipeline/fuzz';
+import { CLASSES } from '../src/api/fuzz/classes';
+import { formatReport, runFuzz } from '../src/api/fuzz/harness';
 
 const arg = (name: string): string | undefined =>
   process.argv

@@ -7,7 +7,8 @@
  *                    from the reference's tests/fixtures/varpro_parity), a 'lines' object 176×176, 256 positions.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { readNpy, writeNpz } from '../src/pipeline/npz';
+import { readNpy } from '../src/pipeline/npyDecode';
+import { writeNpz } from '../src/pipeline/npz';
 import { simulateDataset } from '../src/pipeline/simulate';
 
 const dir = new URL('../public/fixtures/', import.meta.url);

@@ -9,7 +9,7 @@ import { PtychoError } from '../errors';
 import type { EpochEvent } from '../model/train';
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION, readModelArchive, writeModelArchive } from '../pipeline/archive/modelArchive';
 import { readTorchBundle } from '../pipeline/archive/torchBundle';
-import { zipMemberNames } from '../pipeline/npz';
+import { zipMemberNames } from '../pipeline/zip';
 import { parameterShapes } from '../model/network';
 import { writeTorchBundle } from '../pipeline/archive/torchBundleWriter';
 

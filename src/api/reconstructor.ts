@@ -1,15 +1,15 @@
-import { PtychoError } from '../errors';
-import { fromRawData } from '../pipeline/contract';
-import type { NdArray } from '../pipeline/ndarray';
-import { writeNpz } from '../pipeline/npz';
-import { Engine, metricsSummary, type ReconstructionProduct } from './engine';
-
 /**
  * The Ptychodus reconstructor contract in TypeScript (ptychodus/api/reconstructor.py; specs/reconstructor_api.md):
  * getName, getProgressGoal, reconstruct(input) as an async iterator of progress and the final product,
  * train(data) → training / validation losses, openModel, saveModel, exportTrainingData, file filters.
  * The UI and the CLI reach the engine only through Engine and this class.
  */
+import { PtychoError } from '../errors';
+import { fromRawData } from '../pipeline/contract';
+import type { NdArray } from '../pipeline/ndarray';
+import { writeNpz } from '../pipeline/npz';
+import { Engine, metricsSummary, type ReconstructionProduct } from './engine';
+
 export interface ReconstructInput {
   /** (n, N, N) diffraction amplitudes (Ptychodus passes the patterns unchanged as diff3d). */
   diffractionPatterns: NdArray;

@@ -1,9 +1,9 @@
-import { PtychoError } from '../errors';
-
 /**
  * A small, strict command-line parser: `--name value`, `--name=value`, boolean `--flag`, positionals.
  * Unknown options are refused with the list of valid ones (a typo must not be silently ignored).
  */
+import { PtychoError } from '../errors';
+
 export interface OptionSpec {
   /** 'string' | 'number' | 'int' | 'boolean' */
   type: 'string' | 'number' | 'int' | 'boolean';

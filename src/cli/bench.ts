@@ -1,6 +1,6 @@
+/** `ptychopinn bench …` — the same runs as `npm run bench` (bench/run.ts). */
 import type { CliIO } from './io';
 
-/** `ptychopinn bench …` — the same runs as `npm run bench` (bench/run.ts). */
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { runBench } = await import('../../bench/run');
   const json = argv.includes('--json');

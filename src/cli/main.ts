@@ -1,10 +1,10 @@
+/**
+ * `ptychopinn` command-line entry (specs/architecture.md). Each command lives in its own module and returns an exit
+ * status: 0 success, 2 invalid input (message + hint on stderr), 1 internal failure.
+ */
 import { PtychoError } from '../errors';
 import { nodeIO, type CliIO } from './io';
 
-/**
- * `ptychopinn` command-line entry (design.md §5). Each command lives in its own module and returns an exit
- * status: 0 success, 2 invalid input (message + hint on stderr), 1 internal failure.
- */
 interface Command {
   summary: string;
   usage: string;

@@ -1,3 +1,8 @@
+/**
+ * `ptychopinn simulate`: a synthetic scan in the raw data contract (specs/data_contract.md) from the same
+ * simulation code the page uses (src/pipeline/simulate.ts) — a synthetic or given object, the default or a given
+ * probe, random, grid or given positions — with every numeric flag checked before any work.
+ */
 import { PtychoError } from '../errors';
 import type { NdArray } from '../pipeline/ndarray';
 import { readArrayFile, writeNpz } from '../pipeline/npz';
@@ -89,84 +94,88 @@ function validateNumbers(o: Record<string, string | number | boolean | undefined
   }
 }
 
+/** A real array as complex64 (zero imaginary part); a complex one as it is. */
+function asComplex(a: NdArray): NdArray {
+  if (a.dtype === 'c64') return a;
+  return {
+    dtype: 'c64',
+    shape: a.shape,
+    data: Float32Array.from({ length: 2 * a.data.length }, (_, i) => (i % 2 ? 0 : (a.data[i / 2] as number))),
+  };
+}
+
+/** --object: a synthetic object's name, or a file holding a 2-D objectGuess. */
+function objectOf(arg: string, io: CliIO): SimulateOptions['object'] {
+  if (arg === 'lines' || arg === 'grf') return arg;
+  const a = pick(arg, io, ['objectGuess', 'object'], 'object');
+  if (a.shape.length !== 2 || a.dtype === 'str')
+    throw new PtychoError(
+      'cli-usage',
+      `${arg}: object has shape (${a.shape}), expected a 2-D array`,
+      'save objectGuess as complex64 (H, W)',
+    );
+  return asComplex(a);
+}
+
+/** --probe: the reference's default probe, or a file holding a square probeGuess of a supported size. */
+function probeOf(arg: string, io: CliIO): SimulateOptions['probe'] {
+  if (arg === 'default') return 'default';
+  const a = pick(arg, io, ['probeGuess', 'probe'], 'probe');
+  if (a.shape.length !== 2 || a.shape[0] !== a.shape[1] || a.dtype === 'str')
+    throw new PtychoError(
+      'cli-usage',
+      `${arg}: probe has shape (${a.shape}), expected (N, N)`,
+      'save probeGuess as complex64 (N, N)',
+    );
+  if (!supportedN(a.shape[0]))
+    throw new PtychoError(
+      'cli-usage',
+      `${arg}: probe is ${a.shape[0]}×${a.shape[1]}, not a supported pattern size (a power of two from ${SIM_N_MIN} to ${SIM_N_MAX})`,
+      'resample the probe to 32×32, 64×64 or 128×128',
+    );
+  return asComplex(a);
+}
+
+/** --positions: at least two finite scan positions (xcoords, ycoords in object pixels) from a file. */
+function positionsOf(path: string, io: CliIO): { x: Float64Array; y: Float64Array } {
+  const arrays = readArrayFile(io.readFile(path), { fileName: fileNameOf(path) });
+  if (!arrays.xcoords || !arrays.ycoords || arrays.xcoords.data.length !== arrays.ycoords.data.length) {
+    throw new PtychoError(
+      'cli-usage',
+      `${path}: needs xcoords and ycoords of equal length (keys: ${Object.keys(arrays).join(', ')})`,
+      'save positions in object pixels as xcoords, ycoords',
+    );
+  }
+  const positions = {
+    x: Float64Array.from(arrays.xcoords.data as ArrayLike<number>),
+    y: Float64Array.from(arrays.ycoords.data as ArrayLike<number>),
+  };
+  if (positions.x.length < 2)
+    throw new PtychoError(
+      'cli-usage',
+      `${path}: --positions holds ${positions.x.length} position(s) in xcoords/ycoords; at least 2 are needed`,
+      'save every scan position (object pixels) as xcoords, ycoords',
+    );
+  const bad = [...positions.x, ...positions.y].find((v) => !Number.isFinite(v));
+  if (bad !== undefined)
+    throw new PtychoError(
+      'cli-usage',
+      `${path}: --positions xcoords/ycoords hold ${bad}`,
+      'replace NaN/Inf positions before saving',
+    );
+  return positions;
+}
+
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { options: o } = parseArgs('simulate', argv, OPTIONS, 0);
   if (!o.out)
     throw new PtychoError('cli-usage', 'simulate: --out is required', 'e.g. ptychopinn simulate --out scan.npz');
   validateNumbers(o);
-  const objectArg = (o.object as string) ?? 'lines';
-  const probeArg = (o.probe as string) ?? 'default';
-  let object: SimulateOptions['object'] = 'lines';
-  if (objectArg === 'lines' || objectArg === 'grf') object = objectArg;
-  else {
-    const a = pick(objectArg, io, ['objectGuess', 'object'], 'object');
-    if (a.shape.length !== 2 || a.dtype === 'str')
-      throw new PtychoError(
-        'cli-usage',
-        `${objectArg}: object has shape (${a.shape}), expected a 2-D array`,
-        'save objectGuess as complex64 (H, W)',
-      );
-    object =
-      a.dtype === 'c64'
-        ? a
-        : {
-            dtype: 'c64',
-            shape: a.shape,
-            data: Float32Array.from({ length: 2 * a.data.length }, (_, i) => (i % 2 ? 0 : (a.data[i / 2] as number))),
-          };
-  }
-  let probe: SimulateOptions['probe'] = 'default';
-  if (probeArg !== 'default') {
-    const a = pick(probeArg, io, ['probeGuess', 'probe'], 'probe');
-    if (a.shape.length !== 2 || a.shape[0] !== a.shape[1] || a.dtype === 'str')
-      throw new PtychoError(
-        'cli-usage',
-        `${probeArg}: probe has shape (${a.shape}), expected (N, N)`,
-        'save probeGuess as complex64 (N, N)',
-      );
-    if (!supportedN(a.shape[0]))
-      throw new PtychoError(
-        'cli-usage',
-        `${probeArg}: probe is ${a.shape[0]}×${a.shape[1]}, not a supported pattern size (a power of two from ${SIM_N_MIN} to ${SIM_N_MAX})`,
-        'resample the probe to 32×32, 64×64 or 128×128',
-      );
-    probe =
-      a.dtype === 'c64'
-        ? a
-        : {
-            dtype: 'c64',
-            shape: a.shape,
-            data: Float32Array.from({ length: 2 * a.data.length }, (_, i) => (i % 2 ? 0 : (a.data[i / 2] as number))),
-          };
-  }
-  let positions: SimulateOptions['positions'] = ((o.scan as string) ?? 'random') as 'random' | 'grid';
-  if (o.positions) {
-    const arrays = readArrayFile(io.readFile(o.positions as string), { fileName: fileNameOf(o.positions as string) });
-    if (!arrays.xcoords || !arrays.ycoords || arrays.xcoords.data.length !== arrays.ycoords.data.length) {
-      throw new PtychoError(
-        'cli-usage',
-        `${o.positions}: needs xcoords and ycoords of equal length (keys: ${Object.keys(arrays).join(', ')})`,
-        'save positions in object pixels as xcoords, ycoords',
-      );
-    }
-    positions = {
-      x: Float64Array.from(arrays.xcoords.data as ArrayLike<number>),
-      y: Float64Array.from(arrays.ycoords.data as ArrayLike<number>),
-    };
-    if (positions.x.length < 2)
-      throw new PtychoError(
-        'cli-usage',
-        `${o.positions}: --positions holds ${positions.x.length} position(s) in xcoords/ycoords; at least 2 are needed`,
-        'save every scan position (object pixels) as xcoords, ycoords',
-      );
-    const bad = [...positions.x, ...positions.y].find((v) => !Number.isFinite(v));
-    if (bad !== undefined)
-      throw new PtychoError(
-        'cli-usage',
-        `${o.positions}: --positions xcoords/ycoords hold ${bad}`,
-        'replace NaN/Inf positions before saving',
-      );
-  }
+  const object = objectOf((o.object as string) ?? 'lines', io);
+  const probe = probeOf((o.probe as string) ?? 'default', io);
+  const positions: SimulateOptions['positions'] = o.positions
+    ? positionsOf(o.positions as string, io)
+    : (((o.scan as string) ?? 'random') as 'random' | 'grid');
   const arrays = simulateDataset({
     object,
     probe,

@@ -1,3 +1,4 @@
+// Tests of the settings list (src/config/fields.ts): every offered field and choice validates, bad values name the field, the small preset.
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors';
 import { CONFIG_FIELDS, getField, setField, withSmallPreset } from './fields';

@@ -1,3 +1,4 @@
+// Tests of the legacy params dict (src/config/legacy.ts) against ptycho/params.py: defaults, key map, flattening, derived sizes.
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors.ts';
 import {
@@ -13,9 +14,9 @@ import {
 } from './legacy.ts';
 import { makeInferenceConfig, makeModelConfig, makeTrainingConfig, MODEL_FIELDS, TRAINING_FIELDS } from './schema.ts';
 
-describe('DEFAULT_CFG (digest §2.2)', () => {
+describe('DEFAULT_CFG (specs/config.md §2)', () => {
   it('has exactly the reference entries', () => {
-    // Transcribed from ptycho/params.py (digest §2.2) — the oracle.
+    // Transcribed from ptycho/params.py (specs/config.md §2) — the oracle.
     expect({ ...DEFAULT_CFG }).toEqual({
       N: 128,
       offset: 4,

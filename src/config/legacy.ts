@@ -1,10 +1,11 @@
 /**
  * The reference's legacy global params dict (`ptycho/params.py`) and the one-way bridge from the
- * dataclass configs into it (`dataclass_to_legacy_dict`, `update_legacy_dict`, digest §2.2).
+ * dataclass configs into it (`dataclass_to_legacy_dict`, `update_legacy_dict`; specs/config.md §2).
  * We keep it because archives written by the reference carry this dict (params.dill) and because
  * derived sizes (bigN, padded size) are defined on it.
  */
 import { PtychoError } from '../errors.ts';
+import { ALL_ROWS } from './fieldTable.ts';
 import type { InferenceConfig, ModelConfig, TrainingConfig } from './schema.ts';
 
 export type LegacyValue = number | string | boolean | null;
@@ -54,18 +55,10 @@ export const DEFAULT_CFG: Readonly<LegacyDict> = Object.freeze({
   use_xla_translate: true,
 });
 
-/** Dataclass field name → legacy key. */
-export const KEY_MAPPINGS: Readonly<Record<string, string>> = Object.freeze({
-  object_big: 'object.big',
-  probe_big: 'probe.big',
-  probe_mask: 'probe.mask',
-  probe_trainable: 'probe.trainable',
-  intensity_scale_trainable: 'intensity_scale.trainable',
-  positions_provided: 'positions.provided',
-  output_dir: 'output_prefix',
-  train_data_file: 'train_data_file_path',
-  test_data_file: 'test_data_file_path',
-});
+/** Dataclass field name → legacy key: the `legacy` spellings of the config field table (src/config/fieldTable.ts). */
+export const KEY_MAPPINGS: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(ALL_ROWS.flatMap((r) => (r.legacy ? [[r.name, r.legacy]] : []))),
+);
 
 /** Legacy `data_source` values accepted by `params.validate()`. */
 export const DATA_SOURCES = [

@@ -1,3 +1,4 @@
+// Tests of the canonical configs (src/config/schema.ts): reference defaults, the makers, every validator message, N from the probe.
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors.ts';
 import {
@@ -31,7 +32,7 @@ function expectConfigError(fn: () => unknown, field: string, value: string, hint
   expect(pe.hint).toMatch(hint);
 }
 
-// Digest §2.1, typed out by hand from ptycho/config/config.py (the oracle).
+// Typed out by hand from ptycho/config/config.py (the oracle; specs/config.md §1).
 const DIGEST_MODEL: Record<string, unknown> = {
   N: 64,
   gridsize: 1,
@@ -114,7 +115,7 @@ const DIGEST_INFERENCE: Record<string, unknown> = {
   backend: 'tensorflow',
 };
 
-describe('defaults (digest §2.1)', () => {
+describe('defaults (specs/config.md §1)', () => {
   it('ModelConfig: every field equals the reference default, and only extensions are extra', () => {
     for (const [k, v] of Object.entries(DIGEST_MODEL))
       expect([k, (MODEL_DEFAULTS as unknown as Record<string, unknown>)[k]]).toEqual([k, v]);

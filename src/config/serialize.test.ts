@@ -1,3 +1,4 @@
+// Tests of config files and URL hashes (src/config/serialize.ts): canonical and PyTorch spellings, export, round trips.
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors.ts';
 import { MODEL_FIELDS, TRAINING_FIELDS, makeTrainingConfig, withProbeSize } from './schema.ts';
@@ -21,7 +22,7 @@ function catchErr(fn: () => unknown): PtychoError {
 }
 
 describe('parseTrainingConfigJson: canonical shape', () => {
-  it('reads the design.md §5 example; missing fields take the defaults', () => {
+  it('reads the specs/config.md §4 example; missing fields take the defaults', () => {
     const c = parseTrainingConfigJson(
       '{"model": {"N": 64, "gridsize": 2, "n_filters_scale": 2}, "batch_size": 16, "nepochs": 50, "nphotons": 1e9, "n_groups": 512}',
       'cfg.json',

@@ -1,5 +1,5 @@
 /**
- * Config files and URL hashes (design.md §5 "Config files"; specs/config.md).
+ * Config files and URL hashes (specs/config.md §4).
  * Accepted: the canonical shape (a TrainingConfig with its ModelConfig nested under `model`, as
  * `dataclasses.asdict` gives) and the flat PyTorch spellings (`grid_size`, `epochs`, `K`, `nll`, `mode`,
  * `C`, model fields at top level, `silu`), converted through the torch bridge's field maps.
@@ -16,17 +16,26 @@ import {
   type ModelConfig,
   type TrainingConfig,
 } from './schema.ts';
-import { activationToCanonical, gridSizeToGridsize, modeToModelType } from './torchBridge.ts';
+import type { FieldRow } from './fieldRow.ts';
+import { ALL_ROWS, MODEL_TABLE, TRAINING_TABLE } from './fieldTable.ts';
+import { activationToCanonical, gridSizeToGridsize, modeToModelType } from './torchConfigs.ts';
 
-/** Flat PyTorch spellings accepted at the top level, and the canonical field each one sets. */
-export const TORCH_ALIASES: Readonly<Record<string, string>> = Object.freeze({
-  grid_size: 'model.gridsize',
-  mode: 'model.model_type',
-  C: 'model.gridsize',
-  epochs: 'nepochs',
-  K: 'neighbor_count',
-  nll: 'nll_weight',
-});
+/**
+ * Flat PyTorch spellings accepted at the top level, and the canonical field each one sets: the torch spellings of
+ * the config field table that differ from the field name (grid_size, mode, epochs, nll, K), plus C = gridsize².
+ */
+export const TORCH_ALIASES: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries([...renamed(MODEL_TABLE, 'model.'), ['C', 'model.gridsize'], ...renamed(TRAINING_TABLE, '')]),
+);
+
+function renamed(table: readonly FieldRow[], prefix: string): [string, string][] {
+  return table.flatMap((r) =>
+    (r.torch ?? [])
+      .map((p) => p.slice(p.indexOf('.') + 1))
+      .filter((n) => n !== r.name)
+      .map((n): [string, string] => [n, prefix + r.name]),
+  );
+}
 
 const MODEL_KEYS = new Set<string>(MODEL_FIELDS);
 const TRAINING_KEYS = new Set<string>(TRAINING_FIELDS);
@@ -80,8 +89,8 @@ export interface ParsedConfig {
   given: string[];
 }
 
-/** Parse and validate a config; reports which canonical fields were given. */
-export function parseTrainingConfigJsonWithInfo(input: string | unknown, source = 'config'): ParsedConfig {
+/** The config object of a JSON text (or an already-parsed value): a plain object, else PtychoError('config'). */
+function readObject(input: string | unknown, source: string): Record<string, unknown> {
   let obj: unknown = input;
   if (typeof input === 'string') {
     try {
@@ -101,6 +110,12 @@ export function parseTrainingConfigJsonWithInfo(input: string | unknown, source 
       'write {"model": {...}, "batch_size": 16, ...}',
     );
   }
+  return obj;
+}
+
+/** Parse and validate a config; reports which canonical fields were given. */
+export function parseTrainingConfigJsonWithInfo(input: string | unknown, source = 'config'): ParsedConfig {
+  const obj = readObject(input, source);
   const model: Record<string, unknown> = {};
   const top: Record<string, unknown> = {};
 
@@ -189,8 +204,8 @@ export function trainingConfigToJson(cfg: TrainingConfig): string {
 // URL hash (TF Playground style): `#seed=42&nepochs=5&model.N=32` — only fields off their default, plus seed.
 // ---------------------------------------------------------------------------------------------
 
-/** Nullable fields whose non-null values are strings (every other nullable field holds a number). */
-const STRING_NULLABLE = new Set(['train_data_file', 'test_data_file']);
+/** Nullable fields whose non-null values are strings (the path rows of the table; others hold numbers). */
+const STRING_NULLABLE = new Set(ALL_ROWS.filter((r) => r.kind === 'path' && r.nullable).map((r) => r.name));
 
 function encodeValue(v: unknown): string {
   if (v === null) return 'null';

@@ -1,3 +1,4 @@
+// Tests of the PyTorch config bridge (src/config/torchBridge.ts): torch defaults, both directions, the reference's refusals.
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors.ts';
 import { makeModelConfig, makeTrainingConfig, validateInferenceConfig, validateTrainingConfig } from './schema.ts';
@@ -27,7 +28,7 @@ function catchErr(fn: () => unknown): PtychoError {
 
 const OK = { n_groups: 128, train_data_file: 'train.npz', nphotons: 1e9 };
 
-describe('torch defaults (digest §2.3)', () => {
+describe('torch defaults (specs/config.md §3)', () => {
   it('DataConfig', () => {
     expect(TORCH_DATA_DEFAULTS).toMatchObject({
       nphotons: 1e5,

@@ -1,3 +1,10 @@
+/**
+ * Inference: predict complex object patches for every group of a resident set in batches on the GPU, then stitch
+ * them into one object image. At gridsize > 1 with object_big, each group's C patches are first made mutually
+ * consistent exactly as in training (merge onto the group canvas, re-extract); each patch is then placed at its
+ * own scan position. Returns the complex object, the overlap-weight map and the canvas origin in object pixels —
+ * or, for the live training preview, only a display-sized amplitude/phase image computed on the GPU.
+ */
 import type { Gpu } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 import { gatherRows } from '../gpu/ops/gather';
@@ -6,13 +13,6 @@ import { extractPatches, mergePatches } from '../gpu/ops/reassemble';
 import { stitchPatches, type StitchOptions } from '../gpu/ops/stitch';
 import type { PtychoPINN, ResidentSet } from './ptychopinn';
 
-/**
- * Inference: predict complex object patches for every group of a resident set in batches on the GPU, then stitch
- * them into one object image. At gridsize > 1 with object_big, each group's C patches are first made mutually
- * consistent exactly as in training (merge onto the group canvas, re-extract); each patch is then placed at its
- * own scan position. Returns the complex object, the overlap-weight map and the canvas origin in object pixels —
- * or, for the live training preview, only a display-sized amplitude/phase image computed on the GPU.
- */
 export interface ReconstructionImage {
   /** (height, width) complex64, interleaved. */
   object: Float32Array;

@@ -1,3 +1,11 @@
+/**
+ * The PtychoPINN generator as the PyTorch reference builds it (ptycho_torch/model.py):
+ * encoder ConvPoolBlocks (conv3×3+ReLU ×2, CBAM, max-pool 2) over a filter ladder set by N, two separate
+ * decoders (amplitude, phase) of ConvUpBlocks (conv3×3+ReLU ×2, nearest ×2), and Decoder_last: path 1 predicts the
+ * central N/2×N/2 (activation, zero pad N/4), path 2 (probe_big) the border through a ConvUpBlock + conv + SiLU
+ * masked to the border. Parameter names are the reference's state_dict keys; weights are OIHW.
+ * Extensions of ours (documented in specs): N = 32 (same ladder as 64) and n_filters_scale 0.25 / 0.5.
+ */
 import type { Gpu } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 import { activation, type Activation } from '../gpu/ops/activation';
@@ -8,14 +16,6 @@ import { broadcastMul, pad2d, sliceChannels } from '../gpu/ops/layout';
 import { maxPool2x2, upsample2x } from '../gpu/ops/pool';
 import { Rng } from '../pipeline/random';
 
-/**
- * The PtychoPINN generator as the PyTorch reference builds it (ptycho_torch/model.py; digest §4.1):
- * encoder ConvPoolBlocks (conv3×3+ReLU ×2, CBAM, max-pool 2) over a filter ladder set by N, two separate
- * decoders (amplitude, phase) of ConvUpBlocks (conv3×3+ReLU ×2, nearest ×2), and Decoder_last: path 1 predicts the
- * central N/2×N/2 (activation, zero pad N/4), path 2 (probe_big) the border through a ConvUpBlock + conv + SiLU
- * masked to the border. Parameter names are the reference's state_dict keys; weights are OIHW.
- * Extensions of ours (documented in specs): N = 32 (same ladder as 64) and n_filters_scale 0.25 / 0.5.
- */
 export interface GeneratorSpec {
   N: number;
   /** Channels in/out: gridsize² when object_big, else 1. */

@@ -1,15 +1,15 @@
+/**
+ * The amplitude forward model of the PyTorch reference (ptycho_torch ForwardModel.forward):
+ * object patches (B, C, N, N) → [object_big: merge onto the M×M group canvas and re-extract, so the C patches
+ * are mutually consistent] → × effective probe (probeGuess / probe_scale, × soft mask when probe_mask) →
+ * pad_and_diffract: A = fftshift(|FFT2|)/N → predicted amplitude (B, C, N, N).
+ */
 import type { Gpu } from '../gpu/kernel';
 import type { Tensor } from '../gpu/tensor';
 import { complexMul } from '../gpu/ops/complex';
 import { padAndDiffract } from '../gpu/ops/fft';
 import { extractPatches, mergePatches } from '../gpu/ops/reassemble';
 
-/**
- * The amplitude forward model of the PyTorch reference (ForwardModel.forward, digest §4.3):
- * object patches (B, C, N, N) → [object_big: merge onto the M×M group canvas and re-extract, so the C patches
- * are mutually consistent] → × effective probe (probeGuess / probe_scale, × soft mask when probe_mask) →
- * pad_and_diffract: A = fftshift(|FFT2|)/N → predicted amplitude (B, C, N, N).
- */
 export interface PhysicsSpec {
   N: number;
   C: number;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { paddedCanvasSize } from '../config/geometry';
 import { readTorchBundle } from '../pipeline/archive/torchBundle';
 import { golden, loadGolden } from '../testing/fixtures';
 import { Tape } from '../gpu/tape';
@@ -41,7 +42,7 @@ describe('full-model parity with PtychoPINN_Lightning (forward, compute_loss, ev
         objectBig: true,
         probeScale: 4,
         probeMask: false,
-        M: 64 + (gs - 1) * 4,
+        M: paddedCanvasSize(64, gs),
         lossMode: 'poisson',
       };
       const weights = new Map<string, Float32Array>();
@@ -73,7 +74,7 @@ describe('full-model parity with PtychoPINN_Lightning (forward, compute_loss, ev
           grads: await Promise.all(grads.map((t) => gpu.read(t))),
         };
       });
-      // Loss and prediction: gs2 vs the float32 reference; gs1 vs its float64 re-run (golden README §8.1).
+      // Loss and prediction: gs2 vs the float32 reference; gs1 vs its float64 re-run.
       const predRef = (set === 'model_gs2' ? g('output/pred_amplitude') : g('check/pred_amplitude_f64'))
         .data as Float32Array;
       let pmax = 0;
@@ -81,7 +82,7 @@ describe('full-model parity with PtychoPINN_Lightning (forward, compute_loss, ev
       expect(compare(r.pred, predRef, { atol: (set === 'model_gs2' ? 1e-5 : 1e-4) * pmax }, 'pred')).toBe('');
       expect(Math.abs(r.loss - tol.f64_loss) / tol.f64_loss).toBeLessThan(set === 'model_gs2' ? 1e-5 : 1e-4);
       // Gradients: per tensor ‖Δg‖ ≤ max(4·l2_rel_own, 1e-4)·‖g_ref‖ (gs2); global ‖Δg‖/‖g_ref‖ ≤ 1e-4 (gs2);
-      // gs1 / nocbam: max |Δg| ≤ 1e-3 × global max |g_ref| (their float32 reference carries the §8.1 artefact).
+      // gs1 / nocbam: max |Δg| ≤ 1e-3 × global max |g_ref| (their float32 reference carries an artefact the float64 re-run does not).
       let num = 0,
         den = 0,
         gmax = 0;

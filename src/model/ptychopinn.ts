@@ -1,3 +1,7 @@
+/**
+ * PtychoPINN = generator + physics + loss (PtychoPINN_Lightning: forward + compute_loss, unsupervised
+ * amplitude mode). Owns the parameter tensors and, once `setData` is called, the dataset resident on the GPU.
+ */
 import type { Gpu } from '../gpu/kernel';
 import { TensorArena } from '../gpu/arena';
 import type { Tensor } from '../gpu/tensor';
@@ -12,10 +16,6 @@ import { generatorForward, initParameters, parameterShapes, type GeneratorSpec }
 import { effectiveProbe, forwardPhysics, softProbeMask } from './physics';
 import type { TrainableModel } from './train';
 
-/**
- * PtychoPINN = generator + physics + loss (PtychoPINN_Lightning: forward + compute_loss, unsupervised
- * amplitude mode). Owns the parameter tensors and, once `setData` is called, the dataset resident on the GPU.
- */
 export interface PtychoPINNSpec {
   generator: GeneratorSpec;
   gridsize: number;

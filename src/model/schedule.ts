@@ -1,5 +1,5 @@
 /**
- * Learning-rate schedules stepped once per epoch, as the reference's Lightning module does (digest §4.8):
+ * Learning-rate schedules stepped once per epoch, as the reference's Lightning module does:
  * 'Default' (constant), 'Exponential' (γ = 0.95 per epoch), 'ReduceLROnPlateau' (torch semantics: mode min,
  * factor 0.5, patience 2, relative threshold 0, min_lr 5e-5, stepped on the validation loss, else the training
  * loss), 'WarmupCosine' (linear warm-up over `warmupEpochs`, then cosine decay to lr·minRatio at the last epoch).

@@ -1,15 +1,5 @@
-import type { Gpu } from '../gpu/kernel';
-import { defineKernel } from '../gpu/kernelDecl';
-import { Tape } from '../gpu/tape';
-import type { Tensor } from '../gpu/tensor';
-import { Adam } from '../gpu/ops/adam';
-import type { TensorArena } from '../gpu/arena';
-import normWgsl from '../gpu/shaders/norm.wgsl?raw';
-import { Rng } from '../pipeline/random';
-import { EarlyStopping, LrSchedule, type SchedulerName } from './schedule';
-
 /**
- * The training loop (issue 4 §3): Adam with weight decay, LR schedules stepped per epoch, seeded shuffling,
+ * The training loop: Adam with weight decay, LR schedules stepped per epoch, seeded shuffling,
  * validation on held-out groups, early stopping, gradient clipping by global norm, per-step and per-epoch events,
  * pause / resume / stop, and the last good weights kept when a run fails or diverges.
  *
@@ -17,96 +7,25 @@ import { EarlyStopping, LrSchedule, type SchedulerName } from './schedule';
  * forward + loss on a tape, runs the adjoints and Adam, all without read-back. Step losses are summed on the GPU;
  * the CPU reads the running loss at most every `lossReadIntervalMs` (throttled, for live plots) and once per epoch.
  */
-export interface TrainableModel {
-  /** Trainable tensors (requiresGrad = true), fixed order. */
-  readonly parameters: Tensor[];
-  readonly parameterNames: string[];
-  /** The arena holding `parameters` (views in the same order), if any: the optimizer then runs one dispatch. */
-  readonly arena?: TensorArena;
-  /** Scalar loss of the groups whose dataset indices are in `idx` (f32 exact integers). */
-  batchLoss(gpu: Gpu, idx: Tensor): Tensor;
-}
+import type { Gpu } from '../gpu/kernel';
+import { defineKernel } from '../gpu/kernelDecl';
+import { Tape } from '../gpu/tape';
+import type { Tensor } from '../gpu/tensor';
+import { Adam } from '../gpu/ops/adam';
+import normWgsl from '../gpu/shaders/norm.wgsl?raw';
+import { Rng } from '../pipeline/random';
+import { EarlyStopping, LrSchedule } from './schedule';
+import type { EpochEvent, RunCheckpoint, StepEvent, TrainableModel, TrainOptions, TrainResult } from './trainTypes';
 
-export interface TrainOptions {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  scheduler?: SchedulerName;
-  schedulerOptions?: {
-    gamma?: number;
-    plateauFactor?: number;
-    plateauPatience?: number;
-    plateauMinLr?: number;
-    plateauThreshold?: number;
-    warmupEpochs?: number;
-    minRatio?: number;
-  };
-  weightDecay?: number;
-  beta1?: number;
-  beta2?: number;
-  gradientClipNorm?: number | null;
-  earlyStopPatience?: number;
-  seed: number;
-  /** Dataset indices used for training and for validation (disjoint). */
-  trainIndices: Int32Array;
-  valIndices?: Int32Array;
-  /** Minimum milliseconds between live loss reads during an epoch (default 500). */
-  lossReadIntervalMs?: number;
-  /** Drop the last partial batch (default false: it is used, as torch's DataLoader does). */
-  dropLast?: boolean;
-  /** Steps queued on the GPU ahead of the one that finished (default 2). */
-  maxStepsInFlight?: number;
-  /** Read the optimizer moments at each epoch end too (for `onCheckpoint`); off by default. */
-  checkpointOptimizer?: boolean;
-  /**
-   * Continue a run from a checkpoint: epochs before `startEpoch` are skipped, their shuffles, LR-schedule and
-   * early-stopping updates replayed from `history`, and Adam's moments and step count restored — so the
-   * continued run takes the same steps as one that never stopped.
-   */
-  resume?: { startEpoch: number; adam: AdamSnapshot; history: readonly EpochEvent[] };
-}
-
-/** Adam's state on the CPU: moments per parameter (parameter order) and the step count. */
-export interface AdamSnapshot {
-  m: Float32Array[];
-  v: Float32Array[];
-  t: number;
-}
-
-/** What a run hands out at the end of each good epoch: weights, and the optimizer when asked for. */
-export interface RunCheckpoint {
-  /** The epoch just completed (0-based). */
-  epoch: number;
-  weights: Map<string, Float32Array>;
-  adam: AdamSnapshot | null;
-}
-
-export interface StepEvent {
-  epoch: number;
-  step: number;
-  stepsPerEpoch: number;
-  /** Mean loss of the steps since the last read, when this step carried a (throttled) read; else undefined. */
-  loss?: number;
-  patternsPerSecond: number;
-  etaSeconds: number;
-}
-
-export interface EpochEvent {
-  epoch: number;
-  trainLoss: number;
-  valLoss: number | null;
-  learningRate: number;
-  seconds: number;
-  patternsPerSecond: number;
-}
-
-export interface TrainResult {
-  status: 'completed' | 'stopped' | 'early-stopped' | 'failed';
-  epochs: EpochEvent[];
-  error?: string;
-  /** Weights at the end of the last epoch whose loss was finite (name → values). */
-  lastGoodWeights: Map<string, Float32Array> | null;
-}
+export type {
+  TrainableModel,
+  TrainOptions,
+  AdamSnapshot,
+  RunCheckpoint,
+  StepEvent,
+  EpochEvent,
+  TrainResult,
+} from './trainTypes';
 
 /** acc[0] += x[0] (a GPU-side running sum of scalar losses) */
 const ACCUM = defineKernel({
@@ -118,6 +37,31 @@ const ACCUM = defineKernel({
 });
 
 type RunState = 'idle' | 'running' | 'paused' | 'stopping' | 'done';
+
+/** The state of one run(): optimizer, schedules, shuffled order, GPU-side loss sums, progress and results. */
+interface RunLoop {
+  rng: Rng;
+  adam: Adam;
+  sched: LrSchedule;
+  early: EarlyStopping | null;
+  order: Int32Array;
+  start: number;
+  stepsPerEpoch: number;
+  totalPatterns: number;
+  patternsDone: number;
+  t0: number;
+  epochSum: Tensor;
+  windowSum: Tensor;
+  epochs: EpochEvent[];
+  lastGood: Map<string, Float32Array> | null;
+}
+
+/** Within an epoch: steps since the last loss read, when it was, and the steps queued on the GPU. */
+interface LossWindow {
+  steps: number;
+  lastRead: number;
+  inFlight: Promise<void>[];
+}
 
 export class TrainingRun {
   private state: RunState = 'idle';
@@ -197,18 +141,43 @@ export class TrainingRun {
   }
 
   async run(): Promise<TrainResult> {
-    const { gpu, model, o } = this;
     this.state = 'running';
+    const loop = await this.startLoop();
+    let status: TrainResult['status'] = 'completed';
+    let error: string | undefined;
+    try {
+      for (let epoch = loop.start; epoch < this.o.epochs; epoch++) {
+        const te = performance.now();
+        if (await this.runSteps(loop, epoch)) {
+          status = 'stopped';
+          break;
+        }
+        if (await this.endEpoch(loop, epoch, te)) {
+          status = 'early-stopped';
+          break;
+        }
+      }
+    } catch (e) {
+      status = 'failed';
+      error = (e as Error).message;
+      this.restoreLastGood(loop.lastGood);
+    } finally {
+      loop.epochSum.dispose();
+      loop.windowSum.dispose();
+      loop.adam.dispose();
+      this.state = 'done';
+    }
+    return { status, epochs: loop.epochs, error, lastGoodWeights: loop.lastGood };
+  }
+
+  /** The optimizer, schedules and sums of a new run; a resumed run replays the epochs before its start. */
+  private async startLoop(): Promise<RunLoop> {
+    const { gpu, model, o } = this;
     const rng = new Rng(o.seed);
     const adam = new Adam(
       gpu,
       model.parameters,
-      {
-        lr: o.learningRate,
-        beta1: o.beta1,
-        beta2: o.beta2,
-        weightDecay: o.weightDecay ?? 0,
-      },
+      { lr: o.learningRate, beta1: o.beta1, beta2: o.beta2, weightDecay: o.weightDecay ?? 0 },
       model.arena,
     );
     const sched = new LrSchedule({
@@ -218,7 +187,6 @@ export class TrainingRun {
       ...o.schedulerOptions,
     });
     const early = o.valIndices?.length ? new EarlyStopping(o.earlyStopPatience ?? 100) : null;
-    const epochs: EpochEvent[] = [];
     const order = Int32Array.from(o.trainIndices);
     const start = o.resume?.startEpoch ?? 0;
     if (o.resume) {
@@ -234,119 +202,127 @@ export class TrainingRun {
         if (early && h.valLoss !== null) early.update(h.valLoss);
       }
     }
-    let lastGood: Map<string, Float32Array> | null = await this.checkpoint();
-    const bs = o.batchSize;
-    const stepsPerEpoch = o.dropLast ? Math.floor(order.length / bs) : Math.ceil(order.length / bs);
-    const readInterval = o.lossReadIntervalMs ?? 500;
-    const t0 = performance.now();
-    let patternsDone = 0;
-    const totalPatterns = stepsPerEpoch * bs * (o.epochs - start);
-    let status: TrainResult['status'] = 'completed';
-    let error: string | undefined;
-    const epochSum = gpu.keep(gpu.zeros([1], 'f32'));
-    const windowSum = gpu.keep(gpu.zeros([1], 'f32'));
-    try {
-      for (let epoch = start; epoch < o.epochs; epoch++) {
-        const te = performance.now();
-        adam.lr = sched.current;
-        rng.shuffle(order);
-        gpu.fill(epochSum, 0);
-        gpu.fill(windowSum, 0);
-        let windowSteps = 0;
-        let lastRead = performance.now();
-        const inFlight: Promise<void>[] = [];
-        const maxInFlight = o.maxStepsInFlight ?? 2;
-        for (let step = 0; step < stepsPerEpoch; step++) {
-          if (this.current() === 'paused') await new Promise<void>((r) => this.resumeWaiters.push(r));
-          if (this.current() === 'stopping') break;
-          const rows = order.subarray(step * bs, Math.min(order.length, (step + 1) * bs));
-          gpu.tidy(() => {
-            const idx = gpu.tensor([rows.length], 'f32', Float32Array.from(rows));
-            const tape = new Tape(gpu);
-            const loss = tape.run(() => model.batchLoss(gpu, idx));
-            const grads = tape.gradients(loss, model.parameters);
-            adam.step(grads, o.gradientClipNorm || undefined);
-            gpu.run(ACCUM, { x: loss, acc: epochSum }, undefined, [1]);
-            gpu.run(ACCUM, { x: loss, acc: windowSum }, undefined, [1]);
-          });
-          windowSteps++;
-          patternsDone += rows.length;
-          // Pace the CPU with the GPU: at most `maxInFlight` steps queued (a fence, no read-back), so progress,
-          // rates and pause/stop follow the real computation and the throttled loss read finds a finished step.
-          inFlight.push(gpu.fence());
-          if (inFlight.length > maxInFlight) await inFlight.shift();
-          const now = performance.now();
-          const rate = patternsDone / ((now - t0) / 1000);
-          const ev: StepEvent = {
-            epoch,
-            step,
-            stepsPerEpoch,
-            patternsPerSecond: rate,
-            etaSeconds: (totalPatterns - patternsDone) / Math.max(rate, 1e-9),
-          };
-          if (now - lastRead >= readInterval || step === stepsPerEpoch - 1) {
-            // Throttled read (the only one inside the epoch): mean of the steps since the last read.
-            ev.loss = (await gpu.read(windowSum))[0] / windowSteps;
-            gpu.fill(windowSum, 0);
-            windowSteps = 0;
-            lastRead = performance.now();
-            if (!Number.isFinite(ev.loss))
-              throw new Error(
-                `loss became ${ev.loss} at epoch ${epoch + 1}, step ${step + 1}; restored the last good weights (try a lower learning rate or gradient clipping)`,
-              );
-          } else {
-            // Let the event loop breathe (UI messages, pause/stop) without stalling the GPU queue.
-            await Promise.resolve();
-          }
-          this.onStep?.(ev);
-          if (this.afterStep && this.current() === 'running') await this.afterStep();
-        }
-        if (this.current() === 'stopping') {
-          status = 'stopped';
-          break;
-        }
-        const trainLoss = (await gpu.read(epochSum))[0] / stepsPerEpoch;
-        if (!Number.isFinite(trainLoss))
-          throw new Error(`training loss became ${trainLoss} in epoch ${epoch + 1}; restored the last good weights`);
-        const valLoss = o.valIndices?.length ? await this.evaluate(o.valIndices) : null;
-        lastGood = await this.checkpoint();
-        const seconds = (performance.now() - te) / 1000;
-        const ev: EpochEvent = {
-          epoch,
-          trainLoss,
-          valLoss,
-          learningRate: adam.lr,
-          seconds,
-          patternsPerSecond: (stepsPerEpoch * bs) / seconds,
-        };
-        epochs.push(ev);
-        this.onEpoch?.(ev);
-        if (this.onCheckpoint)
-          await this.onCheckpoint({
-            epoch,
-            weights: lastGood,
-            adam: o.checkpointOptimizer ? await adam.snapshot() : null,
-          });
-        sched.endEpoch(valLoss ?? trainLoss);
-        if (early && valLoss !== null && early.update(valLoss)) {
-          status = 'early-stopped';
-          break;
-        }
-      }
-    } catch (e) {
-      status = 'failed';
-      error = (e as Error).message;
-      if (lastGood && !gpu.isLost) {
-        // Put the last good weights back so the model that remains (and any export) is the good one.
-        model.parameters.forEach((p, i) => gpu.upload(p, lastGood!.get(model.parameterNames[i])!));
-      }
-    } finally {
-      epochSum.dispose();
-      windowSum.dispose();
-      adam.dispose();
-      this.state = 'done';
+    const lastGood = await this.checkpoint();
+    const stepsPerEpoch = o.dropLast ? Math.floor(order.length / o.batchSize) : Math.ceil(order.length / o.batchSize);
+    return {
+      rng,
+      adam,
+      sched,
+      early,
+      order,
+      start,
+      stepsPerEpoch,
+      totalPatterns: stepsPerEpoch * o.batchSize * (o.epochs - start),
+      patternsDone: 0,
+      t0: performance.now(),
+      epochSum: gpu.keep(gpu.zeros([1], 'f32')),
+      windowSum: gpu.keep(gpu.zeros([1], 'f32')),
+      epochs: [],
+      lastGood,
+    };
+  }
+
+  /** One epoch's steps (honouring pause and stop); true when the run was stopped. */
+  private async runSteps(loop: RunLoop, epoch: number): Promise<boolean> {
+    const gpu = this.gpu;
+    loop.adam.lr = loop.sched.current;
+    loop.rng.shuffle(loop.order);
+    gpu.fill(loop.epochSum, 0);
+    gpu.fill(loop.windowSum, 0);
+    const win: LossWindow = { steps: 0, lastRead: performance.now(), inFlight: [] };
+    for (let step = 0; step < loop.stepsPerEpoch; step++) {
+      if (this.current() === 'paused') await new Promise<void>((r) => this.resumeWaiters.push(r));
+      if (this.current() === 'stopping') break;
+      await this.trainStep(loop, win, epoch, step);
+      if (this.afterStep && this.current() === 'running') await this.afterStep();
     }
-    return { status, epochs, error, lastGoodWeights: lastGood };
+    return this.current() === 'stopping';
+  }
+
+  /** Forward, adjoints and Adam for one batch (no read-back), paced with the GPU, then its step event. */
+  private async trainStep(loop: RunLoop, win: LossWindow, epoch: number, step: number): Promise<void> {
+    const { gpu, model, o } = this;
+    const bs = o.batchSize;
+    const rows = loop.order.subarray(step * bs, Math.min(loop.order.length, (step + 1) * bs));
+    gpu.tidy(() => {
+      const idx = gpu.tensor([rows.length], 'f32', Float32Array.from(rows));
+      const tape = new Tape(gpu);
+      const loss = tape.run(() => model.batchLoss(gpu, idx));
+      const grads = tape.gradients(loss, model.parameters);
+      loop.adam.step(grads, o.gradientClipNorm || undefined);
+      gpu.run(ACCUM, { x: loss, acc: loop.epochSum }, undefined, [1]);
+      gpu.run(ACCUM, { x: loss, acc: loop.windowSum }, undefined, [1]);
+    });
+    win.steps++;
+    loop.patternsDone += rows.length;
+    // Pace the CPU with the GPU: at most `maxStepsInFlight` steps queued (a fence, no read-back), so progress,
+    // rates and pause/stop follow the real computation and the throttled loss read finds a finished step.
+    win.inFlight.push(gpu.fence());
+    if (win.inFlight.length > (o.maxStepsInFlight ?? 2)) await win.inFlight.shift();
+    const now = performance.now();
+    const rate = loop.patternsDone / ((now - loop.t0) / 1000);
+    const ev: StepEvent = {
+      epoch,
+      step,
+      stepsPerEpoch: loop.stepsPerEpoch,
+      patternsPerSecond: rate,
+      etaSeconds: (loop.totalPatterns - loop.patternsDone) / Math.max(rate, 1e-9),
+    };
+    if (now - win.lastRead >= (o.lossReadIntervalMs ?? 500) || step === loop.stepsPerEpoch - 1) {
+      // Throttled read (the only one inside the epoch): mean of the steps since the last read.
+      ev.loss = (await gpu.read(loop.windowSum))[0] / win.steps;
+      gpu.fill(loop.windowSum, 0);
+      win.steps = 0;
+      win.lastRead = performance.now();
+      if (!Number.isFinite(ev.loss))
+        throw new Error(
+          `loss became ${ev.loss} at epoch ${epoch + 1}, step ${step + 1}; restored the last good weights (try a lower learning rate or gradient clipping)`,
+        );
+    } else {
+      // Let the event loop breathe (UI messages, pause/stop) without stalling the GPU queue.
+      await Promise.resolve();
+    }
+    this.onStep?.(ev);
+  }
+
+  /**
+   * The end of a completed epoch: training loss, validation, the weights kept as the last good ones, the epoch
+   * event, the checkpoint, the LR schedule and early stopping; true when early stopping ends the run.
+   */
+  private async endEpoch(loop: RunLoop, epoch: number, te: number): Promise<boolean> {
+    const { gpu, o } = this;
+    const trainLoss = (await gpu.read(loop.epochSum))[0] / loop.stepsPerEpoch;
+    if (!Number.isFinite(trainLoss))
+      throw new Error(`training loss became ${trainLoss} in epoch ${epoch + 1}; restored the last good weights`);
+    const valLoss = o.valIndices?.length ? await this.evaluate(o.valIndices) : null;
+    loop.lastGood = await this.checkpoint();
+    const seconds = (performance.now() - te) / 1000;
+    const ev: EpochEvent = {
+      epoch,
+      trainLoss,
+      valLoss,
+      learningRate: loop.adam.lr,
+      seconds,
+      patternsPerSecond: (loop.stepsPerEpoch * o.batchSize) / seconds,
+    };
+    loop.epochs.push(ev);
+    this.onEpoch?.(ev);
+    if (this.onCheckpoint)
+      await this.onCheckpoint({
+        epoch,
+        weights: loop.lastGood,
+        adam: o.checkpointOptimizer ? await loop.adam.snapshot() : null,
+      });
+    loop.sched.endEpoch(valLoss ?? trainLoss);
+    return !!loop.early && valLoss !== null && loop.early.update(valLoss);
+  }
+
+  /** Put the last good weights back so the model that remains (and any export) is the good one. */
+  private restoreLastGood(lastGood: Map<string, Float32Array> | null): void {
+    const { gpu, model } = this;
+    if (lastGood && !gpu.isLost) {
+      model.parameters.forEach((p, i) => gpu.upload(p, lastGood.get(model.parameterNames[i])!));
+    }
   }
 }
 

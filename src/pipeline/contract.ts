@@ -1,16 +1,21 @@
-import { PtychoError } from '../errors';
-import { shapeStr, sizeOf, type NdArray } from './ndarray';
-import type { RawData } from './rawData';
-
 /**
- * The PtychoPINN raw-scan data contract (specs/data_contract.md; digest §1): named arrays → a canonical RawData
- * or a clear error naming the file, the key, the shape seen and the fix.
+ * The PtychoPINN raw-scan data contract (specs/data_contract.md): named arrays → a canonical RawData or a clear error
+ * naming the file, the key, the shape seen and the fix.
  * Required: xcoords, ycoords (M,), diffraction as `diff3d` or `diffraction` (M, N, N), probeGuess (N, N).
  * Optional: objectGuess (H, W), scan_index (M,), xcoords_start / ycoords_start (M,), Y (M, N, N), _metadata (JSON).
  * Canonicalised: legacy (N, N, M) diffraction → (M, N, N), a trailing singleton channel squeezed, count
  * intensities → amplitudes (sqrt) with a warning, real probe/object → complex, float64/complex128 already
- * downcast by the reader.
+ * downcast by the reader. One reader per part (positions, diffraction, probe, optional keys), in this order, so the
+ * first refusal and the order of the warnings are fixed; the diffraction reader is in
+ * contractDiffraction.ts and shared checks in contractChecks.ts.
  */
+import { shapeStr, type NdArray } from './ndarray';
+import type { RawData } from './rawData';
+import { checkFinite, checkPositionsOnObject, fail, numeric, toComplex, toFloat64 } from './contractChecks';
+import { readDiffraction } from './contractDiffraction';
+
+export { COUNTS_MIN_MAX } from './contractDiffraction';
+
 export interface ContractOptions {
   fileName?: string;
 }
@@ -29,46 +34,8 @@ const KNOWN = new Set([
   '_metadata',
 ]);
 
-/** Integer-valued data with a maximum at least this large are taken as photon counts (intensity). */
-export const COUNTS_MIN_MAX = 20;
-
 /** Fewer scan positions than this cannot be grouped or trained on (and have no meaningful extent). */
 export const MIN_POSITIONS = 2;
-
-function fail(file: string, message: string, hint: string): never {
-  throw new PtychoError('contract', `${file}: ${message}`, hint);
-}
-
-function numeric(a: NdArray): boolean {
-  return a.dtype !== 'str' && a.dtype !== 'c64';
-}
-
-function toFloat64(a: NdArray): Float64Array {
-  return a.data instanceof Float64Array ? a.data : Float64Array.from(a.data as ArrayLike<number>);
-}
-
-function checkFinite(file: string, key: string, a: NdArray): void {
-  const d = a.data as ArrayLike<number>;
-  for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i])) {
-      const idx = a.dtype === 'c64' ? Math.floor(i / 2) : i;
-      fail(
-        file,
-        `key "${key}" ${shapeStr(a.shape)} holds ${d[i]} at flat index ${idx}`,
-        `replace NaN/Inf values (e.g. np.nan_to_num) before saving "${key}"`,
-      );
-    }
-  }
-}
-
-function toComplex(a: NdArray): { arr: NdArray; promoted: boolean } {
-  if (a.dtype === 'c64') return { arr: a, promoted: false };
-  const n = sizeOf(a.shape);
-  const z = new Float32Array(2 * n);
-  const d = a.data as ArrayLike<number>;
-  for (let i = 0; i < n; i++) z[2 * i] = d[i];
-  return { arr: { dtype: 'c64', shape: a.shape, data: z }, promoted: true };
-}
 
 function coords(
   file: string,
@@ -98,74 +65,8 @@ function coords(
   return toFloat64(a);
 }
 
-const fmt = (v: number) =>
-  Number.isInteger(v)
-    ? String(v)
-    : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6
-      ? v.toExponential(3)
-      : String(+v.toFixed(3));
-
-/**
- * Scan positions against the objectGuess canvas (digest §1.4: xcoords/ycoords are object pixels, x = column,
- * y = row, 0-based from the top-left corner; the N×N patch is centred on the position). A position whose N×N
- * footprint misses the H×W canvas entirely sees none of objectGuess. The reference trains without objectGuess, so
- * such a scan would still train, but positions far off the object almost always mean a unit mistake (metres, not
- * pixels) or a centre-origin convention: all off the canvas → refused; some → a warning.
- */
-function checkPositionsOnObject(
-  file: string,
-  x: Float64Array,
-  y: Float64Array,
-  N: number,
-  H: number,
-  W: number,
-  warnings: string[],
-): void {
-  const h = N / 2;
-  const M = x.length;
-  let outside = 0,
-    outX = 0,
-    outY = 0;
-  let x0 = Infinity,
-    x1 = -Infinity,
-    y0 = Infinity,
-    y1 = -Infinity;
-  for (let i = 0; i < M; i++) {
-    const offX = x[i] + h <= 0 || x[i] - h >= W;
-    const offY = y[i] + h <= 0 || y[i] - h >= H;
-    if (offX) outX++;
-    if (offY) outY++;
-    if (offX || offY) outside++;
-    x0 = Math.min(x0, x[i]);
-    x1 = Math.max(x1, x[i]);
-    y0 = Math.min(y0, y[i]);
-    y1 = Math.max(y1, y[i]);
-  }
-  if (!outside) return;
-  const keys = outX && outY ? '"xcoords"/"ycoords"' : outX ? '"xcoords"' : '"ycoords"';
-  const seen = `"xcoords" range [${fmt(x0)}, ${fmt(x1)}], "ycoords" range [${fmt(y0)}, ${fmt(y1)}]`;
-  const canvas = `objectGuess (${H}, ${W}) (positions whose ${N}×${N} patch touches it: x in (${fmt(-h)}, ${fmt(W + h)}), y in (${fmt(-h)}, ${fmt(H + h)}))`;
-  const units =
-    'xcoords/ycoords are objectGuess pixels, not metres (or µm, nm): divide physical positions by the object pixel size';
-  const likely =
-    (x0 < 0 && x1 > 0) || (y0 < 0 && y1 > 0)
-      ? `the positions look centred on 0 (negative and positive values), but pixels count from the top-left corner of objectGuess (x = column, y = row): add W/2 = ${fmt(W / 2)} to xcoords and H/2 = ${fmt(H / 2)} to ycoords (Ptychodus: x_px = (x_m - center_x_m) / pixel_width_m + W/2); ${units}`
-      : `${units}, with x = column and y = row counted from the top-left corner of objectGuess (not its centre: x_px = (x_m - center_x_m) / pixel_width_m + W/2); check that x and y are not swapped`;
-  if (outside === M) {
-    fail(
-      file,
-      `every scan position lies off the objectGuess canvas: ${keys} put all ${M} ${N}×${N} probe footprints outside ${canvas}; ${seen}`,
-      `${likely}; or leave objectGuess out if it is not on the scan's grid`,
-    );
-  }
-  warnings.push(
-    `${outside} of ${M} scan positions lie off the objectGuess canvas (${keys}; ${seen}; ${canvas}): their patches see none of objectGuess; if unexpected, ${likely}`,
-  );
-}
-
-export function toRawData(arrays: Record<string, NdArray>, opts: ContractOptions = {}): RawData {
-  const file = opts.fileName ?? '<memory>';
-  const warnings: string[] = [];
+/** xcoords and ycoords: one per pattern, at least MIN_POSITIONS. */
+function readPositions(file: string, arrays: Record<string, NdArray>): { x: Float64Array; y: Float64Array } {
   const x = coords(file, arrays, 'xcoords', true)!;
   const y = coords(file, arrays, 'ycoords', true)!;
   if (x.length !== y.length)
@@ -181,125 +82,16 @@ export function toRawData(arrays: Record<string, NdArray>, opts: ContractOptions
       'a ptychographic scan needs overlapping positions: save every scan position (one per diffraction pattern) in xcoords/ycoords',
     );
   }
+  return { x, y };
+}
 
-  // Diffraction: diff3d (RawData.from_file) or diffraction (docs / newer tools).
-  let key = 'diff3d';
-  if (arrays.diff3d && arrays.diffraction) {
-    const a = arrays.diff3d.shape.join(),
-      b = arrays.diffraction.shape.join();
-    if (a !== b)
-      fail(
-        file,
-        `both "diff3d" ${shapeStr(arrays.diff3d.shape)} and "diffraction" ${shapeStr(arrays.diffraction.shape)} are present and differ`,
-        'keep only one diffraction array',
-      );
-    warnings.push('both "diff3d" and "diffraction" present; using "diff3d"');
-  } else if (!arrays.diff3d) key = 'diffraction';
-  let d = arrays[key];
-  if (!d)
-    fail(
-      file,
-      `no diffraction patterns: neither "diff3d" nor "diffraction" is present (keys: ${Object.keys(arrays).join(', ')})`,
-      'save the patterns as diff3d=np.asarray(patterns, dtype=np.float32) of shape (M, N, N)',
-    );
-  if (!numeric(d))
-    fail(
-      file,
-      `key "${key}" has dtype ${d.dtype}, expected real amplitudes or counts`,
-      `save ${key} as float32 amplitudes (sqrt of counts)`,
-    );
-  const M = x.length;
-  let shape = [...d.shape];
-  if (shape.length === 4 && shape[3] === 1) {
-    shape = shape.slice(0, 3);
-    warnings.push(`"${key}" ${shapeStr(d.shape)}: trailing singleton channel squeezed`);
-  }
-  if (shape.length !== 3)
-    fail(
-      file,
-      `key "${key}" has shape ${shapeStr(d.shape)}, expected (M, N, N) with M = ${M}`,
-      `save ${key} with shape (n_patterns, N, N)`,
-    );
-  let data = d.data as ArrayLike<number>;
-  if (shape[0] !== M && shape[2] === M && shape[0] === shape[1]) {
-    // Legacy (N, N, M) layout: transpose to (M, N, N).
-    const [H, W] = shape;
-    const t = new Float64Array(M * H * W);
-    for (let i = 0; i < H; i++)
-      for (let j = 0; j < W; j++) for (let m = 0; m < M; m++) t[(m * H + i) * W + j] = data[(i * W + j) * M + m];
-    data = t;
-    warnings.push(`"${key}" ${shapeStr(shape)} is in the legacy (N, N, M) layout; transposed to (M, N, N)`);
-    shape = [M, H, W];
-  }
-  if (shape[0] !== M)
-    fail(
-      file,
-      `key "${key}" has ${shape[0]} patterns (shape ${shapeStr(d.shape)}) but xcoords/ycoords have ${M} positions`,
-      'diffraction patterns and positions must correspond one to one',
-    );
-  if (shape[1] !== shape[2])
-    fail(
-      file,
-      `key "${key}" has non-square patterns ${shape[1]}×${shape[2]} (shape ${shapeStr(d.shape)})`,
-      'crop or pad the patterns to N×N (e.g. N = 64) before saving',
-    );
-  const N = shape[1];
-  const n = M * N * N;
-  let integer = true;
-  let max = 0;
-  for (let i = 0; i < n; i++) {
-    const v = data[i];
-    if (!Number.isFinite(v))
-      fail(
-        file,
-        `key "${key}" ${shapeStr(d.shape)} holds ${v} at flat index ${i}`,
-        `replace NaN/Inf values (e.g. np.nan_to_num) before saving "${key}"`,
-      );
-    if (v < 0)
-      fail(
-        file,
-        `key "${key}" ${shapeStr(d.shape)} holds a negative value ${v} at flat index ${i}`,
-        'diffraction amplitudes and counts are non-negative: subtract backgrounds with clipping (np.clip(d, 0, None))',
-      );
-    if (integer && v !== Math.round(v)) integer = false;
-    if (v > max) max = v;
-  }
-  if (max === 0) {
-    fail(
-      file,
-      `key "${key}" ${shapeStr(d.shape)} is all zeros (max 0 over ${M} patterns): there is no signal to normalise or train on`,
-      `check that "${key}" holds the measured patterns (not an empty buffer or a fully masked detector); save amplitudes or counts > 0`,
-    );
-  }
-  let zeroPatterns = 0;
-  const NN = N * N;
-  for (let m = 0; m < M; m++) {
-    let any = false;
-    for (let k = m * NN; k < (m + 1) * NN; k++)
-      if (data[k] !== 0) {
-        any = true;
-        break;
-      }
-    if (!any) zeroPatterns++;
-  }
-  if (zeroPatterns)
-    warnings.push(
-      `"${key}": ${zeroPatterns} of ${M} patterns are all zeros (no signal); drop them if the beam was off`,
-    );
-  const intDtype = !['f32', 'f64'].includes(d.dtype);
-  const amp = new Float32Array(n);
-  let verdict: 'amplitude' | 'intensity' = 'amplitude';
-  if (integer && max > 0 && (intDtype || max >= COUNTS_MIN_MAX)) {
-    verdict = 'intensity';
-    for (let i = 0; i < n; i++) amp[i] = Math.sqrt(data[i]);
-    warnings.push(
-      `"${key}" looks like photon counts (integer-valued${intDtype ? ` ${d.dtype}` : ''}, max ${max}); converted to amplitude = sqrt(counts)`,
-    );
-  } else {
-    for (let i = 0; i < n; i++) amp[i] = data[i];
-  }
+function allZero(d: ArrayLike<number>): boolean {
+  for (let i = 0; i < d.length; i++) if (d[i] !== 0) return false;
+  return true;
+}
 
-  // Probe.
+/** probeGuess: a non-zero, finite N×N array on the detector grid, as complex64. */
+function readProbe(file: string, arrays: Record<string, NdArray>, N: number, warnings: string[]): NdArray {
   const p = arrays.probeGuess;
   if (!p)
     fail(
@@ -321,46 +113,54 @@ export function toRawData(arrays: Record<string, NdArray>, opts: ContractOptions
       'the probe must be sampled on the detector grid: resample it to N×N',
     );
   checkFinite(file, 'probeGuess', p);
-  {
-    const pd = p.data as ArrayLike<number>;
-    let nonzero = false;
-    for (let i = 0; i < pd.length; i++)
-      if (pd[i] !== 0) {
-        nonzero = true;
-        break;
-      }
-    if (!nonzero)
-      fail(
-        file,
-        `key "probeGuess" ${shapeStr(p.shape)} is all zeros: a zero probe illuminates nothing`,
-        "save the probe estimate (complex64 (N, N), not an empty array) as probeGuess, e.g. from your reconstruction or the beamline's probe model",
-      );
-  }
+  if (allZero(p.data as ArrayLike<number>))
+    fail(
+      file,
+      `key "probeGuess" ${shapeStr(p.shape)} is all zeros: a zero probe illuminates nothing`,
+      "save the probe estimate (complex64 (N, N), not an empty array) as probeGuess, e.g. from your reconstruction or the beamline's probe model",
+    );
   const probe = toComplex(p);
   if (probe.promoted) warnings.push('"probeGuess" is real; promoted to complex64');
+  return probe.arr;
+}
 
-  let objectGuess: NdArray | undefined;
-  if (arrays.objectGuess) {
-    const o = arrays.objectGuess;
-    if (o.dtype === 'str' || o.shape.length !== 2)
-      fail(
-        file,
-        `key "objectGuess" has shape ${shapeStr(o.shape)}, expected (H, W)`,
-        'save objectGuess as a 2-D complex64 array, or leave it out',
-      );
-    checkFinite(file, 'objectGuess', o);
-    const c = toComplex(o);
-    if (c.promoted) warnings.push('"objectGuess" is real; promoted to complex64');
-    objectGuess = c.arr;
-    checkPositionsOnObject(file, x, y, N, o.shape[0], o.shape[1], warnings);
+/** objectGuess (H, W) as complex64, with the scan positions checked against its canvas. */
+function readObject(
+  file: string,
+  arrays: Record<string, NdArray>,
+  { x, y }: { x: Float64Array; y: Float64Array },
+  N: number,
+  warnings: string[],
+): NdArray | undefined {
+  const o = arrays.objectGuess;
+  if (!o) return undefined;
+  if (o.dtype === 'str' || o.shape.length !== 2)
+    fail(
+      file,
+      `key "objectGuess" has shape ${shapeStr(o.shape)}, expected (H, W)`,
+      'save objectGuess as a 2-D complex64 array, or leave it out',
+    );
+  checkFinite(file, 'objectGuess', o);
+  const c = toComplex(o);
+  if (c.promoted) warnings.push('"objectGuess" is real; promoted to complex64');
+  checkPositionsOnObject(file, x, y, N, o.shape[0], o.shape[1], warnings);
+  return c.arr;
+}
+
+/** scan_index (M,) integers; otherwise zeros, with a warning when present but malformed. */
+function readScanIndex(arrays: Record<string, NdArray>, M: number, warnings: string[]): Int32Array {
+  const s = arrays.scan_index;
+  if (!s) return new Int32Array(M);
+  if (!numeric(s) || s.shape.length !== 1 || s.shape[0] !== M) {
+    warnings.push(`"scan_index" ${shapeStr(s.shape)} ignored: expected (${M},) integers`);
+    return new Int32Array(M);
   }
-  let scanIndex = new Int32Array(M);
-  if (arrays.scan_index) {
-    const s = arrays.scan_index;
-    if (!numeric(s) || s.shape.length !== 1 || s.shape[0] !== M)
-      warnings.push(`"scan_index" ${shapeStr(s.shape)} ignored: expected (${M},) integers`);
-    else scanIndex = Int32Array.from(s.data as ArrayLike<number>);
-  }
+  return Int32Array.from(s.data as ArrayLike<number>);
+}
+
+/** xcoords_start / ycoords_start (nominal positions), defaulting to the positions themselves. */
+function readStarts(file: string, arrays: Record<string, NdArray>, x: Float64Array, y: Float64Array) {
+  const M = x.length;
   const xs = coords(file, arrays, 'xcoords_start', false) ?? x;
   const ys = coords(file, arrays, 'ycoords_start', false) ?? y;
   if (xs.length !== M || ys.length !== M)
@@ -369,14 +169,22 @@ export function toRawData(arrays: Record<string, NdArray>, opts: ContractOptions
       `"xcoords_start"/"ycoords_start" have ${xs.length}/${ys.length} entries but there are ${M} positions`,
       'save one nominal position per pattern, or leave them out',
     );
-  let Y: NdArray | undefined;
-  if (arrays.Y) {
-    const yy = arrays.Y;
-    const sh = yy.shape.length === 4 && yy.shape[3] === 1 ? yy.shape.slice(0, 3) : yy.shape;
-    if (sh.length === 3 && sh[0] === M && sh[1] === N && sh[2] === N && yy.dtype !== 'str')
-      Y = { ...toComplex(yy).arr, shape: sh };
-    else warnings.push(`"Y" ${shapeStr(yy.shape)} ignored: expected (${M}, ${N}, ${N}) ground-truth patches`);
-  }
+  return { xs, ys };
+}
+
+/** Y: (M, N, N) ground-truth patches as complex64 (a trailing channel squeezed), else ignored with a warning. */
+function readY(arrays: Record<string, NdArray>, M: number, N: number, warnings: string[]): NdArray | undefined {
+  const yy = arrays.Y;
+  if (!yy) return undefined;
+  const sh = yy.shape.length === 4 && yy.shape[3] === 1 ? yy.shape.slice(0, 3) : yy.shape;
+  if (sh.length === 3 && sh[0] === M && sh[1] === N && sh[2] === N && yy.dtype !== 'str')
+    return { ...toComplex(yy).arr, shape: sh };
+  warnings.push(`"Y" ${shapeStr(yy.shape)} ignored: expected (${M}, ${N}, ${N}) ground-truth patches`);
+  return undefined;
+}
+
+/** _metadata JSON, and physics_parameters.nphotons from it when positive. */
+function readMetadata(arrays: Record<string, NdArray>, warnings: string[]) {
   let metadata: Record<string, unknown> | undefined;
   let nphotons: number | undefined;
   if (arrays._metadata) {
@@ -392,6 +200,22 @@ export function toRawData(arrays: Record<string, NdArray>, opts: ContractOptions
       warnings.push('"_metadata" is not valid JSON; ignored');
     }
   }
+  return { metadata, nphotons };
+}
+
+export function toRawData(arrays: Record<string, NdArray>, opts: ContractOptions = {}): RawData {
+  const file = opts.fileName ?? '<memory>';
+  const warnings: string[] = [];
+  const pos = readPositions(file, arrays);
+  const { x, y } = pos;
+  const M = x.length;
+  const { key, N, amp, verdict } = readDiffraction(file, arrays, M, warnings);
+  const probeGuess = readProbe(file, arrays, N, warnings);
+  const objectGuess = readObject(file, arrays, pos, N, warnings);
+  const scanIndex = readScanIndex(arrays, M, warnings);
+  const { xs, ys } = readStarts(file, arrays, x, y);
+  const Y = readY(arrays, M, N, warnings);
+  const { metadata, nphotons } = readMetadata(arrays, warnings);
   const extra = Object.keys(arrays).filter((k) => !KNOWN.has(k));
   if (extra.length) warnings.push(`ignored keys: ${extra.join(', ')}`);
   for (const k of ['xcoords', 'ycoords', 'probeGuess', 'objectGuess', key])
@@ -405,7 +229,7 @@ export function toRawData(arrays: Record<string, NdArray>, opts: ContractOptions
     xcoordsStart: xs,
     ycoordsStart: ys,
     diffraction: { dtype: 'f32', shape: [M, N, N], data: amp },
-    probeGuess: probe.arr,
+    probeGuess,
     objectGuess,
     scanIndex,
     Y,

@@ -94,14 +94,26 @@ export function fft2(data: ArrayLike<number>, H: number, W: number, opts: { inve
   for (let b = 0; b < images; b++) {
     const o = 2 * b * H * W;
     for (let r = 0; r < H; r++) {
-      for (let c = 0; c < W; c++) ((rowR[c] = out[o + 2 * (r * W + c)]), (rowI[c] = out[o + 2 * (r * W + c) + 1]));
+      for (let c = 0; c < W; c++) {
+        rowR[c] = out[o + 2 * (r * W + c)];
+        rowI[c] = out[o + 2 * (r * W + c) + 1];
+      }
       fft1d(rowR, rowI, inverse);
-      for (let c = 0; c < W; c++) ((out[o + 2 * (r * W + c)] = rowR[c]), (out[o + 2 * (r * W + c) + 1] = rowI[c]));
+      for (let c = 0; c < W; c++) {
+        out[o + 2 * (r * W + c)] = rowR[c];
+        out[o + 2 * (r * W + c) + 1] = rowI[c];
+      }
     }
     for (let c = 0; c < W; c++) {
-      for (let r = 0; r < H; r++) ((colR[r] = out[o + 2 * (r * W + c)]), (colI[r] = out[o + 2 * (r * W + c) + 1]));
+      for (let r = 0; r < H; r++) {
+        colR[r] = out[o + 2 * (r * W + c)];
+        colI[r] = out[o + 2 * (r * W + c) + 1];
+      }
       fft1d(colR, colI, inverse);
-      for (let r = 0; r < H; r++) ((out[o + 2 * (r * W + c)] = colR[r]), (out[o + 2 * (r * W + c) + 1] = colI[r]));
+      for (let r = 0; r < H; r++) {
+        out[o + 2 * (r * W + c)] = colR[r];
+        out[o + 2 * (r * W + c) + 1] = colI[r];
+      }
     }
   }
   if (inverse) for (let i = 0; i < out.length; i++) out[i] /= H * W;

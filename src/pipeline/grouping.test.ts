@@ -1,3 +1,7 @@
+/**
+ * Grouping (src/pipeline/grouping.ts) against the reference's ptycho/raw_data.py on the golden grouping fixture:
+ * neighbour groups, seeded draws and the refusals.
+ */
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors';
 import { golden } from '../testing/fixtures';
@@ -121,7 +125,10 @@ describe('grouping vs the reference ptycho/raw_data.py (golden grouping.npz)', (
   it('repo tests: 20×20 grid → (100, 4) groups near their centroid; K<C and n_points<C raise; caps; seeds', () => {
     const gx = new Float64Array(400),
       gy = new Float64Array(400);
-    for (let i = 0; i < 400; i++) ((gx[i] = i % 20), (gy[i] = Math.floor(i / 20)));
+    for (let i = 0; i < 400; i++) {
+      gx[i] = i % 20;
+      gy[i] = Math.floor(i / 20);
+    }
     const r = generateGroups(gx, gy, { gridsize: 2, K: 7, nGroups: 100, seed: 1 });
     expect([r.B, r.C]).toEqual([100, 4]);
     const { relative } = relativeCoords(gx, gy, r.indices, 4);

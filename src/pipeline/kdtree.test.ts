@@ -1,3 +1,6 @@
+/**
+ * The 2-D k-d tree (src/pipeline/kdtree.ts): k-nearest-neighbour queries against brute force.
+ */
 import { describe, expect, it } from 'vitest';
 import { Rng } from './random';
 import { KdTree2, knnAll } from './kdtree';
@@ -20,7 +23,10 @@ describe('k-d tree', () => {
     ]);
     const gx = new Float64Array(100),
       gy = new Float64Array(100);
-    for (let i = 0; i < 100; i++) ((gx[i] = i % 10), (gy[i] = Math.floor(i / 10)));
+    for (let i = 0; i < 100; i++) {
+      gx[i] = i % 10;
+      gy[i] = Math.floor(i / 10);
+    }
     sets.push([gx, gy]);
     sets.push([Float64Array.from([1, 1, 1, 2, 2, 5]), Float64Array.from([1, 1, 1, 2, 2, 5])]);
     for (const [xs, ys] of sets) {

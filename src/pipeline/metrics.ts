@@ -1,5 +1,5 @@
 /**
- * Reconstruction quality against a ground-truth object (issue 4 §5; the figures the PtychoPINN papers report):
+ * Reconstruction quality against a ground-truth object (the figures the PtychoPINN papers report):
  * amplitude and phase SSIM, PSNR and FRC on the scanned region, after removing the global phase offset
  * (φ₀ = arg Σ truth·conj(recon)) and fitting the amplitude scale (least squares s = Σ a_r a_t / Σ a_r²).
  * All float64. Images are complex, interleaved (re, im), row-major (H, W).
@@ -63,6 +63,45 @@ export function evaluateReconstruction(
 ): ReconstructionMetrics {
   const ox = Math.round(origin[0]);
   const oy = Math.round(origin[1]);
+  const region = comparedRegion(recon, ox, oy, truth, opts);
+  const { x0, y0, width: W, height: H } = region;
+  if (W < 8 || H < 8) throw new Error(`evaluateReconstruction: compared region ${W}×${H} is too small (needs ≥ 8×8)`);
+  const rr = new Float64Array(W * H),
+    ri = new Float64Array(W * H),
+    tr = new Float64Array(W * H),
+    ti = new Float64Array(W * H);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const i = y * W + x;
+      const a = 2 * ((y + y0) * recon.width + (x + x0));
+      const b = 2 * ((y + y0 + oy) * truth.width + (x + x0 + ox));
+      rr[i] = recon.data[a];
+      ri[i] = recon.data[a + 1];
+      tr[i] = truth.data[b];
+      ti[i] = truth.data[b + 1];
+    }
+  const { ampR, ampT, phR, phT, phaseOffset, amplitudeScale } = alignToTruth(rr, ri, tr, ti);
+  const thr = opts.frcThreshold ?? 'half-bit';
+  return {
+    amplitude: imageMetrics(ampR, ampT, W, H, thr),
+    phase: imageMetrics(phR, phT, W, H, thr),
+    phaseOffset,
+    amplitudeScale,
+    region,
+  };
+}
+
+/**
+ * The canvas region compared: the overlap of the canvas with the truth image, narrowed to the bounding box of pixels
+ * whose overlap weight ≥ `weightFraction`·max when weights are given (and some pixel passes).
+ */
+function comparedRegion(
+  recon: ComplexImage,
+  ox: number,
+  oy: number,
+  truth: ComplexImage,
+  opts: { weights?: Float32Array | Float64Array; weightFraction?: number },
+): Region {
   let x0 = Math.max(0, -ox);
   let y0 = Math.max(0, -oy);
   let x1 = Math.min(recon.width, truth.width - ox);
@@ -90,23 +129,11 @@ export function evaluateReconstruction(
       y1 = by1;
     }
   }
-  const W = x1 - x0;
-  const H = y1 - y0;
-  if (W < 8 || H < 8) throw new Error(`evaluateReconstruction: compared region ${W}×${H} is too small (needs ≥ 8×8)`);
-  const rr = new Float64Array(W * H),
-    ri = new Float64Array(W * H),
-    tr = new Float64Array(W * H),
-    ti = new Float64Array(W * H);
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      const i = y * W + x;
-      const a = 2 * ((y + y0) * recon.width + (x + x0));
-      const b = 2 * ((y + y0 + oy) * truth.width + (x + x0 + ox));
-      rr[i] = recon.data[a];
-      ri[i] = recon.data[a + 1];
-      tr[i] = truth.data[b];
-      ti[i] = truth.data[b + 1];
-    }
+  return { x0, y0, width: x1 - x0, height: y1 - y0 };
+}
+
+/** Remove the global phase (φ₀ = arg Σ t·conj(r)) and fit the amplitude scale; amplitudes and phases of both. */
+function alignToTruth(rr: Float64Array, ri: Float64Array, tr: Float64Array, ti: Float64Array) {
   // Global phase: φ₀ = arg Σ t·conj(r); recon·e^{iφ₀} best matches truth.
   let sr = 0,
     si = 0;
@@ -117,13 +144,14 @@ export function evaluateReconstruction(
   const phaseOffset = Math.atan2(si, sr);
   const c = Math.cos(phaseOffset),
     s = Math.sin(phaseOffset);
-  const ampR = new Float64Array(W * H),
-    ampT = new Float64Array(W * H),
-    phR = new Float64Array(W * H),
-    phT = new Float64Array(W * H);
+  const n = rr.length;
+  const ampR = new Float64Array(n),
+    ampT = new Float64Array(n),
+    phR = new Float64Array(n),
+    phT = new Float64Array(n);
   let num = 0,
     den = 0;
-  for (let i = 0; i < rr.length; i++) {
+  for (let i = 0; i < n; i++) {
     const re = rr[i] * c - ri[i] * s;
     const im = rr[i] * s + ri[i] * c;
     ampR[i] = Math.hypot(re, im);
@@ -134,16 +162,8 @@ export function evaluateReconstruction(
     den += ampR[i] * ampR[i];
   }
   const amplitudeScale = den > 0 ? num / den : 1;
-  for (let i = 0; i < ampR.length; i++) ampR[i] *= amplitudeScale;
-  const thr = opts.frcThreshold ?? 'half-bit';
-  const region = { x0, y0, width: W, height: H };
-  return {
-    amplitude: imageMetrics(ampR, ampT, W, H, thr),
-    phase: imageMetrics(phR, phT, W, H, thr),
-    phaseOffset,
-    amplitudeScale,
-    region,
-  };
+  for (let i = 0; i < n; i++) ampR[i] *= amplitudeScale;
+  return { ampR, ampT, phR, phT, phaseOffset, amplitudeScale };
 }
 
 function imageMetrics(x: Float64Array, ref: Float64Array, W: number, H: number, thr: FrcThreshold): ImageMetrics {

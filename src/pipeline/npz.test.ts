@@ -1,9 +1,15 @@
+/**
+ * NPZ / NPY I/O (src/pipeline/npz.ts, npy.ts, npyDecode.ts; specs/npz.md): numpy-written fixtures read back,
+ * refusals naming the file, the key and the fix, files numpy reads, and header-only listing.
+ */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors';
 import type { NdArray } from './ndarray';
-import { listNpz, npyHeader, readArrayFile, readNpy, readNpz, writeNpy, writeNpz } from './npz';
+import { npyHeader, writeNpy } from './npy';
+import { readNpy } from './npyDecode';
+import { listNpz, readArrayFile, readNpz, writeNpz } from './npz';
 
 const dir = new URL('../../tests/fixtures/npz/', import.meta.url);
 const load = (name: string) => new Uint8Array(readFileSync(new URL(name, dir)));

@@ -1,7 +1,3 @@
-import { PtychoError } from '../errors';
-import { sizeOf, shapeStr, type NdArray } from './ndarray';
-import { readNpz, writeNpz } from './npz';
-
 /**
  * Ptychodus NPZ product (ptychodus/plugins/npz_product_file.py; specs/npz.md "Ptychodus product").
  * Written STORED like numpy.savez: 0-d `<U` strings, `<f8` scalars, `<i8` position indexes, `<f8` positions in
@@ -14,6 +10,10 @@ import { readNpz, writeNpz } from './npz';
  * convention of 1 m per pixel ("pixel units"), said in `comments`. The probe shares the object's pixel grid: a
  * product whose probe pixel size differs from its object pixel size is refused on read (we cannot resample).
  */
+import { PtychoError } from '../errors';
+import { sizeOf, shapeStr, type NdArray } from './ndarray';
+import { readNpz, writeNpz } from './npz';
+
 export interface ProductWriteInput {
   /** Interleaved complex, height × width. */
   object: Float32Array;
@@ -144,140 +144,168 @@ export function writePtychodusProduct(p: ProductWriteInput): Uint8Array {
 const NUMERIC = new Set(['f32', 'f64', 'i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64']);
 const INTEGER = new Set(['i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64']);
 
-export function readPtychodusProduct(bytes: Uint8Array, fileName: string): ProductReadResult {
-  const a = readNpz(bytes, { fileName, float64Keys: F64_KEYS });
-  const refuse = (
+/** The product's arrays, read key by key; every refusal names the file and the key. */
+class ProductKeys {
+  constructor(
+    readonly a: Record<string, NdArray>,
+    readonly fileName: string,
+  ) {}
+
+  has(key: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.a, key);
+  }
+
+  refuse(
     key: string,
     what: string,
     hint = 'write the product with Ptychodus (NPZ product) or `ptychopinn reconstruct --product`',
-  ): PtychoError => new PtychoError('contract', `${fileName}: Ptychodus product key "${key}" ${what}`, hint);
-  const get = (key: string): NdArray => {
-    const v = Object.prototype.hasOwnProperty.call(a, key) ? a[key] : undefined;
-    if (!v) throw refuse(key, 'is missing');
+  ): PtychoError {
+    return new PtychoError('contract', `${this.fileName}: Ptychodus product key "${key}" ${what}`, hint);
+  }
+
+  get(key: string): NdArray {
+    const v = this.has(key) ? this.a[key] : undefined;
+    if (!v) throw this.refuse(key, 'is missing');
     return v;
-  };
-  const numeric = (key: string, v: NdArray, shapeDesc: string): void => {
-    if (!NUMERIC.has(v.dtype)) throw refuse(key, `has dtype ${v.dtype}, expected a real number ${shapeDesc}`);
-  };
-  const scalar = (key: string, def?: number): number => {
-    if (def !== undefined && !Object.prototype.hasOwnProperty.call(a, key)) return def;
-    const v = get(key);
-    numeric(key, v, '(0-d)');
+  }
+
+  numeric(key: string, v: NdArray, shapeDesc: string): void {
+    if (!NUMERIC.has(v.dtype)) throw this.refuse(key, `has dtype ${v.dtype}, expected a real number ${shapeDesc}`);
+  }
+
+  scalar(key: string, def?: number): number {
+    if (def !== undefined && !this.has(key)) return def;
+    const v = this.get(key);
+    this.numeric(key, v, '(0-d)');
     if (sizeOf(v.shape) !== 1 || v.shape.length > 1)
-      throw refuse(key, `has shape ${shapeStr(v.shape)}, expected a 0-d scalar`);
+      throw this.refuse(key, `has shape ${shapeStr(v.shape)}, expected a 0-d scalar`);
     const x = v.data[0];
-    if (!Number.isFinite(x)) throw refuse(key, `is ${x}, not a finite number`);
+    if (!Number.isFinite(x)) throw this.refuse(key, `is ${x}, not a finite number`);
     return x;
-  };
-  const vector = (key: string, integer = false): Float64Array => {
-    const v = get(key);
-    numeric(key, v, '(1-d)');
-    if (integer && !INTEGER.has(v.dtype)) throw refuse(key, `has dtype ${v.dtype}, expected integers (int64)`);
-    if (v.shape.length !== 1) throw refuse(key, `has shape ${shapeStr(v.shape)}, expected 1-d`);
+  }
+
+  vector(key: string, integer = false): Float64Array {
+    const v = this.get(key);
+    this.numeric(key, v, '(1-d)');
+    if (integer && !INTEGER.has(v.dtype)) throw this.refuse(key, `has dtype ${v.dtype}, expected integers (int64)`);
+    if (v.shape.length !== 1) throw this.refuse(key, `has shape ${shapeStr(v.shape)}, expected 1-d`);
     return Float64Array.from(v.data);
-  };
-  const text = (key: string): string => {
-    if (!Object.prototype.hasOwnProperty.call(a, key)) return '';
-    const v = a[key];
+  }
+
+  text(key: string): string {
+    if (!this.has(key)) return '';
+    const v = this.a[key];
     if (v.dtype !== 'str' || v.shape.length !== 0)
-      throw refuse(key, `has dtype ${v.dtype} shape ${shapeStr(v.shape)}, expected a 0-d unicode string`);
+      throw this.refuse(key, `has dtype ${v.dtype} shape ${shapeStr(v.shape)}, expected a 0-d unicode string`);
     return v.text ?? '';
-  };
-  const positive = (key: string): number => {
-    const x = scalar(key);
-    if (!(x > 0)) throw refuse(key, `is ${x}, expected a positive pixel size in metres`);
+  }
+
+  positive(key: string): number {
+    const x = this.scalar(key);
+    if (!(x > 0)) throw this.refuse(key, `is ${x}, expected a positive pixel size in metres`);
     return x;
-  };
-  const complex = (key: string, v: NdArray): void => {
-    if (v.dtype !== 'c64') throw refuse(key, `has dtype ${v.dtype}, expected complex (complex64)`);
-  };
+  }
 
-  const name = text('name');
-  const comments = text('comments');
-  const distanceM = scalar('detector_object_distance_m');
-  const energyEV = scalar('probe_energy_eV');
-  const exposureS = scalar('exposure_time_s');
-  for (const k of ['probe_photon_count', 'mass_attenuation_m2_kg', 'tomography_angle_deg']) scalar(k, 0);
+  complex(key: string, v: NdArray): void {
+    if (v.dtype !== 'c64') throw this.refuse(key, `has dtype ${v.dtype}, expected complex (complex64)`);
+  }
+}
 
-  // Positions.
-  const indexes = vector('probe_position_indexes', true);
-  const xm = vector('probe_position_x_m');
-  const ym = vector('probe_position_y_m');
+/** Positions in metres: indexes, x and y of one length. */
+function readPositions(k: ProductKeys): { xm: Float64Array; ym: Float64Array } {
+  const indexes = k.vector('probe_position_indexes', true);
+  const xm = k.vector('probe_position_x_m');
+  const ym = k.vector('probe_position_y_m');
   if (xm.length !== indexes.length || ym.length !== indexes.length) {
-    throw refuse(
+    throw k.refuse(
       'probe_position_y_m',
       `lengths differ: ${indexes.length} indexes, ${xm.length} x and ${ym.length} y positions`,
     );
   }
+  return { xm, ym };
+}
 
-  // Probe: [H, W], or the first mode of [I, H, W] / [C, I, H, W].
-  const pr = get('probe');
-  complex('probe', pr);
+/** Probe: [H, W], or the first mode of [I, H, W] / [C, I, H, W]; square. */
+function readProbe(k: ProductKeys): { probe: Float32Array; N: number } {
+  const pr = k.get('probe');
+  k.complex('probe', pr);
   if (pr.shape.length < 2 || pr.shape.length > 4)
-    throw refuse('probe', `has shape ${shapeStr(pr.shape)}, expected [H, W], [I, H, W] or [C, I, H, W]`);
+    throw k.refuse('probe', `has shape ${shapeStr(pr.shape)}, expected [H, W], [I, H, W] or [C, I, H, W]`);
   const [ph, pw] = pr.shape.slice(-2);
   if (sizeOf(pr.shape) === 0 || ph !== pw)
-    throw refuse(
+    throw k.refuse(
       'probe',
       `has shape ${shapeStr(pr.shape)}: the model needs one square N×N probe`,
       'write a square probe (N×N)',
     );
   const N = ph;
-  const probe = (pr.data as Float32Array).slice(0, 2 * N * N);
+  return { probe: (pr.data as Float32Array).slice(0, 2 * N * N), N };
+}
 
-  // Object: [L, H, W] (first layer), also [H, W].
-  const ob = get('object');
-  complex('object', ob);
+/** Object: [L, H, W] (first layer), also [H, W]; the layer spacing has L − 1 values. */
+function readObject(k: ProductKeys): { object: Float32Array; W: number; H: number } {
+  const ob = k.get('object');
+  k.complex('object', ob);
   if (ob.shape.length !== 2 && ob.shape.length !== 3)
-    throw refuse('object', `has shape ${shapeStr(ob.shape)}, expected [L, H, W]`);
+    throw k.refuse('object', `has shape ${shapeStr(ob.shape)}, expected [L, H, W]`);
   const [H, W] = ob.shape.slice(-2);
   const L = ob.shape.length === 3 ? ob.shape[0] : 1;
-  if (L < 1 || H < 1 || W < 1) throw refuse('object', `has shape ${shapeStr(ob.shape)}: empty`);
+  if (L < 1 || H < 1 || W < 1) throw k.refuse('object', `has shape ${shapeStr(ob.shape)}: empty`);
   const object = (ob.data as Float32Array).slice(0, 2 * H * W);
-  const spacing = vector('object_layer_spacing_m');
+  const spacing = k.vector('object_layer_spacing_m');
   if (spacing.length !== L - 1)
-    throw refuse(
+    throw k.refuse(
       'object_layer_spacing_m',
       `holds ${spacing.length} values, expected ${L - 1} for ${L} object layer(s)`,
     );
+  return { object, W, H };
+}
 
-  // Geometry.
-  const ox = positive('object_pixel_width_m');
-  const oy = positive('object_pixel_height_m');
-  const pxw = positive('probe_pixel_width_m');
-  const pxh = positive('probe_pixel_height_m');
+/** Pixel sizes (the probe's must equal the object's) and the object centre → canvas origin in object pixels. */
+function readGeometry(k: ProductKeys, W: number, H: number) {
+  const ox = k.positive('object_pixel_width_m');
+  const oy = k.positive('object_pixel_height_m');
+  const pxw = k.positive('probe_pixel_width_m');
+  const pxh = k.positive('probe_pixel_height_m');
   const same = (u: number, v: number) => Math.abs(u - v) <= 1e-6 * Math.max(u, v);
   if (!same(pxw, ox) || !same(pxh, oy)) {
-    throw refuse(
+    throw k.refuse(
       'probe_pixel_width_m',
       `(${pxw} × ${pxh} m) differs from the object pixel size (${ox} × ${oy} m): the probe must share the object's pixel grid`,
       'resample the probe to the object pixel size before saving',
     );
   }
-  const cx = scalar('object_center_x_m');
-  const cy = scalar('object_center_y_m');
+  const cx = k.scalar('object_center_x_m');
+  const cy = k.scalar('object_center_y_m');
   const snap = (v: number) => (Math.abs(v - Math.round(v)) < 1e-6 ? Math.round(v) : v);
   const origin: [number, number] = [snap(cx / ox - W / 2), snap(cy / oy - H / 2)];
-  const positionsX = xm.map((v) => v / ox);
-  const positionsY = ym.map((v) => v / oy);
+  return { ox, oy, origin };
+}
 
-  // Loss history (optional; `costs` is an alias of `loss_values`).
-  let loss: ProductReadResult['loss'];
-  const valuesKey = Object.prototype.hasOwnProperty.call(a, 'loss_values')
-    ? 'loss_values'
-    : Object.prototype.hasOwnProperty.call(a, 'costs')
-      ? 'costs'
-      : null;
-  if (valuesKey) {
-    const values = Array.from(vector(valuesKey));
-    const epochs = Object.prototype.hasOwnProperty.call(a, 'loss_epochs')
-      ? Array.from(vector('loss_epochs'))
-      : values.map((_, i) => i);
-    if (epochs.length !== values.length)
-      throw refuse('loss_epochs', `holds ${epochs.length} epochs but "${valuesKey}" holds ${values.length} values`);
-    loss = { epochs, values };
-  }
+/** Loss history (optional; `costs` is an alias of `loss_values`). */
+function readLoss(k: ProductKeys): ProductReadResult['loss'] {
+  const valuesKey = k.has('loss_values') ? 'loss_values' : k.has('costs') ? 'costs' : null;
+  if (!valuesKey) return undefined;
+  const values = Array.from(k.vector(valuesKey));
+  const epochs = k.has('loss_epochs') ? Array.from(k.vector('loss_epochs')) : values.map((_, i) => i);
+  if (epochs.length !== values.length)
+    throw k.refuse('loss_epochs', `holds ${epochs.length} epochs but "${valuesKey}" holds ${values.length} values`);
+  return { epochs, values };
+}
 
+export function readPtychodusProduct(bytes: Uint8Array, fileName: string): ProductReadResult {
+  const k = new ProductKeys(readNpz(bytes, { fileName, float64Keys: F64_KEYS }), fileName);
+  const name = k.text('name');
+  const comments = k.text('comments');
+  const distanceM = k.scalar('detector_object_distance_m');
+  const energyEV = k.scalar('probe_energy_eV');
+  const exposureS = k.scalar('exposure_time_s');
+  for (const key of ['probe_photon_count', 'mass_attenuation_m2_kg', 'tomography_angle_deg']) k.scalar(key, 0);
+  const { xm, ym } = readPositions(k);
+  const { probe, N } = readProbe(k);
+  const { object, W, H } = readObject(k);
+  const { ox, oy, origin } = readGeometry(k, W, H);
+  const loss = readLoss(k);
   const out: ProductReadResult = {
     object,
     width: W,
@@ -285,8 +313,8 @@ export function readPtychodusProduct(bytes: Uint8Array, fileName: string): Produ
     origin,
     probe,
     N,
-    positionsX,
-    positionsY,
+    positionsX: xm.map((v) => v / ox),
+    positionsY: ym.map((v) => v / oy),
     pixelSizeM: { x: ox, y: oy },
     name,
     comments,

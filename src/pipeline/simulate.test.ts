@@ -1,3 +1,6 @@
+/**
+ * Synthetic data (src/pipeline/simulate.ts): the default probe, objects, scans and the forward simulation.
+ */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dft2Naive, fftshift2 } from './fftCpu';
@@ -92,7 +95,12 @@ describe('synthetic data', () => {
     );
     let best = -1,
       bi = -1;
-    for (let k = 0; k < N * N; k++) if (d.patches[2 * k] > best) ((best = d.patches[2 * k]), (bi = k));
+    for (let k = 0; k < N * N; k++) {
+      if (d.patches[2 * k] > best) {
+        best = d.patches[2 * k];
+        bi = k;
+      }
+    }
     expect([Math.floor(bi / N), bi % N]).toEqual([N / 2, N / 2]);
   });
 

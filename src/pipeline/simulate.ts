@@ -1,3 +1,9 @@
+/**
+ * Synthetic ptychography scans after the reference's simulation, all float64 on the CPU:
+ * the reference's default probe, 'lines' and 'grf' objects, random and jittered-grid scans, and the forward
+ * simulation A = sqrt(fftshift(|FFT2(P·O_patch)|²)/N²) scaled to `nphotons` expected counts per pattern with
+ * Poisson noise (or none), then divided back by the scale — written in the raw NPZ contract with `_metadata`.
+ */
 import { PtychoError } from '../errors';
 import { extractObjectPatches } from './container';
 import { gaussianFilter } from './filters';
@@ -6,13 +12,6 @@ export { gaussianFilter };
 import { fft2, fftshift2 } from './fftCpu';
 import type { NdArray } from './ndarray';
 import { Rng } from './random';
-
-/**
- * Synthetic ptychography scans (digest §9), all float64 on the CPU:
- * the reference's default probe, 'lines' and 'grf' objects, random and jittered-grid scans, and the forward
- * simulation A = sqrt(fftshift(|FFT2(P·O_patch)|²)/N²) scaled to `nphotons` expected counts per pattern with
- * Poisson noise (or none), then divided back by the scale — written in the raw NPZ contract with `_metadata`.
- */
 
 /** ptycho/probe.py get_default_probe(N): thresholded separable Gaussian window, smoothed (σ 1) + 1e-9; real. */
 export function defaultProbe(N: number): NdArray {
@@ -120,7 +119,10 @@ export function grfObject(size: number, opts: { seed?: number; alpha?: number; s
   for (let i = 0; i < n * n; i++) small[i] = field[2 * i];
   let lo = Infinity,
     hi = -Infinity;
-  for (const v of small) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
+  for (const v of small) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
   for (let i = 0; i < small.length; i++) small[i] = (small[i] - lo) / (hi - lo || 1);
   const big = new Float64Array(size * size);
   for (let y = 0; y < size; y++)
@@ -192,7 +194,7 @@ export interface Diffraction {
   patches: Float32Array;
 }
 
-/** digest §9.1 steps 3–4 (illuminate_and_diffract). */
+/** The reference's illuminate_and_diffract: illuminate each object patch with the probe, then diffract. */
 export function simulateDiffraction(
   object: NdArray,
   probe: NdArray,

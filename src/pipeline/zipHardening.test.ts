@@ -1,11 +1,15 @@
+/**
+ * Zip and .npy hardening (src/pipeline/zip.ts, src/pipeline/npyDecode.ts; specs/npz.md). Malformed archives built
+ * in the test: a valid npz from writeNpz, then patched bytes. Every one must be refused with a PtychoError (never
+ * another exception, a hang or a huge allocation).
+ */
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors';
 import type { NdArray } from './ndarray';
-import { crc32, listNpz, npyHeader, readArrayFile, readNpy, readNpz, writeNpz } from './npz';
-
-// Malformed archives built in the test: a valid npz from writeNpz, then patched bytes. Every one must be refused
-// with a PtychoError (never another exception, a hang or a huge allocation).
+import { readNpy } from './npyDecode';
+import { listNpz, readArrayFile, readNpz, writeNpz } from './npz';
+import { crc32 } from './zip';
 
 const arrays: Record<string, NdArray> = {
   a: { dtype: 'f32', shape: [4, 5], data: Float32Array.from({ length: 20 }, (_, i) => i * 0.5) },

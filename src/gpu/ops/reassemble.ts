@@ -46,10 +46,8 @@ const EXTRACT = k('extract', { src: 'read', off: 'read', dst: 'rw' }, patches);
 /** Adjoint of extract w.r.t. the canvas: dst = Σ_c T_cᵀ pad(g_c) */
 const EXTRACT_GRAD = k('extract_grad', { g: 'read', off: 'read', dst: 'rw' }, canvases);
 
-/** Torch's padded canvas size for the merge: N + (gridsize − 1)·4 (max_neighbor_distance 3 → 4). */
-export function paddedSize(N: number, gridsize: number): number {
-  return N + (gridsize - 1) * 4;
-}
+/** Torch's padded canvas size for the merge (src/config/geometry.ts). */
+export { paddedCanvasSize as paddedSize } from '../../config/geometry';
 
 function checkOffsets(off: Tensor, n: number, what: string): void {
   if (off.dtype !== 'f32' || off.size !== 2 * n) throw new Error(`${what}: offsets ${off} must hold ${n} [x, y] pairs`);

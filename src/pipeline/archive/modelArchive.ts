@@ -1,9 +1,3 @@
-import { strFromU8, strToU8, zipSync } from 'fflate';
-import { PtychoError } from '../../errors';
-import type { NdArray } from '../ndarray';
-import { readNpz, writeNpz } from '../npz';
-import { unzipArchive } from './torchBundle';
-
 /**
  * Our native model archive (specs/model_archive.md): a zip holding
  *   manifest.json  {format, models, version, backend: 'webgpu', appVersion, createdAt, datasetSha256, seed}
@@ -13,6 +7,12 @@ import { unzipArchive } from './torchBundle';
  *   history.json   per-epoch training / validation losses and learning rates
  * Plain JSON + NPZ so numpy (and the reference's own tools) can read it without us.
  */
+import { strFromU8, strToU8, zipSync } from 'fflate';
+import { PtychoError } from '../../errors';
+import type { NdArray } from '../ndarray';
+import { readNpz, writeNpz } from '../npz';
+import { unzipArchive } from './torchBundle';
+
 export const ARCHIVE_FORMAT = 'ptychopinn-web-model';
 export const ARCHIVE_VERSION = 1;
 
@@ -49,6 +49,138 @@ export function writeModelArchive(a: ModelArchive): Uint8Array {
 
 type Json = unknown;
 const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isString = (v: Json): v is string => typeof v === 'string';
+const isNumber = (v: Json): v is number => typeof v === 'number' && Number.isFinite(v);
+const isNumberOrNull = (v: Json): v is number | null => v === null || typeof v === 'number';
+const isStringOrNull = (v: Json): v is string | null => v === null || typeof v === 'string';
+const isStrings = (v: Json): v is string[] => Array.isArray(v) && v.every(isString);
+const isObj = (v: Json): v is Record<string, Json> => isObject(v);
+
+/** The archive's members, with refusals that name the archive, the member and the key. */
+class Members {
+  constructor(
+    readonly files: Record<string, Uint8Array>,
+    readonly source: string,
+  ) {}
+
+  bad(name: string, msg: string): never {
+    throw new PtychoError(
+      'model-archive',
+      `${this.source}: ${name}: ${msg}`,
+      'the archive is damaged or was not exported by this app',
+    );
+  }
+
+  json(name: string): Json {
+    const f = this.files[name];
+    if (!f)
+      throw new PtychoError('model-archive', `${this.source}: member ${name} is missing`, 'the archive is incomplete');
+    try {
+      return JSON.parse(strFromU8(f));
+    } catch (e) {
+      throw new PtychoError(
+        'model-archive',
+        `${this.source}: ${name} is not valid JSON (${(e as Error).message})`,
+        'the archive is damaged',
+      );
+    }
+  }
+
+  /** A JSON object, or a refusal naming the member (and key path). */
+  object(name: string, v: Json): Record<string, Json> {
+    return isObject(v) ? v : this.bad(name, `expected a JSON object, found ${describe(v)}`);
+  }
+
+  field<T>(name: string, o: Record<string, Json>, key: string, ok: (v: Json) => v is T, what: string): T {
+    const v = Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+    return ok(v) ? v : this.bad(name, `key "${key}" must be ${what}, found ${describe(v)}`);
+  }
+}
+
+/** manifest.json: this format, a version this app reads, and every field of the right type. */
+function readManifest(r: Members): ModelArchive['manifest'] {
+  const m = r.object('manifest.json', r.json('manifest.json'));
+  if (m.format !== ARCHIVE_FORMAT) {
+    throw new PtychoError(
+      'model-archive',
+      `${r.source}: manifest format is ${JSON.stringify(m.format ?? null)}, expected ${ARCHIVE_FORMAT}`,
+      'this is not a PtychoPINN Web model archive',
+    );
+  }
+  const version = r.field('manifest.json', m, 'version', isNumber, 'a number');
+  if (version > ARCHIVE_VERSION) {
+    throw new PtychoError(
+      'model-archive',
+      `${r.source}: archive version ${version} is newer than this app supports (${ARCHIVE_VERSION})`,
+      'update the app',
+    );
+  }
+  return {
+    format: ARCHIVE_FORMAT,
+    version,
+    models: r.field('manifest.json', m, 'models', isStrings, 'a list of strings'),
+    backend: r.field('manifest.json', m, 'backend', (v): v is 'webgpu' => v === 'webgpu', '"webgpu"'),
+    appVersion: r.field('manifest.json', m, 'appVersion', isString, 'a string'),
+    createdAt: r.field('manifest.json', m, 'createdAt', isString, 'a string'),
+    datasetSha256: r.field('manifest.json', m, 'datasetSha256', isStringOrNull, 'a string or null'),
+    seed: r.field('manifest.json', m, 'seed', isNumber, 'a number'),
+  };
+}
+
+/** diffraction_to_obj/weights.npz: float32 arrays only. */
+function readWeights(r: Members): ModelArchive['weights'] {
+  const npz = r.files['diffraction_to_obj/weights.npz'];
+  if (!npz)
+    throw new PtychoError(
+      'model-archive',
+      `${r.source}: diffraction_to_obj/weights.npz is missing`,
+      'the archive is incomplete',
+    );
+  const arrays = readNpz(npz, { fileName: `${r.source}:diffraction_to_obj/weights.npz` });
+  const weights = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [k, v] of Object.entries(arrays)) {
+    if (v.dtype !== 'f32')
+      throw new PtychoError(
+        'model-archive',
+        `${r.source}: weight ${k} has dtype ${v.dtype}`,
+        'weights must be float32',
+      );
+    weights.set(k, { shape: v.shape, data: v.data as Float32Array });
+  }
+  return weights;
+}
+
+/** config.json: model and training objects, inference when present. */
+function readConfig(r: Members): ModelArchive['config'] {
+  const c = r.object('config.json', r.json('config.json'));
+  const config: ModelArchive['config'] = {
+    model: r.field('config.json', c, 'model', isObj, 'an object'),
+    training: r.field('config.json', c, 'training', isObj, 'an object'),
+  };
+  if (c.inference !== undefined && c.inference !== null)
+    config.inference = r.field('config.json', c, 'inference', isObj, 'an object');
+  return config;
+}
+
+/** history.json (optional): one record per epoch; NaN losses were written as null. */
+function readHistory(r: Members): ModelArchive['history'] {
+  const history: ModelArchive['history'] = [];
+  if (!r.files['history.json']) return history;
+  const h = r.json('history.json');
+  if (!Array.isArray(h)) r.bad('history.json', `expected a JSON list, found ${describe(h)}`);
+  (h as Json[]).forEach((e, i) => {
+    const name = `history.json[${i}]`;
+    const o = r.object(name, e);
+    history.push({
+      epoch: r.field(name, o, 'epoch', isNumber, 'a number'),
+      // NaN losses are written as null by JSON.stringify.
+      trainLoss: r.field(name, o, 'trainLoss', isNumberOrNull, 'a number') ?? NaN,
+      valLoss: o.valLoss === undefined ? null : r.field(name, o, 'valLoss', isNumberOrNull, 'a number or null'),
+      learningRate: r.field(name, o, 'learningRate', isNumberOrNull, 'a number') ?? NaN,
+    });
+  });
+  return history;
+}
 
 export function readModelArchive(bytes: Uint8Array, source = 'model.zip'): ModelArchive {
   const files = unzipArchive(
@@ -57,104 +189,12 @@ export function readModelArchive(bytes: Uint8Array, source = 'model.zip'): Model
     'not a zip archive',
     'choose a model .zip exported by this app or a PtychoPINN wts.h5.zip',
   );
-  const bad = (name: string, msg: string): never => {
-    throw new PtychoError(
-      'model-archive',
-      `${source}: ${name}: ${msg}`,
-      'the archive is damaged or was not exported by this app',
-    );
-  };
-  const json = (name: string): Json => {
-    const f = files[name];
-    if (!f) throw new PtychoError('model-archive', `${source}: member ${name} is missing`, 'the archive is incomplete');
-    try {
-      return JSON.parse(strFromU8(f));
-    } catch (e) {
-      throw new PtychoError(
-        'model-archive',
-        `${source}: ${name} is not valid JSON (${(e as Error).message})`,
-        'the archive is damaged',
-      );
-    }
-  };
-  /** A JSON object, or a refusal naming the member (and key path). */
-  const object = (name: string, v: Json): Record<string, Json> =>
-    isObject(v) ? v : bad(name, `expected a JSON object, found ${describe(v)}`);
-  const field = <T>(name: string, o: Record<string, Json>, key: string, ok: (v: Json) => v is T, what: string): T => {
-    const v = Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
-    return ok(v) ? v : bad(name, `key "${key}" must be ${what}, found ${describe(v)}`);
-  };
-  const isString = (v: Json): v is string => typeof v === 'string';
-  const isNumber = (v: Json): v is number => typeof v === 'number' && Number.isFinite(v);
-  const isNumberOrNull = (v: Json): v is number | null => v === null || typeof v === 'number';
-  const isStringOrNull = (v: Json): v is string | null => v === null || typeof v === 'string';
-  const isStrings = (v: Json): v is string[] => Array.isArray(v) && v.every(isString);
-  const isObj = (v: Json): v is Record<string, Json> => isObject(v);
-
-  const m = object('manifest.json', json('manifest.json'));
-  if (m.format !== ARCHIVE_FORMAT) {
-    throw new PtychoError(
-      'model-archive',
-      `${source}: manifest format is ${JSON.stringify(m.format ?? null)}, expected ${ARCHIVE_FORMAT}`,
-      'this is not a PtychoPINN Web model archive',
-    );
-  }
-  const version = field('manifest.json', m, 'version', isNumber, 'a number');
-  if (version > ARCHIVE_VERSION) {
-    throw new PtychoError(
-      'model-archive',
-      `${source}: archive version ${version} is newer than this app supports (${ARCHIVE_VERSION})`,
-      'update the app',
-    );
-  }
-  const manifest: ModelArchive['manifest'] = {
-    format: ARCHIVE_FORMAT,
-    version,
-    models: field('manifest.json', m, 'models', isStrings, 'a list of strings'),
-    backend: field('manifest.json', m, 'backend', (v): v is 'webgpu' => v === 'webgpu', '"webgpu"'),
-    appVersion: field('manifest.json', m, 'appVersion', isString, 'a string'),
-    createdAt: field('manifest.json', m, 'createdAt', isString, 'a string'),
-    datasetSha256: field('manifest.json', m, 'datasetSha256', isStringOrNull, 'a string or null'),
-    seed: field('manifest.json', m, 'seed', isNumber, 'a number'),
-  };
-  const npz = files['diffraction_to_obj/weights.npz'];
-  if (!npz)
-    throw new PtychoError(
-      'model-archive',
-      `${source}: diffraction_to_obj/weights.npz is missing`,
-      'the archive is incomplete',
-    );
-  const arrays = readNpz(npz, { fileName: `${source}:diffraction_to_obj/weights.npz` });
-  const weights = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [k, v] of Object.entries(arrays)) {
-    if (v.dtype !== 'f32')
-      throw new PtychoError('model-archive', `${source}: weight ${k} has dtype ${v.dtype}`, 'weights must be float32');
-    weights.set(k, { shape: v.shape, data: v.data as Float32Array });
-  }
-  const params = object('params.json', json('params.json'));
-  const c = object('config.json', json('config.json'));
-  const config: ModelArchive['config'] = {
-    model: field('config.json', c, 'model', isObj, 'an object'),
-    training: field('config.json', c, 'training', isObj, 'an object'),
-  };
-  if (c.inference !== undefined && c.inference !== null)
-    config.inference = field('config.json', c, 'inference', isObj, 'an object');
-  const history: ModelArchive['history'] = [];
-  if (files['history.json']) {
-    const h = json('history.json');
-    if (!Array.isArray(h)) bad('history.json', `expected a JSON list, found ${describe(h)}`);
-    (h as Json[]).forEach((e, i) => {
-      const name = `history.json[${i}]`;
-      const o = object(name, e);
-      history.push({
-        epoch: field(name, o, 'epoch', isNumber, 'a number'),
-        // NaN losses are written as null by JSON.stringify.
-        trainLoss: field(name, o, 'trainLoss', isNumberOrNull, 'a number') ?? NaN,
-        valLoss: o.valLoss === undefined ? null : field(name, o, 'valLoss', isNumberOrNull, 'a number or null'),
-        learningRate: field(name, o, 'learningRate', isNumberOrNull, 'a number') ?? NaN,
-      });
-    });
-  }
+  const r = new Members(files, source);
+  const manifest = readManifest(r);
+  const weights = readWeights(r);
+  const params = r.object('params.json', r.json('params.json'));
+  const config = readConfig(r);
+  const history = readHistory(r);
   return { manifest, params, config, weights, history };
 }
 

@@ -1,57 +1,21 @@
+/**
+ * The pickle VM under hostile input (src/pipeline/archive/pickle.ts): code execution refused by name, operand types
+ * and stack depth checked for every opcode, length prefixes checked before allocating, plain-JS conversion bounded in
+ * depth and size, and seeded mutations of the reference bundle's pickles. Every refusal is a PtychoError, quickly and
+ * without big allocations. Tensor, metadata and archive refusals are in archiveRefusals.test.ts.
+ */
 import { readFileSync } from 'node:fs';
 import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../../errors';
-import { writeNpz } from '../npz';
 import { toPlain, unpickle } from './pickle';
+import { G, K, pk, PROTO2, refuses, STOP, u32, X, type Part } from './pickleTestKit';
 import { readPickledDict, readTorchBundle, readTorchStateDict } from './torchBundle';
-import { readModelArchive, writeModelArchive, ARCHIVE_FORMAT, type ModelArchive } from './modelArchive';
-
-/** Hostile and damaged pickles / archives: every one must end in a PtychoError, quickly and without big allocations. */
 
 const bundleBytes = new Uint8Array(
   readFileSync(new URL('../../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url)),
 );
 
-// ---- a tiny pickle assembler -------------------------------------------------------------------------------------
-type Part = number | string | Uint8Array | Part[];
-const enc = new TextEncoder();
-function pk(...parts: Part[]): Uint8Array {
-  const out: number[] = [];
-  const put = (p: Part) => {
-    if (typeof p === 'number') out.push(p);
-    else if (typeof p === 'string') out.push(...enc.encode(p));
-    else if (p instanceof Uint8Array) out.push(...p);
-    else p.forEach(put);
-  };
-  parts.forEach(put);
-  return new Uint8Array(out);
-}
-const u32 = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
-const i32 = u32;
-const PROTO2 = [0x80, 2];
-const STOP = '.';
-const X = (s: string) => ['X', u32(enc.encode(s).length), s]; // BINUNICODE
-const K = (n: number) => ['K', n]; // BININT1
-const J = (n: number) => ['J', i32(n)]; // BININT
-const G = (mod: string, name: string) => ['c', mod, '\n', name, '\n']; // GLOBAL
-
-/** Runs `f`, expecting a PtychoError (model-archive) within `ms`; returns it. */
-function refuses(f: () => unknown, ms = 500): PtychoError {
-  const t0 = performance.now();
-  let err: unknown;
-  try {
-    f();
-  } catch (e) {
-    err = e;
-  }
-  const dt = performance.now() - t0;
-  if (!(err instanceof PtychoError))
-    throw new Error(`expected a PtychoError, got ${err === undefined ? 'a result' : String(err)}`);
-  expect(err.code).toBe('model-archive');
-  expect(dt).toBeLessThan(ms);
-  return err;
-}
 const dict = (bytes: Uint8Array, source = 'x.dill') => readPickledDict(bytes, source);
 const raw = (bytes: Uint8Array) => unpickle(bytes, { source: 'x.pkl', allowedGlobals: ['collections.OrderedDict'] });
 
@@ -139,103 +103,6 @@ describe('defect 2: length prefixes beyond the input are refused before allocati
   for (const [name, bytes] of cases) it(name, () => void refuses(() => raw(bytes), 100));
 });
 
-// ---- model.pth builder: OrderedDict{'w': _rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict())} --
-function modelPth(opts: { offset: Part; size: Part; stride: Part; storageBytes: number; dtype?: string }): Uint8Array {
-  const od = [G('collections', 'OrderedDict'), ')', 'R'];
-  const storage = [
-    '(',
-    X('storage'),
-    G('torch', opts.dtype ?? 'FloatStorage'),
-    X('0'),
-    X('cpu'),
-    K(opts.storageBytes >> 2),
-    't',
-    'Q',
-  ];
-  const tensor = [
-    G('torch._utils', '_rebuild_tensor_v2'),
-    '(',
-    storage,
-    opts.offset,
-    opts.size,
-    opts.stride,
-    0x89,
-    od,
-    't',
-    'R',
-  ];
-  const data = new Float32Array(opts.storageBytes >> 2).map((_, i) => i + 0.5);
-  return zipSync(
-    {
-      'archive/data.pkl': pk(PROTO2, od, '(', X('w'), tensor, 'u', STOP),
-      'archive/data/0': new Uint8Array(data.buffer),
-    },
-    { level: 0 },
-  );
-}
-const tup = (...xs: Part[][]) => ['(', ...xs, 't'];
-
-describe('defect 3: _rebuild_tensor_v2 is bounded by the storage member', () => {
-  it('a well-formed small tensor decodes (the builder is right)', () => {
-    const sd = readTorchStateDict(
-      modelPth({ offset: K(0), size: tup(K(2), K(2)), stride: tup(K(2), K(1)), storageBytes: 16 }),
-      'm.pth',
-    );
-    expect(sd.get('w')!.shape).toEqual([2, 2]);
-    expect(Array.from(sd.get('w')!.data)).toEqual([0.5, 1.5, 2.5, 3.5]);
-    const tr = readTorchStateDict(
-      modelPth({ offset: K(0), size: tup(K(2), K(2)), stride: tup(K(1), K(2)), storageBytes: 16 }),
-      'm.pth',
-    );
-    expect(Array.from(tr.get('w')!.data)).toEqual([0.5, 2.5, 1.5, 3.5]);
-  });
-  it('shape (2**28,) over a 16-byte storage is refused without allocating 1 GiB', () => {
-    const before = process.memoryUsage().arrayBuffers;
-    const e = refuses(
-      () =>
-        readTorchStateDict(
-          modelPth({ offset: K(0), size: tup(J(2 ** 28)), stride: tup(K(1)), storageBytes: 16 }),
-          'm.pth',
-        ),
-      100,
-    );
-    expect(e.message).toContain('m.pth');
-    expect(e.message).toContain('archive/data/0');
-    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 2 ** 20);
-  });
-  it('stride 0 (broadcast) cannot inflate a tiny storage either', () => {
-    refuses(
-      () =>
-        readTorchStateDict(
-          modelPth({ offset: K(0), size: tup(J(2 ** 28)), stride: tup(K(0)), storageBytes: 16 }),
-          'm.pth',
-        ),
-      100,
-    );
-  });
-  const badArgs: [string, Parameters<typeof modelPth>[0]][] = [
-    ['negative offset', { offset: J(-1), size: tup(K(2)), stride: tup(K(1)), storageBytes: 16 }],
-    ['offset past the storage', { offset: K(4), size: tup(K(1)), stride: tup(K(1)), storageBytes: 16 }],
-    ['offset a string', { offset: X('0'), size: tup(K(2)), stride: tup(K(1)), storageBytes: 16 }],
-    ['negative size', { offset: K(0), size: tup(J(-2)), stride: tup(K(1)), storageBytes: 16 }],
-    [
-      'float size',
-      { offset: K(0), size: tup(['G', [0x3f, 0xf8, 0, 0, 0, 0, 0, 0]]), stride: tup(K(1)), storageBytes: 16 },
-    ],
-    ['size not a tuple', { offset: K(0), size: K(2), stride: tup(K(1)), storageBytes: 16 }],
-    ['stride shorter than size', { offset: K(0), size: tup(K(2), K(2)), stride: tup(K(1)), storageBytes: 16 }],
-    [
-      'strides reading past the end',
-      { offset: K(0), size: tup(K(2), K(2)), stride: tup(K(3), K(1)), storageBytes: 16 },
-    ],
-    [
-      'an unsupported storage type',
-      { offset: K(0), size: tup(K(2)), stride: tup(K(1)), storageBytes: 16, dtype: 'ByteStorage' },
-    ],
-  ];
-  for (const [name, o] of badArgs) it(name, () => void refuses(() => readTorchStateDict(modelPth(o), 'm.pth'), 100));
-});
-
 describe('defect 4: converting to plain JS is bounded in depth and size', () => {
   it('memo references doubling 40 times (2^40 nodes from ~300 bytes) are refused', () => {
     const chain: Part[] = [']', 'q', 0];
@@ -258,81 +125,6 @@ describe('defect 4: converting to plain JS is bounded in depth and size', () => 
     expect(toPlain(new Map<unknown, unknown>([['__proto__', 1]]), { source: 's' })).toEqual(
       Object.fromEntries([['__proto__', 1]]),
     );
-  });
-});
-
-describe('defect 5: a damaged torch_scaling_metadata.pt is a PtychoError naming the member', () => {
-  const members = unzipSync(bundleBytes);
-  const withMeta = (meta: Uint8Array) => zipSync({ ...members, 'torch_scaling_metadata.pt': meta }, { level: 0 });
-  it('not a zip', () => {
-    expect(refuses(() => readTorchBundle(withMeta(new Uint8Array([1, 2, 3, 4, 5])), 'b.zip'), 2000).message).toContain(
-      'torch_scaling_metadata.pt',
-    );
-  });
-  it('a zip whose data.pkl is garbage or not a dict', () => {
-    expect(
-      refuses(() => readTorchBundle(withMeta(zipSync({ 'a/data.pkl': pk(PROTO2, 0xff) })), 'b.zip'), 2000).message,
-    ).toContain('torch_scaling_metadata.pt');
-    expect(
-      refuses(() => readTorchBundle(withMeta(zipSync({ 'a/data.pkl': pk(PROTO2, K(1), STOP) })), 'b.zip'), 2000)
-        .message,
-    ).toContain('torch_scaling_metadata.pt');
-  });
-});
-
-describe('defect 6: model archive JSON is validated', () => {
-  const base: ModelArchive = {
-    manifest: {
-      format: ARCHIVE_FORMAT,
-      version: 1,
-      models: ['diffraction_to_obj'],
-      backend: 'webgpu',
-      appVersion: 't',
-      createdAt: 'now',
-      datasetSha256: null,
-      seed: 1,
-    },
-    params: { N: 64 },
-    config: { model: { N: 64 }, training: { nepochs: 1 } },
-    weights: new Map([['w', { shape: [2], data: new Float32Array([1, 2]) }]]),
-    history: [{ epoch: 0, trainLoss: 1, valLoss: null, learningRate: 0.001 }],
-  };
-  const good = unzipSync(writeModelArchive(base));
-  const withMember = (name: string, text: string) => zipSync({ ...good, [name]: enc.encode(text) });
-  it('a valid archive round-trips', () => {
-    const a = readModelArchive(zipSync(good));
-    expect(a.manifest).toEqual(base.manifest);
-    expect(a.history).toEqual(base.history);
-    expect(a.config).toEqual(base.config);
-  });
-  const cases: [string, string, string][] = [
-    ['manifest.json', 'null', 'manifest.json'],
-    ['manifest.json', '[]', 'manifest.json'],
-    ['manifest.json', '7', 'manifest.json'],
-    ['manifest.json', JSON.stringify({ ...base.manifest, version: '1' }), 'version'],
-    ['manifest.json', JSON.stringify({ ...base.manifest, models: null }), 'models'],
-    ['manifest.json', JSON.stringify({ ...base.manifest, seed: undefined }), 'seed'],
-    ['params.json', 'null', 'params.json'],
-    ['config.json', 'null', 'config.json'],
-    ['config.json', JSON.stringify({ model: 1, training: {} }), 'model'],
-    ['config.json', JSON.stringify({ model: {} }), 'training'],
-    ['history.json', '{}', 'history.json'],
-    ['history.json', '[null]', 'history.json[0]'],
-    ['history.json', '[{"epoch": "0"}]', 'epoch'],
-  ];
-  for (const [member, text, key] of cases) {
-    it(`${member} = ${text.slice(0, 40)}`, () => {
-      const e = refuses(() => readModelArchive(withMember(member, text), 'm.zip'));
-      expect(e.message).toContain('m.zip');
-      expect(e.message).toContain(key);
-    });
-  }
-  it('a zip member declaring a huge size is refused before inflating', () => {
-    const z = zipSync({ 'manifest.json': enc.encode('{}') }, { level: 0 });
-    // Patch the central directory's uncompressed size (offset 24 in the CD header) to 2 GiB.
-    const cd = z.findLastIndex((_, i) => z[i] === 0x50 && z[i + 1] === 0x4b && z[i + 2] === 1 && z[i + 3] === 2);
-    new DataView(z.buffer).setUint32(cd + 24, 2 ** 31, true);
-    refuses(() => readModelArchive(z, 'm.zip'));
   });
 });
 

@@ -1,8 +1,13 @@
+/**
+ * The pickle writer (src/pipeline/archive/pickleWriter.ts): the fixture's pickles re-written byte for byte, and
+ * values read back through src/pipeline/archive/pickle.ts.
+ */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { unzipArchive } from './torchBundle';
 import { PickleGlobal, toPlain, unpickle } from './pickle';
-import { listOpcodes, pickle, PyFloat, PyOrderedDict, PyTensor, PyTuple } from './pickleWriter';
+import { listOpcodes } from './pickleOpcodes';
+import { pickle, PyFloat, PyOrderedDict, PyTensor, PyTuple } from './pickleWriter';
 
 const FIXTURE = 'tests/fixtures/torch/wts_n64_s1_gs1.h5.zip';
 

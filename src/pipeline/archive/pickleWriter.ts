@@ -5,6 +5,7 @@
  * Opcode choices follow CPython's Pickler at protocol 2 (as torch.save uses): every str/tuple/dict/list/global/reduce
  * result is memoized with BINPUT/LONG_BINPUT, and a repeated global or equal string is fetched with BINGET/LONG_BINGET.
  * Lists are always written MARK…APPENDS (never APPEND), dicts with one item with SETITEM, more with MARK…SETITEMS.
+ * The format is described in specs/model_archive.md.
  */
 
 /** A float that must stay a Python float even when it has an integral value (JS numbers cannot tell 1 from 1.0). */
@@ -154,15 +155,17 @@ function encodeLong(v: bigint): Uint8Array {
   return Uint8Array.from(out);
 }
 
-export function pickle(value: PyValue): Uint8Array {
-  const out = new Out();
-  let memoSize = 0;
-  const strMemo = new Map<string, number>();
-  const globalMemo = new Map<string, number>();
-  const objMemo = new Map<object, number>();
+/** One pickling run: the output and the memo (strings and globals by value, containers by identity). */
+class Pickler {
+  readonly out = new Out();
+  private memoSize = 0;
+  private readonly strMemo = new Map<string, number>();
+  private readonly globalMemo = new Map<string, number>();
+  private readonly objMemo = new Map<object, number>();
 
-  const put = (): number => {
-    const i = memoSize++;
+  private put(): number {
+    const out = this.out;
+    const i = this.memoSize++;
     if (i < 256) {
       out.byte(OP.BINPUT);
       out.byte(i);
@@ -171,8 +174,10 @@ export function pickle(value: PyValue): Uint8Array {
       out.u32(i);
     }
     return i;
-  };
-  const get = (i: number) => {
+  }
+
+  private get(i: number): void {
+    const out = this.out;
     if (i < 256) {
       out.byte(OP.BINGET);
       out.byte(i);
@@ -180,9 +185,10 @@ export function pickle(value: PyValue): Uint8Array {
       out.byte(OP.LONG_BINGET);
       out.u32(i);
     }
-  };
+  }
 
-  const int = (v: number | bigint) => {
+  private int(v: number | bigint): void {
+    const out = this.out;
     if (typeof v === 'number' && !Number.isSafeInteger(v))
       throw new Error(`pickle: ${v} is not a safe integer; pass a bigint`);
     const b = BigInt(v);
@@ -206,151 +212,157 @@ export function pickle(value: PyValue): Uint8Array {
     out.byte(OP.LONG1);
     out.byte(e.length);
     out.bytes(e);
-  };
-  const str = (s: string) => {
-    const m = strMemo.get(s);
-    if (m !== undefined) return get(m);
+  }
+
+  private str(s: string): void {
+    const m = this.strMemo.get(s);
+    if (m !== undefined) return this.get(m);
     const b = enc.encode(s);
-    out.byte(OP.BINUNICODE);
-    out.u32(b.length);
-    out.bytes(b);
-    strMemo.set(s, put());
-  };
-  const glob = (module: string, name: string) => {
+    this.out.byte(OP.BINUNICODE);
+    this.out.u32(b.length);
+    this.out.bytes(b);
+    this.strMemo.set(s, this.put());
+  }
+
+  private glob(module: string, name: string): void {
     const q = `${module}\n${name}`;
-    const m = globalMemo.get(q);
-    if (m !== undefined) return get(m);
-    out.byte(OP.GLOBAL);
-    out.bytes(enc.encode(`${module}\n${name}\n`));
-    globalMemo.set(q, put());
-  };
-  const tuple = (items: PyValue[]) => {
+    const m = this.globalMemo.get(q);
+    if (m !== undefined) return this.get(m);
+    this.out.byte(OP.GLOBAL);
+    this.out.bytes(enc.encode(`${module}\n${name}\n`));
+    this.globalMemo.set(q, this.put());
+  }
+
+  private tuple(items: PyValue[]): void {
+    const out = this.out;
     if (items.length === 0) {
       out.byte(OP.EMPTY_TUPLE);
       return;
     }
     if (items.length <= 3) {
-      for (const x of items) save(x);
+      for (const x of items) this.save(x);
       out.byte(items.length === 1 ? OP.TUPLE1 : items.length === 2 ? OP.TUPLE2 : OP.TUPLE3);
     } else {
       out.byte(OP.MARK);
-      for (const x of items) save(x);
+      for (const x of items) this.save(x);
       out.byte(OP.TUPLE);
     }
-    put();
-  };
-  const setItems = (entries: [PyValue, PyValue][]) => {
+    this.put();
+  }
+
+  private setItems(entries: [PyValue, PyValue][]): void {
+    const out = this.out;
     for (let i = 0; i < entries.length; i += BATCH) {
       const batch = entries.slice(i, i + BATCH);
       if (batch.length === 1) {
-        save(batch[0][0]);
-        save(batch[0][1]);
+        this.save(batch[0][0]);
+        this.save(batch[0][1]);
         out.byte(OP.SETITEM);
         continue;
       }
       out.byte(OP.MARK);
       for (const [k, v] of batch) {
-        save(k);
-        save(v);
+        this.save(k);
+        this.save(v);
       }
       out.byte(OP.SETITEMS);
     }
-  };
-  const orderedDict = (entries: [PyValue, PyValue][], state?: PyValue) => {
-    glob('collections', 'OrderedDict');
-    out.byte(OP.EMPTY_TUPLE);
-    out.byte(OP.REDUCE);
-    put();
-    setItems(entries);
+  }
+
+  private orderedDict(entries: [PyValue, PyValue][], state?: PyValue): void {
+    this.glob('collections', 'OrderedDict');
+    this.out.byte(OP.EMPTY_TUPLE);
+    this.out.byte(OP.REDUCE);
+    this.put();
+    this.setItems(entries);
     if (state !== undefined) {
-      save(state);
-      out.byte(OP.BUILD);
+      this.save(state);
+      this.out.byte(OP.BUILD);
     }
-  };
-  const tensor = (t: PyTensor) => {
+  }
+
+  private tensor(t: PyTensor): void {
+    const out = this.out;
     const stride = t.stride ?? contiguousStride(t.shape);
-    glob('torch._utils', '_rebuild_tensor_v2');
+    this.glob('torch._utils', '_rebuild_tensor_v2');
     out.byte(OP.MARK);
     // persistent id tuple ('storage', StorageType, key, 'cpu', numel)
     out.byte(OP.MARK);
-    str('storage');
-    glob('torch', t.storageType);
-    str(t.storageKey);
-    str('cpu');
-    int(t.numel);
+    this.str('storage');
+    this.glob('torch', t.storageType);
+    this.str(t.storageKey);
+    this.str('cpu');
+    this.int(t.numel);
     out.byte(OP.TUPLE);
-    put();
+    this.put();
     out.byte(OP.BINPERSID);
-    int(t.offset);
-    tuple(t.shape);
-    tuple(stride);
+    this.int(t.offset);
+    this.tuple(t.shape);
+    this.tuple(stride);
     out.byte(OP.NEWFALSE);
-    orderedDict([]);
+    this.orderedDict([]);
     out.byte(OP.TUPLE);
-    put();
+    this.put();
     out.byte(OP.REDUCE);
-    put();
-  };
-
-  function save(v: PyValue): void {
-    if (v === null || v === undefined) {
-      out.byte(OP.NONE);
-      return;
-    }
-    if (v === true) {
-      out.byte(OP.NEWTRUE);
-      return;
-    }
-    if (v === false) {
-      out.byte(OP.NEWFALSE);
-      return;
-    }
-    if (typeof v === 'bigint') return int(v);
-    if (typeof v === 'number') {
-      if (Number.isInteger(v) && Number.isSafeInteger(v) && !Object.is(v, -0)) return int(v);
-      out.byte(OP.BINFLOAT);
-      out.f64be(v);
-      return;
-    }
-    if (typeof v === 'string') return str(v);
-    if (v instanceof PyFloat) {
-      out.byte(OP.BINFLOAT);
-      out.f64be(v.value);
-      return;
-    }
-    if (v instanceof PyGlobal) return glob(v.module, v.name);
-    if (v instanceof PyTensor) return tensor(v);
-    const seen = objMemo.get(v);
-    if (seen !== undefined) return get(seen);
-    if (v instanceof PyTuple) {
-      tuple(v.items);
-      return;
-    }
-    if (v instanceof PyOrderedDict) {
-      orderedDict(v.entries, v.state);
-      return;
-    }
-    if (Array.isArray(v)) {
-      out.byte(OP.EMPTY_LIST);
-      objMemo.set(v, put());
-      for (let i = 0; i < v.length; i += BATCH) {
-        out.byte(OP.MARK);
-        for (const x of v.slice(i, i + BATCH)) save(x);
-        out.byte(OP.APPENDS);
-      }
-      return;
-    }
-    const entries: [PyValue, PyValue][] = v instanceof Map ? [...v] : Object.entries(v);
-    out.byte(OP.EMPTY_DICT);
-    objMemo.set(v, put());
-    setItems(entries);
+    this.put();
   }
 
-  out.byte(OP.PROTO);
-  out.byte(2);
-  save(value);
-  out.byte(OP.STOP);
-  return out.result();
+  private list(v: PyValue[]): void {
+    const out = this.out;
+    out.byte(OP.EMPTY_LIST);
+    this.objMemo.set(v, this.put());
+    for (let i = 0; i < v.length; i += BATCH) {
+      out.byte(OP.MARK);
+      for (const x of v.slice(i, i + BATCH)) this.save(x);
+      out.byte(OP.APPENDS);
+    }
+  }
+
+  /** None, bools, ints, floats and strings; false for anything else. */
+  private saveScalar(v: PyValue): boolean {
+    const out = this.out;
+    if (v === null || v === undefined) out.byte(OP.NONE);
+    else if (v === true) out.byte(OP.NEWTRUE);
+    else if (v === false) out.byte(OP.NEWFALSE);
+    else if (typeof v === 'bigint') this.int(v);
+    else if (typeof v === 'number') {
+      if (Number.isInteger(v) && Number.isSafeInteger(v) && !Object.is(v, -0)) this.int(v);
+      else {
+        out.byte(OP.BINFLOAT);
+        out.f64be(v);
+      }
+    } else if (typeof v === 'string') this.str(v);
+    else if (v instanceof PyFloat) {
+      out.byte(OP.BINFLOAT);
+      out.f64be(v.value);
+    } else return false;
+    return true;
+  }
+
+  save(v: PyValue): void {
+    if (this.saveScalar(v)) return;
+    if (v instanceof PyGlobal) return this.glob(v.module, v.name);
+    if (v instanceof PyTensor) return this.tensor(v);
+    const obj = v as object;
+    const seen = this.objMemo.get(obj);
+    if (seen !== undefined) return this.get(seen);
+    if (v instanceof PyTuple) return this.tuple(v.items);
+    if (v instanceof PyOrderedDict) return this.orderedDict(v.entries, v.state);
+    if (Array.isArray(v)) return this.list(v);
+    const entries: [PyValue, PyValue][] = v instanceof Map ? [...v] : Object.entries(v as { [k: string]: PyValue });
+    this.out.byte(OP.EMPTY_DICT);
+    this.objMemo.set(obj, this.put());
+    this.setItems(entries);
+  }
+}
+
+export function pickle(value: PyValue): Uint8Array {
+  const p = new Pickler();
+  p.out.byte(OP.PROTO);
+  p.out.byte(2);
+  p.save(value);
+  p.out.byte(OP.STOP);
+  return p.out.result();
 }
 
 export function contiguousStride(shape: number[]): number[] {
@@ -361,45 +373,4 @@ export function contiguousStride(shape: number[]): number[] {
     acc *= shape[d];
   }
   return s;
-}
-
-/** Opcode bytes of a pickle in order (a small disassembler for tests and diagnostics; protocol ≤ 4 subset). */
-export function listOpcodes(b: Uint8Array): number[] {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const ops: number[] = [];
-  let p = 0;
-  const arg: Record<number, (p: number) => number> = {
-    0x80: () => 1,
-    0x95: () => 8,
-    0x4a: () => 4,
-    0x4b: () => 1,
-    0x4d: () => 2,
-    0x8a: (q) => 1 + b[q],
-    0x47: () => 8,
-    0x58: (q) => 4 + dv.getUint32(q, true),
-    0x8c: (q) => 1 + b[q],
-    0x8d: (q) => 8 + Number(dv.getBigUint64(q, true)),
-    0x43: (q) => 1 + b[q],
-    0x42: (q) => 4 + dv.getUint32(q, true),
-    0x71: () => 1,
-    0x72: () => 4,
-    0x68: () => 1,
-    0x6a: () => 4,
-    0x63: (q) => {
-      let e = q;
-      for (let n = 0; n < 2; n++) {
-        while (b[e] !== 0x0a) e++;
-        e++;
-      }
-      return e - q;
-    },
-  };
-  while (p < b.length) {
-    const op = b[p++];
-    ops.push(op);
-    if (op === 0x2e) break;
-    const f = arg[op];
-    if (f) p += f(p);
-  }
-  return ops;
 }

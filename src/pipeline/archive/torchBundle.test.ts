@@ -1,3 +1,7 @@
+/**
+ * Reading the reference PyTorch bundle (src/pipeline/archive/torchBundle.ts; specs/model_archive.md): tensors,
+ * manifest, params and scaling metadata against the golden fixture.
+ */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { golden } from '../../testing/fixtures';
@@ -18,7 +22,7 @@ describe('reading the reference PyTorch bundle (golden torch_bundle_n64_s1_gs1/w
     expect(b.params.gridsize).toBe(1);
     expect(b.params.n_filters_scale).toBe(1);
     expect(b.params['object.big']).toBe(true);
-    expect(b.params.intensity_scale).toBe(988.2117309570312);
+    expect(b.params.intensity_scale).toBe(988.21173095703125);
     expect(b.params.train_data_file_path).toBe('golden_scan.npz');
     expect(b.scalingMetadata?.schema_version).toBe('ci-entrypoints-v1');
   });

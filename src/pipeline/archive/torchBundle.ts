@@ -1,9 +1,5 @@
-import { PtychoError } from '../../errors';
-import { halfToFloat, unzipMembers } from '../npz';
-import { PickleGlobal, toPlain, unpickle } from './pickle';
-
 /**
- * Reader for the PyTorch backend's persisted model, `wts.h5.zip` (digest §6, golden README §7):
+ * Reader for the PyTorch backend's persisted model, `wts.h5.zip` (specs/model_archive.md):
  *   manifest.dill, diffraction_to_obj/{model.pth, params.dill}, autoencoder/…, torch_scaling_metadata.pt.
  * `model.pth` is a torch.save zip: `<prefix>/data.pkl` (an OrderedDict of `_rebuild_tensor_v2` records whose
  * storages are persistent ids) + `<prefix>/data/<key>` raw little-endian storages. We locate `<prefix>/data.pkl`
@@ -12,6 +8,11 @@ import { PickleGlobal, toPlain, unpickle } from './pickle';
  * allocated beyond what the bytes present can justify (zip sizes are checked before inflating, tensors against
  * their storage member's real size).
  */
+import { PtychoError } from '../../errors';
+import { halfToFloat } from '../npyDecode';
+import { unzipMembers } from '../zip';
+import { PickleGlobal, toPlain, unpickle } from './pickle';
+
 export interface StateTensor {
   shape: number[];
   data: Float32Array;
@@ -49,7 +50,7 @@ const STORAGE_DTYPES: Record<string, { bytes: number; read: (dv: DataView, o: nu
 const MAX_UNZIPPED = 2 ** 32;
 
 /**
- * Unzip through the NPZ reader's validated zip layer (npz.ts unzipMembers): central directory checked (entry count,
+ * Unzip through the NPZ reader's validated zip layer (src/pipeline/zip.ts unzipMembers): central directory checked (entry count,
  * plain unique names, no overlapping members), compression STORED/DEFLATE only, declared sizes within DEFLATE's ~1032×
  * expansion of bytes actually present, CRC-32 verified, and a total cap (`maxBytes`, default 4 GiB; nested archives
  * pass what is left of their parent's budget). The result has no prototype ("__proto__" is an ordinary member).
@@ -100,6 +101,70 @@ function stateDictMetadataOf(state: unknown, source: string): StateDictMetadata 
   return out;
 }
 
+/** What the tensor rebuilder reads from, and the running total of bytes it has produced. */
+interface RebuildContext {
+  files: Record<string, Uint8Array>;
+  prefix: string;
+  bad: (msg: string, hint?: string) => never;
+  storageBytes: number;
+  maxProduced: number;
+  produced: number;
+}
+
+/** `_rebuild_tensor_v2(storage, offset, size, stride, …)` → a float32 tensor, every index checked against its storage. */
+function rebuildTensor(
+  c: RebuildContext,
+  storage: unknown,
+  offset: unknown,
+  size: unknown,
+  stride: unknown,
+): StateTensor {
+  if (!(storage instanceof StorageRef)) return c.bad('_rebuild_tensor_v2 without a storage');
+  const dt = STORAGE_DTYPES[storage.dtype];
+  if (!dt) return c.bad(`tensor storage type ${storage.dtype} is not supported`, 'save float32 weights');
+  const member = `${c.prefix}data/${storage.key}`;
+  const raw = c.files[member];
+  if (!raw) return c.bad(`storage member ${member} missing`, 'the archive is incomplete');
+  if (!isIndex(offset)) return c.bad(`tensor in ${member}: storage offset is not a non-negative integer`);
+  if (!Array.isArray(size) || !size.every(isIndex))
+    return c.bad(`tensor in ${member}: size is not a tuple of non-negative integers`);
+  if (size.length > 64) return c.bad(`tensor in ${member}: ${size.length} dimensions (torch allows at most 64)`);
+  if (!Array.isArray(stride) || !stride.every(isIndex) || stride.length !== size.length)
+    return c.bad(`tensor in ${member}: stride does not match size`);
+  const shape = size as number[];
+  const strides = stride as number[];
+  const available = Math.floor(raw.byteLength / dt.bytes);
+  // Element count, and the last storage element it reads, each refused as soon as it passes the storage.
+  let n = 1;
+  for (const s of shape) n *= s;
+  let last = offset;
+  if (n > 0) for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * strides[d];
+  if (!(n <= available) || (n > 0 && !(last < available))) {
+    return c.bad(
+      `tensor of shape (${shape.join(', ')}) in ${member} needs more than the ${raw.byteLength} bytes stored`,
+    );
+  }
+  c.produced += 4 * n;
+  if (c.produced > c.maxProduced) {
+    return c.bad(
+      `tensor of shape (${shape.join(', ')}) in ${member}: the tensors together would take ${c.produced} bytes from ${c.storageBytes} bytes of storage`,
+    );
+  }
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const data = new Float32Array(n);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let off = offset;
+    for (let d = 0; d < shape.length; d++) off += idx[d] * strides[d];
+    data[i] = dt.read(dv, off * dt.bytes);
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return { shape: [...shape], data } satisfies StateTensor;
+}
+
 /** `readTorchStateDict` plus the state_dict's `_metadata` (undefined when absent or not in torch's shape). */
 export function readTorchStateDictWithMetadata(
   bytes: Uint8Array,
@@ -130,8 +195,14 @@ export function readTorchStateDictWithMetadata(
   // bytes (+16 MiB): a few bytes of pickle per tensor record cannot multiply one storage into gigabytes.
   let storageBytes = 0;
   for (const n of Object.keys(files)) if (n.startsWith(`${prefix}data/`)) storageBytes += files[n].byteLength;
-  const maxProduced = 2 * storageBytes + 2 ** 24;
-  let produced = 0;
+  const ctx: RebuildContext = {
+    files,
+    prefix,
+    bad,
+    storageBytes,
+    maxProduced: 2 * storageBytes + 2 ** 24,
+    produced: 0,
+  };
   const result = unpickle(files[pkl], {
     source: where,
     onBuild: (obj, state) => void builds.set(obj, state),
@@ -146,52 +217,8 @@ export function readTorchStateDictWithMetadata(
     },
     reducers: {
       'collections.OrderedDict': () => new Map(),
-      'torch._utils._rebuild_tensor_v2': (storage, offset, size, stride) => {
-        if (!(storage instanceof StorageRef)) return bad('_rebuild_tensor_v2 without a storage');
-        const dt = STORAGE_DTYPES[storage.dtype];
-        if (!dt) return bad(`tensor storage type ${storage.dtype} is not supported`, 'save float32 weights');
-        const member = `${prefix}data/${storage.key}`;
-        const raw = files[member];
-        if (!raw) return bad(`storage member ${member} missing`, 'the archive is incomplete');
-        if (!isIndex(offset)) return bad(`tensor in ${member}: storage offset is not a non-negative integer`);
-        if (!Array.isArray(size) || !size.every(isIndex))
-          return bad(`tensor in ${member}: size is not a tuple of non-negative integers`);
-        if (size.length > 64) return bad(`tensor in ${member}: ${size.length} dimensions (torch allows at most 64)`);
-        if (!Array.isArray(stride) || !stride.every(isIndex) || stride.length !== size.length)
-          return bad(`tensor in ${member}: stride does not match size`);
-        const shape = size as number[];
-        const strides = stride as number[];
-        const available = Math.floor(raw.byteLength / dt.bytes);
-        // Element count, and the last storage element it reads, each refused as soon as it passes the storage.
-        let n = 1;
-        for (const s of shape) n *= s;
-        let last = offset;
-        if (n > 0) for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * strides[d];
-        if (!(n <= available) || (n > 0 && !(last < available))) {
-          return bad(
-            `tensor of shape (${shape.join(', ')}) in ${member} needs more than the ${raw.byteLength} bytes stored`,
-          );
-        }
-        produced += 4 * n;
-        if (produced > maxProduced) {
-          return bad(
-            `tensor of shape (${shape.join(', ')}) in ${member}: the tensors together would take ${produced} bytes from ${storageBytes} bytes of storage`,
-          );
-        }
-        const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-        const data = new Float32Array(n);
-        const idx = new Array<number>(shape.length).fill(0);
-        for (let i = 0; i < n; i++) {
-          let off = offset;
-          for (let d = 0; d < shape.length; d++) off += idx[d] * strides[d];
-          data[i] = dt.read(dv, off * dt.bytes);
-          for (let d = shape.length - 1; d >= 0; d--) {
-            if (++idx[d] < shape[d]) break;
-            idx[d] = 0;
-          }
-        }
-        return { shape: [...shape], data } satisfies StateTensor;
-      },
+      'torch._utils._rebuild_tensor_v2': (storage, offset, size, stride) =>
+        rebuildTensor(ctx, storage, offset, size, stride),
     },
   });
   if (!(result instanceof Map))

@@ -1,15 +1,19 @@
+/**
+ * Seeded fuzzing of every reader that takes strangers' files (src/api/fuzz/harness.ts; `npm run fuzz` for long runs).
+ * Each case must be accepted or refused with a PtychoError carrying a code: never another exception, never > 1 s,
+ * never an allocation beyond the input-derived cap.
+ */
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { fileKind, readModelFile } from '../api/modelFiles';
 import { PtychoError } from '../errors';
-import { readTorchStateDict } from './archive/torchBundle';
-import { torchSaveZip } from './archive/torchBundleWriter';
-import { buildZip, CLASSES, formatReport, fuzzCase, makeSeeds, READERS, runFuzz } from './fuzz';
-import { readArrayFile, readNpz, writeNpz } from './npz';
-
-// Seeded fuzzing of every reader that takes strangers' files (src/pipeline/fuzz.ts; `npm run fuzz` for long runs).
-// Each case must be accepted or refused with a PtychoError carrying a code: never another exception, never > 1 s,
-// never an allocation beyond the input-derived cap.
+import { readTorchStateDict } from '../pipeline/archive/torchBundle';
+import { torchSaveZip } from '../pipeline/archive/torchBundleWriter';
+import { readArrayFile, readNpz, writeNpz } from '../pipeline/npz';
+import { CLASSES } from './fuzz/classes';
+import { formatReport, fuzzCase, READERS, runFuzz } from './fuzz/harness';
+import { makeSeeds } from './fuzz/seeds';
+import { buildZip } from './fuzz/zipEdit';
+import { fileKind, readModelFile } from './modelFiles';
 
 const seeds = makeSeeds();
 

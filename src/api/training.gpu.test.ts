@@ -1,10 +1,3 @@
-import { describe, expect, it } from 'vitest';
-import { Engine } from '../api/engine';
-import { makeTrainingConfig } from '../config/schema';
-import { pearson } from '../pipeline/metrics';
-import { writeNpz } from '../pipeline/npz';
-import { simulateDataset } from '../pipeline/simulate';
-
 /**
  * CI-sized training: N = 32, n_filters_scale 0.25, no CBAM, a simulated 'lines' scan of 64 patterns, batch 4,
  * 16 epochs = 256 Adam steps (~40 s on SwiftShader with the software-adapter kernels; the first version of this
@@ -13,6 +6,13 @@ import { simulateDataset } from '../pipeline/simulate';
  * the ground truth (r > 0.5). Tiny generators are seed-sensitive (seeds 1, 3, 7 reach r ≈ 0.7; seed 42 stays on
  * the early plateau at r ≈ 0.1), so the seed is fixed; a regression in any gradient still shows up.
  */
+import { describe, expect, it } from 'vitest';
+import { Engine } from './engine';
+import { makeTrainingConfig } from '../config/schema';
+import { pearson } from '../pipeline/metrics';
+import { writeNpz } from '../pipeline/npz';
+import { simulateDataset } from '../pipeline/simulate';
+
 describe('PtychoPINN training converges on a small simulated scan (CI size)', () => {
   it(
     'loss falls by more than half and the stitched amplitude correlates with the ground truth (r > 0.5)',

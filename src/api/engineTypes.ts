@@ -1,0 +1,73 @@
+/**
+ * The plain data the engine (src/api/engine.ts) takes and hands out beyond src/api/types.ts: a loaded scan, a
+ * reconstruction, the training callbacks and result, and a simulation request.
+ */
+import type { ReconstructionMetrics } from '../pipeline/metrics';
+import type { NdArray } from '../pipeline/ndarray';
+import type { RawData } from '../pipeline/rawData';
+import type { SimulateOptions } from '../pipeline/simulate';
+import type { DatasetSummary } from '../pipeline/summary';
+import type { ReconstructionImage } from '../model/infer';
+import type { EpochEvent, StepEvent, TrainResult } from '../model/train';
+import type { TrainingCheckpoint } from './checkpoint';
+import type { LivePreview, ModelInfo, StitchMethod } from './types';
+
+export interface LoadedDataset {
+  fileName: string;
+  arrays: Record<string, NdArray>;
+  raw: RawData;
+  summary: DatasetSummary;
+  sha256: string;
+  bytes: Uint8Array;
+}
+
+export interface ReconstructionProduct {
+  image: ReconstructionImage;
+  metrics?: ReconstructionMetrics;
+  stitch: StitchMethod;
+}
+
+export interface TrainEvents {
+  onStep?: (e: StepEvent) => void;
+  onEpoch?: (e: EpochEvent) => void;
+  /** The stitched object of the whole scan, display-sized, refreshed while training (see `previewBudget`). */
+  onPreview?: (p: LivePreview) => void;
+  /** A checkpoint at the end of each good epoch (awaited: persist it here). */
+  onCheckpoint?: (c: TrainingCheckpoint) => void | Promise<void>;
+  /** Longest side of the live preview in pixels (default 256). */
+  previewMaxSide?: number;
+  /** Largest fraction of the run's wall time the live previews may take (default 0.12). */
+  previewBudget?: number;
+  /** Shortest time between previews in seconds (default 2). */
+  previewMinIntervalS?: number;
+  /** Continue from this checkpoint (same scan) instead of starting from epoch 1. */
+  resume?: TrainingCheckpoint;
+  /** Called once the model and the training data are on the GPU, before the first step. */
+  onStart?: (model: ModelInfo) => void;
+}
+
+/** Live-preview cost: previews shown, seconds they took, and their share of the run's wall time. */
+export interface PreviewStats {
+  count: number;
+  seconds: number;
+  wallSeconds: number;
+  overhead: number;
+}
+
+export interface EngineTrainResult extends TrainResult {
+  groups: number;
+  warnings: string[];
+  /** Live-preview cost: previews shown, seconds they took, and their share of the run's wall time. */
+  preview: PreviewStats;
+}
+
+/** A scan made in the page or by the CLI from the same simulation code (src/pipeline/simulate.ts). */
+export interface SimulateRequest extends Pick<
+  SimulateOptions,
+  'N' | 'nImages' | 'nphotons' | 'noise' | 'seed' | 'objectSize' | 'gridStep'
+> {
+  object: 'lines' | 'grf';
+  /** 'default' (the reference's probe) or 'dataset' (the probe of the loaded scan). */
+  probe: 'default' | 'dataset';
+  positions: 'random' | 'grid';
+}
