@@ -193,6 +193,25 @@ describe('ptychopinn CLI (in process)', () => {
     expect(p.loss?.epochs).toEqual([0, 1]);
     expect(p.loss?.values.every((v) => Number.isFinite(v) && v > 0)).toBe(true);
     expect(p.name).toBe('scan.npz');
+
+    // The product read back as the start of a new dataset: its object, probe and positions (canvas pixels).
+    expect(
+      await main(['simulate', '--product', 'prod.npz', '--out', 'again.npz', '--noise', 'none', '--json'], m.io),
+      m.err.join('\n'),
+    ).toBe(0);
+    const again = readNpz(m.fs.get('again.npz')!);
+    expect(again.objectGuess.shape).toEqual([p.height, p.width]);
+    expect(Array.from(again.objectGuess.data)).toEqual(Array.from(p.object));
+    // The same probe up to the simulation's intensity normalisation (one real factor).
+    const q = again.probeGuess.data as Float32Array;
+    const k = Math.max(...q.map(Math.abs)) / Math.max(...p.probe.map(Math.abs));
+    expect(Math.max(...q.map((v, i) => Math.abs(v - k * p.probe[i])))).toBeLessThan(1e-6 * Math.max(...q.map(Math.abs)));
+    expect(Array.from(again.xcoords.data)).toEqual(Array.from(p.positionsX, (x) => x - p.origin[0]));
+    expect(Array.from(again.ycoords.data)).toEqual(Array.from(p.positionsY, (y) => y - p.origin[1]));
+    expect(again.diff3d.shape).toEqual([p.positionsX.length, 32, 32]);
+    const clash = memIO({ 'prod.npz': m.fs.get('prod.npz')! });
+    expect(await main(['simulate', '--product', 'prod.npz', '--object', 'grf', '--out', 'x.npz'], clash.io)).toBe(2);
+    expect(clash.err.join('\n')).toMatch(/--product gives the object, probe and positions: drop --object/);
   }, 300_000);
 
   it('a command that opens the GPU prints no XDG_RUNTIME_DIR complaint when the variable is unset (spawned CLI)', () => {

@@ -6,6 +6,7 @@
 import { PtychoError } from '../errors';
 import type { NdArray } from '../pipeline/ndarray';
 import { readArrayFile, writeNpz } from '../pipeline/npz';
+import { readPtychodusProduct } from '../pipeline/product';
 import { simulateDataset, type SimulateOptions } from '../pipeline/simulate';
 import { parseArgs, type OptionSpec } from './args';
 import { fileNameOf, type CliIO } from './io';
@@ -18,6 +19,10 @@ const OPTIONS: Record<string, OptionSpec> = {
     help: "'default' (reference get_default_probe) or an .npz/.npy holding probeGuess (complex (N, N))",
   },
   positions: { type: 'string', help: '.npz with xcoords, ycoords (object pixels); overrides --scan' },
+  product: {
+    type: 'string',
+    help: 'a Ptychodus NPZ product: its object, probe and scan positions (instead of --object, --probe, --positions)',
+  },
   N: { type: 'int', help: 'pattern size for the default probe (default 64)' },
   'n-images': { type: 'int', help: 'number of random positions (default 256)' },
   nphotons: { type: 'number', help: 'expected counts per pattern (default 1e9)' },
@@ -166,16 +171,53 @@ function positionsOf(path: string, io: CliIO): { x: Float64Array; y: Float64Arra
   return positions;
 }
 
+/**
+ * --product: a Ptychodus product (src/pipeline/product.ts) as the scan's object, probe and positions — a
+ * reconstruction read back as the start of a new dataset. Positions move from object pixels to the canvas's.
+ */
+function productScan(path: string, io: CliIO): Pick<SimulateOptions, 'object' | 'probe' | 'positions'> {
+  const p = readPtychodusProduct(io.readFile(path), fileNameOf(path));
+  if (!supportedN(p.N))
+    throw new PtychoError(
+      'cli-usage',
+      `${path}: the product's probe is ${p.N}×${p.N}, not a supported pattern size (a power of two from ${SIM_N_MIN} to ${SIM_N_MAX})`,
+      'resample the probe to 32×32, 64×64 or 128×128 in Ptychodus',
+    );
+  return {
+    object: { dtype: 'c64', shape: [p.height, p.width], data: p.object },
+    probe: { dtype: 'c64', shape: [p.N, p.N], data: p.probe },
+    positions: { x: p.positionsX.map((x) => x - p.origin[0]), y: p.positionsY.map((y) => y - p.origin[1]) },
+  };
+}
+
+/** Object, probe and positions from the flags (or from one Ptychodus product). */
+function scanOf(o: Record<string, string | number | boolean | undefined>, io: CliIO) {
+  if (o.product) {
+    const clash = ['object', 'probe', 'positions'].find((k) => o[k] !== undefined);
+    if (clash)
+      usage(
+        'product',
+        `gives the object, probe and positions: drop --${clash}`,
+        'use --product alone, or no --product',
+      );
+    return productScan(o.product as string, io);
+  }
+  const positions: SimulateOptions['positions'] = o.positions
+    ? positionsOf(o.positions as string, io)
+    : (((o.scan as string) ?? 'random') as 'random' | 'grid');
+  return {
+    object: objectOf((o.object as string) ?? 'lines', io),
+    probe: probeOf((o.probe as string) ?? 'default', io),
+    positions,
+  };
+}
+
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { options: o } = parseArgs('simulate', argv, OPTIONS, 0);
   if (!o.out)
     throw new PtychoError('cli-usage', 'simulate: --out is required', 'e.g. ptychopinn simulate --out scan.npz');
   validateNumbers(o);
-  const object = objectOf((o.object as string) ?? 'lines', io);
-  const probe = probeOf((o.probe as string) ?? 'default', io);
-  const positions: SimulateOptions['positions'] = o.positions
-    ? positionsOf(o.positions as string, io)
-    : (((o.scan as string) ?? 'random') as 'random' | 'grid');
+  const { object, probe, positions } = scanOf(o, io);
   const arrays = simulateDataset({
     object,
     probe,
