@@ -1,13 +1,28 @@
 // Lint rules (run by `npm test` with --max-warnings 0): typescript-eslint's recommended set, size limits that keep
 // files to one concept, and the layers of specs/architecture.md as import rules.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-/** Imports a folder may not make (its layer sits below them). */
+// An import glob ('**/gpu/**', '**/api/engine*') as the esquery regex for the specifier of an `import('…')`.
+const dynamicPattern = (group) => {
+  const body = group
+    .replace(/^\*\*\//, '')
+    .replace(/\/\*\*$/, '')
+    .replace(/\*$/, '')
+    .replaceAll('/', '\\/');
+  return `/(^|\\/)${body}${group.endsWith('/**') ? '(\\/|$)' : ''}/`;
+};
+
+/** Imports a folder may not make (its layer sits below them): static imports and re-exports, and `import('…')`. */
 const layer = (files, banned, why) => ({
   files,
   rules: {
     'no-restricted-imports': ['error', { patterns: banned.map((group) => ({ group: [group], message: why })) }],
+    'no-restricted-syntax': [
+      'error',
+      ...banned.map((group) => ({ selector: `ImportExpression[source.value=${dynamicPattern(group)}]`, message: why })),
+    ],
   },
 });
 
@@ -26,6 +41,8 @@ export default tseslint.config(
       'max-lines-per-function': ['error', { max: 80, IIFEs: true }],
     },
   },
+  // Node scripts (bin/, scripts/): plain ES modules run by Node.
+  { files: ['**/*.mjs'], languageOptions: { globals: globals.node } },
   // Tests: one `describe` callback holds many cases, so the per-function limit applies to the cases, not the suite.
   { files: ['**/*.test.ts', 'e2e/**'], rules: { 'max-lines-per-function': 'off' } },
   layer(

@@ -1,23 +1,17 @@
-import { Gpu } from '../src/gpu/kernel';
-import { measurePeak, time } from './peak';
-import { Tape } from '../src/gpu/tape';
-import { conv2d, conv2dRaw } from '../src/gpu/ops/conv2d';
-import {
-  conv2dDirectLoopRaw,
-  conv2dDirectLoopWeightGrad,
-  conv2dDirectUnrolledRaw,
-  conv2dDirectUnrolledWeightGrad,
-  type DirectBlock,
-} from '../src/gpu/ops/conv2dDirect';
-
 /**
  * Tiled implicit-GEMM conv2d (conv2d.ts) vs the register-blocked direct conv2d (conv2dDirect.ts) on the current
  * adapter: GFLOP/s of forward, input gradient and weight gradient at B=16, Cin=Cout=32, 64×64, k=3, each as a
  * fraction of the FMA peak (fma_peak.wgsl). Run:
- *   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node --import ./scripts/node-register.mjs bench/convDirect.ts [--iters=N] [--quick] [--loops]
+ *   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node --import ./scripts/node-register.mjs bench/convDirect.ts [--iters=N] [--quick]
  * The tiled weight gradient is internal to conv2d.ts, so it is timed as (tape forward + backward) − forward −
  * input gradient.
  */
+import { Gpu } from '../src/gpu/runtime';
+import { measurePeak, time } from './peak';
+import { Tape } from '../src/gpu/tape';
+import { conv2d, conv2dRaw } from '../src/gpu/ops/conv2d';
+import { conv2dDirectRaw, conv2dDirectWeightGrad, type DirectBlock } from '../src/gpu/ops/conv2dDirect';
+
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const iters = Number(args.find((a) => a.startsWith('--iters='))?.slice(8) ?? (quick ? 1 : 3));
@@ -53,38 +47,28 @@ async function main(): Promise<void> {
   x.requiresGrad = w.requiresGrad = false;
   out.tiled = { fwd: rate(tFwd), igrad: rate(tIg), wgrad: rate(Math.max(tAll - tFwd - tIg, 1e-9)) };
 
-  // Direct, several block shapes.
-  // Loop variants (generic WGSL with const-size local arrays) and unrolled variants (generated straight-line code).
-  const loops = args.includes('--loops');
-  const blocks: (DirectBlock & { unrolled: boolean })[] = quick
-    ? [{ px: 4, oc: 4, wg: 64, unrolled: true }]
+  // Direct (generated straight-line kernels), several block shapes.
+  const blocks: DirectBlock[] = quick
+    ? [{ px: 4, oc: 4, wg: 64 }]
     : [
-        ...(loops
-          ? [
-              { px: 4, oc: 4, wg: 64, unrolled: false },
-              { px: 8, oc: 4, wg: 64, unrolled: false },
-              { px: 4, oc: 8, wg: 64, unrolled: false },
-              { px: 8, oc: 8, wg: 64, unrolled: false },
-            ]
-          : []),
-        { px: 4, oc: 4, wg: 64, unrolled: true },
-        { px: 8, oc: 4, wg: 64, unrolled: true },
-        { px: 4, oc: 8, wg: 64, unrolled: true },
-        { px: 8, oc: 8, wg: 64, unrolled: true },
+        { px: 4, oc: 4, wg: 64 },
+        { px: 8, oc: 4, wg: 64 },
+        { px: 4, oc: 8, wg: 64 },
+        { px: 8, oc: 8, wg: 64 },
       ];
   const direct: Record<string, unknown> = {};
   for (const blk of blocks) {
-    const fwd = blk.unrolled ? conv2dDirectUnrolledRaw : conv2dDirectLoopRaw;
-    const wgrad = blk.unrolled ? conv2dDirectUnrolledWeightGrad : conv2dDirectLoopWeightGrad;
+    const fwd = conv2dDirectRaw;
+    const wgrad = conv2dDirectWeightGrad;
     const tf = await time(gpu, iters, () => gpu.tidy(() => void fwd(gpu, x, w, b, true, false, blk)));
     const ti = await time(gpu, iters, () => gpu.tidy(() => void fwd(gpu, g, w, null, false, true, blk)));
     const tw = await time(gpu, iters, () => gpu.tidy(() => void wgrad(gpu, x, g, w, blk)));
-    direct[`${blk.unrolled ? 'unrolled' : 'loop'}_px${blk.px}_oc${blk.oc}_wg${blk.wg}`] = {
+    direct[`unrolled_px${blk.px}_oc${blk.oc}_wg${blk.wg}`] = {
       fwd: rate(tf),
       igrad: rate(ti),
       wgrad: rate(tw),
     };
-    console.error(`done ${blk.unrolled ? 'unrolled' : 'loop'} px${blk.px} oc${blk.oc}`);
+    console.error(`done unrolled px${blk.px} oc${blk.oc}`);
   }
   out.direct = direct;
   // Re-measured at the end: other processes on the machine make the adapter's throughput drift.

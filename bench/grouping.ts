@@ -1,3 +1,4 @@
+// Grouping benchmark (`bench --grouping`, bench/README.md): kNN + grouping of 10⁵ random scan positions, timed.
 import { Rng } from '../src/pipeline/random';
 import { generateGroups } from '../src/pipeline/grouping';
 

@@ -1,13 +1,13 @@
-import type { Gpu } from '../src/gpu/kernel';
-import { conv2dRaw, conv2dWeightGradRaw } from '../src/gpu/ops/conv2d';
-import { fft2 } from '../src/gpu/ops/fft';
-import { measurePeak, time } from './peak';
-
 /**
  * Kernel micro-benchmarks: GFLOP/s of conv2d forward / input gradient / weight gradient (both variants) and of the batched FFT at N = 64,
  * batch 16, each also as a fraction of a plain FMA-throughput kernel on the same adapter ("peak").
  * Timing = wall clock around `iters` repetitions after a warm-up, bracketed by queue drains.
  */
+import type { Gpu } from '../src/gpu/runtime';
+import { conv2dRaw, conv2dWeightGradRaw } from '../src/gpu/ops/conv2d';
+import { fft2 } from '../src/gpu/ops/fft';
+import { measurePeak, time } from './peak';
+
 export interface KernelBenchOptions {
   quick?: boolean;
   iters?: number;

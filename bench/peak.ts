@@ -1,7 +1,7 @@
 /** The adapter's plain FMA throughput ("peak"), the yardstick of every GFLOP/s fraction in the benchmarks. */
 import indexWgsl from '../src/gpu/shaders/index.wgsl?raw';
 import fmaWgsl from '../src/gpu/shaders/fma_peak.wgsl?raw';
-import type { Gpu } from '../src/gpu/kernel';
+import type { Gpu } from '../src/gpu/runtime';
 import { defineKernel } from '../src/gpu/kernelDecl';
 
 const FLOPS_PER_ROUND = 64; // 8 independent vec4 FMA chains

@@ -4,7 +4,7 @@
  * read-backs, the step's FLOPs (counted by the conv2d and FFT ops) and, with the FMA peak measured in the same run,
  * the unprofiled step's fraction of that peak.
  */
-import type { Gpu } from '../src/gpu/kernel';
+import type { Gpu } from '../src/gpu/runtime';
 import { Adam } from '../src/gpu/ops/adam';
 import { DispatchProfiler } from '../src/gpu/profiler';
 import { Tape } from '../src/gpu/tape';
@@ -45,12 +45,11 @@ export function opKind(kernel: string): string {
   return 'elementwise';
 }
 
-export async function profileStep(
-  gpu: Gpu,
-  p: StepPreset,
-  peakGflops: number,
-  steps = 3,
-): Promise<Record<string, unknown>> {
+type Step = () => void;
+type Cost = { ms: number; dispatches: number };
+
+/** A simulated scan for the preset, a model holding it, Adam, and one training step on a fixed batch. */
+function stepSetup(gpu: Gpu, p: StepPreset) {
   const nImages = Math.max(4 * p.batch, 64);
   const raw = toRawData(
     simulateDataset({
@@ -94,8 +93,11 @@ export async function profileStep(
       const loss = tape.run(() => model.batchLoss(gpu, idx));
       adam.step(tape.gradients(loss, model.parameters));
     });
-  step();
-  await gpu.sync();
+  return { model, adam, idx, step };
+}
+
+/** The unprofiled step: its time, FLOPs, dispatches and the bind groups and uniform buffers it creates. */
+async function timeSteps(gpu: Gpu, step: Step, steps: number) {
   // Unprofiled: the real step time, FLOPs and dispatches per step.
   const f0 = gpu.flops,
     d0 = gpu.dispatches,
@@ -109,6 +111,11 @@ export async function profileStep(
   const dispatches = (gpu.dispatches - d0) / steps;
   const newBindGroups = (gpu.created.bindGroups - b0) / steps;
   const newUniforms = (gpu.created.uniformBuffers - u0) / steps;
+  return { stepMs, flops, dispatches, newBindGroups, newUniforms };
+}
+
+/** Bytes of one step: the trainer's state, the saved activations and the step's peak. */
+async function stepMemory(gpu: Gpu, { model, adam, idx }: ReturnType<typeof stepSetup>) {
   // Memory of one step: saved activations (what the forward pass leaves alive for the backward pass) and the
   // step's peak, against the state any trainer holds (parameters, gradients, two Adam moments).
   let paramBytes = 0;
@@ -126,7 +133,11 @@ export async function profileStep(
   await gpu.sync();
   // The step's working set on top of what was resident, plus the parameters and moments it works on.
   const peakStepBytes = gpu.pool.stats().peakInUseBytes - base + 3 * paramBytes;
-  // Profiled: every dispatch timed on its own.
+  return { stateBytes, activationBytes, peakStepBytes };
+}
+
+/** One step with every dispatch timed on its own. */
+async function profiledStep(gpu: Gpu, step: Step) {
   const prof = new DispatchProfiler(gpu.device);
   gpu.profiler = prof;
   try {
@@ -135,12 +146,14 @@ export async function profileStep(
   } finally {
     gpu.profiler = null;
   }
-  const r = await prof.finish();
-  idx.dispose();
-  model.dispose();
-  const byKind = new Map<string, { ms: number; dispatches: number }>();
-  const byKernel = new Map<string, { ms: number; dispatches: number }>();
-  for (const d of r.dispatches) {
+  return prof.finish();
+}
+
+/** GPU time by op kind and by kernel, as tables sorted by time with each row's share of the profiled step. */
+function breakdown(dispatches: { kernel: string; ms: number }[]) {
+  const byKind = new Map<string, Cost>();
+  const byKernel = new Map<string, Cost>();
+  for (const d of dispatches) {
     for (const [m, k] of [
       [byKind, opKind(d.kernel)],
       [byKernel, d.kernel],
@@ -151,8 +164,8 @@ export async function profileStep(
       m.set(k, e);
     }
   }
-  const profiledMs = r.dispatches.reduce((a, d) => a + d.ms, 0);
-  const table = (m: Map<string, { ms: number; dispatches: number }>, top = 100) =>
+  const profiledMs = dispatches.reduce((a, d) => a + d.ms, 0);
+  const table = (m: Map<string, Cost>, top = 100) =>
     [...m.entries()]
       .sort((a, b) => b[1].ms - a[1].ms)
       .slice(0, top)
@@ -162,6 +175,24 @@ export async function profileStep(
         ms: +v.ms.toFixed(2),
         share: +(v.ms / profiledMs).toFixed(3),
       }));
+  return { profiledMs, byKind: table(byKind), topKernels: table(byKernel, 12) };
+}
+
+export async function profileStep(
+  gpu: Gpu,
+  p: StepPreset,
+  peakGflops: number,
+  steps = 3,
+): Promise<Record<string, unknown>> {
+  const setup = stepSetup(gpu, p);
+  setup.step();
+  await gpu.sync();
+  const { stepMs, flops, dispatches, newBindGroups, newUniforms } = await timeSteps(gpu, setup.step, steps);
+  const { stateBytes, activationBytes, peakStepBytes } = await stepMemory(gpu, setup);
+  const r = await profiledStep(gpu, setup.step);
+  setup.idx.dispose();
+  setup.model.dispose();
+  const { profiledMs, byKind, topKernels } = breakdown(r.dispatches);
   const gflops = flops / (stepMs / 1000) / 1e9;
   return {
     preset: p,
@@ -182,8 +213,8 @@ export async function profileStep(
     profile_method: r.method,
     profiled_step_ms: +profiledMs.toFixed(1),
     readbacks_per_step: r.readbacks,
-    by_kind: table(byKind),
-    top_kernels: table(byKernel, 12),
+    by_kind: byKind,
+    top_kernels: topKernels,
   };
 }
 

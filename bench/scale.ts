@@ -3,7 +3,7 @@
  * chunks respect WebGPU's default 128 MiB binding limit, trained on batches drawn from every chunk; (2) a
  * 4096 × 4096 object stitched from patches of constant value 1, which must come back 1 wherever a patch covered it.
  */
-import type { Gpu } from '../src/gpu/kernel';
+import type { Gpu } from '../src/gpu/runtime';
 import { Rng } from '../src/pipeline/random';
 import { stitchPatches } from '../src/gpu/ops/stitch';
 import { PtychoPINN } from '../src/model/ptychopinn';
@@ -14,13 +14,8 @@ import { simulateDataset } from '../src/pipeline/simulate';
 
 const DEFAULT_BINDING_LIMIT = 128 * 1024 * 1024;
 
-export async function benchScale(
-  gpu: Gpu,
-  log: (s: string) => void,
-  o: { patterns?: number; objectSide?: number } = {},
-): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  const nPatterns = o.patterns ?? 10_000;
+/** (1) A large resident set in chunks under the binding limit, trained on batches drawn from every chunk. */
+async function residentSet(gpu: Gpu, log: (s: string) => void, nPatterns: number, out: Record<string, unknown>) {
   const N = 64;
   let t0 = performance.now();
   const raw = toRawData(
@@ -79,9 +74,11 @@ export async function benchScale(
     `scale: ${nPatterns} patterns at N ${N} (${out.dataset_mb} MB) in ${out.chunks} chunks ≤ ${out.largest_chunk_mb} MB (128 MiB binding limit); 4 steps over batches from every chunk: loss ${Number(out.train_loss).toExponential(3)} (${r.status}), ${out.train_s} s`,
   );
   model.dispose();
+}
 
-  // Stitching a large object: constant patches on a grid whose crops tile the whole canvas.
-  const side = o.objectSide ?? 4096;
+/** (2) A large object stitched from constant patches whose crops tile it: 1 wherever a patch covered it. */
+async function largeStitch(gpu: Gpu, log: (s: string) => void, side: number): Promise<Record<string, unknown>> {
+  const N = 64;
   const mt = N / 2;
   const per = Math.ceil(side / mt);
   const P = per * per;
@@ -92,7 +89,7 @@ export async function benchScale(
       positions[2 * (i * per + j) + 1] = mt / 2 + i * mt;
     }
   const probe = new Float32Array(2 * N * N).fill(1);
-  t0 = performance.now();
+  const t0 = performance.now();
   const patches = gpu.tensor([P, N, N], 'c64');
   gpu.fill(patches, 1); // re = im = 1: |z| = √2, phase π/4
   const st = stitchPatches(gpu, patches, positions, { method: 'barycentric', weighting: 'probe', probe });
@@ -104,7 +101,7 @@ export async function benchScale(
       const k = 2 * (y * st.width + x);
       worst = Math.max(worst, Math.abs(obj[k] - 1), Math.abs(obj[k + 1] - 1));
     }
-  out.stitch = {
+  const stitch = {
     object: `${st.width}×${st.height}`,
     patches: P,
     seconds: +secs.toFixed(1),
@@ -118,5 +115,16 @@ export async function benchScale(
   st.object.dispose();
   st.weights.dispose();
   patches.dispose();
+  return stitch;
+}
+
+export async function benchScale(
+  gpu: Gpu,
+  log: (s: string) => void,
+  o: { patterns?: number; objectSide?: number } = {},
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  await residentSet(gpu, log, o.patterns ?? 10_000, out);
+  out.stitch = await largeStitch(gpu, log, o.objectSide ?? 4096);
   return out;
 }

@@ -2,7 +2,7 @@
  * Training and inference (predict every scan position + barycentric stitching) throughput of one preset on a
  * simulated lines scan, with the peak GPU memory the pool saw and the memory the model's state needs.
  */
-import type { Gpu } from '../src/gpu/kernel';
+import type { Gpu } from '../src/gpu/runtime';
 import { PtychoPINN } from '../src/model/ptychopinn';
 import { reconstructObject } from '../src/model/infer';
 import { TrainingRun } from '../src/model/train';
@@ -18,11 +18,10 @@ export interface ThroughputOptions {
   inferenceOnly?: boolean;
 }
 
-export async function benchThroughput(
-  gpu: Gpu,
-  p: StepPreset,
-  o: ThroughputOptions,
-): Promise<Record<string, number | string>> {
+type Out = Record<string, number | string>;
+
+/** A simulated lines scan of `o.patterns` patterns, grouped for the preset, and an untrained model holding it. */
+function setUp(gpu: Gpu, p: StepPreset, o: ThroughputOptions) {
   const C = p.gridsize * p.gridsize;
   const raw = toRawData(
     simulateDataset({
@@ -58,33 +57,30 @@ export async function benchThroughput(
     S: g.physicsScale,
   };
   model.setData(data);
-  const out: Record<string, number | string> = {
-    preset: p.name,
-    N: p.N,
-    n_filters_scale: p.nFiltersScale,
-    gridsize: p.gridsize,
-    batch: p.batch,
-    groups: g.B,
-    patterns: g.B * C,
-  };
-  let paramFloats = 0;
-  for (const t of model.parameters) paramFloats += t.size;
-  out.parameters = paramFloats;
-  if (!o.inferenceOnly) {
-    const run = new TrainingRun(gpu, model, {
-      epochs: 1,
-      batchSize: p.batch,
-      learningRate: 1e-3,
-      seed: 1,
-      trainIndices: Int32Array.from({ length: g.B }, (_, i) => i),
-      lossReadIntervalMs: 1e9,
-    });
-    const t0 = performance.now();
-    await run.run();
-    const s = (performance.now() - t0) / 1000;
-    out.train_seconds = +s.toFixed(2);
-    out.train_patterns_per_second = +((g.B * C) / s).toFixed(2);
-  }
+  return { C, raw, g, model, data };
+}
+
+type Setup = ReturnType<typeof setUp>;
+
+/** One epoch over every group: seconds and patterns/s. */
+async function timeTraining(gpu: Gpu, p: StepPreset, { C, g, model }: Setup, out: Out): Promise<void> {
+  const run = new TrainingRun(gpu, model, {
+    epochs: 1,
+    batchSize: p.batch,
+    learningRate: 1e-3,
+    seed: 1,
+    trainIndices: Int32Array.from({ length: g.B }, (_, i) => i),
+    lossReadIntervalMs: 1e9,
+  });
+  const t0 = performance.now();
+  await run.run();
+  const s = (performance.now() - t0) / 1000;
+  out.train_seconds = +s.toFixed(2);
+  out.train_patterns_per_second = +((g.B * C) / s).toFixed(2);
+}
+
+/** Predict every scan position and stitch (after a warm-up on a few groups): seconds, patterns/s and object size. */
+async function timeInference(gpu: Gpu, p: StepPreset, { C, raw, g, model, data }: Setup, out: Out): Promise<void> {
   const set = model.residentSet(data);
   const positions = new Float64Array(g.B * C * 2);
   for (let k = 0; k < g.B * C; k++) {
@@ -112,11 +108,30 @@ export async function benchThroughput(
   out.infer_seconds = +si.toFixed(3);
   out.infer_patterns_per_second = +((g.B * C) / si).toFixed(1);
   out.object = `${img.width}×${img.height}`;
+  set.dispose();
+}
+
+export async function benchThroughput(gpu: Gpu, p: StepPreset, o: ThroughputOptions): Promise<Out> {
+  const setup = setUp(gpu, p, o);
+  const { C, g, model } = setup;
+  const out: Out = {
+    preset: p.name,
+    N: p.N,
+    n_filters_scale: p.nFiltersScale,
+    gridsize: p.gridsize,
+    batch: p.batch,
+    groups: g.B,
+    patterns: g.B * C,
+  };
+  let paramFloats = 0;
+  for (const t of model.parameters) paramFloats += t.size;
+  out.parameters = paramFloats;
+  if (!o.inferenceOnly) await timeTraining(gpu, p, setup, out);
+  await timeInference(gpu, p, setup, out);
   const mem = gpu.memory();
   out.peak_gpu_memory_mb = +(mem.peakInUseBytes / 1e6).toFixed(1);
   // Parameters + gradients + two Adam moments: the floor any trainer needs (activations come on top).
   out.model_state_mb = +((4 * 4 * paramFloats) / 1e6).toFixed(1);
-  set.dispose();
   model.dispose();
   return out;
 }

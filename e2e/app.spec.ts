@@ -1,3 +1,5 @@
+// Browser tests of the page on the bundled example (specs/app.md): the dataset summary against the file read in
+// Node, images, errors explained by name, settings and #config= links.
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { readNpz } from '../src/pipeline/npz';
@@ -6,8 +8,9 @@ import { state } from './helpers';
 // The numbers the app must show, read independently from the bundled file in Node.
 const example = readNpz(new Uint8Array(readFileSync(new URL('../public/fixtures/lines-n32.npz', import.meta.url))));
 
-
-test('opens on the bundled example: summary numbers equal the file, images drawn, WebGPU adapter reported', async ({ page }) => {
+test('opens on the bundled example: summary numbers equal the file, images drawn, WebGPU adapter reported', async ({
+  page,
+}) => {
   await page.goto('/');
   await expect(page.getByTestId('dataset-summary')).toBeVisible();
   const s = await state(page);
@@ -30,7 +33,11 @@ test('opens on the bundled example: summary numbers equal the file, images drawn
 test('a corrupt file shows the error banner with the file name and keeps the loaded dataset', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByTestId('dataset-summary')).toBeVisible();
-  await page.getByTestId('file-input').setInputFiles({ name: 'broken.npz', mimeType: 'application/octet-stream', buffer: Buffer.from('PK\u0003\u0004 this is not really a zip') });
+  await page.getByTestId('file-input').setInputFiles({
+    name: 'broken.npz',
+    mimeType: 'application/octet-stream',
+    buffer: Buffer.from('PK\u0003\u0004 this is not really a zip'),
+  });
   await expect(page.getByTestId('error-banner')).toContainText('broken.npz');
   const s = await state(page);
   expect(s.error!.message).toMatch(/broken\.npz/);
@@ -39,7 +46,9 @@ test('a corrupt file shows the error banner with the file name and keeps the loa
   await page.screenshot({ path: 'test-results/app-error.png', fullPage: true });
 });
 
-test('a scan with a wrong key is explained (missing probeGuess) and the loaded dataset stays; #example=none starts empty', async ({ page }) => {
+test('a scan with a wrong key is explained (missing probeGuess) and the loaded dataset stays; #example=none starts empty', async ({
+  page,
+}) => {
   const { writeNpz } = await import('../src/pipeline/npz');
   const bytes = writeNpz({
     xcoords: { dtype: 'f64', shape: [2], data: new Float64Array([1, 2]) },
@@ -49,7 +58,9 @@ test('a scan with a wrong key is explained (missing probeGuess) and the loaded d
   });
   await page.goto('/');
   await expect(page.getByTestId('dataset-summary')).toContainText('lines-n32.npz');
-  await page.getByTestId('file-input').setInputFiles({ name: 'noprobe.npz', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+  await page
+    .getByTestId('file-input')
+    .setInputFiles({ name: 'noprobe.npz', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
   await expect(page.getByTestId('error-banner')).toContainText('"probeGuess" is missing');
   const s = await state(page);
   expect(s.dataset!.fileName).toBe('lines-n32.npz');
@@ -65,8 +76,12 @@ test('a scan with a wrong key is explained (missing probeGuess) and the loaded d
   await expect(page.getByTestId('dataset-summary')).toContainText('lines-n32.npz');
 });
 
-test('settings: generated groups, inline validation with the schema message, reset, and a #config= link applied before the scan (N follows the probe)', async ({ page }) => {
-  const cfg = encodeURIComponent(JSON.stringify({ nepochs: 3, batch_size: 4, nphotons: 1e6, model: { N: 128, gridsize: 2 } }));
+test('settings: generated groups, inline validation with the schema message, reset, and a #config= link applied before the scan (N follows the probe)', async ({
+  page,
+}) => {
+  const cfg = encodeURIComponent(
+    JSON.stringify({ nepochs: 3, batch_size: 4, nphotons: 1e6, model: { N: 128, gridsize: 2 } }),
+  );
   await page.goto(`/#config=${cfg}`);
   await expect(page.getByTestId('dataset-summary')).toContainText('lines-n32.npz');
   for (const g of ['model', 'training', 'inference']) await expect(page.getByTestId(`config-group-${g}`)).toBeVisible();

@@ -1,3 +1,5 @@
+// Shared by the browser tests: the state the page exposes (window.__ptychopinn, src/ui/store.ts exposeState) and
+// polling it, downloads, long tasks, the requests a page makes, PNG sizes and screenshots.
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 
@@ -8,31 +10,56 @@ export interface Exposed {
   dataset: { nPatterns: number; N: number; fileName: string; hasObjectGuess: boolean; objectShape?: number[] } | null;
   error: { message: string; hint: string } | null;
   gpu: { available: boolean; isFallbackAdapter: boolean; description: string; memory?: { inUseBytes: number } } | null;
-  config: { nepochs: number; batch_size: number; n_groups: number; learning_rate: number; seed: number; nphotons: number; model: { N: number; n_filters_scale: number; cbam_encoder: boolean } };
+  config: {
+    nepochs: number;
+    batch_size: number;
+    n_groups: number;
+    learning_rate: number;
+    seed: number;
+    nphotons: number;
+    model: { N: number; n_filters_scale: number; cbam_encoder: boolean };
+  };
   model: { kind: string; source: string; N: number; parameters: number } | null;
   epoch: number;
   step: number;
   losses: { epoch: number; train: number; val: number | null; lr: number }[];
   runningLosses: { epoch: number; train: number }[];
-  metrics: { amplitude: { ssim: number; psnr: number; frcResolutionPx: number | null }; phase: { ssim: number; psnr: number }; region: { x0: number; y0: number; width: number; height: number } } | null;
+  metrics: {
+    amplitude: { ssim: number; psnr: number; frcResolutionPx: number | null };
+    phase: { ssim: number; psnr: number };
+    region: { x0: number; y0: number; width: number; height: number };
+  } | null;
   checkpoint: { epoch: number; epochs: number; dataset: string } | null;
   recovery: string | null;
   previews: number;
   previewOverhead: number | null;
-  lastRun: { status: string; epochs: number; error: string | null; preview: { count: number; seconds: number; wallSeconds: number; overhead: number } } | null;
+  lastRun: {
+    status: string;
+    epochs: number;
+    error: string | null;
+    preview: { count: number; seconds: number; wallSeconds: number; overhead: number };
+  } | null;
   result: { width: number; height: number; origin: [number, number]; stitch: string; patches: number } | null;
 }
 
 export const state = (page: Page) => page.evaluate(() => (window as unknown as { __ptychopinn: Exposed }).__ptychopinn);
 
 /** Poll the exposed state until `pred` holds; an error banner fails fast unless `allowError`. */
-export async function waitFor(page: Page, pred: (s: Exposed) => boolean, timeoutMs = 300_000, what = 'state', allowError = false): Promise<Exposed> {
+export async function waitFor(
+  page: Page,
+  pred: (s: Exposed) => boolean,
+  timeoutMs = 300_000,
+  what = 'state',
+  allowError = false,
+): Promise<Exposed> {
   const t0 = Date.now();
   for (;;) {
     const s = await state(page);
     if (pred(s)) return s;
-    if (!allowError && s.error && s.status !== 'training' && s.status !== 'paused') throw new Error(`${what}: error banner "${s.error.message}"`);
-    if (Date.now() - t0 > timeoutMs) throw new Error(`${what}: timed out; status ${s.status}, epoch ${s.epoch}, busy ${s.busy}`);
+    if (!allowError && s.error && s.status !== 'training' && s.status !== 'paused')
+      throw new Error(`${what}: error banner "${s.error.message}"`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`${what}: timed out; status ${s.status}, epoch ${s.epoch}, busy ${s.busy}`);
     await page.waitForTimeout(250);
   }
 }
@@ -55,7 +82,10 @@ export async function observeLongTasks(page: Page): Promise<void> {
   });
 }
 
-export const longTasks = (page: Page) => page.evaluate(() => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.slice());
+export const longTasks = (page: Page) =>
+  page.evaluate(() =>
+    (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.slice(),
+  );
 
 /** The page's performance.now(), to bound a window of long tasks. */
 export const pageNow = (page: Page) => page.evaluate(() => performance.now());

@@ -1,3 +1,5 @@
+// `ptychopinn serve` started by the test: the page's engine in Node (Dawn on SwiftShader here) behind a WebSocket,
+// serving dist/ (built by the playwright webServer). Two pages share its one job.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,8 +9,6 @@ import { unzipSync } from 'fflate';
 import { readModelArchive } from '../src/pipeline/archive/modelArchive';
 import { download, shot, state, waitFor } from './helpers';
 
-// `ptychopinn serve` started by the test: the page's engine in Node (Dawn on SwiftShader here) behind a WebSocket,
-// serving dist/ (built by the playwright webServer). Two pages share its one job.
 test.describe.configure({ mode: 'serial' });
 
 let server: ChildProcess | null = null;
@@ -26,17 +26,26 @@ process.on('exit', stopServer);
 
 test.beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ptychopinn-serve-e2e-'));
-  server = spawn(process.execPath, ['bin/ptychopinn.mjs', 'serve', '--port', '0', '--app-dir', 'dist', '--data-dir', dataDir], {
-    env: { ...process.env, VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  server = spawn(
+    process.execPath,
+    ['bin/ptychopinn.mjs', 'serve', '--port', '0', '--app-dir', 'dist', '--data-dir', dataDir],
+    {
+      env: { ...process.env, VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   server.stderr!.on('data', (d: Buffer) => (serverLog += d.toString()));
   url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`no URL from ptychopinn serve within 60 s; stderr:\n${serverLog}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`no URL from ptychopinn serve within 60 s; stderr:\n${serverLog}`)),
+      60_000,
+    );
     server!.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /^open (http:\/\/127\.0\.0\.1:\d+\/#engine=ws:\/\/127\.0\.0\.1:\d+\/engine&token=[0-9a-f]+)$/m.exec(out);
+      const m = /^open (http:\/\/127\.0\.0\.1:\d+\/#engine=ws:\/\/127\.0\.0\.1:\d+\/engine&token=[0-9a-f]+)$/m.exec(
+        out,
+      );
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);
@@ -65,7 +74,10 @@ const port = () => new URL(url).port;
 let serverRate: number | null = null;
 
 test('a wrong token is refused: the status line says so and no dataset is shown', async ({ page }) => {
-  const bad = url.replace(/token=([0-9a-f]+)/, (_, t: string) => `token=${t.slice(0, -4)}${t.endsWith('0000') ? '1111' : '0000'}`);
+  const bad = url.replace(
+    /token=([0-9a-f]+)/,
+    (_, t: string) => `token=${t.slice(0, -4)}${t.endsWith('0000') ? '1111' : '0000'}`,
+  );
   expect(bad).not.toBe(url);
   await page.goto(bad);
   await expect(page.getByTestId('gpu-status')).toContainText('refused');
@@ -89,7 +101,9 @@ async function throughput(page: Page): Promise<number | null> {
   return m ? Number(m[1]) : null;
 }
 
-test('two pages share the server\'s job: a watcher sees the run, takes control when the controller leaves, gets the result and exports the model', async ({ browser }) => {
+test("two pages share the server's job: a watcher sees the run, takes control when the controller leaves, gets the result and exports the model", async ({
+  browser,
+}) => {
   test.setTimeout(150_000);
   const t0 = Date.now();
   const ctx = await browser.newContext({ acceptDownloads: true });
@@ -104,7 +118,12 @@ test('two pages share the server\'s job: a watcher sees the run, takes control w
     await expect(a.getByTestId('dataset-summary')).toBeVisible();
     expect((await state(a)).dataset!.fileName).toBe('lines-n32.npz');
     await a.getByTestId('small-preset').click();
-    await waitFor(a, (s) => s.config.nepochs === 8 && s.config.model.n_filters_scale === 0.25, 10_000, 'A: small preset');
+    await waitFor(
+      a,
+      (s) => s.config.nepochs === 8 && s.config.model.n_filters_scale === 0.25,
+      10_000,
+      'A: small preset',
+    );
     await a.locator('#cfg-nepochs').fill('3');
     await waitFor(a, (s) => s.config.nepochs === 3, 10_000, 'A: nepochs 3');
     await a.getByTestId('train-start').click();
@@ -136,7 +155,12 @@ test('two pages share the server\'s job: a watcher sees the run, takes control w
     await b.reload();
     expect(b.url()).not.toContain('token=');
     await expect(b.getByTestId('gpu-status')).toContainText(`Compute: engine server 127.0.0.1:${port()} — `);
-    const back = await waitFor(b, (s) => !!s.dataset && (s.status === 'training' || s.status === 'trained'), 30_000, 'B: back after a reload');
+    const back = await waitFor(
+      b,
+      (s) => !!s.dataset && (s.status === 'training' || s.status === 'trained'),
+      30_000,
+      'B: back after a reload',
+    );
     expect(back.losses.length).toBeGreaterThanOrEqual(before);
     expect(back.dataset!.fileName).toBe('lines-n32.npz');
     for (;;) {
@@ -145,7 +169,12 @@ test('two pages share the server\'s job: a watcher sees the run, takes control w
       rate = (await throughput(b)) ?? rate;
       await b.waitForTimeout(250);
     }
-    const done = await waitFor(b, (s) => s.status === 'trained' && !!s.result, 60_000, 'B: training finished and reconstructed');
+    const done = await waitFor(
+      b,
+      (s) => s.status === 'trained' && !!s.result,
+      60_000,
+      'B: training finished and reconstructed',
+    );
     expect(done.lastRun!.status).toBe('completed');
     expect(done.losses.map((l) => l.epoch)).toEqual([1, 2, 3]);
     await expect(b.getByTestId('result')).toBeVisible();
@@ -159,7 +188,9 @@ test('two pages share the server\'s job: a watcher sees the run, takes control w
     expect(archive.history.map((h) => h.trainLoss)).toEqual(done.losses.map((l) => l.train));
     expect(archive.config.training.nepochs).toBe(3);
 
-    console.log(`engine server (Node, ${done.gpu?.description ?? '?'}): small preset, 3 epochs: ${rate ?? '?'} patterns/s (B's progress line); train loss ${done.losses[0].train.toExponential(3)} → ${done.losses[2].train.toExponential(3)}; whole test ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `engine server (Node, ${done.gpu?.description ?? '?'}): small preset, 3 epochs: ${rate ?? '?'} patterns/s (B's progress line); train loss ${done.losses[0].train.toExponential(3)} → ${done.losses[2].train.toExponential(3)}; whole test ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     expect(rate).not.toBeNull();
     expect(rate!).toBeGreaterThan(0);
     serverRate = rate;
@@ -168,7 +199,9 @@ test('two pages share the server\'s job: a watcher sees the run, takes control w
   }
 });
 
-test('the same preset in this browser\'s own engine (a Web Worker on the browser\'s WebGPU), for comparison', async ({ page }) => {
+test("the same preset in this browser's own engine (a Web Worker on the browser's WebGPU), for comparison", async ({
+  page,
+}) => {
   test.setTimeout(150_000);
   await page.goto('/#example=lines-n32');
   await expect(page.getByTestId('gpu-status')).toContainText("Compute: this browser's WebGPU");
@@ -188,6 +221,8 @@ test('the same preset in this browser\'s own engine (a Web Worker on the browser
   }
   const done = await waitFor(page, (s) => s.status === 'trained', 60_000, 'training finished');
   expect(done.lastRun!.status).toBe('completed');
-  console.log(`same preset (small, 3 epochs, lines-n32), one run: this browser (${done.gpu?.description ?? '?'}) ${rate ?? '?'} patterns/s; engine server ${serverRate ?? '?'} patterns/s`);
+  console.log(
+    `same preset (small, 3 epochs, lines-n32), one run: this browser (${done.gpu?.description ?? '?'}) ${rate ?? '?'} patterns/s; engine server ${serverRate ?? '?'} patterns/s`,
+  );
   expect(rate).not.toBeNull();
 });

@@ -1,22 +1,39 @@
+// Browser test of training in the page (specs/app.md): the small preset on the bundled example, pause and resume,
+// falling losses, the stitched object against objectGuess, exports, and a fresh page reopening the model.
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { readModelArchive } from '../src/pipeline/archive/modelArchive';
 import { readTorchBundle } from '../src/pipeline/archive/torchBundle';
 import { readNpz } from '../src/pipeline/npz';
-import { download, longTasks, observeLongTasks, pageNow, pearson, pngSize, recordRequests, shot, state, waitFor } from './helpers';
+import {
+  download,
+  longTasks,
+  observeLongTasks,
+  pageNow,
+  pearson,
+  pngSize,
+  recordRequests,
+  shot,
+  state,
+  waitFor,
+} from './helpers';
 
 // The bundled example, read independently in Node: the ground truth the stitched object is compared with.
 const example = readNpz(new Uint8Array(readFileSync(new URL('../public/fixtures/lines-n32.npz', import.meta.url))));
 
 /** Pearson r of the reconstructed amplitude and objectGuess's amplitude over the metrics region. */
-function amplitudeCorrelation(recon: Record<string, { data: ArrayLike<number>; shape: number[] }>, region: { x0: number; y0: number; width: number; height: number }): number {
+function amplitudeCorrelation(
+  recon: Record<string, { data: ArrayLike<number>; shape: number[] }>,
+  region: { x0: number; y0: number; width: number; height: number },
+): number {
   const [, W] = recon.object.shape;
   const origin = recon.origin.data;
   const [, TW] = example.objectGuess.shape;
   const t = example.objectGuess.data as Float32Array;
   const o = recon.object.data as Float32Array;
-  const a: number[] = [], b: number[] = [];
+  const a: number[] = [],
+    b: number[] = [];
   for (let y = region.y0; y < region.y0 + region.height; y++)
     for (let x = region.x0; x < region.x0 + region.width; x++) {
       const i = y * W + x;
@@ -27,14 +44,25 @@ function amplitudeCorrelation(recon: Record<string, { data: ArrayLike<number>; s
   return pearson(a, b);
 }
 
-test('train the small preset on the example: pause and resume, losses fall, the stitched object matches objectGuess, exports check out, a fresh page reopens the model', async ({ page, browser, baseURL }) => {
+test('train the small preset on the example: pause and resume, losses fall, the stitched object matches objectGuess, exports check out, a fresh page reopens the model', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
   test.setTimeout(600_000);
   await observeLongTasks(page);
   const requests = recordRequests(page);
   await page.goto('/');
   await waitFor(page, (s) => s.status === 'ready', 60_000, 'example loaded');
   await page.getByTestId('small-preset').click();
-  const cfg = (await waitFor(page, (s) => s.config.nepochs === 8 && s.config.model.n_filters_scale === 0.25, 10_000, 'small preset')).config;
+  const cfg = (
+    await waitFor(
+      page,
+      (s) => s.config.nepochs === 8 && s.config.model.n_filters_scale === 0.25,
+      10_000,
+      'small preset',
+    )
+  ).config;
   expect(cfg.model.cbam_encoder).toBe(false);
   expect(cfg.model.N).toBe(32);
   expect(decodeURIComponent(new URL(page.url()).hash)).toContain('"nepochs":8');
@@ -53,13 +81,21 @@ test('train the small preset on the example: pause and resume, losses fall, the 
   expect(still.status).toBe('paused');
   await page.getByTestId('train-resume').click();
   await waitFor(page, (s) => s.status === 'training', 10_000, 'resumed');
-  const done = await waitFor(page, (s) => s.status === 'trained' && !!s.result, 400_000, 'training finished and reconstructed');
+  const done = await waitFor(
+    page,
+    (s) => s.status === 'trained' && !!s.result,
+    400_000,
+    'training finished and reconstructed',
+  );
   const trainTo = await pageNow(page);
 
   // Losses per epoch: all 8, finite, falling (measured ×0.24 over the run); running losses within epochs too.
   expect(done.losses.map((l) => l.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-  const first = done.losses[0], last = done.losses[7];
-  console.log(`small preset: train loss ${first.train.toExponential(3)} → ${last.train.toExponential(3)}, val ${first.val?.toExponential(3)} → ${last.val?.toExponential(3)}; amplitude SSIM ${done.metrics!.amplitude.ssim.toFixed(3)}; previews ${done.lastRun!.preview.count} (${(100 * done.lastRun!.preview.overhead).toFixed(1)} % of ${done.lastRun!.preview.wallSeconds.toFixed(1)} s)`);
+  const first = done.losses[0],
+    last = done.losses[7];
+  console.log(
+    `small preset: train loss ${first.train.toExponential(3)} → ${last.train.toExponential(3)}, val ${first.val?.toExponential(3)} → ${last.val?.toExponential(3)}; amplitude SSIM ${done.metrics!.amplitude.ssim.toFixed(3)}; previews ${done.lastRun!.preview.count} (${(100 * done.lastRun!.preview.overhead).toFixed(1)} % of ${done.lastRun!.preview.wallSeconds.toFixed(1)} s)`,
+  );
   expect(last.train).toBeLessThan(0.5 * first.train);
   expect(last.val!).toBeLessThan(first.val!);
   expect(done.runningLosses.length).toBeGreaterThan(8);
@@ -81,8 +117,10 @@ test('train the small preset on the example: pause and resume, losses fall, the 
   expect(npz.object.shape).toEqual([r.height, r.width]);
   expect(npz.object.dtype).toBe('c64');
   expect(Array.from(npz.origin.data as Float64Array)).toEqual(r.origin);
-  const o = npz.object.data as Float32Array, amp = npz.amplitude.data as Float32Array;
-  for (const i of [0, 17, Math.floor(amp.length / 2)]) expect(amp[i]).toBeCloseTo(Math.hypot(o[2 * i], o[2 * i + 1]), 5);
+  const o = npz.object.data as Float32Array,
+    amp = npz.amplitude.data as Float32Array;
+  for (const i of [0, 17, Math.floor(amp.length / 2)])
+    expect(amp[i]).toBeCloseTo(Math.hypot(o[2 * i], o[2 * i + 1]), 5);
   expect(JSON.parse(npz.metrics.text!).amplitude.ssim).toBeCloseTo(done.metrics!.amplitude.ssim, 9);
   const rAmp = amplitudeCorrelation(npz as never, done.metrics!.region);
   console.log(`stitched amplitude vs objectGuess: r = ${rAmp.toFixed(3)}`);
@@ -121,14 +159,18 @@ test('train the small preset on the example: pause and resume, losses fall, the 
   expect(bundle.params.backend).toBe('pytorch');
 
   // A PNG of a view, at the image's native size.
-  const png = await download(page, () => page.getByTestId('recon-amplitude').getByRole('button', { name: 'PNG' }).click());
+  const png = await download(page, () =>
+    page.getByTestId('recon-amplitude').getByRole('button', { name: 'PNG' }).click(),
+  );
   expect(pngSize(png.bytes)).toEqual({ width: r.width, height: r.height });
 
   // A line profile and the pixel read-out.
   const canvas = page.getByTestId('recon-amplitude').locator('canvas').first();
   const box = (await canvas.boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await expect(page.getByTestId('pixel-readout')).toContainText(/x \d+, y \d+ \(object px\): amplitude [\d.]+, phase -?[\d.]+ rad/);
+  await expect(page.getByTestId('pixel-readout')).toContainText(
+    /x \d+, y \d+ \(object px\): amplitude [\d.]+, phase -?[\d.]+ rad/,
+  );
   await page.keyboard.down('Shift');
   await page.mouse.move(box.x + 20, box.y + box.height / 2);
   await page.mouse.down();
@@ -142,7 +184,9 @@ test('train the small preset on the example: pause and resume, losses fall, the 
   // The page stayed responsive while training (from the click on Train to the final result shown).
   const tasks = await longTasks(page);
   const during = tasks.filter((t) => t.start >= trainFrom && t.start <= trainTo).map((t) => t.duration);
-  console.log(`main-thread long tasks: ${during.length} while training, longest ${Math.max(0, ...during).toFixed(0)} ms; whole page life ${tasks.length}, longest ${Math.max(0, ...tasks.map((t) => t.duration)).toFixed(0)} ms`);
+  console.log(
+    `main-thread long tasks: ${during.length} while training, longest ${Math.max(0, ...during).toFixed(0)} ms; whole page life ${tasks.length}, longest ${Math.max(0, ...tasks.map((t) => t.duration)).toFixed(0)} ms`,
+  );
   console.log(JSON.stringify(tasks.map((t) => [Math.round(t.start - trainFrom), Math.round(t.duration)])));
   expect(Math.max(0, ...during)).toBeLessThan(200);
 
@@ -152,18 +196,27 @@ test('train the small preset on the example: pause and resume, losses fall, the 
   const requests2 = recordRequests(page2);
   await page2.goto('/');
   await waitFor(page2, (s) => s.status === 'ready', 60_000, 'fresh page');
-  await page2.getByTestId('file-input').setInputFiles({ name: model.name, mimeType: 'application/zip', buffer: Buffer.from(model.bytes) });
+  await page2
+    .getByTestId('file-input')
+    .setInputFiles({ name: model.name, mimeType: 'application/zip', buffer: Buffer.from(model.bytes) });
   const opened = await waitFor(page2, (s) => s.model?.kind === 'native', 30_000, 'model opened');
   expect(opened.model!.parameters).toBe(done.model!.parameters);
   expect(opened.dataset!.fileName).toBe('lines-n32.npz');
   await page2.getByTestId('reconstruct').click();
-  const again = await waitFor(page2, (s) => !!s.result && !!s.metrics && !s.busy, 120_000, 'reconstructed in the fresh page');
+  const again = await waitFor(
+    page2,
+    (s) => !!s.result && !!s.metrics && !s.busy,
+    120_000,
+    'reconstructed in the fresh page',
+  );
   expect(again.result).toEqual(done.result);
   expect(again.metrics!.amplitude.ssim).toBeCloseTo(done.metrics!.amplitude.ssim, 6);
   expect(again.metrics!.phase.ssim).toBeCloseTo(done.metrics!.phase.ssim, 6);
   await ctx2.close();
 
   // Nothing left the page's origin.
-  const outside = [...requests, ...requests2].filter((u) => !u.startsWith(baseURL!) && !u.startsWith('data:') && !u.startsWith('blob:'));
+  const outside = [...requests, ...requests2].filter(
+    (u) => !u.startsWith(baseURL!) && !u.startsWith('data:') && !u.startsWith('blob:'),
+  );
   expect(outside).toEqual([]);
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: type-check, unit + GPU kernel + model-parity tests (vitest, Node + Dawn + SwiftShader), production
+# Every test: type-check, formatter and linter, unit + GPU kernel + model-parity tests (vitest, Node + Dawn + SwiftShader), production
 # build and browser end-to-end tests on it (Playwright + Debian chromium with WebGPU on SwiftShader).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,5 +23,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 echo "== typecheck"; npx tsc --noEmit -p tsconfig.json
+echo "== format (prettier) and lint (eslint: layers, 400 lines a file, 80 a function)"
+npx prettier --check . --log-level warn
+npx eslint . --max-warnings 0
 echo "== unit, GPU kernel and model tests"; npx vitest run
 echo "== build and browser end-to-end (against the production build)"; npx playwright test

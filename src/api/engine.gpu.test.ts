@@ -1,23 +1,14 @@
+// Engine (src/api/engine.ts) on the GPU: exact resume from a checkpoint, live previews within their budget, and a
+// model that does not fit the scan refused with the scan and the current model kept.
 import { describe, expect, it } from 'vitest';
 import { makeTrainingConfig } from '../config/schema';
 import { writeNpz } from '../pipeline/npz';
-import { simulateDataset } from '../pipeline/simulate';
+import { CI_MODEL, linesScan } from '../testing/fixtures';
 import { checkpointToArchive, type TrainingCheckpoint } from './checkpoint';
 import { Engine } from './engine';
 import { complexPreview } from './previews';
 
-const scan = writeNpz(
-  simulateDataset({
-    object: 'lines',
-    probe: 'default',
-    positions: 'random',
-    N: 32,
-    nImages: 12,
-    objectSize: 64,
-    seed: 4,
-    nphotons: 1e6,
-  }),
-);
+const scan = writeNpz(linesScan({ nImages: 12, objectSize: 64, seed: 4 }));
 const cfg = makeTrainingConfig({
   nepochs: 3,
   batch_size: 4,
@@ -25,7 +16,7 @@ const cfg = makeTrainingConfig({
   validation_fraction: 0.25,
   learning_rate: 3e-3,
   seed: 9,
-  model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false },
+  model: CI_MODEL,
 });
 
 describe('Engine: checkpoints, exact resume, live preview', () => {
@@ -60,18 +51,7 @@ describe('Engine: checkpoints, exact resume, live preview', () => {
     expect(c.history.length).toBe(3);
 
     // A checkpoint of another scan is refused by name.
-    const other = writeNpz(
-      simulateDataset({
-        object: 'lines',
-        probe: 'default',
-        positions: 'random',
-        N: 32,
-        nImages: 12,
-        objectSize: 64,
-        seed: 5,
-        nphotons: 1e6,
-      }),
-    );
+    const other = writeNpz(linesScan({ nImages: 12, objectSize: 64, seed: 5 }));
     await c.loadDataset(other, 'other.npz');
     await expect(c.train({ resume: k0 })).rejects.toThrow(/trained on scan\.npz .* but the loaded scan is other\.npz/);
     for (const e of [a, b, c]) e.destroy();

@@ -9,7 +9,7 @@
  */
 import type { TrainingConfig } from '../config/schema';
 import { PtychoError } from '../errors';
-import { Gpu } from '../gpu/kernel';
+import { Gpu } from '../gpu/runtime';
 import type { GroupedData } from '../pipeline/container';
 import { writeNpz } from '../pipeline/npz';
 import { reconstructObject, reconstructPreview, type PreviewImage } from '../model/infer';

@@ -6,7 +6,7 @@
  */
 import { makeTrainingConfig, validateTrainingConfig, withProbeSize, type TrainingConfig } from '../config/schema';
 import { PtychoError } from '../errors';
-import type { Gpu } from '../gpu/kernel';
+import type { Gpu } from '../gpu/runtime';
 import { autotune, autotuneEnabled } from '../gpu/autotune';
 import { writeNpz } from '../pipeline/npz';
 import { simulateDataset } from '../pipeline/simulate';

@@ -1,9 +1,12 @@
+// The Ptychodus reconstructor contract (src/api/reconstructor.ts) end to end on a tiny scan, and the reference's
+// PyTorch bundle (wts.h5.zip) opened with its config and CBAM detected.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { makeTrainingConfig } from '../config/schema';
 import { readModelArchive } from '../pipeline/archive/modelArchive';
 import { readNpz } from '../pipeline/npz';
 import { simulateDataset } from '../pipeline/simulate';
+import { CI_MODEL, linesScan } from '../testing/fixtures';
 import { Engine } from './engine';
 import { PtychoPINNReconstructor, type ReconstructInput } from './reconstructor';
 
@@ -11,16 +14,7 @@ describe('reconstructor API (Ptychodus contract) end to end on a tiny scan', () 
   it('train → saveModel → openModel → reconstruct yields progress then the product; archive round-trips', async () => {
     const engine = await Engine.create();
     const rec = new PtychoPINNReconstructor(engine);
-    const a = simulateDataset({
-      object: 'lines',
-      probe: 'default',
-      positions: 'random',
-      N: 32,
-      nImages: 12,
-      objectSize: 64,
-      seed: 2,
-      nphotons: 1e6,
-    });
+    const a = linesScan({ nImages: 12, objectSize: 64, seed: 2 });
     const input: ReconstructInput = {
       diffractionPatterns: a.diff3d,
       positionsX: a.xcoords.data as Float64Array,
@@ -49,7 +43,7 @@ describe('reconstructor API (Ptychodus contract) end to end on a tiny scan', () 
         n_groups: 12,
         validation_fraction: 0.25,
         nphotons: 1e6,
-        model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false },
+        model: CI_MODEL,
       }),
     );
     const t = await rec.train(rec.exportTrainingData(input));

@@ -11,7 +11,7 @@ import { Engine } from './engine';
 import { makeTrainingConfig } from '../config/schema';
 import { pearson } from '../pipeline/metrics';
 import { writeNpz } from '../pipeline/npz';
-import { simulateDataset } from '../pipeline/simulate';
+import { CI_MODEL, linesScan } from '../testing/fixtures';
 
 describe('PtychoPINN training converges on a small simulated scan (CI size)', () => {
   it(
@@ -19,16 +19,7 @@ describe('PtychoPINN training converges on a small simulated scan (CI size)', ()
     { timeout: 900_000 },
     async () => {
       const engine = await Engine.create();
-      const arrays = simulateDataset({
-        object: 'lines',
-        probe: 'default',
-        positions: 'random',
-        N: 32,
-        nImages: 64,
-        objectSize: 72,
-        seed: 5,
-        nphotons: 1e6,
-      });
+      const arrays = linesScan({ nImages: 64, objectSize: 72, seed: 5 });
       await engine.loadDataset(writeNpz(arrays), 'ci-lines.npz');
       engine.setConfig(
         makeTrainingConfig({
@@ -39,7 +30,7 @@ describe('PtychoPINN training converges on a small simulated scan (CI size)', ()
           nphotons: 1e6,
           validation_fraction: 0,
           seed: 3,
-          model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false },
+          model: CI_MODEL,
         }),
       );
       const before = await engine.evaluateLoss(); // the untrained model
@@ -77,16 +68,7 @@ describe('supervised mode (2·L1 amplitude + 4·L1 phase to the true patches)', 
     { timeout: 600_000 },
     async () => {
       const engine = await Engine.create();
-      const arrays = simulateDataset({
-        object: 'lines',
-        probe: 'default',
-        positions: 'random',
-        N: 32,
-        nImages: 16,
-        objectSize: 56,
-        seed: 6,
-        nphotons: 1e6,
-      });
+      const arrays = linesScan({ nImages: 16, objectSize: 56, seed: 6 });
       await engine.loadDataset(writeNpz(arrays), 'sup.npz');
       engine.setConfig(
         makeTrainingConfig({
@@ -96,7 +78,7 @@ describe('supervised mode (2·L1 amplitude + 4·L1 phase to the true patches)', 
           learning_rate: 3e-3,
           validation_fraction: 0,
           torch_loss_mode: 'mae',
-          model: { N: 32, model_type: 'supervised', n_filters_scale: 0.25, cbam_encoder: false },
+          model: { ...CI_MODEL, model_type: 'supervised' },
         }),
       );
       const before = await engine.evaluateLoss();

@@ -146,25 +146,16 @@ describe('ptychopinn CLI (in process)', () => {
 
   it('reconstruct --product writes a Ptychodus NPZ product: the scan positions, probeGuess, object and the loss history (GPU)', async () => {
     const { writeNpz } = await import('../pipeline/npz');
-    const { simulateDataset } = await import('../pipeline/simulate');
+    const { CI_MODEL, linesScan } = await import('../testing/fixtures');
     const { readPtychodusProduct } = await import('../pipeline/product');
-    const scan = simulateDataset({
-      object: 'lines',
-      probe: 'default',
-      positions: 'random',
-      N: 32,
-      nImages: 12,
-      objectSize: 64,
-      seed: 4,
-      nphotons: 1e6,
-    });
+    const scan = linesScan({ nImages: 12, objectSize: 64, seed: 4 });
     const cfg = {
       nepochs: 2,
       batch_size: 4,
       n_groups: 8,
       validation_fraction: 0.25,
       seed: 9,
-      model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false },
+      model: CI_MODEL,
     };
     const m = memIO({ 'scan.npz': writeNpz(scan), 'cfg.json': new TextEncoder().encode(JSON.stringify(cfg)) });
     expect(
@@ -205,7 +196,9 @@ describe('ptychopinn CLI (in process)', () => {
     // The same probe up to the simulation's intensity normalisation (one real factor).
     const q = again.probeGuess.data as Float32Array;
     const k = Math.max(...q.map(Math.abs)) / Math.max(...p.probe.map(Math.abs));
-    expect(Math.max(...q.map((v, i) => Math.abs(v - k * p.probe[i])))).toBeLessThan(1e-6 * Math.max(...q.map(Math.abs)));
+    expect(Math.max(...q.map((v, i) => Math.abs(v - k * p.probe[i])))).toBeLessThan(
+      1e-6 * Math.max(...q.map(Math.abs)),
+    );
     expect(Array.from(again.xcoords.data)).toEqual(Array.from(p.positionsX, (x) => x - p.origin[0]));
     expect(Array.from(again.ycoords.data)).toEqual(Array.from(p.positionsY, (y) => y - p.origin[1]));
     expect(again.diff3d.shape).toEqual([p.positionsX.length, 32, 32]);

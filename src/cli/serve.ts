@@ -15,7 +15,10 @@ const OPTIONS: Record<string, OptionSpec> = {
   host: { type: 'string', help: 'address to bind (default 127.0.0.1; anything else exposes the GPU to the network)' },
   'data-dir': { type: 'string', help: `where checkpoints go (default ${defaultDataDir()})` },
   'app-dir': { type: 'string', help: 'the built app to serve (default dist/ of this package)' },
-  'allow-origin': { type: 'string', help: 'also accept pages from this origin, e.g. http://localhost:5173 (a dev server)' },
+  'allow-origin': {
+    type: 'string',
+    help: 'also accept pages from this origin, e.g. http://localhost:5173 (a dev server)',
+  },
 };
 
 export const DEFAULT_PORT = 8787;
@@ -53,7 +56,9 @@ export async function run(argv: string[], io: CliIO, stopSignal: Promise<string>
   io.out(`open ${started.url}`);
   io.err(`checkpoints go to ${started.dataDir}; Ctrl-C stops the server`);
   if (!isLoopback(host)) {
-    io.err(`warning: listening on ${host}: anyone who can reach port ${started.port} and has the token can use this GPU`);
+    io.err(
+      `warning: listening on ${host}: anyone who can reach port ${started.port} and has the token can use this GPU`,
+    );
   }
   const sig = await stopSignal;
   io.err(`${sig}: closing the engine server`);

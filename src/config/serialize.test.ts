@@ -1,6 +1,6 @@
 // Tests of config files and URL hashes (src/config/serialize.ts): canonical and PyTorch spellings, export, round trips.
 import { describe, expect, it } from 'vitest';
-import { PtychoError } from '../errors.ts';
+import { configError } from '../testing/fixtures.ts';
 import { MODEL_FIELDS, TRAINING_FIELDS, makeTrainingConfig, withProbeSize } from './schema.ts';
 import {
   fromUrlHash,
@@ -9,17 +9,6 @@ import {
   toUrlHash,
   trainingConfigToJson,
 } from './serialize.ts';
-
-function catchErr(fn: () => unknown): PtychoError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PtychoError);
-    expect((e as PtychoError).code).toBe('config');
-    return e as PtychoError;
-  }
-  throw new Error('expected a PtychoError');
-}
 
 describe('parseTrainingConfigJson: canonical shape', () => {
   it('reads the specs/config.md §4 example; missing fields take the defaults', () => {
@@ -43,25 +32,25 @@ describe('parseTrainingConfigJson: canonical shape', () => {
   });
 
   it('refuses unknown top-level keys and lists the valid ones', () => {
-    const e = catchErr(() => parseTrainingConfigJson({ nepoch: 5, lr: 1 }, 'cfg.json'));
+    const e = configError(() => parseTrainingConfigJson({ nepoch: 5, lr: 1 }, 'cfg.json'));
     expect(e.message).toBe("cfg.json: unknown config keys 'nepoch', 'lr'");
     for (const k of TRAINING_FIELDS) expect(e.hint).toContain(k);
     for (const k of ['grid_size', 'epochs', 'K', 'nll', 'mode']) expect(e.hint).toContain(k);
   });
 
   it('refuses unknown model keys and lists the model fields', () => {
-    const e = catchErr(() => parseTrainingConfigJson({ model: { n: 64 } }, 'cfg.json'));
+    const e = configError(() => parseTrainingConfigJson({ model: { n: 64 } }, 'cfg.json'));
     expect(e.message).toBe("cfg.json: unknown config key 'model.n'");
     expect(e.hint).toBe(`valid keys under 'model': ${MODEL_FIELDS.join(', ')}`);
   });
 
   it('refuses bad JSON, non-objects and invalid values (validator messages pass through)', () => {
-    expect(catchErr(() => parseTrainingConfigJson('{"a": ', 'x.json')).message).toMatch(/^x\.json: not valid JSON/);
-    expect(catchErr(() => parseTrainingConfigJson('[1]', 'x.json')).message).toMatch(/an array/);
-    expect(catchErr(() => parseTrainingConfigJson({ model: 3 })).message).toMatch(/'model' must be an object/);
-    const e = catchErr(() => parseTrainingConfigJson({ batch_size: 24 }));
+    expect(configError(() => parseTrainingConfigJson('{"a": ', 'x.json')).message).toMatch(/^x\.json: not valid JSON/);
+    expect(configError(() => parseTrainingConfigJson('[1]', 'x.json')).message).toMatch(/an array/);
+    expect(configError(() => parseTrainingConfigJson({ model: 3 })).message).toMatch(/'model' must be an object/);
+    const e = configError(() => parseTrainingConfigJson({ batch_size: 24 }));
     expect(e.message).toBe("config field 'batch_size' has invalid value 24");
-    expect(catchErr(() => parseTrainingConfigJson({ model: { N: 100 } })).message).toContain("'model.N'");
+    expect(configError(() => parseTrainingConfigJson({ model: { N: 100 } })).message).toContain("'model.N'");
   });
 });
 
@@ -94,23 +83,25 @@ describe('parseTrainingConfigJson: PyTorch spellings', () => {
   });
 
   it('raises like the bridge: non-square grid, bad mode, bad activation, non-square C, non-bool nll', () => {
-    expect(catchErr(() => parseTrainingConfigJson({ grid_size: [1, 2] })).message).toMatch(/non-square grids/);
-    expect(catchErr(() => parseTrainingConfigJson({ mode: 'pinn' })).hint).toBe("use 'Unsupervised' or 'Supervised'");
-    expect(catchErr(() => parseTrainingConfigJson({ amp_activation: 'tanh' })).message).toMatch(
+    expect(configError(() => parseTrainingConfigJson({ grid_size: [1, 2] })).message).toMatch(/non-square grids/);
+    expect(configError(() => parseTrainingConfigJson({ mode: 'pinn' })).hint).toBe(
+      "use 'Unsupervised' or 'Supervised'",
+    );
+    expect(configError(() => parseTrainingConfigJson({ amp_activation: 'tanh' })).message).toMatch(
       /unknown activation "tanh"/,
     );
-    expect(catchErr(() => parseTrainingConfigJson({ C: 3 })).message).toMatch(/'C' is 3, not a square/);
-    expect(catchErr(() => parseTrainingConfigJson({ nll: 1 })).message).toMatch(/'nll' is 1/);
+    expect(configError(() => parseTrainingConfigJson({ C: 3 })).message).toMatch(/'C' is 3, not a square/);
+    expect(configError(() => parseTrainingConfigJson({ nll: 1 })).message).toMatch(/'nll' is 1/);
   });
 
   it('two spellings of one field must agree', () => {
     expect(parseTrainingConfigJson({ epochs: 5, nepochs: 5 }).nepochs).toBe(5);
-    const e = catchErr(() => parseTrainingConfigJson({ epochs: 5, nepochs: 7 }));
+    const e = configError(() => parseTrainingConfigJson({ epochs: 5, nepochs: 7 }));
     expect(e.message).toMatch(/'nepochs' is given twice with different values \(7 and 5 from 'epochs'\)/);
-    expect(catchErr(() => parseTrainingConfigJson({ grid_size: [2, 2], model: { gridsize: 3 } })).message).toMatch(
+    expect(configError(() => parseTrainingConfigJson({ grid_size: [2, 2], model: { gridsize: 3 } })).message).toMatch(
       /'model.gridsize' is given twice/,
     );
-    expect(catchErr(() => parseTrainingConfigJson({ N: 32, model: { N: 64 } })).message).toMatch(
+    expect(configError(() => parseTrainingConfigJson({ N: 32, model: { N: 64 } })).message).toMatch(
       /'model.N' is given twice/,
     );
   });
@@ -193,13 +184,13 @@ describe('URL hash', () => {
   });
 
   it('refuses unknown keys with the valid list, and values of the wrong type', () => {
-    const e = catchErr(() => fromUrlHash('#seed=1&epochz=3'));
+    const e = configError(() => fromUrlHash('#seed=1&epochz=3'));
     expect(e.message).toBe("URL hash: unknown config key 'epochz'");
     expect(e.hint).toContain('model.N');
     expect(e.hint).toContain('nepochs');
-    expect(catchErr(() => fromUrlHash('#nepochs=abc')).message).toBe("URL hash: 'nepochs=abc' is not a number");
-    expect(catchErr(() => fromUrlHash('#model.object_big=yes')).message).toMatch(/not true or false/);
-    expect(catchErr(() => fromUrlHash('#seed')).message).toMatch(/no '=value'/);
-    expect(catchErr(() => fromUrlHash('#batch_size=3')).message).toMatch(/'batch_size'/);
+    expect(configError(() => fromUrlHash('#nepochs=abc')).message).toBe("URL hash: 'nepochs=abc' is not a number");
+    expect(configError(() => fromUrlHash('#model.object_big=yes')).message).toMatch(/not true or false/);
+    expect(configError(() => fromUrlHash('#seed')).message).toMatch(/no '=value'/);
+    expect(configError(() => fromUrlHash('#batch_size=3')).message).toMatch(/'batch_size'/);
   });
 });

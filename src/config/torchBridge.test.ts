@@ -1,6 +1,6 @@
 // Tests of the PyTorch config bridge (src/config/torchBridge.ts): torch defaults, both directions, the reference's refusals.
 import { describe, expect, it } from 'vitest';
-import { PtychoError } from '../errors.ts';
+import { configError } from '../testing/fixtures.ts';
 import { makeModelConfig, makeTrainingConfig, validateInferenceConfig, validateTrainingConfig } from './schema.ts';
 import {
   TORCH_DATA_DEFAULTS,
@@ -14,17 +14,6 @@ import {
   toModelConfig,
   toTorchConfigs,
 } from './torchBridge.ts';
-
-function catchErr(fn: () => unknown): PtychoError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PtychoError);
-    expect((e as PtychoError).code).toBe('config');
-    return e as PtychoError;
-  }
-  throw new Error('expected a PtychoError');
-}
 
 const OK = { n_groups: 128, train_data_file: 'train.npz', nphotons: 1e9 };
 
@@ -229,7 +218,7 @@ describe('fromTorchConfigs (config_bridge)', () => {
     ]) {
       expect(toModelConfig(d, { ...TORCH_MODEL_DEFAULTS, amp_activation: from }).amp_activation).toBe(to);
     }
-    const e = catchErr(() => toModelConfig(d, { ...TORCH_MODEL_DEFAULTS, amp_activation: 'gelu' }));
+    const e = configError(() => toModelConfig(d, { ...TORCH_MODEL_DEFAULTS, amp_activation: 'gelu' }));
     expect(e.message).toContain('"gelu"');
     expect(e.hint).toBe('supported: silu, SiLU, sigmoid, swish, softplus, relu');
   });
@@ -244,20 +233,20 @@ describe('fromTorchConfigs (config_bridge)', () => {
   });
 
   it('raises on a non-square grid', () => {
-    const e = catchErr(() => fromTorchConfigs(makeTorchConfigs({ data: { grid_size: [2, 3] } }), OK));
+    const e = configError(() => fromTorchConfigs(makeTorchConfigs({ data: { grid_size: [2, 3] } }), OK));
     expect(e.message).toBe('non-square grids are not supported: grid_size=[2,3]');
     expect(e.hint).toMatch(/square grid/);
   });
 
   it('raises on an invalid mode', () => {
-    const e = catchErr(() => fromTorchConfigs(makeTorchConfigs({ model: { mode: 'Semi' as never } }), OK));
+    const e = configError(() => fromTorchConfigs(makeTorchConfigs({ model: { mode: 'Semi' as never } }), OK));
     expect(e.message).toContain("'mode'");
     expect(e.message).toContain('"Semi"');
     expect(e.hint).toBe("use 'Unsupervised' or 'Supervised'");
   });
 
   it('raises when nphotons is the torch default 1e5 and not overridden', () => {
-    const e = catchErr(() => fromTorchConfigs(makeTorchConfigs(), { n_groups: 1, train_data_file: 'a.npz' }));
+    const e = configError(() => fromTorchConfigs(makeTorchConfigs(), { n_groups: 1, train_data_file: 'a.npz' }));
     expect(e.message).toMatch(/nphotons is the PyTorch default 100000/);
     expect(e.hint).toMatch(/give nphotons explicitly/);
     // Overriding (even with 1e5 itself) or a non-default torch value is accepted.
@@ -270,20 +259,20 @@ describe('fromTorchConfigs (config_bridge)', () => {
 
   it('raises when n_groups is missing (torch TrainingConfig.n_groups is not read, as in the reference)', () => {
     const t = makeTorchConfigs({ training: { n_groups: 99 } });
-    const e = catchErr(() => fromTorchConfigs(t, { nphotons: 1e9, train_data_file: 'a.npz' }));
+    const e = configError(() => fromTorchConfigs(t, { nphotons: 1e9, train_data_file: 'a.npz' }));
     expect(e.message).toMatch(/n_groups is missing/);
     expect(e.hint).toMatch(/n_groups/);
   });
 
   it('raises when train_data_file is missing, unless the caller opts out', () => {
-    const e = catchErr(() => fromTorchConfigs(makeTorchConfigs(), { nphotons: 1e9, n_groups: 4 }));
+    const e = configError(() => fromTorchConfigs(makeTorchConfigs(), { nphotons: 1e9, n_groups: 4 }));
     expect(e.message).toMatch(/train_data_file is missing/);
     const c = fromTorchConfigs(makeTorchConfigs(), { nphotons: 1e9, n_groups: 4 }, { requireTrainDataFile: false });
     expect(c.train_data_file).toBeNull();
   });
 
   it('refuses torch-only schedulers', () => {
-    const e = catchErr(() => fromTorchConfigs(makeTorchConfigs({ execution: { scheduler: 'MultiStage' } }), OK));
+    const e = configError(() => fromTorchConfigs(makeTorchConfigs({ execution: { scheduler: 'MultiStage' } }), OK));
     expect(e.message).toContain("'MultiStage'");
   });
 
@@ -349,10 +338,10 @@ describe('fromTorchInference (to_inference_config)', () => {
   });
   it('raises when model_path or test_data_file is missing', () => {
     const d = makeTorchConfigs().data;
-    expect(catchErr(() => fromTorchInference(model, d, { test_data_file: 't.npz' })).message).toMatch(
+    expect(configError(() => fromTorchInference(model, d, { test_data_file: 't.npz' })).message).toMatch(
       /model_path is missing/,
     );
-    expect(catchErr(() => fromTorchInference(model, d, { model_path: 'm.zip' })).message).toMatch(
+    expect(configError(() => fromTorchInference(model, d, { model_path: 'm.zip' })).message).toMatch(
       /test_data_file is missing/,
     );
   });

@@ -1,3 +1,4 @@
+/** Tests of the tensor arena layout (src/gpu/arena.ts): aligned offsets and padded totals. */
 import { describe, expect, it } from 'vitest';
 import { arenaLayout } from './arena';
 

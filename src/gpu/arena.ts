@@ -3,7 +3,7 @@
  * The model's trainable parameters live in one, so the optimizer updates all of them (and clips their gradient
  * norm) in one dispatch over the flat buffer instead of one per parameter. Gaps between views stay zero.
  */
-import type { Gpu } from './kernel';
+import type { Gpu } from './runtime';
 import type { Tensor } from './tensor';
 
 export interface ArenaLayout {

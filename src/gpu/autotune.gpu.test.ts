@@ -1,6 +1,7 @@
+/** Tests of the kernel-variant autotune (src/gpu/autotune.ts) on the test adapter. */
 import { describe, expect, it } from 'vitest';
 import { autotune } from './autotune';
-import { Gpu } from './kernel';
+import { Gpu } from './runtime';
 
 describe('kernel variant autotune', () => {
   it('measures both variants of conv2d and the FFT, picks the faster, and caches the choice per adapter', async () => {

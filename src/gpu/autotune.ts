@@ -5,7 +5,7 @@
  * the direct kernels on software adapters where barriers are emulated, but drivers differ, so we measure. Results
  * are cached per adapter for as long as the page or process lives.
  */
-import type { Gpu, KernelVariants } from './kernel';
+import type { Gpu, KernelVariants } from './runtime';
 import { conv2dRaw, conv2dWeightGradRaw } from './ops/conv2d';
 import { fft2Raw } from './ops/fft';
 

@@ -1,3 +1,4 @@
+/** Tests of ChunkedRows (src/gpu/chunkedRows.ts): row gathers across chunk boundaries vs a CPU gather. */
 import { describe, expect, it } from 'vitest';
 import { ChunkedRows } from './chunkedRows';
 import { gatherRows } from './ops/gather';

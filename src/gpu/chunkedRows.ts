@@ -1,4 +1,5 @@
-import type { Gpu } from './kernel';
+/** GPU-resident row-major arrays split by whole rows into binding-sized chunks, with batched row gathers. */
+import type { Gpu } from './runtime';
 import { sizeClass } from './pool';
 import type { Tensor, TensorDType } from './tensor';
 

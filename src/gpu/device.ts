@@ -1,11 +1,11 @@
-import { PtychoError } from '../errors';
-
 /**
  * One GPUDevice for the app, in the browser (`navigator.gpu`) or in Node (npm `webgpu` = Dawn).
  * We ask for the adapter's real limits (buffer size, binding size, workgroup storage) instead of the
  * WebGPU defaults, so large datasets fit, and we report whether the adapter is a software fallback
  * (SwiftShader) so the UI can warn that it is slow.
  */
+import { PtychoError } from '../errors';
+
 export interface AdapterSummary {
   vendor: string;
   architecture: string;

@@ -1,3 +1,4 @@
+/** Tests of self-describing kernels (src/gpu/kernelDecl.ts): declaration checks against WGSL and parameter packing. */
 import { describe, expect, it } from 'vitest';
 import { defineKernel, invocationsOf, packParams } from './kernelDecl';
 

@@ -149,14 +149,10 @@ function fieldsRead(f: WgslFacts, entry: string): Set<string> {
   return out;
 }
 
-/** Check a kernel's declaration against its WGSL and return the kernel; throws KernelDeclError naming the field. */
-export function defineKernel<P extends string = never, B extends string = string>(
-  decl: KernelDecl<P, B>,
-): Kernel<P, B> {
-  const bad = (what: string) => {
-    throw new KernelDeclError(`kernel ${decl.name} (${decl.entryPoint}): ${what}`);
-  };
-  const f = wgslFacts(decl.code);
+type Fail = (what: string) => never;
+
+/** The declared workgroup size as [x, y, z], checked against the entry point's @workgroup_size; sets the WG overrides. */
+function checkWorkgroupSize(decl: KernelDecl, f: WgslFacts, constants: Record<string, number>, bad: Fail): number[] {
   const wg =
     typeof decl.workgroupSize === 'number'
       ? [decl.workgroupSize, 1, 1]
@@ -164,9 +160,8 @@ export function defineKernel<P extends string = never, B extends string = string
   if (wg.some((v) => !Number.isInteger(v) || v < 1))
     bad(`workgroupSize ${JSON.stringify(decl.workgroupSize)} must be positive integers`);
   const size = f.workgroupSize.get(decl.entryPoint);
-  if (!size) bad(`no '@compute @workgroup_size(…) fn ${decl.entryPoint}' in its WGSL`);
-  const constants: Record<string, number> = { ...(decl.constants ?? {}) };
-  size!.forEach((tok, i) => {
+  if (!size) return bad(`no '@compute @workgroup_size(…) fn ${decl.entryPoint}' in its WGSL`);
+  size.forEach((tok, i) => {
     if (/^\d+u?$/.test(tok)) {
       if (Number(tok.replace('u', '')) !== wg[i])
         bad(`WGSL @workgroup_size has ${tok} in dimension ${i} but the declaration says ${wg[i]}`);
@@ -181,50 +176,77 @@ export function defineKernel<P extends string = never, B extends string = string
         `@workgroup_size argument '${tok}' in dimension ${i}: use a literal or the override ${i === 0 ? 'WG or WG_X' : WG_NAMES[i]}`,
       );
   });
-  for (let i = size!.length; i < 3; i++)
+  for (let i = size.length; i < 3; i++)
     if (wg[i] !== 1) bad(`the declaration's workgroup size has ${wg[i]} in dimension ${i}, the WGSL none`);
   // `global_index` (index.wgsl) multiplies by WG: set it whenever the module declares it.
   if (f.overrides.has('WG') && constants.WG === undefined) constants.WG = wg[0];
+  return wg;
+}
 
-  // Parameters ↔ struct Params: the declaration names every field the entry point reads (directly or through the
-  // functions it calls); fields of a shared struct that this entry point never reads are packed as 0.
+/**
+ * Parameters ↔ struct Params: the declaration names every field the entry point reads (directly or through the
+ * functions it calls); fields of a shared struct that this entry point never reads are packed as 0.
+ */
+function checkParams<P extends string>(decl: KernelDecl<P>, f: WgslFacts, bad: Fail): Kernel<P>['uniformFields'] {
   const declared = Object.entries(decl.params ?? {}) as [P, Scalar][];
   const uniformFields: { name: P; type: Scalar; declared: boolean }[] = [];
   const read = fieldsRead(f, decl.entryPoint);
-  if (declared.length > 0 || read.size > 0) {
-    if (!f.params) bad(`params declared (${declared.map(([n]) => n).join(', ')}) but the WGSL has no 'struct Params'`);
-    if (f.uniformBinding !== 0) bad(`the uniform block must be '@group(0) @binding(0) var<uniform> u: Params'`);
-    const want = new Map(declared);
-    for (const p of f.params!) {
-      if (p.type !== 'u32' && p.type !== 'i32' && p.type !== 'f32')
-        bad(`Params.${p.name} has type ${p.type}; only u32, i32 and f32 fields are allowed`);
-      const t = want.get(p.name as P);
-      if (t === undefined && read.has(p.name))
-        bad(`the entry point reads u.${p.name} but the declaration's params lack '${p.name}'`);
-      if (t !== undefined && t !== p.type) bad(`param '${p.name}' is declared ${t} but Params.${p.name} is ${p.type}`);
-      uniformFields.push({ name: p.name as P, type: (t ?? p.type) as Scalar, declared: t !== undefined });
-    }
-    for (const [n] of declared)
-      if (!f.params!.some((p) => p.name === n)) bad(`declared param '${n}' has no field in the WGSL's struct Params`);
+  if (declared.length === 0 && read.size === 0) return uniformFields;
+  if (!f.params)
+    return bad(`params declared (${declared.map(([n]) => n).join(', ')}) but the WGSL has no 'struct Params'`);
+  if (f.uniformBinding !== 0) bad(`the uniform block must be '@group(0) @binding(0) var<uniform> u: Params'`);
+  const want = new Map(declared);
+  for (const p of f.params) {
+    if (p.type !== 'u32' && p.type !== 'i32' && p.type !== 'f32')
+      bad(`Params.${p.name} has type ${p.type}; only u32, i32 and f32 fields are allowed`);
+    const t = want.get(p.name as P);
+    if (t === undefined && read.has(p.name))
+      bad(`the entry point reads u.${p.name} but the declaration's params lack '${p.name}'`);
+    if (t !== undefined && t !== p.type) bad(`param '${p.name}' is declared ${t} but Params.${p.name} is ${p.type}`);
+    uniformFields.push({ name: p.name as P, type: (t ?? p.type) as Scalar, declared: t !== undefined });
   }
+  for (const [n] of declared)
+    if (!f.params.some((p) => p.name === n)) bad(`declared param '${n}' has no field in the WGSL's struct Params`);
+  return uniformFields;
+}
 
-  // Storage bindings by name.
+/** Storage bindings by name: each declared in the WGSL, in group 0, off index 0, with the declared access. */
+function checkBindings<B extends string>(
+  decl: KernelDecl<string, B>,
+  f: WgslFacts,
+  bad: Fail,
+): Kernel<string, B>['storage'] {
   const storage: { name: B; binding: number; access: Access }[] = [];
   for (const [name, access] of Object.entries(decl.bindings) as [B, Access][]) {
     const s = f.storage.get(name);
     if (!s)
-      bad(`binding '${name}' is not declared in the WGSL (expected '@group(0) @binding(k) var<storage, …> ${name}')`);
-    if (s!.group !== 0) bad(`binding '${name}' is in group ${s!.group}; kernels use group 0`);
-    if (s!.binding === 0) bad(`binding '${name}' uses index 0, which is the uniform block's`);
-    if (s!.access !== access)
-      bad(
-        `binding '${name}' is declared '${access}' but the WGSL says '${s!.access === 'rw' ? 'read_write' : 'read'}'`,
+      return bad(
+        `binding '${name}' is not declared in the WGSL (expected '@group(0) @binding(k) var<storage, …> ${name}')`,
       );
-    if (storage.some((o) => o.binding === s!.binding))
-      bad(`bindings '${name}' and '${storage.find((o) => o.binding === s!.binding)!.name}' share index ${s!.binding}`);
-    storage.push({ name, binding: s!.binding, access });
+    if (s.group !== 0) bad(`binding '${name}' is in group ${s.group}; kernels use group 0`);
+    if (s.binding === 0) bad(`binding '${name}' uses index 0, which is the uniform block's`);
+    if (s.access !== access)
+      bad(`binding '${name}' is declared '${access}' but the WGSL says '${s.access === 'rw' ? 'read_write' : 'read'}'`);
+    const clash = storage.find((o) => o.binding === s.binding);
+    if (clash) bad(`bindings '${name}' and '${clash.name}' share index ${s.binding}`);
+    storage.push({ name, binding: s.binding, access });
   }
-  if (typeof decl.invocations === 'string' && !declared.some(([n]) => n === decl.invocations))
+  return storage;
+}
+
+/** Check a kernel's declaration against its WGSL and return the kernel; throws KernelDeclError naming the field. */
+export function defineKernel<P extends string = never, B extends string = string>(
+  decl: KernelDecl<P, B>,
+): Kernel<P, B> {
+  const bad: Fail = (what) => {
+    throw new KernelDeclError(`kernel ${decl.name} (${decl.entryPoint}): ${what}`);
+  };
+  const f = wgslFacts(decl.code);
+  const constants: Record<string, number> = { ...(decl.constants ?? {}) };
+  const wg = checkWorkgroupSize(decl as KernelDecl, f, constants, bad);
+  const uniformFields = checkParams(decl, f, bad);
+  const storage = checkBindings(decl, f, bad);
+  if (typeof decl.invocations === 'string' && !Object.hasOwn(decl.params ?? {}, decl.invocations))
     bad(`invocations '${decl.invocations}' is not a declared param`);
   const key = `${decl.name}|${decl.entryPoint}|${JSON.stringify(constants)}`;
   return {
@@ -283,4 +305,36 @@ export function invocationsOf(k: Kernel, values: Readonly<Record<string, number>
   const n = values?.[inv];
   if (n === undefined) throw new KernelDeclError(`kernel ${k.name}: param '${inv}' (the invocation count) missing`);
   return n;
+}
+
+/** A kernel's own part of a family declaration: its parameters, bindings and (1-D) invocation count. */
+export type FamilyKernel = <P extends string = never, B extends string = string>(
+  entryPoint: string,
+  params: Readonly<Record<P, Scalar>>,
+  bindings: Readonly<Record<B, Access>>,
+  invocations?: KernelDecl<P, B>['invocations'],
+  extra?: Pick<KernelDecl<P, B>, 'constants'> & Partial<Pick<KernelDecl<P, B>, 'name' | 'workgroupSize'>>,
+) => Kernel<P, B>;
+
+/**
+ * The kernels of one WGSL module: each is named `${prefix}${entryPoint}` (unless `extra.name` says otherwise) and
+ * runs `workgroupSize` invocations per workgroup (unless `extra.workgroupSize` does); every kernel states the
+ * Params fields its entry point reads.
+ */
+export function kernelFamily(
+  prefix: string,
+  code: string,
+  workgroupSize: KernelDecl['workgroupSize'] = 256,
+): FamilyKernel {
+  return (entryPoint, params, bindings, invocations, extra) =>
+    defineKernel({
+      name: prefix + entryPoint,
+      code,
+      entryPoint,
+      params,
+      bindings,
+      workgroupSize,
+      invocations,
+      ...extra,
+    });
 }

@@ -1,4 +1,9 @@
-import { Gpu } from './kernel';
+/**
+ * A GPU self-test that runs the same kernels as the Node tests inside a browser (e2e/gpu.spec.ts), against the
+ * float64 references: FFT (N = 16), conv2d forward + adjoints, merge → extract round trip. Returns the worst
+ * errors relative to each reference's max, and the adapter.
+ */
+import { Gpu } from './runtime';
 import { Tape } from './tape';
 import { conv2d } from './ops/conv2d';
 import { conv2dGradRef, conv2dRef } from './ops/conv2d.ref';
@@ -7,11 +12,6 @@ import { dft2Ref } from './ops/fft.ref';
 import { extractPatches, mergePatches } from './ops/reassemble';
 import { Rng } from '../pipeline/random';
 
-/**
- * A GPU self-test that runs the same kernels as the Node tests inside a browser (e2e/gpu.spec.ts), against the
- * float64 references: FFT (N = 16), conv2d forward + adjoints, merge → extract round trip. Returns the worst
- * errors relative to each reference's max, and the adapter.
- */
 export interface SelfTestResult {
   adapter: string;
   fftRelErr: number;

@@ -1,13 +1,13 @@
-import type { Gpu } from './kernel';
-import type { Tensor } from './tensor';
-
 /**
- * Reverse-mode autodiff by a tape of op-level adjoints (TF.js / webgpu-torch style; design.md §4).
+ * Reverse-mode autodiff by a tape of op-level adjoints (TF.js / webgpu-torch style; specs/architecture.md, The GPU engine).
  * Each op wrapper computes its forward on the GPU and, when a tape is active and an input requires a
  * gradient, records a node whose `backward` maps output gradients to input gradients with GPU kernels.
  * Complex tensors use the real-pair convention: for a real loss L and complex z the gradient is
  * ∂L/∂Re z + i ∂L/∂Im z — exactly PyTorch's `.grad` for real losses.
  */
+import type { Gpu } from './runtime';
+import type { Tensor } from './tensor';
+
 export type BackwardFn = (gradOutputs: (Tensor | null)[]) => (Tensor | null)[];
 
 interface TapeNode {

@@ -1,10 +1,10 @@
-import type { Gpu } from './kernel';
-
 /**
  * A tensor is a pooled GPU buffer + a C-order shape + a dtype. Complex tensors ('c64') store interleaved
  * (re, im) float32 pairs — `array<vec2<f32>>` in WGSL, the same bytes as numpy complex64.
- * Layout is NCHW as in the PyTorch reference (design.md §3).
+ * Layout is NCHW as in the PyTorch reference (specs/architecture.md, Conventions).
  */
+import type { Gpu } from './runtime';
+
 export type TensorDType = 'f32' | 'c64';
 
 let nextId = 1;

@@ -2,7 +2,7 @@
  * Test helpers for GPU kernels (used only by *.gpu.test.ts): one shared device per test process, numeric
  * comparison with located error messages, and a finite-difference gradient checker.
  */
-import { Gpu } from './kernel';
+import { Gpu } from './runtime';
 import { Tape } from './tape';
 import type { Tensor, TensorDType } from './tensor';
 import { Rng } from '../pipeline/random';

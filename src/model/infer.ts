@@ -5,7 +5,7 @@
  * own scan position. Returns the complex object, the overlap-weight map and the canvas origin in object pixels —
  * or, for the live training preview, only a display-sized amplitude/phase image computed on the GPU.
  */
-import type { Gpu } from '../gpu/kernel';
+import type { Gpu } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
 import { gatherRows } from '../gpu/ops/gather';
 import { complexPreviewGpu, previewFactor } from '../gpu/ops/preview';

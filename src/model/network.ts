@@ -6,7 +6,7 @@
  * masked to the border. Parameter names are the reference's state_dict keys; weights are OIHW.
  * Extensions of ours (documented in specs): N = 32 (same ladder as 64) and n_filters_scale 0.25 / 0.5.
  */
-import type { Gpu } from '../gpu/kernel';
+import type { Gpu } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
 import { activation, type Activation } from '../gpu/ops/activation';
 import { cbam, type CbamParams } from '../gpu/ops/cbam';

@@ -4,7 +4,7 @@
  * are mutually consistent] → × effective probe (probeGuess / probe_scale, × soft mask when probe_mask) →
  * pad_and_diffract: A = fftshift(|FFT2|)/N → predicted amplitude (B, C, N, N).
  */
-import type { Gpu } from '../gpu/kernel';
+import type { Gpu } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
 import { complexMul } from '../gpu/ops/complex';
 import { padAndDiffract } from '../gpu/ops/fft';

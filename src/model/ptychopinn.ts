@@ -2,7 +2,7 @@
  * PtychoPINN = generator + physics + loss (PtychoPINN_Lightning: forward + compute_loss, unsupervised
  * amplitude mode). Owns the parameter tensors and, once `setData` is called, the dataset resident on the GPU.
  */
-import type { Gpu } from '../gpu/kernel';
+import type { Gpu } from '../gpu/runtime';
 import { TensorArena } from '../gpu/arena';
 import type { Tensor } from '../gpu/tensor';
 import { ChunkedRows } from '../gpu/chunkedRows';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Gpu } from '../gpu/kernel';
+import type { Gpu } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
 import { mean } from '../gpu/ops/reduce';
 import { mul, sub, scale } from '../gpu/ops/elementwise';

@@ -7,7 +7,7 @@
  * forward + loss on a tape, runs the adjoints and Adam, all without read-back. Step losses are summed on the GPU;
  * the CPU reads the running loss at most every `lossReadIntervalMs` (throttled, for live plots) and once per epoch.
  */
-import type { Gpu } from '../gpu/kernel';
+import type { Gpu } from '../gpu/runtime';
 import { defineKernel } from '../gpu/kernelDecl';
 import { Tape } from '../gpu/tape';
 import type { Tensor } from '../gpu/tensor';

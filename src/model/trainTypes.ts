@@ -2,7 +2,7 @@
  * The data of a training run (src/model/train.ts): what it trains (TrainableModel), its options, and the events,
  * checkpoints and result it hands out.
  */
-import type { Gpu } from '../gpu/kernel';
+import type { Gpu } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
 import type { TensorArena } from '../gpu/arena';
 import type { SchedulerName } from './schedule';

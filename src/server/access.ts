@@ -32,12 +32,17 @@ export function tokenMatches(given: string | undefined, expected: string): boole
 export function offeredProtocols(req: IncomingMessage): string[] {
   const h = req.headers['sec-websocket-protocol'];
   const raw = Array.isArray(h) ? h.join(',') : (h ?? '');
-  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** The token a client offered, if any. */
 export function offeredToken(req: IncomingMessage): string | undefined {
-  return offeredProtocols(req).find((p) => p.startsWith(TOKEN_PREFIX))?.slice(TOKEN_PREFIX.length);
+  return offeredProtocols(req)
+    .find((p) => p.startsWith(TOKEN_PREFIX))
+    ?.slice(TOKEN_PREFIX.length);
 }
 
 export function isLoopback(host: string): boolean {
@@ -57,7 +62,11 @@ export function allowedOrigins(host: string, port: number, extra: readonly strin
 }
 
 /** Why a connection is refused (a close code and a reason that says what to do), or null to accept it. */
-export function refusal(req: IncomingMessage, token: string, origins: Set<string>): { code: number; reason: string } | null {
+export function refusal(
+  req: IncomingMessage,
+  token: string,
+  origins: Set<string>,
+): { code: number; reason: string } | null {
   const origin = req.headers.origin;
   if (origin !== undefined && !origins.has(origin)) return { code: CLOSE_ORIGIN, reason: ORIGIN_REASON };
   if (!tokenMatches(offeredToken(req), token)) return { code: CLOSE_TOKEN, reason: TOKEN_REASON };

@@ -11,11 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Engine } from '../api/engine';
 import { SMALL_PRESET } from '../config/fields';
+import type { ErrorInfo, Results, WorkerEvent } from '../worker/protocol';
 import { decodeMessage, encodeMessage } from '../worker/wire';
 import { CHECKPOINT_FILE } from './fileCheckpointStore';
 import { EngineServer } from './engineServer';
 
-type Msg = { id?: number | null; ok?: boolean; result?: any; error?: { code: string; message: string }; event?: any };
+type Msg = { id?: number | null; ok?: boolean; result?: unknown; error?: ErrorInfo; event?: WorkerEvent };
+/** A reply to a request of type T, its result typed as src/worker/protocol.ts `Results` says. */
+type Reply<T extends keyof Results> = Msg & { result: Results[T] };
+type Event<T extends WorkerEvent['type']> = Extract<WorkerEvent, { type: T }>;
 
 /** A test client: every decoded message in order, replies by id, and the close code. */
 class Client {
@@ -41,18 +45,49 @@ class Client {
     for (;;) {
       const m = this.messages.find(pred);
       if (m) return m;
-      if (Date.now() - t0 > ms) throw new Error(`timed out; got ${JSON.stringify(this.messages.map((x) => x.event?.type ?? x.id))}`);
+      if (Date.now() - t0 > ms)
+        throw new Error(`timed out; got ${JSON.stringify(this.messages.map((x) => x.event?.type ?? x.id))}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
-  async request(req: Record<string, unknown>, ms?: number): Promise<Msg> {
+  /** The first event of this type (that `pred` accepts). */
+  async waitForEvent<T extends WorkerEvent['type']>(
+    type: T,
+    pred: (e: Event<T>) => boolean = () => true,
+    ms?: number,
+  ): Promise<Event<T>> {
+    const m = await this.waitFor((m) => m.event?.type === type && pred(m.event as Event<T>), ms);
+    return m.event as Event<T>;
+  }
+  async request<T extends keyof Results>(req: { type: T } & Record<string, unknown>, ms?: number): Promise<Reply<T>> {
     const id = this.nextId++;
     this.ws.send(encodeMessage({ id, ...req }));
-    return this.waitFor((m) => m.id === id, ms);
+    return (await this.waitFor((m) => m.id === id, ms)) as Reply<T>;
   }
-  control(): Msg[] {
-    return this.messages.filter((m) => m.event?.type === 'control');
+  /** Every event of this type so far, in order. */
+  events<T extends WorkerEvent['type']>(type: T): Event<T>[] {
+    return this.messages.flatMap((m) => (m.event?.type === type ? [m.event as Event<T>] : []));
   }
+}
+
+/** Load the bundled N 32 example through `c` and return the small preset's config for a run of `nepochs`. */
+async function loadSmallRun(c: Client, nepochs: number) {
+  const bytes = readFileSync(new URL('../../public/fixtures/lines-n32.npz', import.meta.url));
+  const loaded = await c.request({
+    type: 'load',
+    fileName: 'lines-n32.npz',
+    bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+  });
+  expect(loaded.ok, JSON.stringify(loaded.error)).toBe(true);
+  const cfg = loaded.result.config;
+  return {
+    ...cfg,
+    ...SMALL_PRESET,
+    nepochs,
+    n_groups: 16,
+    batch_size: 8,
+    model: { ...cfg.model, ...SMALL_PRESET.model },
+  };
 }
 
 function httpGet(port: number, path: string): Promise<{ status: number; type: string; body: string }> {
@@ -110,7 +145,7 @@ describe('EngineServer: access', () => {
     expect(c.messages).toEqual([]);
   });
 
-  it('with the token (and the server\'s own Origin), init answers with GPU info', async () => {
+  it("with the token (and the server's own Origin), init answers with GPU info", async () => {
     const c = Client.connect(port, token, { Origin: `http://localhost:${port}` });
     await c.opened;
     const r = await c.request({ type: 'init' }, 110_000);
@@ -145,12 +180,21 @@ describe('EngineServer: malformed messages', () => {
 
   it('a frame over maxMessageBytes is refused (error or close 1009) and the server answers a new client', async () => {
     const small = new EngineServer();
-    const s = await small.start({ port: 0, dataDir: join(tmp, 'data-small'), appDir, maxMessageBytes: 1024, createEngine: () => engine });
+    const s = await small.start({
+      port: 0,
+      dataDir: join(tmp, 'data-small'),
+      appDir,
+      maxMessageBytes: 1024,
+      createEngine: () => engine,
+    });
     try {
       const c = Client.connect(s.port, s.token);
       await c.opened;
       c.ws.send(encodeMessage({ id: 1, type: 'load', fileName: 'big.npz', bytes: new ArrayBuffer(4096) }));
-      const outcome = await Promise.race([c.closed.then((x) => x.code), c.waitFor((m) => m.id === 1).then((m) => m.error!.code)]);
+      const outcome = await Promise.race([
+        c.closed.then((x) => x.code),
+        c.waitFor((m) => m.id === 1).then((m) => m.error!.code),
+      ]);
       expect([1009, 'protocol']).toContain(outcome);
       const d = Client.connect(s.port, s.token);
       await d.opened;
@@ -165,11 +209,23 @@ describe('EngineServer: malformed messages', () => {
 describe('EngineServer: static files', () => {
   it('/ serves index.html; .js has its type; .., %2e%2e, absolute and symlinked-out paths are 404', async () => {
     const root = await httpGet(port, '/');
-    expect([root.status, root.type, root.body]).toEqual([200, 'text/html; charset=utf-8', '<!doctype html><title>app</title>']);
+    expect([root.status, root.type, root.body]).toEqual([
+      200,
+      'text/html; charset=utf-8',
+      '<!doctype html><title>app</title>',
+    ]);
     expect((await httpGet(port, '/app.js')).type).toBe('text/javascript; charset=utf-8');
     const { symlinkSync } = await import('node:fs');
     symlinkSync(join(tmp, 'package.json'), join(appDir, 'link.json'));
-    for (const p of ['/../package.json', '/%2e%2e/package.json', '/%2E%2E%2fpackage.json', '/..%5cpackage.json', '//etc/passwd', '/link.json', '/nope.html']) {
+    for (const p of [
+      '/../package.json',
+      '/%2e%2e/package.json',
+      '/%2E%2E%2fpackage.json',
+      '/..%5cpackage.json',
+      '//etc/passwd',
+      '/link.json',
+      '/nope.html',
+    ]) {
       const r = await httpGet(port, p);
       expect(r.status, p).toBe(404);
       expect(r.body, p).not.toContain('secret');
@@ -181,18 +237,26 @@ describe('EngineServer: control between pages', () => {
   it('the second page watches: its setConfig is refused with "access", gpuInfo works; it takes over when the first leaves', async () => {
     const a = Client.connect(port, token);
     await a.opened;
-    await a.waitFor((m) => m.event?.type === 'control');
+    await a.waitForEvent('control');
     const b = Client.connect(port, token);
     await b.opened;
-    expect((await b.waitFor((m) => m.event?.type === 'control')).event).toEqual({ type: 'control', controller: false, clients: 2 });
-    await a.waitFor((m) => m.event?.type === 'control' && m.event.clients === 2);
-    expect(a.control().at(-1)!.event.controller).toBe(true);
+    expect(await b.waitForEvent('control')).toEqual({
+      type: 'control',
+      controller: false,
+      clients: 2,
+    });
+    await a.waitForEvent('control', (e) => e.clients === 2);
+    expect(a.events('control').at(-1)!.controller).toBe(true);
     const refused = await b.request({ type: 'setConfig', config: {} });
     expect(refused.error!.code).toBe('access');
     expect(refused.error!.message).toMatch(/another page controls this engine/);
     expect((await b.request({ type: 'gpuInfo' })).ok).toBe(true);
     a.ws.close();
-    expect((await b.waitFor((m) => m.event?.type === 'control' && m.event.controller === true)).event).toEqual({ type: 'control', controller: true, clients: 1 });
+    expect(await b.waitForEvent('control', (e) => e.controller === true)).toEqual({
+      type: 'control',
+      controller: true,
+      clients: 1,
+    });
     b.ws.close();
     await b.closed;
   });
@@ -203,27 +267,23 @@ describe('EngineServer: training outlives its page', () => {
     if ((await engine).gpuError) return; // no WebGPU in this environment
     const a = Client.connect(port, token);
     await a.opened;
-    await a.waitFor((m) => m.event?.type === 'control' && m.event.controller);
+    await a.waitForEvent('control', (e) => e.controller);
     const b = Client.connect(port, token);
     await b.opened;
-    const bytes = readFileSync(new URL('../../public/fixtures/lines-n32.npz', import.meta.url));
-    const loaded = await a.request({ type: 'load', fileName: 'lines-n32.npz', bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
-    expect(loaded.ok, JSON.stringify(loaded.error)).toBe(true);
-    const cfg = loaded.result.config;
-    const config = { ...cfg, ...SMALL_PRESET, nepochs: 2, n_groups: 16, batch_size: 8, model: { ...cfg.model, ...SMALL_PRESET.model } };
+    const config = await loadSmallRun(a, 2);
     const set = await a.request({ type: 'setConfig', config });
     expect(set.ok, JSON.stringify(set.error)).toBe(true);
     a.ws.send(encodeMessage({ id: 99, type: 'train' }));
-    await a.waitFor((m) => m.event?.type === 'progress', 300_000);
-    await b.waitFor((m) => m.event?.type === 'progress', 60_000);
+    await a.waitForEvent('progress', undefined, 300_000);
+    await b.waitForEvent('progress', undefined, 60_000);
     a.ws.close();
-    await b.waitFor((m) => m.event?.type === 'control' && m.event.controller === true);
-    const epochs = await b.waitFor((m) => m.event?.type === 'epoch' && m.event.epoch === 1, 400_000);
-    expect(epochs.event.trainLoss).toBeTypeOf('number');
-    await b.waitFor((m) => m.event?.type === 'checkpoint' && m.event.info.epochsDone === 2, 60_000);
+    await b.waitForEvent('control', (e) => e.controller === true);
+    const epochs = await b.waitForEvent('epoch', (e) => e.epoch === 1, 400_000);
+    expect(epochs.trainLoss).toBeTypeOf('number');
+    await b.waitForEvent('checkpoint', (e) => e.info.epochsDone === 2, 60_000);
     expect(existsSync(join(dataDir, CHECKPOINT_FILE))).toBe(true);
     const init = await b.request({ type: 'init' });
-    expect(init.result.checkpoint.epochsDone).toBe(2);
+    expect(init.result.checkpoint!.epochsDone).toBe(2);
     b.ws.close();
   }, 600_000);
 });
@@ -236,14 +296,10 @@ describe('EngineServer: a restart resumes from the checkpoint on disk', () => {
     const s1 = await first.start({ port: 0, host: '127.0.0.1', dataDir: dir, appDir });
     const a = Client.connect(s1.port, s1.token);
     await a.opened;
-    const bytes = readFileSync(new URL('../../public/fixtures/lines-n32.npz', import.meta.url));
-    const loaded = await a.request({ type: 'load', fileName: 'lines-n32.npz', bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
-    expect(loaded.ok, JSON.stringify(loaded.error)).toBe(true);
-    const cfg = loaded.result.config;
-    const config = { ...cfg, ...SMALL_PRESET, nepochs: 3, n_groups: 16, batch_size: 8, model: { ...cfg.model, ...SMALL_PRESET.model } };
+    const config = await loadSmallRun(a, 3);
     expect((await a.request({ type: 'setConfig', config })).ok).toBe(true);
     a.ws.send(encodeMessage({ id: 50, type: 'train' }));
-    await a.waitFor((m) => m.event?.type === 'checkpoint' && m.event.info.epochsDone === 1, 400_000);
+    await a.waitForEvent('checkpoint', (e) => e.info.epochsDone === 1, 400_000);
     await first.close(); // stops the run; its last checkpoint stays on disk
 
     const second = new EngineServer();
@@ -253,15 +309,15 @@ describe('EngineServer: a restart resumes from the checkpoint on disk', () => {
       await b.opened;
       const init = await b.request({ type: 'init' });
       expect(init.result.attach).toBeNull(); // a fresh engine holds nothing…
-      expect(init.result.checkpoint.epochsDone).toBeGreaterThanOrEqual(1); // …but the disk holds the run
-      expect(init.result.checkpoint.epochs).toBe(3);
+      expect(init.result.checkpoint!.epochsDone).toBeGreaterThanOrEqual(1); // …but the disk holds the run
+      expect(init.result.checkpoint!.epochs).toBe(3);
       const end = await b.request({ type: 'train', resume: true }, 600_000);
       expect(end.ok, JSON.stringify(end.error)).toBe(true);
       expect(end.result.status).toBe('completed');
-      const last = b.messages.filter((m) => m.event?.type === 'checkpoint').pop();
-      expect(last!.event.info.epochsDone).toBe(3);
-      const endEvent = await b.waitFor((m) => m.event?.type === 'train-end');
-      expect(endEvent.event.end.status).toBe('completed');
+      const last = b.events('checkpoint').pop();
+      expect(last!.info.epochsDone).toBe(3);
+      const endEvent = await b.waitForEvent('train-end');
+      expect(endEvent.end.status).toBe('completed');
       b.ws.close();
     } finally {
       await second.close();

@@ -71,7 +71,9 @@ export class EngineServer {
   private closed = false;
 
   /** Listen; resolves with the page URL's parts once the port is bound. */
-  async start(opts: EngineServerOptions = {}): Promise<{ url: string; token: string; port: number; host: string; dataDir: string }> {
+  async start(
+    opts: EngineServerOptions = {},
+  ): Promise<{ url: string; token: string; port: number; host: string; dataDir: string }> {
     const host = opts.host ?? '127.0.0.1';
     const dataDir = opts.dataDir ?? defaultDataDir();
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -79,7 +81,11 @@ export class EngineServer {
     this.limits = { ...DEFAULT_WIRE_LIMITS, maxBytes };
     this.token = opts.token ?? newToken();
     this.testHooks = opts.testHooks ?? false;
-    this.host = new EngineHost({ emit: (event) => this.broadcast({ event }), store: new FileCheckpointStore(dataDir), createEngine: opts.createEngine });
+    this.host = new EngineHost({
+      emit: (event) => this.broadcast({ event }),
+      store: new FileCheckpointStore(dataDir),
+      createEngine: opts.createEngine,
+    });
     const serveFile = staticHandler(opts.appDir ?? defaultAppDir());
     this.wss = new WebSocketServer({
       noServer: true,
@@ -149,7 +155,12 @@ export class EngineServer {
   /** Tell every page whether it controls the job and how many pages are connected. */
   private announceControl(): void {
     const n = this.clients.length;
-    this.clients.forEach((c, i) => this.send(c, encodeMessage({ event: { type: 'control', controller: i === 0, clients: n } satisfies ControlEvent })));
+    this.clients.forEach((c, i) =>
+      this.send(
+        c,
+        encodeMessage({ event: { type: 'control', controller: i === 0, clients: n } satisfies ControlEvent }),
+      ),
+    );
   }
 
   private send(ws: WebSocket, frame: Uint8Array): void {
@@ -165,7 +176,12 @@ export class EngineServer {
   private async onMessage(ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
     let id: number | null = null;
     try {
-      if (!isBinary) throw new PtychoError('protocol', 'text frame: the engine speaks binary frames only', 'the page and the engine server must be the same version; reload the page');
+      if (!isBinary)
+        throw new PtychoError(
+          'protocol',
+          'text frame: the engine speaks binary frames only',
+          'the page and the engine server must be the same version; reload the page',
+        );
       const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       const msg = decodeMessage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), this.limits);
       id = idOf(msg);

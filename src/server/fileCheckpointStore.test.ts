@@ -48,7 +48,12 @@ describe('FileCheckpointStore', () => {
     expect(k.history).toEqual(checkpoint().history);
     expect(Array.from(got!.datasetBytes!)).toEqual([9, 8, 7, 6, 5]);
     const info = await store.info();
-    expect([info!.epochsDone, info!.epochs, info!.lastTrainLoss, info!.datasetFileName]).toEqual([2, 3, 1.5, 'scan.npz']);
+    expect([info!.epochsDone, info!.epochs, info!.lastTrainLoss, info!.datasetFileName]).toEqual([
+      2,
+      3,
+      1.5,
+      'scan.npz',
+    ]);
 
     // A later checkpoint without scan bytes keeps the stored scan; a different scan's checkpoint does not match it.
     await store.save(checkpoint(2));
@@ -78,10 +83,16 @@ describe('FileCheckpointStore', () => {
     const store = new FileCheckpointStore(dir);
     const { encodeMessage } = await import('../worker/wire');
     writeFileSync(join(dir, CHECKPOINT_FILE), encodeMessage({ format: 'something-else' }));
-    await expect(store.load()).rejects.toMatchObject({ code: 'storage', message: expect.stringMatching(/checkpoint\.ppw: not a PtychoPINN Web training checkpoint/) });
+    await expect(store.load()).rejects.toMatchObject({
+      code: 'storage',
+      message: expect.stringMatching(/checkpoint\.ppw: not a PtychoPINN Web training checkpoint/),
+    });
     const whole = encodeMessage(checkpoint());
     writeFileSync(join(dir, CHECKPOINT_FILE), whole.subarray(0, whole.length - 3));
-    await expect(store.load()).rejects.toMatchObject({ code: 'storage', message: expect.stringMatching(/checkpoint\.ppw: damaged/) });
+    await expect(store.load()).rejects.toMatchObject({
+      code: 'storage',
+      message: expect.stringMatching(/checkpoint\.ppw: damaged/),
+    });
   });
 
   it('a failed write is a storage error naming the file, and leaves the previous checkpoint and no temp file', async () => {

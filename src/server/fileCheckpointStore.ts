@@ -37,7 +37,11 @@ function writeError(e: unknown, path: string, what: string): PtychoError {
 }
 
 function readError(path: string, detail: string): PtychoError {
-  return new PtychoError('storage', `${path}: ${detail}`, `delete ${path} (or discard the checkpoint in the page) and train again`);
+  return new PtychoError(
+    'storage',
+    `${path}: ${detail}`,
+    `delete ${path} (or discard the checkpoint in the page) and train again`,
+  );
 }
 
 export class FileCheckpointStore implements CheckpointStore {
@@ -137,7 +141,11 @@ export class FileCheckpointStore implements CheckpointStore {
       try {
         await rm(path, { force: true });
       } catch (e) {
-        throw new PtychoError('storage', `${path}: could not delete the checkpoint (${why(e)})`, 'check the permissions of the data dir');
+        throw new PtychoError(
+          'storage',
+          `${path}: could not delete the checkpoint (${why(e)})`,
+          'check the permissions of the data dir',
+        );
       }
     }
   }

@@ -9,7 +9,10 @@ import type { Request } from '../worker/protocol';
 
 type RequestType = Request['type'];
 
-const FIELDS: Record<RequestType, Record<string, 'string' | 'buffer' | 'object' | 'boolean?' | 'number?' | 'string[]?' | 'string|null'>> = {
+const FIELDS: Record<
+  RequestType,
+  Record<string, 'string' | 'buffer' | 'object' | 'boolean?' | 'number?' | 'string[]?' | 'string|null'>
+> = {
   init: {},
   load: { fileName: 'string', bytes: 'buffer' },
   simulate: { request: 'object' },
@@ -33,12 +36,24 @@ const FIELDS: Record<RequestType, Record<string, 'string' | 'buffer' | 'object' 
 export const REQUEST_TYPES = Object.keys(FIELDS) as RequestType[];
 
 /** Requests any connected page may make: they read, never change, the engine's state. */
-export const READ_ONLY: ReadonlySet<string> = new Set<RequestType>(['init', 'gpuInfo', 'exportModel', 'exportTorch', 'exportRecon', 'exportProduct', 'exportCheckpoint']);
+export const READ_ONLY: ReadonlySet<string> = new Set<RequestType>([
+  'init',
+  'gpuInfo',
+  'exportModel',
+  'exportTorch',
+  'exportRecon',
+  'exportProduct',
+  'exportCheckpoint',
+]);
 
 export const TEST_HOOKS: ReadonlySet<string> = new Set<RequestType>(['loseDevice', 'failStorage']);
 
 function refuse(message: string): never {
-  throw new PtychoError('protocol', `bad engine request: ${message}`, 'the page and the engine server must be the same version; reload the page');
+  throw new PtychoError(
+    'protocol',
+    `bad engine request: ${message}`,
+    'the page and the engine server must be the same version; reload the page',
+  );
 }
 
 function fits(v: unknown, kind: string): boolean {
@@ -48,7 +63,13 @@ function fits(v: unknown, kind: string): boolean {
     case 'buffer':
       return v instanceof ArrayBuffer;
     case 'object':
-      return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof ArrayBuffer) && !ArrayBuffer.isView(v);
+      return (
+        v !== null &&
+        typeof v === 'object' &&
+        !Array.isArray(v) &&
+        !(v instanceof ArrayBuffer) &&
+        !ArrayBuffer.isView(v)
+      );
     case 'boolean?':
       return v === undefined || typeof v === 'boolean';
     case 'number?':
@@ -73,9 +94,11 @@ export function checkRequest(msg: unknown): Request {
   const m = msg as Record<string, unknown>;
   if (idOf(m) === null) refuse(`"id" must be an integer (got ${JSON.stringify(m.id) ?? 'nothing'})`);
   const type = m.type;
-  if (typeof type !== 'string' || !Object.hasOwn(FIELDS, type)) refuse(`unknown request type ${JSON.stringify(type) ?? '(none)'}; known: ${REQUEST_TYPES.join(', ')}`);
+  if (typeof type !== 'string' || !Object.hasOwn(FIELDS, type))
+    refuse(`unknown request type ${JSON.stringify(type) ?? '(none)'}; known: ${REQUEST_TYPES.join(', ')}`);
   for (const [field, kind] of Object.entries(FIELDS[type as RequestType])) {
-    if (!fits(m[field], kind)) refuse(`${type}.${field} must be ${kind.replace('?', ' (optional)').replace('buffer', 'an ArrayBuffer')}`);
+    if (!fits(m[field], kind))
+      refuse(`${type}.${field} must be ${kind.replace('?', ' (optional)').replace('buffer', 'an ArrayBuffer')}`);
   }
   return m as unknown as Request;
 }
@@ -83,9 +106,17 @@ export function checkRequest(msg: unknown): Request {
 /** Refuse what this client may not do: test hooks on a server without them; changes from a page not in control. */
 export function checkAllowed(req: Request, opts: { testHooks: boolean; controller: boolean }): void {
   if (TEST_HOOKS.has(req.type) && !opts.testHooks) {
-    throw new PtychoError('access', `the request "${req.type}" is a test hook and this engine server does not allow it`, 'start the server with test hooks enabled (tests only)');
+    throw new PtychoError(
+      'access',
+      `the request "${req.type}" is a test hook and this engine server does not allow it`,
+      'start the server with test hooks enabled (tests only)',
+    );
   }
   if (!READ_ONLY.has(req.type) && !opts.controller) {
-    throw new PtychoError('access', `another page controls this engine ("${req.type}" refused); this page can only watch and export`, 'close the other page or wait until it disconnects');
+    throw new PtychoError(
+      'access',
+      `another page controls this engine ("${req.type}" refused); this page can only watch and export`,
+      'close the other page or wait until it disconnects',
+    );
   }
 }

@@ -44,7 +44,11 @@ export function safeSegments(url: string): string[] | null {
 }
 
 function send(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', ...headers });
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -68,7 +72,8 @@ export function staticHandler(appDir: string): (req: IncomingMessage, res: Serve
     if (req.method !== 'GET') return send(res, 405, 'method not allowed\n', { Allow: 'GET' });
     const segments = safeSegments(req.url ?? '/');
     const dir = await root;
-    if (!dir) return send(res, 404, `the app is not built (${appDir} is missing): run \`npm run build\`, or pass --app-dir\n`);
+    if (!dir)
+      return send(res, 404, `the app is not built (${appDir} is missing): run \`npm run build\`, or pass --app-dir\n`);
     const file = segments && (await resolveFile(dir, segments));
     if (!file) return send(res, 404, 'not found\n');
     res.writeHead(200, {

@@ -1,11 +1,15 @@
+/**
+ * Test fixtures (tests only; Node only): golden arrays that scripts/extract_golden.py copied from the reference's
+ * fixtures into tests/fixtures/golden/<set>/ (raw little-endian + index.json), the small simulated scans and model
+ * the engine, reconstructor and CLI tests train on, and the config tests' catch of a PtychoError('config').
+ */
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { PtychoError } from '../errors';
+import { simulateDataset } from '../pipeline/simulate';
 
-/**
- * Loads golden arrays that scripts/extract_golden.py copied from the reference's fixtures into
- * tests/fixtures/golden/<set>/ (raw little-endian + index.json). Tests only; Node only.
- */
 export interface GoldenArray {
   dtype: 'f32' | 'c64' | 'i32' | 'u8';
   shape: number[];
@@ -37,4 +41,24 @@ export function golden(set: string): (key: string) => GoldenArray {
     if (!a) throw new Error(`golden ${set}: no key ${key} (have: ${Object.keys(all).join(', ')})`);
     return a;
   };
+}
+
+/** A simulated 'lines' scan at N 32 (default probe, random positions, 1e6 photons): the GPU tests' small scans. */
+export function linesScan(o: { nImages: number; objectSize: number; seed: number }) {
+  return simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: 32, nphotons: 1e6, ...o });
+}
+
+/** The CI-size model (N 32, n_filters_scale 0.25, no CBAM) the GPU tests train. */
+export const CI_MODEL = { N: 32, n_filters_scale: 0.25, cbam_encoder: false } as const;
+
+/** The PtychoError('config') that `fn` throws (fails the test if it throws anything else or nothing). */
+export function configError(fn: () => unknown): PtychoError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(PtychoError);
+    expect((e as PtychoError).code).toBe('config');
+    return e as PtychoError;
+  }
+  throw new Error('expected a PtychoError');
 }

@@ -1,3 +1,5 @@
+// The page (specs/app.md): the engine status, recovery banner, drop zone, dataset, settings, training and result
+// views, wired to the controller (controller.ts) and the store (store.ts).
 import { useState } from 'react';
 import { DEFAULT_EXAMPLE, EXAMPLES, type Controller } from './controller';
 import { useStore } from './store';
@@ -35,8 +37,17 @@ export function App({ ctl }: { ctl: Controller }) {
       )}
       <RecoveryBanner ctl={ctl} />
       <DropZone busy={locked} onFile={(f) => ctl.openFile(f)}>
-        <select aria-label="example dataset" value={example} onChange={(e) => setExample(e.target.value)} disabled={locked}>
-          {Object.entries(EXAMPLES).map(([k, v]) => <option key={k} value={k}>{v.label}</option>)}
+        <select
+          aria-label="example dataset"
+          value={example}
+          onChange={(e) => setExample(e.target.value)}
+          disabled={locked}
+        >
+          {Object.entries(EXAMPLES).map(([k, v]) => (
+            <option key={k} value={k}>
+              {v.label}
+            </option>
+          ))}
         </select>{' '}
         <button type="button" data-testid="load-example" onClick={() => ctl.loadExample(example)} disabled={locked}>
           load the example
@@ -46,7 +57,11 @@ export function App({ ctl }: { ctl: Controller }) {
           simulate a scan
         </button>
       </DropZone>
-      {status === 'loading' && <p className="muted" data-testid="loading">reading…</p>}
+      {status === 'loading' && (
+        <p className="muted" data-testid="loading">
+          reading…
+        </p>
+      )}
       <div className="layout">
         <main>
           {simOpen && <SimulatePanel ctl={ctl} onClose={() => setSimOpen(false)} />}

@@ -1,3 +1,4 @@
+// Tests of the colour maps (src/ui/colormaps.ts) against matplotlib's values.
 import { describe, expect, it } from 'vitest';
 import { amplitudePhase, complexToRgba, hsvToRgb, lut, range, toRgba } from './colormaps';
 
@@ -5,7 +6,11 @@ describe('colour maps', () => {
   it('viridis and twilight match matplotlib at known points', () => {
     // matplotlib 3.6: viridis(0.5) ≈ (0.127568, 0.566949, 0.550556); twilight is cyclic (ends equal).
     const v = lut('viridis');
-    expect([v[3 * 128], v[3 * 128 + 1], v[3 * 128 + 2]].map((x) => x / 255)).toEqual([expect.closeTo(0.1276, 2), expect.closeTo(0.567, 2), expect.closeTo(0.5506, 2)]);
+    expect([v[3 * 128], v[3 * 128 + 1], v[3 * 128 + 2]].map((x) => x / 255)).toEqual([
+      expect.closeTo(0.1276, 2),
+      expect.closeTo(0.567, 2),
+      expect.closeTo(0.5506, 2),
+    ]);
     const t = lut('twilight');
     for (let c = 0; c < 3; c++) expect(Math.abs(t[c] - t[3 * 255 + c])).toBeLessThanOrEqual(2);
   });

@@ -1,3 +1,5 @@
+// Colour maps for complex images (Ptychodus conventions): viridis for amplitude, cyclic twilight for phase, the
+// complex view (hue = phase, value = amplitude), as RGBA pixels for the image widgets.
 import { TWILIGHT_LUT, VIRIDIS_LUT } from './colormapData';
 
 /** Colour maps for complex images (Ptychodus conventions): viridis for amplitude, cyclic twilight for phase. */
@@ -28,7 +30,8 @@ export function toRgba(data: ArrayLike<number>, name: ColormapName, lo: number, 
 }
 
 export function range(data: ArrayLike<number>): [number, number] {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < data.length; i++) {
     if (data[i] < lo) lo = data[i];
     if (data[i] > hi) hi = data[i];
@@ -40,8 +43,17 @@ export function range(data: ArrayLike<number>): [number, number] {
 export function hsvToRgb(h: number, s: number, v: number): [number, number, number] {
   const i = Math.floor(h * 6) % 6;
   const f = h * 6 - Math.floor(h * 6);
-  const p = v * (1 - s), q = v * (1 - f * s), t = v * (1 - (1 - f) * s);
-  const [r, g, b] = [[v, t, p], [q, v, p], [p, v, t], [p, q, v], [t, p, v], [v, p, q]][i];
+  const p = v * (1 - s),
+    q = v * (1 - f * s),
+    t = v * (1 - (1 - f) * s);
+  const [r, g, b] = [
+    [v, t, p],
+    [q, v, p],
+    [p, v, t],
+    [p, q, v],
+    [t, p, v],
+    [v, p, q],
+  ][i];
   return [Math.round(r * 255), Math.round(g * 255), Math.round(b * 255)];
 }
 
@@ -54,7 +66,8 @@ export function complexToRgba(z: ArrayLike<number>, ampMax: number): Uint8Clampe
   const out = new Uint8ClampedArray(4 * n);
   const inv = ampMax > 0 ? 1 / ampMax : 0;
   for (let i = 0; i < n; i++) {
-    const re = z[2 * i], im = z[2 * i + 1];
+    const re = z[2 * i],
+      im = z[2 * i + 1];
     const h = (Math.atan2(im, re) + Math.PI) / (2 * Math.PI);
     const [r, g, b] = hsvToRgb(h >= 1 ? 0 : h, 1, Math.min(1, Math.hypot(re, im) * inv));
     out[4 * i] = r;
@@ -68,7 +81,8 @@ export function complexToRgba(z: ArrayLike<number>, ampMax: number): Uint8Clampe
 /** |z| and arg z of an interleaved complex array. */
 export function amplitudePhase(z: ArrayLike<number>): { amplitude: Float32Array; phase: Float32Array } {
   const n = z.length / 2;
-  const amplitude = new Float32Array(n), phase = new Float32Array(n);
+  const amplitude = new Float32Array(n),
+    phase = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     amplitude[i] = Math.hypot(z[2 * i], z[2 * i + 1]);
     phase[i] = Math.atan2(z[2 * i + 1], z[2 * i]);

@@ -17,7 +17,9 @@ export const EXAMPLES: Record<string, { url: string; label: string }> = {
 export const DEFAULT_EXAMPLE = 'lines-n32';
 
 const asError = (e: unknown): ErrorInfo =>
-  e && typeof e === 'object' && 'message' in e && 'code' in e ? (e as ErrorInfo) : { code: 'internal', message: String((e as Error)?.message ?? e), hint: 'reload the page' };
+  e && typeof e === 'object' && 'message' in e && 'code' in e
+    ? (e as ErrorInfo)
+    : { code: 'internal', message: String((e as Error)?.message ?? e), hint: 'reload the page' };
 
 export function download(out: FileOut | { blob: Blob; fileName: string }): void {
   const blob = 'blob' in out ? out.blob : new Blob([out.bytes]);
@@ -75,7 +77,12 @@ export class Controller {
       result: a.result,
       lastRun: a.lastRun,
       live: t?.preview ?? null,
-      losses: (t?.epochs ?? []).map((e) => ({ epoch: e.epoch + 1, train: e.trainLoss, val: e.valLoss, lr: e.learningRate })),
+      losses: (t?.epochs ?? []).map((e) => ({
+        epoch: e.epoch + 1,
+        train: e.trainLoss,
+        val: e.valLoss,
+        lr: e.learningRate,
+      })),
       stepLosses: [],
       status: t ? (t.paused ? 'paused' : 'training') : a.model ? 'trained' : a.dataset ? 'ready' : 'idle',
       busy: null,
@@ -102,7 +109,12 @@ export class Controller {
       if (await this.join()) return;
       const k = this.s.checkpoint;
       if (k) {
-        this.s.set({ recovery: k.epochsDone < k.epochs ? `A training run of ${k.datasetFileName} stopped after epoch ${k.epochsDone} of ${k.epochs}.` : `The last training run (${k.datasetFileName}, ${k.epochsDone} epochs) is stored.` });
+        this.s.set({
+          recovery:
+            k.epochsDone < k.epochs
+              ? `A training run of ${k.datasetFileName} stopped after epoch ${k.epochsDone} of ${k.epochs}.`
+              : `The last training run (${k.datasetFileName}, ${k.epochsDone} epochs) is stored.`,
+        });
       }
       if (url.config) await this.applyConfig(url.config.config, url.config.given, true);
       if (url.stitch) this.s.set({ stitch: url.stitch });
@@ -115,14 +127,20 @@ export class Controller {
     const control = this.s.control;
     if (this.s.engine.kind === 'server' && control && !control.controller) return;
     if (url.simulate) await this.simulate(url.simulate);
-    else if (url.example !== 'none') await this.loadExample(url.example && EXAMPLES[url.example] ? url.example : DEFAULT_EXAMPLE);
+    else if (url.example !== 'none')
+      await this.loadExample(url.example && EXAMPLES[url.example] ? url.example : DEFAULT_EXAMPLE);
   }
 
   /** Keep the link in the address bar current (config, seed, dataset source, stitch). */
   syncHash(): void {
     const s = this.s;
     const src = s.datasetSource;
-    const hash = buildHash({ example: src?.kind === 'example' ? src.name : src ? undefined : 'none', simulate: src?.kind === 'simulated' ? src.request : undefined, config: s.config, stitch: s.stitch });
+    const hash = buildHash({
+      example: src?.kind === 'example' ? src.name : src ? undefined : 'none',
+      simulate: src?.kind === 'simulated' ? src.request : undefined,
+      config: s.config,
+      stitch: s.stitch,
+    });
     if (hash !== location.hash) history.replaceState(null, '', hash);
   }
 
@@ -135,7 +153,11 @@ export class Controller {
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
       bytes = await r.arrayBuffer();
     } catch (e) {
-      this.fail({ code: 'internal', message: `could not fetch the example dataset ${ex.url} (${(e as Error).message})`, hint: 'reload the page' });
+      this.fail({
+        code: 'internal',
+        message: `could not fetch the example dataset ${ex.url} (${(e as Error).message})`,
+        hint: 'reload the page',
+      });
       return;
     }
     await this.loadBytes(`${name}.npz`, bytes, { kind: 'example', name });
@@ -152,9 +174,26 @@ export class Controller {
     try {
       const r = await this.client.load(fileName, bytes);
       if (r.kind === 'dataset') {
-        this.s.set({ dataset: r.preview, datasetSource: source, config: r.config, model: r.model, result: null, live: null, status: r.model ? 'trained' : 'ready', busy: null });
+        this.s.set({
+          dataset: r.preview,
+          datasetSource: source,
+          config: r.config,
+          model: r.model,
+          result: null,
+          live: null,
+          status: r.model ? 'trained' : 'ready',
+          busy: null,
+        });
       } else {
-        this.s.set({ model: r.model, config: r.config, result: null, losses: [], stepLosses: [], status: this.s.dataset ? 'trained' : prev === 'loading' ? 'idle' : prev, busy: null });
+        this.s.set({
+          model: r.model,
+          config: r.config,
+          result: null,
+          losses: [],
+          stepLosses: [],
+          status: this.s.dataset ? 'trained' : prev === 'loading' ? 'idle' : prev,
+          busy: null,
+        });
       }
       this.syncHash();
     } catch (e) {
@@ -167,7 +206,16 @@ export class Controller {
     this.s.set({ status: 'loading', error: null, busy: 'simulating a scan…' });
     try {
       const r = await this.client.request({ type: 'simulate', request });
-      this.s.set({ dataset: r.preview, datasetSource: { kind: 'simulated', request }, config: r.config, model: r.model, result: null, live: null, status: r.model ? 'trained' : 'ready', busy: null });
+      this.s.set({
+        dataset: r.preview,
+        datasetSource: { kind: 'simulated', request },
+        config: r.config,
+        model: r.model,
+        result: null,
+        live: null,
+        status: r.model ? 'trained' : 'ready',
+        busy: null,
+      });
       this.syncHash();
     } catch (e) {
       this.fail(e);
@@ -231,18 +279,32 @@ export class Controller {
     });
     if (end.status === 'failed') {
       const lost = /device was lost/.test(end.error ?? '');
-      this.s.set({ error: { code: lost ? 'gpu-lost' : 'internal', message: `Training failed: ${end.error}`, hint: lost ? 'Resume from the last checkpoint, or export it.' : 'The last good weights are kept: export or reconstruct with them, or lower the learning rate and train again.' } });
+      this.s.set({
+        error: {
+          code: lost ? 'gpu-lost' : 'internal',
+          message: `Training failed: ${end.error}`,
+          hint: lost
+            ? 'Resume from the last checkpoint, or export it.'
+            : 'The last good weights are kept: export or reconstruct with them, or lower the learning rate and train again.',
+        },
+      });
       if (lost && this.s.checkpoint) this.s.set({ recovery: `The GPU device was lost during training.` });
     }
     if (end.resultError) this.fail(end.resultError);
   }
 
   pause(): void {
-    this.client.request({ type: 'pause' }).then(() => this.s.set({ status: 'paused' }), (e) => this.fail(e));
+    this.client.request({ type: 'pause' }).then(
+      () => this.s.set({ status: 'paused' }),
+      (e) => this.fail(e),
+    );
   }
 
   resume(): void {
-    this.client.request({ type: 'resume' }).then(() => this.s.set({ status: 'training' }), (e) => this.fail(e));
+    this.client.request({ type: 'resume' }).then(
+      () => this.s.set({ status: 'training' }),
+      (e) => this.fail(e),
+    );
   }
 
   stop(): void {
@@ -261,7 +323,9 @@ export class Controller {
     }
   }
 
-  private async export(type: 'exportModel' | 'exportTorch' | 'exportRecon' | 'exportProduct' | 'exportCheckpoint'): Promise<void> {
+  private async export(
+    type: 'exportModel' | 'exportTorch' | 'exportRecon' | 'exportProduct' | 'exportCheckpoint',
+  ): Promise<void> {
     try {
       download(await this.client.request({ type }));
     } catch (e) {

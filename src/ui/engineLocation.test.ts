@@ -1,3 +1,4 @@
+// Tests of the engine server address and token in the URL fragment (src/ui/engineLocation.ts).
 import { describe, expect, it } from 'vitest';
 import { splitEngineHash } from './engineLocation';
 

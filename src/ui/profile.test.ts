@@ -1,9 +1,11 @@
+// Tests of line-profile sampling (src/ui/profile.ts).
 import { describe, expect, it } from 'vitest';
 import { sampleLine } from './profile';
 
 describe('line profile sampling', () => {
   it('samples a row, a diagonal and outside points (NaN) with distances', () => {
-    const W = 4, H = 3;
+    const W = 4,
+      H = 3;
     const img = Array.from({ length: W * H }, (_, i) => i);
     const row = sampleLine(img, W, H, { x0: 0.5, y0: 1.5, x1: 3.5, y1: 1.5 });
     expect(row.values).toEqual([4, 5, 6, 7]);

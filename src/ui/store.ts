@@ -2,7 +2,7 @@
  * UI state (zustand): plain data for rendering, mirrored from the engine worker's answers and events. The engine
  * decides (N from the probe, nphotons from the file, which model survives a load); this store only records.
  */
-import { create } from 'zustand';
+import { create, type StoreApi } from 'zustand';
 import { makeTrainingConfig, type TrainingConfig } from '../config/schema';
 import type {
   CheckpointInfo,
@@ -39,7 +39,8 @@ export interface Progress {
 }
 
 /** Where the loaded scan came from (what a link can reproduce). */
-export type DatasetSource = { kind: 'example'; name: string } | { kind: 'simulated'; request: SimulateRequest } | { kind: 'file'; name: string };
+export type DatasetSource =
+  { kind: 'example'; name: string } | { kind: 'simulated'; request: SimulateRequest } | { kind: 'file'; name: string };
 
 export interface AppState {
   status: Status;
@@ -76,6 +77,80 @@ export interface AppState {
   applyEvent(e: WorkerEvent): void;
 }
 
+type SetState = StoreApi<AppState>['setState'];
+
+/** A progress event: the bar, the per-step loss, the GPU memory, and the end of "preparing"/"resuming". */
+function progressUpdate(s: AppState, e: Extract<WorkerEvent, { type: 'progress' }>): Partial<AppState> {
+  const p: Progress = {
+    epoch: e.epoch + 1,
+    epochs: e.epochs,
+    step: e.step + 1,
+    stepsPerEpoch: e.stepsPerEpoch,
+    patternsPerSecond: e.patternsPerSecond,
+    etaSeconds: e.etaSeconds,
+  };
+  const stepLosses =
+    e.loss !== undefined
+      ? [...s.stepLosses, [e.epoch + (e.step + 1) / e.stepsPerEpoch, e.loss] as [number, number]]
+      : s.stepLosses;
+  return {
+    progress: p,
+    stepLosses,
+    gpu: s.gpu ? { ...s.gpu, memory: e.memory } : s.gpu,
+    busy: s.busy && /^(preparing|resuming)/.test(s.busy) ? null : s.busy,
+  };
+}
+
+/** What each engine event does to the page state. */
+function applyEvent(e: WorkerEvent, set: SetState, get: () => AppState): void {
+  switch (e.type) {
+    case 'progress':
+      set(progressUpdate(get(), e));
+      break;
+    case 'epoch':
+      set((s) => ({
+        losses: [
+          ...s.losses.filter((l) => l.epoch !== e.epoch + 1),
+          { epoch: e.epoch + 1, train: e.trainLoss, val: e.valLoss, lr: e.learningRate },
+        ],
+      }));
+      break;
+    case 'preview':
+      set((s) => ({ live: e.preview, previews: s.previews + 1 }));
+      break;
+    case 'checkpoint':
+      set({ checkpoint: e.info, storageWarning: null });
+      break;
+    case 'checkpoint-error':
+      set({ storageWarning: e.error });
+      break;
+    case 'reconstruct-progress':
+      set({ busy: `reconstructing: ${e.done}/${e.total} groups predicted` });
+      break;
+    case 'model':
+      set({ model: e.model });
+      break;
+    case 'control':
+      set({ control: { controller: e.controller, clients: e.clients } });
+      break;
+    case 'connection':
+      set({ connection: e.state === 'open' ? null : { state: e.state, message: e.message } });
+      break;
+    case 'device-lost':
+      set((s) => ({
+        recovery: `The GPU device was lost (${e.message}).`,
+        model: null,
+        status: s.dataset ? 'ready' : 'idle',
+        error: {
+          code: 'gpu-lost',
+          message: `The GPU device was lost (${e.message}).`,
+          hint: s.checkpoint ? 'Resume from the last checkpoint, or export it.' : 'Start training again.',
+        },
+      }));
+      break;
+  }
+}
+
 export const useStore = create<AppState>((set, get) => ({
   status: 'idle',
   busy: null,
@@ -101,48 +176,23 @@ export const useStore = create<AppState>((set, get) => ({
   connection: null,
   set: (p) => set(p),
   // A failed action keeps whatever was loaded before; the status says what is usable.
-  setError: (e) => set((s) => ({ error: e, busy: null, status: s.status === 'loading' || s.status === 'idle' || s.status === 'error' ? (s.dataset ? (s.model ? 'trained' : 'ready') : 'error') : s.status })),
-  applyEvent: (e) => {
-    switch (e.type) {
-      case 'progress': {
-        const s = get();
-        const p: Progress = { epoch: e.epoch + 1, epochs: e.epochs, step: e.step + 1, stepsPerEpoch: e.stepsPerEpoch, patternsPerSecond: e.patternsPerSecond, etaSeconds: e.etaSeconds };
-        const stepLosses = e.loss !== undefined ? [...s.stepLosses, [e.epoch + (e.step + 1) / e.stepsPerEpoch, e.loss] as [number, number]] : s.stepLosses;
-        set({ progress: p, stepLosses, gpu: s.gpu ? { ...s.gpu, memory: e.memory } : s.gpu, busy: s.busy && /^(preparing|resuming)/.test(s.busy) ? null : s.busy });
-        break;
-      }
-      case 'epoch':
-        set((s) => ({ losses: [...s.losses.filter((l) => l.epoch !== e.epoch + 1), { epoch: e.epoch + 1, train: e.trainLoss, val: e.valLoss, lr: e.learningRate }] }));
-        break;
-      case 'preview':
-        set((s) => ({ live: e.preview, previews: s.previews + 1 }));
-        break;
-      case 'checkpoint':
-        set({ checkpoint: e.info, storageWarning: null });
-        break;
-      case 'checkpoint-error':
-        set({ storageWarning: e.error });
-        break;
-      case 'reconstruct-progress':
-        set({ busy: `reconstructing: ${e.done}/${e.total} groups predicted` });
-        break;
-      case 'model':
-        set({ model: e.model });
-        break;
-      case 'control':
-        set({ control: { controller: e.controller, clients: e.clients } });
-        break;
-      case 'connection':
-        set({ connection: e.state === 'open' ? null : { state: e.state, message: e.message } });
-        break;
-      case 'device-lost':
-        set((s) => ({ recovery: `The GPU device was lost (${e.message}).`, model: null, status: s.dataset ? 'ready' : 'idle', error: { code: 'gpu-lost', message: `The GPU device was lost (${e.message}).`, hint: s.checkpoint ? 'Resume from the last checkpoint, or export it.' : 'Start training again.' } }));
-        break;
-    }
-  },
+  setError: (e) =>
+    set((s) => ({
+      error: e,
+      busy: null,
+      status:
+        s.status === 'loading' || s.status === 'idle' || s.status === 'error'
+          ? s.dataset
+            ? s.model
+              ? 'trained'
+              : 'ready'
+            : 'error'
+          : s.status,
+    })),
+  applyEvent: (e) => applyEvent(e, set, get),
 }));
 
-/** Read-only state for tests and debugging: window.__ptychopinn (design.md §5). */
+/** Read-only state for tests and debugging: window.__ptychopinn (the browser tests read it: e2e/helpers.ts). */
 export function exposeState(): void {
   const snapshot = () => {
     const s = useStore.getState();
@@ -161,13 +211,30 @@ export function exposeState(): void {
       losses: s.losses.map((l) => ({ epoch: l.epoch, train: l.train, val: l.val, lr: l.lr })),
       runningLosses: s.stepLosses.map(([x, l]) => ({ epoch: x, train: l })),
       metrics: s.result?.metrics ?? null,
-      checkpoint: s.checkpoint ? { epoch: s.checkpoint.epochsDone, epochs: s.checkpoint.epochs, dataset: s.checkpoint.datasetFileName } : null,
+      checkpoint: s.checkpoint
+        ? { epoch: s.checkpoint.epochsDone, epochs: s.checkpoint.epochs, dataset: s.checkpoint.datasetFileName }
+        : null,
       recovery: s.recovery,
       storageWarning: s.storageWarning,
       previews: s.previews,
       previewOverhead: s.live?.overhead ?? s.lastRun?.preview.overhead ?? null,
-      lastRun: s.lastRun ? { status: s.lastRun.status, epochs: s.lastRun.epochs, error: s.lastRun.error ?? null, preview: s.lastRun.preview } : null,
-      result: s.result ? { width: s.result.width, height: s.result.height, origin: s.result.origin, stitch: s.result.stitch, patches: s.result.patches } : null,
+      lastRun: s.lastRun
+        ? {
+            status: s.lastRun.status,
+            epochs: s.lastRun.epochs,
+            error: s.lastRun.error ?? null,
+            preview: s.lastRun.preview,
+          }
+        : null,
+      result: s.result
+        ? {
+            width: s.result.width,
+            height: s.result.height,
+            origin: s.result.origin,
+            stitch: s.result.stitch,
+            patches: s.result.patches,
+          }
+        : null,
       stitch: s.stitch,
     });
   };

@@ -1,11 +1,24 @@
+// Tests of the experiment state in the URL hash (src/ui/urlState.ts).
 import { describe, expect, it } from 'vitest';
 import { makeTrainingConfig } from '../config/schema';
 import { buildHash, compactConfig, parseHash } from './urlState';
 
 describe('experiment state in the URL hash', () => {
   it('round-trips config (minus N), seed, example, stitch and a simulated scan', () => {
-    const config = makeTrainingConfig({ nepochs: 7, seed: 123, learning_rate: 3e-3, model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false } });
-    const simulate = { object: 'grf' as const, probe: 'default' as const, positions: 'grid' as const, N: 32, nphotons: 1e6, seed: 5 };
+    const config = makeTrainingConfig({
+      nepochs: 7,
+      seed: 123,
+      learning_rate: 3e-3,
+      model: { N: 32, n_filters_scale: 0.25, cbam_encoder: false },
+    });
+    const simulate = {
+      object: 'grf' as const,
+      probe: 'default' as const,
+      positions: 'grid' as const,
+      N: 32,
+      nphotons: 1e6,
+      seed: 5,
+    };
     const hash = buildHash({ example: 'none', config, stitch: 'position', simulate });
     expect(hash).toMatch(/^#example=none&simulate=%7B.*&config=%7B.*&stitch=position$/);
     const back = parseHash(hash);
@@ -13,7 +26,13 @@ describe('experiment state in the URL hash', () => {
     expect(back.stitch).toBe('position');
     expect(back.simulate).toEqual(simulate);
     expect(back.config!.config).toEqual({ ...config, model: { ...config.model, N: 64 } });
-    expect(back.config!.given.sort()).toEqual(['learning_rate', 'model.cbam_encoder', 'model.n_filters_scale', 'nepochs', 'seed']);
+    expect(back.config!.given.sort()).toEqual([
+      'learning_rate',
+      'model.cbam_encoder',
+      'model.n_filters_scale',
+      'nepochs',
+      'seed',
+    ]);
     expect(compactConfig(makeTrainingConfig())).toEqual({ seed: 42 });
   });
 

@@ -24,7 +24,11 @@ function decode(key: string, raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
-    throw new PtychoError('config', `URL hash: '${key}=' is not URL-encoded text`, 'use the link the app\'s "copy link" gives');
+    throw new PtychoError(
+      'config',
+      `URL hash: '${key}=' is not URL-encoded text`,
+      'use the link the app\'s "copy link" gives',
+    );
   }
 }
 
@@ -44,14 +48,23 @@ export function parseHash(hash: string): UrlState {
     const value = decode(key, raw);
     if (key === 'example') out.example = value;
     else if (key === 'stitch') {
-      if (value !== 'barycentric' && value !== 'position') throw new PtychoError('config', `URL hash: stitch=${value} is not a stitching method`, 'stitch is barycentric or position');
+      if (value !== 'barycentric' && value !== 'position')
+        throw new PtychoError(
+          'config',
+          `URL hash: stitch=${value} is not a stitching method`,
+          'stitch is barycentric or position',
+        );
       out.stitch = value;
     } else if (key === 'config') out.config = parseTrainingConfigJsonWithInfo(value, 'URL hash config');
     else if (key === 'simulate') {
       try {
         out.simulate = JSON.parse(value) as SimulateRequest;
       } catch (e) {
-        throw new PtychoError('config', `URL hash: simulate= is not JSON (${(e as Error).message})`, 'use the link the app gives');
+        throw new PtychoError(
+          'config',
+          `URL hash: simulate= is not JSON (${(e as Error).message})`,
+          'use the link the app gives',
+        );
       }
     }
   }
@@ -64,7 +77,10 @@ export function parseHash(hash: string): UrlState {
     for (const part of fields) {
       const key = part.slice(0, part.indexOf('='));
       given.add(key);
-      if (key.startsWith('model.')) (merged.model as Record<string, unknown>)[key.slice(6)] = (extra.model as unknown as Record<string, unknown>)[key.slice(6)];
+      if (key.startsWith('model.'))
+        (merged.model as Record<string, unknown>)[key.slice(6)] = (extra.model as unknown as Record<string, unknown>)[
+          key.slice(6)
+        ];
       else merged[key] = (extra as unknown as Record<string, unknown>)[key];
     }
     out.config = parseTrainingConfigJsonWithInfo(merged, 'URL hash');
@@ -92,7 +108,12 @@ export function compactConfig(c: TrainingConfig): Record<string, unknown> {
   return out;
 }
 
-export function buildHash(s: { example?: string; config: TrainingConfig; stitch?: StitchMethod; simulate?: SimulateRequest }): string {
+export function buildHash(s: {
+  example?: string;
+  config: TrainingConfig;
+  stitch?: StitchMethod;
+  simulate?: SimulateRequest;
+}): string {
   const parts: string[] = [];
   if (s.example) parts.push(`example=${encodeURIComponent(s.example)}`);
   if (s.simulate) parts.push(`simulate=${encodeURIComponent(JSON.stringify(s.simulate))}`);

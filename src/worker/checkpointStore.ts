@@ -26,9 +26,17 @@ function storageError(e: unknown, what: string): PtychoError {
   const name = (e as DOMException)?.name ?? '';
   const msg = (e as Error)?.message ?? String(e);
   if (name === 'QuotaExceededError' || /quota/i.test(msg)) {
-    return new PtychoError('storage', `The browser's storage is full: ${what} could not be saved (${name || 'quota exceeded'}).`, 'Training continues, but a reload cannot resume it. Free space (site data of other pages), or export the model when training ends.');
+    return new PtychoError(
+      'storage',
+      `The browser's storage is full: ${what} could not be saved (${name || 'quota exceeded'}).`,
+      'Training continues, but a reload cannot resume it. Free space (site data of other pages), or export the model when training ends.',
+    );
   }
-  return new PtychoError('storage', `The browser's storage refused ${what}: ${name ? `${name}: ` : ''}${msg}`, 'Private windows and some browser settings block IndexedDB; training continues without checkpoints — export the model when it ends.');
+  return new PtychoError(
+    'storage',
+    `The browser's storage refused ${what}: ${name ? `${name}: ` : ''}${msg}`,
+    'Private windows and some browser settings block IndexedDB; training continues without checkpoints — export the model when it ends.',
+  );
 }
 
 export class IdbCheckpointStore implements CheckpointStore {
@@ -54,7 +62,8 @@ export class IdbCheckpointStore implements CheckpointStore {
     try {
       if (datasetBytes) {
         const have = await get<{ sha256: string }>(DATASET, this.store);
-        if (have?.sha256 !== c.dataset.sha256) await this.put(DATASET, { sha256: c.dataset.sha256, fileName: c.dataset.fileName, bytes: datasetBytes });
+        if (have?.sha256 !== c.dataset.sha256)
+          await this.put(DATASET, { sha256: c.dataset.sha256, fileName: c.dataset.fileName, bytes: datasetBytes });
       }
     } catch (e) {
       throw storageError(e, `the scan ${c.dataset.fileName} (${mb(datasetBytes?.byteLength ?? 0)}) needed to resume`);

@@ -1,7 +1,7 @@
 /**
  * The page's side of the engine protocol: a promise per request and a subscription for the engine's events.
  * The engine is this page's Web Worker, or an engine server (`ptychopinn serve`) reached over a WebSocket with the
- * same messages (wire.ts frames); the page talks to either only through this (design.md §1).
+ * same messages (wire.ts frames); the page talks to either only through this (specs/app.md "One engine, one door").
  */
 import type { ErrorInfo, Request, Results, WorkerEvent, WorkerMessage } from './protocol';
 import { decodeMessage, encodeMessage } from './wire';
@@ -22,7 +22,7 @@ interface Transport {
 /** Close codes of the engine server that mean "do not retry". */
 const REFUSED: Record<number, string> = {
   4401: 'the engine server refused the token',
-  4403: 'the engine server refused this page\'s origin',
+  4403: "the engine server refused this page's origin",
 };
 
 export class EngineClient {
@@ -47,7 +47,11 @@ export class EngineClient {
     worker.onmessage = (ev: MessageEvent<WorkerMessage>) => this.receive(ev.data);
     worker.onerror = (ev) => {
       // A crashed worker: fail everything pending with the reason instead of hanging.
-      this.failPending({ code: 'internal', message: `the engine worker failed: ${ev.message || 'unknown error'}`, hint: 'reload the page; your last checkpoint is kept' });
+      this.failPending({
+        code: 'internal',
+        message: `the engine worker failed: ${ev.message || 'unknown error'}`,
+        hint: 'reload the page; your last checkpoint is kept',
+      });
     };
     this.transport = { send: (msg, transfer) => worker.postMessage(msg, transfer) };
   }
@@ -98,15 +102,29 @@ export class EngineClient {
       const where = new URL(url).host;
       if (refused) {
         const message = `${refused}${ev.reason ? `: ${ev.reason}` : ''}`;
-        this.refused = { code: 'access', message, hint: 'open the URL that `ptychopinn serve` printed, or connect again with its token' };
+        this.refused = {
+          code: 'access',
+          message,
+          hint: 'open the URL that `ptychopinn serve` printed, or connect again with its token',
+        };
         this.queue = [];
         this.failPending(this.refused);
         this.emit({ type: 'connection', state: 'refused', message });
         return;
       }
       // Lost (server restarted, network): what was asked is answered never; the job itself lives on in the server.
-      this.failPending({ code: 'access', message: `the connection to the engine at ${where} was lost`, hint: 'the page reconnects by itself; a run on the server keeps going' });
-      this.emit({ type: 'connection', state: 'lost', message: opened ? `the connection to the engine at ${where} was lost; reconnecting…` : `cannot reach the engine at ${where}; retrying…` });
+      this.failPending({
+        code: 'access',
+        message: `the connection to the engine at ${where} was lost`,
+        hint: 'the page reconnects by itself; a run on the server keeps going',
+      });
+      this.emit({
+        type: 'connection',
+        state: 'lost',
+        message: opened
+          ? `the connection to the engine at ${where} was lost; reconnecting…`
+          : `cannot reach the engine at ${where}; retrying…`,
+      });
       this.retry = setTimeout(() => this.connect(), 1500);
     };
   }

@@ -6,9 +6,27 @@
  */
 import type { TrainingConfig } from '../config/schema';
 import type { SimulateRequest } from '../api/engine';
-import type { CheckpointInfo, DatasetPreview, GpuInfo, LivePreview, MemoryInfo, ModelInfo, ResultImage, StitchMethod } from '../api/types';
+import type {
+  CheckpointInfo,
+  DatasetPreview,
+  GpuInfo,
+  LivePreview,
+  MemoryInfo,
+  ModelInfo,
+  ResultImage,
+  StitchMethod,
+} from '../api/types';
 
-export type { CheckpointInfo, DatasetPreview, GpuInfo, LivePreview, ModelInfo, ResultImage, StitchMethod, SimulateRequest };
+export type {
+  CheckpointInfo,
+  DatasetPreview,
+  GpuInfo,
+  LivePreview,
+  ModelInfo,
+  ResultImage,
+  StitchMethod,
+  SimulateRequest,
+};
 export type { ImagePreview, MetricsSummary } from '../api/types';
 
 export interface ErrorInfo {
@@ -86,7 +104,12 @@ export interface AttachState {
   config: TrainingConfig;
   model: ModelInfo | null;
   /** The run in progress, if any: its epochs so far and the latest progress and preview. */
-  training: { paused: boolean; epochs: Extract<WorkerEvent, { type: 'epoch' }>[]; progress: Extract<WorkerEvent, { type: 'progress' }> | null; preview: LivePreview | null } | null;
+  training: {
+    paused: boolean;
+    epochs: Extract<WorkerEvent, { type: 'epoch' }>[];
+    progress: Extract<WorkerEvent, { type: 'progress' }> | null;
+    preview: LivePreview | null;
+  } | null;
   /** The last run's end and the last reconstruction. */
   lastRun: TrainEnd | null;
   result: ResultImage | null;
@@ -117,7 +140,17 @@ export interface Results {
 export type Response = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: ErrorInfo };
 
 export type WorkerEvent =
-  | { type: 'progress'; epoch: number; epochs: number; step: number; stepsPerEpoch: number; loss?: number; patternsPerSecond: number; etaSeconds: number; memory: MemoryInfo }
+  | {
+      type: 'progress';
+      epoch: number;
+      epochs: number;
+      step: number;
+      stepsPerEpoch: number;
+      loss?: number;
+      patternsPerSecond: number;
+      etaSeconds: number;
+      memory: MemoryInfo;
+    }
   | { type: 'epoch'; epoch: number; trainLoss: number; valLoss: number | null; learningRate: number; seconds: number }
   | { type: 'preview'; preview: LivePreview }
   | { type: 'model'; model: ModelInfo }

@@ -1,3 +1,4 @@
+// Tests of the engine wire format (src/worker/wire.ts): round trips, views of larger buffers, refusals by name.
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors';
 import { decodeMessage, encodeMessage } from './wire';
@@ -21,7 +22,10 @@ describe('engine wire format', () => {
       type: 'load',
       fileName: 'scan.npz',
       bytes,
-      preview: { amplitude: Float32Array.from([1.5, -2, 3e-30]), scan: [Float64Array.from([Math.PI]), new Int32Array([-1, 2 ** 31 - 1])] },
+      preview: {
+        amplitude: Float32Array.from([1.5, -2, 3e-30]),
+        scan: [Float64Array.from([Math.PI]), new Int32Array([-1, 2 ** 31 - 1])],
+      },
       loss: NaN,
       eta: Infinity,
       low: -Infinity,
@@ -64,23 +68,51 @@ describe('engine wire format', () => {
     expect(refusal(() => decodeMessage(good.subarray(0, good.length - 2)))).toMatch(/runs past the frame|truncated/);
     const enc = (json: string, ...blobs: Uint8Array[]) => {
       const j = new TextEncoder().encode(json);
-      const parts: Uint8Array[] = [new Uint8Array([0x50, 0x50, 0x57, 0x31, ...new Uint8Array(new Uint32Array([j.length]).buffer)]), j];
+      const parts: Uint8Array[] = [
+        new Uint8Array([0x50, 0x50, 0x57, 0x31, ...new Uint8Array(new Uint32Array([j.length]).buffer)]),
+        j,
+      ];
       for (const b of blobs) parts.push(new Uint8Array(new Uint32Array([b.length]).buffer), b);
       const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
       let at = 0;
-      for (const p of parts) (out.set(p, at), (at += p.length));
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+      }
       return out;
     };
     expect(refusal(() => decodeMessage(enc('{"a":')))).toMatch(/bad JSON/);
-    expect(refusal(() => decodeMessage(enc('{"a":{"$bin":3,"type":"Float32Array"}}', new Uint8Array(4))))).toMatch(/bad array reference/);
-    expect(refusal(() => decodeMessage(enc('{"a":{"$bin":0,"type":"Function"}}', new Uint8Array(4))))).toMatch(/unknown array type/);
-    expect(refusal(() => decodeMessage(enc('{"a":{"$bin":0,"type":"Float32Array"}}', new Uint8Array(5))))).toMatch(/whole number/);
+    expect(refusal(() => decodeMessage(enc('{"a":{"$bin":3,"type":"Float32Array"}}', new Uint8Array(4))))).toMatch(
+      /bad array reference/,
+    );
+    expect(refusal(() => decodeMessage(enc('{"a":{"$bin":0,"type":"Function"}}', new Uint8Array(4))))).toMatch(
+      /unknown array type/,
+    );
+    expect(refusal(() => decodeMessage(enc('{"a":{"$bin":0,"type":"Float32Array"}}', new Uint8Array(5))))).toMatch(
+      /whole number/,
+    );
     expect(refusal(() => decodeMessage(enc('{"a":1}', new Uint8Array(4))))).toMatch(/not referenced/);
-    expect(refusal(() => decodeMessage(enc('{"a":{"$bin":0,"type":"Uint8Array"},"b":{"$bin":0,"type":"Uint8Array"}}', new Uint8Array(4))))).toMatch(/bad array reference/);
+    expect(
+      refusal(() =>
+        decodeMessage(
+          enc('{"a":{"$bin":0,"type":"Uint8Array"},"b":{"$bin":0,"type":"Uint8Array"}}', new Uint8Array(4)),
+        ),
+      ),
+    ).toMatch(/bad array reference/);
     expect(refusal(() => decodeMessage(enc('{"n":{"$num":"1e999x"}}')))).toMatch(/bad number/);
     expect(refusal(() => decodeMessage(enc('{"__proto__":{"x":1}}')))).toMatch(/__proto__/);
     expect(refusal(() => decodeMessage(enc('['.repeat(100) + ']'.repeat(100))))).toMatch(/nested deeper/);
-    expect(refusal(() => decodeMessage(good, { maxBytes: 10, maxArrays: 10, maxDepth: 10 }))).toMatch(/over the 10-byte limit/);
-    expect(refusal(() => decodeMessage(encodeMessage([new Uint8Array(1), new Uint8Array(1)]), { maxBytes: 1e6, maxArrays: 1, maxDepth: 10 }))).toMatch(/more than 1 arrays/);
+    expect(refusal(() => decodeMessage(good, { maxBytes: 10, maxArrays: 10, maxDepth: 10 }))).toMatch(
+      /over the 10-byte limit/,
+    );
+    expect(
+      refusal(() =>
+        decodeMessage(encodeMessage([new Uint8Array(1), new Uint8Array(1)]), {
+          maxBytes: 1e6,
+          maxArrays: 1,
+          maxDepth: 10,
+        }),
+      ),
+    ).toMatch(/more than 1 arrays/);
   });
 });

@@ -38,7 +38,11 @@ export interface WireLimits {
 export const DEFAULT_WIRE_LIMITS: WireLimits = { maxBytes: 1 << 30, maxArrays: 4096, maxDepth: 64 };
 
 function refuse(message: string): never {
-  throw new PtychoError('protocol', `malformed engine message: ${message}`, 'the page and the engine server must be the same version; reload the page');
+  throw new PtychoError(
+    'protocol',
+    `malformed engine message: ${message}`,
+    'the page and the engine server must be the same version; reload the page',
+  );
 }
 
 /** One message → one frame. */
@@ -85,7 +89,8 @@ export function decodeMessage(frame: Uint8Array, limits: WireLimits = DEFAULT_WI
   if (frame.byteLength < 8 || MAGIC.some((m, i) => frame[i] !== m)) refuse('not a PPW1 frame');
   const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const jsonLength = dv.getUint32(4, true);
-  if (8 + jsonLength > frame.byteLength) refuse(`JSON length ${jsonLength} runs past the ${frame.byteLength}-byte frame`);
+  if (8 + jsonLength > frame.byteLength)
+    refuse(`JSON length ${jsonLength} runs past the ${frame.byteLength}-byte frame`);
   let skeleton: unknown;
   try {
     skeleton = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(frame.subarray(8, 8 + jsonLength)));
@@ -114,13 +119,15 @@ export function decodeMessage(frame: Uint8Array, limits: WireLimits = DEFAULT_WI
     }
     if (BIN in o) {
       const i = o[BIN];
-      if (!Number.isInteger(i) || (i as number) < 0 || (i as number) >= blobs.length || used.has(i as number)) refuse(`bad array reference ${JSON.stringify(i)}`);
+      if (!Number.isInteger(i) || (i as number) < 0 || (i as number) >= blobs.length || used.has(i as number))
+        refuse(`bad array reference ${JSON.stringify(i)}`);
       used.add(i as number);
       const bytes = blobs[i as number].slice(); // own, aligned buffer
       if (o.type === 'ArrayBuffer') return bytes.buffer;
       const T = TYPED[o.type as TypedName];
       if (!Object.hasOwn(TYPED, o.type as string)) refuse(`unknown array type ${JSON.stringify(o.type)}`);
-      if (bytes.byteLength % T.BYTES_PER_ELEMENT) refuse(`${bytes.byteLength} bytes is not a whole number of ${o.type as string} elements`);
+      if (bytes.byteLength % T.BYTES_PER_ELEMENT)
+        refuse(`${bytes.byteLength} bytes is not a whole number of ${o.type as string} elements`);
       return new T(bytes.buffer);
     }
     const out: Record<string, unknown> = {};

@@ -1,3 +1,4 @@
+/** Tests of the pointwise activations (activation.ts) and their derivatives vs float64 references. */
 import { describe, expect, it } from 'vitest';
 import { checkGradients, compare, getTestGpu, randomArray } from '../testing';
 import { activation, type Activation } from './activation';

@@ -1,39 +1,23 @@
-import body from '../shaders/activation.wgsl?raw';
-import indexWgsl from '../shaders/index.wgsl?raw';
-import mathWgsl from '../shaders/math.wgsl?raw';
-import type { Gpu } from '../kernel';
-import { defineKernel } from '../kernelDecl';
-import { record } from '../tape';
-import type { Tensor } from '../tensor';
-
 /**
  * Pointwise activations of the generator with exact derivatives. Transcendentals use the accurate float32
  * versions in math.wgsl (WGSL built-ins are too loose on some adapters for parity with PyTorch).
  */
+import body from '../shaders/activation.wgsl?raw';
+import indexWgsl from '../shaders/index.wgsl?raw';
+import mathWgsl from '../shaders/math.wgsl?raw';
+import type { Gpu } from '../runtime';
+import { kernelFamily } from '../kernelDecl';
+import { record } from '../tape';
+import type { Tensor } from '../tensor';
+
 export type Activation = 'relu' | 'sigmoid' | 'silu' | 'softplus' | 'tanh' | 'piTanh';
 const MODES: Record<Activation, number> = { relu: 0, sigmoid: 1, silu: 2, softplus: 3, tanh: 4, piTanh: 5 };
-const code = indexWgsl + mathWgsl + body;
+const kernel = kernelFamily('activation_', indexWgsl + mathWgsl + body);
 const params = { n: 'u32', mode: 'u32' } as const;
 /** out = f(x) */
-const FWD = defineKernel({
-  name: 'activation_fwd',
-  code,
-  entryPoint: 'forward',
-  params,
-  bindings: { x: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
-});
+const FWD = kernel('forward', params, { x: 'read', out: 'rw' }, 'n', { name: 'activation_fwd' });
 /** Adjoint: out = g · f'(x) */
-const BWD = defineKernel({
-  name: 'activation_bwd',
-  code,
-  entryPoint: 'backward',
-  params,
-  bindings: { x: 'read', g: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
-});
+const BWD = kernel('backward', params, { x: 'read', g: 'read', out: 'rw' }, 'n', { name: 'activation_bwd' });
 
 export function activationRaw(gpu: Gpu, x: Tensor, kind: Activation): Tensor {
   if (x.dtype !== 'f32') throw new Error(`activation ${kind}: ${x} is not real`);

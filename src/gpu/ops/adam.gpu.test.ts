@@ -1,3 +1,4 @@
+/** Tests of Adam and gradient clipping (adam.ts) vs a float64 torch.optim.Adam reference. */
 import { describe, expect, it } from 'vitest';
 import { compare, getTestGpu, randomArray } from '../testing';
 import { TensorArena } from '../arena';

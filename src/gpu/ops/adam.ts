@@ -1,12 +1,3 @@
-import adamWgsl from '../shaders/adam.wgsl?raw';
-import indexWgsl from '../shaders/index.wgsl?raw';
-import normWgsl from '../shaders/norm.wgsl?raw';
-import type { TensorArena } from '../arena';
-import type { Gpu } from '../kernel';
-import { defineKernel } from '../kernelDecl';
-import type { Tensor } from '../tensor';
-import { sumRaw } from './reduce';
-
 /**
  * Adam (torch.optim.Adam semantics: bias-corrected, L2 weight decay added to the gradient) and global
  * gradient-norm clipping, all on the GPU. The clip factor stays in a GPU buffer and is read by the Adam
@@ -14,6 +5,15 @@ import { sumRaw } from './reduce';
  * stepped by one dispatch over the flat buffer: the gradients are copied into a flat twin (encoder copies, not
  * dispatches), clipped by one norm reduction, and the moments are flat too.
  */
+import adamWgsl from '../shaders/adam.wgsl?raw';
+import indexWgsl from '../shaders/index.wgsl?raw';
+import normWgsl from '../shaders/norm.wgsl?raw';
+import type { TensorArena } from '../arena';
+import type { Gpu } from '../runtime';
+import { defineKernel } from '../kernelDecl';
+import type { Tensor } from '../tensor';
+import { sumRaw } from './reduce';
+
 /** In place: g' = clip[1]·g + wd·p (clip = [norm, factor]); m, v updated; p −= (lr/bc1)·m / (sqrt(v)/sqrt(bc2) + ε) */
 const ADAM = defineKernel({
   name: 'adam_step',

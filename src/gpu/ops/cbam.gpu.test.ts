@@ -1,3 +1,4 @@
+/** Tests of the CBAM pieces (cbam.ts) vs float64 references and finite differences. */
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../tensor';
 import { checkGradients, compare, getTestGpu, randomArray } from '../testing';

@@ -1,50 +1,32 @@
+/**
+ * CBAM (Woo et al. 2018) exactly as the PyTorch reference's attention module: ChannelGate (shared MLP over global
+ * average- and max-pooled features, summed, sigmoid) then SpatialGate (channel max ‖ channel mean → 7×7 conv,
+ * no bias → sigmoid). Parameter names follow the reference state_dict under `…attention.`.
+ */
 import cbamWgsl from '../shaders/cbam.wgsl?raw';
 import cbamFusedWgsl from '../shaders/cbam_fused.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
-import type { Gpu } from '../kernel';
-import { defineKernel, type Access } from '../kernelDecl';
+import type { Gpu } from '../runtime';
+import { kernelFamily, type Access } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 import { activation } from './activation';
 
-/**
- * CBAM (Woo et al. 2018) exactly as ptycho_torch/model_attention.py: ChannelGate (shared MLP over global
- * average- and max-pooled features, summed, sigmoid) then SpatialGate (channel max ‖ channel mean → 7×7 conv,
- * no bias → sigmoid). Parameter names follow the reference state_dict under `…attention.`.
- */
-const code = indexWgsl + cbamWgsl;
+const kernel = kernelFamily('cbam_', indexWgsl + cbamWgsl);
 const params = { B: 'u32', cin: 'u32', cout: 'u32' } as const;
-type Params = Record<keyof typeof params, number>;
-const k = <B extends string>(
-  entryPoint: string,
-  bindings: Readonly<Record<B, Access>>,
-  invocations: (p: Readonly<Params>) => number,
-) => defineKernel({ name: `cbam_${entryPoint}`, code, entryPoint, params, bindings, workgroupSize: 256, invocations });
 /** out = x·wᵀ + bias */
-const LINEAR = k('linear', { x: 'read', w: 'read', bias: 'read', out: 'rw' }, (p) => p.B * p.cout);
+const LINEAR = kernel('linear', params, { x: 'read', w: 'read', bias: 'read', out: 'rw' }, (p) => p.B * p.cout);
 /** Adjoint of linear w.r.t. the input: gx = g·w */
-const LINEAR_GX = k('linear_grad_x', { g: 'read', w: 'read', out: 'rw' }, (p) => p.B * p.cin);
+const LINEAR_GX = kernel('linear_grad_x', params, { g: 'read', w: 'read', out: 'rw' }, (p) => p.B * p.cin);
 /** Adjoint of linear w.r.t. weight and bias: out = [gw = gᵀ·x, gb = Σ_b g] */
-const LINEAR_GW = k('linear_grad_w', { g: 'read', x: 'read', out: 'rw' }, (p) => p.cout * p.cin + p.cout);
+const LINEAR_GW = kernel('linear_grad_w', params, { g: 'read', x: 'read', out: 'rw' }, (p) => p.cout * p.cin + p.cout);
 
 // The fused small layers (cbam_fused.wgsl): fewer, fatter dispatches for the gates.
-const fcode = indexWgsl + cbamFusedWgsl;
+const fused = kernelFamily('cbam_', indexWgsl + cbamFusedWgsl);
 const fparams = { B: 'u32', C: 'u32', P: 'u32' } as const;
 type FParams = Record<keyof typeof fparams, number>;
-const f = <B extends string>(
-  entryPoint: string,
-  bindings: Readonly<Record<B, Access>>,
-  invocations: (p: Readonly<FParams>) => number,
-) =>
-  defineKernel({
-    name: `cbam_${entryPoint}`,
-    code: fcode,
-    entryPoint,
-    params: fparams,
-    bindings,
-    workgroupSize: 256,
-    invocations,
-  });
+const f = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, Access>>, n: (p: FParams) => number) =>
+  fused(entryPoint, fparams, bindings, n);
 const planes = (p: Readonly<FParams>) => p.B * p.C;
 const pixels = (p: Readonly<FParams>) => p.B * p.P;
 const all = (p: Readonly<FParams>) => p.B * p.C * p.P;
@@ -77,74 +59,66 @@ export interface CbamParams {
   'SpatialGate.compress.weight': Tensor; // (1, 2, 7, 7)
 }
 
-/** Global average and max pool over H×W, stacked: (2B, C) = [means; maxima] (one pass; the MLP then runs once on both). */
-export function planeStats(gpu: Gpu, x: Tensor): Tensor {
+type FusedKernel = ReturnType<typeof f>;
+
+/** A one-pass reduction of x (argmax saved for its adjoint) → `shape`; arg holds `args` indices. */
+function stats(gpu: Gpu, x: Tensor, op: string, shape: number[], args: number, k: [FusedKernel, FusedKernel]): Tensor {
   const [B, C, H, W] = x.shape;
   const u = { B, C, P: H * W };
-  const out = gpu.tensor([2 * B, C], 'f32');
-  const arg = gpu.tensor([B * C], 'f32');
-  gpu.run(PLANE_STATS, { x, out, arg }, u);
-  record(gpu, 'planeStats', [x], [out], ([g]) => {
+  const out = gpu.tensor(shape, 'f32');
+  const arg = gpu.tensor([args], 'f32');
+  gpu.run(k[0], { x, out, arg }, u);
+  record(gpu, op, [x], [out], ([g]) => {
     if (!g) return [null];
     const gx = gpu.tensor(x.shape, 'f32');
-    gpu.run(PLANE_STATS_GRAD, { g, saved_arg: arg, out: gx }, u);
+    gpu.run(k[1], { g, saved_arg: arg, out: gx }, u);
     return [gx];
   });
   if (!(gpu.tape && x.requiresGrad)) arg.dispose();
   return out;
 }
 
-/** Channel gate x·σ(a[b] + a[B + b]) for a (2B, C) = the shared MLP of planeStats (the sum, sigmoid and broadcast in one pass). */
-export function channelGate(gpu: Gpu, x: Tensor, a: Tensor): Tensor {
+/** x times σ of the logits `a` broadcast (one pass), with its adjoints w.r.t. x and a: kernels [fwd, gx, ga]. */
+function gate(gpu: Gpu, x: Tensor, a: Tensor, op: string, k: [FusedKernel, FusedKernel, FusedKernel]): Tensor {
   const [B, C, H, W] = x.shape;
-  if (a.size !== 2 * B * C) throw new Error(`channelGate: logits ${a} for ${x} (expected (2·${B}, ${C}))`);
   const u = { B, C, P: H * W };
   const out = gpu.tensor(x.shape, 'f32');
-  gpu.run(CHANNEL_GATE, { x, gate: a, out }, u);
-  record(gpu, 'channelGate', [x, a], [out], ([g]) => {
+  gpu.run(k[0], { x, gate: a, out }, u);
+  record(gpu, op, [x, a], [out], ([g]) => {
     if (!g) return [null, null];
     let gx: Tensor | null = null;
     let ga: Tensor | null = null;
-    if (x.requiresGrad) gpu.run(CHANNEL_GATE_GX, { g, gate: a, out: (gx = gpu.tensor(x.shape, 'f32')) }, u);
-    if (a.requiresGrad) gpu.run(CHANNEL_GATE_GA, { x, g, gate: a, out: (ga = gpu.tensor(a.shape, 'f32')) }, u);
+    if (x.requiresGrad) gpu.run(k[1], { g, gate: a, out: (gx = gpu.tensor(x.shape, 'f32')) }, u);
+    if (a.requiresGrad) gpu.run(k[2], { x, g, gate: a, out: (ga = gpu.tensor(a.shape, 'f32')) }, u);
     return [gx, ga];
   });
   return out;
 }
 
+/** Global average and max pool over H×W, stacked: (2B, C) = [means; maxima] (one pass; the MLP then runs once on both). */
+export function planeStats(gpu: Gpu, x: Tensor): Tensor {
+  const [B, C] = x.shape;
+  return stats(gpu, x, 'planeStats', [2 * B, C], B * C, [PLANE_STATS, PLANE_STATS_GRAD]);
+}
+
+/** Channel gate x·σ(a[b] + a[B + b]) for a (2B, C) = the shared MLP of planeStats (the sum, sigmoid and broadcast in one pass). */
+export function channelGate(gpu: Gpu, x: Tensor, a: Tensor): Tensor {
+  const [B, C] = x.shape;
+  if (a.size !== 2 * B * C) throw new Error(`channelGate: logits ${a} for ${x} (expected (2·${B}, ${C}))`);
+  return gate(gpu, x, a, 'channelGate', [CHANNEL_GATE, CHANNEL_GATE_GX, CHANNEL_GATE_GA]);
+}
+
 /** Max and mean over channels as the (B, 2, H, W) map [max; mean] the spatial gate's 7×7 conv reads (one pass). */
 export function channelStats(gpu: Gpu, x: Tensor): Tensor {
-  const [B, C, H, W] = x.shape;
-  const u = { B, C, P: H * W };
-  const out = gpu.tensor([B, 2, H, W], 'f32');
-  const arg = gpu.tensor([B * H * W], 'f32');
-  gpu.run(CHANNEL_STATS, { x, out, arg }, u);
-  record(gpu, 'channelStats', [x], [out], ([g]) => {
-    if (!g) return [null];
-    const gx = gpu.tensor(x.shape, 'f32');
-    gpu.run(CHANNEL_STATS_GRAD, { g, saved_arg: arg, out: gx }, u);
-    return [gx];
-  });
-  if (!(gpu.tape && x.requiresGrad)) arg.dispose();
-  return out;
+  const [B, , H, W] = x.shape;
+  return stats(gpu, x, 'channelStats', [B, 2, H, W], B * H * W, [CHANNEL_STATS, CHANNEL_STATS_GRAD]);
 }
 
 /** Spatial gate x·σ(s) for s (B, 1, H, W) (sigmoid and broadcast in one pass). */
 export function spatialGate(gpu: Gpu, x: Tensor, s: Tensor): Tensor {
-  const [B, C, H, W] = x.shape;
+  const [B, , H, W] = x.shape;
   if (s.size !== B * H * W) throw new Error(`spatialGate: logits ${s} for ${x} (expected (${B}, 1, ${H}, ${W}))`);
-  const u = { B, C, P: H * W };
-  const out = gpu.tensor(x.shape, 'f32');
-  gpu.run(SPATIAL_GATE, { x, gate: s, out }, u);
-  record(gpu, 'spatialGate', [x, s], [out], ([g]) => {
-    if (!g) return [null, null];
-    let gx: Tensor | null = null;
-    let gs: Tensor | null = null;
-    if (x.requiresGrad) gpu.run(SPATIAL_GATE_GX, { g, gate: s, out: (gx = gpu.tensor(x.shape, 'f32')) }, u);
-    if (s.requiresGrad) gpu.run(SPATIAL_GATE_GS, { x, g, gate: s, out: (gs = gpu.tensor(s.shape, 'f32')) }, u);
-    return [gx, gs];
-  });
-  return out;
+  return gate(gpu, x, s, 'spatialGate', [SPATIAL_GATE, SPATIAL_GATE_GX, SPATIAL_GATE_GS]);
 }
 
 /** Dense layer y = x·Wᵀ + b, x (B, Cin) (any shape with B·Cin elements), W (Cout, Cin), b (Cout) → (B, Cout). */

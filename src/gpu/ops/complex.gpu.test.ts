@@ -1,3 +1,4 @@
+/** Tests of the complex ops (complex.ts) vs float64 references and finite differences. */
 import { describe, expect, it } from 'vitest';
 import { golden } from '../../testing/fixtures';
 import { Tape } from '../tape';

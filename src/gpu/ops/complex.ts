@@ -1,132 +1,41 @@
-import complexBody from '../shaders/complex.wgsl?raw';
-import indexWgsl from '../shaders/index.wgsl?raw';
-import mathWgsl from '../shaders/math.wgsl?raw';
-import type { Gpu } from '../kernel';
-import { defineKernel } from '../kernelDecl';
-import { record } from '../tape';
-import type { Tensor } from '../tensor';
-import { sameShape } from '../tensor';
-
 /**
  * Complex-number ops (interleaved re/im) with adjoints in the real-pair convention:
  * combine (amp·e^{iφ}), multiply by a broadcast complex factor (object × probe), |z|, real/imag split and join.
  */
-const code = indexWgsl + mathWgsl + complexBody;
-// n elements; a factor of nb elements broadcast reps = n / nb times (the file's kernels share one Params).
-const params = { n: 'u32', nb: 'u32', reps: 'u32' } as const;
-const WG = 256;
-/** Parameters of a pointwise op over n elements (no broadcast: nb = n, reps = 1). */
-const flat = (n: number) => ({ n, nb: n, reps: 1 });
+import complexBody from '../shaders/complex.wgsl?raw';
+import indexWgsl from '../shaders/index.wgsl?raw';
+import mathWgsl from '../shaders/math.wgsl?raw';
+import type { Gpu } from '../runtime';
+import { kernelFamily } from '../kernelDecl';
+import { record } from '../tape';
+import type { Tensor } from '../tensor';
+import { sameShape } from '../tensor';
+
+const kernel = kernelFamily('complex_', indexWgsl + mathWgsl + complexBody);
+// n elements; a factor of nb elements broadcast reps = n / nb times.
+const N = { n: 'u32' } as const;
 /** out = amp·exp(i·phase) */
-const COMBINE = defineKernel({
-  name: 'complex_combine',
-  code,
-  entryPoint: 'combine',
-  params,
-  bindings: { amp: 'read', phase: 'read', out: 'rw' },
-  workgroupSize: WG,
-  invocations: 'n',
-});
+const COMBINE = kernel('combine', N, { amp: 'read', phase: 'read', out: 'rw' }, 'n');
 /** Adjoint of combine: out = [Re(g·e^{-iφ}) | amp·Im(g·e^{-iφ})] = [g_amp | g_phase] */
-const COMBINE_GRAD = defineKernel({
-  name: 'complex_combine_grad',
-  code,
-  entryPoint: 'combine_grad',
-  params,
-  bindings: { amp: 'read', phase: 'read', g: 'read', out: 'rw' },
-  workgroupSize: WG,
-  invocations: 'n',
-});
+const COMBINE_GRAD = kernel('combine_grad', N, { amp: 'read', phase: 'read', g: 'read', out: 'rw' }, 'n');
 /** out = x · f (f broadcast) */
-const CMUL = defineKernel({
-  name: 'complex_cmul',
-  code,
-  entryPoint: 'cmul',
-  params,
-  bindings: { x: 'read', f: 'read', out: 'rw' },
-  workgroupSize: WG,
-  invocations: 'n',
-});
+const CMUL = kernel('cmul', { n: 'u32', nb: 'u32' }, { x: 'read', f: 'read', out: 'rw' }, 'n');
 /** Adjoint of cmul w.r.t. x: gx = g · conj(f) */
-const CMUL_CONJ = defineKernel({
-  name: 'complex_cmul_conj',
-  code,
-  entryPoint: 'cmul_conj',
-  params,
-  bindings: { g: 'read', f: 'read', out: 'rw' },
-  workgroupSize: WG,
-  invocations: 'n',
-});
+const CMUL_CONJ = kernel('cmul_conj', { n: 'u32', nb: 'u32' }, { g: 'read', f: 'read', out: 'rw' }, 'n');
 /** Adjoint of cmul w.r.t. the broadcast factor: gf[j] = Σ_r g[j + r·nb] · conj(x[j + r·nb]) */
-const CMUL_GRAD_B = defineKernel({
-  name: 'complex_cmul_grad_b',
-  code,
-  entryPoint: 'cmul_grad_b',
-  params,
-  bindings: { g: 'read', x: 'read', out: 'rw' },
-  workgroupSize: WG,
-  invocations: 'nb',
-});
+const CMUL_GRAD_B = kernel('cmul_grad_b', { nb: 'u32', reps: 'u32' }, { g: 'read', x: 'read', out: 'rw' }, 'nb');
 /** out = |z| */
-const CABS = defineKernel({
-  name: 'complex_cabs',
-  code,
-  entryPoint: 'cabs',
-  params,
-  bindings: { z: 'read', out: 'rw' },
-  workgroupSize: WG,
-  invocations: 'n',
-});
+const CABS = kernel('cabs', N, { z: 'read', out: 'rw' }, 'n');
 /** Adjoint of |z|: gz = g·z/|z| (0 at z = 0) */
-const CABS_GRAD = defineKernel({
-  name: 'complex_cabs_grad',
-  code,
-  entryPoint: 'cabs_grad',
-  params,
-  bindings: { z: 'read', g: 'read', out: 'rw' },
-  workgroupSize: WG,
-  invocations: 'n',
-});
+const CABS_GRAD = kernel('cabs_grad', N, { z: 'read', g: 'read', out: 'rw' }, 'n');
 /** out = |z|² */
-const CABS2 = defineKernel({
-  name: 'complex_cabs2',
-  code,
-  entryPoint: 'cabs2',
-  params,
-  bindings: { z: 'read', out: 'rw' },
-  workgroupSize: WG,
-  invocations: 'n',
-});
+const CABS2 = kernel('cabs2', N, { z: 'read', out: 'rw' }, 'n');
 /** Adjoint of |z|²: gz = 2z·g */
-const CABS2_GRAD = defineKernel({
-  name: 'complex_cabs2_grad',
-  code,
-  entryPoint: 'cabs2_grad',
-  params,
-  bindings: { z: 'read', g: 'read', out: 'rw' },
-  workgroupSize: WG,
-  invocations: 'n',
-});
+const CABS2_GRAD = kernel('cabs2_grad', N, { z: 'read', g: 'read', out: 'rw' }, 'n');
 /** (out_re, out_im) = (Re z, Im z); also the adjoint of join */
-const SPLIT = defineKernel({
-  name: 'complex_split',
-  code,
-  entryPoint: 'split',
-  params,
-  bindings: { z: 'read', out_re: 'rw', out_im: 'rw' },
-  workgroupSize: WG,
-  invocations: 'n',
-});
+const SPLIT = kernel('split', N, { z: 'read', out_re: 'rw', out_im: 'rw' }, 'n');
 /** out = re + i·im; also the adjoint of split */
-const JOIN = defineKernel({
-  name: 'complex_join',
-  code,
-  entryPoint: 'join',
-  params,
-  bindings: { re: 'read', im: 'read', out: 'rw' },
-  workgroupSize: WG,
-  invocations: 'n',
-});
+const JOIN = kernel('join', N, { re: 'read', im: 'read', out: 'rw' }, 'n');
 
 /** z = amp·exp(i·phase) (reference CombineComplex). */
 export function combineComplex(gpu: Gpu, amp: Tensor, phase: Tensor): Tensor {
@@ -135,11 +44,11 @@ export function combineComplex(gpu: Gpu, amp: Tensor, phase: Tensor): Tensor {
   }
   const n = amp.size;
   const z = gpu.tensor(amp.shape, 'c64');
-  gpu.run(COMBINE, { amp, phase, out: z }, flat(n));
+  gpu.run(COMBINE, { amp, phase, out: z }, { n });
   record(gpu, 'combineComplex', [amp, phase], [z], ([g]) => {
     if (!g) return [null, null];
     const both = gpu.tensor([2, ...amp.shape], 'f32');
-    gpu.run(COMBINE_GRAD, { amp, phase, g, out: both }, flat(n));
+    gpu.run(COMBINE_GRAD, { amp, phase, g, out: both }, { n });
     const [ga, gp] = splitHalves(gpu, both, amp.shape);
     both.dispose();
     return [ga, gp];
@@ -167,52 +76,47 @@ export function complexMul(gpu: Gpu, x: Tensor, f: Tensor): Tensor {
   const n = x.size;
   const nb = f.size;
   const out = gpu.tensor(x.shape, 'c64');
-  gpu.run(CMUL, { x, f, out }, { n, nb, reps: n / nb });
+  gpu.run(CMUL, { x, f, out }, { n, nb });
   record(gpu, 'complexMul', [x, f], [out], ([g]) => {
     if (!g) return [null, null];
     let gx: Tensor | null = null;
     let gf: Tensor | null = null;
     if (x.requiresGrad) {
       gx = gpu.tensor(x.shape, 'c64');
-      gpu.run(CMUL_CONJ, { g, f, out: gx }, { n, nb, reps: n / nb });
+      gpu.run(CMUL_CONJ, { g, f, out: gx }, { n, nb });
     }
     if (f.requiresGrad) {
       gf = gpu.tensor(f.shape, 'c64');
-      gpu.run(CMUL_GRAD_B, { g, x, out: gf }, { n, nb, reps: n / nb });
+      gpu.run(CMUL_GRAD_B, { g, x, out: gf }, { nb, reps: n / nb });
     }
     return [gx, gf];
   });
   return out;
 }
 
-/** |z| → f32. Gradient g·z/|z| (0 at z = 0). */
-export function cabs(gpu: Gpu, z: Tensor): Tensor {
-  if (z.dtype !== 'c64') throw new Error(`cabs: ${z} is not complex`);
+/** A real function of z (f32 out, same shape) by kernel `fwd`, with its adjoint `grad` (g real → gz complex). */
+function realOfComplex(gpu: Gpu, z: Tensor, op: string, fwd: typeof CABS, grad: typeof CABS_GRAD): Tensor {
+  if (z.dtype !== 'c64') throw new Error(`${op}: ${z} is not complex`);
   const n = z.size;
   const out = gpu.tensor(z.shape, 'f32');
-  gpu.run(CABS, { z, out }, flat(n));
-  record(gpu, 'cabs', [z], [out], ([g]) => {
+  gpu.run(fwd, { z, out }, { n });
+  record(gpu, op, [z], [out], ([g]) => {
     if (!g) return [null];
     const gz = gpu.tensor(z.shape, 'c64');
-    gpu.run(CABS_GRAD, { z, g, out: gz }, flat(n));
+    gpu.run(grad, { z, g, out: gz }, { n });
     return [gz];
   });
   return out;
 }
 
+/** |z| → f32. Gradient g·z/|z| (0 at z = 0). */
+export function cabs(gpu: Gpu, z: Tensor): Tensor {
+  return realOfComplex(gpu, z, 'cabs', CABS, CABS_GRAD);
+}
+
 /** |z|² → f32 (intensity). Gradient 2z·g. */
 export function cabs2(gpu: Gpu, z: Tensor): Tensor {
-  if (z.dtype !== 'c64') throw new Error(`cabs2: ${z} is not complex`);
-  const n = z.size;
-  const out = gpu.tensor(z.shape, 'f32');
-  gpu.run(CABS2, { z, out }, flat(n));
-  record(gpu, 'cabs2', [z], [out], ([g]) => {
-    if (!g) return [null];
-    const gz = gpu.tensor(z.shape, 'c64');
-    gpu.run(CABS2_GRAD, { z, g, out: gz }, flat(n));
-    return [gz];
-  });
-  return out;
+  return realOfComplex(gpu, z, 'cabs2', CABS2, CABS2_GRAD);
 }
 
 /** (Re z, Im z). */
@@ -220,12 +124,12 @@ export function splitComplex(gpu: Gpu, z: Tensor): [Tensor, Tensor] {
   const n = z.size;
   const re = gpu.tensor(z.shape, 'f32');
   const im = gpu.tensor(z.shape, 'f32');
-  gpu.run(SPLIT, { z, out_re: re, out_im: im }, flat(n));
+  gpu.run(SPLIT, { z, out_re: re, out_im: im }, { n });
   record(gpu, 'splitComplex', [z], [re, im], ([gr, gi]) => {
     const zr = gr ?? gpu.zeros(z.shape, 'f32');
     const zi = gi ?? gpu.zeros(z.shape, 'f32');
     const gz = gpu.tensor(z.shape, 'c64');
-    gpu.run(JOIN, { re: zr, im: zi, out: gz }, flat(n));
+    gpu.run(JOIN, { re: zr, im: zi, out: gz }, { n });
     if (!gr) zr.dispose();
     if (!gi) zi.dispose();
     return [gz];
@@ -238,12 +142,12 @@ export function joinComplex(gpu: Gpu, re: Tensor, im: Tensor): Tensor {
   if (!sameShape(re.shape, im.shape)) throw new Error(`joinComplex: ${re} vs ${im}`);
   const n = re.size;
   const z = gpu.tensor(re.shape, 'c64');
-  gpu.run(JOIN, { re, im, out: z }, flat(n));
+  gpu.run(JOIN, { re, im, out: z }, { n });
   record(gpu, 'joinComplex', [re, im], [z], ([g]) => {
     if (!g) return [null, null];
     const gr = gpu.tensor(re.shape, 'f32');
     const gi = gpu.tensor(re.shape, 'f32');
-    gpu.run(SPLIT, { z: g, out_re: gr, out_im: gi }, flat(n));
+    gpu.run(SPLIT, { z: g, out_re: gr, out_im: gi }, { n });
     return [gr, gi];
   });
   return z;

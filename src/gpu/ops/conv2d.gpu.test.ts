@@ -1,3 +1,4 @@
+/** Tests of conv2d (conv2d.ts), both kernel variants, vs a float64 direct convolution (conv2d.ref.ts). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tape } from '../tape';
 import { checkGradients, compare, getTestGpu, randomArray } from '../testing';

@@ -1,11 +1,3 @@
-import convWgsl from '../shaders/conv2d.wgsl?raw';
-import indexWgsl from '../shaders/index.wgsl?raw';
-import { conv2dDirectRaw, conv2dDirectWeightGrad } from './conv2dDirect';
-import type { Gpu } from '../kernel';
-import { defineKernel } from '../kernelDecl';
-import { record } from '../tape';
-import type { Tensor } from '../tensor';
-
 /**
  * conv2d (PyTorch Conv2d(k, padding=k//2), stride 1, odd k) as a tiled implicit GEMM, with bias and ReLU fused
  * into the store. Adjoints: input gradient = the same kernel on g with the flipped, in/out-swapped weights;
@@ -14,36 +6,16 @@ import type { Tensor } from '../tensor';
  * On software adapters (`gpu.variants.conv === 'direct'`) the forward, input and weight gradients run the
  * register-blocked kernels of conv2dDirect.ts instead (same contracts, ~20× faster there).
  */
-const code = indexWgsl + convWgsl;
-const params = {
-  B: 'u32',
-  Cin: 'u32',
-  H: 'u32',
-  W: 'u32',
-  Cout: 'u32',
-  k: 'u32',
-  pad: 'u32',
-  flags: 'u32',
-  splits: 'u32',
-  mchunk: 'u32',
-  n: 'u32',
-} as const;
-type Params = Record<keyof typeof params, number>;
-/** Every kernel of conv2d.wgsl shares its struct Params; the fields a kernel does not read are 0. */
-const P = (p: Partial<Params>): Params => ({
-  B: 0,
-  Cin: 0,
-  H: 0,
-  W: 0,
-  Cout: 0,
-  k: 0,
-  pad: 0,
-  flags: 0,
-  splits: 0,
-  mchunk: 0,
-  n: 0,
-  ...p,
-});
+import convWgsl from '../shaders/conv2d.wgsl?raw';
+import indexWgsl from '../shaders/index.wgsl?raw';
+import { conv2dDirectRaw, conv2dDirectWeightGrad } from './conv2dDirect';
+import type { Gpu } from '../runtime';
+import { kernelFamily, type Access, type Scalar } from '../kernelDecl';
+import { record } from '../tape';
+import type { Tensor } from '../tensor';
+
+const kernel = kernelFamily('conv2d_', indexWgsl + convWgsl);
+const conv = { B: 'u32', Cin: 'u32', H: 'u32', W: 'u32', Cout: 'u32', k: 'u32', pad: 'u32' } as const;
 /** Tile variants: 64×32 (8×16 invocations) for wide layers, 256×4 (1×64) when ≤ 4 columns are needed. */
 const WIDE = { WGX: 8, WGY: 16, TK: 16 };
 const NARROW = { WGX: 1, WGY: 64, TK: 8 };
@@ -51,85 +23,43 @@ type Tile = typeof WIDE;
 const variant = (columns: number) => (columns <= 4 ? NARROW : WIDE);
 const tileM = (v: Tile) => 4 * v.WGY;
 const tileN = (v: Tile) => 4 * v.WGX;
-const tiled = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, 'read' | 'rw'>>, v: Tile) =>
-  defineKernel({
-    name: `conv2d_${entryPoint}_${v.WGX}x${v.WGY}`,
-    code,
-    entryPoint,
-    params,
-    bindings,
-    workgroupSize: [v.WGX, v.WGY],
-    constants: { TK: v.TK },
-  });
-const pair = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, 'read' | 'rw'>>) => ({
-  wide: tiled(entryPoint, bindings, WIDE),
-  narrow: tiled(entryPoint, bindings, NARROW),
-});
+/** The wide and narrow tilings of one entry point. */
+const pair = <P extends string, B extends string>(
+  entryPoint: string,
+  params: Readonly<Record<P, Scalar>>,
+  bindings: Readonly<Record<B, Access>>,
+) => {
+  const tiled = (v: Tile) =>
+    kernel(entryPoint, params, bindings, undefined, {
+      name: `conv2d_${entryPoint}_${v.WGX}x${v.WGY}`,
+      workgroupSize: [v.WGX, v.WGY],
+      constants: { TK: v.TK },
+    });
+  return { wide: tiled(WIDE), narrow: tiled(NARROW) };
+};
 /** out = conv2d(X, Wt) (+ ReLU); flags bit 1: the input gradient conv_transpose(X = g, Wt) */
-const FWD = pair('fwd', { X: 'read', Wt: 'read', out: 'rw' });
+const FWD = pair('fwd', { ...conv, flags: 'u32' }, { X: 'read', Wt: 'read', out: 'rw' });
 /** out = conv2d(X, Wt) + bias (+ ReLU) */
-const FWD_BIAS = pair('fwd_bias', { X: 'read', Wt: 'read', bias: 'read', out: 'rw' });
+const FWD_BIAS = pair('fwd_bias', { ...conv, flags: 'u32' }, { X: 'read', Wt: 'read', bias: 'read', out: 'rw' });
 /** Adjoint of conv2d w.r.t. the weight, split-K partials: out[s, o, c·k²+t] = Σ_{pixels in chunk s} G[b, o, p]·im2col(X)[p, c·k²+t] */
-const WGRAD = pair('wgrad', { X: 'read', G: 'read', out: 'rw' });
+const WGRAD = pair('wgrad', { ...conv, mchunk: 'u32' }, { X: 'read', G: 'read', out: 'rw' });
 const pick = <T>(p: { wide: T; narrow: T }, v: Tile) => (v === NARROW ? p.narrow : p.wide);
+const planes = { n: 'u32', H: 'u32', W: 'u32' } as const;
+const channels = { B: 'u32', H: 'u32', W: 'u32', Cout: 'u32' } as const;
 /** out[i] = Σ_s part[s·n + i] */
-const SUM_SPLITS = defineKernel({
-  name: 'conv2d_sum_splits',
-  code,
-  entryPoint: 'sum_splits',
-  params,
-  bindings: { part: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
-});
+const SUM_SPLITS = kernel('sum_splits', { n: 'u32', splits: 'u32' }, { part: 'read', out: 'rw' }, 'n');
 /** Adjoint of conv2d w.r.t. the bias: gb[o] = Σ_{b,y,x} G[b, o, y, x] */
-const BGRAD = defineKernel({
-  name: 'conv2d_bgrad',
-  code,
-  entryPoint: 'bgrad',
-  params,
-  bindings: { G: 'read', out: 'rw' },
-  workgroupSize: 256,
-});
+const BGRAD = kernel('bgrad', channels, { G: 'read', out: 'rw' });
 /** Adjoint of conv2d w.r.t. the bias, per (b, o) plane (no barriers; software adapters): part[b, o] = Σ_{y,x} G[b, o, y, x] */
-const BGRAD_PLANES = defineKernel({
-  name: 'conv2d_bgrad_planes',
-  code,
-  entryPoint: 'bgrad_planes',
-  params,
-  bindings: { G: 'read', out: 'rw' },
-  workgroupSize: 64,
-  invocations: 'n',
-});
+const BGRAD_PLANES = kernel('bgrad_planes', planes, { G: 'read', out: 'rw' }, 'n', { workgroupSize: 64 });
 /** The ReLU and bias adjoints in one pass (software adapters): gmask = G·[Y > 0], part[b, o] = Σ_{y,x} gmask[b, o, y, x] */
-const RELU_BGRAD_PLANES = defineKernel({
-  name: 'conv2d_relu_bgrad_planes',
-  code,
-  entryPoint: 'relu_bgrad_planes',
-  params,
-  bindings: { G: 'read', Y: 'read', gmask: 'rw', out: 'rw' },
+const RELU_BGRAD_PLANES = kernel('relu_bgrad_planes', planes, { G: 'read', Y: 'read', gmask: 'rw', out: 'rw' }, 'n', {
   workgroupSize: 64,
-  invocations: 'n',
 });
 /** The ReLU and bias adjoints in one pass: gmask = G·[Y > 0], gb[o] = Σ_{b,y,x} gmask[b, o, y, x] */
-const RELU_BGRAD = defineKernel({
-  name: 'conv2d_relu_bgrad',
-  code,
-  entryPoint: 'relu_bgrad',
-  params,
-  bindings: { G: 'read', Y: 'read', gmask: 'rw', out: 'rw' },
-  workgroupSize: 256,
-});
+const RELU_BGRAD = kernel('relu_bgrad', channels, { G: 'read', Y: 'read', gmask: 'rw', out: 'rw' });
 /** Adjoint of the fused ReLU from the saved output: out = G · [Y > 0] */
-const RELU_MASK = defineKernel({
-  name: 'conv2d_relu_mask',
-  code,
-  entryPoint: 'relu_mask',
-  params,
-  bindings: { Y: 'read', G: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
-});
+const RELU_MASK = kernel('relu_mask', { n: 'u32' }, { Y: 'read', G: 'read', out: 'rw' }, 'n');
 
 export interface Conv2dOptions {
   relu?: boolean;
@@ -166,7 +96,7 @@ function convRaw(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor | null, relu: boolean
   const Cin = Cx;
   const Cout = transposed ? w.shape[1] : w.shape[0];
   const out = gpu.tensor([B, Cout, H, W], 'f32');
-  const u = P({ B, Cin, H, W, Cout, k: kk, pad: (kk - 1) / 2, flags: (relu ? 1 : 0) | (transposed ? 2 : 0) });
+  const u = { B, Cin, H, W, Cout, k: kk, pad: (kk - 1) / 2, flags: (relu ? 1 : 0) | (transposed ? 2 : 0) };
   const v = variant(Cout);
   const wg = [Math.ceil((B * H * W) / tileM(v)), Math.ceil(Cout / tileN(v)), 1];
   if (b) gpu.run(pick(FWD_BIAS, v), { X: x, Wt: w, bias: b, out }, u, wg);
@@ -189,14 +119,13 @@ function weightGradRaw(gpu: Gpu, x: Tensor, g: Tensor, w: Tensor): Tensor {
   const nSplits = Math.ceil(M / mchunk);
   const n = Cout * Ktot;
   const part = gpu.tensor([nSplits, n], 'f32');
-  gpu.run(
-    pick(WGRAD, v),
-    { X: x, G: g, out: part },
-    P({ B, Cin, H, W, Cout, k: kk, pad: (kk - 1) / 2, splits: nSplits, mchunk }),
-    [gx, gy, nSplits],
-  );
+  gpu.run(pick(WGRAD, v), { X: x, G: g, out: part }, { B, Cin, H, W, Cout, k: kk, pad: (kk - 1) / 2, mchunk }, [
+    gx,
+    gy,
+    nSplits,
+  ]);
   const out = gpu.tensor(w.shape, 'f32');
-  gpu.run(SUM_SPLITS, { part, out }, P({ splits: nSplits, n }));
+  gpu.run(SUM_SPLITS, { part, out }, { splits: nSplits, n });
   part.dispose();
   return out;
 }
@@ -212,14 +141,14 @@ function biasGradRaw(gpu: Gpu, g: Tensor, relu?: { Y: Tensor; gmask: Tensor }): 
     // A tree reduction's barriers are emulated on software adapters (a third of a training step there): sum
     // each plane in one invocation, then the B planes of each channel.
     const part = gpu.tensor([B, C], 'f32');
-    if (relu) gpu.run(RELU_BGRAD_PLANES, { G: g, Y: relu.Y, gmask: relu.gmask, out: part }, P({ n: B * C, H, W }));
-    else gpu.run(BGRAD_PLANES, { G: g, out: part }, P({ n: B * C, H, W }));
-    gpu.run(SUM_SPLITS, { part, out }, P({ splits: B, n: C }));
+    if (relu) gpu.run(RELU_BGRAD_PLANES, { G: g, Y: relu.Y, gmask: relu.gmask, out: part }, { n: B * C, H, W });
+    else gpu.run(BGRAD_PLANES, { G: g, out: part }, { n: B * C, H, W });
+    gpu.run(SUM_SPLITS, { part, out }, { splits: B, n: C });
     part.dispose();
     return out;
   }
-  if (relu) gpu.run(RELU_BGRAD, { G: g, Y: relu.Y, gmask: relu.gmask, out }, P({ B, H, W, Cout: C, k: 1 }), [C]);
-  else gpu.run(BGRAD, { G: g, out }, P({ B, H, W, Cout: C, k: 1 }), [C]);
+  if (relu) gpu.run(RELU_BGRAD, { G: g, Y: relu.Y, gmask: relu.gmask, out }, { B, H, W, Cout: C }, [C]);
+  else gpu.run(BGRAD, { G: g, out }, { B, H, W, Cout: C }, [C]);
   return out;
 }
 
@@ -239,7 +168,7 @@ export function conv2d(gpu: Gpu, x: Tensor, w: Tensor, b: Tensor | null, opts: C
       // Bias/activation epilogue of the backward pass: the ReLU adjoint rides along with the bias adjoint.
       g = gpu.tensor(y.shape, 'f32');
       if (wantBias) gb = biasGradRaw(gpu, g0, { Y: y, gmask: g });
-      else gpu.run(RELU_MASK, { Y: y, G: g0, out: g }, P({ n: y.size }));
+      else gpu.run(RELU_MASK, { Y: y, G: g0, out: g }, { n: y.size });
     } else if (wantBias) gb = biasGradRaw(gpu, g0);
     const gx = x.requiresGrad ? convRaw(gpu, g, w, null, false, true) : null;
     const gw = w.requiresGrad ? weightGradRaw(gpu, x, g, w) : null;

@@ -1,14 +1,7 @@
+/** Tests of the direct conv2d of software adapters (conv2dDirect.ts) vs a float64 direct convolution. */
 import { describe, expect, it } from 'vitest';
 import { compare, getTestGpu, randomArray } from '../testing';
-import {
-  conv2dDirectLoopRaw,
-  conv2dDirectLoopWeightGrad,
-  conv2dDirectRaw,
-  conv2dDirectUnrolledRaw,
-  conv2dDirectUnrolledWeightGrad,
-  conv2dDirectWeightGrad,
-  type DirectBlock,
-} from './conv2dDirect';
+import { conv2dDirectRaw, conv2dDirectWeightGrad, type DirectBlock } from './conv2dDirect';
 import { conv2dGradRef, conv2dRef } from './conv2d.ref';
 
 function maxAbs(a: ArrayLike<number>): number {
@@ -28,19 +21,16 @@ const cases: { name: string; x: number[]; w: number[] }[] = [
   { name: 'B4 Cin2 Cout3 32×32 k3 (many row splits)', x: [4, 2, 32, 32], w: [3, 2, 3, 3] },
 ];
 
-const blocks: (DirectBlock & { unrolled?: boolean; exported?: boolean })[] = [
+const blocks: (DirectBlock & { exported?: boolean })[] = [
   { px: 8, oc: 8, wg: 64, exported: true }, // conv2dDirectRaw / conv2dDirectWeightGrad with their default block
   { px: 4, oc: 4, wg: 64 },
-  { px: 8, oc: 4, wg: 64 },
-  { px: 4, oc: 8, wg: 64 },
-  { px: 4, oc: 4, wg: 64, unrolled: true },
-  { px: 8, oc: 8, wg: 64, unrolled: true },
+  { px: 8, oc: 8, wg: 64 },
 ];
 
 describe('conv2d direct (register-blocked, no workgroup memory) vs float64 direct convolution', () => {
   for (const c of cases) {
     for (const blk of blocks) {
-      it(`${c.name} [${blk.exported ? 'exported default' : `px${blk.px} oc${blk.oc}${blk.unrolled ? ' unrolled' : ' loop'}`}]: forward (bias, ±ReLU), input and weight gradients within 1e-5 of max`, async () => {
+      it(`${c.name} [${blk.exported ? 'exported default' : `px${blk.px} oc${blk.oc} unrolled`}]: forward (bias, ±ReLU), input and weight gradients within 1e-5 of max`, async () => {
         const gpu = await getTestGpu();
         const n = c.x.reduce((a, b) => a * b, 1);
         const nw = c.w.reduce((a, b) => a * b, 1);
@@ -55,17 +45,11 @@ describe('conv2d direct (register-blocked, no workgroup memory) vs float64 direc
           const tw = gpu.tensor(c.w, 'f32', w);
           const tb = gpu.tensor([c.w[0]], 'f32', b);
           const tg = gpu.tensor([c.x[0], c.w[0], c.x[2], c.x[3]], 'f32', gUp);
-          const fwd = blk.exported ? conv2dDirectRaw : blk.unrolled ? conv2dDirectUnrolledRaw : conv2dDirectLoopRaw;
-          const wgrad = blk.exported
-            ? conv2dDirectWeightGrad
-            : blk.unrolled
-              ? conv2dDirectUnrolledWeightGrad
-              : conv2dDirectLoopWeightGrad;
           const bk = blk.exported ? undefined : blk;
-          const y = fwd(gpu, tx, tw, tb, false, false, bk);
-          const yr = fwd(gpu, tx, tw, tb, true, false, bk);
-          const gx = fwd(gpu, tg, tw, null, false, true, bk);
-          const gw = wgrad(gpu, tx, tg, tw, bk);
+          const y = conv2dDirectRaw(gpu, tx, tw, tb, false, false, bk);
+          const yr = conv2dDirectRaw(gpu, tx, tw, tb, true, false, bk);
+          const gx = conv2dDirectRaw(gpu, tg, tw, null, false, true, bk);
+          const gw = conv2dDirectWeightGrad(gpu, tx, tg, tw, bk);
           return { y: await gpu.read(y), yr: await gpu.read(yr), gx: await gpu.read(gx), gw: await gpu.read(gw) };
         });
         expect(compare(res.y, yRef, { atol: 1e-5 * maxAbs(yRef) }, 'forward')).toBe('');

@@ -1,3 +1,4 @@
+/** Tests of the elementwise and reduction ops (elementwise.ts, reduce.ts) vs float64 CPU values. */
 import { describe, expect, it } from 'vitest';
 import { Tape } from '../tape';
 import { checkGradients, compare, getTestGpu, randomArray } from '../testing';

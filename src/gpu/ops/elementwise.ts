@@ -1,46 +1,23 @@
+/** Elementwise arithmetic ops with their adjoints. Complex tensors are handled as 2n floats. */
 import axpbyWgsl from '../shaders/elementwise.wgsl?raw';
 import unaryWgsl from '../shaders/unary.wgsl?raw';
 import scaleShiftWgsl from '../shaders/scale_shift.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
 import { sumRaw } from './reduce';
-import type { Gpu } from '../kernel';
-import { defineKernel } from '../kernelDecl';
+import type { Gpu } from '../runtime';
+import { kernelFamily } from '../kernelDecl';
 import { record, setTapeAdd } from '../tape';
 import { Tensor, sameShape } from '../tensor';
 
-/** Elementwise arithmetic ops with their adjoints. Complex tensors are handled as 2n floats. */
-const binaryCode = indexWgsl + axpbyWgsl;
+const binary = kernelFamily('', indexWgsl + axpbyWgsl);
+const N = { n: 'u32' } as const;
 const affineParams = { n: 'u32', a: 'f32', b: 'f32' } as const;
 /** out = a·x + b·y */
-const AXPBY = defineKernel({
-  name: 'axpby',
-  code: binaryCode,
-  entryPoint: 'axpby',
-  params: affineParams,
-  bindings: { x: 'read', y: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
-});
+const AXPBY = binary('axpby', affineParams, { x: 'read', y: 'read', out: 'rw' }, 'n');
 /** out = x·y (real); also its own adjoint: ga = g·b, gb = g·a */
-const MUL = defineKernel({
-  name: 'mul',
-  code: binaryCode,
-  entryPoint: 'mul',
-  params: { n: 'u32' },
-  bindings: { x: 'read', y: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
-});
+const MUL = binary('mul', N, { x: 'read', y: 'read', out: 'rw' }, 'n');
 /** out = a·x + b */
-const AFFINE = defineKernel({
-  name: 'affine',
-  code: indexWgsl + unaryWgsl,
-  entryPoint: 'affine',
-  params: affineParams,
-  bindings: { x: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
-});
+const AFFINE = kernelFamily('', indexWgsl + unaryWgsl)('affine', affineParams, { x: 'read', out: 'rw' }, 'n');
 
 function checkSame(op: string, a: Tensor, b: Tensor): void {
   if (!sameShape(a.shape, b.shape) || a.dtype !== b.dtype) throw new Error(`${op}: ${a} vs ${b}`);
@@ -99,27 +76,13 @@ export function mul(gpu: Gpu, a: Tensor, b: Tensor): Tensor {
 
 setTapeAdd((gpu, a, b) => axpbyRaw(gpu, 1, a, 1, b));
 
-const ssCode = indexWgsl + scaleShiftWgsl;
+const scaleShiftKernel = kernelFamily('scale_shift_', indexWgsl + scaleShiftWgsl);
 /** out = a[0]·x + b[0] */
-const SS_FWD = defineKernel({
+const SS_FWD = scaleShiftKernel('forward', N, { x: 'read', a: 'read', b: 'read', out: 'rw' }, 'n', {
   name: 'scale_shift',
-  code: ssCode,
-  entryPoint: 'forward',
-  params: { n: 'u32' },
-  bindings: { x: 'read', a: 'read', b: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
 });
 /** Adjoint of scaleShift w.r.t. x: gx = a[0]·g */
-const SS_GX = defineKernel({
-  name: 'scale_shift_gx',
-  code: ssCode,
-  entryPoint: 'grad_x',
-  params: { n: 'u32' },
-  bindings: { g: 'read', a: 'read', gx: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
-});
+const SS_GX = scaleShiftKernel('grad_x', N, { g: 'read', a: 'read', gx: 'rw' }, 'n', { name: 'scale_shift_gx' });
 
 /** a·x + b with GPU scalars a, b (shape [1]); gradients to x (a·g), a (Σ g·x) and b (Σ g). */
 export function scaleShift(gpu: Gpu, x: Tensor, a: Tensor, b: Tensor): Tensor {

@@ -1,3 +1,4 @@
+/** Tests of the 2-D FFT (fft.ts), both kernel variants, vs a float64 DFT (fft.ref.ts). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkGradients, compare, getTestGpu, randomArray } from '../testing';
 import { fft2, fftshift2, ifft2, ifftshift2, padAndDiffract } from './fft';

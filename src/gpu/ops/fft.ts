@@ -1,18 +1,18 @@
-import fftWgsl from '../shaders/fft.wgsl?raw';
-import fftDirectWgsl from '../shaders/fft_direct.wgsl?raw';
-import shiftWgsl from '../shaders/fftshift.wgsl?raw';
-import gradWgsl from '../shaders/diffract_grad.wgsl?raw';
-import indexWgsl from '../shaders/index.wgsl?raw';
-import type { Gpu } from '../kernel';
-import { defineKernel } from '../kernelDecl';
-import { record } from '../tape';
-import type { Tensor } from '../tensor';
-
 /**
  * Batched 2-D FFTs over the last two axes (N×N, N a power of two 8…256) and fftshift, with adjoints.
  * Conventions as torch.fft: fft2 unnormalised, ifft2 scaled 1/N². For a real loss, the adjoint of
  * y = fft2(x) is x̄ = fft2ᴴ(ȳ) = N²·ifft2(ȳ) (an unnormalised inverse), and of ifft2 it is fft2(ȳ)/N².
  */
+import fftWgsl from '../shaders/fft.wgsl?raw';
+import fftDirectWgsl from '../shaders/fft_direct.wgsl?raw';
+import shiftWgsl from '../shaders/fftshift.wgsl?raw';
+import gradWgsl from '../shaders/diffract_grad.wgsl?raw';
+import indexWgsl from '../shaders/index.wgsl?raw';
+import type { Gpu } from '../runtime';
+import { defineKernel } from '../kernelDecl';
+import { record } from '../tape';
+import type { Tensor } from '../tensor';
+
 const fftParams = { lines: 'u32', stride: 'u32', inverse: 'u32', scale: 'f32' } as const;
 
 function defineFft(N: number) {

@@ -1,7 +1,8 @@
+/** Row gathers from a chunked GPU-resident array (src/gpu/chunkedRows.ts) into a batch. */
 import gatherWgsl from '../shaders/gather.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
 import { ChunkedRows } from '../chunkedRows';
-import type { Gpu } from '../kernel';
+import type { Gpu } from '../runtime';
 import { defineKernel } from '../kernelDecl';
 import type { Tensor } from '../tensor';
 

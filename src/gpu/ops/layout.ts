@@ -1,17 +1,17 @@
-import layoutWgsl from '../shaders/layout.wgsl?raw';
-import bmulWgsl from '../shaders/bmul.wgsl?raw';
-import indexWgsl from '../shaders/index.wgsl?raw';
-import type { Gpu } from '../kernel';
-import { defineKernel } from '../kernelDecl';
-import { record } from '../tape';
-import type { Tensor } from '../tensor';
-
 /**
  * NCHW layout ops used by the generator: channel slice / concat (Decoder_last's x[:, :-c] and x[:, -c:]),
  * zero pad / crop (ConstantPad2d(N/4)), and broadcast multiplication by a gate or mask (CBAM gates, the
  * probe_big border mask). Each op's adjoint is another op of this file.
  */
-const layoutCode = indexWgsl + layoutWgsl;
+import layoutWgsl from '../shaders/layout.wgsl?raw';
+import bmulWgsl from '../shaders/bmul.wgsl?raw';
+import indexWgsl from '../shaders/index.wgsl?raw';
+import type { Gpu } from '../runtime';
+import { kernelFamily } from '../kernelDecl';
+import { record } from '../tape';
+import type { Tensor } from '../tensor';
+
+const layout = kernelFamily('layout_', indexWgsl + layoutWgsl);
 const windowParams = {
   B: 'u32',
   C_in: 'u32',
@@ -25,47 +25,15 @@ const windowParams = {
   dx: 'i32',
 } as const;
 /** out[b,c,y,x] = x[b, c+c_off, y+dy, x+dx] (0 outside); its adjoint is the window with negated offsets */
-const WINDOW = defineKernel({
-  name: 'layout_window',
-  code: layoutCode,
-  entryPoint: 'window',
-  params: windowParams,
-  bindings: { x: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: (p) => p.B * p.C_out * p.H_out * p.W_out,
-});
+const WINDOW = layout('window', windowParams, { x: 'read', out: 'rw' }, (p) => p.B * p.C_out * p.H_out * p.W_out);
 /** out[:, c_off:c_off+C_in] = x (other channels untouched) */
-const PLACE = defineKernel({
-  name: 'layout_place',
-  code: layoutCode,
-  entryPoint: 'place',
-  params: windowParams,
-  bindings: { x: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: (p) => p.B * p.C_in * p.H_in * p.W_in,
-});
-const bmulCode = indexWgsl + bmulWgsl;
+const PLACE = layout('place', windowParams, { x: 'read', out: 'rw' }, (p) => p.B * p.C_in * p.H_in * p.W_in);
+const bmul = kernelFamily('bmul_', indexWgsl + bmulWgsl);
 const bmulParams = { B: 'u32', C: 'u32', P: 'u32', sB: 'u32', sC: 'u32', sP: 'u32', nS: 'u32' } as const;
 /** out = x · s (s broadcast by strides sB, sC, sP); its adjoint w.r.t. x is the same kernel applied to g: gx = g · s */
-const BMUL = defineKernel({
-  name: 'bmul',
-  code: bmulCode,
-  entryPoint: 'forward',
-  params: bmulParams,
-  bindings: { x: 'read', s: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: (p) => p.B * p.C * p.P,
-});
+const BMUL = bmul('forward', bmulParams, { x: 'read', s: 'read', out: 'rw' }, (p) => p.B * p.C * p.P, { name: 'bmul' });
 /** Adjoint of bmul w.r.t. the gate: gs[j] = Σ over the broadcast dims of g·x */
-const BMUL_GATE = defineKernel({
-  name: 'bmul_gate_grad',
-  code: bmulCode,
-  entryPoint: 'gate_grad',
-  params: bmulParams,
-  bindings: { g: 'read', x: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'nS',
-});
+const BMUL_GATE = bmul('gate_grad', bmulParams, { g: 'read', x: 'read', out: 'rw' }, 'nS');
 
 function dims(x: Tensor, op: string): [number, number, number, number] {
   if (x.shape.length !== 4 || x.dtype !== 'f32') throw new Error(`${op}: expected a real NCHW tensor, got ${x}`);

@@ -1,3 +1,4 @@
+/** Tests of the PtychoPINN losses (loss.ts) vs golden reference values and float64 references (loss.ref.ts). */
 import { describe, expect, it } from 'vitest';
 import { golden } from '../../testing/fixtures';
 import { Tape } from '../tape';

@@ -1,3 +1,4 @@
+/** Float64 references of the PtychoPINN losses (loss.ts) for the tests. */
 import { lgammaNum } from '../../pipeline/random';
 
 /** Float64 references of the PtychoPINN losses (see loss.ts). pred/obs are (B, …) flattened; S per sample. */

@@ -1,20 +1,20 @@
+/**
+ * PtychoPINN's losses exactly as the reference `compute_loss`:
+ *   norm    = mean(observed) + 1e-8                      (a constant: no gradient, as torch detaches it)
+ *   poisson = mean_B Σ_{C,H,W} [λ − k ln λ + lgamma(k+1)] / norm,  λ = (S·pred)², k = (S·obs)²
+ *   mae     = mean_{B,C,H,W} |S·pred − S·obs| / norm
+ * `S` is the physics scale per sample, shape [B]. Gradients flow to `pred` only.
+ */
 import indexWgsl from '../shaders/index.wgsl?raw';
 import lossWgsl from '../shaders/loss.wgsl?raw';
 import packWgsl from '../shaders/pack2.wgsl?raw';
-import type { Gpu } from '../kernel';
+import type { Gpu } from '../runtime';
 import { defineKernel } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 import { sameShape } from '../tensor';
 import { sumRaw } from './reduce';
 
-/**
- * PtychoPINN's losses exactly as the reference `compute_loss` (design.md §3 "Loss", digest §4.6):
- *   norm    = mean(observed) + 1e-8                      (a constant: no gradient, as torch detaches it)
- *   poisson = mean_B Σ_{C,H,W} [λ − k ln λ + lgamma(k+1)] / norm,  λ = (S·pred)², k = (S·obs)²
- *   mae     = mean_{B,C,H,W} |S·pred − S·obs| / norm
- * `S` is the physics scale per sample, shape [B]. Gradients flow to `pred` only.
- */
 const code = indexWgsl + lossWgsl;
 // One Params struct for loss.wgsl: per_sample maps an element to its sample's S, inv_count is 1/B or 1/n.
 const params = { n: 'u32', per_sample: 'u32', inv_count: 'f32' } as const;

@@ -1,53 +1,28 @@
+/** MaxPool2d(2) and Upsample(scale_factor=2, mode='nearest') on NCHW tensors, with gather adjoints. */
 import poolWgsl from '../shaders/pool.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
-import type { Gpu } from '../kernel';
-import { defineKernel } from '../kernelDecl';
+import type { Gpu } from '../runtime';
+import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 
-/** MaxPool2d(2) and Upsample(scale_factor=2, mode='nearest') on NCHW tensors, with gather adjoints. */
-const code = indexWgsl + poolWgsl;
+const kernel = kernelFamily('pool_', indexWgsl + poolWgsl);
 const params = { planes: 'u32', h: 'u32', w: 'u32' } as const;
+type Dims = Readonly<Record<keyof typeof params, number>>;
+const inputs = (p: Dims) => p.planes * p.h * p.w;
 /** out = max over each 2×2 window of x */
-const MAXPOOL = defineKernel({
-  name: 'pool_maxpool',
-  code,
-  entryPoint: 'maxpool',
+const MAXPOOL = kernel(
+  'maxpool',
   params,
-  bindings: { x: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: (p) => p.planes * Math.floor(p.h / 2) * Math.floor(p.w / 2),
-});
+  { x: 'read', out: 'rw' },
+  (p) => p.planes * Math.floor(p.h / 2) * Math.floor(p.w / 2),
+);
 /** Adjoint of maxPool2x2 w.r.t. x: out = g of the window at its (first) argmax, 0 elsewhere */
-const MAXPOOL_GRAD = defineKernel({
-  name: 'pool_maxpool_grad',
-  code,
-  entryPoint: 'maxpool_grad',
-  params,
-  bindings: { x: 'read', g: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: (p) => p.planes * p.h * p.w,
-});
+const MAXPOOL_GRAD = kernel('maxpool_grad', params, { x: 'read', g: 'read', out: 'rw' }, inputs);
 /** out = nearest ×2 up-sampling of x */
-const UP = defineKernel({
-  name: 'pool_upsample',
-  code,
-  entryPoint: 'upsample',
-  params,
-  bindings: { x: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: (p) => p.planes * 4 * p.h * p.w,
-});
+const UP = kernel('upsample', params, { x: 'read', out: 'rw' }, (p) => 4 * inputs(p));
 /** Adjoint of upsample2x w.r.t. x: out = Σ of g over each 2×2 block */
-const UP_GRAD = defineKernel({
-  name: 'pool_upsample_grad',
-  code,
-  entryPoint: 'upsample_grad',
-  params,
-  bindings: { g: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: (p) => p.planes * p.h * p.w,
-});
+const UP_GRAD = kernel('upsample_grad', params, { g: 'read', out: 'rw' }, inputs);
 
 function nchw(x: Tensor, op: string): [number, number, number, number] {
   if (x.shape.length !== 4 || x.dtype !== 'f32') throw new Error(`${op}: expected a real NCHW tensor, got ${x}`);

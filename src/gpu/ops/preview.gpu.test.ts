@@ -1,3 +1,4 @@
+/** Tests of the preview kernel (preview.ts) vs a float64 oracle. */
 import { describe, expect, it } from 'vitest';
 import { getTestGpu, randomArray } from '../testing';
 import { complexPreviewGpu, previewFactor } from './preview';

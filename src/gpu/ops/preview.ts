@@ -1,6 +1,7 @@
+/** Downsampled previews of a complex image: mean amplitude and the phase of the sum over f×f boxes. */
 import previewWgsl from '../shaders/preview.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
-import type { Gpu } from '../kernel';
+import type { Gpu } from '../runtime';
 import { defineKernel } from '../kernelDecl';
 import type { Tensor } from '../tensor';
 

@@ -1,3 +1,4 @@
+/** Tests of translation, patch merge and extraction (reassemble.ts) vs golden reference values. */
 import { describe, expect, it } from 'vitest';
 import { golden } from '../../testing/fixtures';
 import { Tape } from '../tape';

@@ -1,50 +1,37 @@
-import indexWgsl from '../shaders/index.wgsl?raw';
-import wgsl from '../shaders/reassemble.wgsl?raw';
-import type { Gpu } from '../kernel';
-import { defineKernel } from '../kernelDecl';
-import { record } from '../tape';
-import type { Tensor } from '../tensor';
-
 /**
  * Sub-pixel translation and the training-time merge / re-extraction of a group's patches (reference
  * helper.Translation, reassemble_patches_position_real with central_mask weighting, extract_channels_from_region;
- * golden README §1–2). Gradients flow to the images / patches; offsets are data (no gradient).
- * Source coordinates are computed directly (x − ox), not through torch's float32 normalised grid (golden §8.1),
+ * golden values in tests/fixtures/golden). Gradients flow to the images / patches; offsets are data (no gradient).
+ * Source coordinates are computed directly (x − ox), not through torch's float32 normalised grid,
  * so results match the reference's float64 run.
  */
-const code = indexWgsl + wgsl;
-// One Params struct for the file: translate uses B (images), H, W; merge / extract use B, C, N, M, top.
-const params = { B: 'u32', C: 'u32', N: 'u32', M: 'u32', H: 'u32', W: 'u32', top: 'u32' } as const;
-type P = Readonly<Record<keyof typeof params, number>>;
-const k = <B extends string>(
-  entryPoint: string,
-  bindings: Readonly<Record<B, 'read' | 'rw'>>,
-  invocations: (p: P) => number,
-) =>
-  defineKernel({
-    name: `reassemble_${entryPoint}`,
-    code,
-    entryPoint,
-    params,
-    bindings,
-    workgroupSize: 256,
-    invocations,
-  });
-const images = (p: P) => p.B * p.H * p.W;
-const canvases = (p: P) => p.B * p.M * p.M;
-const patches = (p: P) => p.B * p.C * p.N * p.N;
+import indexWgsl from '../shaders/index.wgsl?raw';
+import wgsl from '../shaders/reassemble.wgsl?raw';
+import type { Gpu } from '../runtime';
+import { kernelFamily } from '../kernelDecl';
+import { record } from '../tape';
+import type { Tensor } from '../tensor';
+
+const kernel = kernelFamily('reassemble_', indexWgsl + wgsl);
+// translate reads B (images), H, W; merge / extract read B, C, N, M, top.
+const image = { B: 'u32', H: 'u32', W: 'u32' } as const;
+const patch = { B: 'u32', C: 'u32', N: 'u32', M: 'u32', top: 'u32' } as const;
+type Dims<T> = Readonly<Record<keyof T, number>>;
+const images = (p: Dims<typeof image>) => p.B * p.H * p.W;
+const canvases = (p: Dims<typeof patch>) => p.B * p.M * p.M;
+const patches = (p: Dims<typeof patch>) => p.B * p.C * p.N * p.N;
 /** dst(x, y) = src(x − ox, y − oy) per image (bilinear, zeros outside) */
-const TRANSLATE = k('translate', { src: 'read', off: 'read', dst: 'rw' }, images);
+const TRANSLATE = kernel('translate', image, { src: 'read', off: 'read', dst: 'rw' }, images);
 /** Adjoint of translate w.r.t. the image: dst = Tᵀ g (gather over the taps that touched each pixel) */
-const TRANSLATE_GRAD = k('translate_grad', { g: 'read', off: 'read', dst: 'rw' }, images);
+const TRANSLATE_GRAD = kernel('translate_grad', image, { g: 'read', off: 'read', dst: 'rw' }, images);
 /** dst = Σ_c T_c·W_c · [den > 1e-6] / (den + 0.001), den_out = den = Σ_c W_c (patches src merged onto canvases) */
-const MERGE = k('merge', { src: 'read', off: 'read', dst: 'rw', den_out: 'rw' }, canvases);
+const MERGE = kernel('merge', patch, { src: 'read', off: 'read', dst: 'rw', den_out: 'rw' }, canvases);
 /** Adjoint of merge w.r.t. the patches: dst = T_cᵀ (g · W_c · [den > 1e-6] / (den + 0.001)) */
-const MERGE_GRAD = k('merge_grad', { g: 'read', off: 'read', den: 'read', dst: 'rw' }, patches);
+const MERGE_GRAD = kernel('merge_grad', patch, { g: 'read', off: 'read', den: 'read', dst: 'rw' }, patches);
 /** dst = centre-crop_N(translate(src canvas, +off)) per patch */
-const EXTRACT = k('extract', { src: 'read', off: 'read', dst: 'rw' }, patches);
+const EXTRACT = kernel('extract', patch, { src: 'read', off: 'read', dst: 'rw' }, patches);
 /** Adjoint of extract w.r.t. the canvas: dst = Σ_c T_cᵀ pad(g_c) */
-const EXTRACT_GRAD = k('extract_grad', { g: 'read', off: 'read', dst: 'rw' }, canvases);
+const EXTRACT_GRAD = kernel('extract_grad', patch, { g: 'read', off: 'read', dst: 'rw' }, canvases);
 
 /** Torch's padded canvas size for the merge (src/config/geometry.ts). */
 export { paddedCanvasSize as paddedSize } from '../../config/geometry';
@@ -59,7 +46,7 @@ export function translate(gpu: Gpu, img: Tensor, offsets: Tensor): Tensor {
   if (img.dtype !== 'c64' || img.shape.length !== 3)
     throw new Error(`translate: expected complex (n, H, W), got ${img}`);
   checkOffsets(offsets, n, 'translate');
-  const u = { B: n, C: 0, N: 0, M: 0, H, W, top: 0 };
+  const u = { B: n, H, W };
   const out = gpu.tensor(img.shape, 'c64');
   gpu.run(TRANSLATE, { src: img, off: offsets, dst: out }, u);
   record(gpu, 'translate', [img], [out], ([g]) => {
@@ -81,7 +68,7 @@ export function mergePatches(gpu: Gpu, patches: Tensor, coordsRelative: Tensor, 
     throw new Error(`mergePatches: expected complex (B, C, N, N), got ${patches}`);
   checkOffsets(coordsRelative, B * C, 'mergePatches');
   const top = Math.floor((M - N) / 2);
-  const u = { B, C, N, M, H: 0, W: 0, top };
+  const u = { B, C, N, M, top };
   const canvas = gpu.tensor([B, M, M], 'c64');
   const den = gpu.tensor([B, M, M], 'f32');
   gpu.run(MERGE, { src: patches, off: coordsRelative, dst: canvas, den_out: den }, u);
@@ -105,7 +92,7 @@ export function extractPatches(gpu: Gpu, canvas: Tensor, coordsRelative: Tensor,
     throw new Error(`extractPatches: expected complex (B, M, M), got ${canvas}`);
   checkOffsets(coordsRelative, B * C, 'extractPatches');
   const top = Math.floor((M - N) / 2);
-  const u = { B, C, N, M, H: 0, W: 0, top };
+  const u = { B, C, N, M, top };
   const out = gpu.tensor([B, C, N, N], 'c64');
   gpu.run(EXTRACT, { src: canvas, off: coordsRelative, dst: out }, u);
   record(gpu, 'extractPatches', [canvas], [out], ([g]) => {

@@ -1,21 +1,21 @@
+/** Full reductions (sum, mean) by tree passes, and the broadcast of a scalar that is their adjoint. */
 import reduceWgsl from '../shaders/reduce.wgsl?raw';
 import bcastWgsl from '../shaders/broadcast.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
-import type { Gpu } from '../kernel';
-import { defineKernel } from '../kernelDecl';
+import type { Gpu } from '../runtime';
+import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 import { affineRaw } from './elementwise';
 
 /** out[k] = scale · Σ x[k·chunk … (k+1)·chunk) (one workgroup per chunk; the grid is given) */
-const PARTIAL = defineKernel({
-  name: 'reduce_sum',
-  code: reduceWgsl,
-  entryPoint: 'partial',
-  params: { n: 'u32', chunk: 'u32', scale: 'f32' },
-  bindings: { x: 'read', out: 'rw' },
-  workgroupSize: 256,
-});
+const PARTIAL = kernelFamily('reduce_', reduceWgsl)(
+  'partial',
+  { n: 'u32', chunk: 'u32', scale: 'f32' },
+  { x: 'read', out: 'rw' },
+  undefined,
+  { name: 'reduce_sum' },
+);
 const BROADCAST_CHUNK = 4096;
 
 /** Σ of all floats of x, times `scale`, into a 1-element tensor (no tape). Two or more tree passes. */
@@ -51,17 +51,16 @@ export function mean(gpu: Gpu, x: Tensor): Tensor {
   return o;
 }
 
-const BCAST_PARAMS = { n: 'u32', s: 'f32' } as const;
 /** Adjoint of a full reduction (sum/mean): out[i] = s·g[0] */
-const BCAST = defineKernel({
-  name: 'broadcast_scalar',
-  code: indexWgsl + bcastWgsl,
-  entryPoint: 'main',
-  params: BCAST_PARAMS,
-  bindings: { g: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
-});
+const BCAST = kernelFamily('broadcast_', indexWgsl + bcastWgsl)(
+  'main',
+  { n: 'u32', s: 'f32' },
+  { g: 'read', out: 'rw' },
+  'n',
+  {
+    name: 'broadcast_scalar',
+  },
+);
 
 /** A tensor shaped like `like`, every float = g[0]·s. */
 export function broadcastScalar(gpu: Gpu, g: Tensor, like: Tensor, s: number): Tensor {

@@ -1,3 +1,4 @@
+/** Tests of the real-space regularisers (regular.ts) vs float64 references and finite differences. */
 import { describe, expect, it } from 'vitest';
 import { checkGradients, getTestGpu, randomArray } from '../testing';
 import { regulariser } from './regular';

@@ -1,80 +1,32 @@
+/**
+ * The reference's optional real-space loss terms (torch ModelConfig amp_loss / phase_loss):
+ *   Total_Variation  mean_B Σ_{C,H,W} (|x[h+1,w] − x[h,w]| + |x[h,w+1] − x[h,w]|)
+ *   Mean_Deviation   mean_B Σ_{C,H,W} |x − mean_{H,W}(x)|
+ * on (B, C, H, W) generator outputs; scalar results, gradients to x.
+ */
 import indexWgsl from '../shaders/index.wgsl?raw';
 import regularWgsl from '../shaders/regular.wgsl?raw';
-import type { Gpu } from '../kernel';
-import { defineKernel } from '../kernelDecl';
+import type { Gpu } from '../runtime';
+import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 import { affineRaw } from './elementwise';
 import { sumRaw } from './reduce';
 
-/**
- * The reference's optional real-space loss terms (torch ModelConfig amp_loss / phase_loss, digest §4.6):
- *   Total_Variation  mean_B Σ_{C,H,W} (|x[h+1,w] − x[h,w]| + |x[h,w+1] − x[h,w]|)
- *   Mean_Deviation   mean_B Σ_{C,H,W} |x − mean_{H,W}(x)|
- * on (B, C, H, W) generator outputs; scalar results, gradients to x.
- */
-const code = indexWgsl + regularWgsl;
+const kernel = kernelFamily('regular_', indexWgsl + regularWgsl);
 const params = { n: 'u32', H: 'u32', W: 'u32', planes: 'u32' } as const;
 /** out = |x[h+1,w] − x[h,w]| + |x[h,w+1] − x[h,w]| per element */
-const TV = defineKernel({
-  name: 'regular_tv_terms',
-  code,
-  entryPoint: 'tv_terms',
-  params,
-  bindings: { x: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
-});
+const TV = kernel('tv_terms', params, { x: 'read', out: 'rw' }, 'n');
 /** Adjoint of Total_Variation w.r.t. x: out = g · Σ_neighbours ±sign(Δx) */
-const TV_GRAD = defineKernel({
-  name: 'regular_tv_grad',
-  code,
-  entryPoint: 'tv_grad',
-  params,
-  bindings: { x: 'read', g: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
-});
+const TV_GRAD = kernel('tv_grad', params, { x: 'read', g: 'read', out: 'rw' }, 'n');
 /** out[p] = mean over plane p of x (one invocation per plane) */
-const MEAN = defineKernel({
-  name: 'regular_plane_mean',
-  code,
-  entryPoint: 'plane_mean',
-  params,
-  bindings: { x: 'read', out: 'rw' },
-  workgroupSize: 64,
-  invocations: 'planes',
-});
+const MEAN = kernel('plane_mean', params, { x: 'read', out: 'rw' }, 'planes', { workgroupSize: 64 });
 /** out = |x − m_plane| per element */
-const DEV = defineKernel({
-  name: 'regular_absdev_terms',
-  code,
-  entryPoint: 'absdev_terms',
-  params,
-  bindings: { x: 'read', m: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
-});
+const DEV = kernel('absdev_terms', params, { x: 'read', m: 'read', out: 'rw' }, 'n');
 /** out = sign(x − m_plane) per element */
-const SIGN = defineKernel({
-  name: 'regular_absdev_sign',
-  code,
-  entryPoint: 'absdev_sign',
-  params,
-  bindings: { x: 'read', m: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
-});
+const SIGN = kernel('absdev_sign', params, { x: 'read', m: 'read', out: 'rw' }, 'n');
 /** Adjoint of Mean_Deviation w.r.t. x: out = g · (s − mean_plane(s)), s = sign(x − m_plane) */
-const DEV_GRAD = defineKernel({
-  name: 'regular_absdev_grad',
-  code,
-  entryPoint: 'absdev_grad',
-  params,
-  bindings: { s: 'read', s_mean: 'read', g: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
-});
+const DEV_GRAD = kernel('absdev_grad', params, { s: 'read', s_mean: 'read', g: 'read', out: 'rw' }, 'n');
 
 function dims(x: Tensor): { B: number; H: number; W: number; planes: number; n: number } {
   if (x.shape.length !== 4 || x.dtype !== 'f32') throw new Error(`regulariser: expected real (B, C, H, W), got ${x}`);

@@ -1,3 +1,4 @@
+/** Tests of inference-time stitching (stitch.ts) vs the float64 scatter reference (stitch.ref.ts). */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../pipeline/random';
 import { compare, getTestGpu, randomArray } from '../testing';
@@ -16,7 +17,10 @@ describe('stitching (GPU gather) vs the float64 scatter reference', () => {
         N = 16;
       const rng = new Rng(4);
       const pos = new Float64Array(2 * P);
-      for (let p = 0; p < P; p++) ((pos[2 * p] = rng.range(10, 80)), (pos[2 * p + 1] = rng.range(5, 30)));
+      for (let p = 0; p < P; p++) {
+        pos[2 * p] = rng.range(10, 80);
+        pos[2 * p + 1] = rng.range(5, 30);
+      }
       const patches = randomArray(2 * P * N * N, 5);
       const probe = randomArray(2 * N * N, 6);
       const mt = method === 'position' ? 10 : 8;
@@ -72,7 +76,12 @@ describe('stitching (GPU gather) vs the float64 scatter reference', () => {
     });
     let best = -1,
       bi = 0;
-    for (let i = 0; i < r.obj.length / 2; i++) if (r.obj[2 * i] > best) ((best = r.obj[2 * i]), (bi = i));
+    for (let i = 0; i < r.obj.length / 2; i++) {
+      if (r.obj[2 * i] > best) {
+        best = r.obj[2 * i];
+        bi = i;
+      }
+    }
     expect([(bi % r.width) + r.origin[0], Math.floor(bi / r.width) + r.origin[1]]).toEqual([37, 21]);
     expect(best).toBeCloseTo(1, 6);
   });
@@ -81,7 +90,10 @@ describe('stitching (GPU gather) vs the float64 scatter reference', () => {
     const gpu = await getTestGpu();
     const N = 32;
     const one = new Float32Array(2 * 2 * N * N);
-    for (let i = 0; i < 2 * N * N; i++) ((one[2 * i] = 1), (one[2 * i + 1] = 2));
+    for (let i = 0; i < 2 * N * N; i++) {
+      one[2 * i] = 1;
+      one[2 * i + 1] = 2;
+    }
     const pos = new Float64Array([40, 40, 45.5, 41.25]);
     const obj = await gpu.tidyAsync(async () =>
       gpu.read(stitchPatches(gpu, gpu.tensor([2, N, N], 'c64', one), pos, { method: 'position', crop: 16 }).object),
@@ -95,7 +107,10 @@ describe('stitching (GPU gather) vs the float64 scatter reference', () => {
       }
     expect(covered).toBeGreaterThan(16 * 16);
     const two = one.slice();
-    for (let i = N * N; i < 2 * N * N; i++) ((two[2 * i] = 3), (two[2 * i + 1] = 0));
+    for (let i = N * N; i < 2 * N * N; i++) {
+      two[2 * i] = 3;
+      two[2 * i + 1] = 0;
+    }
     const r = await gpu.tidyAsync(async () => {
       const s = stitchPatches(gpu, gpu.tensor([2, N, N], 'c64', two), new Float64Array([40, 40, 40, 40]), {
         method: 'position',

@@ -43,7 +43,11 @@ export function stitchRef(
       }
   }
   const obj = new Float64Array(2 * W * H);
-  for (let i = 0; i < W * H; i++)
-    if (den[i] > 0) ((obj[2 * i] = num[2 * i] / (den[i] + eps)), (obj[2 * i + 1] = num[2 * i + 1] / (den[i] + eps)));
+  for (let i = 0; i < W * H; i++) {
+    if (den[i] > 0) {
+      obj[2 * i] = num[2 * i] / (den[i] + eps);
+      obj[2 * i + 1] = num[2 * i + 1] / (den[i] + eps);
+    }
+  }
   return { obj, den };
 }

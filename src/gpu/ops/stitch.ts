@@ -1,18 +1,18 @@
-import stitchWgsl from '../shaders/stitch.wgsl?raw';
-import type { Gpu } from '../kernel';
-import { defineKernel } from '../kernelDecl';
-import type { Tensor } from '../tensor';
-
 /**
- * Inference-time stitching of predicted object patches into one object image (issue 4 §4).
+ * Inference-time stitching of predicted object patches into one object image.
  * - 'barycentric' (reference reconstruct_image_barycentric): central `middleTrim` crop, bilinear splat weighted by
  *   |P|² of the cropped probe ('probe') or 1 ('uniform'), ÷ (weights + 1e-12).
  * - 'position' (Ptychodus / TF reassemble_position): central `crop` (M = 20) translated to its position, summed,
  *   ÷ (1e-9 + Σ translated ones) — i.e. uniform weights; oriented correctly (content at +offset, not the torch
- *   CLI's mirrored variant, digest §5.3b).
+ *   CLI's mirrored variant).
  * Orientation: a patch whose centre pixel (N/2, N/2) belongs to scan position (x, y) puts that pixel at object
  * column x, row y; canvas pixel (X, Y) is object pixel (X + origin[0], Y + origin[1]).
  */
+import stitchWgsl from '../shaders/stitch.wgsl?raw';
+import type { Gpu } from '../runtime';
+import { defineKernel } from '../kernelDecl';
+import type { Tensor } from '../tensor';
+
 export interface StitchOptions {
   method: 'barycentric' | 'position';
   middleTrim?: number;

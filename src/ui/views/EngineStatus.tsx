@@ -24,7 +24,13 @@ function ConnectForm({ onClose }: { onClose: () => void }) {
   };
   return (
     <div className="connect-form" data-testid="connect-form">
-      <input aria-label="engine URL" placeholder="http://127.0.0.1:8765/#engine=…&token=…" value={url} onChange={(e) => setUrl(e.target.value)} size={48} />{' '}
+      <input
+        aria-label="engine URL"
+        placeholder="http://127.0.0.1:8765/#engine=…&token=…"
+        value={url}
+        onChange={(e) => setUrl(e.target.value)}
+        size={48}
+      />{' '}
       <button type="button" data-testid="connect-engine" onClick={connect}>
         connect
       </button>{' '}
@@ -47,8 +53,14 @@ export function EngineStatus() {
   let text: string;
   if (server && connection) text = connection.message;
   else if (!gpu) text = server ? `connecting to the engine at ${server}…` : 'checking WebGPU…';
-  else if (server) text = gpu.available ? `Compute: engine server ${server} — ${gpu.description}${gpu.isFallbackAdapter ? ' — software adapter, training will be slow' : ''}` : `Engine server ${server} has no GPU: ${gpu.reason ?? 'unavailable'}`;
-  else text = gpu.available ? `Compute: this browser's WebGPU — ${gpu.description}${gpu.isFallbackAdapter ? ' — software adapter, training will be slow' : ''}` : `No WebGPU: ${gpu.reason ?? 'unavailable'}${gpu.hint ? ` (${gpu.hint})` : ''}`;
+  else if (server)
+    text = gpu.available
+      ? `Compute: engine server ${server} — ${gpu.description}${gpu.isFallbackAdapter ? ' — software adapter, training will be slow' : ''}`
+      : `Engine server ${server} has no GPU: ${gpu.reason ?? 'unavailable'}`;
+  else
+    text = gpu.available
+      ? `Compute: this browser's WebGPU — ${gpu.description}${gpu.isFallbackAdapter ? ' — software adapter, training will be slow' : ''}`
+      : `No WebGPU: ${gpu.reason ?? 'unavailable'}${gpu.hint ? ` (${gpu.hint})` : ''}`;
   const needsGpu = !server && gpu && (!gpu.available || gpu.isFallbackAdapter);
   return (
     <span className="engine-status">
@@ -63,24 +75,38 @@ export function EngineStatus() {
         </span>
       )}
       {server && (
-        <button type="button" className="link" onClick={() => switchEngine(null)} title="Run on this browser's own WebGPU instead">
+        <button
+          type="button"
+          className="link"
+          onClick={() => switchEngine(null)}
+          title="Run on this browser's own WebGPU instead"
+        >
           use this browser
         </button>
       )}
       {needsGpu && (
         <span className="engine-offer">
           {' '}
-          <button type="button" data-testid="offer-local" onClick={() => setOffer(offer === 'local' ? 'none' : 'local')}>
+          <button
+            type="button"
+            data-testid="offer-local"
+            onClick={() => setOffer(offer === 'local' ? 'none' : 'local')}
+          >
             Use a local engine
           </button>{' '}
-          <button type="button" data-testid="offer-connect" onClick={() => setOffer(offer === 'connect' ? 'none' : 'connect')}>
+          <button
+            type="button"
+            data-testid="offer-connect"
+            onClick={() => setOffer(offer === 'connect' ? 'none' : 'connect')}
+          >
             Connect to engine…
           </button>
         </span>
       )}
       {offer === 'local' && (
         <p className="engine-help" data-testid="local-help">
-          Train on this machine's GPU through its native drivers: in a terminal, in a clone of PtychoPINN Web, run <code>{SERVE_COMMAND}</code> and open the URL it prints.
+          Train on this machine's GPU through its native drivers: in a terminal, in a clone of PtychoPINN Web, run{' '}
+          <code>{SERVE_COMMAND}</code> and open the URL it prints.
         </p>
       )}
       {offer === 'connect' && <ConnectForm onClose={() => setOffer('none')} />}

@@ -1,3 +1,4 @@
+// The recovery banner: after a reload, a crash or a lost GPU device, continue the stored run or export its weights.
 import type { Controller } from '../controller';
 import { useStore } from '../store';
 
@@ -12,14 +13,17 @@ export function RecoveryBanner({ ctl }: { ctl: Controller }) {
       {warning && (
         <div className="warning-banner" data-testid="storage-warning" role="status">
           <strong>{warning.message}</strong> <span>{warning.hint}</span>
-          <button type="button" onClick={() => useStore.getState().set({ storageWarning: null })} aria-label="dismiss">×</button>
+          <button type="button" onClick={() => useStore.getState().set({ storageWarning: null })} aria-label="dismiss">
+            ×
+          </button>
         </div>
       )}
       {recovery && k && status !== 'training' && status !== 'paused' && (
         <div className="recovery-banner" data-testid="recovery-banner" role="status">
           <div>
             <strong>{recovery}</strong> Last checkpoint: epoch {k.epochsDone} of {k.epochs} on {k.datasetFileName}
-            {k.lastTrainLoss !== null ? `, training loss ${k.lastTrainLoss.toExponential(3)}` : ''}, saved {new Date(k.createdAt).toLocaleString()}.
+            {k.lastTrainLoss !== null ? `, training loss ${k.lastTrainLoss.toExponential(3)}` : ''}, saved{' '}
+            {new Date(k.createdAt).toLocaleString()}.
           </div>
           <div className="row">
             {k.epochsDone < k.epochs && (

@@ -1,3 +1,5 @@
+// The reconstruction (specs/app.md): amplitude, phase, complex and overlap weights in linked viewers, objectGuess
+// and the metrics when the scan has it, the pixel read-out, line profiles and the exports.
 import { useEffect, useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import { amplitudePhase, complexToRgba, range, toRgba, type ColormapName } from '../colormaps';
@@ -6,11 +8,12 @@ import { sampleLine } from '../profile';
 import { useStore } from '../store';
 import { ColorLegend } from '../widgets/ColorLegend';
 import { ComplexLegend } from '../widgets/ComplexLegend';
-import { fitView, ImageViewer, type Line, type ViewState } from '../widgets/ImageViewer';
+import { fitView, ImageViewer, type ImageViewerProps, type Line, type ViewState } from '../widgets/ImageViewer';
 import { UPlotChart } from '../widgets/UPlotChart';
 import type { ResultImage } from '../../worker/protocol';
 
-const fmt = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
+const fmt = (v: number | null | undefined, d = 3) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d);
 
 /** Amplitude / phase / complex / weights images of a complex canvas, computed once per result. */
 function useImages(z: Float32Array | undefined, w: number, h: number, ampMap: ColormapName) {
@@ -18,13 +21,24 @@ function useImages(z: Float32Array | undefined, w: number, h: number, ampMap: Co
     if (!z) return null;
     const { amplitude, phase } = amplitudePhase(z);
     const ar = range(amplitude);
-    return { amplitude, phase, ampRange: ar, amp: toRgba(amplitude, ampMap, ar[0], ar[1]), ph: toRgba(phase, 'twilight', -Math.PI, Math.PI), cx: complexToRgba(z, ar[1]) };
+    return {
+      amplitude,
+      phase,
+      ampRange: ar,
+      amp: toRgba(amplitude, ampMap, ar[0], ar[1]),
+      ph: toRgba(phase, 'twilight', -Math.PI, Math.PI),
+      cx: complexToRgba(z, ar[1]),
+    };
   }, [z, w, h, ampMap]);
 }
 
 const PROFILE_OPTIONS: Omit<uPlot.Options, 'width' | 'height'> = {
   scales: { x: { time: false }, ph: { range: [-Math.PI, Math.PI] } },
-  axes: [{ label: 'distance along the line (px)' }, { label: 'amplitude', size: 60 }, { label: 'phase (rad)', side: 1, scale: 'ph', grid: { show: false }, size: 60 }],
+  axes: [
+    { label: 'distance along the line (px)' },
+    { label: 'amplitude', size: 60 },
+    { label: 'phase (rad)', side: 1, scale: 'ph', grid: { show: false }, size: 60 },
+  ],
   series: [
     { label: 'px' },
     { label: 'amplitude', stroke: '#2f6fd6', width: 2 },
@@ -45,7 +59,9 @@ export function ResultView({ ctl }: { ctl: Controller }) {
     return (
       <section className="panel" data-testid="result">
         <h2>Reconstruction</h2>
-        <p className="muted">The stitched object appears here when training ends, or when you reconstruct with an opened model.</p>
+        <p className="muted">
+          The stitched object appears here when training ends, or when you reconstruct with an opened model.
+        </p>
       </section>
     );
   }
@@ -55,7 +71,12 @@ export function ResultView({ ctl }: { ctl: Controller }) {
       <div className="row controls">
         <label>
           stitching{' '}
-          <select data-testid="stitch-method" value={stitch} disabled={!!busy || status === 'training' || status === 'paused'} onChange={(e) => ctl.setStitch(e.target.value as 'barycentric' | 'position')}>
+          <select
+            data-testid="stitch-method"
+            value={stitch}
+            disabled={!!busy || status === 'training' || status === 'paused'}
+            onChange={(e) => ctl.setStitch(e.target.value as 'barycentric' | 'position')}
+          >
             <option value="barycentric">barycentric (|P|² weights)</option>
             <option value="position">position (Ptychodus)</option>
           </select>
@@ -70,15 +91,187 @@ export function ResultView({ ctl }: { ctl: Controller }) {
         <button type="button" data-testid="export-recon" onClick={ctl.exportRecon}>
           Export reconstruction (.npz)
         </button>
-        <button type="button" data-testid="export-product" onClick={ctl.exportProduct} title="Ptychodus NPZ product: object, probe, positions, pixel sizes, loss history">
+        <button
+          type="button"
+          data-testid="export-product"
+          onClick={ctl.exportProduct}
+          title="Ptychodus NPZ product: object, probe, positions, pixel sizes, loss history"
+        >
           Export for Ptychodus (.npz)
         </button>
         <span className="muted small-text">
-          {r.width}×{r.height} px from {r.patches} patches ({r.stitch}); origin x {r.origin[0]}, y {r.origin[1]}. Wheel: zoom · drag: pan · double-click: fit · shift + drag: line profile
+          {r.width}×{r.height} px from {r.patches} patches ({r.stitch}); origin x {r.origin[0]}, y {r.origin[1]}. Wheel:
+          zoom · drag: pan · double-click: fit · shift + drag: line profile
         </span>
       </div>
       <ResultImages r={r} ampMap={ampMap} />
     </section>
+  );
+}
+
+type Rec = NonNullable<ReturnType<typeof useImages>>;
+type Metrics = NonNullable<ResultImage['metrics']>;
+/** The props every viewer of the result shares (one linked view, hover, line profile and region box). */
+type ViewerCommon = Omit<ImageViewerProps, 'title' | 'pixels'>;
+
+/** Reconstruction vs objectGuess on the scanned region: SSIM, PSNR and FRC resolution of amplitude and phase. */
+function MetricsTable({ m }: { m: Metrics }) {
+  return (
+    <table className="metrics" data-testid="metrics">
+      <caption>vs objectGuess on the scanned region (dashed box), global phase removed, amplitude scale fitted</caption>
+      <thead>
+        <tr>
+          <th />
+          <th>SSIM</th>
+          <th>PSNR (dB)</th>
+          <th>FRC resolution (px)</th>
+        </tr>
+      </thead>
+      <tbody>
+        <tr>
+          <th>amplitude</th>
+          <td data-testid="metric-amp-ssim">{fmt(m.amplitude.ssim)}</td>
+          <td>{fmt(m.amplitude.psnr, 2)}</td>
+          <td>{fmt(m.amplitude.frcResolutionPx, 1)}</td>
+        </tr>
+        <tr>
+          <th>phase</th>
+          <td data-testid="metric-phase-ssim">{fmt(m.phase.ssim)}</td>
+          <td>{fmt(m.phase.psnr, 2)}</td>
+          <td>{fmt(m.phase.frcResolutionPx, 1)}</td>
+        </tr>
+      </tbody>
+      <tfoot>
+        <tr>
+          <td colSpan={4} className="muted">
+            FRC threshold {m.frcThreshold === 'half-bit' ? '½-bit' : '0.5'}; phase offset {fmt(m.phaseOffset)} rad;
+            amplitude × {fmt(m.amplitudeScale)}; region {m.region.width}×{m.region.height} px
+          </td>
+        </tr>
+      </tfoot>
+    </table>
+  );
+}
+
+/** The values under the pointer (reconstruction, overlap weight, and objectGuess when the scan has one). */
+function PixelReadout({
+  r,
+  rec,
+  truth,
+  hover,
+}: {
+  r: ResultImage;
+  rec: Rec;
+  truth: Rec | null;
+  hover: { x: number; y: number } | null;
+}) {
+  const i = hover ? hover.y * r.width + hover.x : -1;
+  return (
+    <p className="readout" data-testid="pixel-readout">
+      {hover && i >= 0 ? (
+        <>
+          x {hover.x + r.origin[0]}, y {hover.y + r.origin[1]} (object px): amplitude {fmt(rec.amplitude[i], 4)}, phase{' '}
+          {fmt(rec.phase[i], 3)} rad, weight {fmt(r.weights[i], 3)}
+          {truth ? ` · objectGuess: amplitude ${fmt(truth.amplitude[i], 4)}, phase ${fmt(truth.phase[i], 3)} rad` : ''}
+        </>
+      ) : (
+        <span className="muted">Point at an image for the pixel values.</span>
+      )}
+    </p>
+  );
+}
+
+/** The line profile's end points (object pixels), a clear button and the chart. */
+function LineProfile({
+  r,
+  line,
+  profile,
+  onClear,
+}: {
+  r: ResultImage;
+  line: Line;
+  profile: uPlot.AlignedData;
+  onClear: () => void;
+}) {
+  return (
+    <div className="profile" data-testid="profile-chart">
+      <p className="small-text">
+        Line profile from ({fmt(line.x0 + r.origin[0], 1)}, {fmt(line.y0 + r.origin[1], 1)}) to (
+        {fmt(line.x1 + r.origin[0], 1)}, {fmt(line.y1 + r.origin[1], 1)}){' '}
+        <button type="button" className="small" onClick={onClear}>
+          clear
+        </button>
+      </p>
+      <UPlotChart options={PROFILE_OPTIONS} data={profile} height={200} />
+    </div>
+  );
+}
+
+/** Amplitude, phase and complex view of one complex image (the reconstruction or objectGuess) in linked viewers. */
+function ComplexViews(props: {
+  images: Rec;
+  common: ViewerCommon;
+  ampMap: ColormapName;
+  /** Before each viewer's title, test id and PNG file name ('objectGuess ', 'truth', 'objectGuess'). */
+  title: string;
+  testId: string;
+  fileName: string;
+}) {
+  const { images: z, common, ampMap, title, testId, fileName } = props;
+  return (
+    <>
+      <ImageViewer
+        {...common}
+        title={`${title}amplitude`}
+        testId={`${testId}-amplitude`}
+        pixels={z.amp}
+        fileName={`${fileName}-amplitude.png`}
+        legend={<ColorLegend colormap={ampMap} lo={z.ampRange[0]} hi={z.ampRange[1]} />}
+      />
+      <ImageViewer
+        {...common}
+        title={`${title}phase`}
+        testId={`${testId}-phase`}
+        pixels={z.ph}
+        fileName={`${fileName}-phase.png`}
+        legend={<ColorLegend colormap="twilight" lo={-Math.PI} hi={Math.PI} cyclic />}
+      />
+      <ImageViewer
+        {...common}
+        title={`${title}complex`}
+        testId={`${testId}-complex`}
+        pixels={z.cx}
+        fileName={`${fileName}-complex.png`}
+        legend={<ComplexLegend ampMax={z.ampRange[1]} />}
+      />
+    </>
+  );
+}
+
+/** objectGuess (the scan's true object) beside the reconstruction, with the metrics that compare them. */
+function TruthImages({
+  truth,
+  common,
+  ampMap,
+  m,
+}: {
+  truth: Rec;
+  common: ViewerCommon;
+  ampMap: ColormapName;
+  m: ResultImage['metrics'];
+}) {
+  return (
+    <div className="images truth">
+      <ComplexViews
+        images={truth}
+        common={common}
+        ampMap={ampMap}
+        title="objectGuess "
+        testId="truth"
+        fileName="objectGuess"
+      />
+      {m && <MetricsTable m={m} />}
+    </div>
   );
 }
 
@@ -97,66 +290,45 @@ function ResultImages({ r, ampMap }: { r: ResultImage; ampMap: ColormapName }) {
     const wr = range(r.weights);
     return { px: toRgba(r.weights, 'viridis', wr[0], wr[1]), r: wr };
   }, [r.weights]);
-  const region = r.metrics ? { x: r.metrics.region.x0, y: r.metrics.region.y0, width: r.metrics.region.width, height: r.metrics.region.height } : null;
-  const common = { width: w, height: h, view, onView: setView, onHover: setHover, line, onLine: setLine, rect: region, size: 200 };
+  const region = r.metrics
+    ? { x: r.metrics.region.x0, y: r.metrics.region.y0, width: r.metrics.region.width, height: r.metrics.region.height }
+    : null;
+  const common: ViewerCommon = {
+    width: w,
+    height: h,
+    view,
+    onView: setView,
+    onHover: setHover,
+    line,
+    onLine: setLine,
+    rect: region,
+    size: 200,
+  };
   const profile = useMemo<uPlot.AlignedData | null>(() => {
     if (!line) return null;
-    const a = sampleLine(rec.amplitude, w, h, line), p = sampleLine(rec.phase, w, h, line);
+    const a = sampleLine(rec.amplitude, w, h, line),
+      p = sampleLine(rec.phase, w, h, line);
     const ta = truth ? sampleLine(truth.amplitude, w, h, line).values : a.values.map(() => null);
     const tp = truth ? sampleLine(truth.phase, w, h, line).values : a.values.map(() => null);
     return [a.distance, a.values, p.values, ta, tp] as uPlot.AlignedData;
   }, [line, rec, truth, w, h]);
-  const i = hover ? hover.y * w + hover.x : -1;
   const m = r.metrics;
   return (
     <>
       <div className="images">
-        <ImageViewer {...common} title="amplitude" testId="recon-amplitude" pixels={rec.amp} fileName="reconstruction-amplitude.png" legend={<ColorLegend colormap={ampMap} lo={rec.ampRange[0]} hi={rec.ampRange[1]} />} />
-        <ImageViewer {...common} title="phase" testId="recon-phase" pixels={rec.ph} fileName="reconstruction-phase.png" legend={<ColorLegend colormap="twilight" lo={-Math.PI} hi={Math.PI} cyclic />} />
-        <ImageViewer {...common} title="complex" testId="recon-complex" pixels={rec.cx} fileName="reconstruction-complex.png" legend={<ComplexLegend ampMax={rec.ampRange[1]} />} />
-        <ImageViewer {...common} title="overlap weights" testId="recon-weights" pixels={weights.px} fileName="reconstruction-weights.png" legend={<ColorLegend colormap="viridis" lo={weights.r[0]} hi={weights.r[1]} />} />
+        <ComplexViews images={rec} common={common} ampMap={ampMap} title="" testId="recon" fileName="reconstruction" />
+        <ImageViewer
+          {...common}
+          title="overlap weights"
+          testId="recon-weights"
+          pixels={weights.px}
+          fileName="reconstruction-weights.png"
+          legend={<ColorLegend colormap="viridis" lo={weights.r[0]} hi={weights.r[1]} />}
+        />
       </div>
-      {truth && (
-        <div className="images truth">
-          <ImageViewer {...common} title="objectGuess amplitude" testId="truth-amplitude" pixels={truth.amp} fileName="objectGuess-amplitude.png" legend={<ColorLegend colormap={ampMap} lo={truth.ampRange[0]} hi={truth.ampRange[1]} />} />
-          <ImageViewer {...common} title="objectGuess phase" testId="truth-phase" pixels={truth.ph} fileName="objectGuess-phase.png" legend={<ColorLegend colormap="twilight" lo={-Math.PI} hi={Math.PI} cyclic />} />
-          <ImageViewer {...common} title="objectGuess complex" testId="truth-complex" pixels={truth.cx} fileName="objectGuess-complex.png" legend={<ComplexLegend ampMax={truth.ampRange[1]} />} />
-          {m && (
-            <table className="metrics" data-testid="metrics">
-              <caption>vs objectGuess on the scanned region (dashed box), global phase removed, amplitude scale fitted</caption>
-              <thead>
-                <tr><th /><th>SSIM</th><th>PSNR (dB)</th><th>FRC resolution (px)</th></tr>
-              </thead>
-              <tbody>
-                <tr><th>amplitude</th><td data-testid="metric-amp-ssim">{fmt(m.amplitude.ssim)}</td><td>{fmt(m.amplitude.psnr, 2)}</td><td>{fmt(m.amplitude.frcResolutionPx, 1)}</td></tr>
-                <tr><th>phase</th><td data-testid="metric-phase-ssim">{fmt(m.phase.ssim)}</td><td>{fmt(m.phase.psnr, 2)}</td><td>{fmt(m.phase.frcResolutionPx, 1)}</td></tr>
-              </tbody>
-              <tfoot>
-                <tr><td colSpan={4} className="muted">FRC threshold {m.frcThreshold === 'half-bit' ? '½-bit' : '0.5'}; phase offset {fmt(m.phaseOffset)} rad; amplitude × {fmt(m.amplitudeScale)}; region {m.region.width}×{m.region.height} px</td></tr>
-              </tfoot>
-            </table>
-          )}
-        </div>
-      )}
-      <p className="readout" data-testid="pixel-readout">
-        {hover && i >= 0 ? (
-          <>
-            x {hover.x + r.origin[0]}, y {hover.y + r.origin[1]} (object px): amplitude {fmt(rec.amplitude[i], 4)}, phase {fmt(rec.phase[i], 3)} rad, weight {fmt(r.weights[i], 3)}
-            {truth ? ` · objectGuess: amplitude ${fmt(truth.amplitude[i], 4)}, phase ${fmt(truth.phase[i], 3)} rad` : ''}
-          </>
-        ) : (
-          <span className="muted">Point at an image for the pixel values.</span>
-        )}
-      </p>
-      {profile && (
-        <div className="profile" data-testid="profile-chart">
-          <p className="small-text">
-            Line profile from ({fmt(line!.x0 + r.origin[0], 1)}, {fmt(line!.y0 + r.origin[1], 1)}) to ({fmt(line!.x1 + r.origin[0], 1)}, {fmt(line!.y1 + r.origin[1], 1)}){' '}
-            <button type="button" className="small" onClick={() => setLine(null)}>clear</button>
-          </p>
-          <UPlotChart options={PROFILE_OPTIONS} data={profile} height={200} />
-        </div>
-      )}
+      {truth && <TruthImages truth={truth} common={common} ampMap={ampMap} m={m} />}
+      <PixelReadout r={r} rec={rec} truth={truth} hover={hover} />
+      {profile && line && <LineProfile r={r} line={line} profile={profile} onClear={() => setLine(null)} />}
     </>
   );
 }

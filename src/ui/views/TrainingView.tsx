@@ -1,7 +1,9 @@
+// The training view (specs/app.md): controls, the model line, progress with GPU memory, the live loss chart and
+// the live stitched object.
 import { useMemo } from 'react';
 import { range, toRgba } from '../colormaps';
 import type { Controller } from '../controller';
-import { useStore } from '../store';
+import { useStore, type AppState } from '../store';
 import { ColorLegend } from '../widgets/ColorLegend';
 import { ImageViewer } from '../widgets/ImageViewer';
 import { LossChart } from '../widgets/LossChart';
@@ -15,88 +17,180 @@ export function formatSeconds(s: number): string {
 
 export const formatBytes = (b: number) => (b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : `${(b / 1e6).toFixed(1)} MB`);
 
+/** Train, pause, resume, stop, reconstruct and export buttons. */
+function TrainingControls({ ctl, s }: { ctl: Controller; s: AppState }) {
+  const { status, gpu, model } = s;
+  const running = status === 'training' || status === 'paused';
+  const canTrain = !!s.dataset && !!gpu?.available && !running && status !== 'loading';
+  return (
+    <div className="row controls">
+      <button
+        type="button"
+        className="primary"
+        data-testid="train-start"
+        disabled={!canTrain}
+        onClick={() => ctl.train(false)}
+        title={gpu && !gpu.available ? 'WebGPU is unavailable in this browser' : ''}
+      >
+        {model ? 'Train a new model' : 'Train'}
+      </button>
+      <button type="button" data-testid="train-pause" disabled={status !== 'training'} onClick={() => ctl.pause()}>
+        Pause
+      </button>
+      <button type="button" data-testid="train-resume" disabled={status !== 'paused'} onClick={() => ctl.resume()}>
+        Resume
+      </button>
+      <button type="button" data-testid="train-stop" disabled={!running} onClick={() => ctl.stop()}>
+        Stop
+      </button>
+      <button
+        type="button"
+        data-testid="reconstruct"
+        disabled={!model || !s.dataset || running || !!s.busy}
+        onClick={() => ctl.reconstruct()}
+        title="predict every scan position with the current model and stitch the object"
+      >
+        Reconstruct
+      </button>
+      <button type="button" data-testid="export-model" disabled={!model || running} onClick={ctl.exportModel}>
+        Export model
+      </button>
+      <button
+        type="button"
+        data-testid="export-torch"
+        disabled={!model || running}
+        onClick={ctl.exportTorch}
+        title="the model as the PyTorch reference's model bundle, wts.h5.zip"
+      >
+        Export for PyTorch
+      </button>
+    </div>
+  );
+}
+
+/** Which model the engine holds (or how to get one). */
+function ModelLine({ model }: { model: AppState['model'] }) {
+  return (
+    <p className="model-line" data-testid="model-info">
+      {model ? (
+        <>
+          Model:{' '}
+          {model.kind === 'trained'
+            ? 'trained here'
+            : model.kind === 'checkpoint'
+              ? model.source
+              : `${model.kind === 'torch' ? 'PyTorch bundle' : 'opened'} ${model.source}`}{' '}
+          · N {model.N} · gridsize {model.gridsize} · n_filters_scale {model.nFiltersScale} ·{' '}
+          {model.parameters.toLocaleString('en')} parameters
+        </>
+      ) : (
+        <span className="muted">
+          No model yet: train one, or drop a model archive (ours or a PtychoPINN wts.h5.zip) to reconstruct without
+          training.
+        </span>
+      )}
+    </p>
+  );
+}
+
+/** The progress bar with epoch, step, speed and ETA (or the last run), and the GPU memory in use. */
+function ProgressLine({ s }: { s: AppState }) {
+  const { status, progress: p, gpu } = s;
+  const done = p ? (p.epoch - 1) * p.stepsPerEpoch + p.step : 0;
+  const total = p ? p.epochs * p.stepsPerEpoch : 1;
+  return (
+    <div className="progress-line" data-testid="train-progress" aria-live="polite">
+      <progress value={done} max={total} />
+      <span>
+        {p ? (
+          <>
+            epoch {p.epoch}/{p.epochs} · step {p.step}/{p.stepsPerEpoch} ·{' '}
+            {p.patternsPerSecond.toFixed(p.patternsPerSecond < 10 ? 2 : 0)} patterns/s · ETA{' '}
+            {formatSeconds(p.etaSeconds)}
+            {status === 'paused' ? ' · paused' : ''}
+          </>
+        ) : s.lastRun ? (
+          `last run: ${s.lastRun.status}, ${s.lastRun.epochs} epoch${s.lastRun.epochs === 1 ? '' : 's'}`
+        ) : (
+          'not started'
+        )}
+      </span>
+      {gpu?.memory && (
+        <span className="muted" data-testid="gpu-memory">
+          GPU memory in use: {formatBytes(gpu.memory.inUseBytes)} (allocated {formatBytes(gpu.memory.allocatedBytes)},
+          peak {formatBytes(gpu.memory.peakInUseBytes)})
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** The live stitched object of the whole scan (amplitude and phase), refreshed during training. */
+function LivePreview({ s }: { s: AppState }) {
+  const live = s.live;
+  const liveAmp = useMemo(
+    () => (live ? { px: toRgba(live.amplitude, 'viridis', ...range(live.amplitude)), r: range(live.amplitude) } : null),
+    [live],
+  );
+  const livePh = useMemo(() => (live ? toRgba(live.phase, 'twilight', -Math.PI, Math.PI) : null), [live]);
+  return (
+    <div className="live">
+      {live && liveAmp && livePh ? (
+        <>
+          <div className="images">
+            <ImageViewer
+              title="live amplitude"
+              testId="live-amplitude"
+              width={live.width}
+              height={live.height}
+              pixels={liveAmp.px}
+              size={170}
+              legend={<ColorLegend colormap="viridis" lo={liveAmp.r[0]} hi={liveAmp.r[1]} />}
+            />
+            <ImageViewer
+              title="live phase"
+              testId="live-phase"
+              width={live.width}
+              height={live.height}
+              pixels={livePh}
+              size={170}
+              legend={<ColorLegend colormap="twilight" lo={-Math.PI} hi={Math.PI} cyclic />}
+            />
+          </div>
+          <p className="muted small-text">
+            Stitched from every scan position at epoch {live.epoch + 1}, step {live.step + 1} ({s.previews} refresh
+            {s.previews === 1 ? '' : 'es'}; previews took {(100 * live.overhead).toFixed(1)} % of the training time).
+          </p>
+        </>
+      ) : (
+        <p className="muted small-text">
+          The stitched object of the whole scan appears here during training, refreshed as often as costs at most ~12 %
+          of the training time.
+        </p>
+      )}
+    </div>
+  );
+}
+
 /** Training controls, progress, the live loss chart and the live stitched object of the whole scan. */
 export function TrainingView({ ctl }: { ctl: Controller }) {
   const s = useStore();
-  const { status, progress: p, gpu, model } = s;
-  const running = status === 'training' || status === 'paused';
-  const canTrain = !!s.dataset && !!gpu?.available && !running && status !== 'loading';
-  const done = p ? (p.epoch - 1) * p.stepsPerEpoch + p.step : 0;
-  const total = p ? p.epochs * p.stepsPerEpoch : 1;
-  const live = s.live;
-  const liveAmp = useMemo(() => (live ? { px: toRgba(live.amplitude, 'viridis', ...range(live.amplitude)), r: range(live.amplitude) } : null), [live]);
-  const livePh = useMemo(() => (live ? toRgba(live.phase, 'twilight', -Math.PI, Math.PI) : null), [live]);
   return (
     <section className="panel" data-testid="training">
       <h2>Training</h2>
-      <div className="row controls">
-        <button type="button" className="primary" data-testid="train-start" disabled={!canTrain} onClick={() => ctl.train(false)} title={gpu && !gpu.available ? 'WebGPU is unavailable in this browser' : ''}>
-          {model ? 'Train a new model' : 'Train'}
-        </button>
-        <button type="button" data-testid="train-pause" disabled={status !== 'training'} onClick={() => ctl.pause()}>
-          Pause
-        </button>
-        <button type="button" data-testid="train-resume" disabled={status !== 'paused'} onClick={() => ctl.resume()}>
-          Resume
-        </button>
-        <button type="button" data-testid="train-stop" disabled={!running} onClick={() => ctl.stop()}>
-          Stop
-        </button>
-        <button type="button" data-testid="reconstruct" disabled={!model || !s.dataset || running || !!s.busy} onClick={() => ctl.reconstruct()} title="predict every scan position with the current model and stitch the object">
-          Reconstruct
-        </button>
-        <button type="button" data-testid="export-model" disabled={!model || running} onClick={ctl.exportModel}>
-          Export model
-        </button>
-        <button type="button" data-testid="export-torch" disabled={!model || running} onClick={ctl.exportTorch} title="the model as the PyTorch reference's model bundle, wts.h5.zip">
-          Export for PyTorch
-        </button>
-      </div>
-      <p className="model-line" data-testid="model-info">
-        {model ? (
-          <>
-            Model: {model.kind === 'trained' ? 'trained here' : model.kind === 'checkpoint' ? model.source : `${model.kind === 'torch' ? 'PyTorch bundle' : 'opened'} ${model.source}`} · N {model.N} · gridsize {model.gridsize} · n_filters_scale {model.nFiltersScale} · {model.parameters.toLocaleString('en')} parameters
-          </>
-        ) : (
-          <span className="muted">No model yet: train one, or drop a model archive (ours or a PtychoPINN wts.h5.zip) to reconstruct without training.</span>
-        )}
-      </p>
-      <div className="progress-line" data-testid="train-progress" aria-live="polite">
-        <progress value={done} max={total} />
-        <span>
-          {p ? (
-            <>
-              epoch {p.epoch}/{p.epochs} · step {p.step}/{p.stepsPerEpoch} · {p.patternsPerSecond.toFixed(p.patternsPerSecond < 10 ? 2 : 0)} patterns/s · ETA {formatSeconds(p.etaSeconds)}
-              {status === 'paused' ? ' · paused' : ''}
-            </>
-          ) : s.lastRun ? (
-            `last run: ${s.lastRun.status}, ${s.lastRun.epochs} epoch${s.lastRun.epochs === 1 ? '' : 's'}`
-          ) : (
-            'not started'
-          )}
-        </span>
-        {gpu?.memory && <span className="muted" data-testid="gpu-memory">GPU memory in use: {formatBytes(gpu.memory.inUseBytes)} (allocated {formatBytes(gpu.memory.allocatedBytes)}, peak {formatBytes(gpu.memory.peakInUseBytes)})</span>}
-      </div>
-      {s.busy && <p className="busy" data-testid="busy">{s.busy}</p>}
+      <TrainingControls ctl={ctl} s={s} />
+      <ModelLine model={s.model} />
+      <ProgressLine s={s} />
+      {s.busy && (
+        <p className="busy" data-testid="busy">
+          {s.busy}
+        </p>
+      )}
       <div className="training-grid">
         <div className="chart-box">
           <LossChart losses={s.losses} stepLosses={s.stepLosses} testId="loss-chart" />
         </div>
-        <div className="live">
-          {live && liveAmp && livePh ? (
-            <>
-              <div className="images">
-                <ImageViewer title="live amplitude" testId="live-amplitude" width={live.width} height={live.height} pixels={liveAmp.px} size={170} legend={<ColorLegend colormap="viridis" lo={liveAmp.r[0]} hi={liveAmp.r[1]} />} />
-                <ImageViewer title="live phase" testId="live-phase" width={live.width} height={live.height} pixels={livePh} size={170} legend={<ColorLegend colormap="twilight" lo={-Math.PI} hi={Math.PI} cyclic />} />
-              </div>
-              <p className="muted small-text">
-                Stitched from every scan position at epoch {live.epoch + 1}, step {live.step + 1} ({s.previews} refresh{s.previews === 1 ? '' : 'es'}; previews took {(100 * live.overhead).toFixed(1)} % of the training time).
-              </p>
-            </>
-          ) : (
-            <p className="muted small-text">The stitched object of the whole scan appears here during training, refreshed as often as costs at most ~12 % of the training time.</p>
-          )}
-        </div>
+        <LivePreview s={s} />
       </div>
     </section>
   );

@@ -1,3 +1,4 @@
+// A colour bar with its value range, under an image.
 import { useEffect, useRef } from 'react';
 import { lut, type ColormapName } from '../colormaps';
 
@@ -13,7 +14,14 @@ export function ColorLegend(props: { colormap: ColormapName; lo: number; hi: num
     for (let i = 0; i < 256; i++) img.data.set([t[3 * i], t[3 * i + 1], t[3 * i + 2], 255], 4 * i);
     ctx.putImageData(img, 0, 0);
   }, [props.colormap]);
-  const fmt = (v: number) => (props.cyclic ? (v < 0 ? '−π' : 'π') : Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(1) : v.toFixed(2));
+  const fmt = (v: number) =>
+    props.cyclic
+      ? v < 0
+        ? '−π'
+        : 'π'
+      : Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0)
+        ? v.toExponential(1)
+        : v.toFixed(2);
   return (
     <div className="legend">
       <span>{fmt(props.lo)}</span>

@@ -1,3 +1,4 @@
+// The drop zone for scans and model archives: files are read locally and never leave the machine.
 import { useRef, useState, type ReactNode } from 'react';
 
 /** Drop a scan (.npz / .npy) or a model archive (.zip) here or pick one; files are read locally and never leave the machine. */
@@ -21,7 +22,8 @@ export function DropZone(props: { onFile: (file: File) => void; busy: boolean; c
       }}
     >
       <p>
-        Drop a scan (<code>.npz</code> with <code>xcoords</code>, <code>ycoords</code>, <code>diff3d</code>, <code>probeGuess</code>) or a model (<code>.zip</code>, ours or a PtychoPINN <code>wts.h5.zip</code>) here, or{' '}
+        Drop a scan (<code>.npz</code> with <code>xcoords</code>, <code>ycoords</code>, <code>diff3d</code>,{' '}
+        <code>probeGuess</code>) or a model (<code>.zip</code>, ours or a PtychoPINN <code>wts.h5.zip</code>) here, or{' '}
         <button type="button" onClick={() => input.current?.click()} disabled={props.busy}>
           choose a file
         </button>

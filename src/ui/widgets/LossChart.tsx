@@ -1,3 +1,4 @@
+// The loss chart: training and validation loss per epoch, the running training loss and the learning rate.
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import type { EpochPoint } from '../store';
@@ -16,14 +17,29 @@ export function LossChart(props: { losses: EpochPoint[]; stepLosses: [number, nu
       axes: [
         { label: 'epoch' },
         { label: 'loss', size: 64, values: (_u, splits) => splits.map(sci) },
-        { label: 'learning rate', side: 1, scale: 'lr', grid: { show: false }, size: 64, values: (_u, splits) => splits.map(sci) },
+        {
+          label: 'learning rate',
+          side: 1,
+          scale: 'lr',
+          grid: { show: false },
+          size: 64,
+          values: (_u, splits) => splits.map(sci),
+        },
       ],
       series: [
         { label: 'epoch' },
         { label: 'train (running)', stroke: '#9db8e8', width: 1, spanGaps: true, points: { show: false } },
         { label: 'train', stroke: '#2f6fd6', width: 2, spanGaps: true, points: { show: true, size: 6 } },
         { label: 'validation', stroke: '#e8590c', width: 2, spanGaps: true, points: { show: true, size: 6 } },
-        { label: 'learning rate', stroke: '#7a7f87', dash: [4, 4], width: 1, scale: 'lr', spanGaps: true, points: { show: false } },
+        {
+          label: 'learning rate',
+          stroke: '#7a7f87',
+          dash: [4, 4],
+          width: 1,
+          scale: 'lr',
+          spanGaps: true,
+          points: { show: false },
+        },
       ],
       legend: { live: false },
     }),
@@ -45,7 +61,12 @@ export function LossChart(props: { losses: EpochPoint[]; stepLosses: [number, nu
   }, [props.losses, props.stepLosses]);
   return (
     <>
-      {data[0].length === 0 && <p className="chart-empty">The training and validation loss appear here once training starts (log scale; learning rate on the right axis).</p>}
+      {data[0].length === 0 && (
+        <p className="chart-empty">
+          The training and validation loss appear here once training starts (log scale; learning rate on the right
+          axis).
+        </p>
+      )}
       <UPlotChart options={options} data={data} height={220} testId={props.testId} />
     </>
   );

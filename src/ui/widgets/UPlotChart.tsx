@@ -1,3 +1,4 @@
+// A uPlot chart as a React component, updated in place and resized with its container.
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -6,7 +7,12 @@ import 'uplot/dist/uPlot.min.css';
  * A uPlot chart in React: created once per `options` identity, data replaced in place on updates (cheap, so live
  * training updates stay well inside a frame), resized with its container.
  */
-export function UPlotChart(props: { options: Omit<uPlot.Options, 'width' | 'height'>; data: uPlot.AlignedData; height?: number; testId?: string }) {
+export function UPlotChart(props: {
+  options: Omit<uPlot.Options, 'width' | 'height'>;
+  data: uPlot.AlignedData;
+  height?: number;
+  testId?: string;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const height = props.height ?? 220;

@@ -1,34 +1,26 @@
+/**
+ * The GPU runtime (`Gpu`): dispatch batching, upload and read-back, tensor allocation from the pool, and scopes
+ * (`tidy`, src/gpu/scopes.ts) that release intermediates; pipelines, uniform buffers and bind groups come from
+ * src/gpu/dispatchCache.ts. Kernels describe themselves (src/gpu/kernelDecl.ts): `run(K, { x, out }, { n, mode })`
+ * binds by name and packs parameters by name.
+ */
 import { createGpuDevice, type AdapterSummary, type GpuDevice } from './device';
 import { BufferPool, type PoolStats } from './pool';
+import { bindingOf, DispatchCache, type Binding, type CompiledKernel } from './dispatchCache';
 import { invocationsOf, packParams, type Kernel } from './kernelDecl';
 import type { AutotuneResult } from './autotune';
 import type { DispatchProfiler } from './profiler';
 import { Tensor, type TensorDType } from './tensor';
 import type { Tape } from './tape';
+import { TensorScopes } from './scopes';
 
-/**
- * The GPU runtime: pipeline cache, uniform/bind-group caches, dispatch batching, upload and read-back,
- * tensor allocation from the pool, and scopes (`tidy`) that release intermediates. Kernels describe themselves
- * (src/gpu/kernelDecl.ts): `run(K, { x, out }, { n, mode })` binds by name and packs parameters by name.
- */
 /** Kernel variants: conv2d tiled (workgroup memory) or direct (register-blocked); FFT workgroup or direct. */
 export interface KernelVariants {
   conv: 'tiled' | 'direct';
   fft: 'workgroup' | 'direct';
 }
 
-interface CompiledKernel {
-  pipeline: GPUComputePipeline;
-  layout: GPUBindGroupLayout;
-}
-
 const MAX_WG_PER_DIM = 65535;
-
-/** A storage binding: slot, buffer, byte offset and size (size 0 = the whole buffer). */
-type Binding = [number, GPUBuffer, number, number];
-/** Views bind their own range; whole tensors bind the whole (pooled, possibly larger) buffer as before. */
-const bindingOf = (slot: number, t: Tensor): Binding =>
-  t.base ? [slot, t.buffer, t.offset, Math.ceil(t.byteLength / 4) * 4 || 4] : [slot, t.buffer, 0, 0];
 
 export class Gpu {
   readonly device: GPUDevice;
@@ -38,21 +30,18 @@ export class Gpu {
   /** The active autodiff tape, if any (set by `Tape.run`). */
   tape: Tape | null = null;
 
-  private kernels = new Map<string, CompiledKernel>();
-  private uniformCache = new Map<string, GPUBuffer>();
-  private bindGroupCache = new Map<string, GPUBindGroup>();
-  private bufferIds = new WeakMap<GPUBuffer, number>();
-  private nextBufferId = 1;
+  private readonly cache: DispatchCache;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private pending = 0;
-  private scopes: Set<Tensor>[] = [];
-  private live = new Set<Tensor>();
+  private readonly scopes = new TensorScopes();
   private stagingFree: GPUBuffer[] = [];
   /** Count of dispatches since creation (profiling, tests). */
   dispatches = 0;
   /** Bind groups and uniform buffers created (a replayed step creates none: everything comes from the caches). */
-  created = { bindGroups: 0, uniformBuffers: 0 };
+  get created(): { readonly bindGroups: number; readonly uniformBuffers: number } {
+    return this.cache.created;
+  }
   /** Floating-point operations the heavy ops (conv2d and its adjoints, FFT) have dispatched: FLOPs per step. */
   flops = 0;
   /** When set, every dispatch is timed on its own (src/gpu/profiler.ts; bench --train --profile). */
@@ -74,6 +63,7 @@ export class Gpu {
       fft: dev.adapter.isFallbackAdapter ? 'direct' : 'workgroup',
     };
     this.pool = new BufferPool(this.device);
+    this.cache = new DispatchCache(this.device, () => this.flush());
     this.lost = dev.lost.then((l) => (this.lostInfo = l));
     // WebGPU reports validation errors asynchronously and otherwise only logs them: collect them and throw
     // at the next read/sync, so a broken kernel can never pass silently.
@@ -116,9 +106,7 @@ export class Gpu {
     const floats = dtype === 'c64' ? 2 * size : size;
     const buf = this.pool.acquire(Math.max(4, floats * 4));
     const t = new Tensor(this, buf, [...shape], dtype);
-    this.live.add(t);
-    const scope = this.scopes[this.scopes.length - 1];
-    if (scope) scope.add(t);
+    this.scopes.add(t);
     if (data) this.upload(t, data);
     return t;
   }
@@ -196,9 +184,7 @@ export class Gpu {
       );
     }
     const t = new Tensor(this, base.buffer, [...shape], dtype, offset, base);
-    this.live.add(t);
-    const scope = this.scopes[this.scopes.length - 1];
-    if (scope) scope.add(t);
+    this.scopes.add(t);
     return t;
   }
 
@@ -222,19 +208,18 @@ export class Gpu {
   }
 
   releaseTensor(t: Tensor): void {
-    if (!this.live.delete(t)) return;
-    for (const s of this.scopes) s.delete(t);
+    if (!this.scopes.delete(t)) return;
     // A view's buffer belongs to its base.
     if (!t.base) this.pool.release(t.buffer);
   }
 
   /** Number of tensors alive (allocated and not disposed). */
   get liveTensors(): number {
-    return this.live.size;
+    return this.scopes.size;
   }
 
   memory(): PoolStats & { liveTensors: number } {
-    return { ...this.pool.stats(), liveTensors: this.live.size };
+    return { ...this.pool.stats(), liveTensors: this.scopes.size };
   }
 
   /**
@@ -242,126 +227,21 @@ export class Gpu {
    * values are tensors) and those passed to `keep`. Like tf.tidy.
    */
   tidy<T>(fn: () => T): T {
-    const scope = this.openScope();
-    let result: T;
-    try {
-      result = fn();
-    } finally {
-      this.popScope(scope);
-    }
-    this.closeScope(scope, result);
-    return result;
+    return this.scopes.tidy(fn);
   }
 
   /** Async variant of `tidy`. */
-  async tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
-    const scope = this.openScope();
-    let result: T;
-    try {
-      result = await fn();
-    } finally {
-      this.popScope(scope);
-    }
-    this.closeScope(scope, result);
-    return result;
-  }
-
-  private openScope(): Set<Tensor> {
-    const scope = new Set<Tensor>();
-    this.scopes.push(scope);
-    return scope;
-  }
-
-  private popScope(scope: Set<Tensor>): void {
-    const i = this.scopes.lastIndexOf(scope);
-    if (i >= 0) this.scopes.splice(i, 1);
-  }
-
-  /** Dispose what the scope created, except the tensors in `result` (handed to the enclosing scope). */
-  private closeScope(scope: Set<Tensor>, result: unknown): void {
-    const keepers = new Set<Tensor>();
-    collectTensors(result, keepers);
-    const parent = this.scopes[this.scopes.length - 1];
-    // Release in reverse creation order: the pool hands buffers out last-in first-out, so a scope that repeats
-    // (a training step) gets the same buffers every time and its bind groups come from the cache.
-    for (const t of [...scope].reverse()) {
-      if (keepers.has(t)) {
-        if (parent) parent.add(t);
-      } else t.dispose();
-    }
+  tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
+    return this.scopes.tidyAsync(fn);
   }
 
   /** Let `t` escape every open scope (it must then be disposed by hand). */
   keep<T extends Tensor>(t: T): T {
-    for (const s of this.scopes) s.delete(t);
+    this.scopes.keep(t);
     return t;
   }
 
   // ---------------------------------------------------------------- kernels
-
-  private compileDeclared(k: Kernel): CompiledKernel {
-    let c = this.kernels.get(k.key);
-    if (c) return c;
-    const entries: GPUBindGroupLayoutEntry[] = [];
-    if (k.uniformFields.length)
-      entries.push({ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } });
-    for (const s of k.storage)
-      entries.push({
-        binding: s.binding,
-        visibility: GPUShaderStage.COMPUTE,
-        buffer: { type: s.access === 'read' ? 'read-only-storage' : 'storage' },
-      });
-    const layout = this.device.createBindGroupLayout({ entries, label: k.name });
-    const module = this.shaderModule(k.code, k.name);
-    const pipeline = this.device.createComputePipeline({
-      label: `${k.name}:${k.entryPoint}`,
-      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: k.entryPoint, constants: k.constants },
-    });
-    c = { pipeline, layout };
-    this.kernels.set(k.key, c);
-    return c;
-  }
-
-  private modules = new Map<string, GPUShaderModule>();
-
-  /** One shader module per WGSL text (entry points of a file share it). */
-  private shaderModule(code: string, label: string): GPUShaderModule {
-    let m = this.modules.get(code);
-    if (!m) this.modules.set(code, (m = this.device.createShaderModule({ code, label })));
-    return m;
-  }
-
-  private uniformBuffer(name: string, bytes: Uint8Array): GPUBuffer {
-    let key = name + ':';
-    for (let i = 0; i < bytes.length; i++) key += bytes[i].toString(16).padStart(2, '0');
-    let buf = this.uniformCache.get(key);
-    if (!buf) {
-      if (this.uniformCache.size > 8192) {
-        // Shapes vary without bound only in pathological use; drop the cache rather than grow forever.
-        this.flush();
-        for (const b of this.uniformCache.values()) b.destroy();
-        this.uniformCache.clear();
-        this.bindGroupCache.clear();
-      }
-      this.created.uniformBuffers++;
-      buf = this.device.createBuffer({
-        size: bytes.byteLength,
-        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-        mappedAtCreation: true,
-      });
-      new Uint8Array(buf.getMappedRange()).set(bytes);
-      buf.unmap();
-      this.uniformCache.set(key, buf);
-    }
-    return buf;
-  }
-
-  private bufferId(b: GPUBuffer): number {
-    let id = this.bufferIds.get(b);
-    if (id === undefined) this.bufferIds.set(b, (id = this.nextBufferId++));
-    return id;
-  }
 
   /**
    * Encode one dispatch of a declared kernel: bindings and parameters by name; the grid comes from the kernel's
@@ -394,40 +274,23 @@ export class Gpu {
       if (n === null) throw new Error(`kernel ${k.name}: no workgroup count given and no 'invocations' declared`);
       wg = this.grid(n, k.workgroupSize[0]);
     }
-    this.encode(k.name, k.key, this.compileDeclared(k), ubytes, bufs, wg);
+    this.encode(k, this.cache.compile(k), ubytes, bufs, wg);
   }
 
   private encode(
-    name: string,
-    key: string,
+    kernel: Kernel,
     k: CompiledKernel,
     ubytes: Uint8Array | null,
     bufs: readonly Binding[],
     workgroups: readonly number[],
   ): void {
+    const name = kernel.name;
     const [x, y = 1, z = 1] = workgroups;
     if (x === 0 || y === 0 || z === 0) return;
     if (x > MAX_WG_PER_DIM || y > MAX_WG_PER_DIM || z > MAX_WG_PER_DIM) {
       throw new RangeError(`${name}: workgroup count [${x},${y},${z}] exceeds ${MAX_WG_PER_DIM}; use gpu.grid()`);
     }
-    let ubuf: GPUBuffer | null = null;
-    if (ubytes) {
-      ubuf = this.uniformBuffer(name, ubytes);
-      key += `|u${this.bufferId(ubuf)}`;
-    }
-    for (const [, b, offset, size] of bufs)
-      key += size ? `|${this.bufferId(b)}@${offset}+${size}` : `|${this.bufferId(b)}`;
-    let bg = this.bindGroupCache.get(key);
-    if (!bg) {
-      const entries: GPUBindGroupEntry[] = [];
-      if (ubuf) entries.push({ binding: 0, resource: { buffer: ubuf } });
-      for (const [binding, b, offset, size] of bufs)
-        entries.push({ binding, resource: size ? { buffer: b, offset, size } : { buffer: b } });
-      bg = this.device.createBindGroup({ layout: k.layout, entries });
-      this.created.bindGroups++;
-      if (this.bindGroupCache.size > 16384) this.bindGroupCache.clear();
-      this.bindGroupCache.set(key, bg);
-    }
+    const bg = this.cache.bindGroup(name, kernel.key, k, ubytes, bufs);
     if (this.profiler) {
       // Profiling: one pass per dispatch (timestamps), or one submission per dispatch (completion times).
       this.endPass();
@@ -506,20 +369,8 @@ export class Gpu {
   destroy(): void {
     this.flush();
     this.pool.trim();
-    for (const b of this.uniformCache.values()) b.destroy();
-    this.uniformCache.clear();
-    this.bindGroupCache.clear();
+    this.cache.destroy();
     for (const b of this.stagingFree) b.destroy();
     this.dev.destroy();
-  }
-}
-
-function collectTensors(v: unknown, out: Set<Tensor>, depth = 0): void {
-  if (depth > 4 || v == null) return;
-  if (v instanceof Tensor) out.add(v);
-  else if (Array.isArray(v)) for (const x of v) collectTensors(x, out, depth + 1);
-  else if (v instanceof Map) for (const x of v.values()) collectTensors(x, out, depth + 1);
-  else if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-    for (const x of Object.values(v as Record<string, unknown>)) collectTensors(x, out, depth + 1);
   }
 }

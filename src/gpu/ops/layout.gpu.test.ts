@@ -1,3 +1,4 @@
+/** Tests of the NCHW layout ops (layout.ts) and pooling (pool.ts) vs float64 references (layers.ref.ts) and finite differences. */
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../tensor';
 import { checkGradients, compare, getTestGpu, randomArray } from '../testing';
