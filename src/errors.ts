@@ -1,5 +1,5 @@
 /**
- * The one error type of the app (design.md §3 "Errors").
+ * The one error type of the app (specs/architecture.md §3 "Errors").
  * `message` says what went wrong and where (file, key, shape seen); `hint` says how to fix it.
  * The UI shows both; the CLI prints both and exits 2 (invalid input) or 1 (internal failure).
  */

@@ -8,7 +8,7 @@ import './ui/app.css';
 // One engine worker for the page, created outside React (StrictMode runs effects twice in development).
 const ctl = new Controller();
 exposeState();
-// Test hooks (design.md §5): read-only state on window.__ptychopinn; a lost-device simulation for the browser tests.
+// Test hooks (specs/app.md): read-only state on window.__ptychopinn; a lost-device simulation for the browser tests.
 Object.defineProperty(window, '__ptychopinnDebug', {
   value: Object.freeze({
     loseDevice: () => ctl.loseDevice(),

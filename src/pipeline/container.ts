@@ -4,7 +4,7 @@ import type { RawData } from './rawData';
 import { assertFiniteScales, generateGroups, type GroupingOptions } from './grouping';
 
 /**
- * The model-ready tensors of a grouped scan (digest §3.3–3.5), channels-first as the PyTorch path feeds them:
+ * The model-ready tensors of a grouped scan (specs/data_contract.md), channels-first as the PyTorch path feeds them:
  *   X (B, C, N, N)               normalised diffraction amplitude: X = normScale · diffraction[nn]
  *   coordsOffsets (B, 1, 1, 2)   group centroid [x, y]
  *   coordsRelative (B, C, 1, 2)  centroid − position (reference local_offset_sign = −1)
@@ -136,7 +136,7 @@ export function buildContainer(raw: RawData, groups: Int32Array, C: number, opts
     for (let k = 0; k < B * C; k++) Y.set(yd.subarray(2 * groups[k] * NN, 2 * (groups[k] + 1) * NN), 2 * k * NN);
   } else if (raw.objectGuess) {
     // Each member's patch centred at its own position (the reference's get_image_patches point-reflects through
-    // the centroid at gridsize > 1 — digest §3.3 — which we do not copy).
+    // the centroid at gridsize > 1, which we do not copy).
     const px = Float64Array.from(groups, (g) => raw.xcoords[g]);
     const py = Float64Array.from(groups, (g) => raw.ycoords[g]);
     Y = extractObjectPatches(raw.objectGuess, px, py, N);

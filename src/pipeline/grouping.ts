@@ -4,7 +4,7 @@ import { Rng } from './random';
 
 /**
  * Groups of neighbouring scan points ("solution regions"), as ptycho/raw_data.py's
- * _generate_groups_efficiently (digest §3.2): seed points are chosen (sequentially or by a seeded draw), and each
+ * _generate_groups_efficiently (specs/data_contract.md): seed points are chosen (sequentially or by a seeded draw), and each
  * group takes C = gridsize² members drawn without replacement from the seed's K nearest *other* points.
  * With C = 1 the group is the seed itself. Oversampling (more groups than points, C > 1) enumerates distinct
  * C-subsets of the neighbour pool. Draws use our Rng, not NumPy's MT19937: same algorithm, different draw.

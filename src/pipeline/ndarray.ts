@@ -1,5 +1,5 @@
 /**
- * Plain n-d arrays as they flow through the pipeline (design.md §1): a typed array + a C-order shape.
+ * Plain n-d arrays as they flow through the pipeline (specs/architecture.md §1): a typed array + a C-order shape.
  * Complex arrays are interleaved (re, im) float32 pairs: `data.length === 2 * size(shape)`.
  * These are what `npz.ts` reads and writes and what every later stage consumes.
  */

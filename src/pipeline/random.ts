@@ -1,5 +1,5 @@
 /**
- * The app's one seeded PRNG (design.md §3 "Randomness"): grouping, shuffling, simulation noise and weight
+ * The app's one seeded PRNG (specs/architecture.md §3 "Randomness"): grouping, shuffling, simulation noise and weight
  * initialisation all draw from a `Rng` built from the config's seed. Draws differ from NumPy's MT19937 —
  * documented in specs, not hidden. Algorithm: xoshiro128** seeded through splitmix32 (fast, 2^128−1 period).
  */

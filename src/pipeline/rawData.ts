@@ -2,7 +2,7 @@ import type { NdArray } from './ndarray';
 
 /**
  * The canonical scan after the data contract (`contract.ts`) has checked and normalised a file
- * (design.md §1, digest §1). Every array is C-order; complex arrays interleaved (re, im) float32.
+ * (specs/architecture.md §1, specs/data_contract.md). Every array is C-order; complex arrays interleaved (re, im) float32.
  */
 export interface RawData {
   /** Where it came from (file name), for messages. */
