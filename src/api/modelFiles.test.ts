@@ -4,13 +4,33 @@
  * reads back through readModelFile. The bundle format is in specs/model_archive.md.
  */
 import { describe, expect, it } from 'vitest';
-import { makeTrainingConfig } from '../config/schema';
+import { makeTrainingConfig, type TrainingConfig } from '../config/schema';
 import { readTorchBundle, unzipArchive } from '../pipeline/archive/torchBundle';
 import { listOpcodes } from '../pipeline/archive/pickleOpcodes';
 import { deriveStateDictMetadata } from '../pipeline/archive/torchBundleWriter';
+import { parameterShapes } from '../model/network';
 import { buildModelArchive, nativeArchiveToTorchBundle, readModelFile } from './modelFiles';
 
 const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** Every weight of the generator the config describes, with deterministic values. */
+function generatorWeights(config: TrainingConfig): Map<string, { shape: number[]; data: Float32Array }> {
+  const m = config.model;
+  const spec = {
+    N: m.N,
+    C: m.object_big ? m.gridsize * m.gridsize : 1,
+    nFiltersScale: m.n_filters_scale,
+    cbam: m.cbam_encoder,
+    probeBig: m.probe_big,
+    ampActivation: m.amp_activation,
+  };
+  return new Map(
+    parameterShapes(spec).map(([k, shape], i) => {
+      const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, j) => Math.sin(i + j));
+      return [k, { shape, data }];
+    }),
+  );
+}
 
 describe('native archive → wts.h5.zip (nativeArchiveToTorchBundle)', () => {
   it('keeps every weight bit, writes the config bridge params (N, gridsize, n_filters_scale, nphotons, intensity_scale, flags) and the scaling metadata', () => {
@@ -33,12 +53,10 @@ describe('native archive → wts.h5.zip (nativeArchiveToTorchBundle)', () => {
         cbam_encoder: false,
       },
     });
-    const f = (vals: number[]) => Float32Array.from(vals);
-    const weights = new Map([
-      ['model.autoencoder.encoder.blocks.0.conv1.weight', { shape: [2, 1, 1, 2], data: f([0.1, -0, 1e-40, -3.25]) }],
-      ['model.autoencoder.encoder.blocks.0.conv1.bias', { shape: [2], data: f([Math.PI, -1e30]) }],
-      ['model.forward_model.log_scale', { shape: [], data: f([Math.log(123.5)]) }],
-    ]);
+    // Every weight the generator has (so the export's checks pass), with awkward bit patterns in a few values.
+    const weights = generatorWeights(config);
+    weights.get('model.autoencoder.encoder.blocks.0.conv1.weight')!.data.set([0.1, -0, 1e-40, -3.25]);
+    weights.get('model.autoencoder.encoder.blocks.0.conv1.bias')!.data.set([Math.PI, -1e30]);
     const S = 123.45678;
     const native = buildModelArchive({ config, weights, history: [], physicsScale: S, datasetSha256: null });
     const b = readTorchBundle(nativeArchiveToTorchBundle(native, 'm.zip'), 'out.h5.zip');
@@ -77,7 +95,7 @@ describe('native archive → wts.h5.zip (nativeArchiveToTorchBundle)', () => {
     expect(Object.keys(p).at(-1)).toBe('_version');
 
     // the same fields back through the app's reader
-    const m = readModelFile(nativeArchiveToTorchBundle(native, 'm.zip'), 'out.h5.zip', { checkWeights: false }); // toy weights, not the generator's shapes
+    const m = readModelFile(nativeArchiveToTorchBundle(native, 'm.zip'), 'out.h5.zip');
     expect(m.kind).toBe('torch');
     expect(m.physicsScale).toBe(S);
     const pick = (c: typeof config) => [
@@ -124,10 +142,10 @@ describe('native archive → wts.h5.zip (nativeArchiveToTorchBundle)', () => {
   });
 
   it('pickles floats as floats and tuples as tuples, like the reference', () => {
-    const config = makeTrainingConfig({ nphotons: 1e9, model: { N: 32, gridsize: 1 } });
+    const config = makeTrainingConfig({ nphotons: 1e9, model: { N: 32, gridsize: 1, n_filters_scale: 0.25 } });
     const native = buildModelArchive({
       config,
-      weights: new Map([['a.b', { shape: [1], data: Float32Array.of(1) }]]),
+      weights: generatorWeights(config),
       history: [],
       physicsScale: 2,
       datasetSha256: null,
@@ -139,5 +157,21 @@ describe('native archive → wts.h5.zip (nativeArchiveToTorchBundle)', () => {
     const meta = unzipArchive(z['torch_scaling_metadata.pt'], 'meta', 'zip', '')['archive/data.pkl'];
     expect(Buffer.from(meta).includes(Buffer.from('grid_size'))).toBe(true);
     expect(listOpcodes(meta)).toContain(0x86); // TUPLE2: grid_size, x_bounds, y_bounds
+  });
+
+  it('refuses to export an archive whose weights are not finite or do not fit its config', () => {
+    const config = makeTrainingConfig({ model: { N: 32, gridsize: 1, n_filters_scale: 0.25, cbam_encoder: false } });
+    const nan = generatorWeights(config);
+    nan.get('model.autoencoder.encoder.blocks.0.conv1.bias')!.data[1] = NaN;
+    const flat = generatorWeights(config);
+    const w = flat.get('model.autoencoder.encoder.blocks.0.conv1.weight')!;
+    flat.set('model.autoencoder.encoder.blocks.0.conv1.weight', { shape: [w.data.length], data: w.data });
+    for (const [weights, why] of [
+      [nan, /conv1\.bias.*NaN/],
+      [flat, /conv1\.weight.*shape/],
+    ] as const) {
+      const native = buildModelArchive({ config, weights, history: [], physicsScale: 1, datasetSha256: null });
+      expect(() => nativeArchiveToTorchBundle(native, 'bad.zip')).toThrow(why);
+    }
   });
 });

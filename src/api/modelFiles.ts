@@ -42,14 +42,16 @@ export interface OpenedModel {
   physicsScale: number | null;
 }
 
-/** Read our archive or the reference's bundle into a config and weights (no GPU); the weights are checked against the config's parameter shapes and for NaN/Inf (checkWeights) unless `checkWeights: false`. */
-export function readModelFile(bytes: Uint8Array, fileName: string, opts: { checkWeights?: boolean } = {}): OpenedModel {
-  const check = opts.checkWeights ?? true;
+/**
+ * Read our archive or the reference's bundle into a config and weights (no GPU); the weights are checked against
+ * the config's parameter shapes and for NaN/Inf (checkWeights).
+ */
+export function readModelFile(bytes: Uint8Array, fileName: string): OpenedModel {
   const kind = fileKind(bytes);
   if (kind === 'model-native') {
     const a = readModelArchive(bytes, fileName);
     const cfg = makeTrainingConfig({ ...(a.config.training as object), model: a.config.model as object } as never);
-    if (check) checkWeights(fileName, cfg, a.weights);
+    checkWeights(fileName, cfg, a.weights);
     const s = Number(a.params.intensity_scale);
     return {
       kind: 'native',
@@ -83,7 +85,7 @@ export function readModelFile(bytes: Uint8Array, fileName: string, opts: { check
       cbam_encoder: [...b.stateDict.keys()].some((k) => k.includes('.attention.')),
     },
   });
-  if (check) checkWeights(fileName, cfg, b.stateDict);
+  checkWeights(fileName, cfg, b.stateDict);
   const s = Number(p.intensity_scale);
   return {
     kind: 'torch',
@@ -207,7 +209,8 @@ export function torchParamsFromNative(config: TrainingConfig, physicsScale: numb
  */
 export function nativeArchiveToTorchBundle(bytes: Uint8Array, fileName: string): Uint8Array {
   const a = readModelArchive(bytes, fileName);
-  const m = readModelFile(bytes, fileName, { checkWeights: false }); // the config only; weights are copied as they are
+  // Checked like any opened model (shapes against the config, no NaN/Inf): a bad archive is refused, not exported.
+  const m = readModelFile(bytes, fileName);
   return writeTorchBundle({
     stateDict: a.weights,
     params: torchParamsFromNative(m.config, m.physicsScale),
