@@ -114,6 +114,7 @@ test("two pages share the server's job: a watcher sees the run, takes control wh
     await expect(a.getByTestId('gpu-status')).toContainText(`Compute: engine server 127.0.0.1:${port()} — `);
     await expect(a.getByTestId('engine-control')).toContainText('this page controls the job');
     expect(a.url()).not.toContain('token='); // taken out of the address bar at once
+    await expect(a.getByTestId('data-location')).toContainText(`engine server 127.0.0.1:${port()}`);
     await waitFor(a, (s) => s.status === 'ready' && !!s.dataset, 60_000, 'A: example loaded on the server');
     await expect(a.getByTestId('dataset-summary')).toBeVisible();
     expect((await state(a)).dataset!.fileName).toBe('lines-n32.npz');

@@ -15,6 +15,7 @@ import { DropZone } from './widgets/DropZone';
 export function App({ ctl }: { ctl: Controller }) {
   const dataset = useStore((s) => s.dataset);
   const status = useStore((s) => s.status);
+  const server = useStore((s) => (s.engine.kind === 'server' ? s.engine.host : null));
   const error = useStore((s) => s.error);
   const [simOpen, setSimOpen] = useState(false);
   const [example, setExample] = useState(DEFAULT_EXAMPLE);
@@ -36,7 +37,7 @@ export function App({ ctl }: { ctl: Controller }) {
         </div>
       )}
       <RecoveryBanner ctl={ctl} />
-      <DropZone busy={locked} onFile={(f) => ctl.openFile(f)}>
+      <DropZone busy={locked} server={server} onFile={(f) => ctl.openFile(f)}>
         <select
           aria-label="example dataset"
           value={example}

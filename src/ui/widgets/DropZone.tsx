@@ -1,8 +1,14 @@
-// The drop zone for scans and model archives: files are read locally and never leave the machine.
+// The drop zone for scans and model archives: files are read by the page's engine — in this tab, or on the engine
+// server the tab is connected to (and nowhere else).
 import { useRef, useState, type ReactNode } from 'react';
 
-/** Drop a scan (.npz / .npy) or a model archive (.zip) here or pick one; files are read locally and never leave the machine. */
-export function DropZone(props: { onFile: (file: File) => void; busy: boolean; children?: ReactNode }) {
+/** Drop a scan (.npz / .npy) or a model archive (.zip) here or pick one; `server` names the engine server the files go to. */
+export function DropZone(props: {
+  onFile: (file: File) => void;
+  busy: boolean;
+  server?: string | null;
+  children?: ReactNode;
+}) {
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
   return (
@@ -29,7 +35,11 @@ export function DropZone(props: { onFile: (file: File) => void; busy: boolean; c
         </button>
       </p>
       <p>{props.children}</p>
-      <p className="muted">Everything runs in this browser tab: your data never leave this machine.</p>
+      <p className="muted" data-testid="data-location">
+        {props.server
+          ? `Everything runs on the engine server ${props.server}: your data go to that machine and nowhere else.`
+          : 'Everything runs in this browser tab: your data never leave this machine.'}
+      </p>
       <input
         ref={input}
         data-testid="file-input"
