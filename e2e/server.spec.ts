@@ -28,7 +28,19 @@ test.beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ptychopinn-serve-e2e-'));
   server = spawn(
     process.execPath,
-    ['bin/ptychopinn.mjs', 'serve', '--port', '0', '--app-dir', 'dist', '--data-dir', dataDir],
+    // The app of the preview server (playwright.config.ts, another origin) may connect too: "Connect to engine…".
+    [
+      'bin/ptychopinn.mjs',
+      'serve',
+      '--port',
+      '0',
+      '--app-dir',
+      'dist',
+      '--data-dir',
+      dataDir,
+      '--allow-origin',
+      'http://127.0.0.1:4317',
+    ],
     {
       env: { ...process.env, VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -226,4 +238,24 @@ test("the same preset in this browser's own engine (a Web Worker on the browser'
     `same preset (small, 3 epochs, lines-n32), one run: this browser (${done.gpu?.description ?? '?'}) ${rate ?? '?'} patterns/s; engine server ${serverRate ?? '?'} patterns/s`,
   );
   expect(rate).not.toBeNull();
+});
+
+test('on a software adapter the status line offers the engine server; "Connect to engine…" with the printed URL switches the tab to it', async ({
+  page,
+}) => {
+  await page.goto('/#example=none');
+  await expect(page.getByTestId('gpu-status')).toContainText('software adapter');
+  await page.getByTestId('offer-local').click();
+  await expect(page.getByTestId('local-help')).toContainText('npx ptychopinn serve');
+  await page.getByTestId('offer-connect').click();
+  await page.getByLabel('engine URL').fill('http://127.0.0.1:1/#nothing');
+  await page.getByTestId('connect-engine').click();
+  await expect(page.getByTestId('connect-form')).toContainText('paste the whole URL');
+  await page.getByLabel('engine URL').fill(url);
+  await page.getByTestId('connect-engine').click();
+  // The tab reloads onto the server and joins its job (the model trained by the two-page test).
+  await expect(page.getByTestId('gpu-status')).toContainText(`Compute: engine server 127.0.0.1:${port()} — `);
+  const joined = await waitFor(page, (s) => !!s.dataset && s.status === 'trained', 30_000, 'joined the server job');
+  expect(joined.dataset!.fileName).toBe('lines-n32.npz');
+  await expect(page.getByTestId('data-location')).toContainText('engine server');
 });

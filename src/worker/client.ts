@@ -102,11 +102,12 @@ export class EngineClient {
       const where = new URL(url).host;
       if (refused) {
         const message = `${refused}${ev.reason ? `: ${ev.reason}` : ''}`;
-        this.refused = {
-          code: 'access',
-          message,
-          hint: 'open the URL that `ptychopinn serve` printed, or connect again with its token',
-        };
+        // A page served from elsewhere (not by the server itself) is let in only when the server names its origin.
+        const hint =
+          ev.code === 4403
+            ? `open the URL that \`ptychopinn serve\` printed, or start the server with --allow-origin ${self.location.origin}`
+            : 'open the URL that `ptychopinn serve` printed, or connect again with its token';
+        this.refused = { code: 'access', message, hint };
         this.queue = [];
         this.failPending(this.refused);
         this.emit({ type: 'connection', state: 'refused', message });
