@@ -3,6 +3,7 @@
  * strings and typed arrays, so every value can cross a postMessage or a WebSocket as is.
  */
 import type { TrainingConfig } from '../config/schema';
+import type { PreviewImage } from '../model/infer';
 import type { DatasetSummary } from '../pipeline/summary';
 
 export type { DatasetSummary };
@@ -76,13 +77,7 @@ export interface ResultImage {
 }
 
 /** The display-sized live preview of the stitched object during training. */
-export interface LivePreview {
-  width: number;
-  height: number;
-  amplitude: Float32Array;
-  phase: Float32Array;
-  origin: [number, number];
-  factor: number;
+export interface LivePreview extends PreviewImage {
   epoch: number;
   step: number;
   /** Seconds the previews took so far / seconds of the run so far. */

@@ -33,6 +33,15 @@ function expectConfigError(fn: () => unknown, field: string, value: string, hint
 }
 
 // Typed out by hand from ptycho/config/config.py (the oracle; specs/config.md §1).
+// The sampling fields TrainingConfig and InferenceConfig share in config.py, with the same defaults.
+const DIGEST_SAMPLING = {
+  n_images: null,
+  n_subsample: null,
+  subsample_seed: null,
+  neighbor_count: 4,
+  enable_oversampling: false,
+  neighbor_pool_size: null,
+};
 const DIGEST_MODEL: Record<string, unknown> = {
   N: 64,
   gridsize: 1,
@@ -68,12 +77,7 @@ const DIGEST_TRAINING: Record<string, unknown> = {
   realspace_mae_weight: 0.0,
   realspace_weight: 0.0,
   nphotons: 1e9,
-  n_images: null,
-  n_subsample: null,
-  subsample_seed: null,
-  neighbor_count: 4,
-  enable_oversampling: false,
-  neighbor_pool_size: null,
+  ...DIGEST_SAMPLING,
   positions_provided: true,
   probe_trainable: false,
   intensity_scale_trainable: true,
@@ -104,12 +108,7 @@ const DIGEST_INFERENCE: Record<string, unknown> = {
   model_path: null,
   test_data_file: null,
   n_groups: null,
-  n_images: null,
-  n_subsample: null,
-  subsample_seed: null,
-  neighbor_count: 4,
-  enable_oversampling: false,
-  neighbor_pool_size: null,
+  ...DIGEST_SAMPLING,
   debug: false,
   output_dir: 'inference_outputs',
   backend: 'tensorflow',

@@ -18,101 +18,40 @@ import {
 const OK = { n_groups: 128, train_data_file: 'train.npz', nphotons: 1e9 };
 
 describe('torch defaults (specs/config.md §3)', () => {
-  it('DataConfig', () => {
-    expect(TORCH_DATA_DEFAULTS).toMatchObject({
-      nphotons: 1e5,
-      scale_contract_version: 'ci_intensity_v2',
-      measurement_domain: 'count_intensity',
-      N: 64,
-      C: 4,
-      K: 6,
-      K_quadrant: 30,
-      n_subsample: 7,
-      subsample_seed: null,
-      grid_size: [2, 2],
-      neighbor_function: 'Nearest',
-      min_neighbor_distance: 0,
-      max_neighbor_distance: 3,
-      scan_pattern: 'Isotropic',
-      normalize: 'Batch',
-      probe_scale: 4,
-      probe_normalize: true,
-      data_scaling: 'Parseval',
-      phase_subtraction: true,
-      x_bounds: [0.1, 0.9],
-      y_bounds: [0.1, 0.9],
-    });
-  });
-  it('ModelConfig', () => {
+  it('the defaults specs/config.md §3 names', () => {
+    expect(TORCH_DATA_DEFAULTS).toMatchObject({ nphotons: 1e5, K: 6, grid_size: [2, 2] });
     expect(TORCH_MODEL_DEFAULTS).toMatchObject({
-      mode: 'Unsupervised',
-      architecture: 'cnn',
-      generator_output_mode: 'real_imag',
-      cnn_output_mode: 'amp_phase',
-      intensity_scale_trainable: false,
-      intensity_scale: 10000,
-      max_position_jitter: 10,
-      C_model: 4,
-      n_filters_scale: 2,
       amp_activation: 'silu',
-      batch_norm: false,
-      probe_mask: false,
-      probe_mask_sigma: 1,
-      probe_mask_diameter: null,
       cbam_encoder: true,
-      object_big: true,
-      probe_big: true,
-      offset: 6,
-      C_forward: 4,
-      training_patch_weighting: 'central_mask',
-      physics_forward_mode: 'amplitude',
-      pad_object: true,
-      gaussian_smoothing_sigma: 0,
-      loss_function: 'Poisson',
+      intensity_scale_trainable: false,
     });
   });
-  it('TrainingConfig, execution and InferenceConfig', () => {
+  it('channel counts agree with grid_size; the mode/loss spellings are the torch ones', () => {
+    const [gh, gw] = TORCH_DATA_DEFAULTS.grid_size;
+    expect(TORCH_DATA_DEFAULTS.C).toBe(gh * gw);
+    expect(TORCH_MODEL_DEFAULTS.C_model).toBe(TORCH_DATA_DEFAULTS.C);
+    expect(TORCH_MODEL_DEFAULTS.C_forward).toBe(TORCH_DATA_DEFAULTS.C);
+    expect(TORCH_MODEL_DEFAULTS).toMatchObject({ mode: 'Unsupervised', loss_function: 'Poisson', architecture: 'cnn' });
     expect(TORCH_TRAINING_DEFAULTS).toMatchObject({
       nll: true,
-      learning_rate: 1e-3,
+      torch_loss_mode: 'poisson',
       epochs: 50,
       batch_size: 16,
-      scheduler: 'Default',
-      lr_warmup_epochs: 0,
-      lr_min_ratio: 0.1,
-      plateau_factor: 0.5,
-      plateau_patience: 2,
-      plateau_min_lr: 5e-5,
-      plateau_threshold: 0,
-      accum_steps: 1,
-      gradient_clip_val: null,
-      gradient_clip_algorithm: 'norm',
-      optimizer: 'adam',
-      momentum: 0.9,
-      weight_decay: 0,
-      adam_beta1: 0.9,
-      adam_beta2: 0.999,
-      torch_loss_mode: 'poisson',
-      torch_mae_pred_l2_match_target: false,
-      output_dir: 'training_outputs',
-      train_data_file: null,
-      test_data_file: null,
-      n_groups: null,
     });
-    expect(TORCH_EXECUTION_DEFAULTS).toMatchObject({
-      learning_rate: 1e-3,
-      early_stop_patience: 100,
-      gradient_clip_val: null,
-    });
-    expect({ ...TORCH_INFERENCE_DEFAULTS }).toEqual({
-      middle_trim: 32,
-      batch_size: 1000,
-      experiment_number: 0,
-      pad_eval: true,
-      window: 20,
-      patch_weighting: 'probe',
-      varpro_scaling: true,
-    });
+  });
+  it('optimiser, clipping and scheduler defaults equal the canonical ones (oracle: schema.test.ts digest)', () => {
+    const canonical = makeTrainingConfig() as unknown as Record<string, unknown>;
+    const shared = ['learning_rate', 'optimizer', 'adam_beta1', 'adam_beta2', 'momentum', 'weight_decay'] as const;
+    const sched = ['scheduler', 'lr_warmup_epochs', 'lr_min_ratio', 'plateau_factor', 'plateau_patience'] as const;
+    const rest = ['plateau_min_lr', 'plateau_threshold', 'gradient_clip_val', 'gradient_clip_algorithm'] as const;
+    for (const k of [...shared, ...sched, ...rest]) expect([k, TORCH_TRAINING_DEFAULTS[k]]).toEqual([k, canonical[k]]);
+    expect(TORCH_TRAINING_DEFAULTS).toMatchObject({ learning_rate: 1e-3, plateau_min_lr: 5e-5, adam_beta2: 0.999 });
+    for (const k of ['learning_rate', 'early_stop_patience', 'gradient_clip_val'] as const)
+      expect([k, TORCH_EXECUTION_DEFAULTS[k]]).toEqual([k, canonical[k]]);
+  });
+  it('InferenceConfig', () => {
+    expect(TORCH_INFERENCE_DEFAULTS).toMatchObject({ middle_trim: 32, batch_size: 1000, window: 20 });
+    expect(TORCH_INFERENCE_DEFAULTS).toMatchObject({ pad_eval: true, patch_weighting: 'probe', varpro_scaling: true });
   });
   it('makeTorchConfigs copies (no shared grid_size array)', () => {
     const a = makeTorchConfigs();

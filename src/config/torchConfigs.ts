@@ -6,6 +6,7 @@
  */
 import { PtychoError } from '../errors.ts';
 import type { ModelConfig } from './fieldTable.ts';
+import { OPTIM_ROWS } from './optimFields.ts';
 
 export interface TorchDataConfig {
   nphotons: number;
@@ -169,28 +170,24 @@ export const TORCH_MODEL_DEFAULTS: Readonly<TorchModelConfig> = Object.freeze({
   loss_function: 'Poisson',
 }) as Readonly<TorchModelConfig>;
 
+/**
+ * The loss-mode, clipping, optimiser and scheduler defaults (and learning_rate): the torch TrainingConfig and the
+ * canonical one agree on them field by field, so they are read off the canonical rows that map to `training.<same
+ * name>` (src/config/optimFields.ts).
+ */
+const SHARED_OPTIM_DEFAULTS = Object.fromEntries(
+  OPTIM_ROWS.filter((r) => 'torch' in r && (r.torch as readonly string[]).includes(`training.${r.name}`)).map((r) => [
+    r.name,
+    r.default,
+  ]),
+);
+
 export const TORCH_TRAINING_DEFAULTS: Readonly<TorchTrainingConfig> = Object.freeze({
   nll: true,
-  learning_rate: 1e-3,
   epochs: 50,
   batch_size: 16,
-  scheduler: 'Default',
-  lr_warmup_epochs: 0,
-  lr_min_ratio: 0.1,
-  plateau_factor: 0.5,
-  plateau_patience: 2,
-  plateau_min_lr: 5e-5,
-  plateau_threshold: 0.0,
   accum_steps: 1,
-  gradient_clip_val: null,
-  gradient_clip_algorithm: 'norm',
-  optimizer: 'adam',
-  momentum: 0.9,
-  weight_decay: 0.0,
-  adam_beta1: 0.9,
-  adam_beta2: 0.999,
-  torch_loss_mode: 'poisson',
-  torch_mae_pred_l2_match_target: false,
+  ...SHARED_OPTIM_DEFAULTS,
   output_dir: 'training_outputs',
   train_data_file: null,
   test_data_file: null,

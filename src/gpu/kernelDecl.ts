@@ -12,6 +12,10 @@
  *                                                      // runtime sets from `workgroupSize`
  * Several entry points of one file share its declarations; each kernel binds only the names it lists, so no
  * filler buffers. `global_index(gid, nwg)` (src/gpu/shaders/index.wgsl) unfolds grids made by `gpu.grid`.
+ *
+ * A family declared with `kernelFamily({ prefix, params, bindings, lib, code })` has that header generated
+ * (`wgslHeader`, placed between `lib` and `code`) and checked like a hand-written one; modules with their own
+ * header (conv2d tiles, fft, generated conv2dDirect code) use `kernelFamily(prefix, code)` or `defineKernel`.
  */
 
 export type Scalar = 'u32' | 'i32' | 'f32';
@@ -308,7 +312,10 @@ export function invocationsOf(k: Kernel, values: Readonly<Record<string, number>
 }
 
 /** A kernel's own part of a family declaration: its parameters, bindings and (1-D) invocation count. */
-export type FamilyKernel = <P extends string = never, B extends string = string>(
+export type FamilyKernel<FP extends string = string, FB extends string = string> = <
+  P extends FP = never,
+  B extends FB = FB,
+>(
   entryPoint: string,
   params: Readonly<Record<P, Scalar>>,
   bindings: Readonly<Record<B, Access>>,
@@ -316,25 +323,78 @@ export type FamilyKernel = <P extends string = never, B extends string = string>
   extra?: Pick<KernelDecl<P, B>, 'constants'> & Partial<Pick<KernelDecl<P, B>, 'name' | 'workgroupSize'>>,
 ) => Kernel<P, B>;
 
+/** A family's storage binding: its access, and its WGSL type when not `array<f32>`. */
+export type BindingDecl = Access | { readonly access: Access; readonly type: string };
+
+/** One kernel family, declared once: the WGSL header is generated from `params` and `bindings`. */
+export interface FamilyDecl<FP extends string = string, FB extends string = string> {
+  /** Kernels are named `${prefix}${entryPoint}` unless a kernel's `extra.name` says otherwise. */
+  prefix: string;
+  /** The fields of `struct Params`, in struct (packing) order. */
+  params?: Readonly<Record<FP, Scalar>>;
+  /** The storage bindings, in slot order (1, 2, …). */
+  bindings: Readonly<Record<FB, BindingDecl>>;
+  /** WGSL placed before the generated header: shared helpers such as index.wgsl and math.wgsl. */
+  lib?: string;
+  /** The family's WGSL (helpers and entry points), without a header of its own. */
+  code: string;
+  workgroupSize?: KernelDecl['workgroupSize'];
+}
+
+const UNIFORM = '@group(0) @binding(0) var<uniform> u: Params;';
+/**
+ * The WGSL header of a family declaration: `struct Params { … }` in the declared order and the uniform at binding
+ * 0 (only when there are params), then the storage bindings at 1, 2, … in the declared order.
+ */
+export function wgslHeader(params: FamilyDecl['params'], bindings: FamilyDecl['bindings'], what = 'family'): string {
+  const fields = Object.entries(params ?? {});
+  const storage = Object.entries(bindings).map(([n, b]) =>
+    typeof b === 'string' ? [n, b, 'array<f32>'] : [n, b.access, b.type],
+  );
+  for (const [n, t] of [...fields, ...storage])
+    if (!/^[A-Za-z_]\w*$/.test(n) || !['u32', 'i32', 'f32', 'read', 'rw'].includes(t))
+      throw new KernelDeclError(`${what}: '${n}: ${t}' is not a WGSL identifier with u32|i32|f32 or read|rw`);
+  const uniform = [`struct Params { ${fields.map((f) => f.join(': ')).join(', ')} }`, UNIFORM];
+  const lines = storage.map(
+    ([n, access, type], i) =>
+      `@group(0) @binding(${i + 1}) var<storage, ${access === 'rw' ? 'read_write' : 'read'}> ${n}: ${type};`,
+  );
+  return [...(fields.length ? uniform : []), ...lines, ''].join('\n');
+}
+
 /**
  * The kernels of one WGSL module: each is named `${prefix}${entryPoint}` (unless `extra.name` says otherwise) and
  * runs `workgroupSize` invocations per workgroup (unless `extra.workgroupSize` does); every kernel states the
- * Params fields its entry point reads.
+ * Params fields its entry point reads and the bindings it uses. With a `FamilyDecl` the module's header is
+ * generated (`wgslHeader`) and a kernel naming a param or binding the family lacks is refused; with
+ * `(prefix, code)` the module carries its own, hand-written header.
  */
+export function kernelFamily<FP extends string, FB extends string>(decl: FamilyDecl<FP, FB>): FamilyKernel<FP, FB>;
+export function kernelFamily(prefix: string, code: string, workgroupSize?: KernelDecl['workgroupSize']): FamilyKernel;
 export function kernelFamily(
-  prefix: string,
-  code: string,
-  workgroupSize: KernelDecl['workgroupSize'] = 256,
+  prefixOrDecl: string | FamilyDecl,
+  handCode?: string,
+  handWorkgroupSize: KernelDecl['workgroupSize'] = 256,
 ): FamilyKernel {
-  return (entryPoint, params, bindings, invocations, extra) =>
-    defineKernel({
-      name: prefix + entryPoint,
-      code,
-      entryPoint,
-      params,
-      bindings,
-      workgroupSize,
-      invocations,
-      ...extra,
-    });
+  const fam = typeof prefixOrDecl === 'string' ? null : prefixOrDecl;
+  const prefix = fam ? fam.prefix : (prefixOrDecl as string);
+  const what = `kernel family '${prefix}'`;
+  const own = fam && wgslFacts(fam.code);
+  if (own && (own.params || own.uniformBinding !== null || own.storage.size))
+    throw new KernelDeclError(`${what}: its WGSL declares its own header (struct Params or bindings); it is generated`);
+  const code = fam ? (fam.lib ?? '') + wgslHeader(fam.params, fam.bindings, what) + fam.code : handCode!;
+  const workgroupSize = fam?.workgroupSize ?? handWorkgroupSize;
+  return (entryPoint, params, bindings, invocations, extra) => {
+    const name = extra?.name ?? prefix + entryPoint;
+    for (const [kind, names, has] of [
+      ['param', Object.keys(params), Object.keys(fam?.params ?? {})],
+      ['binding', Object.keys(bindings), Object.keys(fam?.bindings ?? {})],
+    ] as const)
+      for (const n of fam ? names : [])
+        if (!has.includes(n))
+          throw new KernelDeclError(
+            `kernel ${name} (${entryPoint}): ${kind} '${n}' is not in ${what}'s declaration (${kind}s: ${has.join(', ') || 'none'})`,
+          );
+    return defineKernel({ name, code, entryPoint, params, bindings, workgroupSize, invocations, ...extra });
+  };
 }

@@ -2,7 +2,8 @@
  * Test helpers for GPU kernels (used only by *.gpu.test.ts): one shared device per test process, numeric
  * comparison with located error messages, and a finite-difference gradient checker.
  */
-import { Gpu } from './runtime';
+import { afterAll, beforeAll } from 'vitest';
+import { Gpu, type KernelVariants } from './runtime';
 import { Tape } from './tape';
 import type { Tensor, TensorDType } from './tensor';
 import { Rng } from '../pipeline/random';
@@ -14,6 +15,26 @@ let shared: Promise<Gpu> | null = null;
 export function getTestGpu(): Promise<Gpu> {
   if (!shared) shared = Gpu.create();
   return shared;
+}
+
+/** Run the enclosing describe block with `gpu.variants[kind] = variant`, restoring the previous variant after it. */
+export function withVariant<K extends keyof KernelVariants>(kind: K, variant: KernelVariants[K]): void {
+  let saved: KernelVariants[K] | undefined;
+  beforeAll(async () => {
+    const gpu = await getTestGpu();
+    saved = gpu.variants[kind];
+    gpu.variants[kind] = variant;
+  });
+  afterAll(async () => {
+    if (saved !== undefined) (await getTestGpu()).variants[kind] = saved;
+  });
+}
+
+/** max |a[i]| (0 for an empty array). */
+export function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
 }
 
 export interface Tolerance {

@@ -2,19 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { readTorchBundle } from '../pipeline/archive/torchBundle';
 import { golden } from '../testing/fixtures';
-import { compare, getTestGpu } from '../gpu/testing';
+import { compare, getTestGpu, maxAbs } from '../gpu/testing';
 import type { Tensor } from '../gpu/tensor';
 import { generatorForward, parameterShapes, type GeneratorSpec } from './network';
 
 const bundle = readTorchBundle(
   new Uint8Array(readFileSync(new URL('../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url))),
 );
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
 
 describe('generator parity with the PyTorch reference (golden model_n64_s1_*.npz)', () => {
   for (const [set, spec] of [

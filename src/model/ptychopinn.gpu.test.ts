@@ -107,19 +107,22 @@ describe('full-model parity with PtychoPINN_Lightning (forward, compute_loss, ev
   }
 });
 
+/** A small gridsize-1 model without CBAM (N = M = 32), the base of the loss-term and intensity-scale tests. */
+const SMALL_SPEC: PtychoPINNSpec = {
+  generator: { N: 32, C: 1, nFiltersScale: 0.25, cbam: false, probeBig: true, ampActivation: 'sigmoid' },
+  gridsize: 1,
+  objectBig: true,
+  probeScale: 4,
+  probeMask: false,
+  M: 32,
+  lossMode: 'poisson',
+};
+
 describe('optional real-space loss terms', () => {
   it('loss = Poisson + coeff·TV(amp) + coeff·MD(phase) exactly, and their gradients reach the parameters', async () => {
     const gpu = await getTestGpu();
     const { regulariser } = await import('../gpu/ops/regular');
-    const base: PtychoPINNSpec = {
-      generator: { N: 32, C: 1, nFiltersScale: 0.25, cbam: false, probeBig: true, ampActivation: 'sigmoid' },
-      gridsize: 1,
-      objectBig: true,
-      probeScale: 4,
-      probeMask: false,
-      M: 32,
-      lossMode: 'poisson',
-    };
+    const base = SMALL_SPEC;
     const withReg: PtychoPINNSpec = {
       ...base,
       ampLoss: { kind: 'Total_Variation', coeff: 0.5 },
@@ -155,15 +158,7 @@ describe('optional real-space loss terms', () => {
 describe('trainable intensity scale (α·pred + β)', () => {
   it('adds α, β to the trained parameters; pred = α·pred₀ + β', async () => {
     const gpu = await getTestGpu();
-    const base: PtychoPINNSpec = {
-      generator: { N: 32, C: 1, nFiltersScale: 0.25, cbam: false, probeBig: true, ampActivation: 'sigmoid' },
-      gridsize: 1,
-      objectBig: true,
-      probeScale: 4,
-      probeMask: false,
-      M: 32,
-      lossMode: 'poisson',
-    };
+    const base = SMALL_SPEC;
     const plain = new PtychoPINN(gpu, base, undefined, 9);
     const scaled = new PtychoPINN(gpu, { ...base, intensityScaleTrainable: true }, undefined, 9);
     expect(scaled.parameterNames.filter((n) => n.startsWith('model.forward_model.'))).toEqual([

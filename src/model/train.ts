@@ -8,11 +8,9 @@
  * the CPU reads the running loss at most every `lossReadIntervalMs` (throttled, for live plots) and once per epoch.
  */
 import type { Gpu } from '../gpu/runtime';
-import { defineKernel } from '../gpu/kernelDecl';
 import { Tape } from '../gpu/tape';
 import type { Tensor } from '../gpu/tensor';
-import { Adam } from '../gpu/ops/adam';
-import normWgsl from '../gpu/shaders/norm.wgsl?raw';
+import { ACCUM, Adam } from '../gpu/ops/adam';
 import { Rng } from '../pipeline/random';
 import { EarlyStopping, LrSchedule } from './schedule';
 import type { EpochEvent, RunCheckpoint, StepEvent, TrainableModel, TrainOptions, TrainResult } from './trainTypes';
@@ -26,15 +24,6 @@ export type {
   EpochEvent,
   TrainResult,
 } from './trainTypes';
-
-/** acc[0] += x[0] (a GPU-side running sum of scalar losses) */
-const ACCUM = defineKernel({
-  name: 'accumulate',
-  code: normWgsl,
-  entryPoint: 'accumulate',
-  bindings: { x: 'read', acc: 'rw' },
-  workgroupSize: 1,
-});
 
 type RunState = 'idle' | 'running' | 'paused' | 'stopping' | 'done';
 

@@ -5,7 +5,7 @@
 import type { Gpu } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
 import type { TensorArena } from '../gpu/arena';
-import type { SchedulerName } from './schedule';
+import type { ScheduleOptions, SchedulerName } from './schedule';
 
 export interface TrainableModel {
   /** Trainable tensors (requiresGrad = true), fixed order. */
@@ -22,15 +22,7 @@ export interface TrainOptions {
   batchSize: number;
   learningRate: number;
   scheduler?: SchedulerName;
-  schedulerOptions?: {
-    gamma?: number;
-    plateauFactor?: number;
-    plateauPatience?: number;
-    plateauMinLr?: number;
-    plateauThreshold?: number;
-    warmupEpochs?: number;
-    minRatio?: number;
-  };
+  schedulerOptions?: Omit<ScheduleOptions, 'name' | 'baseLr' | 'epochs'>;
   weightDecay?: number;
   beta1?: number;
   beta2?: number;

@@ -105,33 +105,17 @@ describe('synthetic data', () => {
   });
 
   it('datasets are deterministic by seed and hold the raw contract keys with _metadata', () => {
-    const a = simulateDataset({
+    const opts = {
       object: 'lines',
       probe: 'default',
       positions: 'random',
       N: 16,
       nImages: 12,
-      seed: 7,
       objectSize: 48,
-    });
-    const b = simulateDataset({
-      object: 'lines',
-      probe: 'default',
-      positions: 'random',
-      N: 16,
-      nImages: 12,
-      seed: 7,
-      objectSize: 48,
-    });
-    const c = simulateDataset({
-      object: 'lines',
-      probe: 'default',
-      positions: 'random',
-      N: 16,
-      nImages: 12,
-      seed: 8,
-      objectSize: 48,
-    });
+    } as const;
+    const a = simulateDataset({ ...opts, seed: 7 });
+    const b = simulateDataset({ ...opts, seed: 7 });
+    const c = simulateDataset({ ...opts, seed: 8 });
     expect(Array.from(a.diff3d.data)).toEqual(Array.from(b.diff3d.data));
     expect(Array.from(a.diff3d.data)).not.toEqual(Array.from(c.diff3d.data));
     expect(Object.keys(a).sort()).toEqual([

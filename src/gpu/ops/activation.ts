@@ -12,8 +12,14 @@ import type { Tensor } from '../tensor';
 
 export type Activation = 'relu' | 'sigmoid' | 'silu' | 'softplus' | 'tanh' | 'piTanh';
 const MODES: Record<Activation, number> = { relu: 0, sigmoid: 1, silu: 2, softplus: 3, tanh: 4, piTanh: 5 };
-const kernel = kernelFamily('activation_', indexWgsl + mathWgsl + body);
 const params = { n: 'u32', mode: 'u32' } as const;
+const kernel = kernelFamily({
+  prefix: 'activation_',
+  params,
+  bindings: { x: 'read', g: 'read', out: 'rw' },
+  lib: indexWgsl + mathWgsl,
+  code: body,
+});
 /** out = f(x) */
 const FWD = kernel('forward', params, { x: 'read', out: 'rw' }, 'n', { name: 'activation_fwd' });
 /** Adjoint: out = g · f'(x) */

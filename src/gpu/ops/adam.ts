@@ -10,47 +10,39 @@ import indexWgsl from '../shaders/index.wgsl?raw';
 import normWgsl from '../shaders/norm.wgsl?raw';
 import type { TensorArena } from '../arena';
 import type { Gpu } from '../runtime';
-import { defineKernel } from '../kernelDecl';
+import { kernelFamily } from '../kernelDecl';
 import type { Tensor } from '../tensor';
 import { sumRaw } from './reduce';
 
 /** In place: g' = clip[1]·g + wd·p (clip = [norm, factor]); m, v updated; p −= (lr/bc1)·m / (sqrt(v)/sqrt(bc2) + ε) */
-const ADAM = defineKernel({
-  name: 'adam_step',
-  code: indexWgsl + adamWgsl,
-  entryPoint: 'step',
-  params: { n: 'u32', beta1: 'f32', beta2: 'f32', eps: 'f32', wd: 'f32' },
-  bindings: { p: 'rw', g: 'read', m: 'rw', v: 'rw', clip: 'read', hyper: 'read' },
-  workgroupSize: 256,
-  invocations: 'n',
+const adamParams = { n: 'u32', beta1: 'f32', beta2: 'f32', eps: 'f32', wd: 'f32' } as const;
+const adamBindings = { p: 'rw', g: 'read', m: 'rw', v: 'rw', clip: 'read', hyper: 'read' } as const;
+const ADAM = kernelFamily({
+  prefix: 'adam_',
+  params: adamParams,
+  bindings: adamBindings,
+  lib: indexWgsl,
+  code: adamWgsl,
+})('step', adamParams, adamBindings, 'n');
+// norm.wgsl's family: one Params struct { n, chunk, max_norm }; each entry point declares the fields it reads.
+const norm = kernelFamily({
+  prefix: '',
+  params: { n: 'u32', chunk: 'u32', max_norm: 'f32' },
+  bindings: {
+    x: 'read',
+    partial: 'rw', // sumsq_partial: one Σ x² per workgroup
+    acc: 'rw', // accumulate: acc[0] += x[0]
+    sumsq: 'read', // clip_factor: [Σ g²]
+    clip: 'rw', // clip_factor: [‖g‖, factor]
+  },
+  code: normWgsl,
 });
-// norm.wgsl shares one Params struct { n, chunk, max_norm }; each entry point declares the fields it reads.
 /** partial[w] = Σ x² over chunk w */
-const SUMSQ = defineKernel({
-  name: 'sumsq_partial',
-  code: normWgsl,
-  entryPoint: 'sumsq_partial',
-  params: { n: 'u32', chunk: 'u32' },
-  bindings: { x: 'read', partial: 'rw' },
-  workgroupSize: 256,
-});
-/** acc[0] += x[0] */
-const ACCUM = defineKernel({
-  name: 'accumulate',
-  code: normWgsl,
-  entryPoint: 'accumulate',
-  bindings: { x: 'read', acc: 'rw' },
-  workgroupSize: 1,
-});
+const SUMSQ = norm('sumsq_partial', { n: 'u32', chunk: 'u32' }, { x: 'read', partial: 'rw' });
+/** acc[0] += x[0] (also the trainer's GPU-side running sum of scalar losses) */
+export const ACCUM = norm('accumulate', {}, { x: 'read', acc: 'rw' }, undefined, { workgroupSize: 1 });
 /** clip = [sqrt(sumsq), min(1, max_norm / (sqrt(sumsq) + 1e-6))] */
-const CLIP = defineKernel({
-  name: 'clip_factor',
-  code: normWgsl,
-  entryPoint: 'clip_factor',
-  params: { max_norm: 'f32' },
-  bindings: { sumsq: 'read', clip: 'rw' },
-  workgroupSize: 1,
-});
+const CLIP = norm('clip_factor', { max_norm: 'f32' }, { sumsq: 'read', clip: 'rw' }, undefined, { workgroupSize: 1 });
 
 export interface AdamOptions {
   lr: number;

@@ -7,13 +7,25 @@ import cbamWgsl from '../shaders/cbam.wgsl?raw';
 import cbamFusedWgsl from '../shaders/cbam_fused.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
 import type { Gpu } from '../runtime';
-import { kernelFamily, type Access } from '../kernelDecl';
+import { kernelFamily, type Access, type Kernel } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 import { activation } from './activation';
 
-const kernel = kernelFamily('cbam_', indexWgsl + cbamWgsl);
 const params = { B: 'u32', cin: 'u32', cout: 'u32' } as const;
+const kernel = kernelFamily({
+  prefix: 'cbam_',
+  params,
+  bindings: {
+    x: 'read',
+    g: 'read', // output gradient
+    w: 'read', // dense weight (cout, cin)
+    bias: 'read', // dense bias (cout)
+    out: 'rw',
+  },
+  lib: indexWgsl,
+  code: cbamWgsl,
+});
 /** out = x·wᵀ + bias */
 const LINEAR = kernel('linear', params, { x: 'read', w: 'read', bias: 'read', out: 'rw' }, (p) => p.B * p.cout);
 /** Adjoint of linear w.r.t. the input: gx = g·w */
@@ -22,11 +34,28 @@ const LINEAR_GX = kernel('linear_grad_x', params, { g: 'read', w: 'read', out: '
 const LINEAR_GW = kernel('linear_grad_w', params, { g: 'read', x: 'read', out: 'rw' }, (p) => p.cout * p.cin + p.cout);
 
 // The fused small layers (cbam_fused.wgsl): fewer, fatter dispatches for the gates.
-const fused = kernelFamily('cbam_', indexWgsl + cbamFusedWgsl);
 const fparams = { B: 'u32', C: 'u32', P: 'u32' } as const;
+const fbindings = {
+  x: 'read',
+  g: 'read', // output gradient
+  gate: 'read', // gate logits: a (2B, C) or s (B, P)
+  arg: 'rw', // argmax written by the pools (exact integers in f32)
+  saved_arg: 'read', // that argmax, read by the adjoints
+  out: 'rw',
+} as const;
+const fused = kernelFamily({
+  prefix: 'cbam_',
+  params: fparams,
+  bindings: fbindings,
+  lib: indexWgsl,
+  code: cbamFusedWgsl,
+});
 type FParams = Record<keyof typeof fparams, number>;
-const f = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, Access>>, n: (p: FParams) => number) =>
-  fused(entryPoint, fparams, bindings, n);
+const f = <B extends keyof typeof fbindings>(
+  entryPoint: string,
+  bindings: Readonly<Record<B, Access>>,
+  n: (p: FParams) => number,
+) => fused(entryPoint, fparams, bindings, n);
 const planes = (p: Readonly<FParams>) => p.B * p.C;
 const pixels = (p: Readonly<FParams>) => p.B * p.P;
 const all = (p: Readonly<FParams>) => p.B * p.C * p.P;
@@ -59,7 +88,7 @@ export interface CbamParams {
   'SpatialGate.compress.weight': Tensor; // (1, 2, 7, 7)
 }
 
-type FusedKernel = ReturnType<typeof f>;
+type FusedKernel = Kernel<keyof typeof fparams, string>;
 
 /** A one-pass reduction of x (argmax saved for its adjoint) → `shape`; arg holds `args` indices. */
 function stats(gpu: Gpu, x: Tensor, op: string, shape: number[], args: number, k: [FusedKernel, FusedKernel]): Tensor {

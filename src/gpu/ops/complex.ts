@@ -11,7 +11,25 @@ import { record } from '../tape';
 import type { Tensor } from '../tensor';
 import { sameShape } from '../tensor';
 
-const kernel = kernelFamily('complex_', indexWgsl + mathWgsl + complexBody);
+const kernel = kernelFamily({
+  prefix: 'complex_',
+  params: { n: 'u32', nb: 'u32', reps: 'u32' },
+  bindings: {
+    amp: 'read', // combine: amplitude (n)
+    phase: 'read', // combine: phase (n)
+    x: 'read', // cmul: the full-size complex factor (2n)
+    f: 'read', // cmul: the broadcast complex factor (2nb)
+    z: 'read', // a complex input (2n)
+    g: 'read', // upstream gradient (complex 2n or real n)
+    re: 'read', // join: real part (n)
+    im: 'read', // join: imaginary part (n)
+    out: 'rw',
+    out_re: 'rw', // split: Re z (n)
+    out_im: 'rw', // split: Im z (n)
+  },
+  lib: indexWgsl + mathWgsl,
+  code: complexBody,
+});
 // n elements; a factor of nb elements broadcast reps = n / nb times.
 const N = { n: 'u32' } as const;
 /** out = amp·exp(i·phase) */

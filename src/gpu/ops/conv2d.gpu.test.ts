@@ -1,45 +1,18 @@
 /** Tests of conv2d (conv2d.ts), both kernel variants, vs a float64 direct convolution (conv2d.ref.ts). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Tape } from '../tape';
-import { checkGradients, compare, getTestGpu, randomArray } from '../testing';
+import { checkGradients, compare, getTestGpu, maxAbs, randomArray, withVariant } from '../testing';
 import { conv2d } from './conv2d';
-import { conv2dGradRef, conv2dRef } from './conv2d.ref';
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
-
-const cases: { name: string; x: number[]; w: number[] }[] = [
-  { name: 'B2 Cin3 Cout5 8×8 k3', x: [2, 3, 8, 8], w: [5, 3, 3, 3] },
-  { name: 'B1 Cin2 Cout1 5×9 k7 (non-square, SpatialGate shape)', x: [1, 2, 5, 9], w: [1, 2, 7, 7] },
-  { name: 'B3 Cin1 Cout37 6×4 k3 (Cout beyond one tile)', x: [3, 1, 6, 4], w: [37, 1, 3, 3] },
-  { name: 'B2 Cin20 Cout3 9×9 k3 (K beyond one tile, M beyond one tile)', x: [2, 20, 9, 9], w: [3, 20, 3, 3] },
-];
+import { CONV_CASES, convCaseData, expectConvWithin } from './conv2dCases';
+import { conv2dGradRef } from './conv2d.ref';
 
 for (const variant of ['tiled', 'direct'] as const)
   describe(`conv2d (${variant} kernels) vs float64 direct convolution`, () => {
-    let saved: 'tiled' | 'direct' = 'tiled';
-    beforeAll(async () => {
-      const gpu = await getTestGpu();
-      saved = gpu.variants.conv;
-      gpu.variants.conv = variant;
-    });
-    afterAll(async () => {
-      (await getTestGpu()).variants.conv = saved;
-    });
-    for (const c of cases) {
+    withVariant('conv', variant);
+    for (const c of CONV_CASES) {
       it(`${c.name}: forward (bias, ±ReLU) and all adjoints within 1e-5 of max`, async () => {
         const gpu = await getTestGpu();
-        const n = c.x.reduce((a, b) => a * b, 1);
-        const nw = c.w.reduce((a, b) => a * b, 1);
-        const x = randomArray(n, n);
-        const w = randomArray(nw, nw + 1);
-        const b = randomArray(c.w[0], 3);
-        const yRef = conv2dRef(x, c.x, w, c.w, b);
-        const gUp = randomArray(yRef.length, 4);
-        const grads = conv2dGradRef(x, c.x, w, c.w, gUp);
+        const { x, w, b, yRef, gUp, grads } = convCaseData(c);
         // The ReLU adjoint (fused with the bias adjoint): the same adjoints of the masked gradient gUp·[y > 0].
         const gradsRelu = conv2dGradRef(
           x,
@@ -68,17 +41,7 @@ for (const variant of ['tiled', 'direct'] as const)
             relu: await Promise.all(relu.map((t) => gpu.read(t))),
           };
         });
-        expect(compare(res.y, yRef, { atol: 1e-5 * maxAbs(yRef) }, 'forward')).toBe('');
-        expect(
-          compare(
-            res.yr,
-            Array.from(yRef, (v) => Math.max(0, v)),
-            { atol: 1e-5 * maxAbs(yRef) },
-            'forward relu',
-          ),
-        ).toBe('');
-        expect(compare(res.gx, grads.gx, { atol: 1e-5 * maxAbs(grads.gx) }, 'grad x')).toBe('');
-        expect(compare(res.gw, grads.gw, { atol: 1e-5 * maxAbs(grads.gw) }, 'grad w')).toBe('');
+        expectConvWithin(res, yRef, grads);
         expect(compare(res.gb, grads.gb, { atol: 1e-5 * maxAbs(grads.gb) }, 'grad b')).toBe('');
         (['gx', 'gw', 'gb'] as const).forEach((k, i) => {
           expect(

@@ -1,20 +1,11 @@
 /** Tests of the direct conv2d of software adapters (conv2dDirect.ts) vs a float64 direct convolution. */
 import { describe, expect, it } from 'vitest';
-import { compare, getTestGpu, randomArray } from '../testing';
+import { getTestGpu } from '../testing';
 import { conv2dDirectRaw, conv2dDirectWeightGrad, type DirectBlock } from './conv2dDirect';
-import { conv2dGradRef, conv2dRef } from './conv2d.ref';
+import { CONV_CASES, convCaseData, expectConvWithin, type ConvCase } from './conv2dCases';
 
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
-
-const cases: { name: string; x: number[]; w: number[] }[] = [
-  { name: 'B2 Cin3 Cout5 8×8 k3', x: [2, 3, 8, 8], w: [5, 3, 3, 3] },
-  { name: 'B1 Cin2 Cout1 5×9 k7 (non-square, SpatialGate shape)', x: [1, 2, 5, 9], w: [1, 2, 7, 7] },
-  { name: 'B3 Cin1 Cout37 6×4 k3', x: [3, 1, 6, 4], w: [37, 1, 3, 3] },
-  { name: 'B2 Cin20 Cout3 9×9 k3', x: [2, 20, 9, 9], w: [3, 20, 3, 3] },
+const cases: ConvCase[] = [
+  ...CONV_CASES,
   { name: 'B2 Cin7 Cout6 7×11 k3 (W, Cin, Cout not multiples of the blocks)', x: [2, 7, 7, 11], w: [6, 7, 3, 3] },
   { name: 'B2 Cin5 Cout7 6×10 k1', x: [2, 5, 6, 10], w: [7, 5, 1, 1] },
   { name: 'B1 Cin3 Cout9 9×13 k5', x: [1, 3, 9, 13], w: [9, 3, 5, 5] },
@@ -32,14 +23,7 @@ describe('conv2d direct (register-blocked, no workgroup memory) vs float64 direc
     for (const blk of blocks) {
       it(`${c.name} [${blk.exported ? 'exported default' : `px${blk.px} oc${blk.oc} unrolled`}]: forward (bias, ±ReLU), input and weight gradients within 1e-5 of max`, async () => {
         const gpu = await getTestGpu();
-        const n = c.x.reduce((a, b) => a * b, 1);
-        const nw = c.w.reduce((a, b) => a * b, 1);
-        const x = randomArray(n, n);
-        const w = randomArray(nw, nw + 1);
-        const b = randomArray(c.w[0], 3);
-        const yRef = conv2dRef(x, c.x, w, c.w, b);
-        const gUp = randomArray(yRef.length, 4);
-        const grads = conv2dGradRef(x, c.x, w, c.w, gUp);
+        const { x, w, b, yRef, gUp, grads } = convCaseData(c);
         const res = await gpu.tidyAsync(async () => {
           const tx = gpu.tensor(c.x, 'f32', x);
           const tw = gpu.tensor(c.w, 'f32', w);
@@ -52,17 +36,7 @@ describe('conv2d direct (register-blocked, no workgroup memory) vs float64 direc
           const gw = conv2dDirectWeightGrad(gpu, tx, tg, tw, bk);
           return { y: await gpu.read(y), yr: await gpu.read(yr), gx: await gpu.read(gx), gw: await gpu.read(gw) };
         });
-        expect(compare(res.y, yRef, { atol: 1e-5 * maxAbs(yRef) }, 'forward')).toBe('');
-        expect(
-          compare(
-            res.yr,
-            Array.from(yRef, (v) => Math.max(0, v)),
-            { atol: 1e-5 * maxAbs(yRef) },
-            'forward relu',
-          ),
-        ).toBe('');
-        expect(compare(res.gx, grads.gx, { atol: 1e-5 * maxAbs(grads.gx) }, 'grad x')).toBe('');
-        expect(compare(res.gw, grads.gw, { atol: 1e-5 * maxAbs(grads.gw) }, 'grad w')).toBe('');
+        expectConvWithin(res, yRef, grads);
       });
     }
   }

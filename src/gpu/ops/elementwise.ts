@@ -9,15 +9,27 @@ import { kernelFamily } from '../kernelDecl';
 import { record, setTapeAdd } from '../tape';
 import { Tensor, sameShape } from '../tensor';
 
-const binary = kernelFamily('', indexWgsl + axpbyWgsl);
 const N = { n: 'u32' } as const;
 const affineParams = { n: 'u32', a: 'f32', b: 'f32' } as const;
+const binary = kernelFamily({
+  prefix: '',
+  params: affineParams,
+  bindings: { x: 'read', y: 'read', out: 'rw' },
+  lib: indexWgsl,
+  code: axpbyWgsl,
+});
 /** out = a·x + b·y */
 const AXPBY = binary('axpby', affineParams, { x: 'read', y: 'read', out: 'rw' }, 'n');
 /** out = x·y (real); also its own adjoint: ga = g·b, gb = g·a */
 const MUL = binary('mul', N, { x: 'read', y: 'read', out: 'rw' }, 'n');
 /** out = a·x + b */
-const AFFINE = kernelFamily('', indexWgsl + unaryWgsl)('affine', affineParams, { x: 'read', out: 'rw' }, 'n');
+const AFFINE = kernelFamily({
+  prefix: '',
+  params: affineParams,
+  bindings: { x: 'read', out: 'rw' },
+  lib: indexWgsl,
+  code: unaryWgsl,
+})('affine', affineParams, { x: 'read', out: 'rw' }, 'n');
 
 function checkSame(op: string, a: Tensor, b: Tensor): void {
   if (!sameShape(a.shape, b.shape) || a.dtype !== b.dtype) throw new Error(`${op}: ${a} vs ${b}`);
@@ -76,7 +88,13 @@ export function mul(gpu: Gpu, a: Tensor, b: Tensor): Tensor {
 
 setTapeAdd((gpu, a, b) => axpbyRaw(gpu, 1, a, 1, b));
 
-const scaleShiftKernel = kernelFamily('scale_shift_', indexWgsl + scaleShiftWgsl);
+const scaleShiftKernel = kernelFamily({
+  prefix: 'scale_shift_',
+  params: N,
+  bindings: { x: 'read', a: 'read', b: 'read', out: 'rw', g: 'read', gx: 'rw' },
+  lib: indexWgsl,
+  code: scaleShiftWgsl,
+});
 /** out = a[0]·x + b[0] */
 const SS_FWD = scaleShiftKernel('forward', N, { x: 'read', a: 'read', b: 'read', out: 'rw' }, 'n', {
   name: 'scale_shift',

@@ -1,26 +1,12 @@
 /** Tests of the 2-D FFT (fft.ts), both kernel variants, vs a float64 DFT (fft.ref.ts). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkGradients, compare, getTestGpu, randomArray } from '../testing';
+import { describe, expect, it } from 'vitest';
+import { checkGradients, compare, getTestGpu, maxAbs, randomArray, withVariant } from '../testing';
 import { fft2, fftshift2, ifft2, ifftshift2, padAndDiffract } from './fft';
 import { dft2Ref, dft2SeparableRef, fftshift2Ref, padAndDiffractRef } from './fft.ref';
 
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
-
 for (const variant of ['workgroup', 'direct'] as const)
   describe(`batched 2-D FFT (GPU, ${variant} kernels) vs float64 DFT`, () => {
-    let saved: 'workgroup' | 'direct' = 'workgroup';
-    beforeAll(async () => {
-      const gpu = await getTestGpu();
-      saved = gpu.variants.fft;
-      gpu.variants.fft = variant;
-    });
-    afterAll(async () => {
-      (await getTestGpu()).variants.fft = saved;
-    });
+    withVariant('fft', variant);
     for (const N of [8, 16, 32, 64]) {
       it(`N=${N}, batch 3: forward and inverse within 1e-5 × max|X| (naive DFT oracle)`, async () => {
         const gpu = await getTestGpu();

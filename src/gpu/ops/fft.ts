@@ -9,7 +9,7 @@ import shiftWgsl from '../shaders/fftshift.wgsl?raw';
 import gradWgsl from '../shaders/diffract_grad.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
 import type { Gpu } from '../runtime';
-import { defineKernel } from '../kernelDecl';
+import { defineKernel, kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 
@@ -151,15 +151,14 @@ export function ifft2(gpu: Gpu, x: Tensor): Tensor {
 }
 
 /** out[…, (r + sh) % h, (c + sw) % w] = x[…, r, c] (its adjoint is the opposite roll) */
-const SHIFT = defineKernel({
-  name: 'fftshift',
-  code: indexWgsl + shiftWgsl,
-  entryPoint: 'main',
-  params: { n: 'u32', h: 'u32', w: 'u32', sh: 'u32', sw: 'u32', comps: 'u32' },
+const shiftParams = { n: 'u32', h: 'u32', w: 'u32', sh: 'u32', sw: 'u32', comps: 'u32' } as const;
+const SHIFT = kernelFamily({
+  prefix: 'fftshift_',
+  params: shiftParams,
   bindings: { x: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
-});
+  lib: indexWgsl,
+  code: shiftWgsl,
+})('main', shiftParams, { x: 'read', out: 'rw' }, 'n', { name: 'fftshift' });
 
 /** Raw roll of the last two axes by (sh, sw) (destination = source + shift, modulo). */
 export function roll2Raw(gpu: Gpu, x: Tensor, sh: number, sw: number): Tensor {
@@ -196,15 +195,17 @@ export function ifftshift2(gpu: Gpu, x: Tensor): Tensor {
 }
 
 /** Adjoint of A = fftshift(|F|)/N w.r.t. F: out = ifftshift(g) · F / (|F|·N) (0 where F = 0) */
-const DIFFRACT_GRAD = defineKernel({
-  name: 'diffract_grad',
-  code: indexWgsl + gradWgsl,
-  entryPoint: 'main',
+const DIFFRACT_GRAD = kernelFamily({
+  prefix: 'diffract_grad_',
   params: { n: 'u32', N: 'u32' },
-  bindings: { F: 'read', g: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: 'n',
-});
+  bindings: {
+    F: { access: 'read', type: 'array<vec2<f32>>' },
+    g: 'read',
+    out: { access: 'rw', type: 'array<vec2<f32>>' },
+  },
+  lib: indexWgsl,
+  code: gradWgsl,
+})('main', { n: 'u32', N: 'u32' }, { F: 'read', g: 'read', out: 'rw' }, 'n', { name: 'diffract_grad' });
 
 /**
  * The amplitude forward model's far-field step (reference `pad_and_diffract(pad=False)`):

@@ -3,19 +3,18 @@ import gatherWgsl from '../shaders/gather.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
 import { ChunkedRows } from '../chunkedRows';
 import type { Gpu } from '../runtime';
-import { defineKernel } from '../kernelDecl';
+import { kernelFamily } from '../kernelDecl';
 import type { Tensor } from '../tensor';
 
 /** out[b, :] = src[idx[b] − row_offset, :] for the b whose idx[b] lies in [row_offset, row_offset + rows). */
-const GATHER = defineKernel({
-  name: 'gather_rows',
-  code: indexWgsl + gatherWgsl,
-  entryPoint: 'main',
-  params: { batch: 'u32', row: 'u32', row_offset: 'u32', rows: 'u32' },
+const gatherParams = { batch: 'u32', row: 'u32', row_offset: 'u32', rows: 'u32' } as const;
+const GATHER = kernelFamily({
+  prefix: 'gather_',
+  params: gatherParams,
   bindings: { src: 'read', idx: 'read', out: 'rw' },
-  workgroupSize: 256,
-  invocations: (p) => p.batch * p.row,
-});
+  lib: indexWgsl,
+  code: gatherWgsl,
+})('main', gatherParams, { src: 'read', idx: 'read', out: 'rw' }, (p) => p.batch * p.row, { name: 'gather_rows' });
 
 /**
  * Rows `idx` of `src` (first axis) → a new tensor (idx.size, …). Used to assemble training batches from the

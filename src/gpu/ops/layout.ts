@@ -11,7 +11,6 @@ import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 
-const layout = kernelFamily('layout_', indexWgsl + layoutWgsl);
 const windowParams = {
   B: 'u32',
   C_in: 'u32',
@@ -24,12 +23,30 @@ const windowParams = {
   dy: 'i32',
   dx: 'i32',
 } as const;
+const layout = kernelFamily({
+  prefix: 'layout_',
+  params: windowParams,
+  bindings: { x: 'read', out: 'rw' },
+  lib: indexWgsl,
+  code: layoutWgsl,
+});
 /** out[b,c,y,x] = x[b, c+c_off, y+dy, x+dx] (0 outside); its adjoint is the window with negated offsets */
 const WINDOW = layout('window', windowParams, { x: 'read', out: 'rw' }, (p) => p.B * p.C_out * p.H_out * p.W_out);
 /** out[:, c_off:c_off+C_in] = x (other channels untouched) */
 const PLACE = layout('place', windowParams, { x: 'read', out: 'rw' }, (p) => p.B * p.C_in * p.H_in * p.W_in);
-const bmul = kernelFamily('bmul_', indexWgsl + bmulWgsl);
 const bmulParams = { B: 'u32', C: 'u32', P: 'u32', sB: 'u32', sC: 'u32', sP: 'u32', nS: 'u32' } as const;
+const bmul = kernelFamily({
+  prefix: 'bmul_',
+  params: bmulParams,
+  bindings: {
+    x: 'read',
+    s: 'read',
+    out: 'rw',
+    g: 'read', // gate_grad: the upstream gradient
+  },
+  lib: indexWgsl,
+  code: bmulWgsl,
+});
 /** out = x · s (s broadcast by strides sB, sC, sP); its adjoint w.r.t. x is the same kernel applied to g: gx = g · s */
 const BMUL = bmul('forward', bmulParams, { x: 'read', s: 'read', out: 'rw' }, (p) => p.B * p.C * p.P, { name: 'bmul' });
 /** Adjoint of bmul w.r.t. the gate: gs[j] = Σ over the broadcast dims of g·x */

@@ -9,38 +9,37 @@ import indexWgsl from '../shaders/index.wgsl?raw';
 import lossWgsl from '../shaders/loss.wgsl?raw';
 import packWgsl from '../shaders/pack2.wgsl?raw';
 import type { Gpu } from '../runtime';
-import { defineKernel } from '../kernelDecl';
+import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 import { sameShape } from '../tensor';
 import { sumRaw } from './reduce';
 
-const code = indexWgsl + lossWgsl;
 // One Params struct for loss.wgsl: per_sample maps an element to its sample's S, inv_count is 1/B or 1/n.
 const params = { n: 'u32', per_sample: 'u32', inv_count: 'f32' } as const;
-const loss1d = <B extends string>(entryPoint: string, bindings: Readonly<Record<B, 'read' | 'rw'>>) =>
-  defineKernel({
-    name: `loss_${entryPoint}`,
-    code,
-    entryPoint,
-    params,
-    bindings,
-    workgroupSize: 256,
-    invocations: 'n',
-  });
+const lossBindings = {
+  pred: 'read',
+  obs: 'read',
+  scale: 'read', // S per sample (B)
+  out: 'rw', // per-element terms, or gradients
+  gm: 'read', // [g (d total / d loss), mean_obs]
+  expected: 'read', // l1: the supervised target
+  g: 'read', // l1_grad: [upstream gradient]
+  total: 'read', // finish: [Σ terms]
+  mean_obs: 'read', // finish: [mean(observed)]
+  loss: 'rw', // finish: [loss]
+} as const;
+const loss = kernelFamily({ prefix: 'loss_', params, bindings: lossBindings, lib: indexWgsl, code: lossWgsl });
+const loss1d = <B extends keyof typeof lossBindings>(
+  entryPoint: string,
+  bindings: Readonly<Record<B, 'read' | 'rw'>>,
+) => loss(entryPoint, params, bindings, 'n');
 /** out = λ − k ln λ + lgamma(k+1) per element, λ = (S·pred)², k = (S·obs)² */
 const POISSON_TERMS = loss1d('poisson_terms', { pred: 'read', obs: 'read', scale: 'read', out: 'rw' });
 /** out = |S·pred − S·obs| per element */
 const MAE_TERMS = loss1d('mae_terms', { pred: 'read', obs: 'read', scale: 'read', out: 'rw' });
 /** loss = total · inv_count / (mean_obs + 1e-8) */
-const FINISH = defineKernel({
-  name: 'loss_finish',
-  code,
-  entryPoint: 'finish',
-  params,
-  bindings: { total: 'read', mean_obs: 'read', loss: 'rw' },
-  workgroupSize: 1,
-});
+const FINISH = loss('finish', params, { total: 'read', mean_obs: 'read', loss: 'rw' }, undefined, { workgroupSize: 1 });
 /** Adjoint of the Poisson loss w.r.t. pred: out = g · inv_count / (mean_obs + 1e-8) · (2S²·pred − 2k/pred) */
 const POISSON_GRAD = loss1d('poisson_grad', { pred: 'read', obs: 'read', scale: 'read', gm: 'read', out: 'rw' });
 /** Adjoint of the MAE loss w.r.t. pred: out = g · inv_count / (mean_obs + 1e-8) · S · sign(S·pred − S·obs) */
@@ -95,13 +94,12 @@ function lossGrad(gpu: Gpu, pred: Tensor, obs: Tensor, S: Tensor, g: Tensor, mea
 }
 
 /** out = [a[0], b[0]] */
-const PACK2 = defineKernel({
-  name: 'pack2',
-  code: packWgsl,
-  entryPoint: 'main',
+const PACK2 = kernelFamily({
+  prefix: 'pack2_',
   bindings: { a: 'read', b: 'read', out: 'rw' },
+  code: packWgsl,
   workgroupSize: 1,
-});
+})('main', {}, { a: 'read', b: 'read', out: 'rw' }, undefined, { name: 'pack2' });
 
 /** [a[0], b[0]] as a 2-element tensor (GPU-side; no read-back). */
 export function packPair(gpu: Gpu, a: Tensor, b: Tensor): Tensor {

@@ -6,8 +6,14 @@ import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 
-const kernel = kernelFamily('pool_', indexWgsl + poolWgsl);
 const params = { planes: 'u32', h: 'u32', w: 'u32' } as const;
+const kernel = kernelFamily({
+  prefix: 'pool_',
+  params,
+  bindings: { x: 'read', g: 'read', out: 'rw' },
+  lib: indexWgsl,
+  code: poolWgsl,
+});
 type Dims = Readonly<Record<keyof typeof params, number>>;
 const inputs = (p: Dims) => p.planes * p.h * p.w;
 /** out = max over each 2×2 window of x */

@@ -2,19 +2,19 @@
 import previewWgsl from '../shaders/preview.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
 import type { Gpu } from '../runtime';
-import { defineKernel } from '../kernelDecl';
+import { kernelFamily } from '../kernelDecl';
 import type { Tensor } from '../tensor';
 
 /** out[y, x] = [mean |z|, arg Σ z] over the f×f box of z at (f·y, f·x) */
-const PREVIEW = defineKernel({
-  name: 'complex_preview',
-  code: indexWgsl + previewWgsl,
-  entryPoint: 'main',
-  params: { W: 'u32', H: 'u32', w: 'u32', h: 'u32', f: 'u32' },
-  bindings: { z: 'read', out: 'rw' },
+const previewParams = { W: 'u32', H: 'u32', w: 'u32', h: 'u32', f: 'u32' } as const;
+const PREVIEW = kernelFamily({
+  prefix: 'preview_',
+  params: previewParams,
+  bindings: { z: { access: 'read', type: 'array<vec2<f32>>' }, out: { access: 'rw', type: 'array<vec2<f32>>' } },
+  lib: indexWgsl,
+  code: previewWgsl,
   workgroupSize: 64,
-  invocations: (p) => p.w * p.h,
-});
+})('main', previewParams, { z: 'read', out: 'rw' }, (p) => p.w * p.h, { name: 'complex_preview' });
 
 /** Box factor that brings the longer side of an (H, W) image to ≤ maxSide. */
 export function previewFactor(H: number, W: number, maxSide: number): number {

@@ -12,7 +12,21 @@ import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 
-const kernel = kernelFamily('reassemble_', indexWgsl + wgsl);
+const c2 = 'array<vec2<f32>>'; // complex (re, im) pairs
+const kernel = kernelFamily({
+  prefix: 'reassemble_',
+  params: { B: 'u32', C: 'u32', N: 'u32', M: 'u32', H: 'u32', W: 'u32', top: 'u32' },
+  bindings: {
+    src: { access: 'read', type: c2 }, // forward input: images, patches or canvases
+    off: { access: 'read', type: c2 },
+    den: 'read', // merge_grad: the merge's Σ W (B, M, M)
+    dst: { access: 'rw', type: c2 },
+    den_out: 'rw', // merge: Σ W written here
+    g: { access: 'read', type: c2 }, // adjoints: the upstream gradient
+  },
+  lib: indexWgsl,
+  code: wgsl,
+});
 // translate reads B (images), H, W; merge / extract read B, C, N, M, top.
 const image = { B: 'u32', H: 'u32', W: 'u32' } as const;
 const patch = { B: 'u32', C: 'u32', N: 'u32', M: 'u32', top: 'u32' } as const;

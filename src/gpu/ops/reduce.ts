@@ -9,13 +9,12 @@ import type { Tensor } from '../tensor';
 import { affineRaw } from './elementwise';
 
 /** out[k] = scale · Σ x[k·chunk … (k+1)·chunk) (one workgroup per chunk; the grid is given) */
-const PARTIAL = kernelFamily('reduce_', reduceWgsl)(
-  'partial',
-  { n: 'u32', chunk: 'u32', scale: 'f32' },
-  { x: 'read', out: 'rw' },
-  undefined,
-  { name: 'reduce_sum' },
-);
+const PARTIAL = kernelFamily({
+  prefix: 'reduce_',
+  params: { n: 'u32', chunk: 'u32', scale: 'f32' },
+  bindings: { x: 'read', out: 'rw' },
+  code: reduceWgsl,
+})('partial', { n: 'u32', chunk: 'u32', scale: 'f32' }, { x: 'read', out: 'rw' }, undefined, { name: 'reduce_sum' });
 const BROADCAST_CHUNK = 4096;
 
 /** Σ of all floats of x, times `scale`, into a 1-element tensor (no tape). Two or more tree passes. */
@@ -52,15 +51,15 @@ export function mean(gpu: Gpu, x: Tensor): Tensor {
 }
 
 /** Adjoint of a full reduction (sum/mean): out[i] = s·g[0] */
-const BCAST = kernelFamily('broadcast_', indexWgsl + bcastWgsl)(
-  'main',
-  { n: 'u32', s: 'f32' },
-  { g: 'read', out: 'rw' },
-  'n',
-  {
-    name: 'broadcast_scalar',
-  },
-);
+const BCAST = kernelFamily({
+  prefix: 'broadcast_',
+  params: { n: 'u32', s: 'f32' },
+  bindings: { g: 'read', out: 'rw' },
+  lib: indexWgsl,
+  code: bcastWgsl,
+})('main', { n: 'u32', s: 'f32' }, { g: 'read', out: 'rw' }, 'n', {
+  name: 'broadcast_scalar',
+});
 
 /** A tensor shaped like `like`, every float = g[0]·s. */
 export function broadcastScalar(gpu: Gpu, g: Tensor, like: Tensor, s: number): Tensor {

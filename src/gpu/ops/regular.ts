@@ -13,8 +13,21 @@ import type { Tensor } from '../tensor';
 import { affineRaw } from './elementwise';
 import { sumRaw } from './reduce';
 
-const kernel = kernelFamily('regular_', indexWgsl + regularWgsl);
 const params = { n: 'u32', H: 'u32', W: 'u32', planes: 'u32' } as const;
+const kernel = kernelFamily({
+  prefix: 'regular_',
+  params,
+  bindings: {
+    x: 'read',
+    m: 'read', // per-plane means of x
+    g: 'read', // [upstream gradient · coefficient]
+    out: 'rw',
+    s: 'read', // absdev_grad: sign(x − m) per element
+    s_mean: 'read', // absdev_grad: per-plane means of s
+  },
+  lib: indexWgsl,
+  code: regularWgsl,
+});
 /** out = |x[h+1,w] − x[h,w]| + |x[h,w+1] − x[h,w]| per element */
 const TV = kernel('tv_terms', params, { x: 'read', out: 'rw' }, 'n');
 /** Adjoint of Total_Variation w.r.t. x: out = g · Σ_neighbours ±sign(Δx) */

@@ -10,7 +10,7 @@
  */
 import stitchWgsl from '../shaders/stitch.wgsl?raw';
 import type { Gpu } from '../runtime';
-import { defineKernel } from '../kernelDecl';
+import { kernelFamily } from '../kernelDecl';
 import type { Tensor } from '../tensor';
 
 export interface StitchOptions {
@@ -31,14 +31,28 @@ export interface StitchResult {
 }
 
 /** obj = Σ_p w·q·crop(patch_p) / (Σ_p w·q + eps), wsum = Σ_p w·q (one 16×16 workgroup per canvas tile; grid given) */
-const STITCH = defineKernel({
-  name: 'stitch',
+const stitchParams = { W: 'u32', H: 'u32', tilesX: 'u32', N: 'u32', mt: 'u32', eps: 'f32' } as const;
+const STITCH = kernelFamily({
+  prefix: 'stitch_',
+  params: stitchParams,
+  bindings: {
+    patches: { access: 'read', type: 'array<vec2<f32>>' }, // (P, N, N)
+    place: { access: 'read', type: 'array<vec4<f32>>' }, // per patch: bx, by, fx, fy
+    tileStart: { access: 'read', type: 'array<u32>' }, // CSR row pointers (tiles + 1)
+    tileList: { access: 'read', type: 'array<u32>' }, // patch indices
+    q: 'read', // (mt, mt) crop weights
+    obj: { access: 'rw', type: 'array<vec2<f32>>' },
+    wsum: 'rw',
+  },
   code: stitchWgsl,
-  entryPoint: 'main',
-  params: { W: 'u32', H: 'u32', tilesX: 'u32', N: 'u32', mt: 'u32', eps: 'f32' },
-  bindings: { patches: 'read', place: 'read', tileStart: 'read', tileList: 'read', q: 'read', obj: 'rw', wsum: 'rw' },
   workgroupSize: [16, 16],
-});
+})(
+  'main',
+  stitchParams,
+  { patches: 'read', place: 'read', tileStart: 'read', tileList: 'read', q: 'read', obj: 'rw', wsum: 'rw' },
+  undefined,
+  { name: 'stitch' },
+);
 const TILE = 16;
 
 export function stitchPatches(gpu: Gpu, patches: Tensor, positions: Float64Array, opts: StitchOptions): StitchResult {

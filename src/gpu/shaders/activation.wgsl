@@ -1,10 +1,6 @@
 // (math.wgsl and index.wgsl are prepended.) Pointwise activations and their derivatives, on flat f32 arrays.
 // mode: 0 relu, 1 sigmoid, 2 silu, 3 softplus, 4 tanh, 5 π·tanh.
-struct Params { n: u32, mode: u32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> g: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/activation.ts.
 
 const PI: f32 = 3.14159265358979;
 

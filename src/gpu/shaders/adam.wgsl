@@ -3,14 +3,7 @@
 // `clip` = [global gradient norm, clipping factor] (factor 1 when not clipping), computed on the GPU: no read-back.
 // `hyper` = [lr, bc1, sqrt(bc2)]: what changes from step to step lives in a buffer written once per step, so the
 // uniform block (and the bind group) of every parameter's dispatch stays the same across steps.
-struct Params { n: u32, beta1: f32, beta2: f32, eps: f32, wd: f32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read_write> p: array<f32>;
-@group(0) @binding(2) var<storage, read> g: array<f32>;
-@group(0) @binding(3) var<storage, read_write> m: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v: array<f32>;
-@group(0) @binding(5) var<storage, read> clip: array<f32>;
-@group(0) @binding(6) var<storage, read> hyper: array<f32>;
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/adam.ts.
 
 @compute @workgroup_size(WG)
 fn step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

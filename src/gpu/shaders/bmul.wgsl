@@ -1,11 +1,6 @@
 // (index.wgsl is prepended.) Broadcast multiply out[b,c,p] = x[b,c,p] · s[b·sB + c·sC + p·sP] (p = flattened H·W; a zero stride broadcasts)
 // and the gate's adjoint: gs[j] = Σ over the broadcast dims of g·x (a gather: one invocation per gate element).
-struct Params { B: u32, C: u32, P: u32, sB: u32, sC: u32, sP: u32, nS: u32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> s: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-@group(0) @binding(4) var<storage, read> g: array<f32>; // gate_grad: the upstream gradient
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/layout.ts.
 
 @compute @workgroup_size(WG)
 fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -1,12 +1,6 @@
 // (index.wgsl is prepended.) CBAM's shared MLP layer (PyTorch CBAM, reduction 16): a small dense layer and its
 // adjoints, x (B, cin), w (cout, cin). The pools and gates are in cbam_fused.wgsl.
-struct Params { B: u32, cin: u32, cout: u32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> g: array<f32>;             // output gradient
-@group(0) @binding(3) var<storage, read> w: array<f32>;             // dense weight (cout, cin)
-@group(0) @binding(4) var<storage, read> bias: array<f32>;          // dense bias (cout)
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/cbam.ts.
 
 // Dense layer out[b, o] = Σ_i x[b, i]·w[o, i] + bias[o]
 @compute @workgroup_size(WG)

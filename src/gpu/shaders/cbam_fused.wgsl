@@ -1,14 +1,7 @@
 // (index.wgsl is prepended.) CBAM's small layers fused (src/gpu/ops/cbam.ts): both global pools in one pass, the
 // channel gate x·σ(a_avg + a_max) and the spatial gate x·σ(s) each in one pass, both channel pools written as the
 // 2-channel map the 7×7 conv reads, and their adjoints. Layout: x (B, C, P), P = H·W; max keeps the first argmax.
-struct Params { B: u32, C: u32, P: u32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> g: array<f32>;             // output gradient
-@group(0) @binding(3) var<storage, read> gate: array<f32>;          // gate logits: a (2B, C) or s (B, P)
-@group(0) @binding(4) var<storage, read_write> arg: array<f32>;     // argmax written by the pools (exact integers in f32)
-@group(0) @binding(5) var<storage, read> saved_arg: array<f32>;     // that argmax, read by the adjoints
-@group(0) @binding(6) var<storage, read_write> out: array<f32>;
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/cbam.ts.
 
 fn sigmoid(z: f32) -> f32 { return 1.0 / (1.0 + exp(-z)); }
 

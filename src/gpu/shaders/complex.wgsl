@@ -2,19 +2,7 @@
 // Complex elementwise ops on interleaved (re, im) data; real-pair gradient convention
 // (for a real loss, grad z = ∂L/∂Re z + i ∂L/∂Im z, as PyTorch's .grad).
 // n: element count (complex elements for complex arrays); nb: length of a broadcast complex factor; reps = n / nb.
-struct Params { n: u32, nb: u32, reps: u32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> amp: array<f32>;    // combine: amplitude (n)
-@group(0) @binding(2) var<storage, read> phase: array<f32>;  // combine: phase (n)
-@group(0) @binding(3) var<storage, read> x: array<f32>;      // cmul: the full-size complex factor (2n)
-@group(0) @binding(4) var<storage, read> f: array<f32>;      // cmul: the broadcast complex factor (2nb)
-@group(0) @binding(5) var<storage, read> z: array<f32>;      // a complex input (2n)
-@group(0) @binding(6) var<storage, read> g: array<f32>;      // upstream gradient (complex 2n or real n)
-@group(0) @binding(7) var<storage, read> re: array<f32>;     // join: real part (n)
-@group(0) @binding(8) var<storage, read> im: array<f32>;     // join: imaginary part (n)
-@group(0) @binding(9) var<storage, read_write> out: array<f32>;
-@group(0) @binding(10) var<storage, read_write> out_re: array<f32>; // split: Re z (n)
-@group(0) @binding(11) var<storage, read_write> out_im: array<f32>; // split: Im z (n)
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/complex.ts.
 
 // z = amp · exp(i·phase)   (out = z as 2n floats)
 @compute @workgroup_size(WG)

@@ -1,11 +1,7 @@
 // (index.wgsl is prepended.)
 // Adjoint of A = fftshift(|F|)/N with respect to F (real-pair convention): G = g_unshifted · F / (|F|·N),
 // 0 where F = 0 (torch gives NaN there; zero intensity does not occur with measured data).
-struct Params { n: u32, N: u32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> F: array<vec2<f32>>;
-@group(0) @binding(2) var<storage, read> g: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<vec2<f32>>;
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/fft.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

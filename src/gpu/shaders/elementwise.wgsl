@@ -1,10 +1,6 @@
 // (index.wgsl is prepended.) Elementwise arithmetic on flat float32 arrays (complex tensors are treated as 2n
 // floats). u.n = number of floats; 1-D grid folded into 2-D (global_index).
-struct Params { n: u32, a: f32, b: f32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> y: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/elementwise.ts.
 
 // out = a·x + b·y
 @compute @workgroup_size(WG)

@@ -2,10 +2,7 @@
 // fftshift / ifftshift over the last two axes of (…, H, W) arrays of f32 (W2 = 1) or vec2 (W2 = 2) floats.
 // out[…, (r + sh) % H, (c + sw) % W] = in[…, r, c]; fftshift: sh = H/2 (floor), ifftshift: sh = ceil(H/2)… we
 // pass the destination offsets directly.
-struct Params { n: u32, h: u32, w: u32, sh: u32, sw: u32, comps: u32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/fft.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

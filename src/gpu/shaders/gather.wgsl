@@ -2,11 +2,7 @@
 // floats (indices as exact f32). `src` holds rows [row_offset, row_offset + rows) of the dataset (one chunk of a
 // ChunkedRows, or a whole tensor with row_offset 0): a dispatch writes only the batch rows whose index falls in it,
 // so one dispatch per chunk fills the batch.
-struct Params { batch: u32, row: u32, row_offset: u32, rows: u32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> src: array<f32>;
-@group(0) @binding(2) var<storage, read> idx: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/gather.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -1,9 +1,6 @@
 // (index.wgsl is prepended.) Layout ops on NCHW f32 tensors: channel windows (slice / place) and spatial windows (pad / crop), each the
 // other's adjoint, all as gathers.
-struct Params { B: u32, C_in: u32, C_out: u32, c_off: i32, H_in: u32, W_in: u32, H_out: u32, W_out: u32, dy: i32, dx: i32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/layout.ts.
 
 // out[b, c, y, x] = in[b, c + c_off, y + dy, x + dx] (0 outside the input), out shape (B, C_out, H_out, W_out).
 // Slicing channels: c_off ≥ 0, dy = dx = 0. Cropping: dy, dx ≥ 0. Padding: dy, dx < 0.

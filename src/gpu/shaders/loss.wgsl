@@ -3,18 +3,7 @@
 // Evaluated in a cancellation-free form for k ≥ 10: k·(d − ln(1+d)) + [lgamma(k+1) − k ln k + k], d = λ/k − 1,
 // where the bracket is Stirling's remainder ½ln(2πk) + 1/(12k) − 1/(360k³) + 1/(1260k⁵). In float32 the direct
 // form loses ~log10(k ln k) digits to cancellation; this one keeps ~1e-6 relative per element.
-struct Params { n: u32, per_sample: u32, inv_count: f32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> pred: array<f32>;
-@group(0) @binding(2) var<storage, read> obs: array<f32>;
-@group(0) @binding(3) var<storage, read> scale: array<f32>;     // S per sample (B)
-@group(0) @binding(4) var<storage, read_write> out: array<f32>; // per-element terms, or gradients
-@group(0) @binding(5) var<storage, read> gm: array<f32>;        // [g (d total / d loss), mean_obs]
-@group(0) @binding(6) var<storage, read> expected: array<f32>;  // l1: the supervised target
-@group(0) @binding(7) var<storage, read> g: array<f32>;         // l1_grad: [upstream gradient]
-@group(0) @binding(8) var<storage, read> total: array<f32>;     // finish: [Σ terms]
-@group(0) @binding(9) var<storage, read> mean_obs: array<f32>;  // finish: [mean(observed)]
-@group(0) @binding(10) var<storage, read_write> loss: array<f32>; // finish: [loss]
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/loss.ts.
 
 const HALF_LN_2PI: f32 = 0.91893853320467274;
 

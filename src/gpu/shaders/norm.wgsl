@@ -1,13 +1,7 @@
 // Global gradient norm pieces: `sumsq_partial` (per-workgroup Σ x², like reduce.wgsl), `accumulate`
 // (acc[0] += x[0]) and `clip_factor` (torch clip_grad_norm_: min(1, max_norm / (‖g‖ + 1e-6))).
 // One Params struct for the file: sumsq_partial reads n and chunk, clip_factor max_norm, accumulate none.
-struct Params { n: u32, chunk: u32, max_norm: f32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> partial: array<f32>; // sumsq_partial: one Σ x² per workgroup
-@group(0) @binding(3) var<storage, read_write> acc: array<f32>;     // accumulate: acc[0] += x[0]
-@group(0) @binding(4) var<storage, read> sumsq: array<f32>;         // clip_factor: [Σ g²]
-@group(0) @binding(5) var<storage, read_write> clip: array<f32>;    // clip_factor: [‖g‖, factor]
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/adam.ts.
 
 var<workgroup> buf: array<f32, 256>;
 

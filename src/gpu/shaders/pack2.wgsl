@@ -1,7 +1,5 @@
 // out = [a[0], b[0]]: gathers two GPU scalars into one buffer without a read-back.
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/loss.ts.
 
 @compute @workgroup_size(1)
 fn main() {

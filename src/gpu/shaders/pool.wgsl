@@ -1,10 +1,6 @@
 // (index.wgsl is prepended.) 2×2 max-pool (stride 2) and nearest ×2 up-sampling on NCHW planes, with adjoints
 // written as gathers. u.planes = B·C, (h, w) = input size of the op's forward.
-struct Params { planes: u32, h: u32, w: u32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> g: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/pool.ts.
 
 // out (planes, h/2, w/2) = max over each 2×2 window (first max in row-major order wins, as PyTorch).
 @compute @workgroup_size(WG)

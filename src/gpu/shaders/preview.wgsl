@@ -1,10 +1,7 @@
 // (index.wgsl is prepended.) Display preview of a complex image: box-downsample by `f` (partial boxes at the
 // right/bottom edges) to amplitude = mean |z| and phase = arg Σ z over the box. Output (h, w, 2) = [amplitude,
 // phase] per pixel.
-struct Params { W: u32, H: u32, w: u32, h: u32, f: u32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> z: array<vec2<f32>>;
-@group(0) @binding(2) var<storage, read_write> out: array<vec2<f32>>;
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/preview.ts.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

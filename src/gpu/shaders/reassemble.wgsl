@@ -4,14 +4,7 @@
 // Convention: translating by o moves content by +o:  out(x, y) = in(x − ox, y − oy), x = column, y = row.
 // Offsets are [x, y] pairs; for the merge they are coords_relative = centroid − position (B, C, 2).
 // One Params struct for the file: translate reads B (images), H, W; merge / extract B, C, N, M, top.
-struct Params { B: u32, C: u32, N: u32, M: u32, H: u32, W: u32, top: u32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> src: array<vec2<f32>>;       // forward input: images, patches or canvases
-@group(0) @binding(2) var<storage, read> off: array<vec2<f32>>;
-@group(0) @binding(3) var<storage, read> den: array<f32>;             // merge_grad: the merge's Σ W (B, M, M)
-@group(0) @binding(4) var<storage, read_write> dst: array<vec2<f32>>;
-@group(0) @binding(5) var<storage, read_write> den_out: array<f32>;   // merge: Σ W written here
-@group(0) @binding(6) var<storage, read> g: array<vec2<f32>>;         // adjoints: the upstream gradient
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/reassemble.ts.
 
 // Bilinear sample of image `img` (h×w, complex) at (sx, sy) with zero taps outside.
 fn sample(base: u32, h: u32, w: u32, sx: f32, sy: f32) -> vec2<f32> {

@@ -2,10 +2,7 @@
 // memory), times u.scale; sumRaw repeats it on the partials until one sum is left.
 // Float32 accumulation in a tree keeps the error ~log2(n)·eps instead of n·eps.
 // The workgroup size (256) is literal: the workgroup buffer, the grid stride and the tree depend on it.
-struct Params { n: u32, chunk: u32, scale: f32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/reduce.ts.
 
 var<workgroup> buf: array<f32, 256>;
 

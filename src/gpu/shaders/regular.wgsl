@@ -1,14 +1,7 @@
 // (index.wgsl is prepended.) Real-space regularisers of the reference compute_loss (amp_loss / phase_loss on the
 // generator outputs): Total_Variation Σ|Δy| + Σ|Δx| and Mean_Deviation Σ|x − mean_HW(x)|, per sample, on
 // (B, C, H, W) planes. The adjoints scale by the upstream gradient read from `g`.
-struct Params { n: u32, H: u32, W: u32, planes: u32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> m: array<f32>;       // per-plane means of x
-@group(0) @binding(3) var<storage, read> g: array<f32>;       // [upstream gradient · coefficient]
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
-@group(0) @binding(5) var<storage, read> s: array<f32>;       // absdev_grad: sign(x − m) per element
-@group(0) @binding(6) var<storage, read> s_mean: array<f32>;  // absdev_grad: per-plane means of s
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/regular.ts.
 
 @compute @workgroup_size(WG)
 fn tv_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -2,15 +2,7 @@
 // is splatted bilinearly with weight w·q (q = |P|² of the cropped probe, or 1) into a numerator and a weights
 // canvas; object = num / (weights + eps). A splat is a scatter, so it is written as a gather: one workgroup per
 // 16×16 canvas tile walks the list of patches whose footprint overlaps the tile (built on the CPU, CSR form).
-struct Params { W: u32, H: u32, tilesX: u32, N: u32, mt: u32, eps: f32 }
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> patches: array<vec2<f32>>; // (P, N, N)
-@group(0) @binding(2) var<storage, read> place: array<vec4<f32>>;   // per patch: bx, by, fx, fy
-@group(0) @binding(3) var<storage, read> tileStart: array<u32>;     // CSR row pointers (tiles + 1)
-@group(0) @binding(4) var<storage, read> tileList: array<u32>;      // patch indices
-@group(0) @binding(5) var<storage, read> q: array<f32>;             // (mt, mt) crop weights
-@group(0) @binding(6) var<storage, read_write> obj: array<vec2<f32>>;
-@group(0) @binding(7) var<storage, read_write> wsum: array<f32>;
+// The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/stitch.ts.
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
