@@ -9,7 +9,7 @@ import { PtychoError } from '../errors';
 import type { EpochEvent } from '../model/train';
 import type { PtychoPINN, PtychoPINNSpec } from '../model/ptychopinn';
 import type { LoadedDataset } from './engineTypes';
-import { buildModelArchive, type OpenedModel } from './modelFiles';
+import { buildModelArchive, generatorSpecOf, type OpenedModel } from './modelFiles';
 import type { ModelInfo } from './types';
 
 /** The PtychoPINN spec of a config (the reference CNN generator; other architectures are refused). */
@@ -21,16 +21,9 @@ export function modelSpec(cfg: TrainingConfig): PtychoPINNSpec {
       `architecture '${m.architecture}' is not available in PtychoPINN Web: the engine provides the reference CNN generator only`,
       "set model.architecture to 'cnn'",
     );
-  const C = m.object_big ? m.gridsize * m.gridsize : 1;
+  const generator = generatorSpecOf(cfg);
   return {
-    generator: {
-      N: m.N,
-      C,
-      nFiltersScale: m.n_filters_scale,
-      cbam: m.cbam_encoder,
-      probeBig: m.probe_big,
-      ampActivation: m.amp_activation,
-    },
+    generator,
     gridsize: m.gridsize,
     objectBig: m.object_big,
     probeScale: m.probe_scale,

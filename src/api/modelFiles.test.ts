@@ -9,23 +9,14 @@ import { readTorchBundle, unzipArchive } from '../pipeline/archive/torchBundle';
 import { listOpcodes } from '../pipeline/archive/pickleOpcodes';
 import { deriveStateDictMetadata } from '../pipeline/archive/torchBundleWriter';
 import { parameterShapes } from '../model/network';
-import { buildModelArchive, nativeArchiveToTorchBundle, readModelFile } from './modelFiles';
+import { buildModelArchive, generatorSpecOf, nativeArchiveToTorchBundle, readModelFile } from './modelFiles';
 
 const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** Every weight of the generator the config describes, with deterministic values. */
 function generatorWeights(config: TrainingConfig): Map<string, { shape: number[]; data: Float32Array }> {
-  const m = config.model;
-  const spec = {
-    N: m.N,
-    C: m.object_big ? m.gridsize * m.gridsize : 1,
-    nFiltersScale: m.n_filters_scale,
-    cbam: m.cbam_encoder,
-    probeBig: m.probe_big,
-    ampActivation: m.amp_activation,
-  };
   return new Map(
-    parameterShapes(spec).map(([k, shape], i) => {
+    parameterShapes(generatorSpecOf(config)).map(([k, shape], i) => {
       const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, j) => Math.sin(i + j));
       return [k, { shape, data }];
     }),

@@ -10,7 +10,7 @@ import type { EpochEvent } from '../model/train';
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION, readModelArchive, writeModelArchive } from '../pipeline/archive/modelArchive';
 import { readTorchBundle } from '../pipeline/archive/torchBundle';
 import { zipMemberNames } from '../pipeline/zip';
-import { parameterShapes } from '../model/network';
+import { parameterShapes, type GeneratorSpec } from '../model/network';
 import { writeTorchBundle } from '../pipeline/archive/torchBundleWriter';
 
 export const APP_VERSION = '0.1.0';
@@ -96,6 +96,19 @@ export function readModelFile(bytes: Uint8Array, fileName: string): OpenedModel 
   };
 }
 
+/** The generator a config describes (the reference CNN: channels C = gridsize² when object_big). */
+export function generatorSpecOf(cfg: TrainingConfig): GeneratorSpec {
+  const m = cfg.model;
+  return {
+    N: m.N,
+    C: m.object_big ? m.gridsize * m.gridsize : 1,
+    nFiltersScale: m.n_filters_scale,
+    cbam: m.cbam_encoder,
+    probeBig: m.probe_big,
+    ampActivation: m.amp_activation,
+  };
+}
+
 /**
  * Every parameter the config's generator needs is present with exactly its expected shape (a flattened or transposed
  * weight is refused, not silently reinterpreted) and holds only finite values; refused with a `model-archive`
@@ -109,14 +122,7 @@ export function checkWeights(
   const m = cfg.model;
   let shapes: [string, number[]][];
   try {
-    shapes = parameterShapes({
-      N: m.N,
-      C: m.object_big ? m.gridsize * m.gridsize : 1,
-      nFiltersScale: m.n_filters_scale,
-      cbam: m.cbam_encoder,
-      probeBig: m.probe_big,
-      ampActivation: m.amp_activation,
-    });
+    shapes = parameterShapes(generatorSpecOf(cfg));
   } catch (e) {
     throw new PtychoError(
       'model-archive',
