@@ -31,6 +31,26 @@ export const STEP_PRESETS: Record<string, StepPreset> = {
   n128s2: { name: 'N 128 · scale 2', N: 128, nFiltersScale: 2, gridsize: 1, batch: 16, cbam: true },
 };
 
+/** The PtychoPINN of a bench preset (the same model for the step profile and the throughput runs). */
+export function presetModel(gpu: Gpu, p: StepPreset): PtychoPINN {
+  return new PtychoPINN(gpu, {
+    generator: {
+      N: p.N,
+      C: p.gridsize * p.gridsize,
+      nFiltersScale: p.nFiltersScale,
+      cbam: p.cbam,
+      probeBig: true,
+      ampActivation: 'sigmoid',
+    },
+    gridsize: p.gridsize,
+    objectBig: true,
+    probeScale: 4,
+    probeMask: false,
+    M: p.N,
+    lossMode: 'poisson',
+  });
+}
+
 /** The op kind of a kernel, from its name. */
 export function opKind(kernel: string): string {
   if (/conv/.test(kernel))
@@ -64,15 +84,7 @@ function stepSetup(gpu: Gpu, p: StepPreset) {
   );
   const C = p.gridsize * p.gridsize;
   const g = groupScan(raw, { gridsize: p.gridsize, K: C > 1 ? 7 : 4, nGroups: nImages, seed: 1, nphotons: 1e9 });
-  const model = new PtychoPINN(gpu, {
-    generator: { N: p.N, C, nFiltersScale: p.nFiltersScale, cbam: p.cbam, probeBig: true, ampActivation: 'sigmoid' },
-    gridsize: p.gridsize,
-    objectBig: true,
-    probeScale: 4,
-    probeMask: false,
-    M: p.N,
-    lossMode: 'poisson',
-  });
+  const model = presetModel(gpu, p);
   model.setData({
     X: g.X,
     coordsRelative: g.coordsRelative,

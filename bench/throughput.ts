@@ -3,13 +3,12 @@
  * simulated lines scan, with the peak GPU memory the pool saw and the memory the model's state needs.
  */
 import type { Gpu } from '../src/gpu/runtime';
-import { PtychoPINN } from '../src/model/ptychopinn';
 import { reconstructObject } from '../src/model/infer';
 import { TrainingRun } from '../src/model/train';
 import { groupScan } from '../src/pipeline/container';
 import { toRawData } from '../src/pipeline/contract';
 import { simulateDataset } from '../src/pipeline/simulate';
-import type { StepPreset } from './profile';
+import { presetModel, type StepPreset } from './profile';
 
 export interface ThroughputOptions {
   /** Patterns trained on (one epoch) and predicted. */
@@ -41,15 +40,7 @@ function setUp(gpu: Gpu, p: StepPreset, o: ThroughputOptions) {
     seed: 1,
     nphotons: 1e9,
   });
-  const model = new PtychoPINN(gpu, {
-    generator: { N: p.N, C, nFiltersScale: p.nFiltersScale, cbam: p.cbam, probeBig: true, ampActivation: 'sigmoid' },
-    gridsize: p.gridsize,
-    objectBig: true,
-    probeScale: 4,
-    probeMask: false,
-    M: p.N,
-    lossMode: 'poisson',
-  });
+  const model = presetModel(gpu, p);
   const data = {
     X: g.X,
     coordsRelative: g.coordsRelative,

@@ -18,16 +18,17 @@ export interface NpzWriteOptions {
   compress?: boolean;
 }
 
-/** The `.npy` members to read (directories and unselected keys skipped), every size checked before inflating. */
-function selectMembers(entries: ZipEntry[], opts: NpzReadOptions, file: string): ZipEntry[] {
-  const max = opts.maxBytes ?? DEFAULT_MAX;
-  const chosen: ZipEntry[] = [];
+/** The array members of an archive as [key, entry] (directories and unselected keys skipped; a key twice is refused). */
+function* arrayMembers(
+  entries: Iterable<ZipEntry>,
+  file: string,
+  only?: readonly string[],
+): Generator<[string, ZipEntry]> {
   const keys = new Set<string>();
-  let total = 0;
   for (const e of entries) {
     if (e.name.endsWith('/')) continue;
     const key = e.name.replace(/\.npy$/, '');
-    if (opts.keys && !opts.keys.includes(key)) continue;
+    if (only && !only.includes(key)) continue;
     if (keys.has(key))
       throw corrupt(
         file,
@@ -35,6 +36,16 @@ function selectMembers(entries: ZipEntry[], opts: NpzReadOptions, file: string):
         're-save the arrays with np.savez(...): each key once',
       );
     keys.add(key);
+    yield [key, e];
+  }
+}
+
+/** The `.npy` members to read (directories and unselected keys skipped), every size checked before inflating. */
+function selectMembers(entries: ZipEntry[], opts: NpzReadOptions, file: string): ZipEntry[] {
+  const max = opts.maxBytes ?? DEFAULT_MAX;
+  const chosen: ZipEntry[] = [];
+  let total = 0;
+  for (const [, e] of arrayMembers(entries, file, opts.keys)) {
     total += e.usize;
     if (e.usize > max || total > max) {
       if (e.method !== 0 && e.method !== 8) checkDeclaredSize(e, file); // an unknown method is the better message
@@ -106,18 +117,7 @@ export function listNpz(bytes: Uint8Array, opts: NpzReadOptions = {}): NpzEntryI
   if (!isZip(bytes))
     throw corrupt(file, 'is neither an NPZ archive nor an NPY array', 'drop a .npz saved with np.savez (or a .npy)');
   const out: NpzEntryInfo[] = [];
-  const keys = new Set<string>();
-  for (const e of readZipDirectory(bytes, file)) {
-    if (e.name.endsWith('/')) continue;
-    const key = e.name.replace(/\.npy$/, '');
-    if (opts.keys && !opts.keys.includes(key)) continue;
-    if (keys.has(key))
-      throw corrupt(
-        file,
-        `key "${key}" appears twice in the archive (member ${e.name})`,
-        're-save the arrays with np.savez(...): each key once',
-      );
-    keys.add(key);
+  for (const [key, e] of arrayMembers(readZipDirectory(bytes, file), file, opts.keys)) {
     checkDeclaredSize(e, file);
     const head = memberPrefix(bytes, e, file);
     const h = parseHeader(head, `${file}, key "${key}"`);

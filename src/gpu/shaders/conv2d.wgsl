@@ -221,6 +221,17 @@ fn relu_bgrad_planes(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
 
 var<workgroup> red: array<f32, 256>;
 
+// out[o] = Σ over the workgroup's 256 partial sums s (a tree in workgroup memory; every invocation calls it).
+fn channel_sum(l: u32, o: u32, s: f32) {
+  red[l] = s;
+  workgroupBarrier();
+  for (var w = 128u; w > 0u; w >>= 1u) {
+    if (l < w) { red[l] += red[l + w]; }
+    workgroupBarrier();
+  }
+  if (l == 0u) { out[o] = red[0]; }
+}
+
 // `bgrad` with the ReLU adjoint fused: gmask = G·[Y > 0] over channel o, out[o] = Σ gmask.
 @compute @workgroup_size(256)
 fn relu_bgrad(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -233,13 +244,7 @@ fn relu_bgrad(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
     gmask[j] = g;
     s += g;
   }
-  red[lid.x] = s;
-  workgroupBarrier();
-  for (var w = 128u; w > 0u; w >>= 1u) {
-    if (lid.x < w) { red[lid.x] += red[lid.x + w]; }
-    workgroupBarrier();
-  }
-  if (lid.x == 0u) { out[o] = red[0]; }
+  channel_sum(lid.x, o, s);
 }
 
 // Bias gradient: one workgroup per output channel o, gb[o] = Σ over b and pixels of G[b, o, ·]. Workgroup size
@@ -250,13 +255,7 @@ fn bgrad(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
   let HW = u.H * u.W;
   var s = 0.0;
   for (var i = lid.x; i < u.B * HW; i += 256u) { s += G[((i / HW) * u.Cout + o) * HW + i % HW]; }
-  red[lid.x] = s;
-  workgroupBarrier();
-  for (var w = 128u; w > 0u; w >>= 1u) {
-    if (lid.x < w) { red[lid.x] += red[lid.x + w]; }
-    workgroupBarrier();
-  }
-  if (lid.x == 0u) { out[o] = red[0]; }
+  channel_sum(lid.x, o, s);
 }
 
 // ReLU adjoint from the saved output: out = G · [Y > 0], i < u.n.
