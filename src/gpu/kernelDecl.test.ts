@@ -1,6 +1,7 @@
 /** Tests of self-describing kernels (src/gpu/kernelDecl.ts): declaration checks against WGSL and parameter packing. */
 import { describe, expect, it } from 'vitest';
 import { defineKernel, invocationsOf, kernelFamily, packParams, wgslHeader } from './kernelDecl';
+import indexWgsl from './shaders/index.wgsl?raw';
 
 const WGSL = `
 override WG: u32 = 64u;
@@ -135,7 +136,9 @@ fn copy(@builtin(global_invocation_id) gid: vec3<u32>) { out[gid.x] = z[gid.x]; 
     const kernel = kernelFamily({ ...family, lib: '// a library\n' });
     const fwd = kernel('fwd', { n: 'u32', scale: 'f32', shift: 'i32' }, { z: 'read', idx: 'read', out: 'rw' }, 'n');
     expect(fwd.name).toBe('fam_fwd');
-    expect(fwd.code.startsWith('// a library\nstruct Params { n: u32, scale: f32, shift: i32 }')).toBe(true);
+    expect(fwd.code.startsWith(indexWgsl + '// a library\nstruct Params { n: u32, scale: f32, shift: i32 }')).toBe(
+      true,
+    );
     expect(fwd.storage).toEqual([
       { name: 'z', binding: 1, access: 'read' },
       { name: 'idx', binding: 2, access: 'read' },

@@ -13,10 +13,11 @@
  * Several entry points of one file share its declarations; each kernel binds only the names it lists, so no
  * filler buffers. `global_index(gid, nwg)` (src/gpu/shaders/index.wgsl) unfolds grids made by `gpu.grid`.
  *
- * A family declared with `kernelFamily({ prefix, params, bindings, lib, code })` has that header generated
- * (`wgslHeader`, placed between `lib` and `code`) and checked like a hand-written one; modules with their own
- * header (conv2d tiles, fft, generated conv2dDirect code) use `kernelFamily(prefix, code)` or `defineKernel`.
+ * A family declared with `kernelFamily({ prefix, params, bindings, lib, code })` gets that header generated
+ * (`wgslHeader`, after index.wgsl and `lib`); hand-written headers use `kernelFamily(prefix, code)`.
  */
+
+import indexWgsl from './shaders/index.wgsl?raw';
 
 export type Scalar = 'u32' | 'i32' | 'f32';
 export type Access = 'read' | 'rw';
@@ -334,7 +335,7 @@ export interface FamilyDecl<FP extends string = string, FB extends string = stri
   params?: Readonly<Record<FP, Scalar>>;
   /** The storage bindings, in slot order (1, 2, …). */
   bindings: Readonly<Record<FB, BindingDecl>>;
-  /** WGSL placed before the generated header: shared helpers such as index.wgsl and math.wgsl. */
+  /** WGSL placed after index.wgsl (always there) and before the generated header: helpers such as math.wgsl. */
   lib?: string;
   /** The family's WGSL (helpers and entry points), without a header of its own. */
   code: string;
@@ -342,10 +343,7 @@ export interface FamilyDecl<FP extends string = string, FB extends string = stri
 }
 
 const UNIFORM = '@group(0) @binding(0) var<uniform> u: Params;';
-/**
- * The WGSL header of a family declaration: `struct Params { … }` in the declared order and the uniform at binding
- * 0 (only when there are params), then the storage bindings at 1, 2, … in the declared order.
- */
+/** A family's WGSL header: `struct Params` in declared order and the uniform at 0 (iff params), storage at 1, 2… */
 export function wgslHeader(params: FamilyDecl['params'], bindings: FamilyDecl['bindings'], what = 'family'): string {
   const fields = Object.entries(params ?? {});
   const storage = Object.entries(bindings).map(([n, b]) =>
@@ -382,7 +380,7 @@ export function kernelFamily(
   const own = fam && wgslFacts(fam.code);
   if (own && (own.params || own.uniformBinding !== null || own.storage.size))
     throw new KernelDeclError(`${what}: its WGSL declares its own header (struct Params or bindings); it is generated`);
-  const code = fam ? (fam.lib ?? '') + wgslHeader(fam.params, fam.bindings, what) + fam.code : handCode!;
+  const code = fam ? indexWgsl + (fam.lib ?? '') + wgslHeader(fam.params, fam.bindings, what) + fam.code : handCode!;
   const workgroupSize = fam?.workgroupSize ?? handWorkgroupSize;
   return (entryPoint, params, bindings, invocations, extra) => {
     const name = extra?.name ?? prefix + entryPoint;

@@ -3,7 +3,6 @@
  * versions in math.wgsl (WGSL built-ins are too loose on some adapters for parity with PyTorch).
  */
 import body from '../shaders/activation.wgsl?raw';
-import indexWgsl from '../shaders/index.wgsl?raw';
 import mathWgsl from '../shaders/math.wgsl?raw';
 import type { Gpu } from '../runtime';
 import { kernelFamily } from '../kernelDecl';
@@ -17,7 +16,7 @@ const kernel = kernelFamily({
   prefix: 'activation_',
   params,
   bindings: { x: 'read', g: 'read', out: 'rw' },
-  lib: indexWgsl + mathWgsl,
+  lib: mathWgsl,
   code: body,
 });
 /** out = f(x) */

@@ -6,7 +6,6 @@
  * dispatches), clipped by one norm reduction, and the moments are flat too.
  */
 import adamWgsl from '../shaders/adam.wgsl?raw';
-import indexWgsl from '../shaders/index.wgsl?raw';
 import normWgsl from '../shaders/norm.wgsl?raw';
 import type { TensorArena } from '../arena';
 import type { Gpu } from '../runtime';
@@ -21,7 +20,6 @@ const ADAM = kernelFamily({
   prefix: 'adam_',
   params: adamParams,
   bindings: adamBindings,
-  lib: indexWgsl,
   code: adamWgsl,
 })('step', adamParams, adamBindings, 'n');
 // norm.wgsl's family: one Params struct { n, chunk, max_norm }; each entry point declares the fields it reads.

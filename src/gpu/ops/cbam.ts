@@ -5,7 +5,6 @@
  */
 import cbamWgsl from '../shaders/cbam.wgsl?raw';
 import cbamFusedWgsl from '../shaders/cbam_fused.wgsl?raw';
-import indexWgsl from '../shaders/index.wgsl?raw';
 import type { Gpu } from '../runtime';
 import { kernelFamily, type Access, type Kernel } from '../kernelDecl';
 import { record } from '../tape';
@@ -23,7 +22,6 @@ const kernel = kernelFamily({
     bias: 'read', // dense bias (cout)
     out: 'rw',
   },
-  lib: indexWgsl,
   code: cbamWgsl,
 });
 /** out = x·wᵀ + bias */
@@ -47,7 +45,6 @@ const fused = kernelFamily({
   prefix: 'cbam_',
   params: fparams,
   bindings: fbindings,
-  lib: indexWgsl,
   code: cbamFusedWgsl,
 });
 type FParams = Record<keyof typeof fparams, number>;

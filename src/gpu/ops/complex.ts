@@ -3,7 +3,6 @@
  * combine (amp·e^{iφ}), multiply by a broadcast complex factor (object × probe), |z|, real/imag split and join.
  */
 import complexBody from '../shaders/complex.wgsl?raw';
-import indexWgsl from '../shaders/index.wgsl?raw';
 import mathWgsl from '../shaders/math.wgsl?raw';
 import type { Gpu } from '../runtime';
 import { kernelFamily } from '../kernelDecl';
@@ -27,7 +26,7 @@ const kernel = kernelFamily({
     out_re: 'rw', // split: Re z (n)
     out_im: 'rw', // split: Im z (n)
   },
-  lib: indexWgsl + mathWgsl,
+  lib: mathWgsl,
   code: complexBody,
 });
 // n elements; a factor of nb elements broadcast reps = n / nb times.

@@ -2,7 +2,6 @@
 import axpbyWgsl from '../shaders/elementwise.wgsl?raw';
 import unaryWgsl from '../shaders/unary.wgsl?raw';
 import scaleShiftWgsl from '../shaders/scale_shift.wgsl?raw';
-import indexWgsl from '../shaders/index.wgsl?raw';
 import { sumRaw } from './reduce';
 import type { Gpu } from '../runtime';
 import { kernelFamily } from '../kernelDecl';
@@ -15,7 +14,6 @@ const binary = kernelFamily({
   prefix: '',
   params: affineParams,
   bindings: { x: 'read', y: 'read', out: 'rw' },
-  lib: indexWgsl,
   code: axpbyWgsl,
 });
 /** out = a·x + b·y */
@@ -27,7 +25,6 @@ const AFFINE = kernelFamily({
   prefix: '',
   params: affineParams,
   bindings: { x: 'read', out: 'rw' },
-  lib: indexWgsl,
   code: unaryWgsl,
 })('affine', affineParams, { x: 'read', out: 'rw' }, 'n');
 
@@ -92,7 +89,6 @@ const scaleShiftKernel = kernelFamily({
   prefix: 'scale_shift_',
   params: N,
   bindings: { x: 'read', a: 'read', b: 'read', out: 'rw', g: 'read', gx: 'rw' },
-  lib: indexWgsl,
   code: scaleShiftWgsl,
 });
 /** out = a[0]·x + b[0] */

@@ -156,7 +156,6 @@ const SHIFT = kernelFamily({
   prefix: 'fftshift_',
   params: shiftParams,
   bindings: { x: 'read', out: 'rw' },
-  lib: indexWgsl,
   code: shiftWgsl,
 })('main', shiftParams, { x: 'read', out: 'rw' }, 'n', { name: 'fftshift' });
 
@@ -203,7 +202,6 @@ const DIFFRACT_GRAD = kernelFamily({
     g: 'read',
     out: { access: 'rw', type: 'array<vec2<f32>>' },
   },
-  lib: indexWgsl,
   code: gradWgsl,
 })('main', { n: 'u32', N: 'u32' }, { F: 'read', g: 'read', out: 'rw' }, 'n', { name: 'diffract_grad' });
 

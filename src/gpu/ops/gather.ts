@@ -1,6 +1,5 @@
 /** Row gathers from a chunked GPU-resident array (src/gpu/chunkedRows.ts) into a batch. */
 import gatherWgsl from '../shaders/gather.wgsl?raw';
-import indexWgsl from '../shaders/index.wgsl?raw';
 import { ChunkedRows } from '../chunkedRows';
 import type { Gpu } from '../runtime';
 import { kernelFamily } from '../kernelDecl';
@@ -12,7 +11,6 @@ const GATHER = kernelFamily({
   prefix: 'gather_',
   params: gatherParams,
   bindings: { src: 'read', idx: 'read', out: 'rw' },
-  lib: indexWgsl,
   code: gatherWgsl,
 })('main', gatherParams, { src: 'read', idx: 'read', out: 'rw' }, (p) => p.batch * p.row, { name: 'gather_rows' });
 

@@ -5,7 +5,6 @@
  */
 import layoutWgsl from '../shaders/layout.wgsl?raw';
 import bmulWgsl from '../shaders/bmul.wgsl?raw';
-import indexWgsl from '../shaders/index.wgsl?raw';
 import type { Gpu } from '../runtime';
 import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
@@ -27,7 +26,6 @@ const layout = kernelFamily({
   prefix: 'layout_',
   params: windowParams,
   bindings: { x: 'read', out: 'rw' },
-  lib: indexWgsl,
   code: layoutWgsl,
 });
 /** out[b,c,y,x] = x[b, c+c_off, y+dy, x+dx] (0 outside); its adjoint is the window with negated offsets */
@@ -44,7 +42,6 @@ const bmul = kernelFamily({
     out: 'rw',
     g: 'read', // gate_grad: the upstream gradient
   },
-  lib: indexWgsl,
   code: bmulWgsl,
 });
 /** out = x · s (s broadcast by strides sB, sC, sP); its adjoint w.r.t. x is the same kernel applied to g: gx = g · s */

@@ -5,7 +5,6 @@
  *   mae     = mean_{B,C,H,W} |S·pred − S·obs| / norm
  * `S` is the physics scale per sample, shape [B]. Gradients flow to `pred` only.
  */
-import indexWgsl from '../shaders/index.wgsl?raw';
 import lossWgsl from '../shaders/loss.wgsl?raw';
 import packWgsl from '../shaders/pack2.wgsl?raw';
 import type { Gpu } from '../runtime';
@@ -29,7 +28,7 @@ const lossBindings = {
   mean_obs: 'read', // finish: [mean(observed)]
   loss: 'rw', // finish: [loss]
 } as const;
-const loss = kernelFamily({ prefix: 'loss_', params, bindings: lossBindings, lib: indexWgsl, code: lossWgsl });
+const loss = kernelFamily({ prefix: 'loss_', params, bindings: lossBindings, code: lossWgsl });
 const loss1d = <B extends keyof typeof lossBindings>(
   entryPoint: string,
   bindings: Readonly<Record<B, 'read' | 'rw'>>,

@@ -1,6 +1,5 @@
 /** MaxPool2d(2) and Upsample(scale_factor=2, mode='nearest') on NCHW tensors, with gather adjoints. */
 import poolWgsl from '../shaders/pool.wgsl?raw';
-import indexWgsl from '../shaders/index.wgsl?raw';
 import type { Gpu } from '../runtime';
 import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
@@ -11,7 +10,6 @@ const kernel = kernelFamily({
   prefix: 'pool_',
   params,
   bindings: { x: 'read', g: 'read', out: 'rw' },
-  lib: indexWgsl,
   code: poolWgsl,
 });
 type Dims = Readonly<Record<keyof typeof params, number>>;

@@ -1,6 +1,5 @@
 /** Downsampled previews of a complex image: mean amplitude and the phase of the sum over f×f boxes. */
 import previewWgsl from '../shaders/preview.wgsl?raw';
-import indexWgsl from '../shaders/index.wgsl?raw';
 import type { Gpu } from '../runtime';
 import { kernelFamily } from '../kernelDecl';
 import type { Tensor } from '../tensor';
@@ -11,7 +10,6 @@ const PREVIEW = kernelFamily({
   prefix: 'preview_',
   params: previewParams,
   bindings: { z: { access: 'read', type: 'array<vec2<f32>>' }, out: { access: 'rw', type: 'array<vec2<f32>>' } },
-  lib: indexWgsl,
   code: previewWgsl,
   workgroupSize: 64,
 })('main', previewParams, { z: 'read', out: 'rw' }, (p) => p.w * p.h, { name: 'complex_preview' });

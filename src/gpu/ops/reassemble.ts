@@ -5,7 +5,6 @@
  * Source coordinates are computed directly (x − ox), not through torch's float32 normalised grid,
  * so results match the reference's float64 run.
  */
-import indexWgsl from '../shaders/index.wgsl?raw';
 import wgsl from '../shaders/reassemble.wgsl?raw';
 import type { Gpu } from '../runtime';
 import { kernelFamily } from '../kernelDecl';
@@ -24,7 +23,6 @@ const kernel = kernelFamily({
     den_out: 'rw', // merge: Σ W written here
     g: { access: 'read', type: c2 }, // adjoints: the upstream gradient
   },
-  lib: indexWgsl,
   code: wgsl,
 });
 // translate reads B (images), H, W; merge / extract read B, C, N, M, top.

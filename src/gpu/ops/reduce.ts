@@ -1,7 +1,6 @@
 /** Full reductions (sum, mean) by tree passes, and the broadcast of a scalar that is their adjoint. */
 import reduceWgsl from '../shaders/reduce.wgsl?raw';
 import bcastWgsl from '../shaders/broadcast.wgsl?raw';
-import indexWgsl from '../shaders/index.wgsl?raw';
 import type { Gpu } from '../runtime';
 import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
@@ -55,7 +54,6 @@ const BCAST = kernelFamily({
   prefix: 'broadcast_',
   params: { n: 'u32', s: 'f32' },
   bindings: { g: 'read', out: 'rw' },
-  lib: indexWgsl,
   code: bcastWgsl,
 })('main', { n: 'u32', s: 'f32' }, { g: 'read', out: 'rw' }, 'n', {
   name: 'broadcast_scalar',

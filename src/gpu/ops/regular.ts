@@ -4,7 +4,6 @@
  *   Mean_Deviation   mean_B Σ_{C,H,W} |x − mean_{H,W}(x)|
  * on (B, C, H, W) generator outputs; scalar results, gradients to x.
  */
-import indexWgsl from '../shaders/index.wgsl?raw';
 import regularWgsl from '../shaders/regular.wgsl?raw';
 import type { Gpu } from '../runtime';
 import { kernelFamily } from '../kernelDecl';
@@ -25,7 +24,6 @@ const kernel = kernelFamily({
     s: 'read', // absdev_grad: sign(x − m) per element
     s_mean: 'read', // absdev_grad: per-plane means of s
   },
-  lib: indexWgsl,
   code: regularWgsl,
 });
 /** out = |x[h+1,w] − x[h,w]| + |x[h,w+1] − x[h,w]| per element */
