@@ -15,18 +15,11 @@ import {
   type ModelConfig,
   type TrainingConfig,
 } from './schema.ts';
+import { thrownPtychoError } from '../testing/thrown';
 
 /** Expect a PtychoError('config') whose message names `field` and the value, and whose hint says `hint`. */
 function expectConfigError(fn: () => unknown, field: string, value: string, hint: RegExp): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(PtychoError);
-  const pe = err as PtychoError;
-  expect(pe.code).toBe('config');
+  const pe = thrownPtychoError(fn, 'config');
   expect(pe.message).toContain(`'${field}'`);
   expect(pe.message).toContain(value);
   expect(pe.hint).toMatch(hint);

@@ -69,29 +69,30 @@ export function makeModelConfig(over?: Partial<ModelConfig>): ModelConfig {
   return mergeDefined(MODEL_DEFAULTS, over);
 }
 
-/**
- * Training config from defaults + overrides. Mirrors `TrainingConfig.__post_init__`: n_images (deprecated)
- * fills n_groups when n_groups is unset; both unset → n_groups = 512.
- */
-export function makeTrainingConfig(
-  over?: Omit<Partial<TrainingConfig>, 'model'> & { model?: Partial<ModelConfig> },
-): TrainingConfig {
+/** Overrides of a config that nests a ModelConfig: any top-level field, and any model field. */
+type NestedOverrides<C extends { model: ModelConfig }> = Omit<Partial<C>, 'model'> & { model?: Partial<ModelConfig> };
+
+/** Defaults + overrides of a config with a nested model; n_images (deprecated) fills n_groups when unset. */
+function withModel<C extends { model: ModelConfig; n_groups: number | null; n_images: number | null }>(
+  defaults: Omit<C, 'model'>,
+  over: NestedOverrides<C> | undefined,
+): C {
   const { model, ...rest } = over ?? {};
-  const cfg = mergeDefined(TRAINING_DEFAULTS as Omit<TrainingConfig, 'model'>, rest) as TrainingConfig;
-  cfg.model = makeModelConfig(model);
-  if (cfg.n_groups == null) cfg.n_groups = cfg.n_images != null ? cfg.n_images : DEFAULT_N_GROUPS;
+  const cfg = { ...mergeDefined<object>(defaults, rest), model: makeModelConfig(model) } as C;
+  if (cfg.n_groups == null && cfg.n_images != null) cfg.n_groups = cfg.n_images;
+  return cfg;
+}
+
+/** Training config (`TrainingConfig.__post_init__`): n_images fills n_groups when unset; both unset → 512. */
+export function makeTrainingConfig(over?: NestedOverrides<TrainingConfig>): TrainingConfig {
+  const cfg = withModel<TrainingConfig>(TRAINING_DEFAULTS as Omit<TrainingConfig, 'model'>, over);
+  cfg.n_groups ??= DEFAULT_N_GROUPS;
   return cfg;
 }
 
 /** Inference config: n_images fills n_groups when unset; both unset stays null (= all groups). */
-export function makeInferenceConfig(
-  over?: Omit<Partial<InferenceConfig>, 'model'> & { model?: Partial<ModelConfig> },
-): InferenceConfig {
-  const { model, ...rest } = over ?? {};
-  const cfg = mergeDefined(INFERENCE_DEFAULTS as Omit<InferenceConfig, 'model'>, rest) as InferenceConfig;
-  cfg.model = makeModelConfig(model);
-  if (cfg.n_groups == null && cfg.n_images != null) cfg.n_groups = cfg.n_images;
-  return cfg;
+export function makeInferenceConfig(over?: NestedOverrides<InferenceConfig>): InferenceConfig {
+  return withModel<InferenceConfig>(INFERENCE_DEFAULTS as Omit<InferenceConfig, 'model'>, over);
 }
 
 // Validation (validate_model_config / validate_training_config + type checks for file input): each row's check,

@@ -1,6 +1,6 @@
 // Tests of config files and URL hashes (src/config/serialize.ts): canonical and PyTorch spellings, export, round trips.
 import { describe, expect, it } from 'vitest';
-import { configError } from '../testing/fixtures.ts';
+import { configError } from '../testing/thrown.ts';
 import { MODEL_FIELDS, TRAINING_FIELDS, makeTrainingConfig, withProbeSize } from './schema.ts';
 import {
   fromUrlHash,

@@ -1,6 +1,6 @@
 // Tests of the PyTorch config bridge (src/config/torchBridge.ts): torch defaults, both directions, the reference's refusals.
 import { describe, expect, it } from 'vitest';
-import { configError } from '../testing/fixtures.ts';
+import { configError } from '../testing/thrown.ts';
 import { makeModelConfig, makeTrainingConfig, validateInferenceConfig, validateTrainingConfig } from './schema.ts';
 import {
   TORCH_DATA_DEFAULTS,

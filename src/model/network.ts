@@ -6,6 +6,7 @@
  * masked to the border. Parameter names are the reference's state_dict keys; weights are OIHW.
  * Extensions of ours (documented in specs): N = 32 (same ladder as 64) and n_filters_scale 0.25 / 0.5.
  */
+import { perDevice } from '../gpu/deviceCache';
 import type { Gpu } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
 import { activation, type Activation } from '../gpu/ops/activation';
@@ -144,23 +145,18 @@ function p(params: Params, name: string): Tensor {
   return t;
 }
 
-const borderMasks = new WeakMap<Gpu, Map<number, Tensor>>();
+const borderMasks = perDevice<number, Tensor>();
 
 /** The probe_big border mask (1 outside, 0 inside [N/4, N − N/4)²), one persistent tensor per device and N. */
 function borderMask(gpu: Gpu, N: number): Tensor {
-  let cache = borderMasks.get(gpu);
-  if (!cache) borderMasks.set(gpu, (cache = new Map()));
-  let t = cache.get(N);
-  if (!t) {
+  return borderMasks(gpu, N, () => {
     const m = new Float32Array(N * N);
     const lo = N / 4,
       hi = N - N / 4;
     for (let y = 0; y < N; y++)
       for (let x = 0; x < N; x++) m[y * N + x] = y >= lo && y < hi && x >= lo && x < hi ? 0 : 1;
-    t = gpu.keep(gpu.tensor([N, N], 'f32', m));
-    cache.set(N, t);
-  }
-  return t;
+    return gpu.keep(gpu.tensor([N, N], 'f32', m));
+  });
 }
 
 function ampAct(spec: GeneratorSpec): Activation {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { PtychoError } from '../errors';
 import type { NdArray } from './ndarray';
 import { fromRawData, toRawData } from './contract';
 import { formatSummary, summarize } from './summary';
 import { readNpz, writeNpz } from './npz';
+import { thrownPtychoError } from '../testing/thrown';
 
 const M = 5,
   N = 4;
@@ -27,15 +27,7 @@ function scan(over: Record<string, NdArray | undefined> = {}): Record<string, Nd
 }
 
 function err(arrays: Record<string, NdArray>, ...parts: (string | RegExp)[]): void {
-  let e: unknown;
-  try {
-    toRawData(arrays, { fileName: 'scan.npz' });
-  } catch (x) {
-    e = x;
-  }
-  expect(e).toBeInstanceOf(PtychoError);
-  const pe = e as PtychoError;
-  expect(pe.code).toBe('contract');
+  const pe = thrownPtychoError(() => toRawData(arrays, { fileName: 'scan.npz' }), 'contract');
   expect(pe.message).toContain('scan.npz');
   for (const p of parts) expect(`${pe.message} || ${pe.hint}`).toMatch(p);
 }

@@ -82,6 +82,29 @@ export function fft1d(re: Float64Array, im: Float64Array, inverse = false): void
   else bluestein(re, im, inverse);
 }
 
+/**
+ * In-place 1-D FFT of the strided line of interleaved complex `data` whose element j is at data[2·(base + j·stride)]:
+ * gathered into (re, im) (their length = the line's), transformed, scattered back.
+ */
+function fftStridedLine(
+  data: Float64Array,
+  base: number,
+  stride: number,
+  re: Float64Array,
+  im: Float64Array,
+  inverse: boolean,
+): void {
+  for (let j = 0; j < re.length; j++) {
+    re[j] = data[2 * (base + j * stride)];
+    im[j] = data[2 * (base + j * stride) + 1];
+  }
+  fft1d(re, im, inverse);
+  for (let j = 0; j < re.length; j++) {
+    data[2 * (base + j * stride)] = re[j];
+    data[2 * (base + j * stride) + 1] = im[j];
+  }
+}
+
 /** 2-D FFT over the last two axes of `batch` H×W images (interleaved complex). Returns a new array. */
 export function fft2(data: ArrayLike<number>, H: number, W: number, opts: { inverse?: boolean } = {}): Float64Array {
   const inverse = !!opts.inverse;
@@ -92,29 +115,9 @@ export function fft2(data: ArrayLike<number>, H: number, W: number, opts: { inve
     colR = new Float64Array(H),
     colI = new Float64Array(H);
   for (let b = 0; b < images; b++) {
-    const o = 2 * b * H * W;
-    for (let r = 0; r < H; r++) {
-      for (let c = 0; c < W; c++) {
-        rowR[c] = out[o + 2 * (r * W + c)];
-        rowI[c] = out[o + 2 * (r * W + c) + 1];
-      }
-      fft1d(rowR, rowI, inverse);
-      for (let c = 0; c < W; c++) {
-        out[o + 2 * (r * W + c)] = rowR[c];
-        out[o + 2 * (r * W + c) + 1] = rowI[c];
-      }
-    }
-    for (let c = 0; c < W; c++) {
-      for (let r = 0; r < H; r++) {
-        colR[r] = out[o + 2 * (r * W + c)];
-        colI[r] = out[o + 2 * (r * W + c) + 1];
-      }
-      fft1d(colR, colI, inverse);
-      for (let r = 0; r < H; r++) {
-        out[o + 2 * (r * W + c)] = colR[r];
-        out[o + 2 * (r * W + c) + 1] = colI[r];
-      }
-    }
+    const o = b * H * W; // the image's first element (complex index)
+    for (let r = 0; r < H; r++) fftStridedLine(out, o + r * W, 1, rowR, rowI, inverse);
+    for (let c = 0; c < W; c++) fftStridedLine(out, o + c, W, colR, colI, inverse);
   }
   if (inverse) for (let i = 0; i < out.length; i++) out[i] /= H * W;
   return out;

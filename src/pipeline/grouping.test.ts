@@ -9,6 +9,7 @@ import { knnAll } from './kdtree';
 import { assertFiniteScales, generateGroups } from './grouping';
 import { buildContainer, normalizationScale, physicsScale, relativeCoords } from './container';
 import type { RawData } from './rawData';
+import { thrownPtychoError } from '../testing/thrown';
 
 const g = golden('grouping');
 const xs = Float64Array.from(g('xcoords').data as Float32Array);
@@ -33,14 +34,7 @@ function raw(): RawData {
 }
 
 function err(fn: () => unknown, re: RegExp) {
-  let e: unknown;
-  try {
-    fn();
-  } catch (x) {
-    e = x;
-  }
-  expect(e).toBeInstanceOf(PtychoError);
-  expect((e as PtychoError).message).toMatch(re);
+  expect(thrownPtychoError(fn).message).toMatch(re);
 }
 
 describe('grouping vs the reference ptycho/raw_data.py (golden grouping.npz)', () => {

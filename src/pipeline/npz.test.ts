@@ -10,6 +10,7 @@ import type { NdArray } from './ndarray';
 import { npyHeader, writeNpy } from './npy';
 import { readNpy } from './npyDecode';
 import { listNpz, readArrayFile, readNpz, writeNpz } from './npz';
+import { thrownPtychoError } from '../testing/thrown';
 
 const dir = new URL('../../tests/fixtures/npz/', import.meta.url);
 const load = (name: string) => new Uint8Array(readFileSync(new URL(name, dir)));
@@ -19,15 +20,7 @@ const expected = JSON.parse(readFileSync(new URL('expected.json', dir), 'utf8'))
 >;
 
 function expectError(fn: () => unknown, code: string, ...parts: (string | RegExp)[]): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected a PtychoError').toBeInstanceOf(PtychoError);
-  const pe = err as PtychoError;
-  expect(pe.code).toBe(code);
+  const pe = thrownPtychoError(fn, code);
   for (const p of parts) expect(pe.message + ' ' + pe.hint).toMatch(p);
 }
 

@@ -1,13 +1,11 @@
 /**
  * Test fixtures (tests only; Node only): golden arrays that scripts/extract_golden.py copied from the reference's
  * fixtures into tests/fixtures/golden/<set>/ (raw little-endian + index.json), the small simulated scans and model
- * the engine, reconstructor and CLI tests train on, and the config tests' catch of a PtychoError('config').
+ * the engine, reconstructor and CLI tests train on.
  */
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
-import { PtychoError } from '../errors';
 import { simulateDataset } from '../pipeline/simulate';
 
 export interface GoldenArray {
@@ -50,15 +48,3 @@ export function linesScan(o: { nImages: number; objectSize: number; seed: number
 
 /** The CI-size model (N 32, n_filters_scale 0.25, no CBAM) the GPU tests train. */
 export const CI_MODEL = { N: 32, n_filters_scale: 0.25, cbam_encoder: false } as const;
-
-/** The PtychoError('config') that `fn` throws (fails the test if it throws anything else or nothing). */
-export function configError(fn: () => unknown): PtychoError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PtychoError);
-    expect((e as PtychoError).code).toBe('config');
-    return e as PtychoError;
-  }
-  throw new Error('expected a PtychoError');
-}

@@ -5,7 +5,15 @@
  */
 import type { TrainingConfig } from '../config/schema';
 import { EngineClient } from '../worker/client';
-import type { AttachState, ErrorInfo, FileOut, SimulateRequest, StitchMethod, TrainEnd } from '../worker/protocol';
+import type {
+  AttachState,
+  DatasetLoaded,
+  ErrorInfo,
+  FileOut,
+  SimulateRequest,
+  StitchMethod,
+  TrainEnd,
+} from '../worker/protocol';
 import { engineServerTarget } from './engineLocation';
 import { useStore, type DatasetSource } from './store';
 import { buildHash, parseHash } from './urlState';
@@ -174,16 +182,7 @@ export class Controller {
     try {
       const r = await this.client.load(fileName, bytes);
       if (r.kind === 'dataset') {
-        this.s.set({
-          dataset: r.preview,
-          datasetSource: source,
-          config: r.config,
-          model: r.model,
-          result: null,
-          live: null,
-          status: r.model ? 'trained' : 'ready',
-          busy: null,
-        });
+        this.showDataset(r, source);
       } else {
         this.s.set({
           model: r.model,
@@ -202,20 +201,27 @@ export class Controller {
     }
   }
 
+  /** A new scan replaces the last result and live view; the engine's answer says whether a model survived it. */
+  private showDataset(r: Omit<DatasetLoaded, 'kind'>, source: DatasetSource): void {
+    const { preview, config, model } = r;
+    const status = model ? 'trained' : 'ready';
+    this.s.set({
+      dataset: preview,
+      datasetSource: source,
+      config,
+      model,
+      result: null,
+      live: null,
+      status,
+      busy: null,
+    });
+  }
+
   async simulate(request: SimulateRequest): Promise<void> {
     this.s.set({ status: 'loading', error: null, busy: 'simulating a scan…' });
     try {
       const r = await this.client.request({ type: 'simulate', request });
-      this.s.set({
-        dataset: r.preview,
-        datasetSource: { kind: 'simulated', request },
-        config: r.config,
-        model: r.model,
-        result: null,
-        live: null,
-        status: r.model ? 'trained' : 'ready',
-        busy: null,
-      });
+      this.showDataset(r, { kind: 'simulated', request });
       this.syncHash();
     } catch (e) {
       this.fail(e);

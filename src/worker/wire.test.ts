@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors';
 import { decodeMessage, encodeMessage } from './wire';
+import { concatAll } from '../api/fuzz/mutate';
 
 const refusal = (f: () => unknown) => {
   try {
@@ -73,13 +74,7 @@ describe('engine wire format', () => {
         j,
       ];
       for (const b of blobs) parts.push(new Uint8Array(new Uint32Array([b.length]).buffer), b);
-      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let at = 0;
-      for (const p of parts) {
-        out.set(p, at);
-        at += p.length;
-      }
-      return out;
+      return concatAll(parts);
     };
     expect(refusal(() => decodeMessage(enc('{"a":')))).toMatch(/bad JSON/);
     expect(refusal(() => decodeMessage(enc('{"a":{"$bin":3,"type":"Float32Array"}}', new Uint8Array(4))))).toMatch(

@@ -2,18 +2,16 @@
  * Mutation primitives of the reader fuzzer (src/api/fuzz/harness.ts): a seeded PRNG, little-endian byte builders,
  * edge values for size fields, random byte flips and truncations.
  */
-/** mulberry32: tiny, seeded, good enough for choosing mutations. */
+import { Rng } from '../../pipeline/random';
+
+/** The app's seeded PRNG (src/pipeline/random.ts) with the draws a mutation needs. */
 export class FuzzRng {
-  private s: number;
+  private readonly r: Rng;
   constructor(seed: number) {
-    this.s = seed >>> 0;
+    this.r = new Rng(seed);
   }
   next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.r.uniform();
   }
   int(n: number): number {
     return Math.floor(this.next() * n);

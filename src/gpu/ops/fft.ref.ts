@@ -1,7 +1,7 @@
 /** Float64 references: naive 2-D DFT (O(N⁴)) over the last two axes of interleaved complex data, and fftshift. */
-export function dft2Ref(x: ArrayLike<number>, N: number, inverse = false): Float64Array {
-  const images = x.length / (2 * N * N);
-  const out = new Float64Array(x.length);
+
+/** exp(∓2πik/N) for k < N (− forward, + inverse) as float64 cos and sin tables. */
+function twiddlesRef(N: number, inverse: boolean): { cos: Float64Array; sin: Float64Array } {
   const sgn = inverse ? 1 : -1;
   const cos = new Float64Array(N);
   const sin = new Float64Array(N);
@@ -9,6 +9,13 @@ export function dft2Ref(x: ArrayLike<number>, N: number, inverse = false): Float
     cos[k] = Math.cos((2 * Math.PI * k) / N);
     sin[k] = sgn * Math.sin((2 * Math.PI * k) / N);
   }
+  return { cos, sin };
+}
+
+export function dft2Ref(x: ArrayLike<number>, N: number, inverse = false): Float64Array {
+  const images = x.length / (2 * N * N);
+  const out = new Float64Array(x.length);
+  const { cos, sin } = twiddlesRef(N, inverse);
   const scale = inverse ? 1 / (N * N) : 1;
   for (let b = 0; b < images; b++) {
     const o = b * 2 * N * N;
@@ -34,13 +41,7 @@ export function dft2Ref(x: ArrayLike<number>, N: number, inverse = false): Float
 /** Separable float64 DFT (O(N³) per image) — fast enough for N = 128, 256 references. */
 export function dft2SeparableRef(x: ArrayLike<number>, N: number, inverse = false): Float64Array {
   const images = x.length / (2 * N * N);
-  const sgn = inverse ? 1 : -1;
-  const cos = new Float64Array(N);
-  const sin = new Float64Array(N);
-  for (let k = 0; k < N; k++) {
-    cos[k] = Math.cos((2 * Math.PI * k) / N);
-    sin[k] = sgn * Math.sin((2 * Math.PI * k) / N);
-  }
+  const { cos, sin } = twiddlesRef(N, inverse);
   const out = Float64Array.from(x as ArrayLike<number>);
   const tmp = new Float64Array(2 * N);
   const pass = (base: number, stride: number) => {

@@ -3,39 +3,57 @@
  * Conventions as torch.fft: fft2 unnormalised, ifft2 scaled 1/N². For a real loss, the adjoint of
  * y = fft2(x) is x̄ = fft2ᴴ(ȳ) = N²·ifft2(ȳ) (an unnormalised inverse), and of ifft2 it is fft2(ȳ)/N².
  */
+import fftCommonWgsl from '../shaders/fft_common.wgsl?raw';
 import fftWgsl from '../shaders/fft.wgsl?raw';
 import fftDirectWgsl from '../shaders/fft_direct.wgsl?raw';
 import shiftWgsl from '../shaders/fftshift.wgsl?raw';
 import gradWgsl from '../shaders/diffract_grad.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
 import type { Gpu } from '../runtime';
-import { defineKernel, kernelFamily } from '../kernelDecl';
+import { defineKernel, kernelFamily, type KernelDecl } from '../kernelDecl';
+import { perDevice } from '../deviceCache';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 
 const fftParams = { lines: 'u32', stride: 'u32', inverse: 'u32', scale: 'f32' } as const;
 
-function defineFft(N: number) {
+/** log2(N), checked: N a power of two in 8…512. */
+function log2Of(N: number): number {
   const log2 = Math.log2(N);
   if (!Number.isInteger(log2) || N < 8 || N > 512) throw new RangeError(`fft: N=${N} must be a power of two in 8…512`);
-  // One workgroup per line of N points, N/2 invocations (one butterfly each); grids are workgroup counts.
-  const common = { code: fftWgsl, params: fftParams, workgroupSize: N / 2, constants: { N, LOG2N: log2 } };
+  return log2;
+}
+
+/** Both variants' kernel set, one module (`code`: fft_common.wgsl + the variant's) per N, names `${prefix}…_${N}`. */
+function fftKernelSet(
+  prefix: string,
+  N: number,
+  variant: Pick<KernelDecl<keyof typeof fftParams>, 'code' | 'workgroupSize' | 'invocations' | 'constants'>,
+) {
+  const common = { ...variant, code: `${fftCommonWgsl}\n${variant.code}`, params: fftParams };
   return {
     /** dst = scale · FFT of each line of src (rows: stride 1, columns: stride N); inverse = conjugate twiddles */
     lines: defineKernel({
       ...common,
-      name: `fft_lines_${N}`,
+      name: `${prefix}lines_${N}`,
       entryPoint: 'lines',
       bindings: { src: 'read', tw: 'read', dst: 'rw' },
     }),
     /** Column pass: dst = F (unscaled), amp = fftshift(|F|)/N */
     colsAmp: defineKernel({
       ...common,
-      name: `fft_cols_amp_${N}`,
+      name: `${prefix}cols_amp_${N}`,
       entryPoint: 'cols_amp',
       bindings: { src: 'read', tw: 'read', dst: 'rw', amp: 'rw' },
     }),
   };
+}
+type FftKernels = ReturnType<typeof fftKernelSet>;
+
+/** One workgroup per line of N points, N/2 invocations (one butterfly each); grids are workgroup counts. */
+function defineFft(N: number): FftKernels {
+  const constants = { N, LOG2N: log2Of(N) };
+  return fftKernelSet('fft_', N, { code: fftWgsl, workgroupSize: N / 2, constants });
 }
 
 /** Invocations per workgroup of the direct (software-adapter) kernels. */
@@ -46,36 +64,20 @@ const DIRECT_WG = 64;
  * array, no workgroup memory or barriers (emulated on CPU adapters). Same contracts as defineFft's kernels; 1-D
  * grids over `lines`. N and LOG2N are WGSL constants (they size a function-scope array), so one module per N.
  */
-function defineFftDirect(N: number) {
-  const log2 = Math.log2(N);
-  if (!Number.isInteger(log2) || N < 8 || N > 512) throw new RangeError(`fft: N=${N} must be a power of two in 8…512`);
-  const code = `${indexWgsl}\nconst N: u32 = ${N}u;\nconst LOG2N: u32 = ${log2}u;\n${fftDirectWgsl}`;
-  const common = { code, params: fftParams, workgroupSize: DIRECT_WG, invocations: 'lines' } as const;
-  return {
-    lines: defineKernel({
-      ...common,
-      name: `fft_direct_lines_${N}`,
-      entryPoint: 'lines',
-      bindings: { src: 'read', tw: 'read', dst: 'rw' },
-    }),
-    colsAmp: defineKernel({
-      ...common,
-      name: `fft_direct_cols_amp_${N}`,
-      entryPoint: 'cols_amp',
-      bindings: { src: 'read', tw: 'read', dst: 'rw', amp: 'rw' },
-    }),
-  };
+function defineFftDirect(N: number): FftKernels {
+  const code = `${indexWgsl}\nconst N: u32 = ${N}u;\nconst LOG2N: u32 = ${log2Of(N)}u;\n${fftDirectWgsl}`;
+  return fftKernelSet('fft_direct_', N, { code, workgroupSize: DIRECT_WG, invocations: 'lines' });
 }
 
-const fftKernels = new Map<number, ReturnType<typeof defineFft>>();
-const fftDirectKernels = new Map<number, ReturnType<typeof defineFftDirect>>();
+const fftKernels = new Map<number, FftKernels>();
+const fftDirectKernels = new Map<number, FftKernels>();
 
 /** The kernels of the variant in use and their grid (workgroup counts; undefined: from `lines` via invocations). */
 function fftKernelsOf(
   gpu: Gpu,
   N: number,
   lines: number,
-): { k: ReturnType<typeof defineFft>; grid: [number, number, number] | undefined } {
+): { k: FftKernels; grid: [number, number, number] | undefined } {
   if (gpu.variants.fft === 'direct') {
     let k = fftDirectKernels.get(N);
     if (!k) fftDirectKernels.set(N, (k = defineFftDirect(N)));
@@ -86,24 +88,20 @@ function fftKernelsOf(
   return { k, grid: gpu.grid(lines, 1) };
 }
 
-const twiddleCache = new WeakMap<Gpu, Map<number, Tensor>>();
+const twiddleCache = perDevice<number, Tensor>();
 
-/** w_k = exp(−2πik/N), k < N/2, computed in float64; one persistent buffer per N. */
+/** w_k = exp(−2πik/N), k < N/2, computed in float64; one persistent buffer per device and N. */
 function twiddles(gpu: Gpu, N: number): Tensor {
-  let m = twiddleCache.get(gpu);
-  if (!m) twiddleCache.set(gpu, (m = new Map()));
-  let t = m.get(N);
-  if (!t) {
+  return twiddleCache(gpu, N, () => {
     const w = new Float32Array(N);
     for (let k = 0; k < N / 2; k++) {
       w[2 * k] = Math.cos((-2 * Math.PI * k) / N);
       w[2 * k + 1] = Math.sin((-2 * Math.PI * k) / N);
     }
-    t = gpu.keep(gpu.tensor([N / 2], 'c64', w));
+    const t = gpu.keep(gpu.tensor([N / 2], 'c64', w));
     t.name = `twiddles${N}`;
-    m.set(N, t);
-  }
-  return t;
+    return t;
+  });
 }
 
 function dims(x: Tensor, op: string): { N: number; images: number } {

@@ -11,6 +11,7 @@ import { PtychoError } from '../../errors';
 import { toPlain, unpickle } from './pickle';
 import { G, K, pk, PROTO2, refuses, STOP, u32, X, type Part } from './pickleTestKit';
 import { readPickledDict, readTorchBundle, readTorchStateDict } from './torchBundle';
+import { Rng } from '../random';
 
 const bundleBytes = new Uint8Array(
   readFileSync(new URL('../../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url)),
@@ -129,15 +130,9 @@ describe('defect 4: converting to plain JS is bounded in depth and size', () => 
 });
 
 // ---- seeded mutation fuzzing of the real bundle's pickles ------------------------------------------------------------
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+function rng(seed: number): () => number {
+  const r = new Rng(seed);
+  return () => r.uniform();
 }
 const OPCODES = [
   0x28, 0x29, 0x2e, 0x5d, 0x61, 0x62, 0x65, 0x68, 0x6a, 0x71, 0x72, 0x73, 0x74, 0x75, 0x7d, 0x85, 0x86, 0x87, 0x8c,

@@ -4,8 +4,8 @@
  * operands, and `refuses`, which expects a model-archive PtychoError within a time limit.
  */
 import { zipSync } from 'fflate';
-import { expect } from 'vitest';
 import { PtychoError } from '../../errors';
+import { thrownPtychoError } from '../../testing/thrown';
 
 export const enc = new TextEncoder();
 export type Part = number | string | Uint8Array | Part[];
@@ -31,19 +31,7 @@ export const G = (mod: string, name: string) => ['c', mod, '\n', name, '\n']; //
 
 /** Runs `f`, expecting a PtychoError (model-archive) within `ms`; returns it. */
 export function refuses(f: () => unknown, ms = 500): PtychoError {
-  const t0 = performance.now();
-  let err: unknown;
-  try {
-    f();
-  } catch (e) {
-    err = e;
-  }
-  const dt = performance.now() - t0;
-  if (!(err instanceof PtychoError))
-    throw new Error(`expected a PtychoError, got ${err === undefined ? 'a result' : String(err)}`);
-  expect(err.code).toBe('model-archive');
-  expect(dt).toBeLessThan(ms);
-  return err;
+  return thrownPtychoError(f, 'model-archive', ms);
 }
 
 // ---- model.pth builder: OrderedDict{'w': _rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict())} --

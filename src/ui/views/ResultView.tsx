@@ -128,18 +128,14 @@ function MetricsTable({ m }: { m: Metrics }) {
         </tr>
       </thead>
       <tbody>
-        <tr>
-          <th>amplitude</th>
-          <td data-testid="metric-amp-ssim">{fmt(m.amplitude.ssim)}</td>
-          <td>{fmt(m.amplitude.psnr, 2)}</td>
-          <td>{fmt(m.amplitude.frcResolutionPx, 1)}</td>
-        </tr>
-        <tr>
-          <th>phase</th>
-          <td data-testid="metric-phase-ssim">{fmt(m.phase.ssim)}</td>
-          <td>{fmt(m.phase.psnr, 2)}</td>
-          <td>{fmt(m.phase.frcResolutionPx, 1)}</td>
-        </tr>
+        {(['amplitude', 'phase'] as const).map((part) => (
+          <tr key={part}>
+            <th>{part}</th>
+            <td data-testid={`metric-${part === 'amplitude' ? 'amp' : 'phase'}-ssim`}>{fmt(m[part].ssim)}</td>
+            <td>{fmt(m[part].psnr, 2)}</td>
+            <td>{fmt(m[part].frcResolutionPx, 1)}</td>
+          </tr>
+        ))}
       </tbody>
       <tfoot>
         <tr>
@@ -218,32 +214,28 @@ function ComplexViews(props: {
   fileName: string;
 }) {
   const { images: z, common, ampMap, title, testId, fileName } = props;
+  const views = [
+    {
+      part: 'amplitude',
+      pixels: z.amp,
+      legend: <ColorLegend colormap={ampMap} lo={z.ampRange[0]} hi={z.ampRange[1]} />,
+    },
+    { part: 'phase', pixels: z.ph, legend: <ColorLegend colormap="twilight" lo={-Math.PI} hi={Math.PI} cyclic /> },
+    { part: 'complex', pixels: z.cx, legend: <ComplexLegend ampMax={z.ampRange[1]} /> },
+  ];
   return (
     <>
-      <ImageViewer
-        {...common}
-        title={`${title}amplitude`}
-        testId={`${testId}-amplitude`}
-        pixels={z.amp}
-        fileName={`${fileName}-amplitude.png`}
-        legend={<ColorLegend colormap={ampMap} lo={z.ampRange[0]} hi={z.ampRange[1]} />}
-      />
-      <ImageViewer
-        {...common}
-        title={`${title}phase`}
-        testId={`${testId}-phase`}
-        pixels={z.ph}
-        fileName={`${fileName}-phase.png`}
-        legend={<ColorLegend colormap="twilight" lo={-Math.PI} hi={Math.PI} cyclic />}
-      />
-      <ImageViewer
-        {...common}
-        title={`${title}complex`}
-        testId={`${testId}-complex`}
-        pixels={z.cx}
-        fileName={`${fileName}-complex.png`}
-        legend={<ComplexLegend ampMax={z.ampRange[1]} />}
-      />
+      {views.map(({ part, pixels, legend }) => (
+        <ImageViewer
+          key={part}
+          {...common}
+          title={`${title}${part}`}
+          testId={`${testId}-${part}`}
+          pixels={pixels}
+          fileName={`${fileName}-${part}.png`}
+          legend={legend}
+        />
+      ))}
     </>
   );
 }
