@@ -1,37 +1,17 @@
+import { boxPreview } from '../pipeline/boxPreview';
 import type { NdArray } from '../pipeline/ndarray';
 import type { ImagePreview } from './types';
 
 /**
- * Display previews computed on the CPU for a loaded scan (objectGuess, probe, a pattern): amplitude = mean |z|
- * and phase = arg Σ z over boxes of f × f pixels (partial boxes at the right/bottom edges), f chosen so the
- * longer side is ≤ maxSide — the same reduction the GPU applies to the live training preview.
+ * Display previews computed on the CPU for a loaded scan (objectGuess, probe, a pattern): the box reduction of
+ * src/pipeline/boxPreview.ts with f chosen so the longer side is ≤ maxSide — as the GPU's live training preview.
  */
 export function complexPreview(a: NdArray, maxSide = 256): { amplitude: ImagePreview; phase: ImagePreview } {
   const [H, W] = a.shape;
   const f = Math.max(1, Math.ceil(Math.max(H, W) / maxSide));
-  const h = Math.ceil(H / f),
-    w = Math.ceil(W / f);
-  const amp = new Float32Array(h * w),
-    ph = new Float32Array(h * w);
-  const d = a.data as Float32Array;
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      let re = 0,
-        im = 0,
-        m = 0,
-        n = 0;
-      for (let yy = y * f; yy < Math.min(H, (y + 1) * f); yy++)
-        for (let xx = x * f; xx < Math.min(W, (x + 1) * f); xx++) {
-          const k = 2 * (yy * W + xx);
-          re += d[k];
-          im += d[k + 1];
-          m += Math.hypot(d[k], d[k + 1]);
-          n++;
-        }
-      amp[y * w + x] = m / n;
-      ph[y * w + x] = Math.atan2(im, re);
-    }
-  return { amplitude: { width: w, height: h, data: amp }, phase: { width: w, height: h, data: ph } };
+  const { h, w, amp, ph } = boxPreview(a.data as Float32Array, H, W, f);
+  const image = (data: Float64Array) => ({ width: w, height: h, data: Float32Array.from(data) });
+  return { amplitude: image(amp), phase: image(ph) };
 }
 
 /** log10(1 + A²) of pattern `index` of a (M, N, N) amplitude stack. */

@@ -6,7 +6,7 @@ import { makeTrainingConfig } from '../config/schema';
 import { readModelArchive } from '../pipeline/archive/modelArchive';
 import { readNpz } from '../pipeline/npz';
 import { simulateDataset } from '../pipeline/simulate';
-import { CI_MODEL, linesScan } from '../testing/fixtures';
+import { CI_MODEL, linesScan, SCAN_NPZ_KEYS } from '../testing/fixtures';
 import { Engine } from './engine';
 import { PtychoPINNReconstructor, type ReconstructInput } from './reconstructor';
 
@@ -26,16 +26,7 @@ describe('reconstructor API (Ptychodus contract) end to end on a tiny scan', () 
     expect(rec.getModelFileFilter()).toBe('Zipped Archive (*.zip)');
     // export_training_data: the same keys Ptychodus writes, readable back.
     const exported = readNpz(rec.exportTrainingData(input));
-    expect(Object.keys(exported).sort()).toEqual([
-      'diff3d',
-      'objectGuess',
-      'probeGuess',
-      'scan_index',
-      'xcoords',
-      'xcoords_start',
-      'ycoords',
-      'ycoords_start',
-    ]);
+    expect(Object.keys(exported).sort()).toEqual(SCAN_NPZ_KEYS);
     engine.setConfig(
       makeTrainingConfig({
         nepochs: 2,

@@ -2,6 +2,7 @@ import { PtychoError } from '../errors';
 import type { NdArray } from './ndarray';
 import type { RawData } from './rawData';
 import { assertFiniteScales, generateGroups, type GroupingOptions } from './grouping';
+import { bilinearTaps } from './bilinear';
 
 /**
  * The model-ready tensors of a grouped scan (specs/data_contract.md), channels-first as the PyTorch path feeds them:
@@ -91,20 +92,13 @@ export function extractObjectPatches(obj: NdArray, cx: Float64Array, cy: Float64
           fx = sx - x0;
         let re = 0,
           im = 0;
-        for (const [dy, wy] of [
-          [0, 1 - fy],
-          [1, fy],
-        ])
-          for (const [dx, wx] of [
-            [0, 1 - fx],
-            [1, fx],
-          ]) {
-            const yy = y0 + dy,
-              xx = x0 + dx;
-            if (yy < 0 || xx < 0 || yy >= H || xx >= W || wy * wx === 0) continue;
-            re += wy * wx * o[2 * (yy * W + xx)];
-            im += wy * wx * o[2 * (yy * W + xx) + 1];
-          }
+        for (const [dy, dx, w] of bilinearTaps(fy, fx)) {
+          const yy = y0 + dy,
+            xx = x0 + dx;
+          if (yy < 0 || xx < 0 || yy >= H || xx >= W || w === 0) continue;
+          re += w * o[2 * (yy * W + xx)];
+          im += w * o[2 * (yy * W + xx) + 1];
+        }
         out[2 * ((p * N + i) * N + j)] = re;
         out[2 * ((p * N + i) * N + j) + 1] = im;
       }

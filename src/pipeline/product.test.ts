@@ -107,25 +107,24 @@ describe('Ptychodus NPZ product', () => {
     expect(Array.from(a.probe_position_indexes.data)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(a.probe_position_x_m.dtype).toBe('f64');
     expect(Array.from(a.probe_position_x_m.data)).toEqual(Array.from(s.positionsX));
-    expect(a.object_pixel_width_m.data[0]).toBe(1);
-    expect(a.probe_pixel_height_m.data[0]).toBe(1);
-    // Centre: x_px = (x_m − cx)/pw + W/2 is the canvas pixel x − origin.
-    expect(a.object_center_x_m.data[0]).toBe(8 + 7 / 2);
-    expect(a.object_center_y_m.data[0]).toBe(17 + 5 / 2);
+    // Every f8 scalar: pixel units (1 m a pixel), the centre x_px = (x_m − cx)/pw + W/2 = canvas pixel x − origin,
+    // and 0 for what the sample leaves unknown (energy, distance, exposure, photons, attenuation, angle).
+    const scalars: Record<string, number> = {
+      object_pixel_width_m: 1,
+      object_pixel_height_m: 1,
+      probe_pixel_width_m: 1,
+      probe_pixel_height_m: 1,
+      object_center_x_m: 8 + 7 / 2,
+      object_center_y_m: 17 + 5 / 2,
+    };
+    for (const [k, [descr, shape]] of Object.entries(TABLE))
+      if (descr === '<f8' && Array.isArray(shape) && shape.length === 0) {
+        expect(a[k].dtype, k).toBe('f64');
+        expect(a[k].data[0], k).toBe(scalars[k] ?? 0);
+      }
     expect(a.object.dtype).toBe('c64');
     expect(Array.from(a.object.data)).toEqual(Array.from(s.object));
     expect(Array.from(a.probe.data)).toEqual(Array.from(s.probe));
-    for (const k of [
-      'detector_object_distance_m',
-      'probe_energy_eV',
-      'exposure_time_s',
-      'probe_photon_count',
-      'mass_attenuation_m2_kg',
-      'tomography_angle_deg',
-    ]) {
-      expect(a[k].dtype, k).toBe('f64');
-      expect(a[k].data[0], k).toBe(0);
-    }
     expect(a.loss_epochs.dtype).toBe('i64');
     expect(Array.from(a.loss_values.data)).toEqual([3.5, 2.25, 1.125]);
   });

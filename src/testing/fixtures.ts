@@ -46,5 +46,17 @@ export function linesScan(o: { nImages: number; objectSize: number; seed: number
   return simulateDataset({ object: 'lines', probe: 'default', positions: 'random', N: 32, nphotons: 1e6, ...o });
 }
 
+/** The members of a scan NPZ as Ptychodus's `export_training_data` writes them, sorted (specs/data_contract.md). */
+export const SCAN_NPZ_KEYS = [
+  'diff3d',
+  'objectGuess',
+  'probeGuess',
+  'scan_index',
+  'xcoords',
+  'xcoords_start',
+  'ycoords',
+  'ycoords_start',
+];
+
 /** The CI-size model (N 32, n_filters_scale 0.25, no CBAM) the GPU tests train. */
 export const CI_MODEL = { N: 32, n_filters_scale: 0.25, cbam_encoder: false } as const;

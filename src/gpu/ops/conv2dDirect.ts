@@ -3,11 +3,12 @@
  * no barriers. Same contracts as `convRaw` / `weightGradRaw` in conv2d.ts. The forward and weight-gradient entry
  * points are straight-line WGSL generated per kernel size and block shape (conv2dDirectGen.ts; SwiftShader's
  * Subzero backend neither unrolls loops nor keeps small local arrays in registers), appended to
- * conv2d_direct.wgsl (the weight packing and the split reduction). Block shapes are compile-time constants
- * (K, PX, OC) prepended to the WGSL source, one pipeline per shape.
+ * conv2d_direct.wgsl (the weight packing) and sum_splits.wgsl (the split reduction, shared with conv2d.ts). Block
+ * shapes are compile-time constants (K, PX, OC) prepended to the WGSL source, one pipeline per shape.
  */
 import directWgsl from '../shaders/conv2d_direct.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
+import sumSplitsWgsl from '../shaders/sum_splits.wgsl?raw';
 import type { Gpu } from '../runtime';
 import { defineKernel, type Access, type Kernel, type Scalar } from '../kernelDecl';
 import type { Tensor } from '../tensor';
@@ -32,7 +33,7 @@ const shape = { B: 'u32', Cin: 'u32', H: 'u32', W: 'u32', Cout: 'u32' } as const
 /** Params fields and storage bindings of each entry point (of conv2d_direct.wgsl and the generated ones). */
 const ENTRIES = {
   /** out[i] = Σ_s part[s·n + i] */
-  reduce: { params: { n: 'u32', splits: 'u32' }, bindings: { part: 'read', out: 'rw' } },
+  sum_splits: { params: { n: 'u32', splits: 'u32' }, bindings: { part: 'read', out: 'rw' } },
   /** out = Wt repacked as [c][tap][CP] (flipped and in/out-swapped for the input gradient) */
   pack_w: { params: { Cin: 'u32', Cout: 'u32', flags: 'u32', CP: 'u32' }, bindings: { Wt: 'read', out: 'rw' } },
   /** out = conv2d(X, W4) (+ ReLU), W4 = pack_w(Wt); flags bit 1: the input gradient conv_transpose(X = g, Wt) */
@@ -62,7 +63,7 @@ function kernel<E extends Entry>(entryPoint: E, k: number, blk: DirectBlock): Ke
   let kn = kernels.get(name);
   if (!kn) {
     const head = `const K: u32 = ${k}u;\nconst PX: u32 = ${blk.px}u;\nconst OC: u32 = ${blk.oc}u;\n`;
-    const code = head + indexWgsl + directWgsl + '\n' + generateUnrolled(k, blk.px, blk.oc);
+    const code = `${head}${indexWgsl}${directWgsl}\n${sumSplitsWgsl}\n${generateUnrolled(k, blk.px, blk.oc)}`;
     const { params, bindings } = ENTRIES[entryPoint] as (typeof ENTRIES)[Entry];
     kn = defineKernel<string>({ name, code, entryPoint, params, bindings, workgroupSize: blk.wg });
     kernels.set(name, kn);
@@ -80,12 +81,19 @@ function run<E extends Entry>(
   gpu.run(kernel(entryPoint, k, blk), bufs, p, gpu.grid(total, blk.wg));
 }
 
-function check(x: Tensor, w: Tensor): void {
+/**
+ * The checked sizes of a conv of x with w: x's channels are w's inputs, or its outputs when `transposed` (x is then
+ * the output gradient of the forward conv with weight w and Cout its input channels).
+ */
+function dims(x: Tensor, w: Tensor, transposed: boolean) {
   if (x.shape.length !== 4 || w.shape.length !== 4 || x.dtype !== 'f32' || w.dtype !== 'f32') {
     throw new Error(`conv2dDirect: expected real NCHW input and OIHW weight, got ${x}, ${w}`);
   }
-  const [kh, kw] = [w.shape[2], w.shape[3]];
+  const [B, Cin, H, W] = x.shape;
+  const [O, I, kh, kw] = w.shape;
   if (kh !== kw || kh % 2 !== 1) throw new Error(`conv2dDirect: odd square kernels only, got ${w}`);
+  if (Cin !== (transposed ? O : I)) throw new Error(`conv2dDirect: weight ${w} does not fit input ${x}`);
+  return { B, Cin, H, W, Cout: transposed ? I : O, kk: kh };
 }
 
 /**
@@ -102,12 +110,7 @@ export function conv2dDirectRaw(
   transposed: boolean,
   blk: DirectBlock = DIRECT_FWD_DEFAULT,
 ): Tensor {
-  check(x, w);
-  const [B, Cin, H, W] = x.shape;
-  const kk = w.shape[2];
-  if (Cin !== (transposed ? w.shape[0] : w.shape[1]))
-    throw new Error(`conv2dDirect: weight ${w} does not fit input ${x}`);
-  const Cout = transposed ? w.shape[1] : w.shape[0];
+  const { B, Cin, H, W, Cout, kk } = dims(x, w, transposed);
   if (b && b.size !== Cout) throw new Error(`conv2dDirect: bias ${b} for ${Cout} channels`);
   const CP = Math.ceil(Cout / blk.oc) * blk.oc;
   const flags = (relu ? 1 : 0) | (transposed ? 2 : 0);
@@ -130,17 +133,8 @@ export function conv2dDirectWeightGrad(
   w: Tensor,
   blk: DirectBlock = DIRECT_WGRAD_DEFAULT,
 ): Tensor {
-  check(x, w);
-  const [B, Cin, H, W] = x.shape;
-  const [Cout, Cin2, kk] = w.shape;
-  if (
-    Cin2 !== Cin ||
-    g.shape.length !== 4 ||
-    g.shape[0] !== B ||
-    g.shape[1] !== Cout ||
-    g.shape[2] !== H ||
-    g.shape[3] !== W
-  ) {
+  const { B, Cin, H, W, Cout, kk } = dims(x, w, false);
+  if (g.shape.length !== 4 || g.shape[0] !== B || g.shape[1] !== Cout || g.shape[2] !== H || g.shape[3] !== W) {
     throw new Error(`conv2dDirect: weight grad shapes x ${x}, g ${g}, w ${w} do not fit`);
   }
   const per = Math.ceil(Cout / blk.oc) * Cin;
@@ -158,7 +152,7 @@ export function conv2dDirectWeightGrad(
   }
   const part = gpu.tensor([splits, n], 'f32');
   run(gpu, ['wgrad_u', kk, blk], { X: x, G: g, out: part }, u, splits * per);
-  run(gpu, ['reduce', kk, blk], { part, out }, { splits, n }, n);
+  run(gpu, ['sum_splits', kk, blk], { part, out }, { splits, n }, n);
   part.dispose();
   return out;
 }

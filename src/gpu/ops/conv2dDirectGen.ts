@@ -3,6 +3,21 @@
  * forward and weight-gradient entry points for one kernel size K and block shape (PX pixels × OC channels).
  */
 /**
+ * The store epilogue of both kernels: for each output channel o = 4q + l of the block (lane l of the vec4
+ * accumulators of quad q), the lines `store` emits, guarded by o0 + o < u.Cout (the last block's spare channels).
+ */
+function eachChannel(e: (s: string) => void, Q: number, store: (o: number, q: number, l: number) => void): void {
+  for (let q = 0; q < Q; q++) {
+    for (let l = 0; l < 4; l++) {
+      const o = q * 4 + l;
+      e(`  if (o0 + ${o}u < u.Cout) {`);
+      store(o, q, l);
+      e('  }');
+    }
+  }
+}
+
+/**
  * Fully unrolled variants (SwiftShader's Subzero backend neither unrolls loops nor keeps small local arrays in
  * registers): generated straight-line WGSL with scalar/vec4 locals for a given K, PX, OC (OC a multiple of 4),
  * appended to conv2d_direct.wgsl. Only the loop over input channels (forward) or image rows (weight grad) remains.
@@ -59,21 +74,16 @@ export function generateUnrolled(K: number, PX: number, OC: number): string {
     }
     e('  }');
     e('  let relu = (u.flags & 1u) != 0u;');
-    for (let q = 0; q < Q; q++) {
-      for (let l = 0; l < 4; l++) {
-        const o = q * 4 + l;
-        e(`  if (o0 + ${o}u < u.Cout) {`);
+    eachChannel(e, Q, (o, q, l) => {
+      e(
+        `    let n = o0 + ${o}u; let bv = ${hasBias ? 'bias[n]' : '0.0'}; let ob0 = ((b * u.Cout + n) * u.H + y) * u.W + x0;`,
+      );
+      for (let p = 0; p < PX; p++) {
         e(
-          `    let n = o0 + ${o}u; let bv = ${hasBias ? 'bias[n]' : '0.0'}; let ob0 = ((b * u.Cout + n) * u.H + y) * u.W + x0;`,
+          `    if (x0 + ${p}u < u.W) { var v = a${p}_${q}[${l}] + bv; if (relu) { v = max(v, 0.0); } out[ob0 + ${p}u] = v; }`,
         );
-        for (let p = 0; p < PX; p++) {
-          e(
-            `    if (x0 + ${p}u < u.W) { var v = a${p}_${q}[${l}] + bv; if (relu) { v = max(v, 0.0); } out[ob0 + ${p}u] = v; }`,
-          );
-        }
-        e('  }');
       }
-    }
+    });
     e('}');
   }
 
@@ -122,15 +132,10 @@ export function generateUnrolled(K: number, PX: number, OC: number): string {
   }
   e('    }');
   e('  }');
-  for (let q = 0; q < Q; q++) {
-    for (let l = 0; l < 4; l++) {
-      const o = q * 4 + l;
-      e(`  if (o0 + ${o}u < u.Cout) {`);
-      e(`    let base = s * u.n + ((o0 + ${o}u) * u.Cin + c) * KK;`);
-      for (let t = 0; t < KK; t++) e(`    out[base + ${t}u] = a${t}_${q}[${l}];`);
-      e('  }');
-    }
-  }
+  eachChannel(e, Q, (o, q, l) => {
+    e(`    let base = s * u.n + ((o0 + ${o}u) * u.Cin + c) * KK;`);
+    for (let t = 0; t < KK; t++) e(`    out[base + ${t}u] = a${t}_${q}[${l}];`);
+  });
   e('}');
   return L.join('\n');
 }

@@ -1,3 +1,5 @@
+import { bilinearTaps } from '../../pipeline/bilinear';
+
 /** Float64 reference of barycentric stitching, written literally as the scatter the reference performs. */
 export function stitchRef(
   patches: ArrayLike<number>,
@@ -24,22 +26,15 @@ export function stitchRef(
     for (let i = 0; i < mt; i++)
       for (let j = 0; j < mt; j++) {
         const k = 2 * ((p * N + off + i) * N + off + j);
-        for (const [dy, wy] of [
-          [0, 1 - fy],
-          [1, fy],
-        ])
-          for (const [dx, wx] of [
-            [0, 1 - fx],
-            [1, fx],
-          ]) {
-            const Y = y0 + i + dy,
-              X = x0 + j + dx;
-            if (X < 0 || Y < 0 || X >= W || Y >= H) continue;
-            const w = wy * wx * q[i * mt + j];
-            num[2 * (Y * W + X)] += w * patches[k];
-            num[2 * (Y * W + X) + 1] += w * patches[k + 1];
-            den[Y * W + X] += w;
-          }
+        for (const [dy, dx, wb] of bilinearTaps(fy, fx)) {
+          const Y = y0 + i + dy,
+            X = x0 + j + dx;
+          if (X < 0 || Y < 0 || X >= W || Y >= H) continue;
+          const w = wb * q[i * mt + j];
+          num[2 * (Y * W + X)] += w * patches[k];
+          num[2 * (Y * W + X) + 1] += w * patches[k + 1];
+          den[Y * W + X] += w;
+        }
       }
   }
   const obj = new Float64Array(2 * W * H);

@@ -1,7 +1,7 @@
-// (index.wgsl is prepended.) conv2d as implicit GEMM (NCHW activations, OIHW weights, stride 1, 'same' zero
-// padding, odd k). Forward view: rows m = output pixels (B·H·W), columns n = output channels, reduction
-// k = Cin·k·k, the im2col matrix gathered on the fly into workgroup memory (zeros outside = padding). A 64×32
-// output tile per workgroup of 8×16 invocations, each accumulating a 4×4 register block over K tiles of 16.
+// (index.wgsl is prepended, sum_splits.wgsl appended.) conv2d as implicit GEMM (NCHW activations, OIHW weights,
+// stride 1, 'same' zero padding, odd k). Forward view: rows m = output pixels (B·H·W), columns n = output channels,
+// reduction k = Cin·k·k, the im2col matrix gathered on the fly into workgroup memory (zeros outside = padding). A
+// 64×32 output tile per workgroup of 8×16 invocations, each accumulating a 4×4 register block over K tiles of 16.
 // The same kernel computes the input gradient (flags bit 1): a 'same' conv of the output gradient with the
 // flipped, in/out-swapped kernel. `wgrad` computes the weight gradient with split-K partial sums.
 // flags: bit 0 ReLU, bit 1 input gradient. `fwd_bias` is `fwd` plus the bias.
@@ -47,6 +47,22 @@ fn im2col(gm: u32, gk: u32) -> f32 {
   return X[((b * u.Cin + c) * u.H + u32(iy)) * u.W + u32(ix)];
 }
 
+// With the TK-deep slices As (rows) and Bs (columns) staged by every invocation: acc += As·Bs over the slice for
+// invocation lid's 4×4 block. The barriers before and after let the callers restage the slices next.
+fn tile_fma(lid: vec3<u32>, acc: ptr<function, array<array<f32, 4>, 4>>) {
+  workgroupBarrier();
+  for (var kk = 0u; kk < TK; kk++) {
+    var a: array<f32, 4>;
+    var bb: array<f32, 4>;
+    for (var i = 0u; i < 4u; i++) { a[i] = As[kk * TM + lid.y * 4u + i]; }
+    for (var j = 0u; j < 4u; j++) { bb[j] = Bs[kk * TN + lid.x * 4u + j]; }
+    for (var i = 0u; i < 4u; i++) {
+      for (var j = 0u; j < 4u; j++) { (*acc)[i][j] = fma(a[i], bb[j], (*acc)[i][j]); }
+    }
+  }
+  workgroupBarrier();
+}
+
 // The fwd tile: the 4×4 register block of invocation lid in workgroup wid.
 fn fwd_tile(lid: vec3<u32>, wid: vec3<u32>) -> array<array<f32, 4>, 4> {
   let kk2 = u.k * u.k;
@@ -78,17 +94,7 @@ fn fwd_tile(lid: vec3<u32>, wid: vec3<u32>) -> array<array<f32, 4>, 4> {
       }
       Bs[e] = v;
     }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      var a: array<f32, 4>;
-      var bb: array<f32, 4>;
-      for (var i = 0u; i < 4u; i++) { a[i] = As[kk * TM + lid.y * 4u + i]; }
-      for (var j = 0u; j < 4u; j++) { bb[j] = Bs[kk * TN + lid.x * 4u + j]; }
-      for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) { acc[i][j] = fma(a[i], bb[j], acc[i][j]); }
-      }
-    }
-    workgroupBarrier();
+    tile_fma(lid, &acc);
   }
   return acc;
 }
@@ -155,17 +161,7 @@ fn wgrad(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
       if (gm < m1 && o < u.Cout) { v = G[((gm / HW) * u.Cout + o) * HW + gm % HW]; }
       Bs[e] = v;
     }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      var a: array<f32, 4>;
-      var bb: array<f32, 4>;
-      for (var i = 0u; i < 4u; i++) { a[i] = As[kk * TM + lid.y * 4u + i]; }
-      for (var j = 0u; j < 4u; j++) { bb[j] = Bs[kk * TN + lid.x * 4u + j]; }
-      for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) { acc[i][j] = fma(a[i], bb[j], acc[i][j]); }
-      }
-    }
-    workgroupBarrier();
+    tile_fma(lid, &acc);
   }
   let n = u.Cout * Ktot;
   for (var i = 0u; i < 4u; i++) {
@@ -177,16 +173,6 @@ fn wgrad(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
       out[wid.z * n + o * Ktot + kidx] = acc[i][j];
     }
   }
-}
-
-// Sum of split-K partials: out[i] = Σ_s part[s·n + i], s < u.splits, i < u.n.
-@compute @workgroup_size(WG)
-fn sum_splits(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = global_index(gid, nwg);
-  if (i >= u.n) { return; }
-  var s = 0.0;
-  for (var k = 0u; k < u.splits; k++) { s += part[k * u.n + i]; }
-  out[i] = s;
 }
 
 // Bias adjoint, stage 1 without workgroup memory or barriers (software adapters): one invocation per (b, o)

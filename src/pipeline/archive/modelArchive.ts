@@ -183,12 +183,8 @@ function readHistory(r: Members): ModelArchive['history'] {
 }
 
 export function readModelArchive(bytes: Uint8Array, source = 'model.zip'): ModelArchive {
-  const files = unzipArchive(
-    bytes,
-    source,
-    'not a zip archive',
-    'choose a model .zip exported by this app or a PtychoPINN wts.h5.zip',
-  );
+  const hint = 'choose a model .zip exported by this app or a PtychoPINN wts.h5.zip';
+  const files = unzipArchive(bytes, source, 'not a zip archive', hint);
   const r = new Members(files, source);
   const manifest = readManifest(r);
   const weights = readWeights(r);

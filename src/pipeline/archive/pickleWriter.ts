@@ -164,26 +164,23 @@ class Pickler {
   private readonly objMemo = new Map<object, number>();
 
   private put(): number {
-    const out = this.out;
     const i = this.memoSize++;
-    if (i < 256) {
-      out.byte(OP.BINPUT);
-      out.byte(i);
-    } else {
-      out.byte(OP.LONG_BINPUT);
-      out.u32(i);
-    }
+    this.memoOp(i, OP.BINPUT, OP.LONG_BINPUT);
     return i;
   }
 
   private get(i: number): void {
-    const out = this.out;
+    this.memoOp(i, OP.BINGET, OP.LONG_BINGET);
+  }
+
+  /** A memo opcode: the one-byte index form below 256, the four-byte form above. */
+  private memoOp(i: number, short: number, long: number): void {
     if (i < 256) {
-      out.byte(OP.BINGET);
-      out.byte(i);
+      this.out.byte(short);
+      this.out.byte(i);
     } else {
-      out.byte(OP.LONG_BINGET);
-      out.u32(i);
+      this.out.byte(long);
+      this.out.u32(i);
     }
   }
 

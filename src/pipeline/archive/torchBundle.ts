@@ -248,12 +248,8 @@ export function readPickledDict(bytes: Uint8Array, source: string): Record<strin
 
 /** Read a whole `wts.h5.zip` as written by ptycho_torch.model_manager.save_torch_bundle. */
 export function readTorchBundle(bytes: Uint8Array, source = 'wts.h5.zip'): TorchBundle {
-  const files = unzipArchive(
-    bytes,
-    source,
-    'not a zip archive',
-    'choose the wts.h5.zip written by PtychoPINN, or a model .zip exported by this app',
-  );
+  const hint = 'choose the wts.h5.zip written by PtychoPINN, or a model .zip exported by this app';
+  const files = unzipArchive(bytes, source, 'not a zip archive', hint);
   // Nested zips (model.pth, torch_scaling_metadata.pt) share one budget: what DEFLATE could expand the whole file to,
   // less what the outer members already took (a zip of zip bombs cannot multiply the 1032× limit).
   let budget = Math.min(MAX_UNZIPPED, 1032 * bytes.length + 2 ** 20);
