@@ -13,30 +13,27 @@ import { pearson } from '../pipeline/metrics';
 import { writeNpz } from '../pipeline/npz';
 import { CI_MODEL, linesScan } from '../testing/fixtures';
 
+/** A fresh engine trained on a simulated 'lines' scan with batch 4 and lr 3e-3: the loss before and after. */
+async function trainOnLines(scan: Parameters<typeof linesScan>[0], over: Parameters<typeof makeTrainingConfig>[0]) {
+  const engine = await Engine.create();
+  const arrays = linesScan(scan);
+  await engine.loadDataset(writeNpz(arrays), 'lines.npz');
+  const base = { batch_size: 4, n_groups: scan.nImages, learning_rate: 3e-3, validation_fraction: 0 };
+  engine.setConfig(makeTrainingConfig({ ...base, ...over }));
+  const before = await engine.evaluateLoss(); // the untrained model
+  const res = await engine.train();
+  expect(res.status).toBe('completed');
+  return { engine, arrays, before, after: res.epochs[res.epochs.length - 1].trainLoss };
+}
+
 describe('PtychoPINN training converges on a small simulated scan (CI size)', () => {
   it(
     'loss falls by more than half and the stitched amplitude correlates with the ground truth (r > 0.5)',
     { timeout: 900_000 },
     async () => {
-      const engine = await Engine.create();
-      const arrays = linesScan({ nImages: 64, objectSize: 72, seed: 5 });
-      await engine.loadDataset(writeNpz(arrays), 'ci-lines.npz');
-      engine.setConfig(
-        makeTrainingConfig({
-          nepochs: 16,
-          batch_size: 4,
-          n_groups: 64,
-          learning_rate: 3e-3,
-          nphotons: 1e6,
-          validation_fraction: 0,
-          seed: 3,
-          model: CI_MODEL,
-        }),
-      );
-      const before = await engine.evaluateLoss(); // the untrained model
-      const res = await engine.train();
-      expect(res.status).toBe('completed');
-      const after = res.epochs[res.epochs.length - 1].trainLoss;
+      const scan = { nImages: 64, objectSize: 72, seed: 5 };
+      const over = { nepochs: 16, nphotons: 1e6, seed: 3, model: CI_MODEL };
+      const { engine, arrays, before, after } = await trainOnLines(scan, over);
       const product = await engine.reconstruct();
       const { image, metrics } = product;
       const m = metrics!;
@@ -67,25 +64,10 @@ describe('supervised mode (2·L1 amplitude + 4·L1 phase to the true patches)', 
     'trains from objectGuess patches: loss falls; a scan without ground truth is refused clearly',
     { timeout: 600_000 },
     async () => {
-      const engine = await Engine.create();
-      const arrays = linesScan({ nImages: 16, objectSize: 56, seed: 6 });
-      await engine.loadDataset(writeNpz(arrays), 'sup.npz');
-      engine.setConfig(
-        makeTrainingConfig({
-          nepochs: 4,
-          batch_size: 4,
-          n_groups: 16,
-          learning_rate: 3e-3,
-          validation_fraction: 0,
-          torch_loss_mode: 'mae',
-          model: { ...CI_MODEL, model_type: 'supervised' },
-        }),
-      );
-      const before = await engine.evaluateLoss();
-      const res = await engine.train();
-      const after = res.epochs[res.epochs.length - 1].trainLoss;
+      const model = { ...CI_MODEL, model_type: 'supervised' } as const;
+      const over = { nepochs: 4, torch_loss_mode: 'mae', model } as const;
+      const { engine, arrays, before, after } = await trainOnLines({ nImages: 16, objectSize: 56, seed: 6 }, over);
       console.log(`supervised: loss ${before.toFixed(4)} → ${after.toFixed(4)}`);
-      expect(res.status).toBe('completed');
       expect(after).toBeLessThan(0.8 * before);
       const { objectGuess: _drop, ...noTruth } = arrays;
       await engine.loadDataset(writeNpz(noTruth), 'no-truth.npz');

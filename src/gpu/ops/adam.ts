@@ -7,6 +7,7 @@
  */
 import adamWgsl from '../shaders/adam.wgsl?raw';
 import normWgsl from '../shaders/norm.wgsl?raw';
+import workgroupSumWgsl from '../shaders/workgroup_sum.wgsl?raw';
 import type { TensorArena } from '../arena';
 import type { Gpu } from '../runtime';
 import { kernelFamily } from '../kernelDecl';
@@ -33,6 +34,7 @@ const norm = kernelFamily({
     sumsq: 'read', // clip_factor: [Σ g²]
     clip: 'rw', // clip_factor: [‖g‖, factor]
   },
+  lib: workgroupSumWgsl,
   code: normWgsl,
 });
 /** partial[w] = Σ x² over chunk w */

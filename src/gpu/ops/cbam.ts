@@ -62,8 +62,6 @@ const PLANE_STATS = f('plane_stats', { x: 'read', out: 'rw', arg: 'rw' }, planes
 const PLANE_STATS_GRAD = f('plane_stats_grad', { g: 'read', saved_arg: 'read', out: 'rw' }, all);
 /** out = x·σ(a[b,c] + a[B+b,c]) */
 const CHANNEL_GATE = f('channel_gate', { x: 'read', gate: 'read', out: 'rw' }, all);
-/** Adjoint of channel_gate w.r.t. x: gx = g·σ(a_avg + a_max) */
-const CHANNEL_GATE_GX = f('channel_gate_grad_x', { g: 'read', gate: 'read', out: 'rw' }, all);
 /** Adjoint of channel_gate w.r.t. a: ga[b,c] = ga[B+b,c] = σ(1−σ)·Σ_p g·x */
 const CHANNEL_GATE_GA = f('channel_gate_grad_a', { x: 'read', g: 'read', gate: 'read', out: 'rw' }, planes);
 /** out (B, 2, P) = [max_c x[b,c,p]; mean_c x[b,c,p]], arg = the first argmax */
@@ -72,8 +70,6 @@ const CHANNEL_STATS = f('channel_stats', { x: 'read', out: 'rw', arg: 'rw' }, pi
 const CHANNEL_STATS_GRAD = f('channel_stats_grad', { g: 'read', saved_arg: 'read', out: 'rw' }, all);
 /** out = x·σ(s[b,p]) */
 const SPATIAL_GATE = f('spatial_gate', { x: 'read', gate: 'read', out: 'rw' }, all);
-/** Adjoint of spatial_gate w.r.t. x: gx = g·σ(s) */
-const SPATIAL_GATE_GX = f('spatial_gate_grad_x', { g: 'read', gate: 'read', out: 'rw' }, all);
 /** Adjoint of spatial_gate w.r.t. s: gs[b,p] = σ(1−σ)·Σ_c g·x */
 const SPATIAL_GATE_GS = f('spatial_gate_grad_s', { x: 'read', g: 'read', gate: 'read', out: 'rw' }, pixels);
 
@@ -104,8 +100,11 @@ function stats(gpu: Gpu, x: Tensor, op: string, shape: number[], args: number, k
   return out;
 }
 
-/** x times σ of the logits `a` broadcast (one pass), with its adjoints w.r.t. x and a: kernels [fwd, gx, ga]. */
-function gate(gpu: Gpu, x: Tensor, a: Tensor, op: string, k: [FusedKernel, FusedKernel, FusedKernel]): Tensor {
+/**
+ * x times σ of the logits `a` broadcast (one pass), with its adjoints: kernels [fwd, ga]; the gate is linear in x,
+ * so the adjoint w.r.t. x is the forward kernel run on g.
+ */
+function gate(gpu: Gpu, x: Tensor, a: Tensor, op: string, k: [FusedKernel, FusedKernel]): Tensor {
   const [B, C, H, W] = x.shape;
   const u = { B, C, P: H * W };
   const out = gpu.tensor(x.shape, 'f32');
@@ -114,8 +113,8 @@ function gate(gpu: Gpu, x: Tensor, a: Tensor, op: string, k: [FusedKernel, Fused
     if (!g) return [null, null];
     let gx: Tensor | null = null;
     let ga: Tensor | null = null;
-    if (x.requiresGrad) gpu.run(k[1], { g, gate: a, out: (gx = gpu.tensor(x.shape, 'f32')) }, u);
-    if (a.requiresGrad) gpu.run(k[2], { x, g, gate: a, out: (ga = gpu.tensor(a.shape, 'f32')) }, u);
+    if (x.requiresGrad) gpu.run(k[0], { x: g, gate: a, out: (gx = gpu.tensor(x.shape, 'f32')) }, u);
+    if (a.requiresGrad) gpu.run(k[1], { x, g, gate: a, out: (ga = gpu.tensor(a.shape, 'f32')) }, u);
     return [gx, ga];
   });
   return out;
@@ -131,7 +130,7 @@ export function planeStats(gpu: Gpu, x: Tensor): Tensor {
 export function channelGate(gpu: Gpu, x: Tensor, a: Tensor): Tensor {
   const [B, C] = x.shape;
   if (a.size !== 2 * B * C) throw new Error(`channelGate: logits ${a} for ${x} (expected (2·${B}, ${C}))`);
-  return gate(gpu, x, a, 'channelGate', [CHANNEL_GATE, CHANNEL_GATE_GX, CHANNEL_GATE_GA]);
+  return gate(gpu, x, a, 'channelGate', [CHANNEL_GATE, CHANNEL_GATE_GA]);
 }
 
 /** Max and mean over channels as the (B, 2, H, W) map [max; mean] the spatial gate's 7×7 conv reads (one pass). */
@@ -144,7 +143,7 @@ export function channelStats(gpu: Gpu, x: Tensor): Tensor {
 export function spatialGate(gpu: Gpu, x: Tensor, s: Tensor): Tensor {
   const [B, , H, W] = x.shape;
   if (s.size !== B * H * W) throw new Error(`spatialGate: logits ${s} for ${x} (expected (${B}, 1, ${H}, ${W}))`);
-  return gate(gpu, x, s, 'spatialGate', [SPATIAL_GATE, SPATIAL_GATE_GX, SPATIAL_GATE_GS]);
+  return gate(gpu, x, s, 'spatialGate', [SPATIAL_GATE, SPATIAL_GATE_GS]);
 }
 
 /** Dense layer y = x·Wᵀ + b, x (B, Cin) (any shape with B·Cin elements), W (Cout, Cin), b (Cout) → (B, Cout). */

@@ -12,7 +12,7 @@ import { sameShape } from '../tensor';
 
 const kernel = kernelFamily({
   prefix: 'complex_',
-  params: { n: 'u32', nb: 'u32', reps: 'u32' },
+  params: { n: 'u32', nb: 'u32', reps: 'u32', conj_f: 'u32' },
   bindings: {
     amp: 'read', // combine: amplitude (n)
     phase: 'read', // combine: phase (n)
@@ -35,10 +35,8 @@ const N = { n: 'u32' } as const;
 const COMBINE = kernel('combine', N, { amp: 'read', phase: 'read', out: 'rw' }, 'n');
 /** Adjoint of combine: out = [Re(g·e^{-iφ}) | amp·Im(g·e^{-iφ})] = [g_amp | g_phase] */
 const COMBINE_GRAD = kernel('combine_grad', N, { amp: 'read', phase: 'read', g: 'read', out: 'rw' }, 'n');
-/** out = x · f (f broadcast) */
-const CMUL = kernel('cmul', { n: 'u32', nb: 'u32' }, { x: 'read', f: 'read', out: 'rw' }, 'n');
-/** Adjoint of cmul w.r.t. x: gx = g · conj(f) */
-const CMUL_CONJ = kernel('cmul_conj', { n: 'u32', nb: 'u32' }, { g: 'read', f: 'read', out: 'rw' }, 'n');
+/** out = x · f (f broadcast); conj_f = 1: x · conj(f), which run on g is the adjoint w.r.t. x */
+const CMUL = kernel('cmul', { n: 'u32', nb: 'u32', conj_f: 'u32' }, { x: 'read', f: 'read', out: 'rw' }, 'n');
 /** Adjoint of cmul w.r.t. the broadcast factor: gf[j] = Σ_r g[j + r·nb] · conj(x[j + r·nb]) */
 const CMUL_GRAD_B = kernel('cmul_grad_b', { nb: 'u32', reps: 'u32' }, { g: 'read', x: 'read', out: 'rw' }, 'nb');
 /** out = |z| */
@@ -93,19 +91,13 @@ export function complexMul(gpu: Gpu, x: Tensor, f: Tensor): Tensor {
   const n = x.size;
   const nb = f.size;
   const out = gpu.tensor(x.shape, 'c64');
-  gpu.run(CMUL, { x, f, out }, { n, nb });
+  gpu.run(CMUL, { x, f, out }, { n, nb, conj_f: 0 });
   record(gpu, 'complexMul', [x, f], [out], ([g]) => {
     if (!g) return [null, null];
-    let gx: Tensor | null = null;
-    let gf: Tensor | null = null;
-    if (x.requiresGrad) {
-      gx = gpu.tensor(x.shape, 'c64');
-      gpu.run(CMUL_CONJ, { g, f, out: gx }, { n, nb });
-    }
-    if (f.requiresGrad) {
-      gf = gpu.tensor(f.shape, 'c64');
-      gpu.run(CMUL_GRAD_B, { g, x, out: gf }, { nb, reps: n / nb });
-    }
+    const gx = x.requiresGrad ? gpu.tensor(x.shape, 'c64') : null;
+    const gf = f.requiresGrad ? gpu.tensor(f.shape, 'c64') : null;
+    if (gx) gpu.run(CMUL, { x: g, f, out: gx }, { n, nb, conj_f: 1 });
+    if (gf) gpu.run(CMUL_GRAD_B, { g, x, out: gf }, { nb, reps: n / nb });
     return [gx, gf];
   });
   return out;

@@ -9,13 +9,14 @@
 import convWgsl from '../shaders/conv2d.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
 import sumSplitsWgsl from '../shaders/sum_splits.wgsl?raw';
+import workgroupSumWgsl from '../shaders/workgroup_sum.wgsl?raw';
 import { conv2dDirectRaw, conv2dDirectWeightGrad } from './conv2dDirect';
 import type { Gpu } from '../runtime';
 import { kernelFamily, type Access, type Scalar } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 
-const kernel = kernelFamily('conv2d_', `${indexWgsl}${convWgsl}\n${sumSplitsWgsl}`);
+const kernel = kernelFamily('conv2d_', `${indexWgsl}${workgroupSumWgsl}${convWgsl}\n${sumSplitsWgsl}`);
 const conv = { B: 'u32', Cin: 'u32', H: 'u32', W: 'u32', Cout: 'u32', k: 'u32', pad: 'u32' } as const;
 /** Tile variants: 64×32 (8×16 invocations) for wide layers, 256×4 (1×64) when ≤ 4 columns are needed. */
 const WIDE = { WGX: 8, WGY: 16, TK: 16 };

@@ -1,4 +1,6 @@
 /** Float64 references for pool / upsample / layout / broadcast-multiply (NCHW, flat arrays). */
+import type { Window } from './layout';
+
 export function maxPoolRef(x: ArrayLike<number>, B: number, C: number, H: number, W: number): Float64Array {
   const oh = Math.floor(H / 2),
     ow = Math.floor(W / 2);
@@ -25,12 +27,7 @@ export function upsampleRef(x: ArrayLike<number>, B: number, C: number, H: numbe
 export function windowRef(
   x: ArrayLike<number>,
   [B, C, H, W]: number[],
-  cOut: number,
-  cOff: number,
-  hOut: number,
-  wOut: number,
-  dy: number,
-  dx: number,
+  { cOut, cOff, hOut, wOut, dy, dx }: Window,
 ): Float64Array {
   const out = new Float64Array(B * cOut * hOut * wOut);
   for (let b = 0; b < B; b++)

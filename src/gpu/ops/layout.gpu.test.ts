@@ -32,15 +32,26 @@ describe('pool, upsample and layout ops (GPU) vs float64 and finite differences'
     });
     expect(compare(outs[0], maxPoolRef(x, 2, 3, 6, 4), { atol: 0 }, 'maxpool')).toBe('');
     expect(compare(outs[1], upsampleRef(x, 2, 3, 6, 4), { atol: 0 }, 'upsample')).toBe('');
-    expect(compare(outs[2], windowRef(x, shape, 2, 1, 6, 4, 0, 0), { atol: 0 }, 'slice')).toBe('');
+    expect(
+      compare(outs[2], windowRef(x, shape, { cOut: 2, cOff: 1, hOut: 6, wOut: 4, dy: 0, dx: 0 }), { atol: 0 }, 'slice'),
+    ).toBe('');
     const cat = new Float64Array(2 * 5 * 24);
     for (let b = 0; b < 2; b++) {
       cat.set(x.subarray(b * 72, b * 72 + 72), b * 120);
       cat.set(y.subarray(b * 48, b * 48 + 48), b * 120 + 72);
     }
     expect(compare(outs[3], cat, { atol: 0 }, 'concat')).toBe('');
-    expect(compare(outs[4], windowRef(x, shape, 3, 0, 10, 8, -2, -2), { atol: 0 }, 'pad')).toBe('');
-    expect(compare(outs[5], windowRef(x, shape, 3, 0, 3, 2, 1, 2), { atol: 0 }, 'crop')).toBe('');
+    expect(
+      compare(
+        outs[4],
+        windowRef(x, shape, { cOut: 3, cOff: 0, hOut: 10, wOut: 8, dy: -2, dx: -2 }),
+        { atol: 0 },
+        'pad',
+      ),
+    ).toBe('');
+    expect(
+      compare(outs[5], windowRef(x, shape, { cOut: 3, cOff: 0, hOut: 3, wOut: 2, dy: 1, dx: 2 }), { atol: 0 }, 'crop'),
+    ).toBe('');
     expect(
       compare(
         outs[6],

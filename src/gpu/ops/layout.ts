@@ -54,18 +54,23 @@ function dims(x: Tensor, op: string): [number, number, number, number] {
   return x.shape as unknown as [number, number, number, number];
 }
 
-/** out[b,c,y,x] = in[b, c+cOff, y+dy, x+dx] (0 outside) with the given output size (no tape). */
-export function windowRaw(
-  gpu: Gpu,
-  x: Tensor,
-  cOut: number,
-  cOff: number,
-  hOut: number,
-  wOut: number,
-  dy: number,
-  dx: number,
-): Tensor {
+/**
+ * A window of an NCHW tensor: out[b,c,y,x] = in[b, c+cOff, y+dy, x+dx] (0 outside), out (B, cOut, hOut, wOut).
+ * Shared with the float64 reference (src/gpu/ops/layers.ref.ts).
+ */
+export interface Window {
+  readonly cOut: number;
+  readonly cOff: number;
+  readonly hOut: number;
+  readonly wOut: number;
+  readonly dy: number;
+  readonly dx: number;
+}
+
+/** The window `w` of x (no tape). */
+export function windowRaw(gpu: Gpu, x: Tensor, w: Window): Tensor {
   const [B, C, H, W] = dims(x, 'window');
+  const { cOut, cOff, hOut, wOut, dy, dx } = w;
   const out = gpu.tensor([B, cOut, hOut, wOut], 'f32');
   gpu.run(
     WINDOW,
@@ -75,13 +80,20 @@ export function windowRaw(
   return out;
 }
 
+/** The window `w` of x, with its adjoint on the tape: the window back to x's shape with negated offsets. */
+function windowOp(gpu: Gpu, op: string, x: Tensor, w: Window): Tensor {
+  const [, C, H, W] = dims(x, op);
+  const out = windowRaw(gpu, x, w);
+  const back = { cOut: C, cOff: -w.cOff, hOut: H, wOut: W, dy: -w.dy, dx: -w.dx };
+  record(gpu, op, [x], [out], ([g]) => [g && windowRaw(gpu, g, back)]);
+  return out;
+}
+
 /** x[:, start:start+count] */
 export function sliceChannels(gpu: Gpu, x: Tensor, start: number, count: number): Tensor {
   const [, C, H, W] = dims(x, 'sliceChannels');
   if (start < 0 || start + count > C) throw new RangeError(`sliceChannels: [${start}, ${start + count}) of ${C}`);
-  const out = windowRaw(gpu, x, count, start, H, W, 0, 0);
-  record(gpu, 'sliceChannels', [x], [out], ([g]) => [g && windowRaw(gpu, g, C, -start, H, W, 0, 0)]);
-  return out;
+  return windowOp(gpu, 'sliceChannels', x, { cOut: count, cOff: start, hOut: H, wOut: W, dy: 0, dx: 0 });
 }
 
 /** torch.cat(xs, dim=1) */
@@ -103,7 +115,9 @@ export function concatChannels(gpu: Gpu, xs: Tensor[]): Tensor {
     off += c;
   }
   record(gpu, 'concatChannels', xs, [out], ([g]) =>
-    xs.map((t, i) => (g ? windowRaw(gpu, g, t.shape[1], offs[i], H, W, 0, 0) : null)),
+    xs.map((t, i) =>
+      g ? windowRaw(gpu, g, { cOut: t.shape[1], cOff: offs[i], hOut: H, wOut: W, dy: 0, dx: 0 }) : null,
+    ),
   );
   return out;
 }
@@ -111,17 +125,13 @@ export function concatChannels(gpu: Gpu, xs: Tensor[]): Tensor {
 /** Zero padding by p on all four sides (ConstantPad2d(p)). */
 export function pad2d(gpu: Gpu, x: Tensor, p: number): Tensor {
   const [, C, H, W] = dims(x, 'pad2d');
-  const out = windowRaw(gpu, x, C, 0, H + 2 * p, W + 2 * p, -p, -p);
-  record(gpu, 'pad2d', [x], [out], ([g]) => [g && windowRaw(gpu, g, C, 0, H, W, p, p)]);
-  return out;
+  return windowOp(gpu, 'pad2d', x, { cOut: C, cOff: 0, hOut: H + 2 * p, wOut: W + 2 * p, dy: -p, dx: -p });
 }
 
 /** x[:, :, top:top+h, left:left+w] */
 export function crop2d(gpu: Gpu, x: Tensor, top: number, left: number, h: number, w: number): Tensor {
-  const [, C, H, W] = dims(x, 'crop2d');
-  const out = windowRaw(gpu, x, C, 0, h, w, top, left);
-  record(gpu, 'crop2d', [x], [out], ([g]) => [g && windowRaw(gpu, g, C, 0, H, W, -top, -left)]);
-  return out;
+  const [, C] = dims(x, 'crop2d');
+  return windowOp(gpu, 'crop2d', x, { cOut: C, cOff: 0, hOut: h, wOut: w, dy: top, dx: left });
 }
 
 /**
@@ -142,16 +152,11 @@ export function broadcastMul(gpu: Gpu, x: Tensor, gate: Tensor): Tensor {
   gpu.run(BMUL, { x, s: gate, out }, u);
   record(gpu, 'broadcastMul', [x, gate], [out], ([g]) => {
     if (!g) return [null, null];
-    let gx: Tensor | null = null;
-    let gg: Tensor | null = null;
-    if (x.requiresGrad) {
-      gx = gpu.tensor(x.shape, 'f32');
-      gpu.run(BMUL, { x: g, s: gate, out: gx }, u);
-    }
-    if (gate.requiresGrad) {
-      gg = gpu.tensor(gate.shape, 'f32');
-      gpu.run(BMUL_GATE, { g, x, out: gg }, u);
-    }
+    // Linear in x: the adjoint w.r.t. x is the forward kernel run on g.
+    const gx = x.requiresGrad ? gpu.tensor(x.shape, 'f32') : null;
+    const gg = gate.requiresGrad ? gpu.tensor(gate.shape, 'f32') : null;
+    if (gx) gpu.run(BMUL, { x: g, s: gate, out: gx }, u);
+    if (gg) gpu.run(BMUL_GATE, { g, x, out: gg }, u);
     return [gx, gg];
   });
   return out;

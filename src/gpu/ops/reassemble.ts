@@ -7,7 +7,7 @@
  */
 import wgsl from '../shaders/reassemble.wgsl?raw';
 import type { Gpu } from '../runtime';
-import { kernelFamily } from '../kernelDecl';
+import { kernelFamily, type Kernel } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 
@@ -52,22 +52,50 @@ function checkOffsets(off: Tensor, n: number, what: string): void {
   if (off.dtype !== 'f32' || off.size !== 2 * n) throw new Error(`${what}: offsets ${off} must hold ${n} [x, y] pairs`);
 }
 
+type Params = Readonly<Record<string, number>>;
+
+/**
+ * The tape entry of an op linear in its one complex input (translate, merge, extract): its adjoint runs `adj` on
+ * the upstream gradient g (plus the `data` bindings) into a c64 tensor shaped like `input`.
+ */
+function recordAdjoint(
+  gpu: Gpu,
+  op: string,
+  [input, out]: readonly [Tensor, Tensor],
+  adj: Kernel,
+  data: Readonly<Record<string, Tensor>>,
+  u: Params,
+): void {
+  record(gpu, op, [input], [out], ([g]) => {
+    if (!g) return [null];
+    const gi = gpu.tensor(input.shape, 'c64');
+    gpu.run(adj, { g, ...data, dst: gi }, u);
+    return [gi];
+  });
+}
+
+/** translate / extract: `fwd` maps `input` to a new c64 tensor of `shape`, `adj` is its adjoint. */
+function linearOp(
+  gpu: Gpu,
+  op: string,
+  [fwd, adj]: readonly [Kernel, Kernel],
+  [input, offsets]: readonly [Tensor, Tensor],
+  shape: readonly number[],
+  u: Params,
+): Tensor {
+  const out = gpu.tensor(shape, 'c64');
+  gpu.run(fwd, { src: input, off: offsets, dst: out }, u);
+  recordAdjoint(gpu, op, [input, out], adj, { off: offsets }, u);
+  return out;
+}
+
 /** out(x, y) = img(x − ox, y − oy) per image; img (n, H, W) complex, offsets (n, 2). */
 export function translate(gpu: Gpu, img: Tensor, offsets: Tensor): Tensor {
   const [n, H, W] = img.shape;
   if (img.dtype !== 'c64' || img.shape.length !== 3)
     throw new Error(`translate: expected complex (n, H, W), got ${img}`);
   checkOffsets(offsets, n, 'translate');
-  const u = { B: n, H, W };
-  const out = gpu.tensor(img.shape, 'c64');
-  gpu.run(TRANSLATE, { src: img, off: offsets, dst: out }, u);
-  record(gpu, 'translate', [img], [out], ([g]) => {
-    if (!g) return [null];
-    const gi = gpu.tensor(img.shape, 'c64');
-    gpu.run(TRANSLATE_GRAD, { g, off: offsets, dst: gi }, u);
-    return [gi];
-  });
-  return out;
+  return linearOp(gpu, 'translate', [TRANSLATE, TRANSLATE_GRAD], [img, offsets], img.shape, { B: n, H, W });
 }
 
 /**
@@ -88,12 +116,7 @@ export function mergePatches(gpu: Gpu, patches: Tensor, coordsRelative: Tensor, 
     den.dispose();
     return canvas;
   }
-  record(gpu, 'mergePatches', [patches], [canvas], ([g]) => {
-    if (!g) return [null];
-    const gp = gpu.tensor(patches.shape, 'c64');
-    gpu.run(MERGE_GRAD, { g, off: coordsRelative, den, dst: gp }, u);
-    return [gp];
-  });
+  recordAdjoint(gpu, 'mergePatches', [patches, canvas], MERGE_GRAD, { off: coordsRelative, den }, u);
   return canvas;
 }
 
@@ -103,15 +126,6 @@ export function extractPatches(gpu: Gpu, canvas: Tensor, coordsRelative: Tensor,
   if (canvas.dtype !== 'c64' || canvas.shape.length !== 3)
     throw new Error(`extractPatches: expected complex (B, M, M), got ${canvas}`);
   checkOffsets(coordsRelative, B * C, 'extractPatches');
-  const top = Math.floor((M - N) / 2);
-  const u = { B, C, N, M, top };
-  const out = gpu.tensor([B, C, N, N], 'c64');
-  gpu.run(EXTRACT, { src: canvas, off: coordsRelative, dst: out }, u);
-  record(gpu, 'extractPatches', [canvas], [out], ([g]) => {
-    if (!g) return [null];
-    const gc = gpu.tensor(canvas.shape, 'c64');
-    gpu.run(EXTRACT_GRAD, { g, off: coordsRelative, dst: gc }, u);
-    return [gc];
-  });
-  return out;
+  const u = { B, C, N, M, top: Math.floor((M - N) / 2) };
+  return linearOp(gpu, 'extractPatches', [EXTRACT, EXTRACT_GRAD], [canvas, coordsRelative], [B, C, N, N], u);
 }

@@ -1,6 +1,7 @@
 /** Full reductions (sum, mean) by tree passes, and the broadcast of a scalar that is their adjoint. */
 import reduceWgsl from '../shaders/reduce.wgsl?raw';
 import bcastWgsl from '../shaders/broadcast.wgsl?raw';
+import workgroupSumWgsl from '../shaders/workgroup_sum.wgsl?raw';
 import type { Gpu } from '../runtime';
 import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
@@ -12,6 +13,7 @@ const PARTIAL = kernelFamily({
   prefix: 'reduce_',
   params: { n: 'u32', chunk: 'u32', scale: 'f32' },
   bindings: { x: 'read', out: 'rw' },
+  lib: workgroupSumWgsl,
   code: reduceWgsl,
 })('partial', { n: 'u32', chunk: 'u32', scale: 'f32' }, { x: 'read', out: 'rw' }, undefined, { name: 'reduce_sum' });
 const BROADCAST_CHUNK = 4096;

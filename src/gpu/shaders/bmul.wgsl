@@ -6,10 +6,8 @@
 fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = global_index(gid, nwg);
   if (i >= u.B * u.C * u.P) { return; }
-  let b = i / (u.C * u.P);
-  let c = (i / u.P) % u.C;
-  let p = i % u.P;
-  out[i] = x[i] * s[b * u.sB + c * u.sC + p * u.sP];
+  let v = unflatten3(i, u.C, u.P); // (b, c, p)
+  out[i] = x[i] * s[v.x * u.sB + v.y * u.sC + v.z * u.sP];
 }
 
 // g = upstream gradient, x = the forward's x; out = gate gradient (nS elements)

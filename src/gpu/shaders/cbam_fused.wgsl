@@ -34,21 +34,13 @@ fn plane_stats_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
 }
 
 // Channel gate: out[b,c,p] = x[b,c,p]·σ(a[b,c] + a[B+b,c]) with a (2B, C) the shared MLP of [means; maxima].
+// Linear in x: its adjoint w.r.t. x is this kernel run on g.
 @compute @workgroup_size(WG)
 fn channel_gate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = global_index(gid, nwg);
   if (i >= u.B * u.C * u.P) { return; }
   let j = i / u.P;
   out[i] = x[i] * sigmoid(gate[j] + gate[u.B * u.C + j]);
-}
-
-// Adjoint of channel_gate w.r.t. x: gx = g·σ(a_avg + a_max).
-@compute @workgroup_size(WG)
-fn channel_gate_grad_x(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = global_index(gid, nwg);
-  if (i >= u.B * u.C * u.P) { return; }
-  let j = i / u.P;
-  out[i] = g[i] * sigmoid(gate[j] + gate[u.B * u.C + j]);
 }
 
 // Adjoint of channel_gate w.r.t. a: ga[b,c] = ga[B+b,c] = σ(1−σ)·Σ_p g·x, one invocation per (b, c).
@@ -91,26 +83,18 @@ fn channel_stats(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
 fn channel_stats_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = global_index(gid, nwg);
   if (i >= u.B * u.C * u.P) { return; }
-  let b = i / (u.C * u.P);
-  let c = (i / u.P) % u.C;
-  let p = i % u.P;
-  out[i] = select(0.0, g[(2u * b) * u.P + p], u32(saved_arg[b * u.P + p]) == c) + g[(2u * b + 1u) * u.P + p] / f32(u.C);
+  let v = unflatten3(i, u.C, u.P); // (b, c, p)
+  let b = v.x;
+  let p = v.z;
+  out[i] = select(0.0, g[(2u * b) * u.P + p], u32(saved_arg[b * u.P + p]) == v.y) + g[(2u * b + 1u) * u.P + p] / f32(u.C);
 }
 
-// Spatial gate: out[b,c,p] = x[b,c,p]·σ(s[b,p]).
+// Spatial gate: out[b,c,p] = x[b,c,p]·σ(s[b,p]); its adjoint w.r.t. x is this kernel run on g.
 @compute @workgroup_size(WG)
 fn spatial_gate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = global_index(gid, nwg);
   if (i >= u.B * u.C * u.P) { return; }
   out[i] = x[i] * sigmoid(gate[(i / (u.C * u.P)) * u.P + i % u.P]);
-}
-
-// Adjoint of spatial_gate w.r.t. x: gx = g·σ(s).
-@compute @workgroup_size(WG)
-fn spatial_gate_grad_x(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = global_index(gid, nwg);
-  if (i >= u.B * u.C * u.P) { return; }
-  out[i] = g[i] * sigmoid(gate[(i / (u.C * u.P)) * u.P + i % u.P]);
 }
 
 // Adjoint of spatial_gate w.r.t. s: gs[b,p] = σ(1−σ)·Σ_c g·x, one invocation per (b, p).

@@ -28,26 +28,15 @@ fn combine_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   out[u.n + i] = amp[i] * (gi * c - gr * s);
 }
 
-// out = x · f[i mod nb] (complex; f broadcast over leading dims)
+// out = x · f[i mod nb] (complex; f broadcast over leading dims), or x · conj(f[i mod nb]) when u.conj_f = 1:
+// run on x = g, that is the adjoint of cmul w.r.t. x.
 @compute @workgroup_size(WG)
 fn cmul(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
   let j = i % u.nb;
   let ar = x[2u * i]; let ai = x[2u * i + 1u];
-  let br = f[2u * j]; let bi = f[2u * j + 1u];
-  out[2u * i] = ar * br - ai * bi;
-  out[2u * i + 1u] = ar * bi + ai * br;
-}
-
-// out = g · conj(f[i mod nb])  (adjoint of cmul w.r.t. x)
-@compute @workgroup_size(WG)
-fn cmul_conj(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = global_index(gid, nwg);
-  if (i >= u.n) { return; }
-  let j = i % u.nb;
-  let ar = g[2u * i]; let ai = g[2u * i + 1u];
-  let br = f[2u * j]; let bi = -f[2u * j + 1u];
+  let br = f[2u * j]; let bi = select(f[2u * j + 1u], -f[2u * j + 1u], u.conj_f == 1u);
   out[2u * i] = ar * br - ai * bi;
   out[2u * i + 1u] = ar * bi + ai * br;
 }

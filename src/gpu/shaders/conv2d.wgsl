@@ -205,17 +205,10 @@ fn relu_bgrad_planes(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
   out[i] = s;
 }
 
-var<workgroup> red: array<f32, 256>;
-
-// out[o] = Σ over the workgroup's 256 partial sums s (a tree in workgroup memory; every invocation calls it).
+// out[o] = Σ over the workgroup's 256 partial sums s (workgroup_sum.wgsl; every invocation calls it).
 fn channel_sum(l: u32, o: u32, s: f32) {
-  red[l] = s;
-  workgroupBarrier();
-  for (var w = 128u; w > 0u; w >>= 1u) {
-    if (l < w) { red[l] += red[l + w]; }
-    workgroupBarrier();
-  }
-  if (l == 0u) { out[o] = red[0]; }
+  let total = workgroup_sum(l, s);
+  if (l == 0u) { out[o] = total; }
 }
 
 // `bgrad` with the ReLU adjoint fused: gmask = G·[Y > 0] over channel o, out[o] = Σ gmask.

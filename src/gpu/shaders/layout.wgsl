@@ -7,16 +7,12 @@
 @compute @workgroup_size(WG)
 fn window(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = global_index(gid, nwg);
-  let plane = u.H_out * u.W_out;
-  if (i >= u.B * u.C_out * plane) { return; }
-  let b = i / (u.C_out * plane);
-  let c = (i / plane) % u.C_out;
-  let y = i32((i % plane) / u.W_out) + u.dy;
-  let xx = i32(i % u.W_out) + u.dx;
-  let cs = i32(c) + u.c_off;
+  if (i >= u.B * u.C_out * u.H_out * u.W_out) { return; }
+  let o = unflatten4(i, u.C_out, u.H_out, u.W_out);
+  let s = vec3<i32>(o.yzw) + vec3<i32>(u.c_off, u.dy, u.dx); // source (c, y, x)
   var v = 0.0;
-  if (y >= 0 && y < i32(u.H_in) && xx >= 0 && xx < i32(u.W_in) && cs >= 0 && cs < i32(u.C_in)) {
-    v = x[((b * u.C_in + u32(cs)) * u.H_in + u32(y)) * u.W_in + u32(xx)];
+  if (all(s >= vec3<i32>(0)) && all(s < vec3<i32>(i32(u.C_in), i32(u.H_in), i32(u.W_in)))) {
+    v = x[flatten4(vec4<u32>(o.x, vec3<u32>(s)), u.C_in, u.H_in, u.W_in)];
   }
   out[i] = v;
 }
@@ -25,9 +21,7 @@ fn window(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 @compute @workgroup_size(WG)
 fn place(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = global_index(gid, nwg);
-  let plane = u.H_in * u.W_in;
-  if (i >= u.B * u.C_in * plane) { return; }
-  let b = i / (u.C_in * plane);
-  let c = (i / plane) % u.C_in;
-  out[(b * u.C_out + c + u32(u.c_off)) * plane + i % plane] = x[i];
+  if (i >= u.B * u.C_in * u.H_in * u.W_in) { return; }
+  let v = unflatten4(i, u.C_in, u.H_in, u.W_in);
+  out[flatten4(v + vec4<u32>(0u, u32(u.c_off), 0u, 0u), u.C_out, u.H_in, u.W_in)] = x[i];
 }

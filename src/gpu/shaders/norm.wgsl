@@ -3,22 +3,15 @@
 // One Params struct for the file: sumsq_partial reads n and chunk, clip_factor max_norm, accumulate none.
 // The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/adam.ts.
 
-var<workgroup> buf: array<f32, 256>;
-
-// Workgroup memory and a 256-wide tree reduction: the workgroup size stays a literal.
+// A 256-wide tree reduction (workgroup_sum.wgsl): the workgroup size stays a literal.
 @compute @workgroup_size(256)
 fn sumsq_partial(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let start = wid.x * u.chunk;
   let end = min(start + u.chunk, u.n);
   var s = 0.0;
   for (var i = start + lid.x; i < end; i += 256u) { s += x[i] * x[i]; }
-  buf[lid.x] = s;
-  workgroupBarrier();
-  for (var w = 128u; w > 0u; w >>= 1u) {
-    if (lid.x < w) { buf[lid.x] += buf[lid.x + w]; }
-    workgroupBarrier();
-  }
-  if (lid.x == 0u) { partial[wid.x] = buf[0]; }
+  let total = workgroup_sum(lid.x, s);
+  if (lid.x == 0u) { partial[wid.x] = total; }
 }
 
 @compute @workgroup_size(1)

@@ -6,84 +6,80 @@
 // One Params struct for the file: translate reads B (images), H, W; merge / extract B, C, N, M, top.
 // The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/reassemble.ts.
 
-// Bilinear sample of image `img` (h×w, complex) at (sx, sy) with zero taps outside.
-fn sample(base: u32, h: u32, w: u32, sx: f32, sy: f32) -> vec2<f32> {
-  let x0 = floor(sx);
-  let y0 = floor(sy);
-  let fx = sx - x0;
-  let fy = sy - y0;
+// Tap k (0..3, x fastest: the summation order) of a bilinear sample at s: pixel p = floor(s) + d, d ∈ {0, 1}²,
+// weight w = Π (d ? f : 1 − f) with f = s − floor(s). WGSL has no closures, so each sampler loops over k itself.
+struct Tap { p: vec2<i32>, w: f32 }
+
+fn tap(s: vec2<f32>, k: i32) -> Tap {
+  let c = floor(s);
+  let f = s - c;
+  let d = vec2<i32>(k & 1, k >> 1);
+  return Tap(vec2<i32>(c) + d, select(1.0 - f.y, f.y, d.y == 1) * select(1.0 - f.x, f.x, d.x == 1));
+}
+
+// The adjoint's view of tap k: the output pixel q (sampled at q + s0) whose tap k lands on pixel p, with its weight.
+fn adj_tap(p: vec2<i32>, s0: vec2<f32>, k: i32) -> Tap {
+  let t = tap(s0, k);
+  return Tap(p - t.p, t.w);
+}
+
+// Pixel p lies in [lo, hi) on both axes.
+fn in_rect(p: vec2<i32>, lo: vec2<i32>, hi: vec2<i32>) -> bool {
+  return all(p >= lo) && all(p < hi);
+}
+
+// Flat index of pixel p (checked inside first) of the row-major image of width w at base.
+fn pixel(base: u32, w: u32, p: vec2<i32>) -> u32 {
+  return base + u32(p.y) * w + u32(p.x);
+}
+
+// The (x, y) end of an h×w image, for in_rect: taps outside it are zeros (zeros padding).
+fn image_rect(h: u32, w: u32) -> vec2<i32> {
+  return vec2<i32>(i32(w), i32(h));
+}
+
+// Bilinear sample of image src[base..] (h×w, complex) at s = (x, y), zero taps outside.
+fn sample(base: u32, h: u32, w: u32, s: vec2<f32>) -> vec2<f32> {
   var acc = vec2<f32>(0.0, 0.0);
-  for (var dy = 0; dy < 2; dy++) {
-    let yy = i32(y0) + dy;
-    if (yy < 0 || yy >= i32(h)) { continue; }
-    let wy = select(1.0 - fy, fy, dy == 1);
-    for (var dx = 0; dx < 2; dx++) {
-      let xx = i32(x0) + dx;
-      if (xx < 0 || xx >= i32(w)) { continue; }
-      let wx = select(1.0 - fx, fx, dx == 1);
-      acc += src[base + u32(yy) * w + u32(xx)] * (wy * wx);
-    }
+  for (var k = 0; k < 4; k++) {
+    let t = tap(s, k);
+    if (in_rect(t.p, vec2<i32>(0), image_rect(h, w))) { acc += src[pixel(base, w, t.p)] * t.w; }
   }
   return acc;
 }
 
-// The N×N central mask (1 on [N/4, N/4 + N/2)²) padded into M×M, bilinearly sampled at (sx, sy) of the padded frame.
-fn mask_sample(sx: f32, sy: f32) -> f32 {
-  let x0 = floor(sx);
-  let y0 = floor(sy);
-  let fx = sx - x0;
-  let fy = sy - y0;
+// The N×N central mask (1 on [N/4, N/4 + N/2)²) padded into M×M, bilinearly sampled at s of the padded frame.
+fn mask_sample(s: vec2<f32>) -> f32 {
   let lo = i32(u.top + u.N / 4u);
   let hi = lo + i32(u.N / 2u);
   var acc = 0.0;
-  for (var dy = 0; dy < 2; dy++) {
-    let yy = i32(y0) + dy;
-    if (yy < lo || yy >= hi) { continue; }
-    let wy = select(1.0 - fy, fy, dy == 1);
-    for (var dx = 0; dx < 2; dx++) {
-      let xx = i32(x0) + dx;
-      if (xx < lo || xx >= hi) { continue; }
-      acc += wy * select(1.0 - fx, fx, dx == 1);
-    }
+  for (var k = 0; k < 4; k++) {
+    let t = tap(s, k);
+    if (in_rect(t.p, vec2<i32>(lo), vec2<i32>(hi))) { acc += t.w; }
   }
   return acc;
 }
 
-// Padded patch c of group b sampled at (sx, sy) in padded coordinates (zeros outside the N×N patch).
-fn patch_sample(b: u32, c: u32, sx: f32, sy: f32) -> vec2<f32> {
-  return sample((b * u.C + c) * u.N * u.N, u.N, u.N, sx - f32(u.top), sy - f32(u.top));
+// Padded patch c of group b sampled at s in padded coordinates (zeros outside the N×N patch).
+fn patch_sample(b: u32, c: u32, s: vec2<f32>) -> vec2<f32> {
+  return sample((b * u.C + c) * u.N * u.N, u.N, u.N, s - f32(u.top));
 }
 
 // ---- plain translation: src (B images, H×W), off (B) → dst
 @compute @workgroup_size(WG)
 fn translate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = global_index(gid, nwg);
-  let hw = u.H * u.W;
-  if (i >= u.B * hw) { return; }
-  let n = i / hw;
-  let y = (i % hw) / u.W;
-  let x = i % u.W;
-  let o = off[n];
-  dst[i] = sample(n * hw, u.H, u.W, f32(x) - o.x, f32(y) - o.y);
+  if (i >= u.B * u.H * u.W) { return; }
+  let v = unflatten3(i, u.H, u.W); // (n, y, x)
+  dst[i] = sample(v.x * u.H * u.W, u.H, u.W, vec2<f32>(v.zy) - off[v.x]);
 }
 
-// adjoint: input pixel P gathers from output pixels of g whose taps touch it
-fn adj_taps(base: u32, h: u32, w: u32, px: i32, py: i32, sx0: f32, sy0: f32) -> vec2<f32> {
-  // Output pixel q samples at q + s0; its x-tap floor is q + floor(s0x), weight (1−f) there and f one further.
-  let fx = sx0 - floor(sx0);
-  let fy = sy0 - floor(sy0);
-  let bx = i32(floor(sx0));
-  let by = i32(floor(sy0));
+// Adjoint of a sample at q + s0 for every output pixel q of g: input pixel p gathers the taps that touched it.
+fn adj_taps(base: u32, h: u32, w: u32, p: vec2<i32>, s0: vec2<f32>) -> vec2<f32> {
   var acc = vec2<f32>(0.0, 0.0);
-  for (var dy = 0; dy < 2; dy++) {
-    let qy = py - by - dy;
-    if (qy < 0 || qy >= i32(h)) { continue; }
-    let wy = select(1.0 - fy, fy, dy == 1);
-    for (var dx = 0; dx < 2; dx++) {
-      let qx = px - bx - dx;
-      if (qx < 0 || qx >= i32(w)) { continue; }
-      acc += g[base + u32(qy) * w + u32(qx)] * (wy * select(1.0 - fx, fx, dx == 1));
-    }
+  for (var k = 0; k < 4; k++) {
+    let q = adj_tap(p, s0, k);
+    if (in_rect(q.p, vec2<i32>(0), image_rect(h, w))) { acc += g[pixel(base, w, q.p)] * q.w; }
   }
   return acc;
 }
@@ -91,64 +87,47 @@ fn adj_taps(base: u32, h: u32, w: u32, px: i32, py: i32, sx0: f32, sy0: f32) -> 
 @compute @workgroup_size(WG)
 fn translate_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = global_index(gid, nwg);
-  let hw = u.H * u.W;
-  if (i >= u.B * hw) { return; }
-  let n = i / hw;
-  let o = off[n];
-  dst[i] = adj_taps(n * hw, u.H, u.W, i32(i % u.W), i32((i % hw) / u.W), -o.x, -o.y);
+  if (i >= u.B * u.H * u.W) { return; }
+  let v = unflatten3(i, u.H, u.W); // (n, y, x)
+  dst[i] = adj_taps(v.x * u.H * u.W, u.H, u.W, vec2<i32>(v.zy), -off[v.x]);
 }
 
 // ---- merge: per canvas pixel (b, Y, X): Σ_c T_c·W_c, T_c/W_c sampled at (X + ox, Y + oy) (translation by −off)
 @compute @workgroup_size(WG)
 fn merge(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = global_index(gid, nwg);
-  let mm = u.M * u.M;
-  if (i >= u.B * mm) { return; }
-  let b = i / mm;
-  let Y = f32((i % mm) / u.M);
-  let X = f32(i % u.M);
+  if (i >= u.B * u.M * u.M) { return; }
+  let v = unflatten3(i, u.M, u.M); // (b, Y, X)
   var num = vec2<f32>(0.0, 0.0);
   var wsum = 0.0;
   for (var c = 0u; c < u.C; c++) {
-    let o = off[b * u.C + c];
-    let w = mask_sample(X + o.x, Y + o.y);
-    if (w != 0.0) { num += patch_sample(b, c, X + o.x, Y + o.y) * w; }
+    let s = vec2<f32>(v.zy) + off[v.x * u.C + c];
+    let w = mask_sample(s);
+    if (w != 0.0) { num += patch_sample(v.x, c, s) * w; }
     wsum += w;
   }
   den_out[i] = wsum;
   dst[i] = select(vec2<f32>(0.0, 0.0), num / (wsum + 0.001), wsum > 1e-6);
 }
 
-// merge adjoint w.r.t. patches: patch pixel (b, c, i, j) at padded (P_y, P_x) = (top + i, top + j) gathers
+// merge adjoint w.r.t. patches: patch pixel (b, c, i, j) at padded p = (top + j, top + i) gathers
 // g(Y,X)·W_c(Y,X)·[den > 1e-6]/(den + 0.001) over the canvas pixels whose sample point touches it.
 @compute @workgroup_size(WG)
 fn merge_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = global_index(gid, nwg);
-  let nn = u.N * u.N;
-  if (t >= u.B * u.C * nn) { return; }
-  let bc = t / nn;
-  let b = bc / u.C;
-  let px = i32(u.top + t % u.N);
-  let py = i32(u.top + (t % nn) / u.N);
-  let o = off[bc];
-  let fx = o.x - floor(o.x);
-  let fy = o.y - floor(o.y);
-  let bx = i32(floor(o.x));
-  let by = i32(floor(o.y));
+  if (t >= u.B * u.C * u.N * u.N) { return; }
+  let v = unflatten3(t, u.N, u.N); // (b·C + c, i, j)
+  let p = vec2<i32>(v.zy + u.top);
+  let o = off[v.x];
+  let canvas = (v.x / u.C) * u.M * u.M;
   var acc = vec2<f32>(0.0, 0.0);
-  for (var dy = 0; dy < 2; dy++) {
-    let Yq = py - by - dy;
-    if (Yq < 0 || Yq >= i32(u.M)) { continue; }
-    let wy = select(1.0 - fy, fy, dy == 1);
-    for (var dx = 0; dx < 2; dx++) {
-      let Xq = px - bx - dx;
-      if (Xq < 0 || Xq >= i32(u.M)) { continue; }
-      let q = b * u.M * u.M + u32(Yq) * u.M + u32(Xq);
-      let d = den[q];
-      if (d <= 1e-6) { continue; }
-      let w = mask_sample(f32(Xq) + o.x, f32(Yq) + o.y);
-      acc += g[q] * (wy * select(1.0 - fx, fx, dx == 1) * w / (d + 0.001));
-    }
+  for (var k = 0; k < 4; k++) {
+    let q = adj_tap(p, o, k);
+    if (!in_rect(q.p, vec2<i32>(0), image_rect(u.M, u.M))) { continue; }
+    let qi = pixel(canvas, u.M, q.p);
+    let d = den[qi];
+    if (d <= 1e-6) { continue; }
+    acc += g[qi] * (q.w * mask_sample(vec2<f32>(q.p) + o) / (d + 0.001));
   }
   dst[t] = acc;
 }
@@ -157,30 +136,23 @@ fn merge_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 @compute @workgroup_size(WG)
 fn extract(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = global_index(gid, nwg);
-  let nn = u.N * u.N;
-  if (t >= u.B * u.C * nn) { return; }
-  let bc = t / nn;
-  let b = bc / u.C;
-  let o = off[bc];
-  let j = f32(t % u.N);
-  let i = f32((t % nn) / u.N);
-  dst[t] = sample(b * u.M * u.M, u.M, u.M, f32(u.top) + j - o.x, f32(u.top) + i - o.y);
+  if (t >= u.B * u.C * u.N * u.N) { return; }
+  let v = unflatten3(t, u.N, u.N); // (b·C + c, i, j)
+  dst[t] = sample((v.x / u.C) * u.M * u.M, u.M, u.M, f32(u.top) + vec2<f32>(v.zy) - off[v.x]);
 }
 
 // extraction adjoint: canvas pixel (b, Y, X) gathers from every patch c of g the taps that touched it.
 @compute @workgroup_size(WG)
 fn extract_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let q = global_index(gid, nwg);
-  let mm = u.M * u.M;
-  if (q >= u.B * mm) { return; }
-  let b = q / mm;
-  let Y = i32((q % mm) / u.M);
-  let X = i32(q % u.M);
+  if (q >= u.B * u.M * u.M) { return; }
+  let v = unflatten3(q, u.M, u.M); // (b, Y, X)
+  let p = vec2<i32>(v.zy);
   var acc = vec2<f32>(0.0, 0.0);
   for (var c = 0u; c < u.C; c++) {
-    let o = off[b * u.C + c];
     // patch pixel (i, j) samples canvas at (j + top − ox, i + top − oy): offset s0 = top − o.
-    acc += adj_taps((b * u.C + c) * u.N * u.N, u.N, u.N, X, Y, f32(u.top) - o.x, f32(u.top) - o.y);
+    let bc = v.x * u.C + c;
+    acc += adj_taps(bc * u.N * u.N, u.N, u.N, p, f32(u.top) - off[bc]);
   }
   dst[q] = acc;
 }

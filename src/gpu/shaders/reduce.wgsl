@@ -1,10 +1,8 @@
-// Sum reduction: `partial` leaves one sum per workgroup (grid-stride over its chunk, tree reduction in workgroup
-// memory), times u.scale; sumRaw repeats it on the partials until one sum is left.
+// Sum reduction: `partial` leaves one sum per workgroup (grid-stride over its chunk, then workgroup_sum.wgsl's
+// tree), times u.scale; sumRaw repeats it on the partials until one sum is left.
 // Float32 accumulation in a tree keeps the error ~log2(n)·eps instead of n·eps.
 // The workgroup size (256) is literal: the workgroup buffer, the grid stride and the tree depend on it.
 // The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/reduce.ts.
-
-var<workgroup> buf: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn partial(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -12,11 +10,6 @@ fn partial(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) 
   let end = min(start + u.chunk, u.n);
   var s = 0.0;
   for (var i = start + lid.x; i < end; i += 256u) { s += x[i]; }
-  buf[lid.x] = s;
-  workgroupBarrier();
-  for (var w = 128u; w > 0u; w >>= 1u) {
-    if (lid.x < w) { buf[lid.x] += buf[lid.x + w]; }
-    workgroupBarrier();
-  }
-  if (lid.x == 0u) { out[wid.x] = buf[0] * u.scale; }
+  let total = workgroup_sum(lid.x, s);
+  if (lid.x == 0u) { out[wid.x] = total * u.scale; }
 }

@@ -7,11 +7,10 @@
 fn tv_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
-  let h = (i % (u.H * u.W)) / u.W;
-  let w = i % u.W;
+  let v = unflatten3(i, u.H, u.W); // (plane, h, w)
   var t = 0.0;
-  if (h + 1u < u.H) { t += abs(x[i + u.W] - x[i]); }
-  if (w + 1u < u.W) { t += abs(x[i + 1u] - x[i]); }
+  if (v.y + 1u < u.H) { t += abs(x[i + u.W] - x[i]); }
+  if (v.z + 1u < u.W) { t += abs(x[i + 1u] - x[i]); }
   out[i] = t;
 }
 
@@ -19,13 +18,12 @@ fn tv_terms(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
 fn tv_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = global_index(gid, nwg);
   if (i >= u.n) { return; }
-  let h = (i % (u.H * u.W)) / u.W;
-  let w = i % u.W;
+  let v = unflatten3(i, u.H, u.W); // (plane, h, w)
   var d = 0.0;
-  if (h + 1u < u.H) { d -= sign(x[i + u.W] - x[i]); }
-  if (w + 1u < u.W) { d -= sign(x[i + 1u] - x[i]); }
-  if (h > 0u) { d += sign(x[i] - x[i - u.W]); }
-  if (w > 0u) { d += sign(x[i] - x[i - 1u]); }
+  if (v.y + 1u < u.H) { d -= sign(x[i + u.W] - x[i]); }
+  if (v.z + 1u < u.W) { d -= sign(x[i + 1u] - x[i]); }
+  if (v.y > 0u) { d += sign(x[i] - x[i - u.W]); }
+  if (v.z > 0u) { d += sign(x[i] - x[i - 1u]); }
   out[i] = d * g[0];
 }
 
