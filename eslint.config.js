@@ -27,7 +27,17 @@ const layer = (files, banned, why) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'src/ui/colormapData.ts'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      '.scratch/**',
+      'out/**',
+      'src/ui/colormapData.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -6,6 +6,7 @@
  *               kernels, grouping and the CI preset (profile + throughput); on a GPU the --gpu suite.
  *   --gpu       the GPU suite: FMA peak, conv/FFT fractions of it, a step profile, training and inference
  *               (predict + stitch) patterns/s of the reference's shapes, peak GPU memory.
+ *   --quality   the quality benchmark (bench/quality/run.ts): presets × scan families × seeds against the truth.
  */
 import { autotune, autotuneEnabled } from '../src/gpu/autotune';
 import { Gpu } from '../src/gpu/runtime';
@@ -113,6 +114,13 @@ function itersOf(argv: string[]): number | undefined {
 
 /** Run the benchmarks `argv` selects; progress lines go to `log`, the JSON result is returned. */
 export async function runBench(argv: string[], log: Log): Promise<Result> {
+  if (argv.includes('--quality')) {
+    const { benchQuality, qualityOptions } = await import('./quality/run');
+    const { summaryTable } = await import('./quality/summary');
+    const r = await benchQuality(qualityOptions(argv), log);
+    log(summaryTable(r.summary));
+    return { suite: 'quality', date: new Date().toISOString(), ...r };
+  }
   const iters = itersOf(argv);
   const which = argv.filter(
     (a) =>

@@ -14,6 +14,7 @@ import type { GroupedData } from '../pipeline/container';
 import { writeNpz } from '../pipeline/npz';
 import { reconstructObject, reconstructPreview, type PreviewImage } from '../model/infer';
 import type { PtychoPINN, PtychoPINNSpec } from '../model/ptychopinn';
+import { amplitudeContrast, brightPixels, collapseOf, sampleGroups } from '../model/collapse';
 import { TrainingRun, type StepEvent } from '../model/train';
 import { checkCheckpoint, type TrainingCheckpoint } from './checkpoint';
 import { groupWith } from './engineData';
@@ -78,7 +79,7 @@ export class Engine extends EngineState {
       const r = await run.run();
       preview.wallSeconds = (performance.now() - t0) / 1000;
       preview.overhead = preview.wallSeconds > 0 ? preview.seconds / preview.wallSeconds : 0;
-      return { ...r, groups: g.B, warnings: g.warnings, preview };
+      return { ...r, groups: g.B, warnings: g.warnings, preview, collapse: collapseOf(this.history) };
     } finally {
       this.run = null;
     }
@@ -129,6 +130,12 @@ export class Engine extends EngineState {
           }),
         );
     }
+    // The collapse detector (src/model/collapse.ts): the predicted amplitude's contrast at each epoch end.
+    const bright = brightPixels(this.requireDataset().raw.probeGuess.data as Float32Array, model.N);
+    const sample = sampleGroups(model.nGroups);
+    run.epochMeasures = async () => ({
+      amplitudeContrast: await amplitudeContrast(this.gpu, model, model.resident!, sample, bright),
+    });
     if (events.onPreview) {
       const src = {
         patterns: () => this.inferenceSet().positions.length / 2,

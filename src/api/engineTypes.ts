@@ -2,6 +2,7 @@
  * The plain data the engine (src/api/engine.ts) takes and hands out beyond src/api/types.ts: a loaded scan, a
  * reconstruction, the training callbacks and result, and a simulation request.
  */
+import type { Collapse } from '../model/collapse';
 import type { ReconstructionMetrics } from '../pipeline/metrics';
 import type { NdArray } from '../pipeline/ndarray';
 import type { RawData } from '../pipeline/rawData';
@@ -57,6 +58,8 @@ export interface PreviewStats {
 export interface EngineTrainResult extends TrainResult {
   groups: number;
   warnings: string[];
+  /** The amplitude went flat (src/model/collapse.ts): from which epoch, and the last contrast; null if not. */
+  collapse: Collapse | null;
   /** Live-preview cost: previews shown, seconds they took, and their share of the run's wall time. */
   preview: PreviewStats;
 }

@@ -106,6 +106,7 @@ export function generatorSpecOf(cfg: TrainingConfig): GeneratorSpec {
     cbam: m.cbam_encoder,
     probeBig: m.probe_big,
     ampActivation: m.amp_activation,
+    init: m.init_scheme,
   };
 }
 

@@ -31,7 +31,8 @@ const COMMANDS: Record<string, Command> = {
   },
   train: {
     summary: 'train PtychoPINN on a scan (no FILE: the bundled example) and save the model archive',
-    usage: 'train [FILE] [--config cfg.json] [--epochs E] [--test T.npz] [--out model.zip] [--json]',
+    usage:
+      'train [FILE] [--preset small|reference|torch-parity] [--config cfg.json] [--epochs E] [--seed S] [--test T.npz] [--out model.zip] [--json]',
     load: () => import('./train'),
   },
   reconstruct: {
@@ -54,7 +55,8 @@ const COMMANDS: Record<string, Command> = {
   bench: {
     summary:
       'benchmarks (kernels, step profile, training and inference throughput): JSON with patterns/s, GFLOP/s, adapter',
-    usage: 'bench [--gpu] [--kernels] [--grouping] [--train [--profile] [--preset=ci,n64s2,…]] [--quick] [--json]',
+    usage:
+      'bench [--gpu] [--kernels] [--grouping] [--train [--profile] [--preset=ci,n64s2,…]] [--quality [--preset=small,…] [--family=…] [--seeds=…]] [--quick] [--json]',
     load: () => import('./bench'),
   },
 };

@@ -14,6 +14,8 @@ export const ARCHITECTURES = ['cnn', 'ffno', 'fno', 'fno_vanilla', 'neuralop_uno
 export const FNO_INPUT_TRANSFORMS = ['none', 'sqrt', 'log1p', 'instancenorm'] as const;
 export const GENERATOR_OUTPUT_MODES = ['real_imag', 'amp_phase_logits', 'amp_phase'] as const;
 export const AMP_ACTIVATIONS = ['sigmoid', 'swish', 'softplus', 'relu'] as const;
+/** Weight initialisation schemes of the generator (src/model/init.ts); 'torch_default' is the reference's. */
+export const INIT_SCHEMES = ['torch_default', 'tf_glorot', 'kaiming'] as const;
 export const BACKENDS = ['tensorflow', 'pytorch'] as const;
 export const TORCH_LOSS_MODES = ['poisson', 'mae'] as const;
 export const GRADIENT_CLIP_ALGORITHMS = ['norm', 'value', 'agc'] as const;

@@ -6,6 +6,7 @@ import {
   AMP_ACTIVATIONS,
   ARCHITECTURES,
   FNO_INPUT_TRANSFORMS,
+  INIT_SCHEMES,
   FRACTIONAL_FILTER_SCALES,
   GENERATOR_OUTPUT_MODES,
   MODEL_TYPES,
@@ -212,5 +213,14 @@ export const MODEL_TABLE = [
     default: 1.0,
     help: 'Weight of phase_loss.',
     ui: { group: 'Model', order: 14, advanced: true },
+  },
+  // Ours (specs/config.md §1): the reference initialises with PyTorch's defaults (its TF-parity recipe: Glorot).
+  {
+    name: 'init_scheme',
+    kind: 'choice',
+    choices: INIT_SCHEMES,
+    default: 'torch_default',
+    help: "Weight initialisation: 'torch_default' (PyTorch's, as the reference), 'tf_glorot' (Glorot uniform, zero biases: TF's), 'kaiming' (He uniform for ReLU, zero biases, each head's last convolution ×0.1: the data reach the output at every depth; the presets').",
+    ui: { group: 'Model', order: 15, advanced: true, label: 'initialisation' },
   },
 ] as const satisfies readonly FieldRow[];

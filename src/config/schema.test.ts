@@ -95,7 +95,14 @@ const DIGEST_TRAINING: Record<string, unknown> = {
   plateau_threshold: 0.0,
 };
 // Our extensions (specs/config.md): values from PyTorchExecutionConfig / torch ModelConfig / TF fit().
-const EXT_MODEL = { cbam_encoder: true, amp_loss: null, phase_loss: null, amp_loss_coeff: 1.0, phase_loss_coeff: 1.0 };
+const EXT_MODEL = {
+  cbam_encoder: true,
+  amp_loss: null,
+  phase_loss: null,
+  amp_loss_coeff: 1.0,
+  phase_loss_coeff: 1.0,
+  init_scheme: 'torch_default',
+};
 const EXT_TRAINING = { learning_rate: 1e-3, seed: 42, early_stop_patience: 100, validation_fraction: 0.05 };
 const DIGEST_INFERENCE: Record<string, unknown> = {
   model_path: null,

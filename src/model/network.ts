@@ -15,7 +15,7 @@ import { conv2d } from '../gpu/ops/conv2d';
 import { add } from '../gpu/ops/elementwise';
 import { broadcastMul, pad2d, sliceChannels } from '../gpu/ops/layout';
 import { maxPool2x2, upsample2x } from '../gpu/ops/pool';
-import { Rng } from '../pipeline/random';
+import type { InitScheme } from './init';
 
 export interface GeneratorSpec {
   N: number;
@@ -26,6 +26,8 @@ export interface GeneratorSpec {
   probeBig: boolean;
   /** 'sigmoid' (reference default) | 'swish' | 'softplus' | 'relu' — honoured as named (the torch backend maps every non-sigmoid name to SiLU). */
   ampActivation: 'sigmoid' | 'swish' | 'softplus' | 'relu';
+  /** How fresh weights are drawn (src/model/init.ts); not part of the shape. Default 'torch_default'. */
+  init?: InitScheme;
 }
 
 export const PREFIX = 'model.autoencoder.';
@@ -105,35 +107,6 @@ export function parameterShapes(spec: GeneratorSpec): [string, number[]][] {
   // The reference registers these (unused on the amplitude path; alpha/beta only with a trainable intensity scale).
   out.push(['model.forward_model.alpha', [1]], ['model.forward_model.beta', [1]]);
   out.push(['model.forward_model.rect_scaler.s1', [1]], ['model.forward_model.rect_scaler.s2', [1]]);
-  return out;
-}
-
-/**
- * PyTorch's default initialisation (kaiming_uniform_(a=√5) ⇒ U(±1/√fan_in) for conv and linear weights, bias
- * U(±1/√fan_in)); the four forward-model scalars start at 1. Draws come from our seeded Rng (not torch's).
- */
-export function initParameters(spec: GeneratorSpec, seed: number): Map<string, Float32Array> {
-  const rng = new Rng(seed);
-  const out = new Map<string, Float32Array>();
-  const shapes = parameterShapes(spec);
-  const fanIn = new Map<string, number>();
-  for (const [name, shape] of shapes)
-    if (name.endsWith('.weight'))
-      fanIn.set(
-        name.slice(0, -7),
-        shape.slice(1).reduce((a, b) => a * b, 1),
-      );
-  for (const [name, shape] of shapes) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const a = new Float32Array(n);
-    if (name.startsWith('model.forward_model.')) a.fill(1);
-    else {
-      const base = name.replace(/\.(weight|bias)$/, '');
-      const bound = 1 / Math.sqrt(fanIn.get(base) ?? 1);
-      for (let i = 0; i < n; i++) a[i] = rng.range(-bound, bound);
-    }
-    out.set(name, a);
-  }
   return out;
 }
 

@@ -12,7 +12,8 @@ import { add, scale, scaleShift } from '../gpu/ops/elementwise';
 import { l1Loss, ptychoLoss, type LossMode } from '../gpu/ops/loss';
 import { PtychoError } from '../errors';
 import { regulariser, type Regulariser } from '../gpu/ops/regular';
-import { generatorForward, initParameters, parameterShapes, type GeneratorSpec } from './network';
+import { initParameters } from './init';
+import { generatorForward, parameterShapes, type GeneratorSpec } from './network';
 import { effectiveProbe, forwardPhysics, softProbeMask } from './physics';
 import type { TrainableModel } from './train';
 

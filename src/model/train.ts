@@ -61,6 +61,8 @@ export class TrainingRun {
   onCheckpoint?: (c: RunCheckpoint) => void | Promise<void>;
   /** Awaited between steps while running (e.g. a throttled live preview); not called while stopping. */
   afterStep?: () => Promise<void>;
+  /** Awaited at each epoch end before its event: measurements that join the event (e.g. the amplitude contrast). */
+  epochMeasures?: () => Promise<Partial<EpochEvent>>;
 
   constructor(
     private readonly gpu: Gpu,
@@ -293,6 +295,7 @@ export class TrainingRun {
       learningRate: loop.adam.lr,
       seconds,
       patternsPerSecond: (loop.stepsPerEpoch * o.batchSize) / seconds,
+      ...(await this.epochMeasures?.()),
     };
     loop.epochs.push(ev);
     this.onEpoch?.(ev);

@@ -80,6 +80,8 @@ export interface EpochEvent {
   learningRate: number;
   seconds: number;
   patternsPerSecond: number;
+  /** Contrast of the predicted amplitude where the probe lights it (src/model/collapse.ts), when measured. */
+  amplitudeContrast?: number;
 }
 
 export interface TrainResult {

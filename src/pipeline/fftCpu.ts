@@ -3,6 +3,22 @@
  * Complex data are interleaved (re, im) Float64Arrays. Forward unnormalised, inverse scaled 1/n (numpy).
  * Powers of two use iterative radix-2; other sizes use Bluestein's chirp-z through a power-of-two FFT.
  */
+/** cos / sin of 2πk/n for k < n/2, per power-of-two n (the butterflies' twiddles, computed once). */
+const twiddleTables = new Map<number, { cos: Float64Array; sin: Float64Array }>();
+
+function twiddles(n: number): { cos: Float64Array; sin: Float64Array } {
+  let t = twiddleTables.get(n);
+  if (!t) {
+    t = { cos: new Float64Array(n / 2), sin: new Float64Array(n / 2) };
+    for (let k = 0; k < n / 2; k++) {
+      t.cos[k] = Math.cos((2 * Math.PI * k) / n);
+      t.sin[k] = Math.sin((2 * Math.PI * k) / n);
+    }
+    twiddleTables.set(n, t);
+  }
+  return t;
+}
+
 function radix2(re: Float64Array, im: Float64Array, inverse: boolean): void {
   const n = re.length;
   for (let i = 1, j = 0; i < n; i++) {
@@ -14,12 +30,14 @@ function radix2(re: Float64Array, im: Float64Array, inverse: boolean): void {
       [im[i], im[j]] = [im[j], im[i]];
     }
   }
+  const tw = twiddles(n);
+  const sign = inverse ? 1 : -1;
   for (let len = 2; len <= n; len <<= 1) {
-    const ang = ((inverse ? 2 : -2) * Math.PI) / len;
+    const step = n / len;
     for (let i = 0; i < n; i += len)
       for (let k = 0; k < len / 2; k++) {
-        const wr = Math.cos(ang * k),
-          wi = Math.sin(ang * k);
+        const wr = tw.cos[k * step],
+          wi = sign * tw.sin[k * step];
         const a = i + k,
           b = a + len / 2;
         const xr = re[b] * wr - im[b] * wi,

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Rng } from './random';
-import { evaluateReconstruction, frc, pearson, psnr, ssim } from './metrics';
+import { frc } from './frc';
+import { evaluateReconstruction, pearson, psnr, ssim } from './metrics';
 
 const fx = JSON.parse(
   readFileSync(new URL('../../tests/fixtures/metrics/ssim_psnr.json', import.meta.url), 'utf8'),
@@ -107,6 +108,69 @@ describe('metrics', () => {
       height: TH,
     });
     expect(bad.amplitude.ssim).toBeLessThan(0.99);
+  });
+
+  /** A 40×40 truth with amplitude and phase ramps (phase near +π on the right), on a canvas at origin [0, 0]. */
+  function rampTruth() {
+    const S = 40;
+    const t = new Float32Array(2 * S * S);
+    for (let y = 0; y < S; y++)
+      for (let x = 0; x < S; x++) {
+        const a = 0.4 + 0.5 * (y / S),
+          p = 2 + 1.1 * (x / S);
+        t[2 * (y * S + x)] = a * Math.cos(p);
+        t[2 * (y * S + x) + 1] = a * Math.sin(p);
+      }
+    return { S, t };
+  }
+
+  it('compares phase on the branch nearest the truth: a small error across ±π is small, not 2π', () => {
+    const { S, t } = rampTruth();
+    // recon = truth·e^{0.1 i}: pixels near +π wrap to −π; after the global phase fit they match.
+    const rec = new Float32Array(t.length);
+    for (let i = 0; i < S * S; i++) {
+      const c = Math.cos(0.1),
+        s = Math.sin(0.1);
+      rec[2 * i] = t[2 * i] * c - t[2 * i + 1] * s;
+      rec[2 * i + 1] = t[2 * i] * s + t[2 * i + 1] * c;
+    }
+    const m = evaluateReconstruction({ data: rec, width: S, height: S }, [0, 0], { data: t, width: S, height: S });
+    expect(m.phase.r).toBeGreaterThan(0.999999);
+    expect(m.amplitude.r).toBeGreaterThan(0.999999);
+    expect(m.collapsed).toBe(false);
+    expect(m.amplitudeStdRatio).toBeCloseTo(1, 6);
+  });
+
+  it('r looks at the well-lit pixels only; a flat amplitude is "collapsed"', () => {
+    const { S, t } = rampTruth();
+    // Weights: bright inside [8, 32)², dim (5 % of the peak) outside, where the reconstruction is garbage.
+    const weights = new Float32Array(S * S);
+    const rec = Float32Array.from(t);
+    for (let y = 0; y < S; y++)
+      for (let x = 0; x < S; x++) {
+        const lit = x >= 8 && x < 32 && y >= 8 && y < 32;
+        weights[y * S + x] = lit ? 1 : 0.05;
+        if (!lit) rec[2 * (y * S + x)] = rec[2 * (y * S + x) + 1] = ((x * 7 + y * 13) % 5) - 2;
+      }
+    const opts = { weights, weightFraction: 0.1 };
+    const truth = { data: t, width: S, height: S };
+    const m = evaluateReconstruction({ data: rec, width: S, height: S }, [0, 0], truth, opts);
+    expect(m.amplitude.r).toBeGreaterThan(0.999);
+    expect(m.phase.r).toBeGreaterThan(0.999);
+    // The garbage would count without the weights.
+    expect(evaluateReconstruction({ data: rec, width: S, height: S }, [0, 0], truth).amplitude.r).toBeLessThan(0.5);
+    // A flat amplitude with the right phase: collapsed, amplitude r that of float32 round-off, phase still right.
+    const flat = new Float32Array(t.length);
+    for (let i = 0; i < S * S; i++) {
+      const p = Math.atan2(t[2 * i + 1], t[2 * i]);
+      flat[2 * i] = 0.5 * Math.cos(p);
+      flat[2 * i + 1] = 0.5 * Math.sin(p);
+    }
+    const f = evaluateReconstruction({ data: flat, width: S, height: S }, [0, 0], truth, opts);
+    expect(f.collapsed).toBe(true);
+    expect(f.amplitudeStdRatio).toBeLessThan(1e-6);
+    expect(Math.abs(f.amplitude.r)).toBeLessThan(0.2);
+    expect(f.phase.r).toBeGreaterThan(0.999);
   });
 });
 

@@ -1,10 +1,14 @@
 /**
- * Reconstruction quality against a ground-truth object (the figures the PtychoPINN papers report):
- * amplitude and phase SSIM, PSNR and FRC on the scanned region, after removing the global phase offset
- * (φ₀ = arg Σ truth·conj(recon)) and fitting the amplitude scale (least squares s = Σ a_r a_t / Σ a_r²).
- * All float64. Images are complex, interleaved (re, im), row-major (H, W).
+ * Reconstruction quality against a ground-truth object (the figures the PtychoPINN papers report, and the quality
+ * benchmark's): amplitude and phase Pearson r (on the well-lit pixels), SSIM, PSNR and FRC (src/pipeline/frc.ts; on
+ * the box around the well-lit pixels), after removing the global phase offset (φ₀ = arg Σ truth·conj(recon)) and
+ * fitting the amplitude scale (least squares s = Σ a_r a_t / Σ a_r²). The reconstructed phase is compared on the 2π
+ * branch nearest the truth's (φ_t + wrap(φ_r − φ_t)), so a wrap at ±π is not counted as an error of 2π. A
+ * reconstruction whose amplitude varies by less than 1 % of the truth's (std over the well-lit pixels, after the
+ * scale fit) is "collapsed": a flat amplitude. All float64. Images are complex, interleaved (re, im), row-major (H, W).
  */
 import { gaussianFilter } from './filters';
+import { frc, type FrcResult, type FrcThreshold } from './frc';
 
 export interface ComplexImage {
   data: Float32Array | Float64Array;
@@ -20,20 +24,12 @@ export interface Region {
   height: number;
 }
 
-export type FrcThreshold = 'half-bit' | 0.5;
-
-export interface FrcResult {
-  /** FRC per ring r = 0 … floor(S/2) − 1 (S = square side used). */
-  curve: number[];
-  threshold: number[];
-  thresholdKind: FrcThreshold;
-  /** First ring (≥ 1) where FRC drops below the threshold, as spatial frequency in cycles/pixel; null if never. */
-  cutoffFrequency: number | null;
-  /** Resolution = 1 / cutoffFrequency in pixels (null when FRC never crosses). */
-  resolutionPx: number | null;
-}
+/** Below this ratio of amplitude std (reconstruction / truth) a reconstruction counts as collapsed (flat). */
+export const COLLAPSE_STD_RATIO = 0.01;
 
 export interface ImageMetrics {
+  /** Pearson correlation with the truth. */
+  r: number;
   ssim: number;
   psnr: number;
   frc: FrcResult;
@@ -46,6 +42,10 @@ export interface ReconstructionMetrics {
   phaseOffset: number;
   /** Factor applied to the reconstructed amplitude. */
   amplitudeScale: number;
+  /** std of the (scaled) reconstructed amplitude over the truth's, on the region. */
+  amplitudeStdRatio: number;
+  /** The amplitude is flat: amplitudeStdRatio < COLLAPSE_STD_RATIO. */
+  collapsed: boolean;
   /** Region compared, in reconstruction-canvas pixels. */
   region: Region;
 }
@@ -82,11 +82,15 @@ export function evaluateReconstruction(
     }
   const { ampR, ampT, phR, phT, phaseOffset, amplitudeScale } = alignToTruth(rr, ri, tr, ti);
   const thr = opts.frcThreshold ?? 'half-bit';
+  const lit = wellLit(region, recon.width, opts);
+  const amplitudeStdRatio = std(pick(ampR, lit)) / std(pick(ampT, lit));
   return {
-    amplitude: imageMetrics(ampR, ampT, W, H, thr),
-    phase: imageMetrics(phR, phT, W, H, thr),
+    amplitude: imageMetrics(ampR, ampT, W, H, thr, lit),
+    phase: imageMetrics(phR, phT, W, H, thr, lit),
     phaseOffset,
     amplitudeScale,
+    amplitudeStdRatio,
+    collapsed: !(amplitudeStdRatio >= COLLAPSE_STD_RATIO),
     region,
   };
 }
@@ -156,8 +160,9 @@ function alignToTruth(rr: Float64Array, ri: Float64Array, tr: Float64Array, ti: 
     const im = rr[i] * s + ri[i] * c;
     ampR[i] = Math.hypot(re, im);
     ampT[i] = Math.hypot(tr[i], ti[i]);
-    phR[i] = Math.atan2(im, re);
     phT[i] = Math.atan2(ti[i], tr[i]);
+    const d = Math.atan2(im, re) - phT[i];
+    phR[i] = phT[i] + Math.atan2(Math.sin(d), Math.cos(d));
     num += ampR[i] * ampT[i];
     den += ampR[i] * ampR[i];
   }
@@ -166,8 +171,51 @@ function alignToTruth(rr: Float64Array, ri: Float64Array, tr: Float64Array, ti: 
   return { ampR, ampT, phR, phT, phaseOffset, amplitudeScale };
 }
 
-function imageMetrics(x: Float64Array, ref: Float64Array, W: number, H: number, thr: FrcThreshold): ImageMetrics {
-  return { ssim: ssim(x, ref, W, H), psnr: psnr(x, ref), frc: frc(x, ref, W, H, thr) };
+/**
+ * The well-lit pixels of the region (weight ≥ `weightFraction`·max; all of it without weights): Pearson r and the
+ * collapse test look at these only, as the box around them includes the scan's dimly lit corners.
+ */
+function wellLit(
+  region: Region,
+  canvasWidth: number,
+  opts: { weights?: Float32Array | Float64Array; weightFraction?: number },
+): Int32Array {
+  const { x0, y0, width: W, height: H } = region;
+  const all = Int32Array.from({ length: W * H }, (_, i) => i);
+  if (!opts.weights) return all;
+  let wmax = 0;
+  for (const w of opts.weights) wmax = Math.max(wmax, w);
+  const thr = (opts.weightFraction ?? 0.1) * wmax;
+  return all.filter((i) => opts.weights![(y0 + Math.floor(i / W)) * canvasWidth + x0 + (i % W)] >= thr);
+}
+
+function pick(v: Float64Array, at: Int32Array): Float64Array {
+  return Float64Array.from(at, (i) => v[i]);
+}
+
+function imageMetrics(
+  x: Float64Array,
+  ref: Float64Array,
+  W: number,
+  H: number,
+  thr: FrcThreshold,
+  lit: Int32Array,
+): ImageMetrics {
+  return {
+    r: pearson(pick(x, lit), pick(ref, lit)),
+    ssim: ssim(x, ref, W, H),
+    psnr: psnr(x, ref),
+    frc: frc(x, ref, W, H, thr),
+  };
+}
+
+function std(v: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) m += v[i];
+  m /= v.length;
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += (v[i] - m) ** 2;
+  return Math.sqrt(s / v.length);
 }
 
 function dataRange(ref: ArrayLike<number>): number {
@@ -224,114 +272,6 @@ export function ssim(
       n++;
     }
   return sum / n;
-}
-
-/** Separable float64 DFT of a real S×S image → interleaved complex (O(S³); metric images are small). */
-function dft2Real(img: Float64Array, S: number): Float64Array {
-  const cos = new Float64Array(S),
-    sin = new Float64Array(S);
-  for (let k = 0; k < S; k++) {
-    cos[k] = Math.cos((2 * Math.PI * k) / S);
-    sin[k] = -Math.sin((2 * Math.PI * k) / S);
-  }
-  const re = Float64Array.from(img),
-    im = new Float64Array(S * S);
-  const tr = new Float64Array(S),
-    ti = new Float64Array(S);
-  const pass = (base: number, stride: number) => {
-    for (let u = 0; u < S; u++) {
-      let a = 0,
-        b = 0;
-      for (let j = 0; j < S; j++) {
-        const kk = (u * j) % S;
-        const xr = re[base + j * stride],
-          xi = im[base + j * stride];
-        a += xr * cos[kk] - xi * sin[kk];
-        b += xr * sin[kk] + xi * cos[kk];
-      }
-      tr[u] = a;
-      ti[u] = b;
-    }
-    for (let u = 0; u < S; u++) {
-      re[base + u * stride] = tr[u];
-      im[base + u * stride] = ti[u];
-    }
-  };
-  for (let r = 0; r < S; r++) pass(r * S, 1);
-  for (let c = 0; c < S; c++) pass(c, S);
-  const out = new Float64Array(2 * S * S);
-  for (let i = 0; i < S * S; i++) {
-    out[2 * i] = re[i];
-    out[2 * i + 1] = im[i];
-  }
-  return out;
-}
-
-/**
- * Fourier ring correlation between x and ref on their central S×S square (S = min(W, H)), each mean-subtracted
- * and Hann-windowed (suppresses the edge cross that otherwise correlates any two images).
- * Thresholds: 'half-bit' (van Heel & Schatz 2005: (0.2071 + 1.9102/√n)/(1.2071 + 0.9102/√n), n = pixels in the
- * ring) or the fixed 0.5 ("FRC50").
- */
-export function frc(
-  x: ArrayLike<number>,
-  ref: ArrayLike<number>,
-  W: number,
-  H: number,
-  kind: FrcThreshold = 'half-bit',
-): FrcResult {
-  const S = Math.min(W, H);
-  const ox = Math.floor((W - S) / 2),
-    oy = Math.floor((H - S) / 2);
-  const prep = (src: ArrayLike<number>) => {
-    const img = new Float64Array(S * S);
-    let m = 0;
-    for (let y = 0; y < S; y++) for (let c = 0; c < S; c++) m += img[y * S + c] = src[(y + oy) * W + c + ox];
-    m /= S * S;
-    for (let y = 0; y < S; y++)
-      for (let c = 0; c < S; c++) {
-        const w = Math.sin((Math.PI * (y + 0.5)) / S) ** 2 * Math.sin((Math.PI * (c + 0.5)) / S) ** 2;
-        img[y * S + c] = (img[y * S + c] - m) * w;
-      }
-    return dft2Real(img, S);
-  };
-  const F1 = prep(x),
-    F2 = prep(ref);
-  const rings = Math.floor(S / 2);
-  const num = new Float64Array(rings),
-    d1 = new Float64Array(rings),
-    d2 = new Float64Array(rings),
-    cnt = new Float64Array(rings);
-  for (let v = 0; v < S; v++)
-    for (let u = 0; u < S; u++) {
-      const fy = v <= S / 2 ? v : v - S;
-      const fx = u <= S / 2 ? u : u - S;
-      const r = Math.round(Math.hypot(fx, fy));
-      if (r >= rings) continue;
-      const i = 2 * (v * S + u);
-      num[r] += F1[i] * F2[i] + F1[i + 1] * F2[i + 1];
-      d1[r] += F1[i] ** 2 + F1[i + 1] ** 2;
-      d2[r] += F2[i] ** 2 + F2[i + 1] ** 2;
-      cnt[r]++;
-    }
-  const curve: number[] = [],
-    threshold: number[] = [];
-  let cutoff: number | null = null;
-  for (let r = 0; r < rings; r++) {
-    const c = d1[r] > 0 && d2[r] > 0 ? num[r] / Math.sqrt(d1[r] * d2[r]) : 0;
-    const t = kind === 0.5 ? 0.5 : (0.2071 + 1.9102 / Math.sqrt(cnt[r])) / (1.2071 + 0.9102 / Math.sqrt(cnt[r]));
-    curve.push(c);
-    threshold.push(t);
-    if (cutoff === null && r >= 1 && c < t) cutoff = r;
-  }
-  const cutoffFrequency = cutoff === null ? null : cutoff / S;
-  return {
-    curve,
-    threshold,
-    thresholdKind: kind,
-    cutoffFrequency,
-    resolutionPx: cutoffFrequency ? 1 / cutoffFrequency : null,
-  };
 }
 
 /** Pearson correlation coefficient of two equally long samples (NaN when either is constant). */

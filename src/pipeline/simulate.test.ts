@@ -5,16 +5,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dft2Naive, fftshift2 } from './fftCpu';
 import type { NdArray } from './ndarray';
-import {
-  defaultProbe,
-  gaussianFilter,
-  gridScan,
-  grfObject,
-  linesObject,
-  randomScan,
-  simulateDataset,
-  simulateDiffraction,
-} from './simulate';
+import { defaultProbe, gaussianFilter, gridScan, randomScan, simulateDataset, simulateDiffraction } from './simulate';
+import { grfObject, linesObject } from './objects';
 import { SCAN_NPZ_KEYS } from '../testing/fixtures';
 
 const sp = JSON.parse(readFileSync(new URL('../../tests/fixtures/sim/scipy_reference.json', import.meta.url), 'utf8'));

@@ -1,6 +1,6 @@
 /**
  * Synthetic ptychography scans after the reference's simulation, all float64 on the CPU:
- * the reference's default probe, 'lines' and 'grf' objects, random and jittered-grid scans, and the forward
+ * the reference's default probe, its objects (src/pipeline/objects.ts), random and jittered-grid scans, and the forward
  * simulation A = sqrt(fftshift(|FFT2(P·O_patch)|²)/N²) scaled to `nphotons` expected counts per pattern with
  * Poisson noise (or none), then divided back by the scale — written in the raw NPZ contract with `_metadata`.
  */
@@ -11,6 +11,7 @@ import { gaussianFilter } from './filters';
 export { gaussianFilter };
 import { fft2, fftshift2 } from './fftCpu';
 import type { NdArray } from './ndarray';
+import { grfObject, linesObject } from './objects';
 import { Rng } from './random';
 
 /** ptycho/probe.py get_default_probe(N): thresholded separable Gaussian window, smoothed (σ 1) + 1e-9; real. */
@@ -24,123 +25,6 @@ export function defaultProbe(N: number): NdArray {
   const data = new Float32Array(2 * N * N);
   for (let i = 0; i < N * N; i++) data[2 * i] = g[i] + 1e-9;
   return { dtype: 'c64', shape: [N, N], data };
-}
-
-/** skimage.draw.line-style Bresenham segment (both endpoints included). */
-function drawLine(img: Float64Array, W: number, r0: number, c0: number, r1: number, c1: number): void {
-  const dc = Math.abs(c1 - c0),
-    dr = -Math.abs(r1 - r0);
-  const sc = c0 < c1 ? 1 : -1,
-    sr = r0 < r1 ? 1 : -1;
-  let err = dc + dr;
-  for (;;) {
-    img[r0 * W + c0] = 1;
-    if (r0 === r1 && c0 === c1) return;
-    const e2 = 2 * err;
-    if (e2 >= dr) {
-      err += dr;
-      c0 += sc;
-    }
-    if (e2 <= dc) {
-      err += dc;
-      r0 += sr;
-    }
-  }
-}
-
-/** The phase the reference derives from an amplitude when set_phi: π·tanh((A − max/2)/(3·mean)). */
-function setPhi(amp: Float64Array): Float64Array {
-  let mx = 0,
-    mean = 0;
-  for (const v of amp) {
-    mx = Math.max(mx, v);
-    mean += v;
-  }
-  mean /= amp.length;
-  return amp.map((v) => Math.PI * Math.tanh((v - mx / 2) / (3 * mean)));
-}
-
-function complexObject(amp: Float64Array, phase: Float64Array | null, H: number, W: number): NdArray {
-  const data = new Float32Array(2 * H * W);
-  for (let i = 0; i < H * W; i++) {
-    const p = phase ? phase[i] : 0;
-    data[2 * i] = amp[i] * Math.cos(p);
-    data[2 * i + 1] = amp[i] * Math.sin(p);
-  }
-  return { dtype: 'c64', shape: [H, W], data };
-}
-
-/**
- * diffsim.mk_lines_img on a 2·size canvas, cropped to the central size×size as sim_object_image does:
- * `nlines` random segments, gf(σ1) + 2·gf(σ5) + 5·gf(σ10). Amplitude normalised to max 1 (ours; the reference
- * rescales later); phase from set_phi when `setPhi` (default true, so the example has phase contrast).
- */
-export function linesObject(size: number, opts: { nlines?: number; seed?: number; setPhi?: boolean } = {}): NdArray {
-  const rng = new Rng(opts.seed ?? 1);
-  const big = 2 * size;
-  const nlines = opts.nlines ?? Math.round(400 * ((2 * size) / 784) ** 2) + 20;
-  const img = new Float64Array(big * big);
-  for (let l = 0; l < nlines; l++) {
-    const p = [0, 0, 0, 0].map(() => Math.floor(big * rng.uniform()));
-    drawLine(img, big, p[0], p[1], p[2], p[3]);
-  }
-  const g1 = gaussianFilter(img, big, big, 1),
-    g5 = gaussianFilter(img, big, big, 5),
-    g10 = gaussianFilter(img, big, big, 10);
-  const o = Math.floor(size / 2);
-  const amp = new Float64Array(size * size);
-  let mx = 0;
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++) {
-      const k = (y + o) * big + x + o;
-      mx = Math.max(mx, (amp[y * size + x] = g1[k] + 2 * g5[k] + 5 * g10[k]));
-    }
-  for (let i = 0; i < amp.length; i++) amp[i] /= mx || 1;
-  return complexObject(amp, opts.setPhi === false ? null : setPhi(amp), size, size);
-}
-
-/** Gaussian random field with power spectrum k^−α on a size/2 grid, min–max normalised, resized, smoothed σ 1. */
-export function grfObject(size: number, opts: { seed?: number; alpha?: number; setPhi?: boolean } = {}): NdArray {
-  const rng = new Rng(opts.seed ?? 1);
-  const n = Math.max(4, Math.floor(size / 2));
-  const alpha = opts.alpha ?? 0.4;
-  const spec = new Float64Array(2 * n * n);
-  for (let v = 0; v < n; v++)
-    for (let u = 0; u < n; u++) {
-      const fy = v <= n / 2 ? v : v - n,
-        fx = u <= n / 2 ? u : u - n;
-      const k = Math.hypot(fx, fy);
-      const a = k === 0 ? 0 : Math.sqrt(k ** -alpha);
-      spec[2 * (v * n + u)] = a * rng.normal();
-      spec[2 * (v * n + u) + 1] = a * rng.normal();
-    }
-  const field = fft2(spec, n, n, { inverse: true });
-  const small = new Float64Array(n * n);
-  for (let i = 0; i < n * n; i++) small[i] = field[2 * i];
-  let lo = Infinity,
-    hi = -Infinity;
-  for (const v of small) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
-  for (let i = 0; i < small.length; i++) small[i] = (small[i] - lo) / (hi - lo || 1);
-  const big = new Float64Array(size * size);
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++) {
-      const sy = Math.min(n - 1, ((y + 0.5) * n) / size - 0.5),
-        sx = Math.min(n - 1, ((x + 0.5) * n) / size - 0.5);
-      const y0 = Math.max(0, Math.floor(sy)),
-        x0 = Math.max(0, Math.floor(sx));
-      const y1 = Math.min(n - 1, y0 + 1),
-        x1 = Math.min(n - 1, x0 + 1);
-      const fy = Math.max(0, sy - y0),
-        fx = Math.max(0, sx - x0);
-      big[y * size + x] =
-        (1 - fy) * ((1 - fx) * small[y0 * n + x0] + fx * small[y0 * n + x1]) +
-        fy * ((1 - fx) * small[y1 * n + x0] + fx * small[y1 * n + x1]);
-    }
-  const amp = gaussianFilter(big, size, size, 1);
-  return complexObject(amp, opts.setPhi === false ? null : setPhi(amp), size, size);
 }
 
 export interface Scan {

@@ -5,7 +5,8 @@
  */
 import { buildModelArchive } from '../modelFiles';
 import { makeTrainingConfig } from '../../config/schema';
-import { initParameters, parameterShapes } from '../../model/network';
+import { initParameters } from '../../model/init';
+import { parameterShapes } from '../../model/network';
 import { pickle, PyFloat } from '../../pipeline/archive/pickleWriter';
 import { writeTorchBundle, writeTorchStateDict } from '../../pipeline/archive/torchBundleWriter';
 import type { NdArray } from '../../pipeline/ndarray';

@@ -1,0 +1,143 @@
+/**
+ * `npm run bench -- --quality [--quick] [--preset=small,…] [--family=n32-lines,…] [--seeds=1,2,…] [--config=C]
+ * [--no-epie] [--json]`: train each preset on each scan family (bench/quality/families.ts) for several seeds through
+ * the engine (the CLI's and the page's path), reconstruct, and score against the truth (src/pipeline/metrics.ts):
+ * Pearson r and SSIM / PSNR / FRC of amplitude and phase, "collapsed", wall time; a run "reconstructs" when r of
+ * amplitude and of phase are both ≥ 0.8. A plain CPU ePIE on the same scans gives what the physics allows.
+ * `--config` (a JSON file or inline JSON) overrides the preset, for experiments.
+ */
+import { readFileSync } from 'node:fs';
+import { Engine } from '../../src/api/engine';
+import { parseTrainingConfigJson } from '../../src/config/serialize';
+import { presetConfig, PRESET_NAMES, type PresetName } from '../../src/config/presets';
+import { toRawData } from '../../src/pipeline/contract';
+import { evaluateReconstruction, type ReconstructionMetrics } from '../../src/pipeline/metrics';
+import { writeNpz } from '../../src/pipeline/npz';
+import { epie } from './epie';
+import { scanFamilies, simulateFamily, type ScanFamily } from './families';
+import { summarize, type QualityRow } from './summary';
+
+type Log = (line: string) => void;
+
+/** r of amplitude and of phase at or above this: the run reconstructs (escapes the flat basin). */
+export const ESCAPE_R = 0.8;
+
+/** The quick run (the test command's): N 32 families and seeds small enough for a few minutes on two cores. */
+export const QUICK = { families: ['n32-lines', 'n32-sparse'], seeds: [1, 2], presets: ['small'] as PresetName[] };
+
+export interface QualityOptions {
+  presets: PresetName[];
+  families: ScanFamily[];
+  seeds: number[];
+  /** Overrides of the preset (experiments). */
+  override?: Record<string, unknown>;
+  epie: boolean;
+}
+
+export function qualityOptions(argv: string[]): QualityOptions {
+  const value = (flag: string) => argv.find((a) => a.startsWith(`--${flag}=`))?.slice(flag.length + 3);
+  const quick = argv.includes('--quick');
+  const list = (flag: string, fallback: string[]) => value(flag)?.split(',') ?? fallback;
+  const presets = list('preset', quick ? QUICK.presets : ['small']) as PresetName[];
+  for (const p of presets)
+    if (!PRESET_NAMES.includes(p)) throw new Error(`--preset=${p}: unknown (presets: ${PRESET_NAMES.join(', ')})`);
+  const all = scanFamilies();
+  const names = list('family', quick ? QUICK.families : all.filter((f) => f.N === 32).map((f) => f.name));
+  const families = names.map((n) => {
+    const f = all.find((x) => x.name === n);
+    if (!f) throw new Error(`--family=${n}: unknown (families: ${all.map((x) => x.name).join(', ')})`);
+    return f;
+  });
+  const seeds = list('seeds', quick ? QUICK.seeds.map(String) : ['1', '2', '3', '4', '5']).map(Number);
+  const cfg = value('config');
+  const override = cfg ? JSON.parse(cfg.trim().startsWith('{') ? cfg : readFileSync(cfg, 'utf8')) : undefined;
+  return { presets, families, seeds, override, epie: !argv.includes('--no-epie') && !quick };
+}
+
+function metricsOf(m: ReconstructionMetrics) {
+  return {
+    rAmplitude: m.amplitude.r,
+    rPhase: m.phase.r,
+    ssimAmplitude: m.amplitude.ssim,
+    ssimPhase: m.phase.ssim,
+    psnrAmplitude: m.amplitude.psnr,
+    psnrPhase: m.phase.psnr,
+    frcAmplitudePx: m.amplitude.frc.resolutionPx,
+    frcPhasePx: m.phase.frc.resolutionPx,
+    collapsed: m.collapsed,
+    reconstructs: m.amplitude.r >= ESCAPE_R && m.phase.r >= ESCAPE_R,
+  };
+}
+
+/** Train `preset` on the loaded scan and score its reconstruction. */
+async function runPreset(engine: Engine, preset: PresetName, o: QualityOptions, seed: number) {
+  const base = presetConfig(preset, engine.config);
+  const cfg = o.override
+    ? parseTrainingConfigJson(
+        JSON.stringify({ ...base, ...o.override, model: { ...base.model, ...((o.override.model as object) ?? {}) } }),
+        '--config',
+      )
+    : base;
+  engine.setConfig({ ...cfg, seed });
+  const t0 = performance.now();
+  const r = await engine.train();
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const p = await engine.reconstruct();
+  return {
+    ...metricsOf(p.metrics!),
+    status: r.status,
+    amplitudeContrast: r.epochs.at(-1)?.amplitudeContrast ?? null,
+    detectorCollapsed: r.collapse !== null,
+    epochs: r.epochs.length,
+    finalLoss: r.epochs.at(-1)?.trainLoss ?? null,
+    trainSeconds,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+function epieRow(raw: ReturnType<typeof toRawData>) {
+  const e = epie(raw, { iterations: 50 });
+  const m = evaluateReconstruction(
+    { data: e.object, width: e.width, height: e.height },
+    [0, 0],
+    { data: raw.objectGuess!.data as Float32Array, width: e.width, height: e.height },
+    { weights: e.weights },
+  );
+  return {
+    ...metricsOf(m),
+    status: 'completed',
+    amplitudeContrast: null,
+    detectorCollapsed: false,
+    epochs: 50,
+    finalLoss: null,
+    trainSeconds: e.seconds,
+    seconds: e.seconds,
+  };
+}
+
+export async function benchQuality(o: QualityOptions, log: Log) {
+  const engine = await Engine.create();
+  const rows: QualityRow[] = [];
+  try {
+    for (const f of o.families)
+      for (const seed of o.seeds) {
+        const arrays = simulateFamily(f, seed);
+        await engine.loadDataset(writeNpz(arrays, { compress: false }), `${f.name}-seed${seed}.npz`);
+        const runs: [string, () => Promise<Omit<QualityRow, 'preset' | 'family' | 'seed'>>][] = o.presets.map((p) => [
+          p,
+          () => runPreset(engine, p, o, seed),
+        ]);
+        if (o.epie) runs.push(['epie', async () => epieRow(toRawData(arrays))]);
+        for (const [preset, go] of runs) {
+          const row: QualityRow = { preset, family: f.name, seed, ...(await go()) };
+          rows.push(row);
+          log(
+            `${preset.padEnd(12)} ${f.name.padEnd(20)} seed ${seed}: r amp ${row.rAmplitude.toFixed(3)} phase ${row.rPhase.toFixed(3)}, SSIM ${row.ssimAmplitude.toFixed(3)} / ${row.ssimPhase.toFixed(3)}${row.collapsed ? ', COLLAPSED' : ''}${row.reconstructs ? '' : ', does not reconstruct'} (${row.seconds.toFixed(1)} s)`,
+          );
+        }
+      }
+  } finally {
+    engine.destroy();
+  }
+  return { options: { ...o, families: o.families.map((f) => f.name) }, rows, summary: summarize(rows, o.families) };
+}
