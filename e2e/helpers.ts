@@ -25,8 +25,9 @@ export interface Exposed {
   losses: { epoch: number; train: number; val: number | null; lr: number }[];
   runningLosses: { epoch: number; train: number }[];
   metrics: {
-    amplitude: { ssim: number; psnr: number; frcResolutionPx: number | null };
-    phase: { ssim: number; psnr: number };
+    amplitude: { r: number | null; ssim: number; psnr: number; frcResolutionPx: number | null };
+    phase: { r: number | null; ssim: number; psnr: number };
+    collapsed: boolean;
     region: { x0: number; y0: number; width: number; height: number };
   } | null;
   checkpoint: { epoch: number; epochs: number; dataset: string } | null;

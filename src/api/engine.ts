@@ -28,6 +28,7 @@ import type { ModelInfo, ResultImage, StitchMethod } from './types';
 
 export { APP_VERSION } from './modelFiles';
 export { metricsSummary } from './engineResults';
+export type { Collapse } from '../model/collapse';
 export type {
   EngineTrainResult,
   LoadedDataset,
@@ -113,7 +114,7 @@ export class Engine extends EngineState {
     };
     run.onEpoch = (e) => {
       this.history.push(e);
-      events.onEpoch?.(e);
+      events.onEpoch?.(e, collapseOf(this.history));
     };
     if (events.onCheckpoint) {
       const onCheckpoint = events.onCheckpoint;

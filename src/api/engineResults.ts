@@ -131,11 +131,26 @@ export function reconstructionProduct(
 /** Plain-number metrics for JSON / UI. */
 export function metricsSummary(m: ReconstructionMetrics): MetricsSummary {
   return {
-    amplitude: { ssim: m.amplitude.ssim, psnr: m.amplitude.psnr, frcResolutionPx: m.amplitude.frc.resolutionPx },
-    phase: { ssim: m.phase.ssim, psnr: m.phase.psnr, frcResolutionPx: m.phase.frc.resolutionPx },
+    amplitude: {
+      r: finiteOrNull(m.amplitude.r),
+      ssim: m.amplitude.ssim,
+      psnr: m.amplitude.psnr,
+      frcResolutionPx: m.amplitude.frc.resolutionPx,
+    },
+    phase: {
+      r: finiteOrNull(m.phase.r),
+      ssim: m.phase.ssim,
+      psnr: m.phase.psnr,
+      frcResolutionPx: m.phase.frc.resolutionPx,
+    },
+    collapsed: m.collapsed,
     frcThreshold: m.amplitude.frc.thresholdKind,
     phaseOffset: m.phaseOffset,
     amplitudeScale: m.amplitudeScale,
     region: m.region,
   };
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
 }

@@ -4,6 +4,8 @@
  * model's shape drops the model, and the inference set resident on the GPU is rebuilt when the scan or the model
  * changes. The operations on this state (train, reconstruct, open / save, exports) are Engine's.
  */
+import { withAmplitudeLevel } from '../config/amplitudeLevel';
+import type { RawData } from '../pipeline/rawData';
 import { makeTrainingConfig, validateTrainingConfig, withProbeSize, type TrainingConfig } from '../config/schema';
 import { PtychoError } from '../errors';
 import type { Gpu } from '../gpu/runtime';
@@ -93,7 +95,7 @@ export abstract class EngineState {
   async loadDataset(bytes: Uint8Array, fileName: string): Promise<DatasetSummary> {
     const ds = await readScan(bytes, fileName);
     const { raw } = ds;
-    const config = withProbeSize(this.config, raw.N);
+    const config = fitToScan(this.config, raw);
     this.dataset = ds;
     this.disposeInference();
     this.lastProduct = null;
@@ -137,7 +139,7 @@ export abstract class EngineState {
     opts: { explicit?: readonly string[]; replaceExplicit?: boolean } = {},
   ): TrainingConfig {
     validateTrainingConfig(cfg);
-    const c = this.dataset ? withProbeSize(cfg, this.dataset.raw.N) : cfg;
+    const c = this.dataset ? fitToScan(cfg, this.dataset.raw) : cfg;
     if (this.model) {
       const spec = modelSpec(c);
       if (!sameModelShape(this.model.spec, spec)) this.disposeModel();
@@ -217,7 +219,7 @@ export abstract class EngineState {
   protected installCheckpoint(k: TrainingCheckpoint): void {
     const ds = this.requireDataset();
     checkResumable(k, ds);
-    this.config = withProbeSize(k.config, ds.raw.N);
+    this.config = fitToScan(k.config, ds.raw);
     this.newModel(this.config, new Map(k.weights.map((w) => [w.name, w.data])), {
       kind: 'checkpoint',
       source: `checkpoint of ${k.dataset.fileName}, epoch ${k.epoch + 1}`,
@@ -254,4 +256,9 @@ export abstract class EngineState {
     if (!this.device.isLost) this.disposeModel();
     this.device.destroy();
   }
+}
+
+/** What the scan decides in a config: N from its probe, and probe_scale from it when amplitude_level is set. */
+function fitToScan(c: TrainingConfig, raw: RawData): TrainingConfig {
+  return withAmplitudeLevel(withProbeSize(c, raw.N), raw.probeGuess.data as Float32Array, raw.N);
 }

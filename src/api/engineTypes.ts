@@ -30,7 +30,8 @@ export interface ReconstructionProduct {
 
 export interface TrainEvents {
   onStep?: (e: StepEvent) => void;
-  onEpoch?: (e: EpochEvent) => void;
+  /** Each epoch's end, with the collapse the run is in (src/model/collapse.ts), if any. */
+  onEpoch?: (e: EpochEvent, collapse: Collapse | null) => void;
   /** The stitched object of the whole scan, display-sized, refreshed while training (see `previewBudget`). */
   onPreview?: (p: LivePreview) => void;
   /** A checkpoint at the end of each good epoch (awaited: persist it here). */

@@ -49,8 +49,11 @@ export interface GpuInfo {
 
 /** Plain-number reconstruction metrics (JSON, UI). */
 export interface MetricsSummary {
-  amplitude: { ssim: number; psnr: number; frcResolutionPx: number | null };
-  phase: { ssim: number; psnr: number; frcResolutionPx: number | null };
+  /** r: Pearson correlation with objectGuess on the well-lit pixels (null when undefined: a constant image). */
+  amplitude: { r: number | null; ssim: number; psnr: number; frcResolutionPx: number | null };
+  phase: { r: number | null; ssim: number; psnr: number; frcResolutionPx: number | null };
+  /** The amplitude is flat: its std is under 1 % of objectGuess's (src/pipeline/metrics.ts). */
+  collapsed: boolean;
   frcThreshold: 'half-bit' | 0.5;
   phaseOffset: number;
   amplitudeScale: number;

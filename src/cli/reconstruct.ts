@@ -54,11 +54,15 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       if (summary.metrics) {
         const m = summary.metrics;
         io.out(
-          `amplitude: SSIM ${m.amplitude.ssim.toFixed(4)}, PSNR ${m.amplitude.psnr.toFixed(2)} dB, FRC(${m.frcThreshold}) ${m.amplitude.frcResolutionPx?.toFixed(2) ?? 'n/a'} px`,
+          `amplitude: r ${m.amplitude.r?.toFixed(4) ?? 'n/a'}, SSIM ${m.amplitude.ssim.toFixed(4)}, PSNR ${m.amplitude.psnr.toFixed(2)} dB, FRC(${m.frcThreshold}) ${m.amplitude.frcResolutionPx?.toFixed(2) ?? 'n/a'} px`,
         );
         io.out(
-          `phase:     SSIM ${m.phase.ssim.toFixed(4)}, PSNR ${m.phase.psnr.toFixed(2)} dB, FRC(${m.frcThreshold}) ${m.phase.frcResolutionPx?.toFixed(2) ?? 'n/a'} px`,
+          `phase:     r ${m.phase.r?.toFixed(4) ?? 'n/a'}, SSIM ${m.phase.ssim.toFixed(4)}, PSNR ${m.phase.psnr.toFixed(2)} dB, FRC(${m.frcThreshold}) ${m.phase.frcResolutionPx?.toFixed(2) ?? 'n/a'} px`,
         );
+        if (m.collapsed)
+          io.out(
+            "warning: the amplitude is flat (its std is under 1 % of objectGuess's): the model collapsed; train again (ptychopinn train --preset small|reference)",
+          );
       }
     }
     return 0;

@@ -1,7 +1,7 @@
-// Tests of the settings list (src/config/fields.ts): every offered field and choice validates, bad values name the field, the small preset.
+// Tests of the settings list (src/config/fields.ts): every offered field and choice validates, bad values name the field.
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors';
-import { CONFIG_FIELDS, getField, setField, withSmallPreset } from './fields';
+import { CONFIG_FIELDS, getField, setField } from './fields';
 import { makeTrainingConfig, validateTrainingConfig } from './schema';
 
 describe('settings field table', () => {
@@ -37,13 +37,5 @@ describe('settings field table', () => {
         expect((e as PtychoError).message).toContain(`'${path}'`);
       }
     }
-  });
-
-  it('the small preset is valid and small', () => {
-    const c = withSmallPreset(base);
-    validateTrainingConfig(c);
-    expect(c.model.n_filters_scale).toBe(0.25);
-    expect(c.model.cbam_encoder).toBe(false);
-    expect(c.model.N).toBe(base.model.N);
   });
 });

@@ -3,7 +3,6 @@
  * form info (specs/config.md, "What the WebGPU engine does with these fields"), with their group (Model / Training,
  * as Ptychodus groups them), input kind, choices and help, in form order. The app's settings form is generated from
  * this list; values are checked by the schema's validator (src/config/schema.ts), whose messages name the field.
- * Also the small preset for software adapters.
  */
 import type { FieldInput, FieldRow } from './fieldRow.ts';
 import { MODEL_TABLE, TRAINING_TABLE } from './fieldTable.ts';
@@ -70,33 +69,4 @@ export function setField(c: TrainingConfig, path: string, v: unknown): TrainingC
   return b
     ? { ...c, [a]: { ...(c as unknown as Record<string, Record<string, unknown>>)[a], [b]: v } }
     : { ...c, [a]: v };
-}
-
-/**
- * The preset a software (fallback) adapter trains in about a minute: N from the scan, the smallest generator
- * without CBAM, 128 groups, 8 epochs. Generators this small are seed-sensitive: on the bundled lines-n32 example
- * (two CPU cores, SwiftShader, ~30 s) seeds 2, 4 and 7 leave the early plateau (the amplitude stuck near
- * sigmoid(0)) within 8 epochs and seeds 1, 3 and 42 do not, whatever the learning rate (1e-3…1e-2), batch, loss
- * or amplitude activation. So the preset names a seed that learns: with seed 7 the loss falls 1.81e9 → 4.3–4.7e8
- * (float rounding differs between kernel variants) and the stitched amplitude reaches SSIM ≈ 0.43 against
- * objectGuess.
- */
-export const SMALL_PRESET = {
-  model: { n_filters_scale: 0.25, cbam_encoder: false },
-  batch_size: 8,
-  nepochs: 8,
-  n_groups: 128,
-  learning_rate: 3e-3,
-  validation_fraction: 0.125,
-  seed: 7,
-} as const;
-
-/** The config paths the small preset sets. */
-export const SMALL_PRESET_FIELDS = [
-  ...Object.keys(SMALL_PRESET.model).map((k) => `model.${k}`),
-  ...Object.keys(SMALL_PRESET).filter((k) => k !== 'model'),
-];
-
-export function withSmallPreset(c: TrainingConfig): TrainingConfig {
-  return { ...c, ...SMALL_PRESET, model: { ...c.model, ...SMALL_PRESET.model } };
 }

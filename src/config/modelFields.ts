@@ -161,7 +161,7 @@ export const MODEL_TABLE = [
     minOpen: true,
     default: 4.0,
     torch: ['data.probe_scale'],
-    help: 'The probe used by the physics is probeGuess / probe_scale.',
+    help: 'The probe used by the physics is probeGuess / probe_scale (taken from the scan when amplitude_level is set).',
     ui: { group: 'Model', order: 10, advanced: true },
   },
   {
@@ -213,6 +213,19 @@ export const MODEL_TABLE = [
     default: 1.0,
     help: 'Weight of phase_loss.',
     ui: { group: 'Model', order: 14, advanced: true },
+  },
+  // Ours (specs/config.md §1): probe_scale chosen from the scan (src/config/amplitudeLevel.ts).
+  {
+    name: 'amplitude_level',
+    kind: 'number',
+    min: 0,
+    max: 1,
+    minOpen: true,
+    maxOpen: true,
+    nullable: true,
+    default: null,
+    help: 'Object amplitude the scan is scaled to: probe_scale is taken from the scan so a uniform object of this amplitude explains the patterns (0.5: the middle of the sigmoid amplitude head; the presets). Empty: probe_scale as set (the reference).',
+    ui: { group: 'Model', order: 10.5, advanced: true, input: 'optNumber' },
   },
   // Ours (specs/config.md §1): the reference initialises with PyTorch's defaults (its TF-parity recipe: Glorot).
   {

@@ -5,7 +5,7 @@
  * presets never keeps a setting of the one before. Measured on the quality benchmark (bench/README.md).
  */
 import type { ModelConfig, TrainingConfig } from './fieldTable.ts';
-import { MODEL_DEFAULTS, TRAINING_DEFAULTS } from './schema.ts';
+import { makeTrainingConfig } from './schema.ts';
 
 export const PRESET_NAMES = ['small', 'reference', 'torch-parity'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -39,7 +39,7 @@ export const PRESETS: { readonly [P in PresetName]: Preset } = {
     name: 'reference',
     label: 'reference (GPU)',
     description: 'A real GPU: the reference-size network trained on the whole scan.',
-    settings: {},
+    settings: { model: { gridsize: 2, init_scheme: 'kaiming', cbam_encoder: false }, nepochs: 30 },
   },
   'torch-parity': {
     name: 'torch-parity',
@@ -57,6 +57,9 @@ const TRAINING_KEYS = [
 /** The config paths every preset sets ('model.x' for model fields). */
 export const PRESET_FIELDS: readonly string[] = [...MODEL_KEYS.map((k) => `model.${k}`), ...TRAINING_KEYS];
 
+/** The table's defaults as a config holds them (n_groups resolved to 512, as makeTrainingConfig does). */
+const DEFAULTS = makeTrainingConfig();
+
 function pick<T extends object>(from: T, keys: string[]): Partial<T> {
   return Object.fromEntries(keys.map((k) => [k, (from as Record<string, unknown>)[k]])) as Partial<T>;
 }
@@ -66,9 +69,9 @@ export function presetConfig(name: PresetName, base: TrainingConfig): TrainingCo
   const s = PRESETS[name].settings;
   return {
     ...base,
-    ...pick(TRAINING_DEFAULTS, TRAINING_KEYS),
+    ...pick(DEFAULTS, TRAINING_KEYS),
     ...s,
-    model: { ...base.model, ...pick(MODEL_DEFAULTS, MODEL_KEYS), ...s.model },
+    model: { ...base.model, ...pick(DEFAULTS.model, MODEL_KEYS), ...s.model },
   } as TrainingConfig;
 }
 

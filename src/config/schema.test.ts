@@ -102,6 +102,7 @@ const EXT_MODEL = {
   amp_loss_coeff: 1.0,
   phase_loss_coeff: 1.0,
   init_scheme: 'torch_default',
+  amplitude_level: null,
 };
 const EXT_TRAINING = { learning_rate: 1e-3, seed: 42, early_stop_patience: 100, validation_fraction: 0.05 };
 const DIGEST_INFERENCE: Record<string, unknown> = {

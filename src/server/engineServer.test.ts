@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Engine } from '../api/engine';
-import { SMALL_PRESET } from '../config/fields';
+import { presetConfig } from '../config/presets';
 import type { ErrorInfo, Results, WorkerEvent } from '../worker/protocol';
 import { decodeMessage, encodeMessage } from '../worker/wire';
 import { CHECKPOINT_FILE } from './fileCheckpointStore';
@@ -79,15 +79,7 @@ async function loadSmallRun(c: Client, nepochs: number) {
     bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
   });
   expect(loaded.ok, JSON.stringify(loaded.error)).toBe(true);
-  const cfg = loaded.result.config;
-  return {
-    ...cfg,
-    ...SMALL_PRESET,
-    nepochs,
-    n_groups: 16,
-    batch_size: 8,
-    model: { ...cfg.model, ...SMALL_PRESET.model },
-  };
+  return { ...presetConfig('small', loaded.result.config), nepochs, n_groups: 16, batch_size: 8 };
 }
 
 function httpGet(port: number, path: string): Promise<{ status: number; type: string; body: string }> {

@@ -3,6 +3,7 @@
  * answer in the store. Errors land in the error banner with the engine's message and hint; a failed action never
  * drops what was loaded.
  */
+import { PRESET_FIELDS, presetConfig, presetFor, restartAfterCollapse } from '../config/presets';
 import type { TrainingConfig } from '../config/schema';
 import { EngineClient } from '../worker/client';
 import type {
@@ -15,7 +16,7 @@ import type {
   TrainEnd,
 } from '../worker/protocol';
 import { engineServerTarget } from './engineLocation';
-import { useStore, type DatasetSource } from './store';
+import { attachedState, useStore, type DatasetSource } from './store';
 import { buildHash, parseHash } from './urlState';
 
 export const EXAMPLES: Record<string, { url: string; label: string }> = {
@@ -76,35 +77,18 @@ export class Controller {
 
   /** Show a job the engine already holds: scan, config, model, the run in progress with its history, the result. */
   private attach(a: AttachState): void {
-    const t = a.training;
-    this.s.set({
-      dataset: a.dataset?.preview ?? null,
-      datasetSource: a.dataset ? { kind: 'file', name: 'on the engine server' } : null,
-      config: a.config,
-      model: a.model,
-      result: a.result,
-      lastRun: a.lastRun,
-      live: t?.preview ?? null,
-      losses: (t?.epochs ?? []).map((e) => ({
-        epoch: e.epoch + 1,
-        train: e.trainLoss,
-        val: e.valLoss,
-        lr: e.learningRate,
-      })),
-      stepLosses: [],
-      status: t ? (t.paused ? 'paused' : 'training') : a.model ? 'trained' : a.dataset ? 'ready' : 'idle',
-      busy: null,
-      error: null,
-      recovery: null,
-    });
-    if (t?.progress) this.s.applyEvent(t.progress);
+    this.s.set(attachedState(a));
+    if (a.training?.progress) this.s.applyEvent(a.training.progress);
   }
 
   private fail(e: unknown): void {
     this.s.setError(asError(e));
   }
 
-  /** Start: engine + GPU info + stored checkpoint; settings from the URL; then the example unless #example=none. */
+  /**
+   * Start: engine + GPU info + stored checkpoint; settings from the URL (else the adapter's preset); then the example
+   * unless #example=none.
+   */
   async start(): Promise<void> {
     let url: ReturnType<typeof parseHash> = {};
     try {
@@ -125,6 +109,9 @@ export class Controller {
         });
       }
       if (url.config) await this.applyConfig(url.config.config, url.config.given, true);
+      // No settings in the link: the preset measured for this adapter (small on a software one, else reference).
+      else if (this.s.gpu?.available)
+        await this.applyConfig(presetConfig(presetFor(this.s.gpu.isFallbackAdapter), this.s.config), [], true);
       if (url.stitch) this.s.set({ stitch: url.stitch });
     } catch (e) {
       this.fail(e);
@@ -246,7 +233,34 @@ export class Controller {
     if (this.s.model && this.s.dataset && this.s.result) await this.reconstruct();
   }
 
+  /**
+   * After a collapse: stop the run if it is still going, take the fix (the adapter's preset, or the next seed;
+   * src/config/presets.ts), and train again.
+   */
+  async restartAfterCollapse(): Promise<void> {
+    if (this.running) {
+      this.stop();
+      await this.running;
+    }
+    const r = restartAfterCollapse(this.s.config, !!this.s.gpu?.isFallbackAdapter);
+    await this.applyConfig(r.config, r.preset ? [...PRESET_FIELDS] : ['seed']);
+    await this.train(false);
+  }
+
+  /** The page's own run in progress (settles when it ends), or null. */
+  private running: Promise<void> | null = null;
+
   async train(resume = false): Promise<void> {
+    const run = this.runTraining(resume);
+    this.running = run;
+    try {
+      await run;
+    } finally {
+      if (this.running === run) this.running = null;
+    }
+  }
+
+  private async runTraining(resume: boolean): Promise<void> {
     const s = this.s;
     this.s.set({
       status: 'training',
@@ -257,6 +271,7 @@ export class Controller {
       live: null,
       previews: 0,
       result: null,
+      collapse: null,
       ...(resume ? {} : { losses: [], stepLosses: [] }),
     });
     if (resume && s.checkpoint) this.s.set({ config: s.checkpoint.config });
@@ -278,6 +293,7 @@ export class Controller {
   private finishTraining(end: TrainEnd): void {
     this.s.set({
       lastRun: end,
+      collapse: end.collapse ?? null,
       model: end.model,
       result: end.result ?? null,
       busy: null,

@@ -5,6 +5,7 @@
 import { create, type StoreApi } from 'zustand';
 import { makeTrainingConfig, type TrainingConfig } from '../config/schema';
 import type {
+  AttachState,
   CheckpointInfo,
   DatasetPreview,
   ErrorInfo,
@@ -26,6 +27,8 @@ export interface EpochPoint {
   train: number;
   val: number | null;
   lr: number;
+  /** Amplitude contrast where the probe lights the object (the collapse detector, src/model/collapse.ts). */
+  contrast?: number;
 }
 
 export interface Progress {
@@ -65,6 +68,8 @@ export interface AppState {
   /** A storage problem with checkpoints (shown, never silent). */
   storageWarning: ErrorInfo | null;
   lastRun: TrainEnd | null;
+  /** The amplitude collapsed in the run in progress or the last one (from which epoch, what to restart with). */
+  collapse: TrainEnd['collapse'];
   error: ErrorInfo | null;
   /** Where the engine runs: this page's worker, or an engine server at `host` (host:port). */
   engine: { kind: 'browser' } | { kind: 'server'; host: string };
@@ -101,6 +106,32 @@ function progressUpdate(s: AppState, e: Extract<WorkerEvent, { type: 'progress' 
   };
 }
 
+/** An epoch event as a point of the loss chart (1-based epoch). */
+function epochPoint(e: Extract<WorkerEvent, { type: 'epoch' }>): EpochPoint {
+  return { epoch: e.epoch + 1, train: e.trainLoss, val: e.valLoss, lr: e.learningRate, contrast: e.amplitudeContrast };
+}
+
+/** The page state of a job an engine already holds: scan, config, model, the run in progress and its history, the result. */
+export function attachedState(a: AttachState): Partial<AppState> {
+  const t = a.training;
+  return {
+    dataset: a.dataset?.preview ?? null,
+    datasetSource: a.dataset ? { kind: 'file', name: 'on the engine server' } : null,
+    config: a.config,
+    model: a.model,
+    result: a.result,
+    lastRun: a.lastRun,
+    live: t?.preview ?? null,
+    losses: (t?.epochs ?? []).map(epochPoint),
+    collapse: t ? (t.epochs.at(-1)?.collapse ?? null) : (a.lastRun?.collapse ?? null),
+    stepLosses: [],
+    status: t ? (t.paused ? 'paused' : 'training') : a.model ? 'trained' : a.dataset ? 'ready' : 'idle',
+    busy: null,
+    error: null,
+    recovery: null,
+  };
+}
+
 /** What each engine event does to the page state. */
 function applyEvent(e: WorkerEvent, set: SetState, get: () => AppState): void {
   switch (e.type) {
@@ -109,10 +140,8 @@ function applyEvent(e: WorkerEvent, set: SetState, get: () => AppState): void {
       break;
     case 'epoch':
       set((s) => ({
-        losses: [
-          ...s.losses.filter((l) => l.epoch !== e.epoch + 1),
-          { epoch: e.epoch + 1, train: e.trainLoss, val: e.valLoss, lr: e.learningRate },
-        ],
+        losses: [...s.losses.filter((l) => l.epoch !== e.epoch + 1), epochPoint(e)],
+        collapse: e.collapse ?? null,
       }));
       break;
     case 'preview':
@@ -170,6 +199,7 @@ export const useStore = create<AppState>((set, get) => ({
   recovery: null,
   storageWarning: null,
   lastRun: null,
+  collapse: null,
   error: null,
   engine: { kind: 'browser' },
   control: null,
@@ -208,7 +238,14 @@ export function exposeState(): void {
       model: s.model,
       epoch: s.progress?.epoch ?? last?.epoch ?? 0,
       step: s.progress?.step ?? 0,
-      losses: s.losses.map((l) => ({ epoch: l.epoch, train: l.train, val: l.val, lr: l.lr })),
+      losses: s.losses.map((l) => ({
+        epoch: l.epoch,
+        train: l.train,
+        val: l.val,
+        lr: l.lr,
+        contrast: l.contrast ?? null,
+      })),
+      collapse: s.collapse ? { epoch: s.collapse.epoch + 1, contrast: s.collapse.contrast } : null,
       runningLosses: s.stepLosses.map(([x, l]) => ({ epoch: x, train: l })),
       metrics: s.result?.metrics ?? null,
       checkpoint: s.checkpoint

@@ -4,13 +4,21 @@
  * mid-run ends it as failed, with the last checkpoint kept.
  */
 import { checkpointInfo, type TrainingCheckpoint } from '../api/checkpoint';
-import type { Engine, EngineTrainResult } from '../api/engine';
+import type { Collapse, Engine, EngineTrainResult } from '../api/engine';
+import { restartAfterCollapse } from '../config/presets';
 import { PtychoError } from '../errors';
 import { errorInfo, type HostState } from './hostRequests';
 import type { Request, TrainEnd, WorkerEvent } from './protocol';
 
 type TrainRequest = Extract<Request, { type: 'train' }>;
-type EpochRecord = { epoch: number; trainLoss: number; valLoss: number | null; learningRate: number; seconds: number };
+type EpochRecord = {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number | null;
+  learningRate: number;
+  seconds: number;
+  amplitudeContrast?: number;
+};
 
 /** Progress events at most every 100 ms (and always when the step carries a loss). */
 function progressThrottle(host: HostState) {
@@ -23,7 +31,12 @@ function progressThrottle(host: HostState) {
   };
 }
 
-function epochEvent(ev: EpochRecord): WorkerEvent {
+/** A collapse with what the page offers to restart with (src/config/presets.ts). */
+function withRestart(c: Collapse, e: Engine): Collapse & { restartWith: string } {
+  return { ...c, restartWith: restartAfterCollapse(e.config, !!e.gpuInfo().isFallbackAdapter).change };
+}
+
+function epochEvent(ev: EpochRecord, collapse: TrainEnd['collapse']): WorkerEvent {
   return {
     type: 'epoch',
     epoch: ev.epoch,
@@ -31,6 +44,8 @@ function epochEvent(ev: EpochRecord): WorkerEvent {
     valLoss: ev.valLoss,
     learningRate: ev.learningRate,
     seconds: ev.seconds,
+    amplitudeContrast: ev.amplitudeContrast,
+    collapse,
   };
 }
 
@@ -64,6 +79,7 @@ async function endOfRun(host: HostState, e: Engine, r: EngineTrainResult): Promi
     epochs: r.epochs.length,
     model: null,
     preview: r.preview,
+    collapse: r.collapse && withRestart(r.collapse, e),
   };
   if (host.lostMessage) {
     end.status = 'failed';
@@ -99,7 +115,7 @@ export async function runTraining(host: HostState, e: Engine, req: TrainRequest)
     onStart: (model) => {
       host.emit({ type: 'model', model });
       // A resumed run shows its whole loss history, not only the epochs still to come.
-      for (const ev of resume?.history ?? []) host.emit(epochEvent(ev));
+      for (const ev of resume?.history ?? []) host.emit(epochEvent(ev, null));
     },
     onStep: (s) =>
       progress({
@@ -113,7 +129,7 @@ export async function runTraining(host: HostState, e: Engine, req: TrainRequest)
         etaSeconds: s.etaSeconds,
         memory: e.gpuInfo().memory!,
       }),
-    onEpoch: (ev) => host.emit(epochEvent(ev)),
+    onEpoch: (ev, collapse) => host.emit(epochEvent(ev, collapse && withRestart(collapse, e))),
     onPreview: (p) =>
       host.emit({ type: 'preview', preview: p }, [p.amplitude.buffer as ArrayBuffer, p.phase.buffer as ArrayBuffer]),
     onCheckpoint: async (k) => {

@@ -4,6 +4,7 @@
  * checkpoints, device loss). Every value is plain data from src/api/types.ts; large arrays travel as transferable
  * buffers.
  */
+import type { Collapse } from '../api/engine';
 import type { TrainingConfig } from '../config/schema';
 import type { SimulateRequest } from '../api/engine';
 import type {
@@ -59,6 +60,8 @@ export interface TrainEnd {
   result?: ResultImage;
   resultError?: ErrorInfo;
   preview: { count: number; seconds: number; wallSeconds: number; overhead: number };
+  /** The amplitude went flat (src/model/collapse.ts): from which epoch, the last contrast, and what to restart with. */
+  collapse?: (Collapse & { restartWith: string }) | null;
 }
 
 export interface FileOut {
@@ -151,7 +154,18 @@ export type WorkerEvent =
       etaSeconds: number;
       memory: MemoryInfo;
     }
-  | { type: 'epoch'; epoch: number; trainLoss: number; valLoss: number | null; learningRate: number; seconds: number }
+  | {
+      type: 'epoch';
+      epoch: number;
+      trainLoss: number;
+      valLoss: number | null;
+      learningRate: number;
+      seconds: number;
+      /** The collapse detector's amplitude contrast (src/model/collapse.ts). */
+      amplitudeContrast?: number;
+      /** The collapse the run is in at this epoch, if any. */
+      collapse?: TrainEnd['collapse'];
+    }
   | { type: 'preview'; preview: LivePreview }
   | { type: 'model'; model: ModelInfo }
   | { type: 'checkpoint'; info: CheckpointInfo }

@@ -1,15 +1,16 @@
 // The settings panel (specs/app.md): fields generated from the config field table (src/config/fieldTable.ts),
 // validated inline, with the inference settings, JSON import/export and a reproducible link.
 import { useEffect, useState } from 'react';
+import { CONFIG_FIELDS, getField, setField, type FieldGroup, type FieldSpec } from '../../config/fields';
 import {
-  CONFIG_FIELDS,
-  getField,
-  setField,
-  SMALL_PRESET_FIELDS,
-  withSmallPreset,
-  type FieldGroup,
-  type FieldSpec,
-} from '../../config/fields';
+  PRESET_FIELDS,
+  PRESET_NAMES,
+  PRESETS,
+  presetConfig,
+  presetFor,
+  presetOf,
+  type PresetName,
+} from '../../config/presets';
 import { makeTrainingConfig, validateTrainingConfig, type TrainingConfig } from '../../config/schema';
 import { parseTrainingConfigJsonWithInfo, trainingConfigToJson } from '../../config/serialize';
 import { PtychoError } from '../../errors';
@@ -130,22 +131,51 @@ function Group(props: {
   );
 }
 
-/** The software-fallback adapter's notice, with the small preset one click away. */
-function SmallPresetNotice({ ctl, locked }: { ctl: Controller; locked: boolean }) {
+/**
+ * The preset (src/config/presets.ts) the settings follow, always shown, with the one this adapter should use marked;
+ * on a software adapter a notice with the small preset one click away.
+ */
+function PresetChooser({ ctl, locked }: { ctl: Controller; locked: boolean }) {
   const config = useStore((s) => s.config);
   const gpu = useStore((s) => s.gpu);
-  if (!gpu?.available || !gpu.isFallbackAdapter) return null;
+  const current = presetOf(config);
+  const here = gpu?.available ? presetFor(gpu.isFallbackAdapter) : null;
+  const apply = (name: PresetName) => ctl.applyConfig(presetConfig(name, config), [...PRESET_FIELDS]);
   return (
-    <div className="notice">
-      This adapter is a software fallback ({gpu.description}): the reference-size model would take hours.{' '}
-      <button
-        type="button"
-        data-testid="small-preset"
-        disabled={locked}
-        onClick={() => ctl.applyConfig(withSmallPreset(config), SMALL_PRESET_FIELDS)}
-      >
-        Use the small preset
-      </button>
+    <div className="preset">
+      <div className="field">
+        <label htmlFor="cfg-preset" title="A preset sets the model and training settings; edit any of them after">
+          preset
+        </label>
+        <select
+          id="cfg-preset"
+          data-testid="preset-select"
+          value={current ?? 'custom'}
+          disabled={locked}
+          onChange={(e) => e.target.value !== 'custom' && apply(e.target.value as PresetName)}
+        >
+          {PRESET_NAMES.map((n) => (
+            <option key={n} value={n}>
+              {PRESETS[n].label}
+              {n === here ? ' · for this GPU' : ''}
+            </option>
+          ))}
+          {!current && <option value="custom">custom (edited)</option>}
+        </select>
+      </div>
+      <p className="muted preset-about" data-testid="preset-about">
+        {current
+          ? PRESETS[current].description
+          : 'Settings edited by hand: choose a preset to start from settings measured on the quality benchmark.'}
+      </p>
+      {gpu?.available && gpu.isFallbackAdapter && current !== 'small' && (
+        <div className="notice">
+          This adapter is a software fallback ({gpu.description}): the reference-size model would take hours.{' '}
+          <button type="button" data-testid="small-preset" disabled={locked} onClick={() => apply('small')}>
+            Use the small preset
+          </button>
+        </div>
+      )}
     </div>
   );
 }
@@ -303,7 +333,7 @@ export function ConfigPanel({ ctl }: { ctl: Controller }) {
   return (
     <section className="panel" data-testid="config-panel">
       <h2>Settings</h2>
-      <SmallPresetNotice ctl={ctl} locked={locked} />
+      <PresetChooser ctl={ctl} locked={locked} />
       <Group name="Model" config={config} disabled={locked} problems={problems} onValue={onValue} />
       <Group name="Training" config={config} disabled={locked} problems={problems} onValue={onValue} />
       <InferenceGroup ctl={ctl} locked={locked} />

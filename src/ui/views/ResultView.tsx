@@ -54,6 +54,7 @@ export function ResultView({ ctl }: { ctl: Controller }) {
   const stitch = useStore((s) => s.stitch);
   const busy = useStore((s) => s.busy);
   const status = useStore((s) => s.status);
+  const collapse = useStore((s) => s.collapse);
   const [ampMap, setAmpMap] = useState<ColormapName>('gray');
   if (!r) {
     return (
@@ -68,6 +69,13 @@ export function ResultView({ ctl }: { ctl: Controller }) {
   return (
     <section className="panel" data-testid="result">
       <h2>Reconstruction</h2>
+      {(collapse || r.metrics?.collapsed) && (
+        <p className="notice warning" data-testid="result-collapsed">
+          This reconstruction&apos;s amplitude is flat
+          {r.metrics?.collapsed ? " (its std is under 1 % of objectGuess's)" : ''}: the model collapsed
+          {collapse ? ` at epoch ${collapse.epoch + 1}` : ''}. Train again with the fix the Training panel offers.
+        </p>
+      )}
       <div className="row controls">
         <label>
           stitching{' '}
@@ -114,7 +122,7 @@ type Metrics = NonNullable<ResultImage['metrics']>;
 /** The props every viewer of the result shares (one linked view, hover, line profile and region box). */
 type ViewerCommon = Omit<ImageViewerProps, 'title' | 'pixels'>;
 
-/** Reconstruction vs objectGuess on the scanned region: SSIM, PSNR and FRC resolution of amplitude and phase. */
+/** Reconstruction vs objectGuess on the scanned region: Pearson r, SSIM, PSNR and FRC resolution of amplitude and phase. */
 function MetricsTable({ m }: { m: Metrics }) {
   return (
     <table className="metrics" data-testid="metrics">
@@ -122,6 +130,7 @@ function MetricsTable({ m }: { m: Metrics }) {
       <thead>
         <tr>
           <th />
+          <th title="Pearson correlation with objectGuess on the well-lit pixels: ≥ 0.8 reconstructs">r</th>
           <th>SSIM</th>
           <th>PSNR (dB)</th>
           <th>FRC resolution (px)</th>
@@ -131,6 +140,7 @@ function MetricsTable({ m }: { m: Metrics }) {
         {(['amplitude', 'phase'] as const).map((part) => (
           <tr key={part}>
             <th>{part}</th>
+            <td data-testid={`metric-${part === 'amplitude' ? 'amp' : 'phase'}-r`}>{fmt(m[part].r)}</td>
             <td data-testid={`metric-${part === 'amplitude' ? 'amp' : 'phase'}-ssim`}>{fmt(m[part].ssim)}</td>
             <td>{fmt(m[part].psnr, 2)}</td>
             <td>{fmt(m[part].frcResolutionPx, 1)}</td>
@@ -139,7 +149,7 @@ function MetricsTable({ m }: { m: Metrics }) {
       </tbody>
       <tfoot>
         <tr>
-          <td colSpan={4} className="muted">
+          <td colSpan={5} className="muted">
             FRC threshold {m.frcThreshold === 'half-bit' ? '½-bit' : '0.5'}; phase offset {fmt(m.phaseOffset)} rad;
             amplitude × {fmt(m.amplitudeScale)}; region {m.region.width}×{m.region.height} px
           </td>

@@ -173,6 +173,26 @@ function LivePreview({ s }: { s: AppState }) {
 }
 
 /** Training controls, progress, the live loss chart and the live stitched object of the whole scan. */
+/**
+ * The collapse detector's verdict (src/model/collapse.ts), as soon as an epoch ends in it: where the amplitude went
+ * flat, and a restart with the fix (stopping the run first if it is still going).
+ */
+export function CollapseWarning({ ctl, s }: { ctl: Controller; s: AppState }) {
+  const c = s.collapse;
+  if (!c) return null;
+  const running = s.status === 'training' || s.status === 'paused';
+  return (
+    <div className="notice warning" role="alert" data-testid="collapse-warning">
+      The amplitude collapsed to a constant at epoch {c.epoch + 1}: its contrast where the probe lights the object is{' '}
+      {(100 * c.contrast).toFixed(2)} % (healthy runs show several %). Unless the sample is a pure phase object, this
+      model&apos;s picture is flat.{' '}
+      <button type="button" data-testid="collapse-restart" onClick={() => ctl.restartAfterCollapse()}>
+        {running ? 'Stop and restart' : 'Restart'} with {c.restartWith}
+      </button>
+    </div>
+  );
+}
+
 export function TrainingView({ ctl }: { ctl: Controller }) {
   const s = useStore();
   return (
@@ -181,6 +201,7 @@ export function TrainingView({ ctl }: { ctl: Controller }) {
       <TrainingControls ctl={ctl} s={s} />
       <ModelLine model={s.model} />
       <ProgressLine s={s} />
+      <CollapseWarning ctl={ctl} s={s} />
       {s.busy && (
         <p className="busy" data-testid="busy">
           {s.busy}
