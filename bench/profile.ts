@@ -4,6 +4,7 @@
  * read-backs, the step's FLOPs (counted by the conv2d and FFT ops) and, with the FMA peak measured in the same run,
  * the unprofiled step's fraction of that peak.
  */
+import { paddedCanvasSize } from '../src/config/geometry';
 import type { Gpu } from '../src/gpu/runtime';
 import { Adam } from '../src/gpu/ops/adam';
 import { DispatchProfiler } from '../src/gpu/profiler';
@@ -25,6 +26,7 @@ export interface StepPreset {
 /** Presets to profile: the CI training preset and the reference's shapes. */
 export const STEP_PRESETS: Record<string, StepPreset> = {
   ci: { name: 'CI preset', N: 32, nFiltersScale: 0.25, gridsize: 1, batch: 8, cbam: false },
+  small: { name: 'small preset', N: 32, nFiltersScale: 0.25, gridsize: 2, batch: 8, cbam: false },
   n64s1: { name: 'N 64 · scale 1', N: 64, nFiltersScale: 1, gridsize: 1, batch: 16, cbam: true },
   n64s2: { name: 'Ptychodus default', N: 64, nFiltersScale: 2, gridsize: 1, batch: 16, cbam: true },
   n64s1g2: { name: 'N 64 · scale 1 · gridsize 2', N: 64, nFiltersScale: 1, gridsize: 2, batch: 16, cbam: true },
@@ -46,7 +48,7 @@ export function presetModel(gpu: Gpu, p: StepPreset): PtychoPINN {
     objectBig: true,
     probeScale: 4,
     probeMask: false,
-    M: p.N,
+    M: paddedCanvasSize(p.N, p.gridsize),
     lossMode: 'poisson',
   });
 }

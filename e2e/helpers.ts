@@ -2,6 +2,8 @@
 // polling it, downloads, long tasks, the requests a page makes, PNG sizes and screenshots.
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
+import type { TrainingConfig } from '../src/config/fieldTable';
+import { presetOf, type PresetName } from '../src/config/presets';
 
 /** What window.__ptychopinn exposes (src/ui/store.ts exposeState). */
 export interface Exposed {
@@ -31,6 +33,8 @@ export interface Exposed {
     region: { x0: number; y0: number; width: number; height: number };
   } | null;
   checkpoint: { epoch: number; epochs: number; dataset: string } | null;
+  /** The collapse detector's verdict on the run (1-based epoch), or null. */
+  collapse: { epoch: number; contrast: number } | null;
   recovery: string | null;
   previews: number;
   previewOverhead: number | null;
@@ -109,3 +113,12 @@ export function pngSize(bytes: Uint8Array): { width: number; height: number } {
 }
 
 export const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/${name}.png`, fullPage: true });
+
+/** The preset the page's settings follow (src/config/presets.ts), or null when edited. */
+export const presetIn = (s: Exposed): PresetName | null => presetOf(s.config as unknown as TrainingConfig);
+
+/** Choose a preset in the always-visible preset select and wait until the page's settings follow it. */
+export async function choosePreset(page: Page, name: PresetName): Promise<Exposed> {
+  await page.getByTestId('preset-select').selectOption(name);
+  return waitFor(page, (s) => presetIn(s) === name, 10_000, `${name} preset`);
+}

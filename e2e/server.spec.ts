@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { readModelArchive } from '../src/pipeline/archive/modelArchive';
-import { download, shot, state, waitFor } from './helpers';
+import { choosePreset, download, shot, state, waitFor } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -130,13 +130,7 @@ test("two pages share the server's job: a watcher sees the run, takes control wh
     await waitFor(a, (s) => s.status === 'ready' && !!s.dataset, 60_000, 'A: example loaded on the server');
     await expect(a.getByTestId('dataset-summary')).toBeVisible();
     expect((await state(a)).dataset!.fileName).toBe('lines-n32.npz');
-    await a.getByTestId('small-preset').click();
-    await waitFor(
-      a,
-      (s) => s.config.nepochs === 8 && s.config.model.n_filters_scale === 0.25,
-      10_000,
-      'A: small preset',
-    );
+    await choosePreset(a, 'small');
     await a.locator('#cfg-nepochs').fill('3');
     await waitFor(a, (s) => s.config.nepochs === 3, 10_000, 'A: nepochs 3');
     await a.getByTestId('train-start').click();
@@ -219,8 +213,7 @@ test("the same preset in this browser's own engine (a Web Worker on the browser'
   await page.goto('/#example=lines-n32');
   await expect(page.getByTestId('gpu-status')).toContainText("Compute: this browser's WebGPU");
   await waitFor(page, (s) => s.status === 'ready' && !!s.dataset, 60_000, 'example loaded in the page');
-  await page.getByTestId('small-preset').click();
-  await waitFor(page, (s) => s.config.nepochs === 8 && s.config.model.n_filters_scale === 0.25, 10_000, 'small preset');
+  await choosePreset(page, 'small');
   await page.locator('#cfg-nepochs').fill('3');
   await waitFor(page, (s) => s.config.nepochs === 3, 10_000, 'nepochs 3');
   await page.getByTestId('train-start').click();

@@ -79,6 +79,9 @@ async function runPreset(engine: Engine, preset: PresetName, o: QualityOptions, 
       )
     : base;
   engine.setConfig({ ...cfg, seed });
+  // Every run from fresh weights drawn with its seed, as the page's Train and the CLI do: the engine otherwise goes
+  // on training the model it holds (same shape), and each run would start where the one before ended.
+  engine.resetModel();
   const t0 = performance.now();
   const r = await engine.train();
   const trainSeconds = (performance.now() - t0) / 1000;

@@ -144,6 +144,27 @@ describe('ptychopinn CLI (in process)', () => {
     expect(m.out.join('')).toBe('');
   });
 
+  it('train --preset small: the preset over the scan (gridsize 2, He init, probe_scale from the scan), --config and --epochs override it (GPU)', async () => {
+    const { writeNpz } = await import('../pipeline/npz');
+    const { linesScan } = await import('../testing/fixtures');
+    const { readModelArchive } = await import('../pipeline/archive/modelArchive');
+    const { PRESETS } = await import('../config/presets');
+    const { probeScaleForLevel } = await import('../config/amplitudeLevel');
+    const scan = linesScan({ nImages: 24, objectSize: 64, seed: 5 });
+    const cfg = { n_groups: 8, validation_fraction: 0.25 };
+    const m = memIO({ 'scan.npz': writeNpz(scan), 'cfg.json': new TextEncoder().encode(JSON.stringify(cfg)) });
+    const args = ['train', 'scan.npz', '--preset', 'small', '--config', 'cfg.json', '--epochs', '1', '--seed', '3'];
+    expect(await main([...args, '--out', 'model.zip', '--json'], m.io), m.err.join('\n')).toBe(0);
+    const { model, training } = readModelArchive(m.fs.get('model.zip')!, 'model.zip').config;
+    const small = PRESETS.small.settings;
+    expect(model).toMatchObject({ ...small.model, N: 32 });
+    expect(training).toMatchObject({ batch_size: small.batch_size, learning_rate: small.learning_rate });
+    expect(training).toMatchObject({ n_groups: 8, validation_fraction: 0.25, nepochs: 1, seed: 3 });
+    const level = probeScaleForLevel(scan.probeGuess.data as Float32Array, 32, small.model!.amplitude_level!);
+    expect(model.probe_scale as number).toBeCloseTo(level, 5);
+    expect(level).not.toBeCloseTo(4, 1); // the table's probe_scale would not pass
+  });
+
   it('reconstruct --product writes a Ptychodus NPZ product: the scan positions, probeGuess, object and the loss history (GPU)', async () => {
     const { writeNpz } = await import('../pipeline/npz');
     const { CI_MODEL, linesScan } = await import('../testing/fixtures');

@@ -40,6 +40,12 @@ describe('presets', () => {
     const parity = presetConfig('torch-parity', presetConfig('small', scanConfig));
     for (const path of PRESET_FIELDS) expect(getField(parity, path), path).toEqual(getField(defaults, path));
     expect(presetOf({ ...presetConfig('small', scanConfig), learning_rate: 0.123 })).toBeNull();
+    // probe_scale taken from a scan under a preset with amplitude_level goes back to the table's under torch-parity.
+    const fitted = presetConfig('small', scanConfig);
+    fitted.model = { ...fitted.model, probe_scale: 3.3 };
+    expect(presetConfig('torch-parity', fitted).model.probe_scale).toBe(defaults.model.probe_scale);
+    expect(presetOf({ ...parity, model: { ...parity.model, probe_scale: 3.3 } })).toBeNull();
+    expect(presetOf(fitted)).toBe('small'); // small sets amplitude_level: its probe_scale is the scan's
   });
 
   it('after a collapse: the adapter preset for other settings, else the next seed', () => {

@@ -25,21 +25,36 @@ export const PRESETS: { readonly [P in PresetName]: Preset } = {
   small: {
     name: 'small',
     label: 'small (no GPU)',
-    description: 'A software adapter or a weak GPU: a 256-pattern N 32 scan trains in about a minute on two CPU cores.',
+    description:
+      'A software adapter or a weak GPU: a 256-pattern N 32 scan trains in about 90 s on two CPU cores (the smallest generator, gridsize 2, He initialisation, amplitude level 0.5).',
     settings: {
-      model: { n_filters_scale: 0.25, cbam_encoder: false },
+      model: {
+        n_filters_scale: 0.25,
+        cbam_encoder: false,
+        gridsize: 2,
+        init_scheme: 'kaiming',
+        amplitude_level: 0.5,
+      },
       batch_size: 8,
-      nepochs: 8,
-      n_groups: 128,
+      nepochs: 16,
+      n_groups: 192,
       learning_rate: 3e-3,
       validation_fraction: 0.125,
+      enable_oversampling: true,
+      neighbor_pool_size: 5,
     },
   },
   reference: {
     name: 'reference',
     label: 'reference (GPU)',
-    description: 'A real GPU: the reference-size network trained on the whole scan.',
-    settings: { model: { gridsize: 2, init_scheme: 'kaiming', cbam_encoder: false }, nepochs: 30 },
+    description:
+      'A real GPU: the reference-size generator without CBAM, gridsize 2, He initialisation, amplitude level 0.5, on the whole scan.',
+    settings: {
+      model: { gridsize: 2, init_scheme: 'kaiming', cbam_encoder: false, amplitude_level: 0.5 },
+      nepochs: 30,
+      enable_oversampling: true,
+      neighbor_pool_size: 5,
+    },
   },
   'torch-parity': {
     name: 'torch-parity',
@@ -67,12 +82,11 @@ function pick<T extends object>(from: T, keys: string[]): Partial<T> {
 /** `base` with the preset's settings (the table's defaults for the preset fields it leaves out). */
 export function presetConfig(name: PresetName, base: TrainingConfig): TrainingConfig {
   const s = PRESETS[name].settings;
-  return {
-    ...base,
-    ...pick(DEFAULTS, TRAINING_KEYS),
-    ...s,
-    model: { ...base.model, ...pick(DEFAULTS.model, MODEL_KEYS), ...s.model },
-  } as TrainingConfig;
+  const model = { ...base.model, ...pick(DEFAULTS.model, MODEL_KEYS), ...s.model } as ModelConfig;
+  // probe_scale follows amplitude_level (taken from the scan when set, src/config/amplitudeLevel.ts); without it the
+  // table's value, so a preset after one with a level does not keep that scan's probe_scale.
+  if (model.amplitude_level === null) model.probe_scale = DEFAULTS.model.probe_scale;
+  return { ...base, ...pick(DEFAULTS, TRAINING_KEYS), ...s, model } as TrainingConfig;
 }
 
 /** The preset whose settings `c` has, or null (edited settings). */
@@ -82,6 +96,7 @@ export function presetOf(c: TrainingConfig): PresetName | null {
       const p = presetConfig(name, c);
       return (
         MODEL_KEYS.every((k) => p.model[k as keyof ModelConfig] === c.model[k as keyof ModelConfig]) &&
+        (p.model.amplitude_level !== null || p.model.probe_scale === c.model.probe_scale) &&
         TRAINING_KEYS.every((k) => p[k as keyof TrainingConfig] === c[k as keyof TrainingConfig])
       );
     }) ?? null
