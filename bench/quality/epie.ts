@@ -4,6 +4,7 @@
  * judge of which families are reconstructable at all). Not the app's solver — just the textbook loop.
  */
 import { fft2 } from '../../src/pipeline/fftCpu';
+import { evaluateReconstruction, type ReconstructionMetrics } from '../../src/pipeline/metrics';
 import { Rng } from '../../src/pipeline/random';
 import type { RawData } from '../../src/pipeline/rawData';
 
@@ -84,4 +85,14 @@ export function epie(raw: RawData, opts: { iterations?: number; seed?: number } 
         if (inside(top[p] + i, left[p] + j))
           weights[(top[p] + i) * W + left[p] + j] += P[2 * (i * N + j)] ** 2 + P[2 * (i * N + j) + 1] ** 2;
   return { object: O, weights, width: W, height: H, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** An ePIE result scored against the scan's objectGuess (same grid, origin [0, 0]) on its illuminated pixels. */
+export function epieMetrics(raw: RawData, e: EpieResult): ReconstructionMetrics {
+  return evaluateReconstruction(
+    { data: e.object, width: e.width, height: e.height },
+    [0, 0],
+    { data: raw.objectGuess!.data as Float32Array, width: e.width, height: e.height },
+    { weights: e.weights },
+  );
 }

@@ -11,9 +11,9 @@ import { Engine } from '../../src/api/engine';
 import { parseTrainingConfigJson } from '../../src/config/serialize';
 import { presetConfig, PRESET_NAMES, type PresetName } from '../../src/config/presets';
 import { toRawData } from '../../src/pipeline/contract';
-import { evaluateReconstruction, type ReconstructionMetrics } from '../../src/pipeline/metrics';
+import type { ReconstructionMetrics } from '../../src/pipeline/metrics';
 import { writeNpz } from '../../src/pipeline/npz';
-import { epie } from './epie';
+import { epie, epieMetrics } from './epie';
 import { scanFamilies, simulateFamily, type ScanFamily } from './families';
 import { summarize, type QualityRow } from './summary';
 
@@ -100,12 +100,7 @@ async function runPreset(engine: Engine, preset: PresetName, o: QualityOptions, 
 
 function epieRow(raw: ReturnType<typeof toRawData>) {
   const e = epie(raw, { iterations: 50 });
-  const m = evaluateReconstruction(
-    { data: e.object, width: e.width, height: e.height },
-    [0, 0],
-    { data: raw.objectGuess!.data as Float32Array, width: e.width, height: e.height },
-    { weights: e.weights },
-  );
+  const m = epieMetrics(raw, e);
   return {
     ...metricsOf(m),
     status: 'completed',
