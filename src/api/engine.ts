@@ -16,6 +16,8 @@ import { reconstructObject, reconstructPreview, type PreviewImage } from '../mod
 import type { PtychoPINN, PtychoPINNSpec } from '../model/ptychopinn';
 import { amplitudeContrast, brightPixels, collapseOf, sampleGroups } from '../model/collapse';
 import { TrainingRun, type StepEvent } from '../model/train';
+import { PtychoSolver } from '../solver/solver';
+import { solverOptions, solverProduct, solverScan, type SolveEvents, type SolveRequest } from './engineSolve';
 import { checkCheckpoint, type TrainingCheckpoint } from './checkpoint';
 import { groupWith } from './engineData';
 import { checkModelFitsScan, modelArchive, modelSpec } from './engineModels';
@@ -29,6 +31,7 @@ import type { ModelInfo, ResultImage, StitchMethod } from './types';
 export { APP_VERSION } from './modelFiles';
 export { metricsSummary } from './engineResults';
 export type { Collapse } from '../model/collapse';
+export type { SolveEvents, SolveRequest, SolverOutcome } from './engineSolve';
 export type {
   EngineTrainResult,
   LoadedDataset,
@@ -38,6 +41,9 @@ export type {
 } from './engineTypes';
 
 export class Engine extends EngineState {
+  /** The solve in progress (pause / stop act on it as on a training run). */
+  private solver: PtychoSolver | null = null;
+
   /**
    * An engine on the best GPU adapter. With `allowNoGpu`, an engine without WebGPU is returned instead of an
    * error: it loads, checks and previews scans and simulates, and every GPU operation throws `gpuError`.
@@ -175,14 +181,63 @@ export class Engine extends EngineState {
     return this.run !== null;
   }
 
+  get solving(): boolean {
+    return this.solver !== null;
+  }
+
   pause(): void {
     this.run?.pause();
+    this.solver?.pause();
   }
   resume(): void {
     this.run?.resume();
+    this.solver?.resume();
   }
   stop(): void {
     this.run?.stop();
+    this.solver?.stop();
+  }
+
+  /**
+   * Reconstruct the loaded scan with the iterative solver (src/solver/solver.ts, specs/solver.md): from a flat
+   * object, or from the current model's stitched object (`init: 'model'`, refine after PtychoPINN). The product
+   * becomes the latest reconstruction (exports), with the refined probe and positions.
+   */
+  async solve(req: SolveRequest = {}, events: SolveEvents = {}): Promise<ReconstructionProduct> {
+    if (this.run || this.solver)
+      throw new PtychoError('cli-usage', 'a training run or a solve is in progress', 'stop it first');
+    await this.tuneKernels();
+    const ds = this.requireDataset();
+    const options = solverOptions(req);
+    const init = req.init ?? 'flat';
+    const start = init === 'model' ? (await this.reconstruct()).image : undefined;
+    const solver = new PtychoSolver(this.gpu, solverScan(ds), options);
+    this.solver = solver;
+    try {
+      const t0 = performance.now();
+      await solver.initialise(start);
+      const minInterval = (events.previewMinIntervalS ?? 1) * 1000;
+      let lastPreview = -Infinity;
+      const r = await solver.run(async (e) => {
+        events.onIteration?.(e);
+        const now = performance.now();
+        if (events.onPreview && (now - lastPreview >= minInterval || e.iteration === options.iterations)) {
+          const p = await solver.preview(events.previewMaxSide ?? 256);
+          lastPreview = performance.now();
+          events.onPreview({ ...p, epoch: 0, step: e.iteration, iteration: e.iteration, overhead: 0 });
+        }
+      });
+      this.lastProduct = solverProduct(ds, r, {
+        init,
+        iterations: r.history.length,
+        seconds: (performance.now() - t0) / 1000,
+        options,
+      });
+      return this.lastProduct;
+    } finally {
+      solver.dispose();
+      this.solver = null;
+    }
   }
 
   /** The stitched object of the whole scan with the current weights, reduced on the GPU to ≤ maxSide pixels a side. */

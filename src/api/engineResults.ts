@@ -11,7 +11,8 @@ import type { RawData } from '../pipeline/rawData';
 import type { ReconstructionImage } from '../model/infer';
 import type { EpochEvent } from '../model/train';
 import type { LoadedDataset, ReconstructionProduct } from './engineTypes';
-import type { MetricsSummary, ModelInfo, ResultImage, StitchMethod } from './types';
+import type { SolverOutcome } from './engineSolve';
+import type { MetricsSummary, ModelInfo, ResultImage, SolverSummary, StitchMethod } from './types';
 
 /** How patches of an N×N model are stitched: trimmed to the centre, weighted by the scan's probe. */
 export function stitchOptions(N: number, probe: Float32Array, method: StitchMethod) {
@@ -60,6 +61,7 @@ export function resultImage(p: ReconstructionProduct, truth: NdArray | undefined
     metrics: p.metrics ? metricsSummary(p.metrics) : undefined,
     stitch: p.stitch,
     patches: image.patches,
+    solver: p.solver ? solverSummary(p.solver) : undefined,
   };
 }
 
@@ -89,6 +91,25 @@ export function reconstructionNpz(p: ReconstructionProduct): Uint8Array {
       data: new Uint8Array(0),
       text: JSON.stringify(metricsSummary(p.metrics)),
     };
+  const sv = p.solver;
+  if (sv) {
+    arrays.solver = {
+      dtype: 'str',
+      shape: [],
+      data: new Uint8Array(0),
+      text: JSON.stringify({ ...solverSummary(sv), options: sv.options, error: sv.history.map((e) => e.error) }),
+    };
+    if (sv.options.refineProbe) arrays.probe = { dtype: 'c64', shape: [sv.N, sv.N], data: sv.probe };
+    if (sv.options.refinePositions) {
+      const n = sv.x.length;
+      const xy = new Float64Array(2 * n);
+      for (let k = 0; k < n; k++) {
+        xy[2 * k] = sv.x[k];
+        xy[2 * k + 1] = sv.y[k];
+      }
+      arrays.positions = { dtype: 'f64', shape: [n, 2], data: xy };
+    }
+  }
   return writeNpz(arrays, { compress: true });
 }
 
@@ -105,27 +126,46 @@ export function reconstructionProduct(
   opts: { name?: string; comments?: string },
 ): Uint8Array {
   const { image } = p;
-  const loss = history.length
-    ? { lossEpochs: history.map((e) => e.epoch), lossValues: history.map((e) => e.trainLoss) }
-    : {};
+  const sv = p.solver;
+  // A solver product carries its own error history, probe and positions (refined or as scanned).
+  const loss = sv
+    ? { lossEpochs: sv.history.map((e) => e.iteration), lossValues: sv.history.map((e) => e.error) }
+    : history.length
+      ? { lossEpochs: history.map((e) => e.epoch), lossValues: history.map((e) => e.trainLoss) }
+      : {};
   return writePtychodusProduct({
     object: image.object,
     width: image.width,
     height: image.height,
     origin: [image.origin[0], image.origin[1]],
-    probe: ds.raw.probeGuess.data as Float32Array,
-    positionsX: ds.raw.xcoords,
-    positionsY: ds.raw.ycoords,
+    probe: sv ? sv.probe : (ds.raw.probeGuess.data as Float32Array),
+    positionsX: sv ? sv.x : ds.raw.xcoords,
+    positionsY: sv ? sv.y : ds.raw.ycoords,
     ...productPhysicsFromMetadata(ds.raw.metadata),
     ...loss,
     name: opts.name ?? ds.fileName,
     comments: [
-      `ptychopinn-web reconstruction of ${ds.fileName}${modelInfo ? ` with ${modelInfo.source}` : ''} (${p.stitch} stitching)`,
+      sv
+        ? `ptychopinn-web iterative solve of ${ds.fileName} (${sv.iterations} iterations from ${sv.init === 'model' ? `the network's object${modelInfo ? ` (${modelInfo.source})` : ''}` : 'a flat object'}${sv.options.refineProbe ? ', probe refined' : ''}${sv.options.refinePositions ? ', positions refined' : ''})`
+        : `ptychopinn-web reconstruction of ${ds.fileName}${modelInfo ? ` with ${modelInfo.source}` : ''} (${p.stitch} stitching)`,
       opts.comments,
     ]
       .filter((c) => c)
       .join('\n'),
   });
+}
+
+/** A solve in a few numbers (src/api/types.ts SolverSummary). */
+export function solverSummary(s: SolverOutcome): SolverSummary {
+  return {
+    init: s.init,
+    iterations: s.iterations,
+    seconds: s.seconds,
+    error: s.history.length ? s.history[s.history.length - 1].error : null,
+    refinedProbe: s.options.refineProbe,
+    refinedPositions: s.options.refinePositions,
+    positionRms: s.positionRms,
+  };
 }
 
 /** Plain-number metrics for JSON / UI. */

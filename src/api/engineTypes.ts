@@ -11,6 +11,7 @@ import type { DatasetSummary } from '../pipeline/summary';
 import type { ReconstructionImage } from '../model/infer';
 import type { EpochEvent, StepEvent, TrainResult } from '../model/train';
 import type { TrainingCheckpoint } from './checkpoint';
+import type { SolverOutcome } from './engineSolve';
 import type { LivePreview, ModelInfo, StitchMethod } from './types';
 
 export interface LoadedDataset {
@@ -25,7 +26,10 @@ export interface LoadedDataset {
 export interface ReconstructionProduct {
   image: ReconstructionImage;
   metrics?: ReconstructionMetrics;
-  stitch: StitchMethod;
+  /** How the object was made: the network's patches stitched one way or the other, or the iterative solver. */
+  stitch: StitchMethod | 'solver';
+  /** The solver's probe, positions and history (solver products only). */
+  solver?: SolverOutcome;
 }
 
 export interface TrainEvents {

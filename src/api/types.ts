@@ -75,8 +75,24 @@ export interface ResultImage {
   /** objectGuess over the same canvas (complex64, zeros outside the object), when the scan has one. */
   truth?: Float32Array;
   metrics?: MetricsSummary;
-  stitch: StitchMethod;
+  /** How the object was made: the network's patches stitched, or the iterative solver. */
+  stitch: StitchMethod | 'solver';
   patches: number;
+  /** For a solver result: what ran, and how far the probe and positions were refined. */
+  solver?: SolverSummary;
+}
+
+/** A solve in a few numbers, for the result view and JSON. */
+export interface SolverSummary {
+  init: 'flat' | 'model';
+  iterations: number;
+  seconds: number;
+  /** The last iteration's Fourier error Σ(|F| − m)² / Σ m². */
+  error: number | null;
+  refinedProbe: boolean;
+  refinedPositions: boolean;
+  /** RMS move of the positions in pixels. */
+  positionRms: number;
 }
 
 /** The display-sized live preview of the stitched object during training. */

@@ -41,6 +41,13 @@ const COMMANDS: Record<string, Command> = {
     usage: 'reconstruct FILE --model M --out recon.npz [--product P.npz] [--stitch barycentric|position] [--json]',
     load: () => import('./reconstruct'),
   },
+  solve: {
+    summary:
+      "reconstruct the object with the iterative physics solver (no training); probe / position refinement; --init refines a model's object",
+    usage:
+      'solve FILE --out R.npz [--iterations K] [--refine-probe] [--refine-positions] [--init MODEL.zip] [--product P.npz] [--json]',
+    load: () => import('./solve'),
+  },
   convert: {
     summary: "convert a model between this app's archive and the PyTorch reference's wts.h5.zip",
     usage: 'convert MODEL --to torch|native --out FILE',

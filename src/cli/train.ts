@@ -33,7 +33,7 @@ const OPTIONS: Record<string, OptionSpec> = {
 
 export const DEFAULT_EXAMPLE = 'public/fixtures/lines-n32.npz';
 
-function fmtTime(s: number): string {
+export function fmtTime(s: number): string {
   if (!Number.isFinite(s)) return '?';
   const m = Math.floor(s / 60);
   return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
