@@ -24,90 +24,14 @@ import {
 } from '../gpu/ops/pie';
 import { PtychoError } from '../errors';
 import { Rng } from '../pipeline/random';
+import { illumination, resampleOnto } from './canvas';
 import { batchTiles } from './tiles';
+import type { ObjectImage } from './canvas';
+import { SOLVER_DEFAULTS, type IterationEvent, type SolverOptions, type SolverResult, type SolverScan } from './types';
 
-/** A scan as the solver needs it (the raw contract's arrays, src/pipeline/rawData.ts). */
-export interface SolverScan {
-  N: number;
-  /** (n, N, N) diffraction amplitudes, DC at the centre. */
-  diffraction: Float32Array;
-  /** (N, N) complex probe, interleaved. */
-  probe: Float32Array;
-  /** Scan positions in object pixels (x = column, y = row). */
-  x: Float64Array;
-  y: Float64Array;
-}
-
-/** A complex image on the object-pixel grid: canvas pixel (0, 0) is object pixel `origin` [x, y]. */
-export interface ObjectImage {
-  object: Float32Array;
-  width: number;
-  height: number;
-  origin: [number, number];
-  /** Where the image is defined (> 0); pixels without weight are filled with the mean of those with. */
-  weights?: Float32Array;
-}
-
-export interface SolverOptions {
-  iterations: number;
-  /** Scan positions updated together (one GPU batch). */
-  batchSize: number;
-  /** 'amplitude' (Fourier-modulus projection) or 'poisson' (a maximum-likelihood step for counting noise). */
-  loss: 'amplitude' | 'poisson';
-  /** Object step (1 = the full rPIE step). */
-  objectStep: number;
-  /** rPIE's α: the weight of max|P|² in the object update's denominator (and of max|O|² in the probe's). */
-  alpha: number;
-  refineProbe: boolean;
-  /** First iteration (1-based) that updates the probe. */
-  probeStart: number;
-  probeStep: number;
-  refinePositions: boolean;
-  /** First iteration (1-based) that updates positions. */
-  positionStart: number;
-  positionStep: number;
-  /** Largest move of one position in one update, in pixels. */
-  maxShift: number;
-  seed: number;
-}
-
-export const SOLVER_DEFAULTS: SolverOptions = {
-  iterations: 30,
-  batchSize: 32,
-  loss: 'amplitude',
-  objectStep: 1,
-  alpha: 0.1,
-  refineProbe: false,
-  probeStart: 3,
-  probeStep: 1,
-  refinePositions: false,
-  positionStart: 5,
-  positionStep: 1,
-  maxShift: 0.5,
-  seed: 1,
-};
-
-export interface IterationEvent {
-  /** 1-based. */
-  iteration: number;
-  iterations: number;
-  /** Σ (|F| − m)² / Σ m² over every pattern, measured as each batch was updated. */
-  error: number;
-  seconds: number;
-  patternsPerSecond: number;
-  /** RMS of the positions' moves from where they started, in pixels (0 without position refinement). */
-  positionRms: number;
-}
-
-export interface SolverResult {
-  image: ObjectImage & { weights: Float32Array };
-  /** (N, N) complex probe (refined or as given). */
-  probe: Float32Array;
-  /** Positions in object pixels (refined or as given). */
-  x: Float64Array;
-  y: Float64Array;
-  history: IterationEvent[];
-}
+export type { ObjectImage };
+export { illumination };
+export * from './types';
 
 export class PtychoSolver {
   readonly N: number;
@@ -206,28 +130,8 @@ export class PtychoSolver {
     const W = this.width,
       H = this.height;
     const obj = new Float32Array(2 * W * H);
-    if (init) {
-      let sr = 0,
-        si = 0,
-        c = 0;
-      const defined = (k: number) => !init.weights || init.weights[k] > 0;
-      for (let k = 0; k < init.width * init.height; k++)
-        if (defined(k)) {
-          sr += init.object[2 * k];
-          si += init.object[2 * k + 1];
-          c++;
-        }
-      const fill = c ? [sr / c, si / c] : [1, 0];
-      for (let y = 0; y < H; y++)
-        for (let x = 0; x < W; x++) {
-          const ix = x + this.origin[0] - init.origin[0],
-            iy = y + this.origin[1] - init.origin[1];
-          const k = iy * init.width + ix;
-          const inside = ix >= 0 && iy >= 0 && ix < init.width && iy < init.height && defined(k);
-          obj[2 * (y * W + x)] = inside ? init.object[2 * k] : fill[0];
-          obj[2 * (y * W + x) + 1] = inside ? init.object[2 * k + 1] : fill[1];
-        }
-    } else for (let k = 0; k < W * H; k++) obj[2 * k] = 1;
+    if (init) resampleOnto(init, obj, W, H, this.origin);
+    else for (let k = 0; k < W * H; k++) obj[2 * k] = 1;
     this.gpu.upload(this.state.obj, obj);
     pieProbeUpdate(this.gpu, this.state, null, { step: 0, alpha: 0 });
     // One pass without updates measures Σ|F|² of the start against Σ m².
@@ -440,39 +344,4 @@ export class PtychoSolver {
     this.gpu.upload(this.state.pos, Float32Array.from(this.pos));
     return Math.sqrt(ss / this.n);
   }
-}
-
-/** Σ_p |P|² splatted bilinearly at each canvas position: where the scan lit the object. */
-export function illumination(
-  probe: Float32Array,
-  pos: ArrayLike<number>,
-  N: number,
-  W: number,
-  H: number,
-): Float32Array {
-  const out = new Float64Array(W * H);
-  const n = pos.length / 2;
-  for (let p = 0; p < n; p++) {
-    const sy = pos[2 * p + 1] - N / 2,
-      sx = pos[2 * p] - N / 2;
-    const by = Math.floor(sy),
-      bx = Math.floor(sx);
-    const fy = sy - by,
-      fx = sx - bx;
-    for (let i = 0; i < N; i++)
-      for (let j = 0; j < N; j++) {
-        const q = probe[2 * (i * N + j)] ** 2 + probe[2 * (i * N + j) + 1] ** 2;
-        for (const [dy, dx, w] of [
-          [0, 0, (1 - fy) * (1 - fx)],
-          [0, 1, (1 - fy) * fx],
-          [1, 0, fy * (1 - fx)],
-          [1, 1, fy * fx],
-        ]) {
-          const y = by + i + dy,
-            x = bx + j + dx;
-          if (y >= 0 && x >= 0 && y < H && x < W) out[y * W + x] += w * q;
-        }
-      }
-  }
-  return Float32Array.from(out);
 }
