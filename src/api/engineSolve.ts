@@ -69,7 +69,7 @@ export function solverOptions(req: SolveRequest): SolverOptions {
     bad('loss', `'${String(o.loss)}'`, "use 'amplitude' or 'poisson'");
   for (const k of ['objectStep', 'probeStep', 'positionStep', 'maxShift'] as const)
     if (!(o[k] > 0 && o[k] <= 10)) bad(k, `${o[k]} is not in (0, 10]`, `e.g. ${SOLVER_DEFAULTS[k]}`);
-  if (!(o.alpha >= 0 && o.alpha <= 1)) bad('alpha', `${o.alpha} is not in [0, 1]`, 'e.g. 0.1');
+  if (!(o.alpha >= 0 && o.alpha <= 1)) bad('alpha', `${o.alpha} is not in [0, 1]`, 'e.g. 1 (ePIE) or 0.1 (rPIE)');
   return o;
 }
 

@@ -21,7 +21,10 @@ export interface SolverOptions {
   loss: 'amplitude' | 'poisson';
   /** Object step (1 = the full rPIE step). */
   objectStep: number;
-  /** rPIE's α: the weight of max|P|² in the object update's denominator (and of max|O|² in the probe's). */
+  /**
+   * rPIE's α: the weight of max|P|² in the object update's denominator (and of max|O|² in the probe's); 1 is
+   * ePIE's step, best on the quality benchmark's curved-probe and sparse-raster scans (specs/solver.md).
+   */
   alpha: number;
   refineProbe: boolean;
   /** First iteration (1-based) that updates the probe. */
@@ -41,12 +44,12 @@ export const SOLVER_DEFAULTS: SolverOptions = {
   batchSize: 32,
   loss: 'amplitude',
   objectStep: 1,
-  alpha: 0.1,
+  alpha: 1,
   refineProbe: false,
-  probeStart: 3,
+  probeStart: 1,
   probeStep: 1,
   refinePositions: false,
-  positionStart: 5,
+  positionStart: 2,
   positionStep: 1,
   maxShift: 0.5,
   seed: 1,
