@@ -7,6 +7,7 @@
  *   --gpu       the GPU suite: FMA peak, conv/FFT fractions of it, a step profile, training and inference
  *               (predict + stitch) patterns/s of the reference's shapes, peak GPU memory.
  *   --quality   the quality benchmark (bench/quality/run.ts): presets × scan families × seeds against the truth.
+ *   --solver    the iterative solver on the benchmark scan (bench/solver.ts): N 64 × 512 patterns × 30 iterations.
  */
 import { autotune, autotuneEnabled } from '../src/gpu/autotune';
 import { Gpu } from '../src/gpu/runtime';
@@ -14,6 +15,7 @@ import { describeAdapter } from '../src/gpu/device';
 import { benchKernels } from './kernels';
 import { formatProfile, profileStep, STEP_PRESETS } from './profile';
 import { measurePeak } from './peak';
+import { benchSolver } from './solver';
 import { benchThroughput } from './throughput';
 
 type Log = (line: string) => void;
@@ -54,7 +56,7 @@ function runners(gpu: Gpu, peak: number, log: Log): Runners {
 }
 
 /** The GPU suite: kernels, step profiles and the reference shapes' throughput. */
-async function gpuSuite(gpu: Gpu, run: Runners, result: Result, iters: number | undefined): Promise<void> {
+async function gpuSuite(gpu: Gpu, run: Runners, result: Result, iters: number | undefined, log: Log): Promise<void> {
   result.kernels = await benchKernels(gpu, { iters });
   result.profile = await run.profile(['ci', 'n64s2']);
   result.throughput = await run.throughput([
@@ -63,6 +65,7 @@ async function gpuSuite(gpu: Gpu, run: Runners, result: Result, iters: number | 
     { preset: 'n128s2', patterns: 512 },
     { preset: 'n64s1', patterns: 8192, inferenceOnly: true },
   ]);
+  result.solver = await benchSolver(gpu, {}, log);
 }
 
 /** The software-adapter suite: full kernel shapes once, grouping, and the CI preset with both kernel families. */
@@ -84,6 +87,7 @@ async function softwareSuite(gpu: Gpu, run: Runners, result: Result, iters: numb
     result[`throughput_${name}`] = await run.throughput([{ preset: 'ci', patterns: 128 }]);
   }
   Object.assign(gpu.variants, chosen);
+  result.solver = await benchSolver(gpu, {}, log);
 }
 
 /** The benchmarks the flags name (--kernels, --grouping, --scale, --profile, --train). */
@@ -99,6 +103,7 @@ async function selected(gpu: Gpu, run: Runners, result: Result, argv: string[], 
     const { benchScale } = await import('./scale');
     result.scale = await benchScale(gpu, log);
   }
+  if (which.includes('--solver')) result.solver = await benchSolver(gpu, {}, log);
   if (which.includes('--profile'))
     result.profile = await run.profile((argv.find((a) => a.startsWith('--preset='))?.slice(9) ?? 'ci').split(','));
   else if (which.includes('--train')) {
@@ -147,7 +152,7 @@ export async function runBench(argv: string[], log: Log): Promise<Result> {
   log(`FMA peak: ${peak.toFixed(2)} GFLOP/s`);
 
   const run = runners(gpu, peak, log);
-  if (suite === 'gpu') await gpuSuite(gpu, run, result, iters);
+  if (suite === 'gpu') await gpuSuite(gpu, run, result, iters, log);
   else if (suite === 'software') await softwareSuite(gpu, run, result, iters, log);
   else await selected(gpu, run, result, argv, which, log);
   result.peak_gpu_memory_mb = +(gpu.memory().peakInUseBytes / 1e6).toFixed(1);

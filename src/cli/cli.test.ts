@@ -223,9 +223,70 @@ describe('ptychopinn CLI (in process)', () => {
     expect(Array.from(again.xcoords.data)).toEqual(Array.from(p.positionsX, (x) => x - p.origin[0]));
     expect(Array.from(again.ycoords.data)).toEqual(Array.from(p.positionsY, (y) => y - p.origin[1]));
     expect(again.diff3d.shape).toEqual([p.positionsX.length, 32, 32]);
+    // Refine after PtychoPINN: the solver starts from this model's stitched object.
+    expect(
+      await main(
+        ['solve', 'scan.npz', '--init', 'model.zip', '--iterations', '3', '--out', 'refined.npz', '--json'],
+        m.io,
+      ),
+      m.err.join('\n'),
+    ).toBe(0);
+    expect(JSON.parse(m.out[m.out.length - 1]).solver).toMatchObject({ init: 'model', iterations: 3 });
     const clash = memIO({ 'prod.npz': m.fs.get('prod.npz')! });
     expect(await main(['simulate', '--product', 'prod.npz', '--object', 'grf', '--out', 'x.npz'], clash.io)).toBe(2);
     expect(clash.err.join('\n')).toMatch(/--product gives the object, probe and positions: drop --object/);
+  }, 300_000);
+
+  it('solve: the iterative solver reconstructs a scan without a model; refined probe and positions in the NPZ and the product (GPU)', async () => {
+    const { writeNpz } = await import('../pipeline/npz');
+    const { linesScan } = await import('../testing/fixtures');
+    const { readPtychodusProduct } = await import('../pipeline/product');
+    const scan = linesScan({ nImages: 48, objectSize: 64, seed: 4 });
+    const m = memIO({ 'scan.npz': writeNpz(scan) });
+    expect(await main(['solve', 'scan.npz', '--out', 'r.npz', '--json'], m.io), m.err.join('\n')).toBe(0);
+    const summary = JSON.parse(m.out[m.out.length - 1]);
+    expect(summary.solver).toMatchObject({
+      init: 'flat',
+      iterations: 30,
+      refinedProbe: false,
+      refinedPositions: false,
+    });
+    expect(summary.metrics.amplitude.r).toBeGreaterThan(0.95);
+    expect(summary.metrics.phase.r).toBeGreaterThan(0.95);
+    // A progress line per iteration on stderr: iteration, error, ETA.
+    expect(m.err.filter((l) => /^iteration \d+\/30 error \d\.\d+e[-+]\d+ .*ETA/.test(l))).toHaveLength(30);
+    const r = readNpz(m.fs.get('r.npz')!);
+    for (const k of ['object', 'amplitude', 'phase', 'weights', 'origin', 'metrics', 'solver'])
+      expect(r).toHaveProperty(k);
+    expect(r).not.toHaveProperty('probe');
+    expect(r).not.toHaveProperty('positions');
+
+    const flags = ['--refine-probe', '--refine-positions', '--iterations', '4', '--product', 'p.npz', '--json'];
+    expect(await main(['solve', 'scan.npz', '--out', 'r2.npz', ...flags], m.io), m.err.join('\n')).toBe(0);
+    const s2 = JSON.parse(m.out[m.out.length - 1]).solver;
+    expect(s2).toMatchObject({ iterations: 4, refinedProbe: true, refinedPositions: true });
+    const r2 = readNpz(m.fs.get('r2.npz')!);
+    expect(r2.probe.shape).toEqual([32, 32]);
+    expect(r2.positions.shape).toEqual([48, 2]);
+    const p = readPtychodusProduct(m.fs.get('p.npz')!, 'p.npz');
+    expect(Array.from(p.probe)).toEqual(Array.from(r2.probe.data));
+    expect(Array.from(p.positionsX)).toEqual(Array.from({ length: 48 }, (_, i) => r2.positions.data[2 * i]));
+    expect(p.loss?.epochs).toEqual([1, 2, 3, 4]);
+    expect(s2.positionRms).toBeCloseTo(
+      Math.sqrt(
+        Array.from(
+          { length: 48 },
+          (_, i) =>
+            (r2.positions.data[2 * i] - scan.xcoords.data[i]) ** 2 +
+            (r2.positions.data[2 * i + 1] - scan.ycoords.data[i]) ** 2,
+        ).reduce((a, b) => a + b, 0) / 48,
+      ),
+      3,
+    );
+
+    const bad = memIO({ 'scan.npz': writeNpz(scan) });
+    expect(await main(['solve', 'scan.npz', '--out', 'x.npz', '--iterations', '0'], bad.io)).toBe(2);
+    expect(bad.err.join('\n')).toMatch(/iterations: 0 is not a whole number/);
   }, 300_000);
 
   it('a command that opens the GPU prints no XDG_RUNTIME_DIR complaint when the variable is unset (spawned CLI)', () => {

@@ -63,7 +63,7 @@ const COMMANDS: Record<string, Command> = {
     summary:
       'benchmarks (kernels, step profile, training and inference throughput): JSON with patterns/s, GFLOP/s, adapter',
     usage:
-      'bench [--gpu] [--kernels] [--grouping] [--train [--profile] [--preset=ci,n64s2,…]] [--quality [--preset=small,…] [--family=…] [--seeds=…]] [--quick] [--json]',
+      'bench [--gpu] [--solver] [--kernels] [--grouping] [--train [--profile] [--preset=ci,n64s2,…]] [--quality [--preset=small,…] [--family=…] [--seeds=…]] [--quick] [--json]',
     load: () => import('./bench'),
   },
 };
