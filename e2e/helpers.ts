@@ -44,7 +44,11 @@ export interface Exposed {
     error: string | null;
     preview: { count: number; seconds: number; wallSeconds: number; overhead: number };
   } | null;
-  result: { width: number; height: number; origin: [number, number]; stitch: string; patches: number } | null;
+  /** Which reconstruction the page shows, or null. */
+  result: 'network' | 'solver' | 'refined' | null;
+  /** The solver's latest iteration (1-based) and its error, and the error of every iteration; null before any. */
+  solver: { iteration: number; error: number; errors: number[] } | null;
+  resultImage: { width: number; height: number; origin: [number, number]; stitch: string; patches: number } | null;
 }
 
 export const state = (page: Page) => page.evaluate(() => (window as unknown as { __ptychopinn: Exposed }).__ptychopinn);
@@ -61,7 +65,7 @@ export async function waitFor(
   for (;;) {
     const s = await state(page);
     if (pred(s)) return s;
-    if (!allowError && s.error && s.status !== 'training' && s.status !== 'paused')
+    if (!allowError && s.error && s.status !== 'training' && s.status !== 'solving' && s.status !== 'paused')
       throw new Error(`${what}: error banner "${s.error.message}"`);
     if (Date.now() - t0 > timeoutMs)
       throw new Error(`${what}: timed out; status ${s.status}, epoch ${s.epoch}, busy ${s.busy}`);

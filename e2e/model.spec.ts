@@ -58,10 +58,10 @@ test("the reference's wts.h5.zip: refused over the N 32 example (scan kept), the
   const mt = 32;
   const x0 = Math.floor(Math.min(...xs) - mt / 2),
     y0 = Math.floor(Math.min(...ys) - mt / 2);
-  expect(done.result!.origin).toEqual([x0, y0]);
-  expect(done.result!.width).toBe(Math.ceil(Math.max(...xs) + mt / 2) - x0 + 2);
-  expect(done.result!.height).toBe(Math.ceil(Math.max(...ys) + mt / 2) - y0 + 2);
-  expect(done.result!.patches).toBe(256);
+  expect(done.resultImage!.origin).toEqual([x0, y0]);
+  expect(done.resultImage!.width).toBe(Math.ceil(Math.max(...xs) + mt / 2) - x0 + 2);
+  expect(done.resultImage!.height).toBe(Math.ceil(Math.max(...ys) + mt / 2) - y0 + 2);
+  expect(done.resultImage!.patches).toBe(256);
 
   // The exported object equals the CLI's (another GPU runtime, the same arithmetic: float32 rounding apart).
   const recon = readNpz((await download(page, () => page.getByTestId('export-recon').click())).bytes);
@@ -89,11 +89,11 @@ test("the reference's wts.h5.zip: refused over the N 32 example (scan kept), the
   await page.getByTestId('stitch-method').selectOption('position');
   const pos = await waitFor(
     page,
-    (s) => s.result?.stitch === 'position' && !s.busy,
+    (s) => s.resultImage?.stitch === 'position' && !s.busy,
     300_000,
     'position stitching',
     true,
   );
-  expect(pos.result!.origin).toEqual([Math.floor(Math.min(...xs) - 10), Math.floor(Math.min(...ys) - 10)]);
+  expect(pos.resultImage!.origin).toEqual([Math.floor(Math.min(...xs) - 10), Math.floor(Math.min(...ys) - 10)]);
   await shot(page, 'view-reference-bundle');
 });

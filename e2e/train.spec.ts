@@ -114,7 +114,7 @@ test('train the small preset on the example: pause and resume, losses fall, the 
   expect(recon.name).toBe('lines-n32-reconstruction.npz');
   const npz = readNpz(recon.bytes);
   expect(Object.keys(npz).sort()).toEqual(['amplitude', 'metrics', 'object', 'origin', 'phase', 'stitch', 'weights']);
-  const r = done.result!;
+  const r = done.resultImage!;
   expect(npz.object.shape).toEqual([r.height, r.width]);
   expect(npz.object.dtype).toBe('c64');
   expect(Array.from(npz.origin.data as Float64Array)).toEqual(r.origin);
@@ -210,7 +210,7 @@ test('train the small preset on the example: pause and resume, losses fall, the 
     120_000,
     'reconstructed in the fresh page',
   );
-  expect(again.result).toEqual(done.result);
+  expect(again.resultImage).toEqual(done.resultImage);
   expect(again.metrics!.amplitude.ssim).toBeCloseTo(done.metrics!.amplitude.ssim, 6);
   expect(again.metrics!.phase.ssim).toBeCloseTo(done.metrics!.phase.ssim, 6);
   await ctx2.close();

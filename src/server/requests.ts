@@ -22,6 +22,7 @@ const FIELDS: Record<
   resume: {},
   stop: {},
   reconstruct: { stitch: 'string' },
+  solve: { request: 'object' },
   exportModel: {},
   exportTorch: {},
   exportRecon: {},

@@ -2,7 +2,7 @@
 // views, wired to the controller (controller.ts) and the store (store.ts).
 import { useState } from 'react';
 import { DEFAULT_EXAMPLE, EXAMPLES, type Controller } from './controller';
-import { useStore } from './store';
+import { isRunning, useStore } from './store';
 import { ConfigPanel } from './views/ConfigPanel';
 import { DatasetView } from './views/DatasetView';
 import { EngineStatus } from './views/EngineStatus';
@@ -19,7 +19,7 @@ export function App({ ctl }: { ctl: Controller }) {
   const error = useStore((s) => s.error);
   const [simOpen, setSimOpen] = useState(false);
   const [example, setExample] = useState(DEFAULT_EXAMPLE);
-  const locked = status === 'loading' || status === 'training' || status === 'paused';
+  const locked = status === 'loading' || isRunning(status);
   return (
     <div className="app">
       <header>

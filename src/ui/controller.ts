@@ -16,6 +16,8 @@ import type {
   TrainEnd,
 } from '../worker/protocol';
 import { engineServerTarget } from './engineLocation';
+import { NO_RESULTS, showResult, withoutResult, withResult, type ResultKind } from './resultSet';
+import { solveInPage, type SolveChoice } from './solveAction';
 import { attachedState, useStore, type DatasetSource } from './store';
 import { buildHash, parseHash } from './urlState';
 
@@ -174,7 +176,8 @@ export class Controller {
         this.s.set({
           model: r.model,
           config: r.config,
-          result: null,
+          // A new model makes the network's result stale; the solver's stay (same scan).
+          ...withoutResult(this.s, 'network'),
           losses: [],
           stepLosses: [],
           status: this.s.dataset ? 'trained' : prev === 'loading' ? 'idle' : prev,
@@ -197,7 +200,8 @@ export class Controller {
       datasetSource: source,
       config,
       model,
-      result: null,
+      ...NO_RESULTS,
+      solver: null,
       live: null,
       status,
       busy: null,
@@ -230,7 +234,7 @@ export class Controller {
   async setStitch(stitch: StitchMethod): Promise<void> {
     this.s.set({ stitch });
     this.syncHash();
-    if (this.s.model && this.s.dataset && this.s.result) await this.reconstruct();
+    if (this.s.model && this.s.dataset && this.s.results.network) await this.reconstruct();
   }
 
   /**
@@ -269,8 +273,9 @@ export class Controller {
       busy: resume ? 'resuming from the checkpoint…' : 'preparing…',
       progress: null,
       live: null,
+      liveFrom: 'training',
       previews: 0,
-      result: null,
+      ...withoutResult(this.s, 'network'),
       collapse: null,
       ...(resume ? {} : { losses: [], stepLosses: [] }),
     });
@@ -295,7 +300,7 @@ export class Controller {
       lastRun: end,
       collapse: end.collapse ?? null,
       model: end.model,
-      result: end.result ?? null,
+      ...withResult(this.s.results, end.result),
       busy: null,
       status: end.model ? 'trained' : this.s.dataset ? 'ready' : 'idle',
     });
@@ -324,7 +329,7 @@ export class Controller {
 
   resume(): void {
     this.client.request({ type: 'resume' }).then(
-      () => this.s.set({ status: 'training' }),
+      () => this.s.set({ status: this.s.solver?.running ? 'solving' : 'training' }),
       (e) => this.fail(e),
     );
   }
@@ -339,10 +344,20 @@ export class Controller {
     this.s.set({ busy: 'reconstructing…', error: null });
     try {
       const result = await this.client.request({ type: 'reconstruct', stitch: this.s.stitch });
-      this.s.set({ result, busy: null, status: prev === 'ready' ? 'trained' : prev });
+      this.s.set({ ...withResult(this.s.results, result), busy: null, status: prev === 'ready' ? 'trained' : prev });
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  /** The iterative solver from a flat object ('flat') or from the model's object ('model': Refine). */
+  solve(init: 'flat' | 'model', choice: SolveChoice): Promise<void> {
+    return solveInPage(this.client, init, choice, (e) => this.fail(e));
+  }
+
+  /** Show another kept result (network, solver, refined). */
+  showResult(kind: ResultKind): void {
+    this.s.set(showResult(this.s.results, kind));
   }
 
   private async export(

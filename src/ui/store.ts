@@ -18,8 +18,13 @@ import type {
   TrainEnd,
   WorkerEvent,
 } from '../worker/protocol';
+import { NO_RESULTS, withResult, type ResultKind, type ResultSet } from './resultSet';
+import { solverProgress, type SolverRun } from './solverRun';
 
-export type Status = 'idle' | 'loading' | 'ready' | 'training' | 'paused' | 'trained' | 'error';
+export type Status = 'idle' | 'loading' | 'ready' | 'training' | 'solving' | 'paused' | 'trained' | 'error';
+
+/** A training run or a solve holds the engine (paused included): settings, loads and other runs wait. */
+export const isRunning = (s: Status) => s === 'training' || s === 'solving' || s === 'paused';
 
 export interface EpochPoint {
   /** 1-based epoch. */
@@ -59,8 +64,17 @@ export interface AppState {
   /** Running training loss within epochs: [fractional epoch, loss]. */
   stepLosses: [number, number][];
   live: LivePreview | null;
+  /** The job the live views follow: the last training run or solve started (the preview and progress line). */
+  liveFrom: 'training' | 'solver';
   previews: number;
+  /** The result shown (one of `results`). */
   result: ResultImage | null;
+  /** The last result of each kind: network, solver, refined (src/ui/resultSet.ts). */
+  results: ResultSet;
+  shown: ResultKind | null;
+  latest: ResultKind | null;
+  /** The solve in progress or the last one: latest iteration, error per iteration. */
+  solver: SolverRun | null;
   stitch: StitchMethod;
   checkpoint: CheckpointInfo | null;
   /** Why the page offers to resume or export the stored checkpoint (reload, crash, lost device), or null. */
@@ -119,7 +133,8 @@ export function attachedState(a: AttachState): Partial<AppState> {
     datasetSource: a.dataset ? { kind: 'file', name: 'on the engine server' } : null,
     config: a.config,
     model: a.model,
-    result: a.result,
+    ...NO_RESULTS,
+    ...withResult({}, a.result),
     lastRun: a.lastRun,
     live: t?.preview ?? null,
     losses: (t?.epochs ?? []).map(epochPoint),
@@ -145,7 +160,10 @@ function applyEvent(e: WorkerEvent, set: SetState, get: () => AppState): void {
       }));
       break;
     case 'preview':
-      set((s) => ({ live: e.preview, previews: s.previews + 1 }));
+      set((s) => ({ live: e.preview, previews: s.previews + 1, liveFrom: s.solver?.running ? 'solver' : 'training' }));
+      break;
+    case 'solve-progress':
+      set((s) => ({ solver: solverProgress(s.solver, e), busy: s.busy?.startsWith('preparing') ? null : s.busy }));
       break;
     case 'checkpoint':
       set({ checkpoint: e.info, storageWarning: null });
@@ -192,8 +210,10 @@ export const useStore = create<AppState>((set, get) => ({
   losses: [],
   stepLosses: [],
   live: null,
+  liveFrom: 'training',
   previews: 0,
-  result: null,
+  ...NO_RESULTS,
+  solver: null,
   stitch: 'barycentric',
   checkpoint: null,
   recovery: null,
@@ -263,7 +283,17 @@ export function exposeState(): void {
             preview: s.lastRun.preview,
           }
         : null,
-      result: s.result
+      /** Which result the page shows. */
+      result: s.shown,
+      // The latest iteration and its error, and the error of every iteration so far (first to last).
+      solver: s.solver?.progress
+        ? {
+            iteration: s.solver.progress.iteration,
+            error: s.solver.progress.error,
+            errors: s.solver.errors.map(([, e]) => e),
+          }
+        : null,
+      resultImage: s.result
         ? {
             width: s.result.width,
             height: s.result.height,

@@ -1,6 +1,6 @@
 /**
  * The engine host: owns one Engine (src/api) and answers the page's requests (protocol.ts) with results and events
- * (one handler per request type: hostRequests.ts; a training run: hostTraining.ts).
+ * (one handler per request type: hostRequests.ts; a training run: hostTraining.ts; a solve: hostSolve.ts).
  * The browser runs it in a Web Worker (engine.worker.ts); `ptychopinn serve` runs the same host in Node behind a
  * WebSocket (src/server), so the page speaks one protocol to either. Errors travel back as {code, message, hint};
  * nothing here touches the DOM or reaches beneath src/api.
@@ -8,7 +8,8 @@
 import type { CheckpointStore } from '../api/checkpoint';
 import { Engine } from '../api/engine';
 import { PtychoError } from '../errors';
-import { datasetLoaded, requestHandlers, type HostState } from './hostRequests';
+import { copyResult, datasetLoaded, requestHandlers, type HostState } from './hostRequests';
+import { runSolve } from './hostSolve';
 import { runTraining } from './hostTraining';
 import type { AttachState, DatasetLoaded, Request, ResultImage, Results, TrainEnd, WorkerEvent } from './protocol';
 
@@ -70,6 +71,7 @@ export class EngineHost implements HostState {
   }
 
   job: NonNullable<AttachState['training']> | null = null;
+  solving = false;
   lastRun: TrainEnd | null = null;
   lastResult: ResultImage | null = null;
 
@@ -104,7 +106,7 @@ export class EngineHost implements HostState {
 
   /** One run at a time; its end goes to every page as a 'train-end' event as well as to the one that asked. */
   async train(req: Extract<Request, { type: 'train' }>): Promise<TrainEnd> {
-    if (this.job) throw new PtychoError('cli-usage', 'a training run is already in progress', 'pause or stop it first');
+    this.refuseIfBusy();
     this.job = { paused: false, epochs: [], progress: null, preview: null };
     let end: TrainEnd;
     try {
@@ -116,6 +118,26 @@ export class EngineHost implements HostState {
     this.lastResult = end.result ?? null;
     this.emit({ type: 'train-end', end });
     return end;
+  }
+
+  /** One solve at a time, never during a training run (the engine holds one GPU job). */
+  async solve(req: Extract<Request, { type: 'solve' }>): Promise<ResultImage> {
+    this.refuseIfBusy();
+    this.solving = true;
+    try {
+      const image = await runSolve(this, await this.getEngine(), req);
+      // Kept for pages that join later (an engine server); the worker transfers the page's copy.
+      this.lastResult = copyResult(image);
+      return image;
+    } finally {
+      this.solving = false;
+    }
+  }
+
+  private refuseIfBusy(): void {
+    if (this.job) throw new PtychoError('cli-usage', 'a training run is in progress', 'pause or stop it first');
+    if (this.solving)
+      throw new PtychoError('cli-usage', 'the iterative solver is running', 'wait for it to finish, or stop it first');
   }
 
   /** The engine, once created (null before the first request). */

@@ -26,6 +26,8 @@ export interface HostState {
   readonly current: Engine | null;
   /** The run in progress, as a page joining it needs it (AttachState.training). */
   job: NonNullable<AttachState['training']> | null;
+  /** A solve is in progress (no training run may start, and no second solve). */
+  readonly solving: boolean;
   lastRun: TrainEnd | null;
   lastResult: ResultImage | null;
   /** Set while a lost device's engine is being replaced. */
@@ -34,6 +36,7 @@ export interface HostState {
   emit(event: WorkerEvent, transfer?: ArrayBuffer[]): void;
   attachState(e: Engine): AttachState | null;
   train(req: Extract<Request, { type: 'train' }>): Promise<TrainEnd>;
+  solve(req: Extract<Request, { type: 'solve' }>): Promise<ResultImage>;
 }
 
 type Handlers = {
@@ -51,6 +54,11 @@ export function errorInfo(e: unknown): ErrorInfo {
 
 export function datasetLoaded(e: Engine): DatasetLoaded {
   return { kind: 'dataset', preview: e.datasetPreview(), config: e.config, model: e.modelInfo };
+}
+
+/** A result image with its own arrays (the original's may be transferred to the page). */
+export function copyResult(image: ResultImage): ResultImage {
+  return { ...image, object: image.object.slice(), weights: image.weights.slice(), truth: image.truth?.slice() };
 }
 
 function fileOut(bytes: Uint8Array, fileName: string): FileOut {
@@ -112,6 +120,9 @@ export const requestHandlers: Handlers = {
   train: async (host, req) => {
     return host.train(req);
   },
+  solve: async (host, req) => {
+    return host.solve(req);
+  },
   pause: async (host) => {
     host.current?.pause();
     if (host.job) host.job.paused = true;
@@ -134,12 +145,7 @@ export const requestHandlers: Handlers = {
     });
     const image = e.resultImage(p);
     // Kept for pages that join later (an engine server); the worker transfers the page's copy.
-    host.lastResult = {
-      ...image,
-      object: image.object.slice(),
-      weights: image.weights?.slice(),
-      truth: image.truth?.slice(),
-    };
+    host.lastResult = copyResult(image);
     return image;
   },
   exportModel: async (host) => {

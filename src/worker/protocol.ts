@@ -6,7 +6,7 @@
  */
 import type { Collapse } from '../api/engine';
 import type { TrainingConfig } from '../config/schema';
-import type { SimulateRequest } from '../api/engine';
+import type { SimulateRequest, SolveRequest } from '../api/engine';
 import type {
   CheckpointInfo,
   DatasetPreview,
@@ -27,8 +27,9 @@ export type {
   ResultImage,
   StitchMethod,
   SimulateRequest,
+  SolveRequest,
 };
-export type { ImagePreview, MetricsSummary } from '../api/types';
+export type { ImagePreview, SolverSummary, MetricsSummary } from '../api/types';
 
 export interface ErrorInfo {
   code: string;
@@ -79,6 +80,8 @@ export type Request =
   | { id: number; type: 'resume' }
   | { id: number; type: 'stop' }
   | { id: number; type: 'reconstruct'; stitch: StitchMethod }
+  /** The iterative solver on the loaded scan (init 'model': refine the model's object); pause / resume / stop act on it. */
+  | { id: number; type: 'solve'; request: SolveRequest }
   | { id: number; type: 'exportModel' }
   | { id: number; type: 'exportTorch' }
   | { id: number; type: 'exportRecon' }
@@ -129,6 +132,8 @@ export interface Results {
   resume: null;
   stop: null;
   reconstruct: ResultImage;
+  /** The solver's object (after the last iteration run: all of them, or those before a stop). */
+  solve: ResultImage;
   exportModel: FileOut;
   exportTorch: FileOut;
   exportRecon: FileOut;
@@ -171,6 +176,16 @@ export type WorkerEvent =
   | { type: 'checkpoint'; info: CheckpointInfo }
   | { type: 'checkpoint-error'; error: ErrorInfo }
   | { type: 'reconstruct-progress'; done: number; total: number }
+  /** One solver iteration done (1-based): the Fourier error Σ(|F| − m)² / Σ m², speed, RMS position move in px. */
+  | {
+      type: 'solve-progress';
+      iteration: number;
+      iterations: number;
+      error: number;
+      seconds: number;
+      patternsPerSecond: number;
+      positionRms: number;
+    }
   | { type: 'device-lost'; message: string }
   /** A run ended (sent to every page, so one that joined mid-run sees the end it did not ask for). */
   | { type: 'train-end'; end: TrainEnd }

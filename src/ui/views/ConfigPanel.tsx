@@ -15,7 +15,7 @@ import { makeTrainingConfig, validateTrainingConfig, type TrainingConfig } from 
 import { parseTrainingConfigJsonWithInfo, trainingConfigToJson } from '../../config/serialize';
 import { PtychoError } from '../../errors';
 import { download, type Controller } from '../controller';
-import { useStore } from '../store';
+import { isRunning, useStore } from '../store';
 
 type Problem = { field: string; text: string };
 
@@ -312,7 +312,7 @@ export function ConfigPanel({ ctl }: { ctl: Controller }) {
   const config = useStore((s) => s.config);
   const status = useStore((s) => s.status);
   const [problems, setProblems] = useState<Problem[]>([]);
-  const locked = status === 'training' || status === 'paused';
+  const locked = isRunning(status);
 
   const onValue = (f: FieldSpec, v: unknown, text?: string) => {
     if (typeof v === 'number' && Number.isNaN(v)) {

@@ -1,6 +1,6 @@
 // The recovery banner: after a reload, a crash or a lost GPU device, continue the stored run or export its weights.
 import type { Controller } from '../controller';
-import { useStore } from '../store';
+import { isRunning, useStore } from '../store';
 
 /** After a reload, a crash or a lost GPU device: continue the stored run, or take its weights home. */
 export function RecoveryBanner({ ctl }: { ctl: Controller }) {
@@ -18,7 +18,7 @@ export function RecoveryBanner({ ctl }: { ctl: Controller }) {
           </button>
         </div>
       )}
-      {recovery && k && status !== 'training' && status !== 'paused' && (
+      {recovery && k && !isRunning(status) && (
         <div className="recovery-banner" data-testid="recovery-banner" role="status">
           <div>
             <strong>{recovery}</strong> Last checkpoint: epoch {k.epochsDone} of {k.epochs} on {k.datasetFileName}

@@ -5,11 +5,12 @@ import type uPlot from 'uplot';
 import { amplitudePhase, complexToRgba, range, toRgba, type ColormapName } from '../colormaps';
 import type { Controller } from '../controller';
 import { sampleLine } from '../profile';
-import { useStore } from '../store';
+import { isRunning, useStore } from '../store';
 import { ColorLegend } from '../widgets/ColorLegend';
 import { ComplexLegend } from '../widgets/ComplexLegend';
 import { fitView, ImageViewer, type ImageViewerProps, type Line, type ViewState } from '../widgets/ImageViewer';
 import { UPlotChart } from '../widgets/UPlotChart';
+import { ResultChoice } from './ResultChoice';
 import type { ResultImage } from '../../worker/protocol';
 
 const fmt = (v: number | null | undefined, d = 3) =>
@@ -54,14 +55,17 @@ export function ResultView({ ctl }: { ctl: Controller }) {
   const stitch = useStore((s) => s.stitch);
   const busy = useStore((s) => s.busy);
   const status = useStore((s) => s.status);
-  const collapse = useStore((s) => s.collapse);
+  // The training run's collapse speaks of the network's result only (the solver's object is its own).
+  const runCollapse = useStore((s) => s.collapse);
   const [ampMap, setAmpMap] = useState<ColormapName>('gray');
+  const collapse = r?.stitch === 'solver' ? null : runCollapse;
   if (!r) {
     return (
       <section className="panel" data-testid="result">
         <h2>Reconstruction</h2>
         <p className="muted">
-          The stitched object appears here when training ends, or when you reconstruct with an opened model.
+          The stitched object appears here when training ends, when you reconstruct with an opened model, or when the
+          iterative solver finishes.
         </p>
       </section>
     );
@@ -69,6 +73,7 @@ export function ResultView({ ctl }: { ctl: Controller }) {
   return (
     <section className="panel" data-testid="result">
       <h2>Reconstruction</h2>
+      <ResultChoice ctl={ctl} r={r} />
       {(collapse || r.metrics?.collapsed) && (
         <p className="notice warning" data-testid="result-collapsed">
           This reconstruction&apos;s amplitude is flat
@@ -82,7 +87,8 @@ export function ResultView({ ctl }: { ctl: Controller }) {
           <select
             data-testid="stitch-method"
             value={stitch}
-            disabled={!!busy || status === 'training' || status === 'paused'}
+            disabled={!!busy || isRunning(status) || r.stitch === 'solver'}
+            title={r.stitch === 'solver' ? "the solver's object is one image: no patches to stitch" : ''}
             onChange={(e) => ctl.setStitch(e.target.value as 'barycentric' | 'position')}
           >
             <option value="barycentric">barycentric (|P|² weights)</option>
@@ -108,8 +114,9 @@ export function ResultView({ ctl }: { ctl: Controller }) {
           Export for Ptychodus (.npz)
         </button>
         <span className="muted small-text">
-          {r.width}×{r.height} px from {r.patches} patches ({r.stitch}); origin x {r.origin[0]}, y {r.origin[1]}. Wheel:
-          zoom · drag: pan · double-click: fit · shift + drag: line profile
+          {r.width}×{r.height} px from {r.patches} {r.stitch === 'solver' ? 'scan positions' : 'patches'} ({r.stitch});
+          origin x {r.origin[0]}, y {r.origin[1]}. Wheel: zoom · drag: pan · double-click: fit · shift + drag: line
+          profile
         </span>
       </div>
       <ResultImages r={r} ampMap={ampMap} />

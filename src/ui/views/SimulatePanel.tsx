@@ -1,7 +1,7 @@
 // The simulate panel: a synthetic scan from the same code as `ptychopinn simulate` (src/cli/simulate.ts).
 import { useState } from 'react';
 import type { Controller } from '../controller';
-import { useStore } from '../store';
+import { isRunning, useStore } from '../store';
 import type { SimulateRequest } from '../../worker/protocol';
 
 const DEFAULTS: SimulateRequest = {
@@ -92,7 +92,7 @@ function SimulateFields({ r, setR }: { r: SimulateRequest; setR: (r: SimulateReq
 /** A synthetic scan from the same simulation code as `ptychopinn simulate`: try the whole loop without a file. */
 export function SimulatePanel({ ctl, onClose }: { ctl: Controller; onClose: () => void }) {
   const [r, setR] = useState<SimulateRequest>(DEFAULTS);
-  const busy = useStore((s) => s.status === 'loading' || s.status === 'training' || s.status === 'paused');
+  const busy = useStore((s) => s.status === 'loading' || isRunning(s.status));
   return (
     <section className="panel simulate" data-testid="simulate-panel">
       <h2>Simulate a scan</h2>

@@ -3,10 +3,12 @@
 import { useMemo } from 'react';
 import { range, toRgba } from '../colormaps';
 import type { Controller } from '../controller';
-import { useStore, type AppState } from '../store';
+import { isRunning, useStore, type AppState } from '../store';
 import { ColorLegend } from '../widgets/ColorLegend';
 import { ImageViewer } from '../widgets/ImageViewer';
 import { LossChart } from '../widgets/LossChart';
+import { SolverErrorChart } from '../widgets/SolverErrorChart';
+import { SolveControls } from './SolveControls';
 
 export function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '—';
@@ -20,7 +22,7 @@ export const formatBytes = (b: number) => (b >= 1e9 ? `${(b / 1e9).toFixed(2)} G
 /** Train, pause, resume, stop, reconstruct and export buttons. */
 function TrainingControls({ ctl, s }: { ctl: Controller; s: AppState }) {
   const { status, gpu, model } = s;
-  const running = status === 'training' || status === 'paused';
+  const running = isRunning(status);
   const canTrain = !!s.dataset && !!gpu?.available && !running && status !== 'loading';
   return (
     <div className="row controls">
@@ -34,7 +36,12 @@ function TrainingControls({ ctl, s }: { ctl: Controller; s: AppState }) {
       >
         {model ? 'Train a new model' : 'Train'}
       </button>
-      <button type="button" data-testid="train-pause" disabled={status !== 'training'} onClick={() => ctl.pause()}>
+      <button
+        type="button"
+        data-testid="train-pause"
+        disabled={status !== 'training' && status !== 'solving'}
+        onClick={() => ctl.pause()}
+      >
         Pause
       </button>
       <button type="button" data-testid="train-resume" disabled={status !== 'paused'} onClick={() => ctl.resume()}>
@@ -98,6 +105,7 @@ function ProgressLine({ s }: { s: AppState }) {
   const { status, progress: p, gpu } = s;
   const done = p ? (p.epoch - 1) * p.stepsPerEpoch + p.step : 0;
   const total = p ? p.epochs * p.stepsPerEpoch : 1;
+  if (s.solver && s.liveFrom === 'solver') return <SolverProgressLine s={s} />;
   return (
     <div className="progress-line" data-testid="train-progress" aria-live="polite">
       <progress value={done} max={total} />
@@ -121,6 +129,30 @@ function ProgressLine({ s }: { s: AppState }) {
           peak {formatBytes(gpu.memory.peakInUseBytes)})
         </span>
       )}
+    </div>
+  );
+}
+
+/** The solver's progress in the same place as training's: iteration, error, speed, position moves. */
+function SolverProgressLine({ s }: { s: AppState }) {
+  const p = s.solver?.progress;
+  return (
+    <div className="progress-line" data-testid="train-progress" aria-live="polite">
+      <progress value={p?.iteration ?? 0} max={p?.iterations ?? 1} />
+      <span>
+        {p ? (
+          <>
+            {s.solver?.running ? '' : 'last '}
+            {s.solver?.init === 'model' ? 'refinement: ' : 'iterative solver: '}
+            iteration {p.iteration}/{p.iterations} · error {p.error.toExponential(2)} · {p.patternsPerSecond.toFixed(0)}{' '}
+            patterns/s
+            {p.positionRms > 0 ? ` · positions moved ${p.positionRms.toFixed(2)} px RMS` : ''}
+            {s.status === 'paused' ? ' · paused' : ''}
+          </>
+        ) : (
+          'iterative solver: starting'
+        )}
+      </span>
     </div>
   );
 }
@@ -157,15 +189,21 @@ function LivePreview({ s }: { s: AppState }) {
               legend={<ColorLegend colormap="twilight" lo={-Math.PI} hi={Math.PI} cyclic />}
             />
           </div>
-          <p className="muted small-text">
-            Stitched from every scan position at epoch {live.epoch + 1}, step {live.step + 1} ({s.previews} refresh
-            {s.previews === 1 ? '' : 'es'}; previews took {(100 * live.overhead).toFixed(1)} % of the training time).
-          </p>
+          {s.liveFrom === 'solver' ? (
+            <p className="muted small-text">
+              The solver&apos;s object after iteration {live.step} ({s.previews} refresh{s.previews === 1 ? '' : 'es'}).
+            </p>
+          ) : (
+            <p className="muted small-text">
+              Stitched from every scan position at epoch {live.epoch + 1}, step {live.step + 1} ({s.previews} refresh
+              {s.previews === 1 ? '' : 'es'}; previews took {(100 * live.overhead).toFixed(1)} % of the training time).
+            </p>
+          )}
         </>
       ) : (
         <p className="muted small-text">
-          The stitched object of the whole scan appears here during training, refreshed as often as costs at most ~12 %
-          of the training time.
+          The stitched object of the whole scan appears here during training (refreshed as often as costs at most ~12 %
+          of the training time) or the iterative solver.
         </p>
       )}
     </div>
@@ -180,7 +218,7 @@ function LivePreview({ s }: { s: AppState }) {
 export function CollapseWarning({ ctl, s }: { ctl: Controller; s: AppState }) {
   const c = s.collapse;
   if (!c) return null;
-  const running = s.status === 'training' || s.status === 'paused';
+  const running = isRunning(s.status);
   return (
     <div className="notice warning" role="alert" data-testid="collapse-warning">
       The amplitude collapsed to a constant at epoch {c.epoch + 1}: its contrast where the probe lights the object is{' '}
@@ -197,8 +235,9 @@ export function TrainingView({ ctl }: { ctl: Controller }) {
   const s = useStore();
   return (
     <section className="panel" data-testid="training">
-      <h2>Training</h2>
+      <h2>Training and iterative solver</h2>
       <TrainingControls ctl={ctl} s={s} />
+      <SolveControls ctl={ctl} s={s} />
       <ModelLine model={s.model} />
       <ProgressLine s={s} />
       <CollapseWarning ctl={ctl} s={s} />
@@ -209,7 +248,11 @@ export function TrainingView({ ctl }: { ctl: Controller }) {
       )}
       <div className="training-grid">
         <div className="chart-box">
-          <LossChart losses={s.losses} stepLosses={s.stepLosses} testId="loss-chart" />
+          {/* Before any training, a solve's error chart stands alone (an empty loss chart would only take room). */}
+          {(!s.solver || s.losses.length > 0 || s.stepLosses.length > 0 || s.status === 'training') && (
+            <LossChart losses={s.losses} stepLosses={s.stepLosses} testId="loss-chart" />
+          )}
+          {s.solver && <SolverErrorChart errors={s.solver.errors} testId="solver-chart" />}
         </div>
         <LivePreview s={s} />
       </div>
