@@ -13,7 +13,10 @@ const OPTIONS: Record<string, OptionSpec> = {
   iterations: { type: 'int', help: 'sweeps over every scan position (default 30)' },
   'batch-size': { type: 'int', help: 'scan positions updated together (default 32)' },
   loss: { type: 'string', choices: ['amplitude', 'poisson'], help: 'Fourier step: amplitude (default) or poisson' },
-  'refine-probe': { type: 'boolean', help: 'also update the probe (from the first iteration), starting from probeGuess' },
+  'refine-probe': {
+    type: 'boolean',
+    help: 'also update the probe (from the first iteration), starting from probeGuess',
+  },
   'refine-positions': {
     type: 'boolean',
     help: 'also update every scan position (from iteration 2); reports how far they moved',

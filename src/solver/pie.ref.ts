@@ -143,7 +143,7 @@ function positionSteps(
   });
 }
 
-/** O += step · Σ conj(P)Δψ / ((1 − α)·Σ|P|² + α·max|P|²), scattered bilinearly. */
+/** O += step · Σ conj(P)Δψ / ((1 − α)·Σ|P|² + α·max|P|²·√max(Σ1, 1)), scattered bilinearly. */
 function objectUpdate(s: RefState, batch: readonly number[], dpsis: Float64Array[], o: RefStep): void {
   const { N } = s;
   const half = N / 2;
@@ -151,6 +151,7 @@ function objectUpdate(s: RefState, batch: readonly number[], dpsis: Float64Array
   for (let k = 0; k < N * N; k++) pmax = Math.max(pmax, s.probe[2 * k] ** 2 + s.probe[2 * k + 1] ** 2);
   const num = new Float64Array(2 * s.W * s.H);
   const den = new Float64Array(s.W * s.H);
+  const cnt = new Float64Array(s.W * s.H);
   batch.forEach((p, b) => {
     for (let i = 0; i < N; i++)
       for (let j = 0; j < N; j++) {
@@ -164,12 +165,13 @@ function objectUpdate(s: RefState, batch: readonly number[], dpsis: Float64Array
           num[2 * (y * s.W + x)] += w * (pr * dr + pi * di);
           num[2 * (y * s.W + x) + 1] += w * (pr * di - pi * dr);
           den[y * s.W + x] += w * (pr * pr + pi * pi);
+          cnt[y * s.W + x] += w;
         }
       }
   });
   for (let q = 0; q < s.W * s.H; q++)
     if (den[q] > 0) {
-      const c = o.step / ((1 - o.alpha) * den[q] + o.alpha * pmax);
+      const c = o.step / ((1 - o.alpha) * den[q] + o.alpha * pmax * Math.sqrt(Math.max(cnt[q], 1)));
       s.obj[2 * q] += c * num[2 * q];
       s.obj[2 * q + 1] += c * num[2 * q + 1];
     }

@@ -14,6 +14,7 @@ import { complexPreviewGpu, previewFactor } from '../gpu/ops/preview';
 import type { PreviewImage } from '../model/infer';
 import {
   pieExtract,
+  pieMomentum,
   pieObjectUpdate,
   piePositionApply,
   piePositionStep,
@@ -49,6 +50,7 @@ export class PtychoSolver {
   private readonly pos0: Float64Array;
   private readonly rng: Rng;
   private iteration = 0;
+  private momentumState: { previous: Tensor; velocity: Tensor } | null = null;
   private stopped = false;
   private pausedUntil: Promise<void> | null = null;
   private resumePaused: (() => void) | null = null;
@@ -152,6 +154,14 @@ export class PtychoSolver {
     const s = Math.sqrt(data / model);
     for (let k = 0; k < obj.length; k++) obj[k] *= s;
     this.gpu.upload(this.state.obj, obj);
+    if (this.options.momentum > 0) {
+      const g = this.gpu;
+      this.momentumState ??= {
+        previous: g.keep(g.tensor([H, W], 'c64')),
+        velocity: g.keep(g.zeros([H, W], 'c64')),
+      };
+      g.upload(this.momentumState.previous, obj);
+    }
   }
 
   /** Run every remaining iteration, reporting each (awaited); stop() ends after the current one, pause() before the next. */
@@ -208,6 +218,7 @@ export class PtychoSolver {
       tiles.start.dispose();
       tiles.list.dispose();
     }
+    if (o.momentum > 0) pieMomentum(this.gpu, this.state, { ...this.momentumBuffers(), eta: o.momentum });
     const e = await this.gpu.read(this.state.err);
     let err = 0,
       data = 0;
@@ -278,9 +289,17 @@ export class PtychoSolver {
 
   dispose(): void {
     for (const t of Object.values(this.state)) t.dispose();
+    this.momentumState?.previous.dispose();
+    this.momentumState?.velocity.dispose();
     for (const b of this.scratch.values())
       for (const t of [b.batch, b.patch, b.psi, b.dpsi, b.shift, b.fourier]) t.dispose();
     this.scratch.clear();
+  }
+
+  /** The momentum's canvases: the object at the last iteration's end (the start's at first) and the velocity. */
+  private momentumBuffers(): { previous: Tensor; velocity: Tensor } {
+    if (!this.momentumState) throw new Error('PtychoSolver: momentum before initialise()');
+    return this.momentumState;
   }
 
   /** A random partition of the positions into batches of near-equal size (at most two sizes). */

@@ -36,12 +36,17 @@ export interface SolverOptions {
   positionStep: number;
   /** Largest move of one position in one update, in pixels. */
   maxShift: number;
+  /**
+   * Momentum η over iterations (mPIE, Maiden, Johnson & Li 2017); 0 turns it off. 0.7 (their friction) took the
+   * bundled example's phase r from 0.964 to 0.999 in 30 iterations (specs/solver.md).
+   */
+  momentum: number;
   seed: number;
 }
 
 export const SOLVER_DEFAULTS: SolverOptions = {
   iterations: 30,
-  batchSize: 32,
+  batchSize: 16,
   loss: 'amplitude',
   objectStep: 1,
   alpha: 1,
@@ -52,6 +57,7 @@ export const SOLVER_DEFAULTS: SolverOptions = {
   positionStart: 2,
   positionStep: 1,
   maxShift: 0.5,
+  momentum: 0.7,
   seed: 1,
 };
 

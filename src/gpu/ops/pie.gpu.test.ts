@@ -5,6 +5,7 @@ import { Rng } from '../../pipeline/random';
 import { fft2Raw } from './fft';
 import {
   pieExtract,
+  pieMomentum,
   pieObjectUpdate,
   piePositionApply,
   piePositionStep,
@@ -167,4 +168,28 @@ describe('the solver batch update (pie.wgsl) against the float64 reference (pie.
       }
     });
   }
+});
+
+describe('the solver momentum (mPIE) against its formula', () => {
+  it('v ← η·v + (O − O_prev), O ← O + η·v, O_prev ← O', async () => {
+    const gpu = await getTestGpu();
+    const rng = new Rng(8);
+    const H = 5,
+      W = 7,
+      eta = 0.7;
+    const draw = () => Float32Array.from({ length: 2 * H * W }, () => rng.range(-1, 1));
+    const [o, prev, vel] = [draw(), draw(), draw()];
+    const got = await gpu.tidyAsync(async () => {
+      const st = { obj: gpu.tensor([H, W], 'c64', o) } as PieState;
+      const m = { previous: gpu.tensor([H, W], 'c64', prev), velocity: gpu.tensor([H, W], 'c64', vel), eta };
+      pieMomentum(gpu, st, m);
+      return { o: await gpu.read(st.obj), p: await gpu.read(m.previous), v: await gpu.read(m.velocity) };
+    });
+    for (let i = 0; i < 2 * H * W; i++) {
+      const v = eta * vel[i] + (o[i] - prev[i]);
+      expect(got.v[i]).toBeCloseTo(v, 5);
+      expect(got.o[i]).toBeCloseTo(o[i] + eta * v, 5);
+      expect(got.p[i]).toBe(got.o[i]);
+    }
+  });
 });

@@ -42,6 +42,8 @@ const kernel = kernelFamily({
     stats: 'rw', // [max |P|², Σ |P|²]
     acc: { access: 'rw', type: 'array<vec4<f32>>' }, // (N, N) probe-update sums
     shift: C, // (B) position steps
+    previous: C, // (H, W) the object at the last iteration's end (momentum)
+    velocity: C, // (H, W) momentum
   },
   code: pieWgsl,
   workgroupSize: 64,
@@ -84,6 +86,12 @@ const POSITION_STEP = kernel(
   { N: 'u32', B: 'u32', H: 'u32', W: 'u32', step: 'f32', maxShift: 'f32' },
   { obj: 'rw', probe: 'rw', pos: 'rw', batch: 'read', dpsi: 'read', shift: 'rw' },
   'B',
+);
+const MOMENTUM = kernel(
+  'momentum',
+  { H: 'u32', W: 'u32', step: 'f32' },
+  { obj: 'rw', previous: 'rw', velocity: 'rw' },
+  (p) => p.H * p.W,
 );
 const POSITION_APPLY = kernel('position_apply', { B: 'u32' }, { pos: 'rw', batch: 'read', shift: 'rw' }, 'B');
 
@@ -194,4 +202,14 @@ export function piePositionStep(gpu: Gpu, s: PieState, b: PieBatch, o: { step: n
 /** pos[batch[b]] += shift[b]. */
 export function piePositionApply(gpu: Gpu, s: PieState, b: PieBatch): void {
   gpu.run(POSITION_APPLY, { pos: s.pos, batch: b.batch, shift: b.shift }, { B: b.B });
+}
+
+/** Momentum over iterations (mPIE): v ← η·v + (O − O_prev), O ← O + η·v, O_prev ← O. */
+export function pieMomentum(
+  gpu: Gpu,
+  s: Pick<PieState, 'obj'>,
+  m: { previous: Tensor; velocity: Tensor; eta: number },
+): void {
+  const [H, W] = s.obj.shape;
+  gpu.run(MOMENTUM, { obj: s.obj, previous: m.previous, velocity: m.velocity }, { H, W, step: m.eta });
 }

@@ -93,8 +93,10 @@ fn project(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) 
 }
 
 // The object update, as a gather over 16×16 canvas tiles (CSR lists of the batch elements whose footprint
-// overlaps each tile, built on the CPU): num = Σ_b adjᵀ(conj(P)·Δψ_b), den = Σ_b adjᵀ(|P|²) with adjᵀ the
-// transpose of the bilinear extraction; O += step · num / ((1 − α)·den + α·max|P|²) where den > 0.
+// overlaps each tile, built on the CPU): num = Σ_b adjᵀ(conj(P)·Δψ_b), den = Σ_b adjᵀ(|P|²), cnt = Σ_b adjᵀ(1)
+// with adjᵀ the transpose of the bilinear extraction; O += step · num / ((1 − α)·den + α·max|P|²·√max(cnt, 1))
+// where den > 0. cnt is how many of the batch's patches cover the pixel: summing their ePIE steps (÷ 1) diverges
+// on dense scans, averaging them (÷ cnt) converges slowly; ÷ √cnt was best on the benchmark (specs/solver.md).
 @compute @workgroup_size(16, 16)
 fn object_update(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let tile = wid.x + wid.y * 65535u;
@@ -107,6 +109,7 @@ fn object_update(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgrou
   let half = f32(u.N / 2u);
   var num = vec2<f32>(0.0, 0.0);
   var den = 0.0;
+  var cnt = 0.0;
   for (var e = tileStart[tile]; e < tileStart[tile + 1u]; e++) {
     let b = tileList[e];
     let p = pos[batch[b]];
@@ -128,12 +131,13 @@ fn object_update(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgrou
         let pr = probe[k];
         num += cmulc(pr, dpsi[b * u.N * u.N + k]) * w;
         den += dot(pr, pr) * w;
+        cnt += w;
       }
     }
   }
   if (den > 0.0) {
     let k = Y * u.W + X;
-    obj[k] += num * (u.step / ((1.0 - u.alpha) * den + u.alpha * stats[0]));
+    obj[k] += num * (u.step / ((1.0 - u.alpha) * den + u.alpha * stats[0] * sqrt(max(cnt, 1.0))));
   }
 }
 
@@ -250,4 +254,17 @@ fn position_apply(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
   let b = global_index(gid, nwg);
   if (b >= u.B) { return; }
   pos[batch[b]] += shift[b];
+}
+
+// Momentum over sweeps (mPIE, Maiden, Johnson & Li 2017): at each iteration's end v ← η·v + (O − O_prev),
+// O ← O + η·v, O_prev ← O. One invocation per canvas pixel.
+@compute @workgroup_size(WG)
+fn momentum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = global_index(gid, nwg);
+  if (i >= u.H * u.W) { return; }
+  let v = velocity[i] * u.step + (obj[i] - previous[i]);
+  velocity[i] = v;
+  let o = obj[i] + v * u.step;
+  obj[i] = o;
+  previous[i] = o;
 }
