@@ -1,9 +1,10 @@
 /**
  * A short measured choice of kernel variants for the adapter at hand: the conv2d forward, input and weight
  * gradients (tiled with workgroup memory, or register-blocked direct) and the FFT (workgroup-memory butterflies,
- * or one line per invocation), each timed on a representative shape; the faster wins. Tiling is right on GPUs,
- * the direct kernels on software adapters where barriers are emulated, but drivers differ, so we measure. Results
- * are cached per adapter for as long as the page or process lives.
+ * or one line per invocation, with loops or as generated straight-line code), each timed on a representative
+ * shape; the fastest wins. Tiling is right on GPUs, the direct kernels on software adapters where barriers are
+ * emulated, but drivers differ, so we measure. Results are cached per adapter for as long as the page or process
+ * lives.
  */
 import type { Gpu, KernelVariants } from './runtime';
 import { conv2dRaw, conv2dWeightGradRaw } from './ops/conv2d';
@@ -16,6 +17,15 @@ export interface AutotuneResult {
 }
 
 const cache = new Map<string, AutotuneResult>();
+
+/** The FFT variants the autotune times (at N 32, where 'unrolled' applies). */
+export const FFT_VARIANTS = ['workgroup', 'direct', 'unrolled'] as const satisfies readonly KernelVariants['fft'][];
+
+/** The variant of least time (the first listed on a tie). */
+export function fastest<V extends string>(ms: Record<V, number>): V {
+  const entries = Object.entries(ms) as [V, number][];
+  return entries.reduce((best, e) => (e[1] < best[1] ? e : best))[0];
+}
 
 /** Off when PTYCHOPINN_AUTOTUNE=0 (the unit tests pin variants themselves); on otherwise, and in browsers. */
 export function autotuneEnabled(): boolean {
@@ -63,13 +73,13 @@ export async function autotune(gpu: Gpu): Promise<AutotuneResult> {
       });
     }
     const fft = {} as AutotuneResult['ms']['fft'];
-    for (const v of ['workgroup', 'direct'] as const) {
+    for (const v of FFT_VARIANTS) {
       gpu.variants.fft = v;
       fft[v] = await timeMs(gpu, 3, () => void fft2Raw(gpu, z, false, 1));
     }
     const variants: KernelVariants = {
       conv: conv.direct < conv.tiled ? 'direct' : 'tiled',
-      fft: fft.direct < fft.workgroup ? 'direct' : 'workgroup',
+      fft: fastest(fft),
     };
     Object.assign(gpu.variants, variants);
     const r = { variants, ms: { conv, fft } };

@@ -14,10 +14,13 @@ import { Tensor, type TensorDType } from './tensor';
 import type { Tape } from './tape';
 import { TensorScopes } from './scopes';
 
-/** Kernel variants: conv2d tiled (workgroup memory) or direct (register-blocked); FFT workgroup or direct. */
+/**
+ * Kernel variants: conv2d tiled (workgroup memory) or direct (register-blocked); FFT workgroup, direct (one line
+ * per invocation, loops) or unrolled (one line per invocation, generated straight-line code; N ≤ 64, else direct).
+ */
 export interface KernelVariants {
   conv: 'tiled' | 'direct';
-  fft: 'workgroup' | 'direct';
+  fft: 'workgroup' | 'direct' | 'unrolled';
 }
 
 const MAX_WG_PER_DIM = 65535;
@@ -60,7 +63,8 @@ export class Gpu {
     this.adapter = dev.adapter;
     this.variants = {
       conv: dev.adapter.isFallbackAdapter ? 'direct' : 'tiled',
-      fft: dev.adapter.isFallbackAdapter ? 'direct' : 'workgroup',
+      // Unrolled: ~5× the direct kernels' speed on SwiftShader at N 32 and 64 (falls back to direct above 64).
+      fft: dev.adapter.isFallbackAdapter ? 'unrolled' : 'workgroup',
     };
     this.pool = new BufferPool(this.device);
     this.cache = new DispatchCache(this.device, () => this.flush());

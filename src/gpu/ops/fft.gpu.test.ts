@@ -1,10 +1,11 @@
-/** Tests of the 2-D FFT (fft.ts), both kernel variants, vs a float64 DFT (fft.ref.ts). */
+/** Tests of the 2-D FFT (fft.ts), each kernel variant, vs a float64 DFT (fft.ref.ts). */
 import { describe, expect, it } from 'vitest';
 import { checkGradients, compare, getTestGpu, maxAbs, randomArray, withVariant } from '../testing';
-import { fft2, fftshift2, ifft2, ifftshift2, padAndDiffract } from './fft';
+import { fft2, fft2Raw, fftshift2, ifft2, ifftshift2, padAndDiffract } from './fft';
+import { f32Literal, generateFftUnrolled } from './fftUnrolledGen';
 import { dft2Ref, dft2SeparableRef, fftshift2Ref, padAndDiffractRef } from './fft.ref';
 
-for (const variant of ['workgroup', 'direct'] as const)
+for (const variant of ['workgroup', 'direct', 'unrolled'] as const)
   describe(`batched 2-D FFT (GPU, ${variant} kernels) vs float64 DFT`, () => {
     withVariant('fft', variant);
     for (const N of [8, 16, 32, 64]) {
@@ -78,13 +79,15 @@ for (const variant of ['workgroup', 'direct'] as const)
       }
     });
 
-    it('padAndDiffract = fftshift(|fft2 ψ|)/N vs float64, and its adjoint vs finite differences', async () => {
+    it('padAndDiffract = fftshift(|fft2 ψ|)/N vs float64 (N 16, 32, 64), and its adjoint vs finite differences', async () => {
       const gpu = await getTestGpu();
+      for (const n of [16, 32, 64]) {
+        const psi = randomArray(2 * 2 * n * n, 5 + n);
+        const A = await gpu.tidyAsync(async () => gpu.read(padAndDiffract(gpu, gpu.tensor([2, n, n], 'c64', psi))));
+        const ref = padAndDiffractRef(psi, n);
+        expect(compare(A, ref, { atol: 1e-5 * maxAbs(ref) }, `padAndDiffract N=${n}`)).toBe('');
+      }
       const N = 16;
-      const psi = randomArray(2 * 2 * N * N, 5);
-      const A = await gpu.tidyAsync(async () => gpu.read(padAndDiffract(gpu, gpu.tensor([2, N, N], 'c64', psi))));
-      const ref = padAndDiffractRef(psi, N);
-      expect(compare(A, ref, { atol: 1e-5 * maxAbs(ref) }, 'padAndDiffract')).toBe('');
       const res = await checkGradients(
         gpu,
         ([x]) => padAndDiffract(gpu, x),
@@ -98,3 +101,36 @@ for (const variant of ['workgroup', 'direct'] as const)
       expect(res.worstRatio, res.message).toBeLessThanOrEqual(1);
     });
   });
+
+describe('unrolled FFT (generated, fftUnrolledGen.ts)', () => {
+  it('its literals round to the f32 values they stand for; N outside 8…64 is refused', () => {
+    for (let k = 0; k < 64; k++)
+      for (const v of [Math.cos((-2 * Math.PI * k) / 64), Math.sin((-2 * Math.PI * k) / 64)])
+        expect(Object.is(Math.fround(Number(f32Literal(v))), Math.fround(v))).toBe(true);
+    expect(f32Literal(-0)).toBe('-0.0');
+    for (const N of [4, 48, 128]) expect(() => generateFftUnrolled(N)).toThrow(RangeError);
+  });
+
+  it('is bit-identical to the direct kernels (forward, scaled inverse, cols_amp) for N 8…64', async () => {
+    const gpu = await getTestGpu();
+    const saved = gpu.variants.fft;
+    try {
+      for (const N of [8, 16, 32, 64]) {
+        const x = randomArray(2 * 3 * N * N, 100 + N);
+        const out: Record<string, Float32Array[]> = {};
+        for (const v of ['direct', 'unrolled'] as const) {
+          gpu.variants.fft = v;
+          out[v] = await gpu.tidyAsync(async () => {
+            const t = gpu.tensor([3, N, N], 'c64', x);
+            const f = fft2Raw(gpu, t, false, 1);
+            const b = fft2Raw(gpu, t, true, 1 / (N * N));
+            return [await gpu.read(f), await gpu.read(b), await gpu.read(padAndDiffract(gpu, t))];
+          });
+        }
+        out.direct.forEach((d, i) => expect(out.unrolled[i], `N=${N} output ${i}`).toEqual(d));
+      }
+    } finally {
+      gpu.variants.fft = saved;
+    }
+  });
+});

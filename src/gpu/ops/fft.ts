@@ -9,6 +9,7 @@ import fftDirectWgsl from '../shaders/fft_direct.wgsl?raw';
 import shiftWgsl from '../shaders/fftshift.wgsl?raw';
 import gradWgsl from '../shaders/diffract_grad.wgsl?raw';
 import indexWgsl from '../shaders/index.wgsl?raw';
+import { generateFftUnrolled } from './fftUnrolledGen';
 import type { Gpu } from '../runtime';
 import { defineKernel, kernelFamily, type KernelDecl } from '../kernelDecl';
 import { perDevice } from '../deviceCache';
@@ -24,7 +25,7 @@ function log2Of(N: number): number {
   return log2;
 }
 
-/** Both variants' kernel set, one module (`code`: fft_common.wgsl + the variant's) per N, names `${prefix}…_${N}`. */
+/** Each variant's kernel set, one module (`code`: fft_common.wgsl + the variant's) per N, names `${prefix}…_${N}`. */
 function fftKernelSet(
   prefix: string,
   N: number,
@@ -69,8 +70,23 @@ function defineFftDirect(N: number): FftKernels {
   return fftKernelSet('fft_direct_', N, { code, workgroupSize: DIRECT_WG, invocations: 'lines' });
 }
 
+/** The largest N of the unrolled variant (straight-line code grows as N·log N); larger N use the direct kernels. */
+export const FFT_UNROLLED_MAX_N = 64;
+
+/**
+ * The unrolled software-adapter variant (`gpu.variants.fft === 'unrolled'`, N ≤ FFT_UNROLLED_MAX_N): as the
+ * direct kernels, one invocation per line, but generated straight-line code (fftUnrolledGen.ts) with the line in
+ * locals, constant indices and literal twiddles (the `tw` binding is declared but unused).
+ */
+function defineFftUnrolled(N: number): FftKernels {
+  const consts = `const N: u32 = ${N}u;\nconst LOG2N: u32 = ${log2Of(N)}u;\nconst HALF: u32 = ${N / 2}u;`;
+  const code = `${indexWgsl}\n${consts}\n${generateFftUnrolled(N)}`;
+  return fftKernelSet('fft_unrolled_', N, { code, workgroupSize: DIRECT_WG, invocations: 'lines' });
+}
+
 const fftKernels = new Map<number, FftKernels>();
 const fftDirectKernels = new Map<number, FftKernels>();
+const fftUnrolledKernels = new Map<number, FftKernels>();
 
 /** The kernels of the variant in use and their grid (workgroup counts; undefined: from `lines` via invocations). */
 function fftKernelsOf(
@@ -78,7 +94,13 @@ function fftKernelsOf(
   N: number,
   lines: number,
 ): { k: FftKernels; grid: [number, number, number] | undefined } {
-  if (gpu.variants.fft === 'direct') {
+  const v = gpu.variants.fft;
+  if (v === 'unrolled' && N <= FFT_UNROLLED_MAX_N) {
+    let k = fftUnrolledKernels.get(N);
+    if (!k) fftUnrolledKernels.set(N, (k = defineFftUnrolled(N)));
+    return { k, grid: undefined };
+  }
+  if (v === 'direct' || v === 'unrolled') {
     let k = fftDirectKernels.get(N);
     if (!k) fftDirectKernels.set(N, (k = defineFftDirect(N)));
     return { k, grid: undefined };
