@@ -57,7 +57,7 @@ export async function benchKernels(gpu: Gpu, o: KernelBenchOptions = {}): Promis
   const z = gpu.keep(gpu.tensor([batch, N, N], 'c64', new Float32Array(2 * batch * N * N).fill(0.25)));
   const chosenFft = gpu.variants.fft;
   out.fft_variant_in_use = chosenFft;
-  for (const v of ['workgroup', 'direct'] as const) {
+  for (const v of ['workgroup', 'direct', 'unrolled'] as const) {
     gpu.variants.fft = v;
     const tFft = await time(gpu, iters * 4, () => gpu.tidy(() => void fft2(gpu, z)));
     out[`fft_${v}_gflops`] = +((batch * 5 * N * N * Math.log2(N * N)) / tFft / 1e9).toFixed(3);
