@@ -92,6 +92,16 @@ fn project(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) 
   }
 }
 
+// One tap of the object update: (conj(P)·Δψ_b, |P|², 1) × w at patch pixel (i, j), zero outside the patch.
+fn update_tap(b: u32, i: i32, j: i32, w: f32) -> vec4<f32> {
+  let n = i32(u.N);
+  let inside = i >= 0 && j >= 0 && i < n && j < n;
+  let k = u32(clamp(i, 0, n - 1)) * u.N + u32(clamp(j, 0, n - 1));
+  let pr = probe[k];
+  let ww = select(0.0, w, inside);
+  return vec4<f32>(cmulc(pr, dpsi[b * u.N * u.N + k]) * ww, dot(pr, pr) * ww, ww);
+}
+
 // The object update, as a gather over 16×16 canvas tiles (CSR lists of the batch elements whose footprint
 // overlaps each tile, built on the CPU): num = Σ_b adjᵀ(conj(P)·Δψ_b), den = Σ_b adjᵀ(|P|²), cnt = Σ_b adjᵀ(1)
 // with adjᵀ the transpose of the bilinear extraction; O += step · num / ((1 − α)·den + α·max|P|²·√max(cnt, 1))
@@ -119,21 +129,15 @@ fn object_update(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgrou
     let bx = floor(sx);
     let fy = sy - by;
     let fx = sx - bx;
-    for (var dy = 0; dy < 2; dy++) {
-      let i = i32(Y) - i32(by) - dy;
-      if (i < 0 || i >= i32(u.N)) { continue; }
-      let wy = select(1.0 - fy, fy, dy == 1);
-      for (var dx = 0; dx < 2; dx++) {
-        let j = i32(X) - i32(bx) - dx;
-        if (j < 0 || j >= i32(u.N)) { continue; }
-        let w = wy * select(1.0 - fx, fx, dx == 1);
-        let k = u32(i) * u.N + u32(j);
-        let pr = probe[k];
-        num += cmulc(pr, dpsi[b * u.N * u.N + k]) * w;
-        den += dot(pr, pr) * w;
-        cnt += w;
-      }
-    }
+    // The four patch pixels whose bilinear footprint holds this canvas pixel, without branches (SwiftShader runs
+    // invocations in lock-step lanes: a divergent branch costs both paths).
+    let i = i32(Y) - i32(by);
+    let j = i32(X) - i32(bx);
+    let t = update_tap(b, i, j, (1.0 - fy) * (1.0 - fx)) + update_tap(b, i, j - 1, (1.0 - fy) * fx) +
+      update_tap(b, i - 1, j, fy * (1.0 - fx)) + update_tap(b, i - 1, j - 1, fy * fx);
+    num += t.xy;
+    den += t.z;
+    cnt += t.w;
   }
   if (den > 0.0) {
     let k = Y * u.W + X;
