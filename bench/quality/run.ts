@@ -4,7 +4,9 @@
  * the engine (the CLI's and the page's path), reconstruct, and score against the truth (src/pipeline/metrics.ts):
  * Pearson r and SSIM / PSNR / FRC of amplitude and phase, "collapsed", wall time; a run "reconstructs" when r of
  * amplitude and of phase are both ≥ 0.8. A plain CPU ePIE on the same scans gives what the physics allows.
- * `--config` (a JSON file or inline JSON) overrides the preset, for experiments.
+ * `--config` (a JSON file or inline JSON) overrides the preset, for experiments. `--preset=solver` (alone or in the
+ * list) scores the iterative solver (src/solver/solver.ts, default options, the seed as its batch order) through
+ * Engine.solve, as the CLI's `solve` runs it.
  */
 import { readFileSync } from 'node:fs';
 import { Engine } from '../../src/api/engine';
@@ -25,8 +27,11 @@ export const ESCAPE_R = 0.8;
 /** The quick run (the test command's): N 32 families and seeds small enough for a few minutes on two cores. */
 export const QUICK = { families: ['n32-lines', 'n32-sparse'], seeds: [1, 2], presets: ['small'] as PresetName[] };
 
+/** A preset trained and reconstructed, or the iterative solver. */
+export type QualityRun = PresetName | 'solver';
+
 export interface QualityOptions {
-  presets: PresetName[];
+  presets: QualityRun[];
   families: ScanFamily[];
   seeds: number[];
   /** Overrides of the preset (experiments). */
@@ -38,9 +43,10 @@ export function qualityOptions(argv: string[]): QualityOptions {
   const value = (flag: string) => argv.find((a) => a.startsWith(`--${flag}=`))?.slice(flag.length + 3);
   const quick = argv.includes('--quick');
   const list = (flag: string, fallback: string[]) => value(flag)?.split(',') ?? fallback;
-  const presets = list('preset', quick ? QUICK.presets : ['small']) as PresetName[];
+  const presets = list('preset', quick ? QUICK.presets : ['small']) as QualityRun[];
   for (const p of presets)
-    if (!PRESET_NAMES.includes(p)) throw new Error(`--preset=${p}: unknown (presets: ${PRESET_NAMES.join(', ')})`);
+    if (p !== 'solver' && !PRESET_NAMES.includes(p))
+      throw new Error(`--preset=${p}: unknown (presets: ${PRESET_NAMES.join(', ')}, solver)`);
   const all = scanFamilies();
   const names = list('family', quick ? QUICK.families : all.filter((f) => f.N === 32).map((f) => f.name));
   const families = names.map((n) => {
@@ -98,6 +104,23 @@ async function runPreset(engine: Engine, preset: PresetName, o: QualityOptions, 
   };
 }
 
+/** The iterative solver on the loaded scan (default options; the seed draws the batch order). */
+async function solverRow(engine: Engine, seed: number) {
+  const t0 = performance.now();
+  const p = await engine.solve({ seed });
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    ...metricsOf(p.metrics!),
+    status: 'completed',
+    amplitudeContrast: null,
+    detectorCollapsed: false,
+    epochs: p.solver!.iterations,
+    finalLoss: p.solver!.history.at(-1)?.error ?? null,
+    trainSeconds: seconds,
+    seconds,
+  };
+}
+
 function epieRow(raw: ReturnType<typeof toRawData>) {
   const e = epie(raw, { iterations: 50 });
   const m = epieMetrics(raw, e);
@@ -123,7 +146,7 @@ export async function benchQuality(o: QualityOptions, log: Log) {
         await engine.loadDataset(writeNpz(arrays, { compress: false }), `${f.name}-seed${seed}.npz`);
         const runs: [string, () => Promise<Omit<QualityRow, 'preset' | 'family' | 'seed'>>][] = o.presets.map((p) => [
           p,
-          () => runPreset(engine, p, o, seed),
+          () => (p === 'solver' ? solverRow(engine, seed) : runPreset(engine, p, o, seed)),
         ]);
         if (o.epie) runs.push(['epie', async () => epieRow(toRawData(arrays))]);
         for (const [preset, go] of runs) {
