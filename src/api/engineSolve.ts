@@ -64,7 +64,8 @@ export function solverOptions(req: SolveRequest): SolverOptions {
   };
   if (!(Number.isInteger(o.iterations) && o.iterations >= 1 && o.iterations <= 100000))
     bad('iterations', `${o.iterations} is not a whole number in 1…100000`, 'e.g. 30');
-  if (!(Number.isInteger(o.batchSize) && o.batchSize >= 1)) bad('batchSize', `${o.batchSize} is not ≥ 1`, 'e.g. 32');
+  if (!(Number.isInteger(o.batchSize) && o.batchSize >= 1))
+    bad('batchSize', `${o.batchSize} is not ≥ 1`, `e.g. ${SOLVER_DEFAULTS.batchSize}`);
   if (o.loss !== 'amplitude' && o.loss !== 'poisson')
     bad('loss', `'${String(o.loss)}'`, "use 'amplitude' or 'poisson'");
   for (const k of ['objectStep', 'probeStep', 'positionStep', 'maxShift'] as const)

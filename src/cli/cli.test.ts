@@ -122,6 +122,18 @@ describe('ptychopinn CLI (in process)', () => {
     }
   });
 
+  it('group refuses what train refuses (--K 0, --n-groups 0) with exit 2 naming the field, and writes nothing', async () => {
+    for (const [flags, field] of [
+      [['--K', '0'], 'neighbor_count'],
+      [['--n-groups', '0'], 'n_groups'],
+    ] as const) {
+      const m = memIO();
+      expect(await main(['group', 'public/fixtures/lines-n32.npz', '--out', 'g.npz', ...flags], m.io)).toBe(2);
+      expect(m.err.join('\n')).toMatch(new RegExp(`'${field}' has invalid value 0`));
+      expect(m.fs.has('g.npz')).toBe(false);
+    }
+  });
+
   it('inspect refuses scans that cannot train (all-zero diff3d, one position, zero probe), exit 2 naming the key', async () => {
     const { writeNpz } = await import('../pipeline/npz');
     const N = 4;

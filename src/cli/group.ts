@@ -1,4 +1,5 @@
 import { PtychoError } from '../errors';
+import { makeTrainingConfig, validateTrainingConfig } from '../config/schema';
 import { groupScan } from '../pipeline/container';
 import { toRawData } from '../pipeline/contract';
 import type { NdArray } from '../pipeline/ndarray';
@@ -28,6 +29,17 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       'group: FILE and --out are required',
       'usage: ptychopinn group FILE --out grouped.npz [--gridsize g] [--K k] [--n-groups n] [--seed s]',
     );
+  // The same checks as a training config's (neighbor_count ≥ 1, gridsize, n_groups, nphotons, seed), with their
+  // messages naming the field: `group --K 0` must not write a file train would refuse.
+  validateTrainingConfig(
+    makeTrainingConfig({
+      model: { gridsize: (o.gridsize as number) ?? 1 },
+      neighbor_count: (o.K as number) ?? 4,
+      n_groups: (o['n-groups'] as number) ?? 512,
+      ...(o.nphotons !== undefined ? { nphotons: o.nphotons as number } : {}),
+      seed: (o.seed as number) ?? 42,
+    }),
+  );
   const fileName = fileNameOf(path);
   const raw = toRawData(readArrayFile(io.readFile(path), { fileName }), { fileName });
   const gridsize = (o.gridsize as number) ?? 1;
