@@ -7,6 +7,7 @@
  */
 import type { Gpu } from './runtime';
 import type { Tensor } from './tensor';
+import { axpbyRaw } from './ops/axpby';
 
 export type BackwardFn = (gradOutputs: (Tensor | null)[]) => (Tensor | null)[];
 
@@ -15,13 +16,6 @@ interface TapeNode {
   inputs: Tensor[];
   outputs: Tensor[];
   backward: BackwardFn;
-}
-
-/** Elementwise a + b into a new tensor; supplied by ops/elementwise to avoid an import cycle. */
-export type AddFn = (gpu: Gpu, a: Tensor, b: Tensor) => Tensor;
-let addImpl: AddFn | null = null;
-export function setTapeAdd(fn: AddFn): void {
-  addImpl = fn;
 }
 
 export class Tape {
@@ -65,8 +59,7 @@ export class Tape {
         grads.set(t.id, g);
         return;
       }
-      if (!addImpl) throw new Error('Tape: elementwise add not registered (import src/gpu/ops/elementwise)');
-      const sum = addImpl(gpu, prev, g);
+      const sum = axpbyRaw(gpu, 1, prev, 1, g);
       if (prev !== s || !seed) prev.dispose();
       g.dispose();
       grads.set(t.id, sum);

@@ -7,7 +7,6 @@ import { Gpu, type KernelVariants } from './runtime';
 import { Tape } from './tape';
 import type { Tensor, TensorDType } from './tensor';
 import { Rng } from '../pipeline/random';
-import './ops/elementwise';
 
 let shared: Promise<Gpu> | null = null;
 

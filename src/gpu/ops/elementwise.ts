@@ -5,7 +5,10 @@ import scaleShiftWgsl from '../shaders/scale_shift.wgsl?raw';
 import { sumRaw } from './reduce';
 import type { Gpu } from '../runtime';
 import { kernelFamily } from '../kernelDecl';
-import { record, setTapeAdd } from '../tape';
+import { record } from '../tape';
+import { axpbyRaw } from './axpby';
+
+export { axpbyRaw };
 import { Tensor, sameShape } from '../tensor';
 
 const N = { n: 'u32' } as const;
@@ -16,8 +19,6 @@ const binary = kernelFamily({
   bindings: { x: 'read', y: 'read', out: 'rw' },
   code: axpbyWgsl,
 });
-/** out = a·x + b·y */
-const AXPBY = binary('axpby', affineParams, { x: 'read', y: 'read', out: 'rw' }, 'n');
 /** out = x·y (real); also its own adjoint: ga = g·b, gb = g·a */
 const MUL = binary('mul', N, { x: 'read', y: 'read', out: 'rw' }, 'n');
 /** out = a·x + b */
@@ -30,14 +31,6 @@ const AFFINE = kernelFamily({
 
 function checkSame(op: string, a: Tensor, b: Tensor): void {
   if (!sameShape(a.shape, b.shape) || a.dtype !== b.dtype) throw new Error(`${op}: ${a} vs ${b}`);
-}
-
-/** out = α·a + β·b (no tape). */
-export function axpbyRaw(gpu: Gpu, alpha: number, a: Tensor, beta: number, b: Tensor, out?: Tensor): Tensor {
-  checkSame('axpby', a, b);
-  const o = out ?? gpu.tensor(a.shape, a.dtype);
-  gpu.run(AXPBY, { x: a, y: b, out: o }, { n: a.floats, a: alpha, b: beta });
-  return o;
 }
 
 /** out = α·x + β (no tape). */
@@ -82,8 +75,6 @@ export function mul(gpu: Gpu, a: Tensor, b: Tensor): Tensor {
   });
   return o;
 }
-
-setTapeAdd((gpu, a, b) => axpbyRaw(gpu, 1, a, 1, b));
 
 const scaleShiftKernel = kernelFamily({
   prefix: 'scale_shift_',

@@ -46,7 +46,6 @@ const EXTRACT = kernel('extract', patch, { src: 'read', off: 'read', dst: 'rw' }
 const EXTRACT_GRAD = kernel('extract_grad', patch, { g: 'read', off: 'read', dst: 'rw' }, canvases);
 
 /** Torch's padded canvas size for the merge (src/config/geometry.ts). */
-export { paddedCanvasSize as paddedSize } from '../../config/geometry';
 
 function checkOffsets(off: Tensor, n: number, what: string): void {
   if (off.dtype !== 'f32' || off.size !== 2 * n) throw new Error(`${what}: offsets ${off} must hold ${n} [x, y] pairs`);
