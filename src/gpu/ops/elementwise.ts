@@ -1,14 +1,13 @@
 /** Elementwise arithmetic ops with their adjoints. Complex tensors are handled as 2n floats. */
 import axpbyWgsl from '../shaders/elementwise.wgsl?raw';
-import unaryWgsl from '../shaders/unary.wgsl?raw';
 import scaleShiftWgsl from '../shaders/scale_shift.wgsl?raw';
 import { sumRaw } from './reduce';
 import type { Gpu } from '../runtime';
 import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
-import { axpbyRaw } from './axpby';
+import { affineRaw, axpbyRaw } from './axpby';
 
-export { axpbyRaw };
+export { affineRaw, axpbyRaw };
 import { Tensor, sameShape } from '../tensor';
 
 const N = { n: 'u32' } as const;
@@ -21,23 +20,8 @@ const binary = kernelFamily({
 });
 /** out = x·y (real); also its own adjoint: ga = g·b, gb = g·a */
 const MUL = binary('mul', N, { x: 'read', y: 'read', out: 'rw' }, 'n');
-/** out = a·x + b */
-const AFFINE = kernelFamily({
-  prefix: '',
-  params: affineParams,
-  bindings: { x: 'read', out: 'rw' },
-  code: unaryWgsl,
-})('affine', affineParams, { x: 'read', out: 'rw' }, 'n');
-
 function checkSame(op: string, a: Tensor, b: Tensor): void {
   if (!sameShape(a.shape, b.shape) || a.dtype !== b.dtype) throw new Error(`${op}: ${a} vs ${b}`);
-}
-
-/** out = α·x + β (no tape). */
-export function affineRaw(gpu: Gpu, x: Tensor, alpha: number, beta = 0, out?: Tensor): Tensor {
-  const o = out ?? gpu.tensor(x.shape, x.dtype);
-  gpu.run(AFFINE, { x, out: o }, { n: x.floats, a: alpha, b: beta });
-  return o;
 }
 
 export function add(gpu: Gpu, a: Tensor, b: Tensor): Tensor {

@@ -6,7 +6,7 @@ import type { Gpu } from '../runtime';
 import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
-import { affineRaw } from './elementwise';
+import { affineRaw } from './axpby';
 
 /** out[k] = scale · Σ x[k·chunk … (k+1)·chunk) (one workgroup per chunk; the grid is given) */
 const PARTIAL = kernelFamily({

@@ -9,7 +9,7 @@ import type { Gpu } from '../runtime';
 import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
-import { affineRaw } from './elementwise';
+import { affineRaw } from './axpby';
 import { sumRaw } from './reduce';
 
 const params = { n: 'u32', H: 'u32', W: 'u32', planes: 'u32' } as const;
