@@ -2,6 +2,7 @@ import { PtychoError } from '../errors';
 import { Engine, metricsSummary } from '../api/engine';
 import { parseArgs, type OptionSpec } from './args';
 import { fileNameOf, type CliIO } from './io';
+import { metricsLines } from './metricsLines';
 
 const OPTIONS: Record<string, OptionSpec> = {
   model: { type: 'string', help: 'model archive: ours (.zip) or the reference PyTorch wts.h5.zip' },
@@ -53,12 +54,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       if (o.product) io.out(`wrote ${o.product}: Ptychodus NPZ product`);
       if (summary.metrics) {
         const m = summary.metrics;
-        io.out(
-          `amplitude: r ${m.amplitude.r?.toFixed(4) ?? 'n/a'}, SSIM ${m.amplitude.ssim.toFixed(4)}, PSNR ${m.amplitude.psnr.toFixed(2)} dB, FRC(${m.frcThreshold}) ${m.amplitude.frcResolutionPx?.toFixed(2) ?? 'n/a'} px`,
-        );
-        io.out(
-          `phase:     r ${m.phase.r?.toFixed(4) ?? 'n/a'}, SSIM ${m.phase.ssim.toFixed(4)}, PSNR ${m.phase.psnr.toFixed(2)} dB, FRC(${m.frcThreshold}) ${m.phase.frcResolutionPx?.toFixed(2) ?? 'n/a'} px`,
-        );
+        for (const l of metricsLines(m)) io.out(l);
         if (m.collapsed)
           io.out(
             "warning: the amplitude is flat (its std is under 1 % of objectGuess's): the model collapsed; train again (ptychopinn train --preset small|reference)",

@@ -3,6 +3,7 @@ import { Engine, metricsSummary } from '../api/engine';
 import { solverSummary } from '../api/engineResults';
 import { parseArgs, type OptionSpec } from './args';
 import { fileNameOf, type CliIO } from './io';
+import { metricsLines } from './metricsLines';
 import { fmtTime } from './train';
 
 const OPTIONS: Record<string, OptionSpec> = {
@@ -87,12 +88,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       if (o.product) io.out(`wrote ${o.product}: Ptychodus NPZ product`);
       if (summary.metrics) {
         const m = summary.metrics;
-        io.out(
-          `amplitude: r ${m.amplitude.r?.toFixed(4) ?? 'n/a'}, SSIM ${m.amplitude.ssim.toFixed(4)}, PSNR ${m.amplitude.psnr.toFixed(2)} dB, FRC(${m.frcThreshold}) ${m.amplitude.frcResolutionPx?.toFixed(2) ?? 'n/a'} px`,
-        );
-        io.out(
-          `phase:     r ${m.phase.r?.toFixed(4) ?? 'n/a'}, SSIM ${m.phase.ssim.toFixed(4)}, PSNR ${m.phase.psnr.toFixed(2)} dB, FRC(${m.frcThreshold}) ${m.phase.frcResolutionPx?.toFixed(2) ?? 'n/a'} px`,
-        );
+        for (const l of metricsLines(m)) io.out(l);
       }
     }
     return 0;
