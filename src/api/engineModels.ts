@@ -33,6 +33,7 @@ export function modelSpec(cfg: TrainingConfig): PtychoPINNSpec {
     modelType: m.model_type,
     ampLoss: m.amp_loss ? { kind: m.amp_loss, coeff: m.amp_loss_coeff } : null,
     phaseLoss: m.phase_loss ? { kind: m.phase_loss, coeff: m.phase_loss_coeff } : null,
+    intensityScaleTrainable: m.torch_intensity_scale_trainable,
   };
 }
 

@@ -3,7 +3,12 @@
  * bundle (wts.h5.zip), told apart by their members, not by file name; configs recovered from either.
  */
 import { dataclassToLegacyDict } from '../config/legacy';
-import { configFromTorchBundleParams, torchBundleParams, torchScalingMetadata } from '../config/torchBridge';
+import {
+  configFromTorchBundle,
+  torchBundleParams,
+  torchScalingMetadata,
+  unbuildableTorchModelSettings,
+} from '../config/torchBundle';
 import { makeTrainingConfig, type TrainingConfig } from '../config/schema';
 import { PtychoError } from '../errors';
 import type { EpochEvent } from '../model/train';
@@ -85,11 +90,22 @@ export function readModelFile(bytes: Uint8Array, fileName: string): OpenedModel 
       cbam_encoder: [...b.stateDict.keys()].some((k) => k.includes('.attention.')),
     },
   });
-  checkWeights(fileName, cfg, b.stateDict);
+  const modelConfig = b.scalingMetadata?.model_config;
+  if (modelConfig && typeof modelConfig === 'object') {
+    const bad = unbuildableTorchModelSettings(modelConfig as Record<string, unknown>);
+    if (bad.length)
+      throw new PtychoError(
+        'model-archive',
+        `${fileName}: torch_scaling_metadata.pt sets ${bad.map((b) => `model_config.${b.field} = ${JSON.stringify(b.value)}`).join(', ')}; this app builds the reference CNN with ${bad.map((b) => `${b.field} = ${JSON.stringify(b.built)}`).join(', ')} only, so it would predict differently from the model that was saved`,
+        'reconstruct this model with PtychoPINN-PyTorch, or retrain it here with the default decoder settings',
+      );
+  }
+  const config = configFromTorchBundle(p, b.scalingMetadata, cfg);
+  checkWeights(fileName, config, b.stateDict);
   const s = Number(p.intensity_scale);
   return {
     kind: 'torch',
-    config: configFromTorchBundleParams(p, cfg),
+    config,
     weights: new Map([...b.stateDict].map(([k, v]) => [k, v.data])),
     history: [],
     physicsScale: Number.isFinite(s) && s > 0 ? s : null,

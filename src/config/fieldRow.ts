@@ -68,6 +68,12 @@ export interface FieldRow {
   allowed?: string;
   /** PyTorch spellings the canonical → torch bridge writes; torch → canonical reads the last one. */
   torch?: readonly TorchPath[];
+  /**
+   * A PyTorch spelling torch → canonical reads but canonical → torch never writes (the slot belongs to another
+   * field): the reference's to_training_config sets the canonical intensity_scale_trainable from
+   * model.intensity_scale_trainable, which the model field torch_intensity_scale_trainable owns.
+   */
+  torchReadOnly?: TorchPath;
   /** The value torch → canonical sets regardless of the torch configs (the reference's config_bridge). */
   fromTorch?: { fixed: FieldValue };
   /** Key in the legacy params dict (src/config/legacy.ts) when it differs from the name. */

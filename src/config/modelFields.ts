@@ -180,6 +180,20 @@ export const MODEL_TABLE = [
     help: 'Channel and spatial attention (CBAM) in the encoder, as the PyTorch backend.',
     ui: { group: 'Model', order: 4, label: 'CBAM attention' },
   },
+  // Ours, from torch ModelConfig (specs/config.md §1): not the canonical TrainingConfig flag of the same name.
+  {
+    name: 'torch_intensity_scale_trainable',
+    kind: 'bool',
+    default: false,
+    torch: ['model.intensity_scale_trainable'],
+    help: "The PyTorch ModelConfig's intensity_scale_trainable: the predicted amplitude is α·pred + β with α, β (the state_dict's forward_model.alpha / beta) trained.",
+    ui: {
+      group: 'Model',
+      order: 10.8,
+      advanced: true,
+      label: 'trainable α·pred + β (PyTorch intensity_scale_trainable)',
+    },
+  },
   {
     name: 'amp_loss',
     kind: 'choice',

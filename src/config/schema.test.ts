@@ -103,6 +103,7 @@ const EXT_MODEL = {
   phase_loss_coeff: 1.0,
   init_scheme: 'torch_default',
   amplitude_level: null,
+  torch_intensity_scale_trainable: false,
 };
 const EXT_TRAINING = { learning_rate: 1e-3, seed: 42, early_stop_patience: 100, validation_fraction: 0.05 };
 const DIGEST_INFERENCE: Record<string, unknown> = {

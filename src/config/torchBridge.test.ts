@@ -82,7 +82,9 @@ describe('toTorchConfigs (create_training_payload)', () => {
       probe_big: true,
       probe_mask: false,
       loss_function: 'Poisson',
-      intensity_scale_trainable: true,
+      // the model field torch_intensity_scale_trainable (false), not the canonical TF flag (true): the reference's
+      // create_training_payload leaves the torch default
+      intensity_scale_trainable: false,
     });
     expect(t.training).toMatchObject({ epochs: 50, batch_size: 16, nll: true, learning_rate: 1e-3, n_groups: 512 });
     expect(t.execution).toMatchObject({ learning_rate: 1e-3, early_stop_patience: 100 });
@@ -231,10 +233,11 @@ describe('fromTorchConfigs (config_bridge)', () => {
       plateau_patience: 4,
       optimizer: 'adamw',
       weight_decay: 0.01,
-      intensity_scale_trainable: false,
+      intensity_scale_trainable: true,
       backend: 'pytorch',
       subsample_seed: 3,
       model: {
+        torch_intensity_scale_trainable: true,
         N: 32,
         gridsize: 2,
         amp_activation: 'swish',

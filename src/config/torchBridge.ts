@@ -36,7 +36,6 @@ import {
 } from './torchConfigs.ts';
 
 export * from './torchConfigs.ts';
-export * from './torchBundle.ts';
 
 type Parts = { [K in keyof TorchConfigs]?: Record<string, unknown> };
 
@@ -78,8 +77,9 @@ function readTorch(table: readonly FieldRow[], parts: Parts, skip: readonly stri
       out[r.name] = r.fromTorch.fixed;
       continue;
     }
-    if (!r.torch?.length) continue;
-    const [cls, name] = splitPath(r.torch[r.torch.length - 1]);
+    const path = r.torch?.at(-1) ?? r.torchReadOnly;
+    if (!path) continue;
+    const [cls, name] = splitPath(path);
     const src = parts[cls];
     if (!src) continue;
     const from = CONVERT[r.name]?.from as ((v: unknown) => unknown) | undefined;
@@ -106,6 +106,23 @@ export function toTorchConfigs(c: TrainingConfig): TorchConfigs {
 }
 
 // torch → canonical
+
+/**
+ * The canonical model fields the torch configs give (each row's last torch spelling, converted), only those whose
+ * torch key is present: for laying a bundle's torch_scaling_metadata.pt over its params.dill.
+ */
+export function modelFieldsFromTorch(
+  data: Record<string, unknown>,
+  model: Record<string, unknown>,
+): Partial<ModelConfig> {
+  const present = (MODEL_TABLE as readonly FieldRow[]).filter((r) => {
+    const path = r.torch?.at(-1);
+    if (!path || r.fromTorch) return false;
+    const [cls, name] = splitPath(path);
+    return (cls === 'data' ? data : cls === 'model' ? model : {})[name] != null;
+  });
+  return readTorch(present, { data, model }) as Partial<ModelConfig>;
+}
 
 /** `config_bridge.to_model_config(data, model, overrides)`. */
 export function toModelConfig(

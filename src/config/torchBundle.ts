@@ -5,8 +5,8 @@
  */
 import { ALL_ROWS } from './fieldTable.ts';
 import { dataclassToLegacyDict, KEY_MAPPINGS, type LegacyDict } from './legacy.ts';
-import { makeTrainingConfig, type ModelConfig, type TrainingConfig } from './schema.ts';
-import { toTorchConfigs } from './torchBridge.ts';
+import { makeModelConfig, makeTrainingConfig, type ModelConfig, type TrainingConfig } from './schema.ts';
+import { modelFieldsFromTorch, toTorchConfigs } from './torchBridge.ts';
 import { probeMaskToBool, TORCH_INFERENCE_DEFAULTS } from './torchConfigs.ts';
 
 /** Whitespace-separated names → array. */
@@ -198,4 +198,61 @@ export function configFromTorchBundleParams(params: Record<string, unknown>, bas
   for (const [f, v] of Object.entries(top))
     if (v === null && f in cfg) (cfg as unknown as Record<string, unknown>)[f] = null;
   return cfg;
+}
+
+/**
+ * The torch ModelConfig settings that change the network or its output and that the canonical config does not carry:
+ * the engine builds each at the reference default only (the golden parity tests pin that build), so a bundle whose
+ * torch_scaling_metadata.pt sets another value is a model this app cannot reproduce.
+ */
+const TORCH_MODEL_SETTINGS_BUILT: Readonly<Record<string, unknown>> = {
+  cnn_output_mode: 'amp_phase',
+  batch_norm: false,
+  physics_forward_mode: 'amplitude',
+  use_shared_decoder: TORCH_MODEL_FULL_DEFAULTS.use_shared_decoder,
+  num_datasets: TORCH_MODEL_FULL_DEFAULTS.num_datasets,
+  decoder_last_c_outer_fraction: TORCH_MODEL_FULL_DEFAULTS.decoder_last_c_outer_fraction,
+  decoder_last_amp_channels: TORCH_MODEL_FULL_DEFAULTS.decoder_last_amp_channels,
+  use_legacy_decoder_channel_override: TORCH_MODEL_FULL_DEFAULTS.use_legacy_decoder_channel_override,
+  eca_encoder: TORCH_MODEL_FULL_DEFAULTS.eca_encoder,
+  cbam_bottleneck: TORCH_MODEL_FULL_DEFAULTS.cbam_bottleneck,
+  cbam_decoder: TORCH_MODEL_FULL_DEFAULTS.cbam_decoder,
+  eca_decoder: TORCH_MODEL_FULL_DEFAULTS.eca_decoder,
+  spatial_decoder: TORCH_MODEL_FULL_DEFAULTS.spatial_decoder,
+  amplitude_physics_gain: TORCH_MODEL_FULL_DEFAULTS.amplitude_physics_gain,
+};
+
+/** The torch model settings in `modelConfig` (torch_scaling_metadata.pt's model_config) the engine cannot build. */
+export function unbuildableTorchModelSettings(
+  modelConfig: Record<string, unknown>,
+): { field: string; value: unknown; built: unknown }[] {
+  return Object.entries(TORCH_MODEL_SETTINGS_BUILT).flatMap(([field, built]) =>
+    field in modelConfig && modelConfig[field] !== null && modelConfig[field] !== built
+      ? [{ field, value: modelConfig[field], built }]
+      : [],
+  );
+}
+
+/**
+ * A bundle's config: params.dill (configFromTorchBundleParams) with the model settings of torch_scaling_metadata.pt
+ * laid over it. The metadata's data_config / model_config are what the reference builds the model from (strict
+ * reconstruction), and they may disagree with params.dill, whose canonical intensity_scale.trainable is the TF
+ * log-scale flag, not the PyTorch α·pred + β one (model.torch_intensity_scale_trainable). Only the keys the
+ * metadata has are taken (an older bundle without a field keeps the params.dill value).
+ */
+export function configFromTorchBundle(
+  params: Record<string, unknown>,
+  scalingMetadata: Record<string, unknown> | undefined,
+  base: TrainingConfig,
+): TrainingConfig {
+  const cfg = configFromTorchBundleParams(params, base);
+  const data = scalingMetadata?.data_config;
+  const model = scalingMetadata?.model_config;
+  if (!isRecord(data) || !isRecord(model)) return cfg;
+  const fromTorch = modelFieldsFromTorch(data, model);
+  return { ...cfg, model: makeModelConfig({ ...cfg.model, ...fromTorch }) };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -99,9 +99,9 @@ const DATA_AND_LOSS_ROWS = [
     name: 'intensity_scale_trainable',
     kind: 'bool',
     default: true,
-    torch: ['model.intensity_scale_trainable'],
+    torchReadOnly: 'model.intensity_scale_trainable',
     legacy: 'intensity_scale.trainable',
-    help: 'Train the intensity scale (unused by the PyTorch backend).',
+    help: "Train the TF backend's log intensity scale (unused by the PyTorch backend and by this app; its PyTorch namesake is model.torch_intensity_scale_trainable).",
   },
   {
     name: 'output_dir',

@@ -1,5 +1,5 @@
 import { strToU8, zipSync, type Zippable } from 'fflate';
-import { TORCH_FLOAT_FIELDS, TORCH_TUPLE_FIELDS } from '../../config/torchBridge';
+import { TORCH_FLOAT_FIELDS, TORCH_TUPLE_FIELDS } from '../../config/torchBundle';
 import { pickle, PyFloat, PyOrderedDict, PyTensor, PyTuple, type PyValue } from './pickleWriter';
 import type { StateDict, StateDictMetadata } from './torchBundle';
 

@@ -1,0 +1,166 @@
+/**
+ * Model round trips (specs/model_archive.md, specs/config.md §3): a PyTorch bundle → our archive → a PyTorch bundle
+ * keeps every setting the bundle carries — params.dill and the four config dataclasses of torch_scaling_metadata.pt,
+ * field by field — including the settings where the two disagree (params.dill's canonical
+ * intensity_scale.trainable is the TF log-scale flag; model_config.intensity_scale_trainable is PyTorch's α·pred + β),
+ * and the engine reconstructs the same object from all three files and honours the α·pred + β flag.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { makeTrainingConfig, type TrainingConfig } from '../config/schema';
+import { torchBundleParams, torchScalingMetadata } from '../config/torchBundle';
+import { parameterShapes } from '../model/network';
+import { writeNpz } from '../pipeline/npz';
+import { readTorchBundle, type TorchBundle } from '../pipeline/archive/torchBundle';
+import { writeTorchBundle } from '../pipeline/archive/torchBundleWriter';
+import { linesScan } from '../testing/fixtures';
+import { Engine } from './engine';
+import { buildModelArchive, generatorSpecOf, nativeArchiveToTorchBundle, readModelFile } from './modelFiles';
+
+/** Every bridged field away from its default (canonical and torch), on a model small enough for SwiftShader. */
+const NON_DEFAULT: TrainingConfig = makeTrainingConfig({
+  batch_size: 8,
+  nepochs: 7,
+  nphotons: 1e6,
+  n_groups: 24,
+  neighbor_count: 6,
+  train_data_file: 'train.npz',
+  test_data_file: 'test.npz',
+  subsample_seed: 5,
+  learning_rate: 2e-3,
+  early_stop_patience: 9,
+  gradient_clip_val: 2.5,
+  gradient_clip_algorithm: 'value',
+  optimizer: 'adamw',
+  weight_decay: 0.02,
+  adam_beta1: 0.8,
+  adam_beta2: 0.99,
+  momentum: 0.5,
+  scheduler: 'WarmupCosine',
+  lr_warmup_epochs: 2,
+  lr_min_ratio: 0.2,
+  plateau_factor: 0.3,
+  plateau_patience: 5,
+  plateau_min_lr: 1e-6,
+  plateau_threshold: 0.01,
+  torch_mae_pred_l2_match_target: true,
+  output_dir: 'runs',
+  backend: 'pytorch',
+  intensity_scale_trainable: true,
+  model: {
+    N: 32,
+    gridsize: 2,
+    n_filters_scale: 0.25,
+    amp_activation: 'swish',
+    probe_big: false,
+    probe_mask: true,
+    probe_mask_sigma: 2,
+    probe_mask_diameter: 20,
+    probe_scale: 3,
+    gaussian_smoothing_sigma: 0.5,
+    cbam_encoder: false,
+    torch_intensity_scale_trainable: true,
+  },
+});
+
+function weightsOf(c: TrainingConfig): Map<string, { shape: number[]; data: Float32Array }> {
+  return new Map(
+    parameterShapes(generatorSpecOf(c)).map(([k, shape], i) => {
+      const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, j) => 0.3 * Math.sin(1.7 * i + j));
+      if (k === 'model.forward_model.alpha') data[0] = 2;
+      if (k === 'model.forward_model.beta') data[0] = 0.25;
+      return [k, { shape, data }];
+    }),
+  );
+}
+
+/** A bundle as the reference writes one: params.dill's canonical flag and model_config's PyTorch flag disagree. */
+function referenceStyleBundle(c: TrainingConfig, S: number): Uint8Array {
+  const scalingMetadata = torchScalingMetadata(c) as Record<string, Record<string, unknown>>;
+  scalingMetadata.model_config.intensity_scale_trainable = true;
+  const params = { ...torchBundleParams(c, S), 'intensity_scale.trainable': false };
+  return writeTorchBundle({ stateDict: weightsOf(c), params, scalingMetadata });
+}
+
+function toNative(bundle: Uint8Array): Uint8Array {
+  const m = readModelFile(bundle, 'wts.h5.zip');
+  const weights = new Map([...readTorchBundle(bundle, 'wts.h5.zip').stateDict].map(([k, t]) => [k, t]));
+  return buildModelArchive({
+    config: m.config,
+    weights: new Map([...weights].map(([k, t]) => [k, { shape: t.shape.slice(), data: t.data }])),
+    history: [],
+    physicsScale: m.physicsScale ?? 1,
+    datasetSha256: null,
+  });
+}
+
+function expectSameSettings(a: TorchBundle, b: TorchBundle): void {
+  for (const [k, v] of Object.entries(a.params)) expect([k, b.params[k]]).toEqual([k, v]);
+  const ma = a.scalingMetadata as Record<string, Record<string, unknown>>;
+  const mb = b.scalingMetadata as Record<string, Record<string, unknown>>;
+  for (const part of ['data_config', 'model_config', 'training_config', 'inference_config'])
+    for (const [k, v] of Object.entries(ma[part])) expect([part, k, mb[part][k]]).toEqual([part, k, v]);
+}
+
+describe('torch → native → torch keeps every setting', () => {
+  it('a bundle with every bridged field set away from its default (and the two intensity-scale flags apart)', () => {
+    const torch1 = referenceStyleBundle(NON_DEFAULT, 321.5);
+    const native = toNative(torch1);
+    const torch2 = nativeArchiveToTorchBundle(native, 'model.zip');
+    expectSameSettings(readTorchBundle(torch1), readTorchBundle(torch2));
+    const configs = [torch1, native, torch2].map((f) => readModelFile(f, 'f.zip').config);
+    for (const c of configs) {
+      expect(c.model).toEqual({ ...NON_DEFAULT.model, torch_intensity_scale_trainable: true });
+      expect(c.intensity_scale_trainable).toBe(false);
+    }
+  });
+
+  it("the reference's own bundle (golden) comes back identical, settings and weights", () => {
+    const golden = new Uint8Array(
+      readFileSync(new URL('../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url)),
+    );
+    const back = readTorchBundle(nativeArchiveToTorchBundle(toNative(golden), 'model.zip'));
+    const orig = readTorchBundle(golden);
+    expectSameSettings(orig, back);
+    // the case that used to flip: PyTorch's flag false in model_config, the canonical one true in params.dill
+    expect((orig.scalingMetadata!.model_config as Record<string, unknown>).intensity_scale_trainable).toBe(false);
+    expect(orig.params['intensity_scale.trainable']).toBe(true);
+    for (const [k, t] of orig.stateDict) expect(Array.from(back.stateDict.get(k)!.data), k).toEqual(Array.from(t.data));
+  });
+
+  it('a torch model setting the engine cannot build (batch norm, a CBAM decoder) is refused by name, not built otherwise', () => {
+    const scalingMetadata = torchScalingMetadata(NON_DEFAULT) as Record<string, Record<string, unknown>>;
+    Object.assign(scalingMetadata.model_config, { batch_norm: true, cbam_decoder: true });
+    const bundle = writeTorchBundle({
+      stateDict: weightsOf(NON_DEFAULT),
+      params: torchBundleParams(NON_DEFAULT, 1),
+      scalingMetadata,
+    });
+    expect(() => readModelFile(bundle, 'bn.h5.zip')).toThrow(
+      /bn\.h5\.zip: torch_scaling_metadata\.pt sets model_config\.batch_norm = true, model_config\.cbam_decoder = true/,
+    );
+  });
+
+  it('the engine reconstructs the same object from all three files and honours α·pred + β', async () => {
+    const torch1 = referenceStyleBundle(NON_DEFAULT, 321.5);
+    const native = toNative(torch1);
+    const torch2 = nativeArchiveToTorchBundle(native, 'model.zip');
+    const scan = writeNpz(linesScan({ nImages: 12, objectSize: 64, seed: 4 }));
+    const objects: Float32Array[] = [];
+    for (const [bytes, name] of [
+      [torch1, 'wts.h5.zip'],
+      [native, 'model.zip'],
+      [torch2, 'back.h5.zip'],
+    ] as const) {
+      const e = await Engine.create();
+      await e.loadDataset(scan, 'scan.npz');
+      e.openModel(bytes, name);
+      expect(e.model!.spec.intensityScaleTrainable, name).toBe(true);
+      objects.push((await e.reconstruct()).image.object);
+      e.destroy();
+    }
+    expect(objects[0].length).toBeGreaterThan(0);
+    expect(Array.from(objects[1])).toEqual(Array.from(objects[0]));
+    expect(Array.from(objects[2])).toEqual(Array.from(objects[0]));
+  });
+});
