@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--gpu] [--kernels] [--grouping] [--train [--profile [--preset=ci,…]]] [--quick] [--json]` —
+ * `npm run bench -- [--gpu] [--kernels] [--grouping] [--train [--profile [--preset=ci,…]]] [--quick] [--adapter=MODE] [--json]` —
  * benchmarks, never tests (bench/README.md). Prints the adapter and the numbers; with --json one JSON object on
  * stdout (progress on stderr).
  *   (no flags)  presets that finish within a few minutes on the adapter at hand: on a software adapter the quick
@@ -8,10 +8,12 @@
  *               (predict + stitch) patterns/s of the reference's shapes, peak GPU memory.
  *   --quality   the quality benchmark (bench/quality/run.ts): presets × scan families × seeds against the truth.
  *   --solver    the iterative solver on the benchmark scan (bench/solver.ts): N 64 × 512 patterns × 30 iterations.
+ *   --adapter=auto|hardware|software  which adapter (also env PTYCHOPINN_ADAPTER; src/gpu/adapterChoice.ts); the
+ *               result's `adapterChoice` says which was taken and why.
  */
 import { autotune, autotuneEnabled } from '../src/gpu/autotune';
 import { Gpu } from '../src/gpu/runtime';
-import { describeAdapter } from '../src/gpu/device';
+import { describeAdapter, setAdapterMode } from '../src/gpu/device';
 import { benchKernels } from './kernels';
 import { formatProfile, profileStep, STEP_PRESETS } from './profile';
 import { measurePeak } from './peak';
@@ -117,8 +119,18 @@ function itersOf(argv: string[]): number | undefined {
   return itersArg ? Number(itersArg.slice(8)) : undefined;
 }
 
+/** `--adapter=MODE` or `--adapter MODE`: applied (before any GPU work) and taken out of the arguments. */
+function takeAdapterFlag(argv: string[]): string[] {
+  const i = argv.findIndex((a) => a === '--adapter' || a.startsWith('--adapter='));
+  if (i < 0) return argv;
+  const spaced = argv[i] === '--adapter';
+  setAdapterMode(spaced ? (argv[i + 1] ?? '') : argv[i].slice('--adapter='.length));
+  return argv.filter((_, j) => j !== i && !(spaced && j === i + 1));
+}
+
 /** Run the benchmarks `argv` selects; progress lines go to `log`, the JSON result is returned. */
-export async function runBench(argv: string[], log: Log): Promise<Result> {
+export async function runBench(args: string[], log: Log): Promise<Result> {
+  const argv = takeAdapterFlag(args);
   if (argv.includes('--quality')) {
     const { benchQuality, qualityOptions } = await import('./quality/run');
     const { summaryTable } = await import('./quality/summary');
@@ -142,10 +154,12 @@ export async function runBench(argv: string[], log: Log): Promise<Result> {
   const result: Result = {
     adapter: describeAdapter(gpu.adapter),
     isFallbackAdapter: fallback,
+    adapterChoice: gpu.adapter.choice,
     date: new Date().toISOString(),
     suite: suite ?? which.join(' '),
   };
   result.autotune = gpu.tuning;
+  log(`adapter choice (${gpu.adapter.choice.mode}): ${gpu.adapter.choice.reason}`);
   log(`adapter: ${result.adapter}; kernel variants ${JSON.stringify(gpu.variants)} (autotune)`);
   const peak = await measurePeak(gpu, { threads: fallback ? 1 << 18 : 1 << 22, rounds: fallback ? 1024 : 4096 });
   result.peak_fma_gflops = +peak.toFixed(2);

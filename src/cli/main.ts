@@ -32,7 +32,7 @@ const COMMANDS: Record<string, Command> = {
   train: {
     summary: 'train PtychoPINN on a scan (no FILE: the bundled example) and save the model archive',
     usage:
-      'train [FILE] [--preset small|reference|torch-parity] [--config cfg.json] [--epochs E] [--seed S] [--test T.npz] [--out model.zip] [--json]',
+      'train [FILE] [--preset small|reference|torch-parity] [--config cfg.json] [--epochs E] [--seed S] [--test T.npz] [--out model.zip] [--adapter auto|hardware|software] [--json]',
     load: () => import('./train'),
   },
   reconstruct: {
@@ -56,14 +56,20 @@ const COMMANDS: Record<string, Command> = {
   serve: {
     summary:
       "serve the app and run its engine on this machine's GPU (prints the URL to open; checkpoints in the data dir)",
-    usage: 'serve [--port P] [--host 127.0.0.1] [--data-dir D] [--app-dir DIST] [--allow-origin O]',
+    usage:
+      'serve [--port P] [--host 127.0.0.1] [--data-dir D] [--app-dir DIST] [--allow-origin O] [--adapter auto|hardware|software]',
     load: () => import('./serve'),
+  },
+  gpu: {
+    summary: 'list the GPU adapters Dawn sees, the Vulkan driver files, and which adapter is used and why',
+    usage: 'gpu [--adapter auto|hardware|software] [--json]',
+    load: () => import('./gpu'),
   },
   bench: {
     summary:
       'benchmarks (kernels, step profile, training and inference throughput): JSON with patterns/s, GFLOP/s, adapter',
     usage:
-      'bench [--gpu] [--solver] [--kernels] [--grouping] [--train [--profile] [--preset=ci,n64s2,…]] [--quality [--preset=small,…] [--family=…] [--seeds=…]] [--quick] [--json]',
+      'bench [--gpu] [--solver] [--kernels] [--grouping] [--train [--profile] [--preset=ci,n64s2,…]] [--quality [--preset=small,…] [--family=…] [--seeds=…]] [--quick] [--adapter=auto|hardware|software] [--json]',
     load: () => import('./bench'),
   },
 };

@@ -9,6 +9,9 @@ import { EngineServer, defaultAppDir, defaultDataDir } from '../server/engineSer
 import { isLoopback } from '../server/access';
 import { parseArgs, type OptionSpec } from './args';
 import type { CliIO } from './io';
+import { ADAPTER_OPTION, applyAdapterOption } from './gpu';
+import { adapterName } from '../gpu/adapterChoice';
+import { surveyAdapters } from '../gpu/device';
 
 const OPTIONS: Record<string, OptionSpec> = {
   port: { type: 'int', help: 'TCP port (default 8787; 0 = any free port)' },
@@ -19,6 +22,7 @@ const OPTIONS: Record<string, OptionSpec> = {
     type: 'string',
     help: 'also accept pages from this origin, e.g. http://localhost:5173 (a dev server)',
   },
+  adapter: ADAPTER_OPTION,
 };
 
 export const DEFAULT_PORT = 8787;
@@ -36,9 +40,27 @@ function untilSignal(): Promise<string> {
   });
 }
 
+/**
+ * Which adapter the engine will run on and why (src/gpu/adapterChoice.ts). An explicit mode that finds no adapter
+ * stops the server; in auto mode the page reports the missing GPU itself.
+ */
+async function printAdapter(io: CliIO, explicit: boolean): Promise<void> {
+  const s = await surveyAdapters();
+  if (s.choice) {
+    const a = s.adapters[s.choice.index].info;
+    io.err(`GPU adapter: ${adapterName(a)}${a.isFallbackAdapter ? ' (software: slow)' : ''}; ${s.choice.reason}`);
+  } else if (s.error && (explicit || s.mode !== 'auto')) {
+    throw s.error;
+  } else {
+    io.err(`no GPU adapter: ${s.error?.message ?? 'none found'} (\`ptychopinn gpu\` shows what was found)`);
+  }
+}
+
 export async function run(argv: string[], io: CliIO, stopSignal: Promise<string> = untilSignal()): Promise<number> {
   const { options: o } = parseArgs('serve', argv, OPTIONS, 0);
   const host = (o.host as string | undefined) ?? '127.0.0.1';
+  applyAdapterOption(o);
+  await printAdapter(io, o.adapter !== undefined);
   // A fresh clone has no build yet: make it once, so `npx ptychopinn serve` is the whole set-up.
   if (!o['app-dir'] && !existsSync(join(defaultAppDir(), 'index.html'))) {
     io.err('building the app once (vite build)…');

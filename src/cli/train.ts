@@ -13,6 +13,8 @@ import { PtychoError } from '../errors';
 import { Engine } from '../api/engine';
 import { parseArgs, type OptionSpec, type ParsedArgs } from './args';
 import { fileNameOf, type CliIO } from './io';
+import { ADAPTER_OPTION, adapterLine, applyAdapterOption } from './gpu';
+import { adapterName } from '../gpu/adapterChoice';
 
 const OPTIONS: Record<string, OptionSpec> = {
   preset: {
@@ -28,7 +30,8 @@ const OPTIONS: Record<string, OptionSpec> = {
   seed: { type: 'int', help: 'override the seed (grouping, shuffling, initialisation)' },
   test: { type: 'string', help: 'validation scan (same probe and N); default: a held-out fraction of the groups' },
   out: { type: 'string', help: 'model archive to write (default model.zip)' },
-  json: { type: 'boolean', help: 'print one JSON object (history, status) on stdout' },
+  adapter: ADAPTER_OPTION,
+  json: { type: 'boolean', help: 'print one JSON object (history, status, adapter) on stdout' },
 };
 
 export const DEFAULT_EXAMPLE = 'public/fixtures/lines-n32.npz';
@@ -69,8 +72,10 @@ function trainingConfig(
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { positionals, options: o } = parseArgs('train', argv, OPTIONS, 1);
   const path = positionals[0] ?? new URL(`../../${DEFAULT_EXAMPLE}`, import.meta.url).pathname;
+  applyAdapterOption(o);
   const engine = await Engine.create();
   try {
+    io.err(adapterLine(engine.gpu.adapter));
     await engine.loadDataset(io.readFile(path), fileNameOf(path));
     if (o.test) await engine.loadValidationDataset(io.readFile(o.test as string), fileNameOf(o.test as string));
     const { config: cfg, preset } = trainingConfig(engine, o, io);
@@ -111,6 +116,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       error: result.error,
       warnings: result.warnings,
       collapse: result.collapse && restart ? { ...result.collapse, restartWith: restart.change } : null,
+      adapter: {
+        name: adapterName(engine.gpu.adapter),
+        isFallbackAdapter: engine.gpu.adapter.isFallbackAdapter,
+        ...engine.gpu.adapter.choice,
+      },
     };
     if (o.json) io.out(JSON.stringify(summary));
     else io.out(`${result.status}: wrote ${out} (${result.epochs.length} epochs)`);
