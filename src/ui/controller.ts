@@ -60,6 +60,8 @@ export class Controller {
     this.client.onEvent((e) => {
       this.s.applyEvent(e);
       if (e.type === 'train-end' && !this.ownRun) this.finishTraining(e.end);
+      // A resumed run brought back its checkpoint's scan: the link now describes that (a file: #example=none).
+      if (e.type === 'dataset') this.syncHash();
       if (e.type === 'connection' && e.state === 'lost') this.rejoin = true;
       if (e.type === 'connection' && e.state === 'open' && this.rejoin) {
         this.rejoin = false;
@@ -133,7 +135,8 @@ export class Controller {
     const s = this.s;
     const src = s.datasetSource;
     const hash = buildHash({
-      example: src?.kind === 'example' ? src.name : src ? undefined : 'none',
+      // A scan from a file or a simulation cannot come back from the bundled example: a reload must not load it.
+      example: src?.kind === 'example' ? src.name : src?.kind === 'simulated' ? undefined : 'none',
       simulate: src?.kind === 'simulated' ? src.request : undefined,
       config: s.config,
       stitch: s.stitch,

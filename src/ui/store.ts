@@ -177,6 +177,15 @@ function applyEvent(e: WorkerEvent, set: SetState, get: () => AppState): void {
     case 'model':
       set({ model: e.model });
       break;
+    case 'dataset':
+      // The engine switched scans (a resumed checkpoint's): results of the old scan go, the view shows the new one.
+      set({
+        dataset: e.dataset.preview,
+        datasetSource: { kind: 'file', name: e.dataset.preview.summary.fileName },
+        ...NO_RESULTS,
+        solver: null,
+      });
+      break;
     case 'control':
       set({ control: { controller: e.controller, clients: e.clients } });
       break;

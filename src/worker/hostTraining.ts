@@ -7,7 +7,7 @@ import { checkpointInfo, type TrainingCheckpoint } from '../api/checkpoint';
 import type { Collapse, Engine, EngineTrainResult } from '../api/engine';
 import { restartAfterCollapse } from '../config/presets';
 import { PtychoError } from '../errors';
-import { errorInfo, type HostState } from './hostRequests';
+import { datasetLoaded, errorInfo, type HostState } from './hostRequests';
 import type { Request, TrainEnd, WorkerEvent } from './protocol';
 
 type TrainRequest = Extract<Request, { type: 'train' }>;
@@ -67,6 +67,8 @@ async function startingPoint(host: HostState, e: Engine, req: TrainRequest): Pro
         `load ${k.dataset.fileName} again, then resume`,
       );
     await e.loadDataset(stored.datasetBytes, k.dataset.fileName);
+    // The page shows the scan the run continues on, not the one it held before.
+    host.emit({ type: 'dataset', dataset: datasetLoaded(e) });
   }
   return k;
 }

@@ -173,6 +173,8 @@ export type WorkerEvent =
     }
   | { type: 'preview'; preview: LivePreview }
   | { type: 'model'; model: ModelInfo }
+  /** The engine loaded another scan on its own (a resumed run brings back its checkpoint's scan): show it everywhere. */
+  | { type: 'dataset'; dataset: DatasetLoaded }
   | { type: 'checkpoint'; info: CheckpointInfo }
   | { type: 'checkpoint-error'; error: ErrorInfo }
   | { type: 'reconstruct-progress'; done: number; total: number }
