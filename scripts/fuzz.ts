@@ -1,11 +1,12 @@
 /**
  * Long seeded fuzz run of every file reader (src/api/fuzz/harness.ts): `npm run fuzz -- --cases=100000 --seed=1`.
  * Prints per-class counts of accepted, refused (PtychoError), crashes (other exceptions, first few messages),
- * slow cases (> 1 s) and big allocations. Exit 1 when any crash, slow case or big allocation was seen.
- * `--class=name[,name]` restricts to some classes.
+ * slow cases (> 1 s) and big allocations (a case whose memory grew past 1100 × its input + `--mem-cap=MiB`, default
+ * 64; measured per case from arrayBuffers, heap and peak RSS), with the largest growth per class. Exit 1 when any
+ * crash, slow case or big allocation was seen. `--class=name[,name]` restricts to some classes.
  */
 import { CLASSES } from '../src/api/fuzz/classes';
-import { formatReport, runFuzz } from '../src/api/fuzz/harness';
+import { formatReport, MEM_CAP, runFuzz } from '../src/api/fuzz/harness';
 
 const arg = (name: string): string | undefined =>
   process.argv
@@ -15,8 +16,9 @@ const arg = (name: string): string | undefined =>
 const cases = Number(arg('cases') ?? 100000);
 const seed = Number(arg('seed') ?? 1);
 const classes = arg('class')?.split(',');
-if (!Number.isSafeInteger(cases) || cases < 1 || !Number.isSafeInteger(seed)) {
-  console.error('usage: fuzz [--cases=N] [--seed=S] [--class=a,b]');
+const memCapMiB = Number(arg('mem-cap') ?? MEM_CAP / 2 ** 20);
+if (!Number.isSafeInteger(cases) || cases < 1 || !Number.isSafeInteger(seed) || !(memCapMiB > 0)) {
+  console.error('usage: fuzz [--cases=N] [--seed=S] [--class=a,b] [--mem-cap=MiB]');
   process.exit(2);
 }
 if (classes)
@@ -30,6 +32,7 @@ const rep = runFuzz({
   cases,
   seed,
   classes,
+  memCap: memCapMiB * 2 ** 20,
   onCase: (i) => {
     if ((i + 1) % 10000 === 0) console.error(`… ${i + 1} cases, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   },

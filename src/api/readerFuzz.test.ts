@@ -142,13 +142,14 @@ describe('defects the fuzzer found stay fixed', () => {
     expect(refusedWith(missing, (x) => readModelFile(x, 'm.zip')).message).toMatch(/weight .*conv1\.weight is missing/);
   });
 
-  it('a config that describes no buildable generator (N=17) is refused as a model-archive error', () => {
+  it('a config that describes no buildable generator (N=17) is refused as a model-archive error naming the field', () => {
     const files = unzipSync(seeds.archive);
     const c = JSON.parse(strFromU8(files['config.json']));
     c.model.N = 17;
     const b = zipSync({ ...files, 'config.json': strToU8(JSON.stringify(c)) });
-    expect(refusedWith(b, (x) => readModelFile(x, 'n17.zip')).message).toMatch(
-      /n17\.zip: the stored model settings \(N=17/,
-    );
+    const e = refusedWith(b, (x) => readModelFile(x, 'n17.zip'));
+    expect(e.code).toBe('model-archive');
+    expect(e.message).toMatch(/n17\.zip: config\.json: config field 'model\.N' has invalid value 17/);
+    expect(e.field).toBe('model.N');
   });
 });

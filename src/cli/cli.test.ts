@@ -156,6 +156,25 @@ describe('ptychopinn CLI (in process)', () => {
     expect(m.out.join('')).toBe('');
   });
 
+  it('identical scan positions: inspect warns (text, --json); group warns the same way and still groups', async () => {
+    const { writeNpz } = await import('../pipeline/npz');
+    const size = (s: number[]) => s.reduce((a, b) => a * b);
+    const f32 = (s: number[]) => ({ dtype: 'f32' as const, shape: s, data: new Float32Array(size(s)).fill(1) });
+    const f64 = (v: number) => ({ dtype: 'f64' as const, shape: [8], data: new Float64Array(8).fill(v) });
+    const same = writeNpz({ xcoords: f64(20), ycoords: f64(30), diff3d: f32([8, 4, 4]), probeGuess: f32([4, 4]) });
+    const w = /all 8 scan positions are identical \("xcoords" = 20, "ycoords" = 30\)/;
+    const warned = (m: ReturnType<typeof memIO>) => JSON.parse(m.out.join('')).warnings.some((s: string) => w.test(s));
+    const grouped = ['group', 'same.npz', '--out', 'g.npz', '--gridsize', '2', '--n-groups', '4'];
+    const lines = ['inspect', 'public/fixtures/lines-n32.npz', '--json'];
+    const ms = [['inspect', 'same.npz'], ['inspect', 'same.npz', '--json'], grouped, [...grouped, '--json'], lines];
+    const [text, json, g, gj, distinct] = ms.map(() => memIO({ 'same.npz': same }));
+    for (const [i, m] of [text, json, g, gj, distinct].entries()) expect(await main(ms[i], m.io)).toBe(0);
+    const seen = [w.test(text.out.join('\n')), warned(json), warned(gj), warned(distinct)];
+    expect(seen).toEqual([true, true, true, false]); // no such warning for distinct positions
+    expect(g.err.join('\n')).toMatch(new RegExp(`warning: ${w.source}`));
+    expect(readNpz(g.fs.get('g.npz')!).X_full.shape).toEqual([4, 4, 4, 4]);
+  });
+
   it('train --preset small: the preset over the scan (gridsize 2, He init, probe_scale from the scan), --config and --epochs override it (GPU)', async () => {
     const { writeNpz } = await import('../pipeline/npz');
     const { linesScan } = await import('../testing/fixtures');

@@ -11,7 +11,15 @@
  */
 import { shapeStr, type NdArray } from './ndarray';
 import type { RawData } from './rawData';
-import { checkFinite, checkPositionsOnObject, fail, numeric, toComplex, toFloat64 } from './contractChecks';
+import {
+  checkDistinctPositions,
+  checkFinite,
+  checkPositionsOnObject,
+  fail,
+  numeric,
+  toComplex,
+  toFloat64,
+} from './contractChecks';
 import { readDiffraction } from './contractDiffraction';
 
 export { COUNTS_MIN_MAX } from './contractDiffraction';
@@ -209,6 +217,7 @@ export function toRawData(arrays: Record<string, NdArray>, opts: ContractOptions
   const pos = readPositions(file, arrays);
   const { x, y } = pos;
   const M = x.length;
+  checkDistinctPositions(x, y, warnings);
   const { key, N, amp, verdict } = readDiffraction(file, arrays, M, warnings);
   const probeGuess = readProbe(file, arrays, N, warnings);
   const objectGuess = readObject(file, arrays, pos, N, warnings);

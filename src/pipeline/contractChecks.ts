@@ -1,6 +1,7 @@
 /**
  * Checks shared by the data-contract readers (src/pipeline/contract.ts, specs/data_contract.md): contract refusals,
- * finite values, real → complex promotion, and scan positions against the objectGuess canvas.
+ * finite values, real → complex promotion, scan positions that are all one point, and scan positions against the
+ * objectGuess canvas.
  */
 import { PtychoError } from '../errors';
 import { shapeStr, sizeOf, type NdArray } from './ndarray';
@@ -106,5 +107,18 @@ export function checkPositionsOnObject(
   }
   warnings.push(
     `${outside} of ${M} scan positions lie off the objectGuess canvas (${keys}; ${seen}; ${canvas}): their patches see none of objectGuess; if unexpected, ${likely}`,
+  );
+}
+
+/**
+ * Scan positions that are all the same point: every pattern lights the same patch, so nothing overlaps and only that
+ * patch can be reconstructed. Almost always a units or export mistake (metres rounded to integer pixels, a constant
+ * column saved), but a deliberate repeated measurement is possible, so a warning, not a refusal. The one check for
+ * every reader of a scan (inspect, group, train and the UI all go through toRawData).
+ */
+export function checkDistinctPositions(x: Float64Array, y: Float64Array, warnings: string[]): void {
+  for (let i = 1; i < x.length; i++) if (x[i] !== x[0] || y[i] !== y[0]) return;
+  warnings.push(
+    `all ${x.length} scan positions are identical ("xcoords" = ${fmt(x[0])}, "ycoords" = ${fmt(y[0])}): every pattern lights the same patch, so the patterns do not overlap and only that patch can be reconstructed; if unexpected, check that xcoords/ycoords hold one position per pattern in object pixels (not metres rounded or cast to integers)`,
   );
 }

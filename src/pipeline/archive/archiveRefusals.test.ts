@@ -1,13 +1,13 @@
 /**
  * Refusals of damaged model files (src/pipeline/archive/torchBundle.ts, src/pipeline/archive/modelArchive.ts;
  * formats in specs/model_archive.md): tensors bounded by their storage member, a damaged torch_scaling_metadata.pt
- * named in the error, and model-archive JSON validated member by member.
+ * named in the error, and model-archive JSON validated member by member (sizes capped, the config validated first).
  */
 import { readFileSync } from 'node:fs';
 import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { readModelArchive, writeModelArchive, ARCHIVE_FORMAT, type ModelArchive } from './modelArchive';
-import { enc, J, K, modelPth, pk, PROTO2, refuses, STOP, tup, X } from './pickleTestKit';
+import { enc, J, K, modelPth, pk, PROTO2, refuses, refusesSmall, STOP, tup, X } from './pickleTestKit';
 import { readTorchBundle, readTorchStateDict } from './torchBundle';
 
 const bundleBytes = new Uint8Array(
@@ -141,6 +141,37 @@ describe('defect 6: model archive JSON is validated', () => {
       expect(e.message).toContain(key);
     });
   }
+  it('an invalid config (gridsize −3, n_filters_scale "x") is refused naming the field, before the weights are read', () => {
+    for (const [model, field, seen] of [
+      [{ N: 64, gridsize: -3 }, 'model.gridsize', '-3'],
+      [{ N: 64, n_filters_scale: 'x' }, 'model.n_filters_scale', '"x"'],
+    ] as const) {
+      const text = JSON.stringify({ model, training: { nepochs: 1 } });
+      // The weights member is garbage too: the config is reported first.
+      const z = zipSync({
+        ...good,
+        'config.json': enc.encode(text),
+        'diffraction_to_obj/weights.npz': enc.encode('x'),
+      });
+      const e = refuses(() => readModelArchive(z, 'm.zip'));
+      expect(e.message).toBe(`m.zip: config.json: config field '${field}' has invalid value ${seen}`);
+      expect(e.field).toBe(field);
+      expect(e.hint).toMatch(/^allowed: .+; the archive's config is damaged/);
+    }
+  });
+  it('a 16 MiB manifest.json is refused from its declared size, before it is inflated or parsed', () => {
+    const big = enc.encode(JSON.stringify({ ...base.manifest, appVersion: ' '.repeat(16 * 2 ** 20) }));
+    const z = zipSync({ ...good, 'manifest.json': big }, { level: 9 });
+    expect(z.length).toBeLessThan(64 * 1024);
+    const { error, grew } = refusesSmall(() => readModelArchive(z, 'm.zip'), 100);
+    expect(error.message).toMatch(/^m\.zip: manifest\.json is 16777\d+ bytes, more than the 1048576-byte cap/);
+    expect(grew).toBeLessThan(8 * 2 ** 20);
+    // Just under the cap still reads.
+    const ok = enc.encode(JSON.stringify({ ...base.manifest, appVersion: 'v'.repeat(2 ** 20 - 400) }));
+    expect(readModelArchive(zipSync({ ...good, 'manifest.json': ok }), 'm.zip').manifest.appVersion).toHaveLength(
+      2 ** 20 - 400,
+    );
+  });
   it('a zip member declaring a huge size is refused before inflating', () => {
     const z = zipSync({ 'manifest.json': enc.encode('{}') }, { level: 0 });
     // Patch the central directory's uncompressed size (offset 24 in the CD header) to 2 GiB.

@@ -6,11 +6,16 @@
  *   diffraction_to_obj/weights.npz   float32 arrays keyed by the reference's state_dict names (OIHW)
  *   history.json   per-epoch training / validation losses and learning rates
  * Plain JSON + NPZ so numpy (and the reference's own tools) can read it without us.
+ * Reading refuses early: a JSON member larger than a real one (JSON_MEMBER_CAPS) is refused from the zip directory's
+ * declared size, before it is inflated or decoded, and config.json is validated as a TrainingConfig (naming the field)
+ * before the weights are read, so a damaged config is reported as such, not as a weight-shape mismatch.
  */
 import { strFromU8, strToU8, zipSync } from 'fflate';
+import { makeTrainingConfig, validateTrainingConfig } from '../../config/schema';
 import { PtychoError } from '../../errors';
 import type { NdArray } from '../ndarray';
 import { readNpz, writeNpz } from '../npz';
+import { readZipDirectory, type ZipEntry } from '../zip';
 import { unzipArchive } from './torchBundle';
 
 export const ARCHIVE_FORMAT = 'ptychopinn-web-model';
@@ -47,6 +52,40 @@ export function writeModelArchive(a: ModelArchive): Uint8Array {
   return zipSync(files, { level: 6 });
 }
 
+/**
+ * Largest JSON members accepted, bytes. What this app writes: manifest.json ~300 B, params.json and config.json
+ * ~3 KB, history.json ~100 B per epoch. 1 MiB is ~300× a real manifest/params/config; 8 MiB of history is ~80 000
+ * epochs.
+ */
+export const JSON_MEMBER_CAPS: Readonly<Record<string, number>> = {
+  'manifest.json': 2 ** 20,
+  'params.json': 2 ** 20,
+  'config.json': 2 ** 20,
+  'history.json': 8 * 2 ** 20,
+};
+
+/** A JSON member over its cap, refused by its declared (or actual) size before anything is inflated or decoded. */
+function checkJsonSize(source: string, name: string, size: number): void {
+  const cap = Object.prototype.hasOwnProperty.call(JSON_MEMBER_CAPS, name) ? JSON_MEMBER_CAPS[name] : undefined;
+  if (cap !== undefined && size > cap)
+    throw new PtychoError(
+      'model-archive',
+      `${source}: ${name} is ${size} bytes, more than the ${cap}-byte cap (this app writes a few KB)`,
+      'the archive is damaged or was not exported by this app',
+    );
+}
+
+/** The zip directory's declared sizes of the JSON members, checked before unzipping (a bad directory: unzipArchive says why). */
+function checkDeclaredJsonSizes(bytes: Uint8Array, source: string): void {
+  let entries: ZipEntry[];
+  try {
+    entries = readZipDirectory(bytes, source);
+  } catch {
+    return;
+  }
+  for (const e of entries) checkJsonSize(source, e.name, e.usize);
+}
+
 type Json = unknown;
 const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: Json): v is string => typeof v === 'string';
@@ -75,6 +114,7 @@ class Members {
     const f = this.files[name];
     if (!f)
       throw new PtychoError('model-archive', `${this.source}: member ${name} is missing`, 'the archive is incomplete');
+    checkJsonSize(this.source, name, f.length);
     try {
       return JSON.parse(strFromU8(f));
     } catch (e) {
@@ -159,7 +199,26 @@ function readConfig(r: Members): ModelArchive['config'] {
   };
   if (c.inference !== undefined && c.inference !== null)
     config.inference = r.field('config.json', c, 'inference', isObj, 'an object');
+  validateArchiveConfig(r, config);
   return config;
+}
+
+/**
+ * The stored config is a valid TrainingConfig (the checks of a config file: src/config/schema.ts), refused with
+ * the archive, the member, the field (e.g. model.gridsize) and the value seen, and the allowed values as the hint.
+ */
+function validateArchiveConfig(r: Members, config: ModelArchive['config']): void {
+  try {
+    validateTrainingConfig(makeTrainingConfig({ ...config.training, model: config.model } as never));
+  } catch (e) {
+    if (!(e instanceof PtychoError) || e.code !== 'config') throw e;
+    throw new PtychoError(
+      'model-archive',
+      `${r.source}: config.json: ${e.message}`,
+      `${e.hint}; the archive's config is damaged or was not written by this app`,
+      { field: e.field },
+    );
+  }
 }
 
 /** history.json (optional): one record per epoch; NaN losses were written as null. */
@@ -184,12 +243,14 @@ function readHistory(r: Members): ModelArchive['history'] {
 
 export function readModelArchive(bytes: Uint8Array, source = 'model.zip'): ModelArchive {
   const hint = 'choose a model .zip exported by this app or a PtychoPINN wts.h5.zip';
+  checkDeclaredJsonSizes(bytes, source);
   const files = unzipArchive(bytes, source, 'not a zip archive', hint);
   const r = new Members(files, source);
   const manifest = readManifest(r);
+  // The config before the weights: a weight-shape refusal must not hide a damaged config.
+  const config = readConfig(r);
   const weights = readWeights(r);
   const params = r.object('params.json', r.json('params.json'));
-  const config = readConfig(r);
   const history = readHistory(r);
   return { manifest, params, config, weights, history };
 }

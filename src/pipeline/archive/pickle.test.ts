@@ -9,7 +9,7 @@ import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../../errors';
 import { toPlain, unpickle } from './pickle';
-import { G, K, pk, PROTO2, refuses, STOP, u32, X, type Part } from './pickleTestKit';
+import { concat, G, K, pk, PROTO2, refuses, refusesSmall, repeat, STOP, u32, X, type Part } from './pickleTestKit';
 import { readPickledDict, readTorchBundle, readTorchStateDict } from './torchBundle';
 import { Rng } from '../random';
 
@@ -126,6 +126,74 @@ describe('defect 4: converting to plain JS is bounded in depth and size', () => 
     expect(toPlain(new Map<unknown, unknown>([['__proto__', 1]]), { source: 's' })).toEqual(
       Object.fromEntries([['__proto__', 1]]),
     );
+  });
+});
+
+describe('refused early: depth, value count and string length are capped while the value is built', () => {
+  // Before these caps, TUPLE1 × 10⁶ built ~100 MiB and ']' × 10⁶ + 'a' × 10⁶ ~190 MiB (0.5–0.7 s) before refusing.
+  const MiB = 2 ** 20;
+  const n = 1e6;
+  const head = pk(PROTO2);
+  const stop = pk(STOP);
+  const small = (f: () => unknown, ms = 300) => {
+    const { error, grew } = refusesSmall(f, ms);
+    expect(grew).toBeLessThan(32 * MiB);
+    return error.message;
+  };
+  it('a tuple nested 10⁶ deep (TUPLE1 × 10⁶) is refused at depth 1001, in little time and memory', () => {
+    const b = concat(head, pk(K(1)), repeat([0x85], n), stop);
+    expect(small(() => raw(b))).toMatch(
+      /^x\.pkl: the value is nested 1001 levels deep, past the cap of 1000 levels \(TUPLE1 at pickle byte 1004\)$/,
+    );
+  });
+  it('10⁶ open MARKs are refused at the 1001st', () => {
+    const b = concat(head, repeat([0x28], n), repeat([0x74], n), stop);
+    expect(small(() => raw(b))).toMatch(/nested 1001 levels deep.*\(MARK at pickle byte 1002\)/);
+  });
+  it('a 10⁶-deep pickle deflated into a few-KB model.pth member is refused naming the member', () => {
+    for (const [unit, close, what] of [
+      [[0x85], new Uint8Array(0), /nested 1001 levels deep/],
+      [[0x5d], repeat([0x61], n - 1), /builds more than 100000 values/],
+    ] as const) {
+      const pkl = concat(head, pk(K(1)), repeat(unit, n), close, stop);
+      const z = zipSync({ 'archive/data.pkl': pkl, 'archive/data/0': new Uint8Array(4) }, { level: 9 });
+      expect(z.length).toBeLessThan(8 * 1024);
+      const msg = small(() => readTorchStateDict(z, 'm.pth'), 500);
+      expect(msg).toContain('m.pth:archive/data.pkl');
+      expect(msg).toMatch(what);
+    }
+  });
+  it('10⁶ APPENDs to one list are refused at 100 000 values', () => {
+    const b = concat(head, pk(']'), repeat([0x4b, 1, 0x61], n), stop);
+    expect(small(() => raw(b))).toMatch(/builds more than 100000 values; a real one holds a few thousand \(BININT1/);
+  });
+  it('10⁶ memo entries (LONG_BINPUT with distinct keys) are refused at 100 000', () => {
+    const puts = new Uint8Array(5 * n);
+    for (let i = 0; i < n; i++) puts.set([0x72, ...u32(i)], 5 * i);
+    expect(small(() => raw(concat(head, pk(K(1)), puts, stop)))).toMatch(/more than 100000 memo entries/);
+  });
+  it('a 16 MiB string, bytes object or GLOBAL line is refused before it is decoded', () => {
+    const L = 16 * MiB;
+    const body = new Uint8Array(L).fill(0x61);
+    for (const [op, b] of [
+      ['BINUNICODE', concat(head, pk('X', u32(L)), body, stop)],
+      ['BINBYTES', concat(head, pk('B', u32(L)), body, stop)],
+      ['GLOBAL', concat(head, pk('c'), body, pk('\n', 'b\n'), stop)],
+    ] as const) {
+      const msg = small(() => raw(b), 100);
+      expect(msg).toContain(op);
+      expect(msg).toMatch(/longer than the cap of 1048576 bytes/);
+    }
+  });
+  it('the caps can be set per call; the reference bundle reads well inside the defaults', () => {
+    const limited = (b: Uint8Array, limits: object) => unpickle(b, { source: 's.pkl', allowedGlobals: [], limits });
+    expect(refuses(() => limited(pk(PROTO2, K(1), 0x85, 0x85, 0x85, STOP), { maxDepth: 2 })).message).toContain(
+      'nested 3 levels deep',
+    );
+    expect(limited(pk(PROTO2, K(1), 0x85, 0x85, STOP), { maxDepth: 2 })).toEqual([[1]]);
+    expect(() => limited(pk(PROTO2, K(1), K(2), 0x86, STOP), { maxValues: 2 })).toThrow(PtychoError);
+    expect(() => limited(pk(PROTO2, X('abcd'), STOP), { maxString: 3 })).toThrow(PtychoError);
+    expect(readTorchBundle(bundleBytes).stateDict.size).toBeGreaterThan(10);
   });
 });
 

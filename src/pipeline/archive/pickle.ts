@@ -7,13 +7,16 @@
  * Hostile input is refused with a `PtychoError` naming the opcode and its byte position: every opcode checks the
  * stack depth and the types of its operands, every length prefix is checked against the bytes left before
  * anything is allocated, and callbacks (reducers, persistent loads) that throw are reported the same way.
- * Each opcode pushes at most one value, so the VM's work and memory are linear in the input. The opcodes are a table
+ * Each opcode pushes at most one value, so the VM's work and memory are linear in the input; and bounded outright:
+ * nesting depth, values built and string lengths are counted as the value is built and refused the moment they pass
+ * what a real file holds (PICKLE_LIMITS in pickleMachine.ts: 1000 levels, 100 000 values, 1 MiB strings), so a
+ * pickle nested 10⁶ deep is refused after ~1000 containers, not after building all of them. The opcodes are a table
  * of handlers grouped by kind; the VM's state and primitives are in pickleMachine.ts.
  */
 import { PtychoError } from '../../errors';
-import { HINT, MARK, PickleGlobal, PickleMachine, PickleReduce, typeName, type PickleOptions } from './pickleMachine';
+import { HINT, PickleGlobal, PickleMachine, PickleReduce, typeName, type PickleOptions } from './pickleMachine';
 
-export { PickleGlobal, PickleReduce, type PickleOptions } from './pickleMachine';
+export { PICKLE_LIMITS, PickleGlobal, PickleReduce, type PickleLimits, type PickleOptions } from './pickleMachine';
 
 /** One opcode: its name (for messages) and what it does to the machine. */
 interface Op {
@@ -33,7 +36,7 @@ const SCALAR_OPS: Record<number, Op> = {
       m.pos += 8;
     },
   },
-  0x28: { name: 'MARK', run: (m) => m.push(MARK) }, // '('
+  0x28: { name: 'MARK', run: (m) => m.pushMark() }, // '('
   0x4e: { name: 'NONE', run: (m) => m.push(null) }, // 'N'
   0x88: { name: 'NEWTRUE', run: (m) => m.push(true) },
   0x89: { name: 'NEWFALSE', run: (m) => m.push(false) },
@@ -115,19 +118,25 @@ const CONTAINER_OPS: Record<number, Op> = {
       m.push(m.tuple([a, b, c]));
     },
   },
-  0x6c: { name: 'LIST', run: (m) => m.push(m.popMark()) }, // 'l'
+  0x6c: {
+    name: 'LIST', // 'l'
+    run: (m) => {
+      const items = m.popMark();
+      m.push(m.nest(items, items));
+    },
+  },
   0x61: {
     name: 'APPEND', // 'a'
     run: (m) => {
       const v = m.pop();
-      m.list().push(v);
+      m.nest(m.list(), [v]).push(v);
     },
   },
   0x65: {
     name: 'APPENDS', // 'e'
     run: (m) => {
       const items = m.popMark();
-      const l = m.list();
+      const l = m.nest(m.list(), items);
       for (const x of items) l.push(x);
     },
   },
@@ -137,6 +146,7 @@ const CONTAINER_OPS: Record<number, Op> = {
       const items = m.popMark();
       const s = m.top();
       if (!(s instanceof Set)) m.fail(`expected a set on the stack, found ${typeName(s)}`);
+      m.nest(s, items);
       for (const x of items) (s as Set<unknown>).add(x);
     },
   },
@@ -192,7 +202,12 @@ const OBJECT_OPS: Record<number, Op> = {
       const pid = m.pop();
       const load = m.opts.persistentLoad;
       if (!load) m.fail('persistent id without a loader');
-      m.push(m.call('persistent load', () => load!(pid)));
+      m.push(
+        m.nest(
+          m.call('persistent load', () => load!(pid)),
+          [pid],
+        ),
+      );
     },
   },
   0x52: { name: 'REDUCE', run: (m) => m.apply() }, // 'R'
@@ -201,7 +216,7 @@ const OBJECT_OPS: Record<number, Op> = {
     name: 'BUILD', // 'b': set state; for an OrderedDict (torch's state_dict: _metadata) it goes to opts.onBuild
     run: (m) => {
       const state = m.pop();
-      const obj = m.top();
+      const obj = m.nest(m.top(), [state]);
       if (obj instanceof PickleReduce) obj.state = state;
       else if (obj instanceof Map) m.opts.onBuild?.(obj, state);
       else m.fail(`cannot set the state of ${typeName(obj)}`);

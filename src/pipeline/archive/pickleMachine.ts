@@ -2,7 +2,8 @@
  * The state and primitives of the safe pickle VM (src/pipeline/archive/pickle.ts; format in specs/model_archive.md):
  * the byte reader with every length checked against the bytes left, the stack with MARK and type checks, the memo,
  * globals resolved only through the caller's allow-list, and callbacks whose failures become PtychoErrors naming the
- * opcode and its byte position.
+ * opcode and its byte position. Nesting depth, the number of values and string lengths are counted while the value is
+ * built and refused the moment they pass PICKLE_LIMITS, before the damage (memory, time) is done.
  */
 import { PtychoError } from '../../errors';
 
@@ -25,6 +26,30 @@ export class PickleReduce {
   state?: unknown;
 }
 
+/**
+ * What a real file of the kinds we read holds, with generous room. The reference bundle's state-dict pickle
+ * (diffraction_to_obj/model.pth data.pkl) is 15 KB with 2 835 opcodes, nested 5 deep, its longest string < 100 bytes;
+ * manifest.dill / params.dill / torch_scaling_metadata.pt hold ≤ 500 opcodes.
+ */
+export interface PickleLimits {
+  /**
+   * Deepest nesting of containers built (tuple in list in dict …) and of open MARKs: 1000, Python's default recursion
+   * limit, so its pickler cannot have written a deeper value. Counted as each container is made or filled: a
+   * container's depth is 1 + its deepest item when the item goes in (a container filled after it was itself nested —
+   * through the memo — is not re-propagated upwards; toPlain's depth cap and maxValues still bound such values).
+   */
+  maxDepth: number;
+  /**
+   * Values pushed in all (each opcode pushes at most one) and memo entries: 100 000, 35× the reference state dict. This
+   * also bounds the stack and every container's length, so memory stays at a few MiB whatever the input.
+   */
+  maxValues: number;
+  /** Bytes of one string, bytes object or text line (GLOBAL): 1 MiB; state-dict keys and globals are < 200 bytes. */
+  maxString: number;
+}
+
+export const PICKLE_LIMITS: Readonly<PickleLimits> = { maxDepth: 1000, maxValues: 100_000, maxString: 2 ** 20 };
+
 export interface PickleOptions {
   /** Called for persistent ids (BINPERSID); returns what the object stands for (e.g. a tensor storage). */
   persistentLoad?: (pid: unknown) => unknown;
@@ -36,6 +61,8 @@ export interface PickleOptions {
   source: string;
   /** BUILD on a dict (an OrderedDict's attributes, e.g. torch's `_metadata`); ignored when absent. */
   onBuild?: (obj: Map<unknown, unknown>, state: unknown) => void;
+  /** Caps on depth, value count and string length (default PICKLE_LIMITS). */
+  limits?: Partial<PickleLimits>;
 }
 
 export const MARK = Symbol('mark');
@@ -63,6 +90,12 @@ export class PickleMachine {
   readonly memo = new Map<number, unknown>();
   /** Arrays that stand for Python tuples (immutable: APPEND to them is refused). */
   private readonly tuples = new WeakSet<unknown[]>();
+  /** Nesting depth of every container (and object) made so far; absent = 1. */
+  private readonly depths = new WeakMap<object, number>();
+  /** Values pushed so far and MARKs open now (see PickleLimits). */
+  private values = 0;
+  private marks = 0;
+  readonly limits: Readonly<PickleLimits>;
   readonly dv: DataView;
   private readonly td = new TextDecoder();
 
@@ -71,6 +104,7 @@ export class PickleMachine {
     readonly opts: PickleOptions,
   ) {
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.limits = { ...PICKLE_LIMITS, ...opts.limits };
   }
 
   fail(msg: string): never {
@@ -114,28 +148,48 @@ export class PickleMachine {
     }
   }
 
-  str(n: number): string {
+  /** A string / bytes length, refused past maxString before anything is read or decoded. */
+  private sized(n: number): void {
+    if (n > this.limits.maxString)
+      this.fail(`a string of ${n} bytes is longer than the cap of ${this.limits.maxString} bytes`);
     this.need(n);
+  }
+
+  str(n: number): string {
+    this.sized(n);
     this.pos += n;
     return this.decode(this.bytes.subarray(this.pos - n, this.pos));
   }
 
   raw(n: number): Uint8Array {
-    this.need(n);
+    this.sized(n);
     this.pos += n;
     return this.bytes.slice(this.pos - n, this.pos);
   }
 
   line(): string {
-    const end = this.bytes.indexOf(0x0a, this.pos);
-    if (end < 0) this.fail('unterminated text line');
-    const s = this.decode(this.bytes.subarray(this.pos, end));
-    this.pos = end + 1;
+    const cap = this.limits.maxString;
+    const rel = this.bytes.subarray(this.pos, this.pos + cap + 1).indexOf(0x0a);
+    if (rel < 0)
+      this.fail(
+        this.bytes.length - this.pos > cap
+          ? `a text line is longer than the cap of ${cap} bytes`
+          : 'unterminated text line',
+      );
+    const s = this.decode(this.bytes.subarray(this.pos, this.pos + rel));
+    this.pos += rel + 1;
     return s;
   }
 
   push(v: unknown): void {
+    if (++this.values > this.limits.maxValues)
+      this.fail(`the pickle builds more than ${this.limits.maxValues} values; a real one holds a few thousand`);
     this.stack.push(v);
+  }
+
+  pushMark(): void {
+    if (++this.marks > this.limits.maxDepth) this.tooDeep(this.marks);
+    this.push(MARK);
   }
 
   popMark(): unknown[] {
@@ -143,7 +197,27 @@ export class PickleMachine {
     if (i < 0) this.fail('MARK expected');
     const items = this.stack.splice(i);
     items.shift();
+    this.marks--;
     return items;
+  }
+
+  private tooDeep(depth: number): never {
+    return this.fail(`the value is nested ${depth} levels deep, past the cap of ${this.limits.maxDepth} levels`);
+  }
+
+  /** Nesting depth of a value: 0 for scalars, else as recorded by nest (1 when never filled). */
+  depthOf(v: unknown): number {
+    return typeof v === 'object' && v !== null ? (this.depths.get(v) ?? 1) : 0;
+  }
+
+  /** `c` made from or filled with `items`: its depth becomes 1 + the deepest item's, refused past maxDepth. */
+  nest<T>(c: T, items: Iterable<unknown>): T {
+    if (typeof c !== 'object' || c === null) return c;
+    let d = this.depths.get(c) ?? 1;
+    for (const x of items) d = Math.max(d, 1 + this.depthOf(x));
+    if (d > this.limits.maxDepth) this.tooDeep(d);
+    this.depths.set(c, d);
+    return c;
   }
 
   top(): unknown {
@@ -160,7 +234,7 @@ export class PickleMachine {
 
   tuple(items: unknown[]): unknown[] {
     this.tuples.add(items);
-    return items;
+    return this.nest(items, items);
   }
 
   global(module: string, name: string): PickleGlobal {
@@ -180,16 +254,20 @@ export class PickleMachine {
   setItems(d: unknown, kv: unknown[]): void {
     if (!(d instanceof Map)) this.fail(`expected a dict on the stack, found ${typeName(d)}`);
     if (kv.length % 2) this.fail(`odd number of items (${kv.length}) for a dict`);
+    this.nest(d, kv);
     for (let i = 0; i < kv.length; i += 2) (d as Map<unknown, unknown>).set(kv[i], kv[i + 1]);
   }
 
   memoPut(k: number): void {
-    this.memo.set(k, this.top());
+    const v = this.top();
+    if (!this.memo.has(k) && this.memo.size >= this.limits.maxValues)
+      this.fail(`more than ${this.limits.maxValues} memo entries; a real pickle holds a few thousand`);
+    this.memo.set(k, v);
   }
 
   memoGet(k: number): void {
     if (!this.memo.has(k)) this.fail(`memo ${k} missing`);
-    this.stack.push(this.memo.get(k));
+    this.push(this.memo.get(k));
   }
 
   /** Run a caller's callback; anything but a PtychoError it throws becomes one. */
@@ -210,8 +288,7 @@ export class PickleMachine {
     if (!(fn instanceof PickleGlobal)) this.fail(`callable must be a global, found ${typeName(fn)}`);
     const g = fn as PickleGlobal;
     const r = this.opts.reducers?.[g.qualified];
-    this.stack.push(
-      r ? this.call(g.qualified, () => r(...(args as unknown[]))) : new PickleReduce(g, args as unknown[]),
-    );
+    const made = r ? this.call(g.qualified, () => r(...(args as unknown[]))) : new PickleReduce(g, args as unknown[]);
+    this.push(this.nest(made, [args]));
   }
 }

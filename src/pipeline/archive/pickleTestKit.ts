@@ -1,8 +1,10 @@
 /**
  * Shared by the pickle and archive hardening tests (src/pipeline/archive/pickle.test.ts,
  * src/pipeline/archive/archiveRefusals.test.ts): a tiny pickle assembler, a model.pth builder with chosen tensor
- * operands, and `refuses`, which expects a model-archive PtychoError within a time limit.
+ * operands, `refuses`, which expects a model-archive PtychoError within a time limit, and `refusesSmall`, which also
+ * measures the memory the refusal took.
  */
+import { getHeapStatistics } from 'node:v8';
 import { zipSync } from 'fflate';
 import { PtychoError } from '../../errors';
 import { thrownPtychoError } from '../../testing/thrown';
@@ -32,6 +34,40 @@ export const G = (mod: string, name: string) => ['c', mod, '\n', name, '\n']; //
 /** Runs `f`, expecting a PtychoError (model-archive) within `ms`; returns it. */
 export function refuses(f: () => unknown, ms = 500): PtychoError {
   return thrownPtychoError(f, 'model-archive', ms);
+}
+
+/**
+ * `refuses`, and the memory the refusal took: the growth of heapUsed + arrayBuffers and of the committed heap (which
+ * keeps the trace of garbage a collection during the call freed), the larger one, in bytes.
+ */
+export function refusesSmall(f: () => unknown, ms: number): { error: PtychoError; grew: number } {
+  const m0 = process.memoryUsage();
+  const h0 = getHeapStatistics().total_heap_size;
+  const error = refuses(f, ms);
+  const m1 = process.memoryUsage();
+  const grew = Math.max(
+    m1.heapUsed + m1.arrayBuffers - m0.heapUsed - m0.arrayBuffers,
+    getHeapStatistics().total_heap_size - h0,
+  );
+  return { error, grew };
+}
+
+/** `n` copies of the byte sequence `unit` (fast, for inputs of millions of opcodes). */
+export function repeat(unit: readonly number[], n: number): Uint8Array {
+  const b = new Uint8Array(unit.length * n);
+  for (let i = 0; i < n; i++) b.set(unit, i * unit.length);
+  return b;
+}
+
+/** Byte arrays end to end. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 // ---- model.pth builder: OrderedDict{'w': _rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict())} --

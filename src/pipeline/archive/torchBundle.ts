@@ -266,12 +266,13 @@ export function readTorchBundle(bytes: Uint8Array, source = 'wts.h5.zip'): Torch
     return f;
   };
   const manifest = readPickledDict(need('manifest.dill'), `${source}:manifest.dill`);
+  // The small params dict (the config) before the state dict: a damaged config is reported as such, and first.
+  const params = readPickledDict(need('diffraction_to_obj/params.dill'), `${source}:diffraction_to_obj/params.dill`);
   const { stateDict, metadata: stateDictMetadata } = readTorchStateDictWithMetadata(
     need('diffraction_to_obj/model.pth'),
     `${source}:diffraction_to_obj/model.pth`,
     budget,
   );
-  const params = readPickledDict(need('diffraction_to_obj/params.dill'), `${source}:diffraction_to_obj/params.dill`);
   let scalingMetadata: Record<string, unknown> | undefined;
   const meta = files['torch_scaling_metadata.pt'];
   if (meta) {
