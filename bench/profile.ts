@@ -4,7 +4,6 @@
  * read-backs, the step's FLOPs (counted by the conv2d and FFT ops) and, with the FMA peak measured in the same run,
  * the unprofiled step's fraction of that peak.
  */
-import { paddedCanvasSize } from '../src/config/geometry';
 import type { Gpu } from '../src/gpu/runtime';
 import { Adam } from '../src/gpu/ops/adam';
 import { DispatchProfiler } from '../src/gpu/profiler';
@@ -38,7 +37,6 @@ export function presetModel(gpu: Gpu, p: StepPreset): PtychoPINN {
   return new PtychoPINN(gpu, {
     generator: {
       N: p.N,
-      C: p.gridsize * p.gridsize,
       nFiltersScale: p.nFiltersScale,
       cbam: p.cbam,
       probeBig: true,
@@ -48,7 +46,6 @@ export function presetModel(gpu: Gpu, p: StepPreset): PtychoPINN {
     objectBig: true,
     probeScale: 4,
     probeMask: false,
-    M: paddedCanvasSize(p.N, p.gridsize),
     lossMode: 'poisson',
   });
 }

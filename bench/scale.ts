@@ -32,12 +32,11 @@ async function residentSet(gpu: Gpu, log: (s: string) => void, nPatterns: number
   const g = groupScan(raw, { gridsize: 1, K: 4, nGroups: nPatterns, seed: 3, nphotons: 1e9 });
   out.simulate_and_group_s = +((performance.now() - t0) / 1000).toFixed(1);
   const model = new PtychoPINN(gpu, {
-    generator: { N, C: 1, nFiltersScale: 0.25, cbam: false, probeBig: true, ampActivation: 'sigmoid' },
+    generator: { N, nFiltersScale: 0.25, cbam: false, probeBig: true, ampActivation: 'sigmoid' },
     gridsize: 1,
     objectBig: true,
     probeScale: 4,
     probeMask: false,
-    M: N,
     lossMode: 'poisson',
   });
   t0 = performance.now();

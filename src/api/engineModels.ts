@@ -3,7 +3,6 @@
  * parameters, what ModelInfo says of a model, and the model-file checks and archive of open / save
  * (src/api/modelFiles.ts, specs/model_archive.md).
  */
-import { paddedCanvasSize } from '../config/geometry';
 import type { TrainingConfig } from '../config/schema';
 import { PtychoError } from '../errors';
 import type { EpochEvent } from '../model/train';
@@ -28,7 +27,6 @@ export function modelSpec(cfg: TrainingConfig): PtychoPINNSpec {
     objectBig: m.object_big,
     probeScale: m.probe_scale,
     probeMask: m.probe_mask,
-    M: paddedCanvasSize(m.N, m.gridsize),
     lossMode: cfg.torch_loss_mode,
     modelType: m.model_type,
     ampLoss: m.amp_loss ? { kind: m.amp_loss, coeff: m.amp_loss_coeff } : null,
@@ -43,14 +41,12 @@ export function sameModelShape(a: PtychoPINNSpec, b: PtychoPINNSpec): boolean {
     gb = b.generator;
   return (
     ga.N === gb.N &&
-    ga.C === gb.C &&
     ga.nFiltersScale === gb.nFiltersScale &&
     ga.cbam === gb.cbam &&
     ga.probeBig === gb.probeBig &&
     ga.ampActivation === gb.ampActivation &&
     a.gridsize === b.gridsize &&
     a.objectBig === b.objectBig &&
-    a.M === b.M &&
     !!a.intensityScaleTrainable === !!b.intensityScaleTrainable
   );
 }

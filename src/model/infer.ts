@@ -11,7 +11,7 @@ import { gatherRows } from '../gpu/ops/gather';
 import { complexPreviewGpu, previewFactor } from '../gpu/ops/preview';
 import { extractPatches, mergePatches } from '../gpu/ops/reassemble';
 import { stitchPatches, type StitchOptions } from '../gpu/ops/stitch';
-import type { PtychoPINN, ResidentSet } from './ptychopinn';
+import { canvasOf, type PtychoPINN, type ResidentSet } from './ptychopinn';
 
 export interface ReconstructionImage {
   /** (height, width) complex64, interleaved. */
@@ -61,7 +61,7 @@ async function predictAll(gpu: Gpu, model: PtychoPINN, set: ResidentSet, opts: I
         let patches: Tensor = model.predictPatches(idx, set);
         if (model.spec.objectBig && C > 1) {
           const c = gatherRows(gpu, set.coords, idx);
-          patches = extractPatches(gpu, mergePatches(gpu, patches, c, model.spec.M), c, C, N);
+          patches = extractPatches(gpu, mergePatches(gpu, patches, c, canvasOf(model.spec)), c, C, N);
         }
         gpu.copyRange(patches, 0, all, s * C * N * N * 2, n * C * N * N * 2);
       });

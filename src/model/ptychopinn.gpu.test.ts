@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { paddedCanvasSize } from '../config/geometry';
 import { readTorchBundle } from '../pipeline/archive/torchBundle';
 import { golden, loadGolden } from '../testing/fixtures';
 import { Tape } from '../gpu/tape';
@@ -37,12 +36,11 @@ describe('full-model parity with PtychoPINN_Lightning (forward, compute_loss, ev
       const tol = tolerances(set);
       const C = gs * gs;
       const spec: PtychoPINNSpec = {
-        generator: { N: 64, C, nFiltersScale: 1, cbam, probeBig: true, ampActivation: 'sigmoid' },
+        generator: { N: 64, nFiltersScale: 1, cbam, probeBig: true, ampActivation: 'sigmoid' },
         gridsize: gs,
         objectBig: true,
         probeScale: 4,
         probeMask: false,
-        M: paddedCanvasSize(64, gs),
         lossMode: 'poisson',
       };
       const weights = new Map<string, Float32Array>();
@@ -107,14 +105,13 @@ describe('full-model parity with PtychoPINN_Lightning (forward, compute_loss, ev
   }
 });
 
-/** A small gridsize-1 model without CBAM (N = M = 32), the base of the loss-term and intensity-scale tests. */
+/** A small gridsize-1 model without CBAM (N 32, gridsize 1: the canvas is N), the base of the loss-term and intensity-scale tests. */
 const SMALL_SPEC: PtychoPINNSpec = {
-  generator: { N: 32, C: 1, nFiltersScale: 0.25, cbam: false, probeBig: true, ampActivation: 'sigmoid' },
+  generator: { N: 32, nFiltersScale: 0.25, cbam: false, probeBig: true, ampActivation: 'sigmoid' },
   gridsize: 1,
   objectBig: true,
   probeScale: 4,
   probeMask: false,
-  M: 32,
   lossMode: 'poisson',
 };
 

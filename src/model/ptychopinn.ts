@@ -10,6 +10,7 @@ import { combineComplex } from '../gpu/ops/complex';
 import { gatherRows } from '../gpu/ops/gather';
 import { add, scale, scaleShift } from '../gpu/ops/elementwise';
 import { l1Loss, ptychoLoss, type LossMode } from '../gpu/ops/loss';
+import { paddedCanvasSize } from '../config/geometry';
 import { PtychoError } from '../errors';
 import { regulariser, type Regulariser } from '../gpu/ops/regular';
 import { initParameters } from './init';
@@ -18,13 +19,12 @@ import { effectiveProbe, forwardPhysics, softProbeMask } from './physics';
 import type { TrainableModel } from './train';
 
 export interface PtychoPINNSpec {
-  generator: GeneratorSpec;
+  /** The generator's settings; its channel count follows from gridsize and objectBig (generatorOf). */
+  generator: Omit<GeneratorSpec, 'C'>;
   gridsize: number;
   objectBig: boolean;
   probeScale: number;
   probeMask: boolean;
-  /** Merge canvas size M. */
-  M: number;
   lossMode: LossMode;
   /** 'pinn' (physics, unsupervised; default) or 'supervised' (L1 to ground-truth patches: 2·amp + 4·phase). */
   modelType?: 'pinn' | 'supervised';
@@ -37,6 +37,16 @@ export interface PtychoPINNSpec {
    * PyTorch backend (the canonical TrainingConfig flag of the same name is the TF log-scale and is not mapped).
    */
   intensityScaleTrainable?: boolean;
+}
+
+/** The generator a spec builds: C = gridsize² channels when the object is merged (objectBig), else 1. */
+export function generatorOf(spec: PtychoPINNSpec): GeneratorSpec {
+  return { ...spec.generator, C: spec.objectBig ? spec.gridsize * spec.gridsize : 1 };
+}
+
+/** The merge canvas side M of a spec: N + (gridsize − 1)·4 (src/config/geometry.ts). */
+export function canvasOf(spec: PtychoPINNSpec): number {
+  return paddedCanvasSize(spec.generator.N, spec.gridsize);
 }
 
 export interface ResidentData {
@@ -75,7 +85,7 @@ export class ResidentSet {
     spec: PtychoPINNSpec,
     d: ResidentData,
   ) {
-    const { N, C } = spec.generator;
+    const { N, C } = generatorOf(spec);
     const G = d.X.length / (C * N * N);
     if (!Number.isInteger(G) || d.coordsRelative.length !== G * C * 2 || d.probe.length !== 2 * N * N) {
       throw new Error(
@@ -143,8 +153,8 @@ export class PtychoPINN implements TrainableModel {
     seed = 42,
   ) {
     this.currentSpec = spec;
-    const init = weights ?? initParameters(spec.generator, seed);
-    const shapes = parameterShapes(spec.generator);
+    const init = weights ?? initParameters(generatorOf(spec), seed);
+    const shapes = parameterShapes(generatorOf(spec));
     // The forward-model scalars are registered by the reference but unused on the amplitude path,
     // except α, β with a trainable intensity scale.
     const trainable = ([name]: readonly [string, readonly number[]]) =>
@@ -192,7 +202,7 @@ export class PtychoPINN implements TrainableModel {
   }
 
   get C(): number {
-    return this.spec.generator.C;
+    return generatorOf(this.spec).C;
   }
 
   /** Groups in the training set. */
@@ -224,14 +234,14 @@ export class PtychoPINN implements TrainableModel {
     set: ResidentSet | null = this.data,
   ): { pred: Tensor; amp: Tensor; phase: Tensor; object: Tensor; patches: Tensor } {
     const gpu = this.gpu;
-    const { amp, phase } = generatorForward(gpu, this.params, this.spec.generator, x);
+    const { amp, phase } = generatorForward(gpu, this.params, generatorOf(this.spec), x);
     const object = combineComplex(gpu, amp, phase);
     if (!set) throw new Error('PtychoPINN.forward: call setData first (the probe is part of the data)');
     const physics = forwardPhysics(gpu, object, coords, set.probe, {
       N: this.N,
       C: this.C,
       objectBig: this.spec.objectBig,
-      M: this.spec.M,
+      M: canvasOf(this.spec),
     });
     const pred = this.spec.intensityScaleTrainable
       ? scaleShift(
@@ -257,7 +267,7 @@ export class PtychoPINN implements TrainableModel {
         );
       }
       // The reference's supervised loss: 2·L1(amplitude) + 4·L1(phase) against the true patches (no physics).
-      const { amp, phase } = generatorForward(gpu, this.params, this.spec.generator, x);
+      const { amp, phase } = generatorForward(gpu, this.params, generatorOf(this.spec), x);
       const la = l1Loss(gpu, amp, gatherRows(gpu, d.targetAmp, idx));
       const lp = l1Loss(gpu, phase, gatherRows(gpu, d.targetPhase, idx));
       return add(gpu, scale(gpu, la, 2), scale(gpu, lp, 4));
@@ -279,7 +289,7 @@ export class PtychoPINN implements TrainableModel {
     const gpu = this.gpu;
     if (!set) throw new Error('PtychoPINN.predictPatches: no data (call setData)');
     const x = gatherRows(gpu, set.X, idx);
-    const { amp, phase } = generatorForward(gpu, this.params, this.spec.generator, x);
+    const { amp, phase } = generatorForward(gpu, this.params, generatorOf(this.spec), x);
     return combineComplex(gpu, amp, phase);
   }
 
