@@ -9,7 +9,7 @@ import {
   torchScalingMetadata,
   unbuildableTorchModelSettings,
 } from '../config/torchBundle';
-import { makeTrainingConfig, type TrainingConfig } from '../config/schema';
+import { makeTrainingConfig, validateTrainingConfig, type TrainingConfig } from '../config/schema';
 import { PtychoError } from '../errors';
 import type { EpochEvent } from '../model/train';
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION, readModelArchive, writeModelArchive } from '../pipeline/archive/modelArchive';
@@ -101,6 +101,7 @@ export function readModelFile(bytes: Uint8Array, fileName: string): OpenedModel 
       );
   }
   const config = configFromTorchBundle(p, b.scalingMetadata, cfg);
+  validateBundleConfig(fileName, config);
   checkWeights(fileName, config, b.stateDict);
   const s = Number(p.intensity_scale);
   return {
@@ -110,6 +111,21 @@ export function readModelFile(bytes: Uint8Array, fileName: string): OpenedModel 
     history: [],
     physicsScale: Number.isFinite(s) && s > 0 ? s : null,
   };
+}
+
+/** A bundle's settings are checked before its weights, so a damaged config is named as such (field and value). */
+function validateBundleConfig(fileName: string, config: TrainingConfig): void {
+  try {
+    validateTrainingConfig(config);
+  } catch (e) {
+    if (!(e instanceof PtychoError) || e.code !== 'config') throw e;
+    throw new PtychoError(
+      'model-archive',
+      `${fileName}: diffraction_to_obj/params.dill / torch_scaling_metadata.pt: ${e.message}`,
+      `${e.hint}; the bundle's settings are damaged or were not written by PtychoPINN`,
+      { field: e.field },
+    );
+  }
 }
 
 /** The generator a config describes (the reference CNN: channels C = gridsize² when object_big). */

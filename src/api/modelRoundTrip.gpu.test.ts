@@ -164,3 +164,23 @@ describe('torch → native → torch keeps every setting', () => {
     expect(Array.from(objects[2])).toEqual(Array.from(objects[0]));
   });
 });
+
+describe('a bundle whose settings are invalid is refused by field, before its weights are checked', () => {
+  it.each([
+    ['gridsize', -3, 'model.gridsize'],
+    ['n_filters_scale', 'x', 'model.n_filters_scale'],
+  ])('params.dill %s = %j', (key, value, field) => {
+    const bundle = writeTorchBundle({
+      stateDict: weightsOf(NON_DEFAULT),
+      params: { ...torchBundleParams(NON_DEFAULT, 1), [key]: value },
+    });
+    let err: unknown;
+    try {
+      readModelFile(bundle, 'bad.h5.zip');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'model-archive', field });
+    expect((err as Error).message).toMatch(new RegExp(`^bad\\.h5\\.zip: .*'${field}' has invalid value`));
+  });
+});

@@ -76,7 +76,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const engine = await Engine.create();
   try {
     io.err(adapterLine(engine.gpu.adapter));
-    await engine.loadDataset(io.readFile(path), fileNameOf(path));
+    const scan = await engine.loadDataset(io.readFile(path), fileNameOf(path));
+    for (const w of scan.warnings) io.err(`warning: ${w}`);
     if (o.test) await engine.loadValidationDataset(io.readFile(o.test as string), fileNameOf(o.test as string));
     const { config: cfg, preset } = trainingConfig(engine, o, io);
     engine.setConfig(cfg);
@@ -114,7 +115,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         seconds: e.seconds,
       })),
       error: result.error,
-      warnings: result.warnings,
+      warnings: [...scan.warnings, ...result.warnings],
       collapse: result.collapse && restart ? { ...result.collapse, restartWith: restart.change } : null,
       adapter: {
         name: adapterName(engine.gpu.adapter),
