@@ -6,13 +6,20 @@ import { dataclassToLegacyDict } from '../config/legacy';
 import {
   configFromTorchBundle,
   torchBundleParams,
+  torchFilesWithOrigin,
   torchScalingMetadata,
   unbuildableTorchModelSettings,
 } from '../config/torchBundle';
 import { makeTrainingConfig, validateTrainingConfig, type TrainingConfig } from '../config/schema';
 import { PtychoError } from '../errors';
 import type { EpochEvent } from '../model/train';
-import { ARCHIVE_FORMAT, ARCHIVE_VERSION, readModelArchive, writeModelArchive } from '../pipeline/archive/modelArchive';
+import {
+  ARCHIVE_FORMAT,
+  ARCHIVE_VERSION,
+  readModelArchive,
+  writeModelArchive,
+  type TorchOrigin,
+} from '../pipeline/archive/modelArchive';
 import { readTorchBundle } from '../pipeline/archive/torchBundle';
 import { zipMemberNames } from '../pipeline/zip';
 import { parameterShapes, type GeneratorSpec } from '../model/network';
@@ -201,6 +208,8 @@ export function buildModelArchive(a: {
   history: readonly EpochEvent[];
   physicsScale: number;
   datasetSha256: string | null;
+  /** A converted PyTorch bundle's own params.dill and torch_scaling_metadata.pt (kept for the way back). */
+  torchOrigin?: TorchOrigin;
 }): Uint8Array {
   const params: Record<string, unknown> = {
     ...dataclassToLegacyDict(a.config),
@@ -227,6 +236,7 @@ export function buildModelArchive(a: {
       valLoss: e.valLoss,
       learningRate: e.learningRate,
     })),
+    ...(a.torchOrigin ? { torchOrigin: a.torchOrigin } : {}),
   });
 }
 
@@ -250,9 +260,28 @@ export function nativeArchiveToTorchBundle(bytes: Uint8Array, fileName: string):
   const a = readModelArchive(bytes, fileName);
   // Checked like any opened model (shapes against the config, no NaN/Inf): a bad archive is refused, not exported.
   const m = readModelFile(bytes, fileName);
+  const params = torchParamsFromNative(m.config, m.physicsScale);
+  const scalingMetadata = torchScalingMetadata(m.config);
   return writeTorchBundle({
     stateDict: a.weights,
-    params: torchParamsFromNative(m.config, m.physicsScale),
-    scalingMetadata: torchScalingMetadata(m.config),
+    ...(a.torchOrigin ? torchFilesWithOrigin(params, scalingMetadata, a.torchOrigin) : { params, scalingMetadata }),
+  });
+}
+
+/**
+ * The reference's wts.h5.zip → our native archive: the config as when the app opens the bundle (readModelFile), its
+ * weights bit for bit, intensity_scale as the physics scale, and the bundle's own params.dill and
+ * torch_scaling_metadata.pt kept (torch_origin.json) so nativeArchiveToTorchBundle gives them back.
+ */
+export function torchBundleToNativeArchive(bytes: Uint8Array, fileName: string): Uint8Array {
+  const b = readTorchBundle(bytes, fileName);
+  const m = readModelFile(bytes, fileName);
+  return buildModelArchive({
+    config: m.config,
+    weights: new Map([...b.stateDict].map(([k, t]) => [k, { shape: t.shape.slice(), data: t.data }])),
+    history: [],
+    physicsScale: m.physicsScale ?? 1,
+    datasetSha256: null,
+    torchOrigin: { params: b.params, scalingMetadata: b.scalingMetadata ?? null },
   });
 }

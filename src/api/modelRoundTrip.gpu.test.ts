@@ -15,7 +15,7 @@ import { readTorchBundle, type TorchBundle } from '../pipeline/archive/torchBund
 import { writeTorchBundle } from '../pipeline/archive/torchBundleWriter';
 import { linesScan } from '../testing/fixtures';
 import { Engine } from './engine';
-import { buildModelArchive, generatorSpecOf, nativeArchiveToTorchBundle, readModelFile } from './modelFiles';
+import { generatorSpecOf, nativeArchiveToTorchBundle, readModelFile, torchBundleToNativeArchive } from './modelFiles';
 
 /** Every bridged field away from its default (canonical and torch), on a model small enough for SwiftShader. */
 const NON_DEFAULT: TrainingConfig = makeTrainingConfig({
@@ -82,17 +82,7 @@ function referenceStyleBundle(c: TrainingConfig, S: number): Uint8Array {
   return writeTorchBundle({ stateDict: weightsOf(c), params, scalingMetadata });
 }
 
-function toNative(bundle: Uint8Array): Uint8Array {
-  const m = readModelFile(bundle, 'wts.h5.zip');
-  const weights = new Map([...readTorchBundle(bundle, 'wts.h5.zip').stateDict].map(([k, t]) => [k, t]));
-  return buildModelArchive({
-    config: m.config,
-    weights: new Map([...weights].map(([k, t]) => [k, { shape: t.shape.slice(), data: t.data }])),
-    history: [],
-    physicsScale: m.physicsScale ?? 1,
-    datasetSha256: null,
-  });
-}
+const toNative = (bundle: Uint8Array) => torchBundleToNativeArchive(bundle, 'wts.h5.zip');
 
 function expectSameSettings(a: TorchBundle, b: TorchBundle): void {
   for (const [k, v] of Object.entries(a.params)) expect([k, b.params[k]]).toEqual([k, v]);
@@ -113,6 +103,21 @@ describe('torch → native → torch keeps every setting', () => {
       expect(c.model).toEqual({ ...NON_DEFAULT.model, torch_intensity_scale_trainable: true });
       expect(c.intensity_scale_trainable).toBe(false);
     }
+  });
+
+  it('settings the canonical config cannot hold (data pipeline, run names, keys newer than this app) come back too', () => {
+    const scalingMetadata = torchScalingMetadata(NON_DEFAULT) as Record<string, Record<string, unknown>>;
+    Object.assign(scalingMetadata.data_config, { normalize: 'Group', data_scaling: 'Max', K_quadrant: 12 });
+    Object.assign(scalingMetadata.model_config, { edge_pad: 4, training_patch_weighting: 'uniform', future_knob: 3 });
+    Object.assign(scalingMetadata.training_config, { experiment_name: 'beamline-7', num_workers: 1 });
+    Object.assign(scalingMetadata.inference_config, { window: 7, patch_weighting: 'uniform' });
+    const params = { ...torchBundleParams(NON_DEFAULT, 5), custom_key: 'kept' };
+    const torch1 = writeTorchBundle({ stateDict: weightsOf(NON_DEFAULT), params, scalingMetadata });
+    const back = readTorchBundle(nativeArchiveToTorchBundle(toNative(torch1), 'model.zip'));
+    expectSameSettings(readTorchBundle(torch1), back);
+    expect(back.params.custom_key).toBe('kept');
+    expect((back.scalingMetadata!.data_config as Record<string, unknown>).data_scaling).toBe('Max');
+    expect(Object.keys(back.params).at(-1)).toBe('_version');
   });
 
   it("the reference's own bundle (golden) comes back identical, settings and weights", () => {

@@ -1,6 +1,5 @@
 import { PtychoError } from '../errors';
-import { buildModelArchive, fileKind, nativeArchiveToTorchBundle } from '../api/modelFiles';
-import { readModelFile } from '../api/modelFiles';
+import { fileKind, nativeArchiveToTorchBundle, torchBundleToNativeArchive } from '../api/modelFiles';
 import { readTorchBundle } from '../pipeline/archive/torchBundle';
 import { writeTorchBundle } from '../pipeline/archive/torchBundleWriter';
 import { parseArgs, type OptionSpec } from './args';
@@ -20,10 +19,12 @@ const USAGE = 'usage: ptychopinn convert MODEL --to torch|native --out FILE';
 /**
  * `ptychopinn convert MODEL --to torch|native --out FILE`.
  *  - wts.h5.zip → torch: re-written (state_dict with torch's `_metadata`, params, manifest, scaling metadata kept).
- *  - wts.h5.zip → native: config from the params dict as when opening the bundle in the app (every key naming a
- *    canonical field, torchBridge.configFromTorchBundleParams), intensity_scale as the physics scale.
+ *  - wts.h5.zip → native: config as when opening the bundle in the app (params.dill, then the model settings of
+ *    torch_scaling_metadata.pt: configFromTorchBundle), intensity_scale as the physics scale; the bundle's own
+ *    params.dill and scaling metadata kept in torch_origin.json for the way back.
  *  - native → torch: nativeArchiveToTorchBundle — our weights (`_metadata` derived from the names), params.dill and
- *    torch_scaling_metadata.pt from the config bridge (torchBundleParams, torchScalingMetadata), default manifest.
+ *    torch_scaling_metadata.pt from the config bridge (torchBundleParams, torchScalingMetadata; the keys the config
+ *    does not determine from torch_origin.json when the archive has one), default manifest.
  *  - native → native: refused (exit 2).
  */
 export async function run(argv: string[], io: CliIO): Promise<number> {
@@ -48,15 +49,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (kind === 'model-torch' && to === 'torch') {
     result = writeTorchBundle(readTorchBundle(bytes, fileName));
   } else if (kind === 'model-torch' && to === 'native') {
-    const b = readTorchBundle(bytes, fileName);
-    const m = readModelFile(bytes, fileName);
-    result = buildModelArchive({
-      config: m.config,
-      weights: new Map([...b.stateDict].map(([k, t]) => [k, { shape: t.shape.slice(), data: t.data }])),
-      history: [],
-      physicsScale: m.physicsScale ?? 1,
-      datasetSha256: null,
-    });
+    result = torchBundleToNativeArchive(bytes, fileName);
   } else if (kind === 'model-native' && to === 'torch') {
     result = nativeArchiveToTorchBundle(bytes, fileName);
   } else {

@@ -105,6 +105,25 @@ export function toTorchConfigs(c: TrainingConfig): TorchConfigs {
   return makeTorchConfigs(parts as Parameters<typeof makeTorchConfigs>[0]);
 }
 
+/**
+ * The torch config keys toTorchConfigs writes from the canonical config (the rows' torch spellings, plus C, C_model,
+ * C_forward and loss_function): every other key of a torch config holds the torch default.
+ */
+export function bridgedTorchKeys(): { [K in keyof TorchConfigs]: ReadonlySet<string> } {
+  const out = {
+    data: new Set(['C']),
+    model: new Set(['C_model', 'C_forward', 'loss_function']),
+    training: new Set<string>(),
+    execution: new Set<string>(),
+  };
+  for (const r of [...MODEL_TABLE, ...TRAINING_TABLE] as readonly FieldRow[])
+    for (const p of r.torch ?? []) {
+      const [cls, name] = splitPath(p);
+      out[cls].add(name);
+    }
+  return out;
+}
+
 // torch → canonical
 
 /**

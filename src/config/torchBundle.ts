@@ -6,7 +6,7 @@
 import { ALL_ROWS } from './fieldTable.ts';
 import { dataclassToLegacyDict, KEY_MAPPINGS, type LegacyDict } from './legacy.ts';
 import { makeModelConfig, makeTrainingConfig, type ModelConfig, type TrainingConfig } from './schema.ts';
-import { modelFieldsFromTorch, toTorchConfigs } from './torchBridge.ts';
+import { bridgedTorchKeys, modelFieldsFromTorch, toTorchConfigs } from './torchBridge.ts';
 import { probeMaskToBool, TORCH_INFERENCE_DEFAULTS } from './torchConfigs.ts';
 
 /** Whitespace-separated names → array. */
@@ -255,4 +255,39 @@ export function configFromTorchBundle(
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The params dict and scaling metadata of a bundle written from `c` after it was converted from the bundle `origin`
+ * said: every key the canonical config determines from `c` (torchBundleParams, and the bridged keys of
+ * torchScalingMetadata), every other key as the original had it — so torch → native → torch keeps what our config
+ * cannot hold (the reference's data-pipeline and decoder settings, its run names, keys newer than this app).
+ */
+export function torchFilesWithOrigin(
+  params: Record<string, unknown>,
+  scalingMetadata: Record<string, unknown>,
+  origin: { params: Record<string, unknown>; scalingMetadata: Record<string, unknown> | null },
+): { params: Record<string, unknown>; scalingMetadata: Record<string, unknown> } {
+  const mergedParams: Record<string, unknown> = { ...origin.params, ...params };
+  // _version stays the last key, as the reference writes it.
+  const version = mergedParams._version;
+  delete mergedParams._version;
+  mergedParams._version = version;
+  const o = origin.scalingMetadata;
+  if (!o) return { params: mergedParams, scalingMetadata };
+  const bridged = bridgedTorchKeys();
+  const parts = { data_config: bridged.data, model_config: bridged.model, training_config: bridged.training } as const;
+  const out: Record<string, unknown> = { ...o, ...scalingMetadata };
+  for (const [part, keys] of Object.entries(parts)) {
+    const orig = o[part];
+    const ours = scalingMetadata[part] as Record<string, unknown>;
+    if (!isRecord(orig)) continue;
+    const merged: Record<string, unknown> = { ...ours };
+    for (const [k, v] of Object.entries(orig)) if (!keys.has(k)) merged[k] = v;
+    out[part] = merged;
+  }
+  if (isRecord(o.inference_config))
+    out.inference_config = { ...(scalingMetadata.inference_config as object), ...o.inference_config };
+  for (const k of ['schema_version', 'ci_statistics']) if (k in o) out[k] = o[k];
+  return { params: mergedParams, scalingMetadata: out };
 }

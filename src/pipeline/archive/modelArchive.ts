@@ -37,6 +37,16 @@ export interface ModelArchive {
   /** state_dict name → (shape, data). */
   weights: Map<string, { shape: number[]; data: Float32Array }>;
   history: { epoch: number; trainLoss: number; valLoss: number | null; learningRate: number }[];
+  /**
+   * What a PyTorch bundle converted into this archive said (torch_origin.json): its params.dill and
+   * torch_scaling_metadata.pt, so converting back keeps the settings the canonical config cannot hold.
+   */
+  torchOrigin?: TorchOrigin;
+}
+
+export interface TorchOrigin {
+  params: Record<string, unknown>;
+  scalingMetadata: Record<string, unknown> | null;
 }
 
 export function writeModelArchive(a: ModelArchive): Uint8Array {
@@ -49,6 +59,7 @@ export function writeModelArchive(a: ModelArchive): Uint8Array {
     'diffraction_to_obj/weights.npz': writeNpz(arrays, { compress: false }),
     'history.json': strToU8(JSON.stringify(a.history)),
   };
+  if (a.torchOrigin) files['torch_origin.json'] = strToU8(JSON.stringify(a.torchOrigin, null, 1));
   return zipSync(files, { level: 6 });
 }
 
@@ -62,6 +73,8 @@ export const JSON_MEMBER_CAPS: Readonly<Record<string, number>> = {
   'params.json': 2 ** 20,
   'config.json': 2 ** 20,
   'history.json': 8 * 2 ** 20,
+  // a bundle's params.dill and torch_scaling_metadata.pt as JSON: ~10 KB
+  'torch_origin.json': 2 ** 20,
 };
 
 /** A JSON member over its cap, refused by its declared (or actual) size before anything is inflated or decoded. */
@@ -241,6 +254,19 @@ function readHistory(r: Members): ModelArchive['history'] {
   return history;
 }
 
+/** torch_origin.json (optional): {params: object, scalingMetadata: object or null}. */
+function readTorchOrigin(r: Members): TorchOrigin | undefined {
+  if (!r.files['torch_origin.json']) return undefined;
+  const o = r.object('torch_origin.json', r.json('torch_origin.json'));
+  return {
+    params: r.field('torch_origin.json', o, 'params', isObj, 'an object'),
+    scalingMetadata:
+      o.scalingMetadata === null
+        ? null
+        : r.field('torch_origin.json', o, 'scalingMetadata', isObj, 'an object or null'),
+  };
+}
+
 export function readModelArchive(bytes: Uint8Array, source = 'model.zip'): ModelArchive {
   const hint = 'choose a model .zip exported by this app or a PtychoPINN wts.h5.zip';
   checkDeclaredJsonSizes(bytes, source);
@@ -252,7 +278,8 @@ export function readModelArchive(bytes: Uint8Array, source = 'model.zip'): Model
   const weights = readWeights(r);
   const params = r.object('params.json', r.json('params.json'));
   const history = readHistory(r);
-  return { manifest, params, config, weights, history };
+  const torchOrigin = readTorchOrigin(r);
+  return { manifest, params, config, weights, history, ...(torchOrigin ? { torchOrigin } : {}) };
 }
 
 function describe(v: unknown): string {
