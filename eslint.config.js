@@ -14,17 +14,39 @@ const dynamicPattern = (group) => {
   return `/(^|\\/)${body}${group.endsWith('/**') ? '(\\/|$)' : ''}/`;
 };
 
-/** Imports a folder may not make (its layer sits below them): static imports and re-exports, and `import('…')`. */
-const layer = (files, banned, why) => ({
-  files,
-  rules: {
-    'no-restricted-imports': ['error', { patterns: banned.map((group) => ({ group: [group], message: why })) }],
-    'no-restricted-syntax': [
-      'error',
-      ...banned.map((group) => ({ selector: `ImportExpression[source.value=${dynamicPattern(group)}]`, message: why })),
-    ],
-  },
+/** The rules that ban `banned` imports (static imports, re-exports and `import('…')`), each with its reason. */
+const bans = (banned) => ({
+  'no-restricted-imports': ['error', { patterns: banned.map(([group, why]) => ({ group: [group], message: why })) }],
+  'no-restricted-syntax': [
+    'error',
+    ...banned.map(([group, why]) => ({
+      selector: `ImportExpression[source.value=${dynamicPattern(group)}]`,
+      message: why,
+    })),
+  ],
 });
+
+const TESTS = ['**/*.test.ts'];
+const testingWhy = 'test helpers (src/testing) are for tests, scripts and benchmarks, never production code';
+
+/**
+ * Imports a folder may not make (its layer sits below them). Its production files (not *.test.ts) may not import
+ * `prodBanned` either (a test may use another layer's float64 reference as an oracle) nor the test helpers of
+ * src/testing. Two config objects: a file matching both takes the second one's rules.
+ */
+const layer = (files, banned, why, prodBanned = []) => [
+  { files, rules: bans(banned.map((group) => [group, why])) },
+  {
+    files,
+    ignores: TESTS,
+    rules: bans([...[...banned, ...prodBanned].map((group) => [group, why]), ['**/testing/**', testingWhy]]),
+  },
+];
+
+// Every folder of src/ but the test helpers, from the bottom layer up.
+const ALL = ['numerics', 'config', 'pipeline', 'gpu', 'model', 'solver', 'api', 'worker', 'server', 'ui', 'cli'];
+/** Import globs of every src/ folder but `allowed` (and src/testing, which the layer rule bans separately). */
+const allBut = (...allowed) => ALL.filter((dir) => !allowed.includes(dir)).map((dir) => `**/${dir}/**`);
 
 export default tseslint.config(
   {
@@ -55,25 +77,59 @@ export default tseslint.config(
   { files: ['**/*.mjs'], languageOptions: { globals: globals.node } },
   // Tests: one `describe` callback holds many cases, so the per-function limit applies to the cases, not the suite.
   { files: ['**/*.test.ts', 'e2e/**'], rules: { 'max-lines-per-function': 'off' } },
-  layer(
+  // Production code outside every layer below (src/errors.ts) may not import the test helpers either.
+  { files: ['src/**'], ignores: [...TESTS, 'src/testing/**'], rules: bans([['**/testing/**', testingWhy]]) },
+  ...layer(
+    ['src/numerics/**'],
+    [...allBut('numerics'), '**/errors*'],
+    'numerics is the bottom layer (seeded PRNG, lgamma, bilinear taps): pure math that imports nothing from the app',
+  ),
+  ...layer(
     ['src/config/**', 'src/pipeline/**'],
-    ['**/gpu/**', '**/model/**', '**/ui/**', '**/worker/**', '**/api/**'],
-    'config and pipeline are plain data and CPU code: no GPU, model, engine or UI',
+    allBut('numerics', 'config', 'pipeline'),
+    'config and pipeline are plain data and CPU code: no GPU, model, solver, engine or UI',
   ),
-  layer(
+  ...layer(
     ['src/gpu/**'],
-    ['**/model/**', '**/ui/**', '**/worker/**', '**/api/**'],
-    'the GPU runtime and ops know nothing of the model, the engine or the UI',
+    allBut('numerics', 'config', 'pipeline', 'gpu', 'solver'),
+    'the GPU runtime and ops know nothing of the model, the solver, the engine or the UI',
+    // The float64 references and the self-test take their math from src/numerics; only tests use the CPU oracles
+    // of pipeline (fftCpu, boxPreview) and solver (pie.ref, tiles).
+    ['**/pipeline/**', '**/solver/**'],
   ),
-  layer(['src/model/**'], ['**/ui/**', '**/worker/**', '**/api/**'], 'the model knows nothing of the engine or the UI'),
-  layer(
+  ...layer(
+    ['src/model/**'],
+    allBut('numerics', 'config', 'pipeline', 'gpu', 'model'),
+    'the model knows nothing of the solver, the engine or the UI',
+  ),
+  ...layer(
+    ['src/solver/**'],
+    allBut('numerics', 'config', 'pipeline', 'gpu', 'model', 'solver'),
+    'the solver knows nothing of the engine or the UI',
+  ),
+  ...layer(
+    ['src/api/**'],
+    ['**/ui/**', '**/worker/**', '**/server/**', '**/cli/**'],
+    'the engine (src/api) sits below its hosts: it knows nothing of the page, the worker, the server or the CLI',
+  ),
+  ...layer(
     ['src/ui/**', 'src/main.tsx'],
-    ['**/gpu/**', '**/model/**', '**/pipeline/**', '**/api/engine*', '**/server/**'],
+    ['**/gpu/**', '**/model/**', '**/pipeline/**', '**/solver/**', '**/api/engine*', '**/server/**', '**/cli/**'],
     'the page reaches the engine only through the worker client (src/worker/client.ts) and plain types',
   ),
-  layer(
+  ...layer(
     ['src/worker/**'],
-    ['**/gpu/**', '**/model/**', '**/pipeline/**', '**/ui/**'],
+    ['**/gpu/**', '**/model/**', '**/pipeline/**', '**/solver/**', '**/ui/**', '**/server/**', '**/cli/**'],
     'the worker reaches the engine only through src/api',
+  ),
+  ...layer(
+    ['src/server/**'],
+    ['**/gpu/**', '**/model/**', '**/pipeline/**', '**/solver/**', '**/ui/**', '**/cli/**'],
+    'the engine server hosts the engine through src/api and the worker protocol (src/worker)',
+  ),
+  ...layer(
+    ['src/cli/**'],
+    ['**/ui/**', '**/worker/**'],
+    'the CLI uses the Engine directly in Node, never the page or worker',
   ),
 );

@@ -1,5 +1,5 @@
 // Grouping benchmark (`bench --grouping`, bench/README.md): kNN + grouping of 10⁵ random scan positions, timed.
-import { Rng } from '../src/pipeline/random';
+import { Rng } from '../src/numerics/random';
 import { generateGroups } from '../src/pipeline/grouping';
 
 /** kNN + grouping of 10⁵ random scan positions (K = 7, C = 4, n_groups = 10⁵): milliseconds. */

@@ -4,7 +4,7 @@
  * 4096 × 4096 object stitched from patches of constant value 1, which must come back 1 wherever a patch covered it.
  */
 import type { Gpu } from '../src/gpu/runtime';
-import { Rng } from '../src/pipeline/random';
+import { Rng } from '../src/numerics/random';
 import { stitchPatches } from '../src/gpu/ops/stitch';
 import { PtychoPINN } from '../src/model/ptychopinn';
 import { TrainingRun } from '../src/model/train';

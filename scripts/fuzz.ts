@@ -1,12 +1,12 @@
 /**
- * Long seeded fuzz run of every file reader (src/api/fuzz/harness.ts): `npm run fuzz -- --cases=100000 --seed=1`.
+ * Long seeded fuzz run of every file reader (src/testing/fuzz/harness.ts): `npm run fuzz -- --cases=100000 --seed=1`.
  * Prints per-class counts of accepted, refused (PtychoError), crashes (other exceptions, first few messages),
  * slow cases (> 1 s) and big allocations (a case whose memory grew past 1100 × its input + `--mem-cap=MiB`, default
  * 64; measured per case from arrayBuffers, heap and peak RSS), with the largest growth per class. Exit 1 when any
  * crash, slow case or big allocation was seen. `--class=name[,name]` restricts to some classes.
  */
-import { CLASSES } from '../src/api/fuzz/classes';
-import { formatReport, MEM_CAP, runFuzz } from '../src/api/fuzz/harness';
+import { CLASSES } from '../src/testing/fuzz/classes';
+import { formatReport, MEM_CAP, runFuzz } from '../src/testing/fuzz/harness';
 
 const arg = (name: string): string | undefined =>
   process.argv

@@ -5,7 +5,7 @@
  */
 import { fft2 } from '../../src/pipeline/fftCpu';
 import { evaluateReconstruction, type ReconstructionMetrics } from '../../src/pipeline/metrics';
-import { Rng } from '../../src/pipeline/random';
+import { Rng } from '../../src/numerics/random';
 import type { RawData } from '../../src/pipeline/rawData';
 
 export interface EpieResult {

@@ -1,5 +1,5 @@
 /**
- * Seeded fuzzing of every reader that takes strangers' files (src/api/fuzz/harness.ts; `npm run fuzz` for long runs).
+ * Seeded fuzzing of every reader that takes strangers' files (src/testing/fuzz/harness.ts; `npm run fuzz` for long runs).
  * Each case must be accepted or refused with a PtychoError carrying a code: never another exception, never > 1 s,
  * never an allocation beyond the input-derived cap.
  */
@@ -9,10 +9,10 @@ import { PtychoError } from '../errors';
 import { readTorchStateDict } from '../pipeline/archive/torchBundle';
 import { torchSaveZip } from '../pipeline/archive/torchBundleWriter';
 import { readArrayFile, readNpz, writeNpz } from '../pipeline/npz';
-import { CLASSES } from './fuzz/classes';
-import { formatReport, fuzzCase, READERS, runFuzz } from './fuzz/harness';
-import { makeSeeds } from './fuzz/seeds';
-import { buildZip } from './fuzz/zipEdit';
+import { CLASSES } from '../testing/fuzz/classes';
+import { formatReport, fuzzCase, READERS, runFuzz } from '../testing/fuzz/harness';
+import { makeSeeds } from '../testing/fuzz/seeds';
+import { buildZip } from '../testing/fuzz/zipEdit';
 import { fileKind, readModelFile } from './modelFiles';
 
 const seeds = makeSeeds();

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkedRows } from './chunkedRows';
 import { gatherRows } from './ops/gather';
-import { getTestGpu } from './testing';
+import { getTestGpu } from '../testing/gpu';
 
 /** CPU reference: out[b, :] = src[idx[b], :]. */
 function cpuGather(src: Float32Array, rowFloats: number, idx: number[]): Float32Array {

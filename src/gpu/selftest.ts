@@ -10,7 +10,7 @@ import { conv2dGradRef, conv2dRef } from './ops/conv2d.ref';
 import { fft2 } from './ops/fft';
 import { dft2Ref } from './ops/fft.ref';
 import { extractPatches, mergePatches } from './ops/reassemble';
-import { Rng } from '../pipeline/random';
+import { Rng } from '../numerics/random';
 
 export interface SelfTestResult {
   adapter: string;

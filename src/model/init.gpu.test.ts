@@ -3,7 +3,7 @@
 // initialisation the amplitude the network predicts is the same for every pattern to 4e-6 of its size (1e-7 with
 // CBAM, whose gates halve the signal twice a block) — the flat basin; with 'kaiming' it varies 2500× (1600×) more.
 import { describe, expect, it } from 'vitest';
-import { getTestGpu } from '../gpu/testing';
+import { getTestGpu } from '../testing/gpu';
 import type { Tensor } from '../gpu/tensor';
 import { groupScan } from '../pipeline/container';
 import { toRawData } from '../pipeline/contract';

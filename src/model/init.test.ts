@@ -1,7 +1,7 @@
 // Fresh generator weights (src/model/init.ts): each scheme's bounds, zero biases where it says so, the heads' gain,
 // the forward-model scalars at 1, and PyTorch's scheme drawing exactly what it always drew.
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../pipeline/random';
+import { Rng } from '../numerics/random';
 import { HEAD_GAIN, initParameters, type InitScheme } from './init';
 import { parameterShapes, type GeneratorSpec } from './network';
 

@@ -12,7 +12,7 @@
  * The four forward-model scalars start at 1. Draws come from our seeded Rng (not torch's), in state_dict order.
  */
 import type { ModelConfig } from '../config/schema';
-import { Rng } from '../pipeline/random';
+import { Rng } from '../numerics/random';
 import { parameterShapes, type GeneratorSpec } from './network';
 
 export type InitScheme = ModelConfig['init_scheme'];

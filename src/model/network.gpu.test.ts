@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { readTorchBundle } from '../pipeline/archive/torchBundle';
 import { golden } from '../testing/fixtures';
-import { compare, getTestGpu, maxAbs } from '../gpu/testing';
+import { compare, getTestGpu, maxAbs } from '../testing/gpu';
 import type { Tensor } from '../gpu/tensor';
 import { generatorForward, parameterShapes, type GeneratorSpec } from './network';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { golden } from '../testing/fixtures';
-import { compare } from '../gpu/testing';
+import { compare } from '../testing/gpu';
 import { softProbeMask } from './physics';
 
 describe('soft probe mask vs the reference (golden mask_n16, mask_n64)', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readTorchBundle } from '../pipeline/archive/torchBundle';
 import { golden, loadGolden } from '../testing/fixtures';
 import { Tape } from '../gpu/tape';
-import { compare, getTestGpu } from '../gpu/testing';
+import { compare, getTestGpu } from '../testing/gpu';
 import { ptychoLoss } from '../gpu/ops/loss';
 import { PtychoPINN, type PtychoPINNSpec } from './ptychopinn';
 

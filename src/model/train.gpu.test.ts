@@ -4,7 +4,7 @@ import type { Tensor } from '../gpu/tensor';
 import { mean } from '../gpu/ops/reduce';
 import { mul, sub, scale } from '../gpu/ops/elementwise';
 import { gatherRows } from '../gpu/ops/gather';
-import { compare, getTestGpu } from '../gpu/testing';
+import { compare, getTestGpu } from '../testing/gpu';
 import { splitTrainVal, TrainingRun, type TrainableModel } from './train';
 
 /** Toy model: loss = mean((w − target)²)·k, optimum w = target. `poison` makes the loss NaN from a given call on. */

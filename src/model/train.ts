@@ -11,7 +11,7 @@ import type { Gpu } from '../gpu/runtime';
 import { Tape } from '../gpu/tape';
 import type { Tensor } from '../gpu/tensor';
 import { ACCUM, Adam } from '../gpu/ops/adam';
-import { Rng } from '../pipeline/random';
+import { Rng } from '../numerics/random';
 import { EarlyStopping, LrSchedule } from './schedule';
 import type { EpochEvent, RunCheckpoint, StepEvent, TrainableModel, TrainOptions, TrainResult } from './trainTypes';
 

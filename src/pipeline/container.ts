@@ -2,7 +2,7 @@ import { PtychoError } from '../errors';
 import type { NdArray } from './ndarray';
 import type { RawData } from './rawData';
 import { assertFiniteScales, generateGroups, type GroupingOptions } from './grouping';
-import { bilinearTaps } from './bilinear';
+import { bilinearTaps } from '../numerics/bilinear';
 
 /**
  * The model-ready tensors of a grouped scan (specs/data_contract.md), channels-first as the PyTorch path feeds them:

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Rng } from './random';
+import { Rng } from '../numerics/random';
 import { dft2Naive, fft2, fftshift2, ifftshift2 } from './fftCpu';
 
 const np = JSON.parse(

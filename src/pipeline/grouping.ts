@@ -1,6 +1,6 @@
 import { PtychoError } from '../errors';
 import { knnAll } from './kdtree';
-import { Rng } from './random';
+import { Rng } from '../numerics/random';
 
 /**
  * Groups of neighbouring scan points ("solution regions"), as ptycho/raw_data.py's

@@ -2,7 +2,7 @@
  * The 2-D k-d tree (src/pipeline/kdtree.ts): k-nearest-neighbour queries against brute force.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng } from './random';
+import { Rng } from '../numerics/random';
 import { KdTree2, knnAll } from './kdtree';
 
 function brute(xs: Float64Array, ys: Float64Array, x: number, y: number, k: number): number[] {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Rng } from './random';
+import { Rng } from '../numerics/random';
 import { frc } from './frc';
 import { evaluateReconstruction, pearson, psnr, ssim } from './metrics';
 

@@ -7,7 +7,7 @@
 import { fft2 } from './fftCpu';
 import { gaussianFilter } from './filters';
 import type { NdArray } from './ndarray';
-import { Rng } from './random';
+import { Rng } from '../numerics/random';
 
 /** skimage.draw.line-style Bresenham segment (both endpoints included). */
 function drawLine(img: Float64Array, W: number, r0: number, c0: number, r1: number, c1: number): void {

@@ -12,7 +12,7 @@ export { gaussianFilter };
 import { fft2, fftshift2 } from './fftCpu';
 import type { NdArray } from './ndarray';
 import { grfObject, linesObject } from './objects';
-import { Rng } from './random';
+import { Rng } from '../numerics/random';
 
 /** ptycho/probe.py get_default_probe(N): thresholded separable Gaussian window, smoothed (σ 1) + 1e-9; real. */
 export function defaultProbe(N: number): NdArray {

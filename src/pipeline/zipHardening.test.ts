@@ -11,7 +11,7 @@ import { readNpy } from './npyDecode';
 import { listNpz, readArrayFile, readNpz, writeNpz } from './npz';
 import { crc32 } from './zip';
 import { thrownPtychoError } from '../testing/thrown';
-import { Rng } from './random';
+import { Rng } from '../numerics/random';
 
 const arrays: Record<string, NdArray> = {
   a: { dtype: 'f32', shape: [4, 5], data: Float32Array.from({ length: 20 }, (_, i) => i * 0.5) },

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { getTestGpu } from '../gpu/testing';
+import { getTestGpu } from '../testing/gpu';
 import { toRawData } from '../pipeline/contract';
 import { evaluateReconstruction } from '../pipeline/metrics';
 import { linesObject } from '../pipeline/objects';
 import { diskProbe } from '../pipeline/probes';
-import { Rng } from '../pipeline/random';
+import { Rng } from '../numerics/random';
 import type { RawData } from '../pipeline/rawData';
 import { defaultProbe, simulateDataset } from '../pipeline/simulate';
 import { PtychoSolver, type SolverOptions } from './solver';

@@ -24,7 +24,7 @@ import {
   type PieState,
 } from '../gpu/ops/pie';
 import { PtychoError } from '../errors';
-import { Rng } from '../pipeline/random';
+import { Rng } from '../numerics/random';
 import { illumination, resampleOnto } from './canvas';
 import { batchTiles } from './tiles';
 import type { ObjectImage } from './canvas';

@@ -3,8 +3,8 @@
  * inputs with the float64 oracle's outputs (conv2d.ref.ts), and the forward / adjoint comparisons both make.
  */
 import { expect } from 'vitest';
-import { compare, maxAbs, randomArray } from '../testing';
-import { conv2dGradRef, conv2dRef } from './conv2d.ref';
+import { compare, maxAbs, randomArray } from './gpu';
+import { conv2dGradRef, conv2dRef } from '../gpu/ops/conv2d.ref';
 
 export interface ConvCase {
   name: string;

@@ -3,10 +3,10 @@
  * comparison with located error messages, and a finite-difference gradient checker.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { Gpu, type KernelVariants } from './runtime';
-import { Tape } from './tape';
-import type { Tensor, TensorDType } from './tensor';
-import { Rng } from '../pipeline/random';
+import { Gpu, type KernelVariants } from '../gpu/runtime';
+import { Tape } from '../gpu/tape';
+import type { Tensor, TensorDType } from '../gpu/tensor';
+import { Rng } from '../numerics/random';
 
 let shared: Promise<Gpu> | null = null;
 

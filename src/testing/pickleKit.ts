@@ -6,8 +6,8 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { zipSync } from 'fflate';
-import { PtychoError } from '../../errors';
-import { thrownPtychoError } from '../../testing/thrown';
+import { PtychoError } from '../errors';
+import { thrownPtychoError } from './thrown';
 
 export const enc = new TextEncoder();
 export type Part = number | string | Uint8Array | Part[];

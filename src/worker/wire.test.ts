@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors';
 import { decodeMessage, encodeMessage } from './wire';
-import { concatAll } from '../api/fuzz/mutate';
+import { concatAll } from '../testing/fuzz/mutate';
 
 const refusal = (f: () => unknown) => {
   try {

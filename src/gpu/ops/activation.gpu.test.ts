@@ -1,6 +1,6 @@
 /** Tests of the pointwise activations (activation.ts) and their derivatives vs float64 references. */
 import { describe, expect, it } from 'vitest';
-import { checkGradients, compare, getTestGpu, randomArray } from '../testing';
+import { checkGradients, compare, getTestGpu, randomArray } from '../../testing/gpu';
 import { activation, type Activation } from './activation';
 
 const ref: Record<Activation, [(x: number) => number, (x: number) => number]> = {

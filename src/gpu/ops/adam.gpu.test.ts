@@ -1,6 +1,6 @@
 /** Tests of Adam and gradient clipping (adam.ts) vs a float64 torch.optim.Adam reference. */
 import { describe, expect, it } from 'vitest';
-import { compare, getTestGpu, randomArray } from '../testing';
+import { compare, getTestGpu, randomArray } from '../../testing/gpu';
 import { TensorArena } from '../arena';
 import { Adam, clipByGlobalNorm, sumOfSquares } from './adam';
 import { adamStepRef } from './loss.ref';

@@ -1,7 +1,7 @@
 /** Tests of the CBAM pieces (cbam.ts) vs float64 references and finite differences. */
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../tensor';
-import { checkGradients, compare, getTestGpu, randomArray } from '../testing';
+import { checkGradients, compare, getTestGpu, randomArray } from '../../testing/gpu';
 import { channelGate, channelStats, linear, planeStats, spatialGate } from './cbam';
 
 describe('CBAM pieces (GPU) vs float64 and finite differences', () => {

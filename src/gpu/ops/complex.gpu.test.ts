@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { golden } from '../../testing/fixtures';
 import { Tape } from '../tape';
 import type { Tensor } from '../tensor';
-import { checkGradients, compare, getTestGpu, randomArray } from '../testing';
+import { checkGradients, compare, getTestGpu, randomArray } from '../../testing/gpu';
 import { cabs, cabs2, combineComplex, complexMul, joinComplex, splitComplex } from './complex';
 import { scale } from './elementwise';
 import { padAndDiffract } from './fft';

@@ -1,9 +1,9 @@
 /** Tests of conv2d (conv2d.ts), both kernel variants, vs a float64 direct convolution (conv2d.ref.ts). */
 import { describe, expect, it } from 'vitest';
 import { Tape } from '../tape';
-import { checkGradients, compare, getTestGpu, maxAbs, randomArray, withVariant } from '../testing';
+import { checkGradients, compare, getTestGpu, maxAbs, randomArray, withVariant } from '../../testing/gpu';
 import { conv2d } from './conv2d';
-import { CONV_CASES, convCaseData, expectConvWithin } from './conv2dCases';
+import { CONV_CASES, convCaseData, expectConvWithin } from '../../testing/conv2dCases';
 import { conv2dGradRef } from './conv2d.ref';
 
 for (const variant of ['tiled', 'direct'] as const)

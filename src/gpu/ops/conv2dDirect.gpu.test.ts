@@ -1,8 +1,8 @@
 /** Tests of the direct conv2d of software adapters (conv2dDirect.ts) vs a float64 direct convolution. */
 import { describe, expect, it } from 'vitest';
-import { getTestGpu } from '../testing';
+import { getTestGpu } from '../../testing/gpu';
 import { conv2dDirectRaw, conv2dDirectWeightGrad, type DirectBlock } from './conv2dDirect';
-import { CONV_CASES, convCaseData, expectConvWithin, type ConvCase } from './conv2dCases';
+import { CONV_CASES, convCaseData, expectConvWithin, type ConvCase } from '../../testing/conv2dCases';
 
 const cases: ConvCase[] = [
   ...CONV_CASES,

@@ -1,7 +1,7 @@
 /** Tests of the elementwise and reduction ops (elementwise.ts, reduce.ts) vs float64 CPU values. */
 import { describe, expect, it } from 'vitest';
 import { Tape } from '../tape';
-import { checkGradients, compare, getTestGpu, randomArray } from '../testing';
+import { checkGradients, compare, getTestGpu, randomArray } from '../../testing/gpu';
 import { add, mul, scale, sub } from './elementwise';
 import { mean, sum } from './reduce';
 

@@ -1,6 +1,6 @@
 /** Tests of the 2-D FFT (fft.ts), each kernel variant, vs a float64 DFT (fft.ref.ts). */
 import { describe, expect, it } from 'vitest';
-import { checkGradients, compare, getTestGpu, maxAbs, randomArray, withVariant } from '../testing';
+import { checkGradients, compare, getTestGpu, maxAbs, randomArray, withVariant } from '../../testing/gpu';
 import { fft2, fft2Raw, fftshift2, ifft2, ifftshift2, padAndDiffract } from './fft';
 import { f32Literal, generateFftUnrolled } from './fftUnrolledGen';
 import { dft2Ref, dft2SeparableRef, fftshift2Ref, padAndDiffractRef } from './fft.ref';

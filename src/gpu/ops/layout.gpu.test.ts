@@ -1,7 +1,7 @@
 /** Tests of the NCHW layout ops (layout.ts) and pooling (pool.ts) vs float64 references (layers.ref.ts) and finite differences. */
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../tensor';
-import { checkGradients, compare, getTestGpu, randomArray } from '../testing';
+import { checkGradients, compare, getTestGpu, randomArray } from '../../testing/gpu';
 import { broadcastMul, concatChannels, crop2d, pad2d, sliceChannels } from './layout';
 import { maxPool2x2, upsample2x } from './pool';
 import { maxPoolRef, upsampleRef, windowRef } from './layers.ref';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { golden } from '../../testing/fixtures';
 import { Tape } from '../tape';
-import { checkGradients, compare, getTestGpu, randomArray } from '../testing';
+import { checkGradients, compare, getTestGpu, randomArray } from '../../testing/gpu';
 import { l1Loss, ptychoLoss, type LossMode } from './loss';
 import { maeLossRef, poissonLossRef } from './loss.ref';
 

@@ -1,5 +1,5 @@
 /** Float64 references of the PtychoPINN losses (loss.ts) for the tests. */
-import { lgammaNum } from '../../pipeline/random';
+import { lgammaNum } from '../../numerics/lgamma';
 
 /** Float64 references of the PtychoPINN losses (see loss.ts). pred/obs are (B, …) flattened; S per sample. */
 export function poissonLossRef(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { getTestGpu, relL2 } from '../testing';
+import { getTestGpu, relL2 } from '../../testing/gpu';
 import { fft2 } from '../../pipeline/fftCpu';
-import { Rng } from '../../pipeline/random';
+import { Rng } from '../../numerics/random';
 import { fft2Raw } from './fft';
 import {
   pieExtract,

@@ -1,7 +1,7 @@
 /** Tests of the preview kernel (preview.ts) vs the float64 box reduction of src/pipeline/boxPreview.ts. */
 import { describe, expect, it } from 'vitest';
 import { boxPreview } from '../../pipeline/boxPreview';
-import { getTestGpu, randomArray } from '../testing';
+import { getTestGpu, randomArray } from '../../testing/gpu';
 import { complexPreviewGpu, previewFactor } from './preview';
 
 describe('complex preview (GPU box downsample to amplitude / phase)', () => {

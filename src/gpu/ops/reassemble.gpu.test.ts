@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { golden } from '../../testing/fixtures';
 import { Tape } from '../tape';
 import type { Tensor } from '../tensor';
-import { checkGradients, compare, getTestGpu, randomArray } from '../testing';
+import { checkGradients, compare, getTestGpu, randomArray } from '../../testing/gpu';
 import { extractPatches, mergePatches, translate } from './reassemble';
 
 const tr = golden('translation');

@@ -1,6 +1,6 @@
 /** Tests of the real-space regularisers (regular.ts) vs float64 references and finite differences. */
 import { describe, expect, it } from 'vitest';
-import { checkGradients, getTestGpu, randomArray } from '../testing';
+import { checkGradients, getTestGpu, randomArray } from '../../testing/gpu';
 import { regulariser } from './regular';
 
 function tvRef(x: Float32Array, [B, C, H, W]: number[]): number {

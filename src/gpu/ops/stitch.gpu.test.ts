@@ -1,7 +1,7 @@
 /** Tests of inference-time stitching (stitch.ts) vs the float64 scatter reference (stitch.ref.ts). */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../pipeline/random';
-import { compare, getTestGpu, randomArray } from '../testing';
+import { Rng } from '../../numerics/random';
+import { compare, getTestGpu, randomArray } from '../../testing/gpu';
 import { stitchPatches } from './stitch';
 import { stitchRef } from './stitch.ref';
 

@@ -1,4 +1,4 @@
-import { bilinearTaps } from '../../pipeline/bilinear';
+import { bilinearTaps } from '../../numerics/bilinear';
 
 /** Float64 reference of barycentric stitching, written literally as the scatter the reference performs. */
 export function stitchRef(

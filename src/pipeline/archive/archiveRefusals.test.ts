@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { readModelArchive, writeModelArchive, ARCHIVE_FORMAT, type ModelArchive } from './modelArchive';
-import { enc, J, K, modelPth, pk, PROTO2, refuses, refusesSmall, STOP, tup, X } from './pickleTestKit';
+import { enc, J, K, modelPth, pk, PROTO2, refuses, refusesSmall, STOP, tup, X } from '../../testing/pickleKit';
 import { readTorchBundle, readTorchStateDict } from './torchBundle';
 
 const bundleBytes = new Uint8Array(

@@ -9,9 +9,22 @@ import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../../errors';
 import { toPlain, unpickle } from './pickle';
-import { concat, G, K, pk, PROTO2, refuses, refusesSmall, repeat, STOP, u32, X, type Part } from './pickleTestKit';
+import {
+  concat,
+  G,
+  K,
+  pk,
+  PROTO2,
+  refuses,
+  refusesSmall,
+  repeat,
+  STOP,
+  u32,
+  X,
+  type Part,
+} from '../../testing/pickleKit';
 import { readPickledDict, readTorchBundle, readTorchStateDict } from './torchBundle';
-import { Rng } from '../random';
+import { Rng } from '../../numerics/random';
 
 const bundleBytes = new Uint8Array(
   readFileSync(new URL('../../../tests/fixtures/torch/wts_n64_s1_gs1.h5.zip', import.meta.url)),

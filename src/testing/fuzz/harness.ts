@@ -11,11 +11,11 @@
  * the committed heap and the process's peak RSS across the call (memoryGrowth): the last two keep the trace of
  * transient allocations that a garbage collection during the call freed again, so a reader that builds 300 MiB
  * before refusing is a finding even when its garbage is gone by the end. Seeds are built in memory (no file reads;
- * src/api/fuzz/seeds.ts).
+ * src/testing/fuzz/seeds.ts).
  */
 import { getHeapStatistics } from 'node:v8';
 import { PtychoError } from '../../errors';
-import { fileKind, readModelFile } from '../modelFiles';
+import { fileKind, readModelFile } from '../../api/modelFiles';
 import { readModelArchive } from '../../pipeline/archive/modelArchive';
 import { readPickledDict, readTorchBundle, readTorchStateDict } from '../../pipeline/archive/torchBundle';
 import { listNpz, readArrayFile } from '../../pipeline/npz';

@@ -1,10 +1,10 @@
 /**
- * Mutation primitives of the reader fuzzer (src/api/fuzz/harness.ts): a seeded PRNG, little-endian byte builders,
+ * Mutation primitives of the reader fuzzer (src/testing/fuzz/harness.ts): a seeded PRNG, little-endian byte builders,
  * edge values for size fields, random byte flips and truncations.
  */
-import { Rng } from '../../pipeline/random';
+import { Rng } from '../../numerics/random';
 
-/** The app's seeded PRNG (src/pipeline/random.ts) with the draws a mutation needs. */
+/** The app's seeded PRNG (src/numerics/random.ts) with the draws a mutation needs. */
 export class FuzzRng {
   private readonly r: Rng;
   constructor(seed: number) {

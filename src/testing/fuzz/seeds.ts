@@ -3,7 +3,7 @@
  * NPY arrays (C and Fortran order), pickled manifest and params, a torch state dict, a torch bundle and this app's
  * model archive.
  */
-import { buildModelArchive } from '../modelFiles';
+import { buildModelArchive } from '../../api/modelFiles';
 import { makeTrainingConfig } from '../../config/schema';
 import { initParameters } from '../../model/init';
 import { parameterShapes } from '../../model/network';
