@@ -14,7 +14,11 @@ export type ErrorCode =
   | 'gpu-unavailable' // no WebGPU / no adapter
   | 'gpu-lost' // the device was lost
   | 'storage' // the browser's storage (IndexedDB) refused to save or read
-  | 'cli-usage' // bad command-line usage
+  | 'cli-usage' // bad command-line usage (a CLI argument, flag or PTYCHOPINN_* setting)
+  | 'no-dataset' // the engine was asked for something that needs a loaded scan, and none is loaded
+  | 'no-model' // the engine was asked for something that needs a model (trained or opened), and there is none
+  | 'no-result' // an export needs a reconstruction, and there is none yet
+  | 'busy' // a training run or a solve is in progress: the request must wait, or pause / stop it first
   | 'protocol' // a malformed or oversize message to the engine server
   | 'access' // the engine server refused a connection or a request (token, origin, another page controls the job)
   | 'internal'; // a bug: should never reach a user

@@ -71,8 +71,8 @@ export class Engine extends EngineState {
 
   /** Train on the loaded scan with the current config (or continue a checkpoint); events report progress. */
   async train(events: TrainEvents = {}): Promise<EngineTrainResult> {
+    const ds = this.requireDataset(); // refused at once ('no-dataset'), before any GPU work
     await this.tuneKernels();
-    const ds = this.requireDataset();
     const resume = events.resume ? checkCheckpoint(events.resume) : undefined;
     const { model, g, split } = this.prepareTraining(ds, resume);
     this.lastProduct = null;
@@ -155,8 +155,8 @@ export class Engine extends EngineState {
 
   /** Mean loss of the current model over the training groups (no gradient, no update). */
   async evaluateLoss(): Promise<number> {
-    await this.tuneKernels();
     const ds = this.requireDataset();
+    await this.tuneKernels();
     const model = this.ensureModel();
     const g = groupWith(this.config, ds.raw, false);
     model.setData({
@@ -205,9 +205,9 @@ export class Engine extends EngineState {
    */
   async solve(req: SolveRequest = {}, events: SolveEvents = {}): Promise<ReconstructionProduct> {
     if (this.run || this.solver)
-      throw new PtychoError('cli-usage', 'a training run or a solve is in progress', 'stop it first');
-    await this.tuneKernels();
+      throw new PtychoError('busy', 'a training run or a solve is in progress', 'stop it first');
     const ds = this.requireDataset();
+    await this.tuneKernels();
     const options = solverOptions(req);
     const init = req.init ?? 'flat';
     const start = init === 'model' ? (await this.reconstruct()).image : undefined;
@@ -242,8 +242,8 @@ export class Engine extends EngineState {
 
   /** The stitched object of the whole scan with the current weights, reduced on the GPU to ≤ maxSide pixels a side. */
   async previewReconstruction(maxSide = 256): Promise<PreviewImage> {
-    await this.tuneKernels();
     const model = this.requireModel();
+    await this.tuneKernels();
     const inf = this.inferenceSet();
     return reconstructPreview(this.gpu, model, inf.set, inf.positions, {
       stitch: this.stitchOptions('barycentric'),
@@ -255,9 +255,9 @@ export class Engine extends EngineState {
   async reconstruct(
     opts: { stitch?: StitchMethod; onProgress?: (done: number, total: number) => void } = {},
   ): Promise<ReconstructionProduct> {
-    await this.tuneKernels();
     const ds = this.requireDataset();
     const model = this.requireModel();
+    await this.tuneKernels();
     const inf = this.inferenceSet();
     const method = opts.stitch ?? 'barycentric';
     const image = await reconstructObject(this.gpu, model, inf.set, inf.positions, {
@@ -285,12 +285,12 @@ export class Engine extends EngineState {
    */
   reconstructionProduct(opts: { name?: string; comments?: string } = {}): Uint8Array {
     const p = this.lastProduct;
-    if (!p) throw new PtychoError('cli-usage', 'no reconstruction to export', 'reconstruct first');
+    if (!p) throw new PtychoError('no-result', 'no reconstruction to export', 'reconstruct first');
     return reconstructionProduct(p, this.requireDataset(), this.history, this.modelInfo, opts);
   }
 
   async saveModel(): Promise<Uint8Array> {
-    if (!this.model) throw new PtychoError('cli-usage', 'no model to save', 'train or open a model first');
+    if (!this.model) throw new PtychoError('no-model', 'no model to save', 'train or open a model first');
     return modelArchive(this.model, {
       config: this.config,
       history: this.history,

@@ -156,14 +156,14 @@ export abstract class EngineState {
   }
 
   protected requireDataset(): LoadedDataset {
-    if (!this.dataset) throw new PtychoError('cli-usage', 'no dataset is loaded', 'load a scan (.npz) first');
+    if (!this.dataset) throw new PtychoError('no-dataset', 'no dataset is loaded', 'load a scan (.npz) first');
     return this.dataset;
   }
 
   protected requireModel(): PtychoPINN {
     if (!this.model)
       throw new PtychoError(
-        'cli-usage',
+        'no-model',
         'no model: train one or open a model file first',
         'train, or open a model .zip',
       );

@@ -150,7 +150,7 @@ describe('EngineServer: access', () => {
 });
 
 describe('EngineServer: malformed messages', () => {
-  it('a text frame, garbage, an unknown type, a missing id, a test hook get error replies; the connection stays up', async () => {
+  it('a text frame, garbage, an unknown type, a missing id, a test hook, a state refusal get error replies; the connection stays up', async () => {
     const c = Client.connect(port, token);
     await c.opened;
     c.ws.send('{"id":1,"type":"init"}');
@@ -167,6 +167,8 @@ describe('EngineServer: malformed messages', () => {
     const load = await c.request({ type: 'load', fileName: 'x.npz', bytes: 5 });
     expect(load.error!.message).toMatch(/load\.bytes must be an ArrayBuffer/);
     expect((await c.request({ type: 'gpuInfo' })).ok).toBe(true);
+    // An engine-state refusal keeps its code over the wire (nothing has been reconstructed yet).
+    expect((await c.request({ type: 'exportRecon' })).error!.code).toBe('no-result');
     c.ws.close();
   });
 

@@ -1,7 +1,9 @@
-// The page (specs/app.md): the engine status, recovery banner, drop zone, dataset, settings, training and result
-// views, wired to the controller (controller.ts) and the store (store.ts).
+// The page (specs/app.md): the engine status, error banner (its text by code: errorText.ts), recovery banner, drop
+// zone, dataset, settings, training and result views, wired to the controller (controller.ts) and the store
+// (store.ts).
 import { useState } from 'react';
 import { DEFAULT_EXAMPLE, EXAMPLES, type Controller } from './controller';
+import { errorText } from './errorText';
 import { isRunning, useStore } from './store';
 import { ConfigPanel } from './views/ConfigPanel';
 import { DatasetView } from './views/DatasetView';
@@ -16,7 +18,8 @@ export function App({ ctl }: { ctl: Controller }) {
   const dataset = useStore((s) => s.dataset);
   const status = useStore((s) => s.status);
   const server = useStore((s) => (s.engine.kind === 'server' ? s.engine.host : null));
-  const error = useStore((s) => s.error);
+  const errorInfo = useStore((s) => s.error);
+  const error = errorInfo && errorText(errorInfo);
   const [simOpen, setSimOpen] = useState(false);
   const [example, setExample] = useState(DEFAULT_EXAMPLE);
   const locked = status === 'loading' || isRunning(status);
@@ -28,7 +31,7 @@ export function App({ ctl }: { ctl: Controller }) {
         <EngineStatus />
       </header>
       {error && (
-        <div className="error-banner" data-testid="error-banner" role="alert">
+        <div className="error-banner" data-testid="error-banner" data-code={error.code} role="alert">
           <strong>{error.message}</strong>
           {error.hint && <p>{error.hint}</p>}
           <button type="button" onClick={() => useStore.getState().set({ error: null })} aria-label="dismiss">

@@ -135,9 +135,9 @@ export class EngineHost implements HostState {
   }
 
   private refuseIfBusy(): void {
-    if (this.job) throw new PtychoError('cli-usage', 'a training run is in progress', 'pause or stop it first');
+    if (this.job) throw new PtychoError('busy', 'a training run is in progress', 'pause or stop it first');
     if (this.solving)
-      throw new PtychoError('cli-usage', 'the iterative solver is running', 'wait for it to finish, or stop it first');
+      throw new PtychoError('busy', 'the iterative solver is running', 'wait for it to finish, or stop it first');
   }
 
   /** The engine, once created (null before the first request). */

@@ -161,7 +161,7 @@ export const requestHandlers: Handlers = {
     const e = await host.getEngine();
     if (!e.lastProduct)
       throw new PtychoError(
-        'cli-usage',
+        'no-result',
         'there is no reconstruction to export yet',
         'train a model or open one, then reconstruct',
       );
@@ -194,7 +194,7 @@ export const requestHandlers: Handlers = {
   failStorage: async (host, req) => {
     // Test hook: later checkpoint writes fail with this DOMException name (e.g. QuotaExceededError).
     if (!host.store.injectFault)
-      throw new PtychoError('cli-usage', 'this engine has no storage-fault hook', 'use it only in the browser tests');
+      throw new PtychoError('internal', 'this engine has no storage-fault hook', 'use it only in the browser tests');
     host.store.injectFault(req.name);
     return null;
   },

@@ -92,7 +92,7 @@ describe('a solve in the engine host', () => {
     expect(t.host.lastResult!.object).not.toBe(image.object); // its own arrays: the page's copy is transferred
   });
 
-  it('refuses a training run and a second solve while one runs, by name', async () => {
+  it('refuses a training run and a second solve while one runs (busy), by name', async () => {
     const t = standIn();
     const first = t.host.handle({ id: 1, type: 'solve', request: {} });
     await new Promise((r) => setTimeout(r, 0));
@@ -102,6 +102,7 @@ describe('a solve in the engine host', () => {
     ]) {
       const err = await t.host.handle(req).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PtychoError);
+      expect((err as PtychoError).code).toBe('busy');
       expect((err as PtychoError).message).toBe('the iterative solver is running');
     }
     t.finish();

@@ -106,7 +106,7 @@ async function endOfRun(host: HostState, e: Engine, r: EngineTrainResult): Promi
 export async function runTraining(host: HostState, e: Engine, req: TrainRequest): Promise<TrainEnd> {
   const resume = await startingPoint(host, e, req);
   const ds = e.dataset;
-  if (!ds) throw new PtychoError('cli-usage', 'no scan is loaded', 'drop a scan (.npz) or load the example first');
+  if (!ds) throw new PtychoError('no-dataset', 'no scan is loaded', 'drop a scan (.npz) or load the example first');
   const epochs = (resume ?? { config: e.config }).config.nepochs;
   const progress = progressThrottle(host);
   let datasetStored = false;

@@ -6,6 +6,7 @@
  */
 import type { Collapse } from '../api/engine';
 import type { TrainingConfig } from '../config/schema';
+import type { ErrorCode } from '../errors';
 import type { SimulateRequest, SolveRequest } from '../api/engine';
 import type {
   CheckpointInfo,
@@ -31,8 +32,9 @@ export type {
 };
 export type { ImagePreview, SolverSummary, MetricsSummary } from '../api/types';
 
+/** A PtychoError as it crosses the worker / server boundary (PtychoError.toJSON); the page picks its text by code. */
 export interface ErrorInfo {
-  code: string;
+  code: ErrorCode;
   message: string;
   hint: string;
 }
