@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
 // An import glob ('**/gpu/**', '**/api/engine*') as the esquery regex for the specifier of an `import('…')`.
 const dynamicPattern = (group) => {
@@ -132,4 +133,17 @@ export default tseslint.config(
     ['**/ui/**', '**/worker/**'],
     'the CLI uses the Engine directly in Node, never the page or worker',
   ),
+  // No import cycles between modules (type-only imports excepted: they vanish at run time): a cycle makes the load
+  // order decide what a module sees, and hides which of two modules is the lower layer.
+  {
+    files: ['src/**/*.ts', 'src/**/*.tsx', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // The imported files are parsed with the TypeScript parser to follow their imports in turn.
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs'],
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.mjs'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
 );
