@@ -30,13 +30,11 @@ describe('defect 3: _rebuild_tensor_v2 is bounded by the storage member', () => 
   });
   it('shape (2**28,) over a 16-byte storage is refused without allocating 1 GiB', () => {
     const before = process.memoryUsage().arrayBuffers;
-    const e = refuses(
-      () =>
-        readTorchStateDict(
-          modelPth({ offset: K(0), size: tup(J(2 ** 28)), stride: tup(K(1)), storageBytes: 16 }),
-          'm.pth',
-        ),
-      100,
+    const e = refuses(() =>
+      readTorchStateDict(
+        modelPth({ offset: K(0), size: tup(J(2 ** 28)), stride: tup(K(1)), storageBytes: 16 }),
+        'm.pth',
+      ),
     );
     expect(e.message).toContain('m.pth');
     expect(e.message).toContain('archive/data/0');
@@ -72,7 +70,7 @@ describe('defect 3: _rebuild_tensor_v2 is bounded by the storage member', () => 
       { offset: K(0), size: tup(K(2)), stride: tup(K(1)), storageBytes: 16, dtype: 'ByteStorage' },
     ],
   ];
-  for (const [name, o] of badArgs) it(name, () => void refuses(() => readTorchStateDict(modelPth(o), 'm.pth'), 100));
+  for (const [name, o] of badArgs) it(name, () => void refuses(() => readTorchStateDict(modelPth(o), 'm.pth')));
 });
 
 describe('defect 5: a damaged torch_scaling_metadata.pt is a PtychoError naming the member', () => {
@@ -163,7 +161,7 @@ describe('defect 6: model archive JSON is validated', () => {
     const big = enc.encode(JSON.stringify({ ...base.manifest, appVersion: ' '.repeat(16 * 2 ** 20) }));
     const z = zipSync({ ...good, 'manifest.json': big }, { level: 9 });
     expect(z.length).toBeLessThan(64 * 1024);
-    const { error, grew } = refusesSmall(() => readModelArchive(z, 'm.zip'), 100);
+    const { error, grew } = refusesSmall(() => readModelArchive(z, 'm.zip'), 500);
     expect(error.message).toMatch(/^m\.zip: manifest\.json is 16777\d+ bytes, more than the 1048576-byte cap/);
     expect(grew).toBeLessThan(8 * 2 ** 20);
     // Just under the cap still reads.
