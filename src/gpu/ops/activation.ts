@@ -9,8 +9,9 @@ import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 
-export type Activation = 'relu' | 'sigmoid' | 'silu' | 'softplus' | 'tanh' | 'piTanh';
-const MODES: Record<Activation, number> = { relu: 0, sigmoid: 1, silu: 2, softplus: 3, tanh: 4, piTanh: 5 };
+/** `gelu` is torch's exact nn.GELU(): x·Φ(x) = ½x(1 + erf(x/√2)), derivative Φ(x) + x·φ(x). */
+export type Activation = 'relu' | 'sigmoid' | 'silu' | 'softplus' | 'tanh' | 'piTanh' | 'gelu';
+const MODES: Record<Activation, number> = { relu: 0, sigmoid: 1, silu: 2, softplus: 3, tanh: 4, piTanh: 5, gelu: 6 };
 const params = { n: 'u32', mode: 'u32' } as const;
 const kernel = kernelFamily({
   prefix: 'activation_',
@@ -50,3 +51,4 @@ export const silu = (gpu: Gpu, x: Tensor) => activation(gpu, x, 'silu');
 export const softplus = (gpu: Gpu, x: Tensor) => activation(gpu, x, 'softplus');
 export const tanh = (gpu: Gpu, x: Tensor) => activation(gpu, x, 'tanh');
 export const piTanh = (gpu: Gpu, x: Tensor) => activation(gpu, x, 'piTanh');
+export const gelu = (gpu: Gpu, x: Tensor) => activation(gpu, x, 'gelu');

@@ -107,3 +107,52 @@ describe('scaleShift (trainable intensity scale α·x + β)', () => {
     expect(res.worstRatio, res.message).toBeLessThanOrEqual(1);
   });
 });
+
+describe('scaleByScalar (trainable scalar gate s·x)', () => {
+  it('value and gradients (g·s to x, Σ g·x to s) vs float64, and finite differences', async () => {
+    const gpu = await getTestGpu();
+    const { scaleByScalar } = await import('./elementwise');
+    const n = 3000; // Σ g·x over several reduction workgroups
+    const x = randomArray(n, 61);
+    const g = randomArray(n, 62);
+    const s = 0.37;
+    const [y, gx, gs] = await gpu.tidyAsync(async () => {
+      const tx = gpu.tensor([3, n / 3], 'f32', x);
+      const ts = gpu.tensor([1], 'f32', [s]);
+      tx.requiresGrad = ts.requiresGrad = true;
+      const tape = new Tape(gpu);
+      const out = tape.run(() => scaleByScalar(gpu, tx, ts));
+      const grads = tape.gradients(out, [tx, ts], gpu.tensor([3, n / 3], 'f32', g));
+      return Promise.all([out, ...grads].map((t) => gpu.read(t)));
+    });
+    const sf = Math.fround(s);
+    expect(
+      compare(
+        y,
+        Array.from(x, (v) => sf * v),
+        { rtol: 1e-7 },
+        'y',
+      ),
+    ).toBe('');
+    expect(
+      compare(
+        gx,
+        Array.from(g, (v) => sf * v),
+        { rtol: 1e-7 },
+        'gx',
+      ),
+    ).toBe('');
+    const gsRef = x.reduce((acc, v, i) => acc + v * g[i], 0);
+    expect(Math.abs(gs[0] - gsRef)).toBeLessThan(1e-5 * Math.sqrt(n));
+    const res = await checkGradients(
+      gpu,
+      ([a, b]) => scaleByScalar(gpu, a, b),
+      [
+        { shape: [2, 5], data: randomArray(10, 63) },
+        { shape: [1], data: new Float32Array([0.1]) },
+      ],
+      { samples: 6, atol: 1e-4, rtol: 1e-3 },
+    );
+    expect(res.worstRatio, res.message).toBeLessThanOrEqual(1);
+  });
+});

@@ -73,26 +73,44 @@ const SS_FWD = scaleShiftKernel('forward', N, { x: 'read', a: 'read', b: 'read',
 /** Adjoint of scaleShift w.r.t. x: gx = a[0]·g */
 const SS_GX = scaleShiftKernel('grad_x', N, { g: 'read', a: 'read', gx: 'rw' }, 'n', { name: 'scale_shift_gx' });
 
+/** out = a[0]·x */
+const SB_FWD = scaleShiftKernel('scale_by', N, { x: 'read', a: 'read', out: 'rw' }, 'n', { name: 'scale_by_scalar' });
+
+/** Adjoints of a[0]·x (+ b[0]) w.r.t. x (a·g) and a (Σ g·x), each when wanted. */
+function scaleGrads(gpu: Gpu, g: Tensor, x: Tensor, a: Tensor): [Tensor | null, Tensor | null] {
+  let gx: Tensor | null = null;
+  if (x.requiresGrad) {
+    gx = gpu.tensor(x.shape, 'f32');
+    gpu.run(SS_GX, { g, a, gx }, { n: x.size });
+  }
+  let ga: Tensor | null = null;
+  if (a.requiresGrad) {
+    const gxp = gpu.tensor(x.shape, 'f32');
+    gpu.run(MUL, { x: g, y: x, out: gxp }, { n: x.size });
+    ga = sumRaw(gpu, gxp);
+    gxp.dispose();
+  }
+  return [gx, ga];
+}
+
 /** a·x + b with GPU scalars a, b (shape [1]); gradients to x (a·g), a (Σ g·x) and b (Σ g). */
 export function scaleShift(gpu: Gpu, x: Tensor, a: Tensor, b: Tensor): Tensor {
   if (x.dtype !== 'f32' || a.size !== 1 || b.size !== 1) throw new Error(`scaleShift: ${x}, ${a}, ${b}`);
   const out = gpu.tensor(x.shape, 'f32');
   gpu.run(SS_FWD, { x, a, b, out }, { n: x.size });
-  record(gpu, 'scaleShift', [x, a, b], [out], ([g]) => {
-    if (!g) return [null, null, null];
-    let gx: Tensor | null = null;
-    if (x.requiresGrad) {
-      gx = gpu.tensor(x.shape, 'f32');
-      gpu.run(SS_GX, { g, a, gx }, { n: x.size });
-    }
-    let ga: Tensor | null = null;
-    if (a.requiresGrad) {
-      const gxp = gpu.tensor(x.shape, 'f32');
-      gpu.run(MUL, { x: g, y: x, out: gxp }, { n: x.size });
-      ga = sumRaw(gpu, gxp);
-      gxp.dispose();
-    }
-    return [gx, ga, b.requiresGrad ? sumRaw(gpu, g) : null];
-  });
+  record(gpu, 'scaleShift', [x, a, b], [out], ([g]) =>
+    g ? [...scaleGrads(gpu, g, x, a), b.requiresGrad ? sumRaw(gpu, g) : null] : [null, null, null],
+  );
+  return out;
+}
+
+/**
+ * s·x with a trainable GPU scalar s (shape [1], e.g. the FFNO residual gate); gradients to x (s·g) and s (Σ g·x).
+ */
+export function scaleByScalar(gpu: Gpu, x: Tensor, s: Tensor): Tensor {
+  if (x.dtype !== 'f32' || s.size !== 1 || s.dtype !== 'f32') throw new Error(`scaleByScalar: ${x}, ${s}`);
+  const out = gpu.tensor(x.shape, 'f32');
+  gpu.run(SB_FWD, { x, a: s, out }, { n: x.size });
+  record(gpu, 'scaleByScalar', [x, s], [out], ([g]) => (g ? scaleGrads(gpu, g, x, s) : [null, null]));
   return out;
 }

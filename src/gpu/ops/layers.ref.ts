@@ -1,4 +1,4 @@
-/** Float64 references for pool / upsample / layout / broadcast-multiply (NCHW, flat arrays). */
+/** Float64 references for pool / upsample / layout / broadcast-multiply (NCHW, flat arrays) and erf / GELU. */
 import type { Window } from './layout';
 
 export function maxPoolRef(x: ArrayLike<number>, B: number, C: number, H: number, W: number): Float64Array {
@@ -42,3 +42,36 @@ export function windowRef(
         }
   return out;
 }
+
+/**
+ * erf in float64 to ~1e-15: for |x| < 3 the all-positive series erf(x) = (2/√π)·e^{−x²}·Σ 2ⁿx^{2n+1}/(2n+1)!!
+ * (no cancellation); beyond, 1 − erfc from its continued fraction.
+ */
+export function erfRef(x: number): number {
+  const a = Math.abs(x);
+  if (a >= 3) return Math.sign(x) * (1 - erfcRef(a));
+  let term = a;
+  let s = a;
+  for (let n = 1; n < 200 && term > 1e-18 * s; n++) {
+    term *= (2 * a * a) / (2 * n + 1);
+    s += term;
+  }
+  return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * Math.exp(-a * a) * s;
+}
+
+/** erfc in float64, relatively accurate in the upper tail: e^{−x²}/√π · 1/(x + ½/(x + 1/(x + (3/2)/(x + …)))). */
+export function erfcRef(x: number): number {
+  if (x < 3) return 1 - erfRef(x);
+  let f = x;
+  for (let k = 120; k >= 1; k--) f = x + k / 2 / f;
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+}
+
+/** Standard normal CDF Φ(x) = ½·erfc(−x/√2), relatively accurate in both tails' meaningful direction. */
+export function normCdfRef(x: number): number {
+  return x < 0 ? 0.5 * erfcRef(-x / Math.SQRT2) : 1 - 0.5 * erfcRef(x / Math.SQRT2);
+}
+
+/** torch's exact nn.GELU(): x·Φ(x), and its derivative Φ(x) + x·φ(x). */
+export const geluRef = (x: number): number => x * normCdfRef(x);
+export const geluGradRef = (x: number): number => normCdfRef(x) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);

@@ -1,5 +1,6 @@
 // (math.wgsl and index.wgsl are prepended.) Pointwise activations and their derivatives, on flat f32 arrays.
-// mode: 0 relu, 1 sigmoid, 2 silu, 3 softplus, 4 tanh, 5 π·tanh.
+// mode: 0 relu, 1 sigmoid, 2 silu, 3 softplus, 4 tanh, 5 π·tanh, 6 gelu (exact, erf-based: x·Φ(x), torch's
+// nn.GELU() default; derivative Φ(x) + x·φ(x)).
 // The header (struct Params, bindings) is generated from the family declaration in src/gpu/ops/activation.ts.
 
 const PI: f32 = 3.14159265358979;
@@ -11,7 +12,8 @@ fn act(v: f32) -> f32 {
     case 2u: { return v * sigmoid_acc(v); }
     case 3u: { return softplus_acc(v); }
     case 4u: { return tanh_acc(v); }
-    default: { return PI * tanh_acc(v); }
+    case 5u: { return PI * tanh_acc(v); }
+    default: { return v * normcdf_acc(v); }
   }
 }
 
@@ -29,7 +31,8 @@ fn dact(v: f32) -> f32 {
     case 2u: { let s = sigmoid_acc(v); return s * (1.0 + v * (1.0 - s)); }
     case 3u: { return sigmoid_acc(v); }
     case 4u: { return sech2(v); }
-    default: { return PI * sech2(v); }
+    case 5u: { return PI * sech2(v); }
+    default: { return normcdf_acc(v) + v * normpdf_acc(v); }
   }
 }
 

@@ -56,3 +56,60 @@ fn softplus_acc(x: f32) -> f32 {
   if (e < 1e-4) { l = e * (1.0 - 0.5 * e); } else { l = log(1.0 + e); }
   return max(x, 0.0) + l;
 }
+
+// exp(−k·a²) for a ≥ 0 and k a power of two, without the rounding of a² (which would cost 2a²·2^-24 relative):
+// a = hi + lo with hi's low 12 mantissa bits cleared, so k·hi² is exact and a² = hi² + lo·(a + hi).
+fn exp_neg_sq(a: f32, k: f32) -> f32 {
+  if (a > 1e4) { return 0.0; }
+  let hi = bitcast<f32>(bitcast<u32>(a) & 0xfffff000u);
+  let lo = a - hi;
+  return exp_acc(-k * hi * hi) * exp_acc(-k * lo * (a + hi));
+}
+
+// erf(t)/t − 1 for t² = s ≤ 1 (least-squares fit in s, 3e-11 relative; the 1 is added exactly by the caller).
+fn erf_small_r(s: f32) -> f32 {
+  return 0.12837916612625122 + s * (-0.37612637877464294 + s * (0.11283782124519348 + s * (-0.026865392923355103
+    + s * (0.0052209231071174145 + s * (-0.0008482507546432316 + s * (0.00011254641140112653
+    + s * (-9.63499132922152e-06)))))));
+}
+
+// erfcx(t) = e^{t²}·erfc(t) for t ≥ 1: a degree-10 fit in t − 1.75 on [1, 2.5], and t·erfcx(t) as a degree-8 fit
+// in 1/t² beyond (both ≈ 5e-10 relative in float64; ≈ 2e-7 evaluated in float32).
+fn erfcx_tail(t: f32) -> f32 {
+  if (t < 2.5) {
+    let v = t - 1.75;
+    return 0.284972220659256 + v * (-0.1309763491153717 + v * (0.05576362833380699 + v * (-0.022259926423430443
+      + v * (0.008404340595006943 + v * (-0.0030216581653803587 + v * (0.0010391937103122473
+      + v * (-0.00034075594157911837 + v * (0.00010913882579188794 + v * (-3.861607547150925e-05
+      + v * 1.1158887900819536e-05)))))))));
+  }
+  let w = 1.0 / (t * t);
+  return (0.564189612865448 + w * (-0.28209447860717773 + w * (0.42308419942855835 + w * (-1.0538012981414795
+    + w * (3.5548758506774902 + w * (-13.437617301940918 + w * (45.08881759643555 + w * (-104.20215606689453
+    + w * 115.06388854980469)))))))) / t;
+}
+
+// erf with ≈ 1 ulp error (float64 check over [−10, 10]): t + t·R(t²) for |t| < 1, else ±(1 − e^{−t²}·erfcx(|t|)).
+fn erf_acc(t: f32) -> f32 {
+  let a = abs(t);
+  if (a < 1.0) { return t + t * erf_small_r(t * t); }
+  if (a > 4.0) { return sign(t); }
+  return sign(t) * (1.0 - exp_neg_sq(a, 1.0) * erfcx_tail(a));
+}
+
+// Standard normal CDF Φ(x) = ½(1 + erf(x/√2)), with relative accuracy in the lower tail (≈ 3e-7 there): the
+// tail ½·e^{−x²/2}·erfcx(|x|/√2) takes e^{−x²/2} from x itself, not from the rounded x/√2.
+fn normcdf_acc(x: f32) -> f32 {
+  let t = x * 0.70710678118654752;
+  let a = abs(t);
+  if (a < 1.0) { return 0.5 + 0.5 * (t + t * erf_small_r(t * t)); }
+  if (x < -20.0) { return 0.0; }
+  if (x > 20.0) { return 1.0; }
+  let tail = 0.5 * exp_neg_sq(abs(x), 0.5) * erfcx_tail(a);
+  return select(tail, 1.0 - tail, x > 0.0);
+}
+
+// Standard normal density φ(x) = e^{−x²/2}/√(2π).
+fn normpdf_acc(x: f32) -> f32 {
+  return 0.3989422804014327 * exp_neg_sq(abs(x), 0.5);
+}
