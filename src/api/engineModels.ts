@@ -8,32 +8,10 @@ import { PtychoError } from '../errors';
 import type { EpochEvent } from '../model/train';
 import type { PtychoPINN, PtychoPINNSpec } from '../model/ptychopinn';
 import type { LoadedDataset } from './engineTypes';
-import { buildModelArchive, generatorSpecOf, type OpenedModel } from './modelFiles';
+import { buildModelArchive, type OpenedModel } from './modelFiles';
 import type { ModelInfo } from './types';
 
-/** The PtychoPINN spec of a config (the reference CNN generator; other architectures are refused). */
-export function modelSpec(cfg: TrainingConfig): PtychoPINNSpec {
-  const m = cfg.model;
-  if (m.architecture !== 'cnn')
-    throw new PtychoError(
-      'config',
-      `architecture '${m.architecture}' is not available in PtychoPINN Web: the engine provides the reference CNN generator only`,
-      "set model.architecture to 'cnn'",
-    );
-  const generator = generatorSpecOf(cfg);
-  return {
-    generator,
-    gridsize: m.gridsize,
-    objectBig: m.object_big,
-    probeScale: m.probe_scale,
-    probeMask: m.probe_mask,
-    lossMode: cfg.torch_loss_mode,
-    modelType: m.model_type,
-    ampLoss: m.amp_loss ? { kind: m.amp_loss, coeff: m.amp_loss_coeff } : null,
-    phaseLoss: m.phase_loss ? { kind: m.phase_loss, coeff: m.phase_loss_coeff } : null,
-    intensityScaleTrainable: m.torch_intensity_scale_trainable,
-  };
-}
+export { modelSpec } from './modelSpec';
 
 /** Two specs build the same parameters and the same physics (so trained weights stay valid). */
 export function sameModelShape(a: PtychoPINNSpec, b: PtychoPINNSpec): boolean {
@@ -47,7 +25,8 @@ export function sameModelShape(a: PtychoPINNSpec, b: PtychoPINNSpec): boolean {
     ga.ampActivation === gb.ampActivation &&
     a.gridsize === b.gridsize &&
     a.objectBig === b.objectBig &&
-    !!a.intensityScaleTrainable === !!b.intensityScaleTrainable
+    !!a.intensityScaleTrainable === !!b.intensityScaleTrainable &&
+    JSON.stringify(a.spectral ?? null) === JSON.stringify(b.spectral ?? null)
   );
 }
 

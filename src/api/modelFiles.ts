@@ -22,7 +22,8 @@ import {
 } from '../pipeline/archive/modelArchive';
 import { readTorchBundle } from '../pipeline/archive/torchBundle';
 import { zipMemberNames } from '../pipeline/zip';
-import { parameterShapes, type GeneratorSpec } from '../model/network';
+import { modelParameterShapes } from '../model/ptychopinn';
+import { modelSpec } from './modelSpec';
 import { writeTorchBundle } from '../pipeline/archive/torchBundleWriter';
 
 export const APP_VERSION = '0.1.0';
@@ -109,6 +110,7 @@ export function readModelFile(bytes: Uint8Array, fileName: string): OpenedModel 
   }
   const config = configFromTorchBundle(p, b.scalingMetadata, cfg);
   validateBundleConfig(fileName, config);
+  refuseSpectralBundle(fileName, config, 'opened');
   checkWeights(fileName, config, b.stateDict);
   const s = Number(p.intensity_scale);
   return {
@@ -118,6 +120,21 @@ export function readModelFile(bytes: Uint8Array, fileName: string): OpenedModel 
     history: [],
     physicsScale: Number.isFinite(s) && s > 0 ? s : null,
   };
+}
+
+/**
+ * PyTorch bundles of the spectral generators (complex weights stored once per alias in the reference's state_dict)
+ * are not read or written yet: refused by name rather than misread. Our own archive carries them.
+ */
+function refuseSpectralBundle(fileName: string, config: TrainingConfig, what: 'opened' | 'written'): void {
+  if (config.model.architecture === 'cnn') return;
+  throw new PtychoError(
+    'model-archive',
+    `${fileName}: a PyTorch wts.h5.zip of the '${config.model.architecture}' generator cannot be ${what} yet (only the CNN's)`,
+    what === 'opened'
+      ? 'reconstruct this model with PtychoPINN-PyTorch, or train the same architecture here'
+      : "keep this model as the app's own model archive (Export model)",
+  );
 }
 
 /** A bundle's settings are checked before its weights, so a damaged config is named as such (field and value). */
@@ -135,19 +152,7 @@ function validateBundleConfig(fileName: string, config: TrainingConfig): void {
   }
 }
 
-/** The generator a config describes (the reference CNN: channels C = gridsize² when object_big). */
-export function generatorSpecOf(cfg: TrainingConfig): GeneratorSpec {
-  const m = cfg.model;
-  return {
-    N: m.N,
-    C: m.object_big ? m.gridsize * m.gridsize : 1,
-    nFiltersScale: m.n_filters_scale,
-    cbam: m.cbam_encoder,
-    probeBig: m.probe_big,
-    ampActivation: m.amp_activation,
-    init: m.init_scheme,
-  };
-}
+export { generatorSpecOf } from './modelSpec';
 
 /**
  * Every parameter the config's generator needs is present with exactly its expected shape (a flattened or transposed
@@ -162,7 +167,7 @@ export function checkWeights(
   const m = cfg.model;
   let shapes: [string, number[]][];
   try {
-    shapes = parameterShapes(generatorSpecOf(cfg));
+    shapes = modelParameterShapes(modelSpec(cfg));
   } catch (e) {
     throw new PtychoError(
       'model-archive',
@@ -260,6 +265,7 @@ export function nativeArchiveToTorchBundle(bytes: Uint8Array, fileName: string):
   const a = readModelArchive(bytes, fileName);
   // Checked like any opened model (shapes against the config, no NaN/Inf): a bad archive is refused, not exported.
   const m = readModelFile(bytes, fileName);
+  refuseSpectralBundle(fileName, m.config, 'written');
   const params = torchParamsFromNative(m.config, m.physicsScale);
   const scalingMetadata = torchScalingMetadata(m.config);
   return writeTorchBundle({

@@ -104,11 +104,17 @@ export function parameterShapes(spec: GeneratorSpec): [string, number[]][] {
       conv(`${PREFIX}${head}.${last}.conv2`, C, w);
     }
   }
-  // The reference registers these (unused on the amplitude path; alpha/beta only with a trainable intensity scale).
-  out.push(['model.forward_model.alpha', [1]], ['model.forward_model.beta', [1]]);
-  out.push(['model.forward_model.rect_scaler.s1', [1]], ['model.forward_model.rect_scaler.s2', [1]]);
+  out.push(...FORWARD_MODEL_PARAMETERS.map(([n, s]): [string, number[]] => [n, [...s]]));
   return out;
 }
+
+/** The reference registers these with every generator (unused on the amplitude path; alpha/beta only with a trainable intensity scale). */
+export const FORWARD_MODEL_PARAMETERS: readonly (readonly [string, readonly number[]])[] = [
+  ['model.forward_model.alpha', [1]],
+  ['model.forward_model.beta', [1]],
+  ['model.forward_model.rect_scaler.s1', [1]],
+  ['model.forward_model.rect_scaler.s2', [1]],
+];
 
 export type Params = Map<string, Tensor>;
 

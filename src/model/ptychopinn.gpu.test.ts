@@ -139,8 +139,8 @@ describe('optional real-space loss terms', () => {
           const grads = tape.gradients(l, m.parameters);
           const x = gpu.tensor([2, 1, 32, 32], 'f32', X);
           const { amp, phase } = m.forward(x, gpu.zeros([2, 1, 2]));
-          const tv = (await gpu.read(regulariser(gpu, amp, 'Total_Variation')))[0];
-          const md = (await gpu.read(regulariser(gpu, phase, 'Mean_Deviation')))[0];
+          const tv = (await gpu.read(regulariser(gpu, amp!, 'Total_Variation')))[0];
+          const md = (await gpu.read(regulariser(gpu, phase!, 'Mean_Deviation')))[0];
           return { loss: (await gpu.read(l))[0], g0: await gpu.read(grads[0]), tv, md };
         }),
       );

@@ -14,13 +14,21 @@ import { paddedCanvasSize } from '../config/geometry';
 import { PtychoError } from '../errors';
 import { regulariser, type Regulariser } from '../gpu/ops/regular';
 import { initParameters } from './init';
-import { generatorForward, parameterShapes, type GeneratorSpec } from './network';
+import { FORWARD_MODEL_PARAMETERS, generatorForward, parameterShapes, type GeneratorSpec } from './network';
+import {
+  initSpectralParameters,
+  spectralGeneratorForward,
+  spectralParameterShapes,
+  type SpectralGeneratorSpec,
+} from './fnoGenerators';
 import { effectiveProbe, forwardPhysics, softProbeMask } from './physics';
 import type { TrainableModel } from './train';
 
 export interface PtychoPINNSpec {
   /** The generator's settings; its channel count follows from gridsize and objectBig (generatorOf). */
   generator: Omit<GeneratorSpec, 'C'>;
+  /** A spectral generator (ffno, fno, fno_vanilla: src/model/fnoGenerators.ts) instead of the CNN, when set. */
+  spectral?: SpectralGeneratorSpec;
   gridsize: number;
   objectBig: boolean;
   probeScale: number;
@@ -42,6 +50,22 @@ export interface PtychoPINNSpec {
 /** The generator a spec builds: C = gridsize² channels when the object is merged (objectBig), else 1. */
 export function generatorOf(spec: PtychoPINNSpec): GeneratorSpec {
   return { ...spec.generator, C: spec.objectBig ? spec.gridsize * spec.gridsize : 1 };
+}
+
+/** Every parameter of a spec's model (generator, then the forward-model scalars), in state_dict order. */
+export function modelParameterShapes(spec: PtychoPINNSpec): [string, number[]][] {
+  if (!spec.spectral) return parameterShapes(generatorOf(spec));
+  return [
+    ...spectralParameterShapes(spec.spectral),
+    ...FORWARD_MODEL_PARAMETERS.map(([n, s]): [string, number[]] => [n, [...s]]),
+  ];
+}
+
+function initialParameters(spec: PtychoPINNSpec, seed: number): Map<string, Float32Array> {
+  if (!spec.spectral) return initParameters(generatorOf(spec), seed);
+  const w = initSpectralParameters(spec.spectral, seed);
+  for (const [n, s] of FORWARD_MODEL_PARAMETERS) w.set(n, new Float32Array(s[0]).fill(1));
+  return w;
 }
 
 /** The merge canvas side M of a spec: N + (gridsize − 1)·4 (src/config/geometry.ts). */
@@ -153,8 +177,8 @@ export class PtychoPINN implements TrainableModel {
     seed = 42,
   ) {
     this.currentSpec = spec;
-    const init = weights ?? initParameters(generatorOf(spec), seed);
-    const shapes = parameterShapes(generatorOf(spec));
+    const init = weights ?? initialParameters(spec, seed);
+    const shapes = modelParameterShapes(spec);
     // The forward-model scalars are registered by the reference but unused on the amplitude path,
     // except α, β with a trainable intensity scale.
     const trainable = ([name]: readonly [string, readonly number[]]) =>
@@ -232,10 +256,9 @@ export class PtychoPINN implements TrainableModel {
     x: Tensor,
     coords: Tensor,
     set: ResidentSet | null = this.data,
-  ): { pred: Tensor; amp: Tensor; phase: Tensor; object: Tensor; patches: Tensor } {
+  ): { pred: Tensor; amp: Tensor | null; phase: Tensor | null; object: Tensor; patches: Tensor } {
     const gpu = this.gpu;
-    const { amp, phase } = generatorForward(gpu, this.params, generatorOf(this.spec), x);
-    const object = combineComplex(gpu, amp, phase);
+    const { object, amp, phase } = this.generate(x);
     if (!set) throw new Error('PtychoPINN.forward: call setData first (the probe is part of the data)');
     const physics = forwardPhysics(gpu, object, coords, set.probe, {
       N: this.N,
@@ -267,7 +290,13 @@ export class PtychoPINN implements TrainableModel {
         );
       }
       // The reference's supervised loss: 2·L1(amplitude) + 4·L1(phase) against the true patches (no physics).
-      const { amp, phase } = generatorForward(gpu, this.params, generatorOf(this.spec), x);
+      const { amp, phase } = this.generate(x);
+      if (!amp || !phase)
+        throw new PtychoError(
+          'config',
+          'supervised training needs the amp_phase output mode',
+          "set model.generator_output_mode to 'amp_phase'",
+        );
       const la = l1Loss(gpu, amp, gatherRows(gpu, d.targetAmp, idx));
       const lp = l1Loss(gpu, phase, gatherRows(gpu, d.targetPhase, idx));
       return add(gpu, scale(gpu, la, 2), scale(gpu, lp, 4));
@@ -275,11 +304,18 @@ export class PtychoPINN implements TrainableModel {
     const coords = gatherRows(gpu, d.coords, idx);
     const { pred, amp, phase } = this.forward(x, coords, d);
     let loss = ptychoLoss(gpu, pred, x, d.scaleTensor(idx.size), this.spec.lossMode);
-    for (const [term, out] of [
-      [this.spec.ampLoss, amp],
-      [this.spec.phaseLoss, phase],
+    for (const [term, out, what] of [
+      [this.spec.ampLoss, amp, 'amp_loss'],
+      [this.spec.phaseLoss, phase, 'phase_loss'],
     ] as const) {
-      if (term && term.coeff > 0) loss = add(gpu, loss, scale(gpu, regulariser(gpu, out, term.kind), term.coeff));
+      if (!term || !(term.coeff > 0)) continue;
+      if (!out)
+        throw new PtychoError(
+          'config',
+          `${what} needs the amp_phase output mode`,
+          "set model.generator_output_mode to 'amp_phase'",
+        );
+      loss = add(gpu, loss, scale(gpu, regulariser(gpu, out, term.kind), term.coeff));
     }
     return loss;
   }
@@ -289,8 +325,22 @@ export class PtychoPINN implements TrainableModel {
     const gpu = this.gpu;
     if (!set) throw new Error('PtychoPINN.predictPatches: no data (call setData)');
     const x = gatherRows(gpu, set.X, idx);
+    return this.generate(x).object;
+  }
+
+  /**
+   * The generator on normalised diffraction x: the complex object patches, and amplitude and phase when the
+   * generator makes them (the CNN and amp_phase heads; a real_imag head gives the complex patches only).
+   */
+  private generate(x: Tensor): { object: Tensor; amp: Tensor | null; phase: Tensor | null } {
+    const gpu = this.gpu;
+    if (this.spec.spectral) {
+      const out = spectralGeneratorForward(gpu, this.params, this.spec.spectral, x);
+      if ('object' in out) return { object: out.object, amp: null, phase: null };
+      return { object: combineComplex(gpu, out.amp, out.phase), amp: out.amp, phase: out.phase };
+    }
     const { amp, phase } = generatorForward(gpu, this.params, generatorOf(this.spec), x);
-    return combineComplex(gpu, amp, phase);
+    return { object: combineComplex(gpu, amp, phase), amp, phase };
   }
 
   /** All parameters (state_dict order) read back to the CPU. */

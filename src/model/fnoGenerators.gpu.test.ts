@@ -1,0 +1,117 @@
+/**
+ * Parity of the spectral generators (src/model/fnoGenerators.ts) with the reference's PtychoPINN_Lightning built on
+ * them (golden files made by the reference itself, tests/fixtures/golden/model_{ffno,fno,fno_vanilla}: N 64,
+ * gridsize 2, fno_width 8, fno_blocks 2, fno_modes 6, fno_cnn_blocks 1, real_imag output): the generator's complex
+ * patches, the predicted amplitude, the Poisson loss and the gradient of every parameter.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Tape } from '../gpu/tape';
+import { ptychoLoss } from '../gpu/ops/loss';
+import { golden, loadGolden } from '../testing/fixtures';
+import { compare, getTestGpu } from '../testing/gpu';
+import type { SpectralArchitecture } from './fnoGenerators';
+import { PtychoPINN, type PtychoPINNSpec } from './ptychopinn';
+
+const tolerances = (set: string) =>
+  JSON.parse(readFileSync(new URL(`../../tests/fixtures/golden/${set}/tolerances.json`, import.meta.url), 'utf8')) as {
+    f64_loss: number;
+  };
+
+function norm(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  return Math.sqrt(s);
+}
+
+const spec = (architecture: SpectralArchitecture): PtychoPINNSpec => ({
+  generator: { N: 64, nFiltersScale: 1, cbam: false, probeBig: true, ampActivation: 'sigmoid' },
+  spectral: {
+    architecture,
+    N: 64,
+    C: 4,
+    width: 8,
+    blocks: 2,
+    modes: 6,
+    cnnBlocks: 1,
+    inputTransform: 'none',
+    outputMode: 'real_imag',
+  },
+  gridsize: 2,
+  objectBig: true,
+  probeScale: 4,
+  probeMask: false,
+  lossMode: 'poisson',
+});
+
+describe('spectral generators: parity with the reference (generator patches, pred, loss, every gradient)', () => {
+  for (const arch of ['ffno', 'fno', 'fno_vanilla'] as const) {
+    it(`${arch}`, async () => {
+      const gpu = await getTestGpu();
+      const set = `model_${arch}`;
+      const g = golden(set);
+      const weights = new Map<string, Float32Array>();
+      for (const [k, v] of Object.entries(loadGolden(set)))
+        if (k.startsWith('model.generator.') || k.startsWith('model.forward_model.'))
+          weights.set(k, v.data as Float32Array);
+      const model = new PtychoPINN(gpu, spec(arch), weights);
+      const x = g('input/x');
+      const S = g('input/physics_scaling_constant').data as Float32Array;
+      model.setData({
+        X: x.data as Float32Array,
+        coordsRelative: g('input/coords_relative').data as Float32Array,
+        probe: g('input/probe').data as Float32Array,
+        S: S[0],
+      });
+      const r = await gpu.tidyAsync(async () => {
+        const tx = gpu.tensor(x.shape, 'f32', x.data as Float32Array);
+        const tc = gpu.tensor([2, 4, 2], 'f32', g('input/coords_relative').data as Float32Array);
+        const tape = new Tape(gpu);
+        const { loss, pred, object } = tape.run(() => {
+          const out = model.forward(tx, tc);
+          const l = ptychoLoss(gpu, out.pred, tx, gpu.tensor([2], 'f32', S), 'poisson');
+          return { pred: out.pred, loss: l, object: out.object };
+        });
+        const grads = tape.gradients(loss, model.parameters);
+        return {
+          loss: (await gpu.read(loss))[0],
+          pred: await gpu.read(pred),
+          object: await gpu.read(object),
+          grads: await Promise.all(grads.map((t) => gpu.read(t))),
+        };
+      });
+      // The generator's raw output (B, N, N, C, 2) as our complex patches (B, C, N, N).
+      const raw = g('output/generator_raw').data as Float32Array;
+      const rawAsPatches = new Float32Array(r.object.length);
+      for (let b = 0; b < 2; b++)
+        for (let c = 0; c < 4; c++)
+          for (let p = 0; p < 64 * 64; p++)
+            for (let k = 0; k < 2; k++)
+              rawAsPatches[2 * ((b * 4 + c) * 4096 + p) + k] = raw[((b * 4096 + p) * 4 + c) * 2 + k];
+      let zmax = 0;
+      for (const v of rawAsPatches) zmax = Math.max(zmax, Math.abs(v));
+      expect(compare(r.object, rawAsPatches, { atol: 1e-5 * zmax }, 'generator patches')).toBe('');
+      const predRef = g('output/pred_amplitude').data as Float32Array;
+      let pmax = 0;
+      for (const v of predRef) pmax = Math.max(pmax, v);
+      expect(compare(r.pred, predRef, { atol: 1e-5 * pmax }, 'pred')).toBe('');
+      const tol = tolerances(set);
+      expect(Math.abs(r.loss - tol.f64_loss) / tol.f64_loss).toBeLessThan(1e-5);
+      // Every parameter's gradient: per tensor ‖Δg‖ ≤ 1e-4·‖g_ref‖ + 1e-5·‖all g_ref‖; globally ≤ 1e-4.
+      let num = 0,
+        den = 0;
+      const refs = model.parameterNames.map((n) => g(`grad/${n}`).data as Float32Array);
+      const total = Math.sqrt(refs.reduce((s, a) => s + norm(a) ** 2, 0));
+      model.parameterNames.forEach((name, i) => {
+        const d = r.grads[i].map((v, j) => v - refs[i][j]);
+        num += norm(d) ** 2;
+        den += norm(refs[i]) ** 2;
+        const bound = 1e-4 * norm(refs[i]) + 1e-5 * total;
+        expect(norm(d), `${name}: ‖Δg‖ ${norm(d)} vs ${bound}`).toBeLessThanOrEqual(bound);
+      });
+      expect(Math.sqrt(num / den)).toBeLessThan(1e-4);
+      expect(model.parameterNames.length).toBe(refs.length);
+      model.dispose();
+    });
+  }
+});
