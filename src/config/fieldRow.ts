@@ -46,6 +46,8 @@ export interface FieldUi {
   advanced?: boolean;
   /** Shown, not editable (N follows the probe). */
   readOnly?: boolean;
+  /** Shown only while another model field has (or does not have) a value: the FNO fields need a spectral generator. */
+  when?: { field: string; not: string | number | boolean };
 }
 
 export interface FieldRow {

@@ -1,7 +1,7 @@
 // Tests of the settings list (src/config/fields.ts): every offered field and choice validates, bad values name the field.
 import { describe, expect, it } from 'vitest';
 import { PtychoError } from '../errors';
-import { CONFIG_FIELDS, getField, setField } from './fields';
+import { CONFIG_FIELDS, fieldApplies, getField, setField } from './fields';
 import { makeTrainingConfig, validateTrainingConfig } from './schema';
 
 describe('settings field table', () => {
@@ -37,5 +37,26 @@ describe('settings field table', () => {
         expect((e as PtychoError).message).toContain(`'${path}'`);
       }
     }
+  });
+});
+
+describe('fields that apply only to some settings', () => {
+  it('the FNO fields are shown for a spectral generator, not for the CNN', () => {
+    const fno = CONFIG_FIELDS.filter((f) => f.when).map((f) => f.path);
+    expect(fno).toEqual(
+      expect.arrayContaining(['model.fno_width', 'model.fno_blocks', 'model.fno_modes', 'model.generator_output_mode']),
+    );
+    const cnn = makeTrainingConfig();
+    const ffno = makeTrainingConfig({ model: { architecture: 'ffno' } });
+    for (const path of fno) {
+      const f = CONFIG_FIELDS.find((x) => x.path === path)!;
+      expect([path, fieldApplies(f, cnn), fieldApplies(f, ffno)]).toEqual([path, false, true]);
+    }
+    expect(CONFIG_FIELDS.find((f) => f.path === 'model.architecture')?.options).toEqual([
+      'cnn',
+      'ffno',
+      'fno',
+      'fno_vanilla',
+    ]);
   });
 });

@@ -22,6 +22,8 @@ export interface FieldSpec {
   advanced?: boolean;
   /** Shown, not editable (N follows the probe). */
   readOnly?: boolean;
+  /** Shown only while the model field `field` is not `not` (the FNO fields need a spectral generator). */
+  when?: { path: string; not: string | number | boolean };
 }
 
 /** The form input a row gets unless its ui info names one: from its kind and nullability. */
@@ -46,7 +48,13 @@ function specOf(r: FieldRow, prefix: string): FieldSpec | null {
   if (options) spec.options = options;
   if (ui.advanced) spec.advanced = true;
   if (ui.readOnly) spec.readOnly = true;
+  if (ui.when) spec.when = { path: `model.${ui.when.field}`, not: ui.when.not };
   return spec;
+}
+
+/** Whether a form field applies to the config (its `when` condition holds). */
+export function fieldApplies(f: FieldSpec, c: TrainingConfig): boolean {
+  return !f.when || getField(c, f.when.path) !== f.when.not;
 }
 
 const GROUP_ORDER = { Model: 0, Training: 1 } as const;

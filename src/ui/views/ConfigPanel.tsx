@@ -1,7 +1,7 @@
 // The settings panel (specs/app.md): fields generated from the config field table (src/config/fieldTable.ts),
 // validated inline, with the inference settings, JSON import/export and a reproducible link.
 import { useEffect, useState } from 'react';
-import { CONFIG_FIELDS, getField, setField, type FieldGroup, type FieldSpec } from '../../config/fields';
+import { CONFIG_FIELDS, fieldApplies, getField, setField, type FieldGroup, type FieldSpec } from '../../config/fields';
 import {
   PRESET_FIELDS,
   PRESET_NAMES,
@@ -108,7 +108,7 @@ function Group(props: {
   problems: Problem[];
   onValue: (f: FieldSpec, v: unknown, text?: string) => void;
 }) {
-  const fields = CONFIG_FIELDS.filter((f) => f.group === props.name);
+  const fields = CONFIG_FIELDS.filter((f) => f.group === props.name && fieldApplies(f, props.config));
   const row = (f: FieldSpec) => (
     <FieldRow
       key={f.path}
