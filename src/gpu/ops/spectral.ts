@@ -12,13 +12,15 @@
  * (src/gpu/tape.ts): for complex weights ∂L/∂Re + i ∂L/∂Im, as PyTorch's `.grad`.
  */
 import spectralWgsl from '../shaders/spectral.wgsl?raw';
-import mathWgsl from '../shaders/math.wgsl?raw';
 import type { Gpu } from '../runtime';
+import { perDevice } from '../deviceCache';
 import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 import { add } from './elementwise';
 
+const C2 = 'array<vec2<f32>>';
+const CR = { access: 'read', type: C2 } as const;
 const kernel = kernelFamily({
   prefix: 'spectral_',
   params: {
@@ -42,24 +44,40 @@ const kernel = kernelFamily({
     trans: 'u32', // mix: 1 = conjugate-transposed weights (the adjoint w.r.t. z)
     batch: 'u32', // mix_grad_w: batch size
   },
-  bindings: { x: 'read', z: 'read', w: 'read', g: 'read', out: 'rw' },
-  lib: mathWgsl,
+  // complex arrays as (re, im) pairs; `outr` is the real output of `expand`
+  bindings: { x: 'read', z: CR, w: CR, g: CR, tw: CR, out: { access: 'rw', type: C2 }, outr: 'rw' },
   code: spectralWgsl,
   workgroupSize: 64,
 });
 const AXIS = { n: 'u32', m: 'u32', len: 'u32', inner: 'u32', scaled: 'u32' } as const;
 /** out[o,k,j] = s_k Σ_l x[o,l,j] e^{−2πikl/len} (real → complex) */
-const PROJECT = kernel('project', AXIS, { x: 'read', out: 'rw' }, 'n');
+const PROJECT = kernel('project', AXIS, { x: 'read', tw: 'read', out: 'rw' }, 'n');
 /** out[o,l,j] = Σ_k s_k Re(z[o,k,j] e^{+2πikl/len}) (complex → real) */
-const EXPAND = kernel('expand', AXIS, { z: 'read', out: 'rw' }, 'n');
+const EXPAND = kernel('expand', AXIS, { z: 'read', tw: 'read', outr: 'rw' }, 'n');
 const CDFT_P = { n: 'u32', lin: 'u32', lout: 'u32', len: 'u32', inner: 'u32', sgn: 'f32', scale: 'f32' } as const;
 /** out[o,k,j] = scale Σ_l z[o,l,j] e^{sgn·2πikl/len} */
-const CDFT = kernel('cdft', CDFT_P, { z: 'read', out: 'rw' }, 'n');
+const CDFT = kernel('cdft', CDFT_P, { z: 'read', tw: 'read', out: 'rw' }, 'n');
 const MIX_P = { n: 'u32', cx: 'u32', cy: 'u32', np: 'u32', ns: 'u32', nc: 'u32', wrow: 'u32', wlen: 'u32' } as const;
 /** out[b,y,p] = Σ_x z[b,x,p]·w[x,y,widx(p)] (trans 0) or ·conj(w[y,x,widx(p)]) (trans 1) */
 const MIX = kernel('mix', { ...MIX_P, trans: 'u32' }, { z: 'read', w: 'read', out: 'rw' }, 'n');
 /** out[x,y,j] = Σ_{b,s} g[b,y,p]·conj(z[b,x,p]) */
 const MIX_GW = kernel('mix_grad_w', { ...MIX_P, nr: 'u32', batch: 'u32' }, { z: 'read', g: 'read', out: 'rw' }, 'n');
+
+const twiddleCache = perDevice<number, Tensor>();
+
+/** tw[j] = (cos, sin)(2πj/n), j < n, computed in float64; one persistent buffer per device and n. */
+function twiddles(gpu: Gpu, n: number): Tensor {
+  return twiddleCache(gpu, n, () => {
+    const w = new Float32Array(2 * n);
+    for (let j = 0; j < n; j++) {
+      w[2 * j] = Math.cos((2 * Math.PI * j) / n);
+      w[2 * j + 1] = Math.sin((2 * Math.PI * j) / n);
+    }
+    const t = gpu.keep(gpu.tensor([n], 'c64', w));
+    t.name = `spectralTwiddles${n}`;
+    return t;
+  });
+}
 
 /** (outer, len, inner) of `shape` around `axis` (negative counts from the end), and the axis index. */
 function around(shape: readonly number[], axis: number): { outer: number; len: number; inner: number; ax: number } {
@@ -77,7 +95,7 @@ function withAxis(shape: readonly number[], ax: number, n: number): number[] {
 function projectRaw(gpu: Gpu, x: Tensor, axis: number, m: number, scaled: boolean): Tensor {
   const { outer, len, inner, ax } = around(x.shape, axis);
   const out = gpu.tensor(withAxis(x.shape, ax, m), 'c64');
-  gpu.run(PROJECT, { x, out }, { n: outer * m * inner, m, len, inner, scaled: scaled ? 1 : 0 });
+  gpu.run(PROJECT, { x, tw: twiddles(gpu, len), out }, { n: outer * m * inner, m, len, inner, scaled: scaled ? 1 : 0 });
   return out;
 }
 
@@ -85,14 +103,18 @@ function projectRaw(gpu: Gpu, x: Tensor, axis: number, m: number, scaled: boolea
 function expandRaw(gpu: Gpu, z: Tensor, axis: number, n: number, scaled: boolean): Tensor {
   const { outer, len: m, inner, ax } = around(z.shape, axis);
   const out = gpu.tensor(withAxis(z.shape, ax, n), 'f32');
-  gpu.run(EXPAND, { z, out }, { n: outer * n * inner, m, len: n, inner, scaled: scaled ? 1 : 0 });
+  gpu.run(
+    EXPAND,
+    { z, tw: twiddles(gpu, n), outr: out },
+    { n: outer * n * inner, m, len: n, inner, scaled: scaled ? 1 : 0 },
+  );
   return out;
 }
 
 function cdftRaw(gpu: Gpu, z: Tensor, axis: number, lout: number, len: number, sgn: number, scale: number): Tensor {
   const { outer, len: lin, inner, ax } = around(z.shape, axis);
   const out = gpu.tensor(withAxis(z.shape, ax, lout), 'c64');
-  gpu.run(CDFT, { z, out }, { n: outer * lout * inner, lin, lout, len, inner, sgn, scale });
+  gpu.run(CDFT, { z, tw: twiddles(gpu, len), out }, { n: outer * lout * inner, lin, lout, len, inner, sgn, scale });
   return out;
 }
 

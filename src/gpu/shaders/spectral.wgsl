@@ -1,23 +1,31 @@
-// (index.wgsl and math.wgsl are prepended; the header is generated from the family in src/gpu/ops/spectral.ts.)
+// (index.wgsl is prepended; the header is generated from the family in src/gpu/ops/spectral.ts.)
 // Spectral-convolution primitives as direct DFTs onto a few kept modes (src/gpu/ops/spectral.ts). An axis
 // transform views its array as (outer, L, inner) with the transformed axis of length L in the middle; complex
-// arrays are interleaved (re, im) floats. One invocation per output element; every sum is a gather.
+// arrays are vec2 (re, im) pairs (`out` complex, `outr` real). One invocation per output element; every sum is a gather.
 
-// (cos, sin) of sgn·2π·j/len, with j reduced mod len to [−len/2, len/2] before the accurate sincos.
-fn twiddle(j: u32, len: u32, sgn: f32) -> vec2<f32> {
-  let jr = j % len;
-  var t = i32(jr);
-  if (2u * jr > len) { t = t - i32(len); }
-  let sc = sincos_acc(sgn * 6.283185307179586 * f32(t) / f32(len));
-  return vec2<f32>(sc.y, sc.x);
+// tw[j] = (cos, sin)(2π·j/len), j < len, computed in float64 on the CPU (one table per device and len). The
+// factor e^{±2πi·k·l/len} depends only on (k·l) mod len, so the sums below walk the table with an index stepped by k
+// (or l) mod len: no trigonometry and no division in the loops.
+fn twiddle(j: u32, sgn: f32) -> vec2<f32> {
+  let e = tw[j];
+  return vec2<f32>(e.x, sgn * e.y);
 }
 
-// The irfft weight of bin k of a length-len transform: c_k/len with c_k = 1 at DC and Nyquist, 2 between
-// (Hermitian bins count twice); 1 when unscaled.
-fn bin_weight(k: u32, len: u32, scaled: u32) -> f32 {
-  if (scaled == 0u) { return 1.0; }
-  let c = select(2.0, 1.0, k == 0u || 2u * k == len);
-  return c / f32(len);
+// (j + step) mod len for j, step < len.
+fn step_mod(j: u32, step: u32, len: u32) -> u32 {
+  let t = j + step;
+  return select(t, t - len, t >= len);
+}
+
+// The irfft weights of a length-len transform: (c/len for interior bins, c/len at DC and Nyquist) with c = 2 and
+// 1 (Hermitian bins count twice); (1, 1) when unscaled.
+fn bin_weights(len: u32, scaled: u32) -> vec2<f32> {
+  if (scaled == 0u) { return vec2<f32>(1.0, 1.0); }
+  return vec2<f32>(2.0 / f32(len), 1.0 / f32(len));
+}
+
+fn bin_weight(k: u32, len: u32, wts: vec2<f32>) -> f32 {
+  return select(wts.x, wts.y, k == 0u || 2u * k == len);
 }
 
 // Real → complex onto the first m modes: out[o,k,j] = s_k Σ_l x[o,l,j]·e^{−2πikl/len}, s_k = bin_weight.
@@ -30,20 +38,16 @@ fn project(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   let k = (i / u.inner) % u.m;
   let o = i / (u.inner * u.m);
   let base = o * u.len * u.inner + j;
-  var sr = 0.0;
-  var si = 0.0;
+  var acc = vec2<f32>(0.0, 0.0);
+  var t = 0u; // (k·l) mod len
   for (var l = 0u; l < u.len; l++) {
-    let v = x[base + l * u.inner];
-    let e = twiddle(k * l, u.len, -1.0);
-    sr += v * e.x;
-    si += v * e.y;
+    acc += x[base + l * u.inner] * twiddle(t, -1.0);
+    t = step_mod(t, k, u.len);
   }
-  let s = bin_weight(k, u.len, u.scaled);
-  out[2u * i] = s * sr;
-  out[2u * i + 1u] = s * si;
+  out[i] = bin_weight(k, u.len, bin_weights(u.len, u.scaled)) * acc;
 }
 
-// Complex (m modes) → real: out[o,l,j] = Σ_k s_k·Re(z[o,k,j]·e^{+2πikl/len}). Scaled it is torch's irfft with
+// Complex (m modes) → real: outr[o,l,j] = Σ_k s_k·Re(z[o,k,j]·e^{+2πikl/len}). Scaled it is torch's irfft with
 // only those bins nonzero (imaginary parts of DC and Nyquist drop out: their twiddles are real); unscaled it is
 // the adjoint of `project` (unscaled).
 @compute @workgroup_size(WG)
@@ -54,13 +58,24 @@ fn expand(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   let l = (i / u.inner) % u.len;
   let o = i / (u.inner * u.len);
   let base = o * u.m * u.inner + j;
+  let wts = bin_weights(u.len, u.scaled);
   var acc = 0.0;
+  var t = 0u; // (k·l) mod len
   for (var k = 0u; k < u.m; k++) {
-    let q = 2u * (base + k * u.inner);
-    let e = twiddle(k * l, u.len, 1.0);
-    acc += bin_weight(k, u.len, u.scaled) * (z[q] * e.x - z[q + 1u] * e.y);
+    let v = z[base + k * u.inner];
+    let e = twiddle(t, 1.0);
+    acc += bin_weight(k, u.len, wts) * (v.x * e.x - v.y * e.y);
+    t = step_mod(t, l, u.len);
   }
-  out[i] = acc;
+  outr[i] = acc;
+}
+
+fn cmul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
+  return vec2<f32>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x);
+}
+
+fn conj(a: vec2<f32>) -> vec2<f32> {
+  return vec2<f32>(a.x, -a.y);
 }
 
 // Complex → complex: out[o,k,j] = scale·Σ_{l<lin} z[o,l,j]·e^{sgn·2πikl/len}, k < lout. Its adjoint is itself
@@ -73,16 +88,13 @@ fn cdft(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let k = (i / u.inner) % u.lout;
   let o = i / (u.inner * u.lout);
   let base = o * u.lin * u.inner + j;
-  var sr = 0.0;
-  var si = 0.0;
+  var acc = vec2<f32>(0.0, 0.0);
+  var t = 0u; // (k·l) mod len
   for (var l = 0u; l < u.lin; l++) {
-    let q = 2u * (base + l * u.inner);
-    let e = twiddle(k * l, u.len, u.sgn);
-    sr += z[q] * e.x - z[q + 1u] * e.y;
-    si += z[q] * e.y + z[q + 1u] * e.x;
+    acc += cmul(z[base + l * u.inner], twiddle(t, u.sgn));
+    t = step_mod(t, k, u.len);
   }
-  out[2u * i] = u.scale * sr;
-  out[2u * i + 1u] = u.scale * si;
+  out[i] = u.scale * acc;
 }
 
 // The weight index of mode position p = (r·ns + s)·nc + c of a (·, np) mode array: r·wrow + c.
@@ -100,18 +112,16 @@ fn mix(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) n
   let y = (i / u.np) % u.cy;
   let b = i / (u.np * u.cy);
   let widx = weight_index(p);
-  var sr = 0.0;
-  var si = 0.0;
+  // w[x,y] for trans 0 steps by cy·wlen per channel x; w[y,x] for trans 1 by wlen.
+  let t0 = select(y * u.wlen, y * u.cx * u.wlen, u.trans == 1u) + widx;
+  let dt = select(u.cy * u.wlen, u.wlen, u.trans == 1u);
+  let sg = select(1.0, -1.0, u.trans == 1u);
+  var acc = vec2<f32>(0.0, 0.0);
   for (var c = 0u; c < u.cx; c++) {
-    let q = 2u * ((b * u.cx + c) * u.np + p);
-    let t = 2u * (select((c * u.cy + y) * u.wlen, (y * u.cx + c) * u.wlen, u.trans == 1u) + widx);
-    let wr = w[t];
-    let wi = select(w[t + 1u], -w[t + 1u], u.trans == 1u);
-    sr += z[q] * wr - z[q + 1u] * wi;
-    si += z[q] * wi + z[q + 1u] * wr;
+    let wv = w[t0 + c * dt];
+    acc += cmul(z[(b * u.cx + c) * u.np + p], vec2<f32>(wv.x, sg * wv.y));
   }
-  out[2u * i] = sr;
-  out[2u * i + 1u] = si;
+  out[i] = acc;
 }
 
 // Adjoint of mix w.r.t. the weights (cx, cy, wlen): out[x,y,j] = Σ_b Σ_s g[b,y,p]·conj(z[b,x,p]) over the
@@ -125,21 +135,14 @@ fn mix_grad_w(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   let xc = i / (u.wlen * u.cy);
   let r = j / u.wrow;
   let c = j % u.wrow;
-  var sr = 0.0;
-  var si = 0.0;
+  var acc = vec2<f32>(0.0, 0.0);
   if (r < u.nr && c < u.nc) {
     for (var b = 0u; b < u.batch; b++) {
       for (var s = 0u; s < u.ns; s++) {
         let p = (r * u.ns + s) * u.nc + c;
-        let qg = 2u * ((b * u.cy + y) * u.np + p);
-        let qz = 2u * ((b * u.cx + xc) * u.np + p);
-        let zr = z[qz];
-        let zi = -z[qz + 1u];
-        sr += g[qg] * zr - g[qg + 1u] * zi;
-        si += g[qg] * zi + g[qg + 1u] * zr;
+        acc += cmul(g[(b * u.cy + y) * u.np + p], conj(z[(b * u.cx + xc) * u.np + p]));
       }
     }
   }
-  out[2u * i] = sr;
-  out[2u * i + 1u] = si;
+  out[i] = acc;
 }
