@@ -8,6 +8,7 @@ import type { Gpu } from '../src/gpu/runtime';
 import { Adam } from '../src/gpu/ops/adam';
 import { DispatchProfiler } from '../src/gpu/profiler';
 import { Tape } from '../src/gpu/tape';
+import type { SpectralGeneratorSpec } from '../src/model/fnoGenerators';
 import { PtychoPINN } from '../src/model/ptychopinn';
 import { groupScan } from '../src/pipeline/container';
 import { toRawData } from '../src/pipeline/contract';
@@ -20,16 +21,54 @@ export interface StepPreset {
   gridsize: number;
   batch: number;
   cbam: boolean;
+  /** A spectral generator instead of the CNN (specs/generators.md); N and C follow from the preset. */
+  spectral?: Omit<SpectralGeneratorSpec, 'N' | 'C'>;
 }
 
-/** Presets to profile: the CI training preset and the reference's shapes. */
+const ffno = (width: number, blocks: number, modes: number, cnnBlocks: number): StepPreset['spectral'] => ({
+  architecture: 'ffno',
+  width,
+  blocks,
+  modes,
+  cnnBlocks,
+  inputTransform: 'none',
+  outputMode: 'real_imag',
+});
+
+const SMALL = { N: 32, nFiltersScale: 0.25, gridsize: 2, batch: 8, cbam: false } as const;
+
+/** Presets to profile: the CI training preset, the reference's shapes and the spectral generators. */
 export const STEP_PRESETS: Record<string, StepPreset> = {
   ci: { name: 'CI preset', N: 32, nFiltersScale: 0.25, gridsize: 1, batch: 8, cbam: false },
-  small: { name: 'small preset', N: 32, nFiltersScale: 0.25, gridsize: 2, batch: 8, cbam: false },
+  small: { name: 'small preset', ...SMALL },
   n64s1: { name: 'N 64 · scale 1', N: 64, nFiltersScale: 1, gridsize: 1, batch: 16, cbam: true },
   n64s2: { name: 'Ptychodus default', N: 64, nFiltersScale: 2, gridsize: 1, batch: 16, cbam: true },
   n64s1g2: { name: 'N 64 · scale 1 · gridsize 2', N: 64, nFiltersScale: 1, gridsize: 2, batch: 16, cbam: true },
   n128s2: { name: 'N 128 · scale 2', N: 128, nFiltersScale: 2, gridsize: 1, batch: 16, cbam: true },
+  'ffno-small': {
+    ...SMALL,
+    name: 'FFNO, small preset shape (width 16, 2 blocks, 8 modes)',
+    spectral: ffno(16, 2, 8, 1),
+  },
+  'fno-small': {
+    ...SMALL,
+    name: 'FNO, small preset shape (width 16, 2 blocks, 8 modes)',
+    spectral: { ...ffno(16, 2, 8, 1)!, architecture: 'fno' },
+  },
+  'fno_vanilla-small': {
+    ...SMALL,
+    name: 'constant-resolution FNO, small preset shape',
+    spectral: { ...ffno(16, 2, 8, 1)!, architecture: 'fno_vanilla' },
+  },
+  'ffno-n64': {
+    name: 'FFNO, the reference defaults (N 64, gridsize 2, width 32, 4 blocks, 12 modes)',
+    N: 64,
+    nFiltersScale: 1,
+    gridsize: 2,
+    batch: 16,
+    cbam: false,
+    spectral: ffno(32, 4, 12, 2),
+  },
 };
 
 /** The PtychoPINN of a bench preset (the same model for the step profile and the throughput runs). */
@@ -42,6 +81,7 @@ export function presetModel(gpu: Gpu, p: StepPreset): PtychoPINN {
       probeBig: true,
       ampActivation: 'sigmoid',
     },
+    ...(p.spectral ? { spectral: { ...p.spectral, N: p.N, C: p.gridsize * p.gridsize } } : {}),
     gridsize: p.gridsize,
     objectBig: true,
     probeScale: 4,
@@ -56,6 +96,8 @@ export function opKind(kernel: string): string {
     return /grad|bwd|adjoint|transpose|sum_splits|reduce/.test(kernel) ? 'conv backward' : 'conv forward';
   if (/^fft|fftshift/.test(kernel)) return 'FFT';
   if (/diffract|complex|loss|pack2|poisson|mae|physics|probe|intensity/.test(kernel)) return 'physics';
+  if (/spectral/.test(kernel)) return 'spectral';
+  if (/instance_norm|inorm/.test(kernel)) return 'instance norm';
   if (/cbam|gate|bmul|channel|spatial/.test(kernel)) return 'CBAM';
   if (/adam|sumsq|clip|accumulate|norm/.test(kernel)) return 'optimizer';
   if (/reassemble|translate|stitch|merge|extract|shift/.test(kernel)) return 'translation / reassembly';
