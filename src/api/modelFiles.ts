@@ -20,11 +20,12 @@ import {
   writeModelArchive,
   type TorchOrigin,
 } from '../pipeline/archive/modelArchive';
-import { readTorchBundle } from '../pipeline/archive/torchBundle';
+import { readTorchBundle, type StateDict, type StateTensor } from '../pipeline/archive/torchBundle';
 import { zipMemberNames } from '../pipeline/zip';
 import { modelParameterShapes } from '../model/ptychopinn';
 import { modelSpec } from './modelSpec';
 import { writeTorchBundle } from '../pipeline/archive/torchBundleWriter';
+import { spectralStateDict, spectralWeightsFromStateDict } from './spectralBundle';
 
 export const APP_VERSION = '0.1.0';
 
@@ -110,31 +111,25 @@ export function readModelFile(bytes: Uint8Array, fileName: string): OpenedModel 
   }
   const config = configFromTorchBundle(p, b.scalingMetadata, cfg);
   validateBundleConfig(fileName, config);
-  refuseSpectralBundle(fileName, config, 'opened');
-  checkWeights(fileName, config, b.stateDict);
+  const weights = bundleWeights(fileName, config, b.stateDict);
+  checkWeights(fileName, config, weights);
   const s = Number(p.intensity_scale);
   return {
     kind: 'torch',
     config,
-    weights: new Map([...b.stateDict].map(([k, v]) => [k, v.data])),
+    weights: new Map([...weights].map(([k, v]) => [k, v.data])),
     history: [],
     physicsScale: Number.isFinite(s) && s > 0 ? s : null,
   };
 }
 
 /**
- * PyTorch bundles of the spectral generators (complex weights stored once per alias in the reference's state_dict)
- * are not read or written yet: refused by name rather than misread. Our own archive carries them.
+ * A bundle's state_dict as our weights: the CNN's as stored; a spectral generator's unique parameters from the
+ * reference's aliased keys (spectralWeightsFromStateDict: every alias checked to hold the same values).
  */
-function refuseSpectralBundle(fileName: string, config: TrainingConfig, what: 'opened' | 'written'): void {
-  if (config.model.architecture === 'cnn') return;
-  throw new PtychoError(
-    'model-archive',
-    `${fileName}: a PyTorch wts.h5.zip of the '${config.model.architecture}' generator cannot be ${what} yet (only the CNN's)`,
-    what === 'opened'
-      ? 'reconstruct this model with PtychoPINN-PyTorch, or train the same architecture here'
-      : "keep this model as the app's own model archive (Export model)",
-  );
+function bundleWeights(fileName: string, config: TrainingConfig, stateDict: StateDict): Map<string, StateTensor> {
+  if (config.model.architecture === 'cnn') return stateDict;
+  return spectralWeightsFromStateDict(fileName, modelSpec(config).spectral!, stateDict);
 }
 
 /** A bundle's settings are checked before its weights, so a damaged config is named as such (field and value). */
@@ -256,8 +251,8 @@ export function torchParamsFromNative(config: TrainingConfig, physicsScale: numb
 }
 
 /**
- * Our native model archive → the reference's wts.h5.zip: our weights under the reference's state_dict names (with
- * `_metadata` derived from the names), the params from torchParamsFromNative, the default manifest, and
+ * Our native model archive → the reference's wts.h5.zip: our weights under the reference's state_dict names (a
+ * spectral generator's as its full aliased key list, spectralStateDict; `_metadata` derived from the names), the params from torchParamsFromNative, the default manifest, and
  * torch_scaling_metadata.pt from the config bridge (torchScalingMetadata). Shared by the CLI's `convert --to torch`
  * and Engine.saveTorchBundle.
  */
@@ -265,11 +260,11 @@ export function nativeArchiveToTorchBundle(bytes: Uint8Array, fileName: string):
   const a = readModelArchive(bytes, fileName);
   // Checked like any opened model (shapes against the config, no NaN/Inf): a bad archive is refused, not exported.
   const m = readModelFile(bytes, fileName);
-  refuseSpectralBundle(fileName, m.config, 'written');
   const params = torchParamsFromNative(m.config, m.physicsScale);
   const scalingMetadata = torchScalingMetadata(m.config);
+  const spectral = m.config.model.architecture === 'cnn' ? null : modelSpec(m.config).spectral!;
   return writeTorchBundle({
-    stateDict: a.weights,
+    stateDict: spectral ? spectralStateDict(spectral, a.weights) : a.weights,
     ...(a.torchOrigin ? torchFilesWithOrigin(params, scalingMetadata, a.torchOrigin) : { params, scalingMetadata }),
   });
 }
@@ -282,9 +277,10 @@ export function nativeArchiveToTorchBundle(bytes: Uint8Array, fileName: string):
 export function torchBundleToNativeArchive(bytes: Uint8Array, fileName: string): Uint8Array {
   const b = readTorchBundle(bytes, fileName);
   const m = readModelFile(bytes, fileName);
+  const weights = bundleWeights(fileName, m.config, b.stateDict);
   return buildModelArchive({
     config: m.config,
-    weights: new Map([...b.stateDict].map(([k, t]) => [k, { shape: t.shape.slice(), data: t.data }])),
+    weights: new Map([...weights].map(([k, t]) => [k, { shape: t.shape.slice(), data: t.data }])),
     history: [],
     physicsScale: m.physicsScale ?? 1,
     datasetSha256: null,

@@ -11,11 +11,23 @@ import { makeTrainingConfig, type TrainingConfig } from '../config/schema';
 import { torchBundleParams, torchScalingMetadata } from '../config/torchBundle';
 import { parameterShapes } from '../model/network';
 import { writeNpz } from '../pipeline/npz';
+import { simulateDataset } from '../pipeline/simulate';
 import { readTorchBundle, type TorchBundle } from '../pipeline/archive/torchBundle';
 import { writeTorchBundle } from '../pipeline/archive/torchBundleWriter';
-import { linesScan } from '../testing/fixtures';
+import { linesScan, loadGolden } from '../testing/fixtures';
+import type { SpectralArchitecture } from '../model/fnoGenerators';
+import { modelParameterShapes } from '../model/ptychopinn';
+import type { StateTensor } from '../pipeline/archive/torchBundle';
+import { modelSpec } from './modelSpec';
+import { spectralStateDict } from './spectralBundle';
 import { Engine } from './engine';
-import { generatorSpecOf, nativeArchiveToTorchBundle, readModelFile, torchBundleToNativeArchive } from './modelFiles';
+import {
+  buildModelArchive,
+  generatorSpecOf,
+  nativeArchiveToTorchBundle,
+  readModelFile,
+  torchBundleToNativeArchive,
+} from './modelFiles';
 
 /** Every bridged field away from its default (canonical and torch), on a model small enough for SwiftShader. */
 const NON_DEFAULT: TrainingConfig = makeTrainingConfig({
@@ -191,7 +203,7 @@ describe('a bundle whose settings are invalid is refused by field, before its we
 });
 
 describe('spectral generators in the engine', () => {
-  it('an FFNO trains, saves and reopens to the same reconstruction; its PyTorch export is refused by name', async () => {
+  it('an FFNO trains, saves and reopens to the same reconstruction, from our archive and from its PyTorch bundle', async () => {
     const scan = writeNpz(linesScan({ nImages: 24, objectSize: 64, seed: 4 }));
     const a = await Engine.create();
     await a.loadDataset(scan, 'scan.npz');
@@ -222,10 +234,119 @@ describe('spectral generators in the engine', () => {
     b.openModel(saved, 'ffno.zip');
     expect(b.config.model.architecture).toBe('ffno');
     expect(Array.from((await b.reconstruct()).image.object)).toEqual(Array.from(before));
-    expect(() => nativeArchiveToTorchBundle(saved, 'ffno.zip')).toThrow(
-      /ffno\.zip: a PyTorch wts\.h5\.zip of the 'ffno' generator cannot be written yet/,
-    );
+    const c = await Engine.create();
+    await c.loadDataset(scan, 'scan.npz');
+    c.openModel(nativeArchiveToTorchBundle(saved, 'ffno.zip'), 'wts.h5.zip');
+    expect(c.config.model).toEqual(a.config.model);
+    expect(Array.from((await c.reconstruct()).image.object)).toEqual(Array.from(before));
     a.destroy();
     b.destroy();
+    c.destroy();
+  });
+});
+
+/** A native archive of the golden files' model (N 64, gridsize 2, width 8, 2 blocks, 6 modes, 1 refiner), golden weights. */
+function goldenNative(arch: SpectralArchitecture): {
+  config: TrainingConfig;
+  weights: Map<string, StateTensor>;
+  zip: Uint8Array;
+} {
+  const config = makeTrainingConfig({
+    model: { N: 64, gridsize: 2, architecture: arch, fno_width: 8, fno_blocks: 2, fno_modes: 6, fno_cnn_blocks: 1 },
+  });
+  const g = loadGolden(`model_${arch}`);
+  const weights = new Map(
+    modelParameterShapes(modelSpec(config)).map(([k, shape]): [string, StateTensor] => [
+      k,
+      { shape, data: g[k].data as Float32Array },
+    ]),
+  );
+  const zip = buildModelArchive({ config, weights, history: [], physicsScale: 12.5, datasetSha256: null });
+  return { config, weights, zip };
+}
+
+describe("spectral generators as PyTorch bundles (the reference's aliased state_dict)", () => {
+  for (const arch of ['ffno', 'fno', 'fno_vanilla'] as const) {
+    it(`${arch}: native → wts.h5.zip has the reference's keys, shapes and dtypes; → native keeps every bit and setting`, () => {
+      const { config, weights, zip } = goldenNative(arch);
+      const bundle = readTorchBundle(nativeArchiveToTorchBundle(zip, 'model.zip'));
+      const dir = new URL(`../../tests/fixtures/golden/model_${arch}/`, import.meta.url);
+      const tol = JSON.parse(readFileSync(new URL('tolerances.json', dir), 'utf8')) as { state_dict_keys: string[] };
+      const index = JSON.parse(readFileSync(new URL('index.json', dir), 'utf8')) as Record<
+        string,
+        { dtype: string; shape: number[] }
+      >;
+      expect([...bundle.stateDict.keys()]).toEqual(tol.state_dict_keys);
+      for (const [k, t] of bundle.stateDict) {
+        const e = index[k];
+        const torchShape = k.endsWith('.shared_gate') ? [] : e.shape; // 0-d in torch, stored (1) in the golden files
+        expect([k, Boolean(t.complex), t.complex ? t.shape.slice(0, -1) : t.shape]).toEqual([
+          k,
+          e.dtype === 'c64',
+          torchShape,
+        ]);
+      }
+      const mc = bundle.scalingMetadata!.model_config as Record<string, unknown>;
+      expect([mc.architecture, mc.fno_width, mc.fno_blocks, mc.fno_modes, mc.fno_cnn_blocks]).toEqual([
+        arch,
+        8,
+        2,
+        6,
+        1,
+      ]);
+      const back = readModelFile(
+        torchBundleToNativeArchive(nativeArchiveToTorchBundle(zip, 'model.zip'), 'w.h5.zip'),
+        'b.zip',
+      );
+      expect(back.config.model).toEqual(config.model);
+      expect([...back.weights.keys()]).toEqual([...weights.keys()]);
+      for (const [k, t] of weights)
+        expect(Buffer.from(back.weights.get(k)!.buffer).equals(Buffer.from(t.data.buffer)), k).toBe(true);
+    });
+  }
+
+  it('a bundle whose alias differs from its parameter is refused naming the key', () => {
+    const { config, weights } = goldenNative('ffno');
+    const sd = spectralStateDict(modelSpec(config).spectral!, weights);
+    const key = 'model.autoencoder.blocks.1.shared_spectral.weights_y';
+    const t = sd.get(key)!;
+    sd.set(key, { ...t, data: t.data.map((v, i) => (i === 5 ? v + 1 : v)) });
+    const bytes = writeTorchBundle({
+      stateDict: sd,
+      params: torchBundleParams(config, 1),
+      scalingMetadata: torchScalingMetadata(config),
+    });
+    expect(() => readModelFile(bytes, 'alias.h5.zip')).toThrow(
+      /alias\.h5\.zip: diffraction_to_obj\/model\.pth: model\.autoencoder\.blocks\.1\.shared_spectral\.weights_y differs from model\.generator\.ffno_stack\.shared_spectral\.weights_y/,
+    );
+  });
+
+  it('the engine reconstructs the same object from the native archive and its bundle (golden FNO weights)', async () => {
+    const { zip } = goldenNative('fno');
+    const scan = writeNpz(
+      simulateDataset({
+        object: 'lines',
+        probe: 'default',
+        positions: 'random',
+        N: 64,
+        nphotons: 1e6,
+        nImages: 8,
+        objectSize: 128,
+        seed: 2,
+      }),
+    );
+    const objects: Float32Array[] = [];
+    for (const [bytes, name] of [
+      [zip, 'model.zip'],
+      [nativeArchiveToTorchBundle(zip, 'model.zip'), 'wts.h5.zip'],
+    ] as const) {
+      const e = await Engine.create();
+      await e.loadDataset(scan, 'scan.npz');
+      e.openModel(bytes, name);
+      objects.push((await e.reconstruct()).image.object);
+      e.destroy();
+    }
+    expect(objects[0].length).toBeGreaterThan(0);
+    expect(Array.from(objects[1])).toEqual(Array.from(objects[0]));
   });
 });

@@ -18,6 +18,7 @@ import { sliceChannels } from '../gpu/ops/layout';
 import { instanceNorm } from '../gpu/ops/norm';
 import { factorizedSpectralConv2d, spectralConv2d } from '../gpu/ops/spectral';
 import { Rng } from '../numerics/random';
+import { FORWARD_MODEL_PARAMETERS } from './network';
 
 export type SpectralArchitecture = 'ffno' | 'fno' | 'fno_vanilla';
 
@@ -86,6 +87,52 @@ export function spectralParameterShapes(s: SpectralGeneratorSpec): Shapes {
     conv(out, 'output_phase', s.C, w, 1);
   } else conv(out, 'output_proj', 2 * s.C, w, 1);
   return out;
+}
+
+/** Spectral weights are complex64 in the reference: stored here as f32 with a trailing (re, im) axis. */
+export const isComplexSpectralParameter = (name: string): boolean => /spectral\.weights(_[xy])?$/.test(name);
+
+/** The FFNO stack's `generator.`-local keys of block b under `stack` ('ffno_stack.blocks.' or its alias 'blocks.'). */
+function ffnoBlockKeys(names: string[], stack: string, b: number): [string, string][] {
+  const own = `${SPECTRAL_PREFIX}ffno_stack.blocks.${b}.`;
+  return [
+    ...(['weights_x', 'weights_y'] as const).map((w): [string, string] => [
+      `${SPECTRAL_PREFIX}${stack}${b}.shared_spectral.${w}`,
+      `${SPECTRAL_PREFIX}ffno_stack.shared_spectral.${w}`,
+    ]),
+    ...names
+      .filter((n) => n.startsWith(own))
+      .map((n): [string, string] => [`${SPECTRAL_PREFIX}${stack}${b}.${n.slice(own.length)}`, n]),
+  ];
+}
+
+/**
+ * The reference's full state_dict of a spectral PtychoPINN, in its order, as [key, our unique parameter name]: every
+ * generator tensor under `model.generator.` and again under `model.autoencoder.` (the same module); FFNO also lists
+ * the shared spectral weights under each block (`ffno_stack.blocks.{b}.shared_spectral.*`) and the blocks again
+ * under the generator's alias `blocks.{b}.`; then the forward model's four scalars. Aliases share one storage.
+ */
+export function spectralStateDictKeys(s: SpectralGeneratorSpec): [string, string][] {
+  const names = spectralParameterShapes(s).map(([n]) => n);
+  let gen: [string, string][] = names.map((n) => [n, n]);
+  if (s.architecture === 'ffno') {
+    const inBlocks = (n: string) => n.startsWith(`${SPECTRAL_PREFIX}ffno_stack.blocks.`);
+    const head = names.slice(0, names.findIndex((n) => n.endsWith('ffno_stack.shared_spectral.weights_y')) + 1);
+    const tail = names.slice(head.length).filter((n) => !inBlocks(n));
+    const stacked = (stack: string) =>
+      Array.from({ length: s.blocks }, (_, b) => ffnoBlockKeys(names, stack, b)).flat();
+    gen = [
+      ...head.map((n): [string, string] => [n, n]),
+      ...stacked('ffno_stack.blocks.'),
+      ...stacked('blocks.'),
+      ...tail.map((n): [string, string] => [n, n]),
+    ];
+  }
+  const autoencoder = gen.map(([k, n]): [string, string] => [
+    `model.autoencoder.${k.slice(SPECTRAL_PREFIX.length)}`,
+    n,
+  ]);
+  return [...gen, ...autoencoder, ...FORWARD_MODEL_PARAMETERS.map(([n]): [string, string] => [n, n])];
 }
 
 export type SpectralParams = Map<string, Tensor>;

@@ -13,9 +13,14 @@ import { halfToFloat } from '../npyDecode';
 import { unzipMembers } from '../zip';
 import { PickleGlobal, toPlain, unpickle } from './pickle';
 
+/**
+ * A tensor as float32 values in C order. A complex64 tensor (`complex: true`, from a torch.ComplexFloatStorage) has
+ * its (re, im) pairs interleaved and a trailing axis of 2 in `shape` (torch's size is `shape` without it).
+ */
 export interface StateTensor {
   shape: number[];
   data: Float32Array;
+  complex?: boolean;
 }
 
 export type StateDict = Map<string, StateTensor>;
@@ -38,8 +43,10 @@ export interface TorchBundle {
   stateDictMetadata?: StateDictMetadata;
 }
 
-const STORAGE_DTYPES: Record<string, { bytes: number; read: (dv: DataView, o: number) => number }> = {
+/** Storage element types: bytes per element, and (complex) two float32 parts per element. */
+const STORAGE_DTYPES: Record<string, { bytes: number; read: (dv: DataView, o: number) => number; complex?: true }> = {
   'torch.FloatStorage': { bytes: 4, read: (dv, o) => dv.getFloat32(o, true) },
+  'torch.ComplexFloatStorage': { bytes: 8, read: (dv, o) => dv.getFloat32(o, true), complex: true },
   'torch.DoubleStorage': { bytes: 8, read: (dv, o) => dv.getFloat64(o, true) },
   'torch.HalfStorage': { bytes: 2, read: (dv, o) => halfToFloat(dv.getUint16(o, true)) },
   'torch.IntStorage': { bytes: 4, read: (dv, o) => dv.getInt32(o, true) },
@@ -109,6 +116,17 @@ interface RebuildContext {
   storageBytes: number;
   maxProduced: number;
   produced: number;
+  /** Tensors already rebuilt, by storage and view: a view repeated (torch's aliases) is one tensor, allocated once. */
+  views: Map<string, StateTensor>;
+  /** Bytes of every tensor record, repeated views included (what a consumer copying each entry would write). */
+  listed: number;
+  maxListed: number;
+}
+
+function overBudget(c: RebuildContext, shape: number[], member: string, bytes: number): never {
+  return c.bad(
+    `tensor of shape (${shape.join(', ')}) in ${member}: the tensors together would take ${bytes} bytes from ${c.storageBytes} bytes of storage`,
+  );
 }
 
 /** `_rebuild_tensor_v2(storage, offset, size, stride, …)` → a float32 tensor, every index checked against its storage. */
@@ -133,6 +151,12 @@ function rebuildTensor(
     return c.bad(`tensor in ${member}: stride does not match size`);
   const shape = size as number[];
   const strides = stride as number[];
+  const view = `${storage.dtype}|${storage.key}|${offset}|${shape.join(',')}|${strides.join(',')}`;
+  const seen = c.views.get(view);
+  if (seen) {
+    c.listed += 4 * seen.data.length;
+    return c.listed > c.maxListed ? overBudget(c, shape, member, c.listed) : seen;
+  }
   const available = Math.floor(raw.byteLength / dt.bytes);
   // Element count, and the last storage element it reads, each refused as soon as it passes the storage.
   let n = 1;
@@ -144,25 +168,41 @@ function rebuildTensor(
       `tensor of shape (${shape.join(', ')}) in ${member} needs more than the ${raw.byteLength} bytes stored`,
     );
   }
-  c.produced += 4 * n;
-  if (c.produced > c.maxProduced) {
-    return c.bad(
-      `tensor of shape (${shape.join(', ')}) in ${member}: the tensors together would take ${c.produced} bytes from ${c.storageBytes} bytes of storage`,
-    );
-  }
+  const parts = dt.complex ? 2 : 1;
+  c.produced += 4 * parts * n;
+  c.listed += 4 * parts * n;
+  if (c.produced > c.maxProduced) return overBudget(c, shape, member, c.produced);
+  if (c.listed > c.maxListed) return overBudget(c, shape, member, c.listed);
+  const t = { shape: dt.complex ? [...shape, 2] : [...shape], data: gather(raw, dt, offset, shape, strides, n) };
+  const out: StateTensor = dt.complex ? { ...t, complex: true } : t;
+  c.views.set(view, out);
+  return out;
+}
+
+/** The n elements of a strided view of `raw` in C order (complex: re, im interleaved). */
+function gather(
+  raw: Uint8Array,
+  dt: (typeof STORAGE_DTYPES)[string],
+  offset: number,
+  shape: number[],
+  strides: number[],
+  n: number,
+): Float32Array {
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const data = new Float32Array(n);
+  const parts = dt.complex ? 2 : 1;
+  const data = new Float32Array(parts * n);
   const idx = new Array<number>(shape.length).fill(0);
   for (let i = 0; i < n; i++) {
     let off = offset;
     for (let d = 0; d < shape.length; d++) off += idx[d] * strides[d];
-    data[i] = dt.read(dv, off * dt.bytes);
+    data[parts * i] = dt.read(dv, off * dt.bytes);
+    if (parts === 2) data[2 * i + 1] = dt.read(dv, off * dt.bytes + 4);
     for (let d = shape.length - 1; d >= 0; d--) {
       if (++idx[d] < shape[d]) break;
       idx[d] = 0;
     }
   }
-  return { shape: [...shape], data } satisfies StateTensor;
+  return data;
 }
 
 /** `readTorchStateDict` plus the state_dict's `_metadata` (undefined when absent or not in torch's shape). */
@@ -192,7 +232,10 @@ export function readTorchStateDictWithMetadata(
     throw new PtychoError('model-archive', `${where}: ${msg}`, hint);
   };
   // Tensors may share a storage (views), but all of them together may not read more than twice the storages'
-  // bytes (+16 MiB): a few bytes of pickle per tensor record cannot multiply one storage into gigabytes.
+  // bytes (+16 MiB): a few bytes of pickle per tensor record cannot multiply one storage into gigabytes. The same
+  // view repeated (torch's aliases of one parameter) is rebuilt once and returned as one object; the records together,
+  // repeats included, may list at most 64× the storages' bytes (+16 MiB): FFNO lists its shared spectral weights
+  // 4·fno_blocks + 2 times, every other tensor at most 4 times.
   let storageBytes = 0;
   for (const n of Object.keys(files)) if (n.startsWith(`${prefix}data/`)) storageBytes += files[n].byteLength;
   const ctx: RebuildContext = {
@@ -202,6 +245,9 @@ export function readTorchStateDictWithMetadata(
     storageBytes,
     maxProduced: 2 * storageBytes + 2 ** 24,
     produced: 0,
+    views: new Map(),
+    listed: 0,
+    maxListed: 64 * storageBytes + 2 ** 24,
   };
   const result = unpickle(files[pkl], {
     source: where,

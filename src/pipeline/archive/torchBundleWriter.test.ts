@@ -4,8 +4,9 @@
  * Conversion of this app's archives to bundles is tested with the api layer (src/api/modelFiles.test.ts).
  */
 import { readFileSync } from 'node:fs';
+import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { readTorchBundle, readTorchStateDictWithMetadata, unzipArchive } from './torchBundle';
+import { readTorchBundle, readTorchStateDictWithMetadata, unzipArchive, type StateTensor } from './torchBundle';
 import { listOpcodes } from './pickleOpcodes';
 import { deriveStateDictMetadata, writeTorchBundle, writeTorchStateDict } from './torchBundleWriter';
 
@@ -94,5 +95,45 @@ describe('writeTorchBundle', () => {
     const allowed = collect(fixture());
     const used = collect(writeTorchBundle(readTorchBundle(fixture(), FIXTURE)));
     expect([...used].filter((o) => !allowed.has(o))).toEqual([]);
+  });
+
+  it('writes complex tensors as ComplexFloatStorage, aliases as one storage and 0-d tensors; reads them back', () => {
+    const cdata = Float32Array.from({ length: 12 }, (_, i) => 0.5 * i - 2.75);
+    const complex = { shape: [2, 3, 2], data: cdata, complex: true };
+    const gate = { shape: [], data: Float32Array.of(0.125) };
+    const sd = new Map<string, StateTensor>([
+      ['a.w', complex],
+      ['a.gate', gate],
+      ['b.w', complex],
+      ['c', { shape: [2], data: Float32Array.of(1, -1) }],
+      ['b.gate', gate],
+    ]);
+    const zip = writeTorchStateDict(sd);
+    const files = unzipArchive(zip, 'z', 'zip', '');
+    expect(Object.keys(files).filter((n) => n.includes('/data/'))).toEqual([
+      'model/data/0',
+      'model/data/1',
+      'model/data/2',
+    ]);
+    expect(files['model/data/0'].byteLength).toBe(6 * 8);
+    expect(Buffer.from(files['model/data.pkl']).includes('torch\nComplexFloatStorage\n')).toBe(true);
+    const back = readTorchStateDictWithMetadata(zip, 'z').stateDict;
+    expect([...back.keys()]).toEqual([...sd.keys()]);
+    for (const [k, t] of sd) {
+      const u = back.get(k)!;
+      expect([k, u.shape, Boolean(u.complex)]).toEqual([k, t.shape, Boolean(t.complex)]);
+      expect(Array.from(u.data), k).toEqual(Array.from(t.data));
+    }
+    expect(back.get('b.w')).toBe(back.get('a.w')); // one storage, one view: one tensor
+  });
+
+  it('refuses a complex tensor that reads past its storage, counting 8 bytes per element', () => {
+    const zip = writeTorchStateDict(new Map([['w', { shape: [3, 2], data: new Float32Array(6), complex: true }]]));
+    const files = unzipArchive(zip, 'z', 'zip', '');
+    files['model/data/0'] = files['model/data/0'].subarray(0, 20); // 2.5 complex elements of 3
+    const cut = zipSync(files, { level: 0 });
+    expect(() => readTorchStateDictWithMetadata(cut, 'cut.pth')).toThrow(
+      /cut\.pth:model\/data\.pkl: tensor of shape \(3\) in model\/data\/0 needs more than the 20 bytes stored/,
+    );
   });
 });

@@ -72,7 +72,12 @@ export function torchSaveZip(stem: string, pkl: Uint8Array, storages: [string, U
   return zipSync(files, { level: 0 });
 }
 
-/** torch.save(state_dict) of float32 tensors (contiguous, one storage each, keys '0', '1', … in order). */
+/**
+ * torch.save(state_dict): contiguous tensors, one storage per distinct `data` array, keys '0', '1', … in first-use
+ * order. Entries sharing one `data` array are aliases written as one storage (one persistent id), as torch writes a
+ * parameter reachable under several names. `complex` tensors (trailing (re, im) axis in `shape`) become
+ * ComplexFloatStorage of size `shape` without that axis; shape [] is a 0-d tensor (size ()).
+ */
 export function writeTorchStateDict(
   stateDict: StateDict,
   stem = 'model',
@@ -80,17 +85,29 @@ export function writeTorchStateDict(
 ): Uint8Array {
   const entries: [PyValue, PyValue][] = [];
   const storages: [string, Uint8Array][] = [];
-  let i = 0;
+  const keyOf = new Map<Float32Array, { key: string; storageType: string }>();
   for (const [name, t] of stateDict) {
-    const n = t.shape.reduce((a, b) => a * b, 1);
-    if (n !== t.data.length)
-      throw new Error(`writeTorchStateDict: ${name} has shape (${t.shape.join(', ')}) but ${t.data.length} values`);
-    const key = String(i++);
-    const bytes = new Uint8Array(n * 4);
-    const dv = new DataView(bytes.buffer);
-    for (let j = 0; j < n; j++) dv.setFloat32(j * 4, t.data[j], true);
-    storages.push([key, bytes]);
-    entries.push([name, new PyTensor(key, 'FloatStorage', n, [...t.shape])]);
+    const fail = (why: string) => {
+      throw new Error(`writeTorchStateDict: ${name} has shape (${t.shape.join(', ')}) ${why}`);
+    };
+    if (t.complex && t.shape.at(-1) !== 2) fail('but is complex without a trailing (re, im) axis of 2');
+    const size = t.complex ? t.shape.slice(0, -1) : [...t.shape];
+    const parts = t.complex ? 2 : 1;
+    const n = size.reduce((a, b) => a * b, 1);
+    if (n * parts !== t.data.length) fail(`but ${t.data.length} values`);
+    const storageType = t.complex ? 'ComplexFloatStorage' : 'FloatStorage';
+    let key = keyOf.get(t.data)?.key;
+    if (key !== undefined && keyOf.get(t.data)!.storageType !== storageType)
+      fail('sharing its values with a tensor of another storage type');
+    if (key === undefined) {
+      key = String(keyOf.size);
+      keyOf.set(t.data, { key, storageType });
+      const bytes = new Uint8Array(t.data.length * 4);
+      const dv = new DataView(bytes.buffer);
+      for (let j = 0; j < t.data.length; j++) dv.setFloat32(j * 4, t.data[j], true);
+      storages.push([key, bytes]);
+    }
+    entries.push([name, new PyTensor(key, storageType, t.data.length / parts, size)]);
   }
   const md = new PyOrderedDict(metadata.map(([prefix, m]) => [prefix, typedPy(m)]));
   return torchSaveZip(stem, pickle(new PyOrderedDict(entries, { _metadata: md })), storages);
