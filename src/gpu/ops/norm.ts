@@ -28,6 +28,7 @@ const family = kernelFamily({
     gb: 'rw',
   },
   code: body,
+  workgroupSize: 32, // the row kernels: one 32-wide workgroup per row (instance_norm.wgsl)
 });
 const ROW = { rows: 'u32', C: 'u32', hw: 'u32' } as const;
 const FWD_B = { x: 'read', out: 'rw', stats: 'rw' } as const;
@@ -40,9 +41,7 @@ const BWD_B = { x: 'read', saved: 'read', g: 'read', gx: 'rw', rowsum: 'rw' } as
 const BWD_AFFINE = family('backward_affine', ROW, { ...BWD_B, w: 'read' });
 const BWD_PLAIN = family('backward_plain', ROW, BWD_B);
 /** gb[c] = Σ_b Σg, gw[c] = Σ_b Σ g·x̂ */
-const PARAM_GRAD = family('param_grad', { rows: 'u32', C: 'u32' }, { rowsum: 'rw', gw: 'rw', gb: 'rw' }, 'C', {
-  workgroupSize: 64,
-});
+const PARAM_GRAD = family('param_grad', { rows: 'u32', C: 'u32' }, { rowsum: 'rw', gw: 'rw', gb: 'rw' }, 'C');
 
 export interface InstanceNormOptions {
   /** Per-channel scale and shift (shape [C]); both or neither (affine = False). */
@@ -66,7 +65,7 @@ export function instanceNorm(gpu: Gpu, x: Tensor, opts: InstanceNormOptions = {}
   const { weight, bias, eps = 1e-5 } = opts;
   const [rows, C, hw] = check(x, weight, bias);
   const u = { rows, C, hw };
-  const grid = gpu.grid(rows * 256, 256);
+  const grid = gpu.grid(rows * 32, 32);
   const out = gpu.tensor(x.shape, 'f32');
   const stats = gpu.tensor([rows, 2], 'f32');
   if (weight && bias) gpu.run(FWD_AFFINE, { x, out, stats, w: weight, b: bias }, { ...u, eps }, grid);
