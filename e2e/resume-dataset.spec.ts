@@ -1,7 +1,7 @@
 // Browser test of one truth for the loaded scan (specs/app.md): a scan from a file, trained one epoch under
 // #example=none, then a reload and "resume": the dataset view, the page's state, the model line and the link all
 // name the checkpoint's scan, and the bundled example is never loaded over it.
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { shot, waitFor } from './helpers';
 
 /** The small run the other browser tests use (N 32, 40 positions): seconds per epoch on SwiftShader. */
@@ -33,10 +33,8 @@ async function scanBytes(): Promise<Buffer> {
   return Buffer.from(writeNpz(arrays));
 }
 
-test('a resumed checkpoint restores its scan into every view, and a reload under #example=none loads no example', async ({
-  page,
-}) => {
-  test.setTimeout(300_000);
+/** Open the page with no example, drop the scan as a file, train until the epoch-1 checkpoint is saved. */
+async function scanWithCheckpoint(page: Page): Promise<void> {
   await page.goto(`/#example=none&config=${encodeURIComponent(JSON.stringify(CONFIG))}`);
   await waitFor(page, (s) => s.config.nepochs === 2 && s.gpu !== null, 60_000, 'settings from the link');
   await page
@@ -46,9 +44,15 @@ test('a resumed checkpoint restores its scan into every view, and a reload under
   expect(loaded.dataset!.nPatterns).toBe(40);
   // A file cannot come back from a link: the link keeps saying "no example".
   expect(decodeURIComponent(new URL(page.url()).hash)).toContain('example=none');
-
   await page.getByTestId('train-start').click();
   await waitFor(page, (s) => (s.checkpoint?.epoch ?? 0) >= 1, 180_000, 'first epoch checkpointed');
+}
+
+test('a resumed checkpoint restores its scan into every view, and a reload under #example=none loads no example', async ({
+  page,
+}) => {
+  test.setTimeout(300_000);
+  await scanWithCheckpoint(page);
   await page.reload();
 
   // The reloaded page offers the checkpoint and loads nothing over its scan.
@@ -78,14 +82,7 @@ test('without a link, resuming replaces the loaded example with the checkpoint s
   page,
 }) => {
   test.setTimeout(300_000);
-  await page.goto(`/#example=none&config=${encodeURIComponent(JSON.stringify(CONFIG))}`);
-  await waitFor(page, (s) => s.config.nepochs === 2 && s.gpu !== null, 60_000, 'settings from the link');
-  await page
-    .getByTestId('file-input')
-    .setInputFiles({ name: SCAN, mimeType: 'application/octet-stream', buffer: await scanBytes() });
-  await waitFor(page, (s) => s.status === 'ready' && s.dataset?.fileName === SCAN, 60_000, 'scan');
-  await page.getByTestId('train-start').click();
-  await waitFor(page, (s) => (s.checkpoint?.epoch ?? 0) >= 1, 180_000, 'first epoch checkpointed');
+  await scanWithCheckpoint(page);
 
   // A plain address: the page starts with the bundled example, and offers the checkpoint.
   await page.goto('/');
