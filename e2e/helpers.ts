@@ -19,7 +19,17 @@ export interface Exposed {
     learning_rate: number;
     seed: number;
     nphotons: number;
-    model: { N: number; n_filters_scale: number; cbam_encoder: boolean };
+    model: {
+      N: number;
+      gridsize: number;
+      n_filters_scale: number;
+      cbam_encoder: boolean;
+      architecture: string;
+      fno_width: number;
+      fno_blocks: number;
+      fno_modes: number;
+      fno_cnn_blocks: number;
+    };
   };
   model: { kind: string; source: string; N: number; parameters: number } | null;
   epoch: number;

@@ -30,17 +30,26 @@ export function sameModelShape(a: PtychoPINNSpec, b: PtychoPINNSpec): boolean {
   );
 }
 
+/** The generator a config builds, in a few words (the model line of the page and the CLI). */
+export function generatorLabel(cfg: TrainingConfig): string {
+  const m = cfg.model;
+  if (m.architecture === 'cnn') return `CNN · n_filters_scale ${m.n_filters_scale}`;
+  const blocks = `${m.fno_blocks} block${m.fno_blocks === 1 ? '' : 's'}`;
+  return `${m.architecture} · width ${m.fno_width} · ${blocks} · ${m.fno_modes} modes`;
+}
+
 /** What the UI and the CLI show of a model: where it came from, its size and its parameter count. */
 export function modelInfoOf(
   cfg: TrainingConfig,
   model: PtychoPINN,
-  info: Omit<ModelInfo, 'parameters' | 'N' | 'gridsize' | 'nFiltersScale'>,
+  info: Omit<ModelInfo, 'parameters' | 'N' | 'gridsize' | 'nFiltersScale' | 'generator'>,
 ): ModelInfo {
   return {
     ...info,
     N: cfg.model.N,
     gridsize: cfg.model.gridsize,
     nFiltersScale: cfg.model.n_filters_scale,
+    generator: generatorLabel(cfg),
     parameters: model.parameters.reduce((s, p) => s + p.size, 0),
   };
 }

@@ -173,7 +173,7 @@ export abstract class EngineState {
   protected newModel(
     cfg: TrainingConfig,
     weights: Map<string, Float32Array> | undefined,
-    info: Omit<ModelInfo, 'parameters' | 'N' | 'gridsize' | 'nFiltersScale'>,
+    info: Omit<ModelInfo, 'parameters' | 'N' | 'gridsize' | 'nFiltersScale' | 'generator'>,
   ): PtychoPINN {
     const model = new PtychoPINN(this.gpu, modelSpec(cfg), weights, cfg.seed);
     this.disposeModel();

@@ -203,7 +203,7 @@ describe('a bundle whose settings are invalid is refused by field, before its we
 });
 
 describe('spectral generators in the engine', () => {
-  it('an FFNO trains, saves and reopens to the same reconstruction, from our archive and from its PyTorch bundle', async () => {
+  it('an FFNO (log1p input, amp_phase_logits output) trains, saves and reopens to the same reconstruction, from our archive and from its PyTorch bundle', async () => {
     const scan = writeNpz(linesScan({ nImages: 24, objectSize: 64, seed: 4 }));
     const a = await Engine.create();
     await a.loadDataset(scan, 'scan.npz');
@@ -221,6 +221,8 @@ describe('spectral generators in the engine', () => {
           fno_blocks: 1,
           fno_modes: 4,
           fno_cnn_blocks: 1,
+          fno_input_transform: 'log1p',
+          generator_output_mode: 'amp_phase_logits',
         },
       }),
     );

@@ -36,18 +36,6 @@ export function spectralSpecOf(cfg: TrainingConfig): SpectralGeneratorSpec | nul
       "architecture 'neuralop_uno' is not available in PtychoPINN Web: it is the external neuraloperator package's UNO at a locked N of 128",
       "use 'cnn', 'ffno', 'fno' or 'fno_vanilla'",
     );
-  if (m.fno_input_transform !== 'none' && m.fno_input_transform !== 'instancenorm')
-    refuse(
-      'fno_input_transform',
-      `fno_input_transform '${m.fno_input_transform}' is not available yet (none and instancenorm are)`,
-      "set model.fno_input_transform to 'none' or 'instancenorm'",
-    );
-  if (m.generator_output_mode === 'amp_phase_logits')
-    refuse(
-      'generator_output_mode',
-      "generator_output_mode 'amp_phase_logits' is not available for the spectral generators (real_imag and amp_phase are)",
-      "set model.generator_output_mode to 'real_imag' or 'amp_phase'",
-    );
   if (m.learned_input_channels !== 1)
     refuse('learned_input_channels', 'learned_input_channels must be 1 (the reference builds 1)', 'set it to 1');
   return {
@@ -58,8 +46,8 @@ export function spectralSpecOf(cfg: TrainingConfig): SpectralGeneratorSpec | nul
     blocks: m.fno_blocks,
     modes: m.fno_modes,
     cnnBlocks: m.fno_cnn_blocks,
-    inputTransform: m.fno_input_transform === 'instancenorm' ? 'instancenorm' : 'none',
-    outputMode: m.generator_output_mode === 'amp_phase' ? 'amp_phase' : 'real_imag',
+    inputTransform: m.fno_input_transform,
+    outputMode: m.generator_output_mode,
   };
 }
 

@@ -109,6 +109,8 @@ export interface ModelInfo {
   N: number;
   gridsize: number;
   nFiltersScale: number;
+  /** The generator in a few words: 'CNN · n_filters_scale 2' or 'ffno · width 8 · 1 block · 12 modes'. */
+  generator: string;
   parameters: number;
 }
 

@@ -46,8 +46,11 @@ export interface FieldUi {
   advanced?: boolean;
   /** Shown, not editable (N follows the probe). */
   readOnly?: boolean;
-  /** Shown only while another model field has (or does not have) a value: the FNO fields need a spectral generator. */
-  when?: { field: string; not: string | number | boolean };
+  /**
+   * Shown only while another model field has (`is`) or does not have (`not`) a value: the FNO fields need a spectral
+   * generator, the CNN's fields the CNN.
+   */
+  when?: { field: string; is: FieldValue } | { field: string; not: FieldValue };
 }
 
 export interface FieldRow {

@@ -41,8 +41,8 @@ describe('settings field table', () => {
 });
 
 describe('fields that apply only to some settings', () => {
-  it('the FNO fields are shown for a spectral generator, not for the CNN', () => {
-    const fno = CONFIG_FIELDS.filter((f) => f.when).map((f) => f.path);
+  it('the FNO fields are shown for a spectral generator and the CNN fields for the CNN, each not for the other', () => {
+    const fno = CONFIG_FIELDS.filter((f) => f.when && 'not' in f.when).map((f) => f.path);
     expect(fno).toEqual(
       expect.arrayContaining(['model.fno_width', 'model.fno_blocks', 'model.fno_modes', 'model.generator_output_mode']),
     );
@@ -51,6 +51,21 @@ describe('fields that apply only to some settings', () => {
     for (const path of fno) {
       const f = CONFIG_FIELDS.find((x) => x.path === path)!;
       expect([path, fieldApplies(f, cnn), fieldApplies(f, ffno)]).toEqual([path, false, true]);
+    }
+    // The CNN's own settings are hidden for a spectral generator (it has none of those layers).
+    const cnnOnly = CONFIG_FIELDS.filter((f) => f.when && 'is' in f.when).map((f) => f.path);
+    expect(cnnOnly.sort()).toEqual(
+      [
+        'model.amp_activation',
+        'model.cbam_encoder',
+        'model.init_scheme',
+        'model.n_filters_scale',
+        'model.probe_big',
+      ].sort(),
+    );
+    for (const path of cnnOnly) {
+      const f = CONFIG_FIELDS.find((x) => x.path === path)!;
+      expect([path, fieldApplies(f, cnn), fieldApplies(f, ffno)]).toEqual([path, true, false]);
     }
     expect(CONFIG_FIELDS.find((f) => f.path === 'model.architecture')?.options).toEqual([
       'cnn',

@@ -22,8 +22,8 @@ export interface FieldSpec {
   advanced?: boolean;
   /** Shown, not editable (N follows the probe). */
   readOnly?: boolean;
-  /** Shown only while the model field `field` is not `not` (the FNO fields need a spectral generator). */
-  when?: { path: string; not: string | number | boolean };
+  /** Shown only while the field at `path` is `is` / is not `not` (FNO fields: a spectral generator; CNN fields: the CNN). */
+  when?: { path: string; is: unknown } | { path: string; not: unknown };
 }
 
 /** The form input a row gets unless its ui info names one: from its kind and nullability. */
@@ -48,13 +48,18 @@ function specOf(r: FieldRow, prefix: string): FieldSpec | null {
   if (options) spec.options = options;
   if (ui.advanced) spec.advanced = true;
   if (ui.readOnly) spec.readOnly = true;
-  if (ui.when) spec.when = { path: `model.${ui.when.field}`, not: ui.when.not };
+  if (ui.when) {
+    const path = `model.${ui.when.field}`;
+    spec.when = 'is' in ui.when ? { path, is: ui.when.is } : { path, not: ui.when.not };
+  }
   return spec;
 }
 
 /** Whether a form field applies to the config (its `when` condition holds). */
 export function fieldApplies(f: FieldSpec, c: TrainingConfig): boolean {
-  return !f.when || getField(c, f.when.path) !== f.when.not;
+  if (!f.when) return true;
+  const v = getField(c, f.when.path);
+  return 'is' in f.when ? v === f.when.is : v !== f.when.not;
 }
 
 const GROUP_ORDER = { Model: 0, Training: 1 } as const;

@@ -43,7 +43,13 @@ export const MODEL_TABLE = [
     default: 2,
     torch: ['model.n_filters_scale'],
     help: 'Width of the U-Net (filters × this). 2 is the reference default; 0.25 / 0.5 are small models for weak GPUs.',
-    ui: { group: 'Model', order: 3, input: 'select', options: [0.25, 0.5, 1, 2, 3, 4] },
+    ui: {
+      group: 'Model',
+      order: 3,
+      input: 'select',
+      options: [0.25, 0.5, 1, 2, 3, 4],
+      when: { field: 'architecture', is: 'cnn' },
+    },
   },
   {
     name: 'model_type',
@@ -122,14 +128,8 @@ export const MODEL_TABLE = [
     choices: FNO_INPUT_TRANSFORMS,
     default: 'none',
     torch: ['model.fno_input_transform'],
-    help: 'FNO: transform of the input intensities (none, instancenorm; sqrt and log1p not available yet).',
-    ui: {
-      group: 'Model',
-      order: 5.5,
-      advanced: true,
-      options: ['none', 'instancenorm'],
-      when: { field: 'architecture', not: 'cnn' },
-    },
+    help: 'Spectral generators: transform of the network input before the lifter (none, sqrt, log1p, or a per-pattern instancenorm).',
+    ui: { group: 'Model', order: 5.5, advanced: true, when: { field: 'architecture', not: 'cnn' } },
   },
   {
     name: 'generator_output_mode',
@@ -137,14 +137,8 @@ export const MODEL_TABLE = [
     choices: GENERATOR_OUTPUT_MODES,
     default: 'real_imag',
     torch: ['model.generator_output_mode'],
-    help: 'What a spectral generator outputs: real_imag (complex patches) or amp_phase (sigmoid amplitude, π·tanh phase).',
-    ui: {
-      group: 'Model',
-      order: 5.6,
-      advanced: true,
-      options: ['real_imag', 'amp_phase'],
-      when: { field: 'architecture', not: 'cnn' },
-    },
+    help: 'What a spectral generator outputs: real_imag (complex patches), amp_phase (sigmoid amplitude and π·tanh phase heads) or amp_phase_logits (one head read as amplitude and phase logits).',
+    ui: { group: 'Model', order: 5.6, advanced: true, when: { field: 'architecture', not: 'cnn' } },
   },
   {
     name: 'amp_activation',
@@ -153,7 +147,7 @@ export const MODEL_TABLE = [
     default: 'sigmoid',
     torch: ['model.amp_activation'],
     help: 'Activation of the amplitude head.',
-    ui: { group: 'Model', order: 6, advanced: true },
+    ui: { group: 'Model', order: 6, advanced: true, when: { field: 'architecture', is: 'cnn' } },
   },
   {
     name: 'object_big',
@@ -171,7 +165,7 @@ export const MODEL_TABLE = [
     torch: ['model.probe_big'],
     legacy: 'probe.big',
     help: 'Decoder predicts the full N×N field (true) or only the central region.',
-    ui: { group: 'Model', order: 8, advanced: true },
+    ui: { group: 'Model', order: 8, advanced: true, when: { field: 'architecture', is: 'cnn' } },
   },
   {
     name: 'probe_mask',
@@ -233,7 +227,7 @@ export const MODEL_TABLE = [
     default: true,
     torch: ['model.cbam_encoder'],
     help: 'Channel and spatial attention (CBAM) in the encoder, as the PyTorch backend.',
-    ui: { group: 'Model', order: 4, label: 'CBAM attention' },
+    ui: { group: 'Model', order: 4, label: 'CBAM attention', when: { field: 'architecture', is: 'cnn' } },
   },
   // Ours, from torch ModelConfig (specs/config.md §1): not the canonical TrainingConfig flag of the same name.
   {
@@ -303,6 +297,12 @@ export const MODEL_TABLE = [
     choices: INIT_SCHEMES,
     default: 'torch_default',
     help: "Weight initialisation: 'torch_default' (PyTorch's, as the reference), 'tf_glorot' (Glorot uniform, zero biases: TF's), 'kaiming' (He uniform for ReLU, zero biases, each head's last convolution ×0.1: the data reach the output at every depth; the presets').",
-    ui: { group: 'Model', order: 15, advanced: true, label: 'initialisation' },
+    ui: {
+      group: 'Model',
+      order: 15,
+      advanced: true,
+      label: 'initialisation',
+      when: { field: 'architecture', is: 'cnn' },
+    },
   },
 ] as const satisfies readonly FieldRow[];

@@ -10,7 +10,7 @@ import { Tape } from '../gpu/tape';
 import { ptychoLoss } from '../gpu/ops/loss';
 import { golden, loadGolden } from '../testing/fixtures';
 import { compare, getTestGpu } from '../testing/gpu';
-import type { SpectralArchitecture } from './fnoGenerators';
+import type { SpectralArchitecture, SpectralGeneratorSpec } from './fnoGenerators';
 import { PtychoPINN, type PtychoPINNSpec } from './ptychopinn';
 
 const tolerances = (set: string) =>
@@ -24,7 +24,11 @@ function norm(a: ArrayLike<number>): number {
   return Math.sqrt(s);
 }
 
-const spec = (architecture: SpectralArchitecture): PtychoPINNSpec => ({
+const spec = (
+  architecture: SpectralArchitecture,
+  inputTransform: SpectralGeneratorSpec['inputTransform'] = 'none',
+  outputMode: SpectralGeneratorSpec['outputMode'] = 'real_imag',
+): PtychoPINNSpec => ({
   generator: { N: 64, nFiltersScale: 1, cbam: false, probeBig: true, ampActivation: 'sigmoid' },
   spectral: {
     architecture,
@@ -34,8 +38,8 @@ const spec = (architecture: SpectralArchitecture): PtychoPINNSpec => ({
     blocks: 2,
     modes: 6,
     cnnBlocks: 1,
-    inputTransform: 'none',
-    outputMode: 'real_imag',
+    inputTransform,
+    outputMode,
   },
   gridsize: 2,
   objectBig: true,
@@ -114,4 +118,115 @@ describe('spectral generators: parity with the reference (generator patches, pre
       model.dispose();
     });
   }
+});
+
+/** The golden weights of one generator set (generator and forward-model tensors). */
+function goldenWeights(set: string): Map<string, Float32Array> {
+  const weights = new Map<string, Float32Array>();
+  for (const [k, v] of Object.entries(loadGolden(set)))
+    if (k.startsWith('model.generator.') || k.startsWith('model.forward_model.'))
+      weights.set(k, v.data as Float32Array);
+  return weights;
+}
+
+/** One forward + Poisson loss + every gradient of `model` on input `xIn` (the loss's target stays the golden x). */
+async function runModel(model: PtychoPINN, set: string, xIn: Float32Array) {
+  const gpu = await getTestGpu();
+  const g = golden(set);
+  const x = g('input/x');
+  const S = g('input/physics_scaling_constant').data as Float32Array;
+  model.setData({
+    X: x.data as Float32Array,
+    coordsRelative: g('input/coords_relative').data as Float32Array,
+    probe: g('input/probe').data as Float32Array,
+    S: S[0],
+  });
+  return gpu.tidyAsync(async () => {
+    const tIn = gpu.tensor(x.shape, 'f32', xIn);
+    const tx = gpu.tensor(x.shape, 'f32', x.data as Float32Array);
+    const tc = gpu.tensor([2, 4, 2], 'f32', g('input/coords_relative').data as Float32Array);
+    const tape = new Tape(gpu);
+    const out = tape.run(() => {
+      const o = model.forward(tIn, tc);
+      return { ...o, loss: ptychoLoss(gpu, o.pred, tx, gpu.tensor([2], 'f32', S), 'poisson') };
+    });
+    const grads = tape.gradients(out.loss, model.parameters);
+    return {
+      loss: (await gpu.read(out.loss))[0],
+      object: await gpu.read(out.object),
+      amp: out.amp && (await gpu.read(out.amp)),
+      phase: out.phase && (await gpu.read(out.phase)),
+      grads: await Promise.all(grads.map((t) => gpu.read(t))),
+    };
+  });
+}
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+describe("spectral generators: the reference's other input transforms and output contract", () => {
+  // The reference's amp_phase_logits builds the real_imag generator (same output_proj head) and reads its (B, N, N,
+  // C, 2) output as amplitude logits ([..., 0]) and phase logits ([..., 1]): amp = sigmoid, phase = π·tanh. The
+  // oracle is the golden real_imag output of the reference, mapped in float64.
+  it("amp_phase_logits (ffno): amplitude = sigmoid and phase = π·tanh of the reference's real_imag head, in float64", async () => {
+    const gpu = await getTestGpu();
+    const set = 'model_ffno';
+    const g = golden(set);
+    const model = new PtychoPINN(gpu, spec('ffno', 'none', 'amp_phase_logits'), goldenWeights(set));
+    const r = await runModel(model, set, g('input/x').data as Float32Array);
+    const raw = g('output/generator_raw').data as Float32Array;
+    const ampRef = new Float64Array(r.amp!.length);
+    const phaseRef = new Float64Array(r.phase!.length);
+    for (let b = 0; b < 2; b++)
+      for (let c = 0; c < 4; c++)
+        for (let p = 0; p < 64 * 64; p++) {
+          const i = (b * 4 + c) * 4096 + p;
+          const o = ((b * 4096 + p) * 4 + c) * 2;
+          ampRef[i] = 1 / (1 + Math.exp(-raw[o]));
+          phaseRef[i] = Math.PI * Math.tanh(raw[o + 1]);
+        }
+    expect(compare(r.amp!, ampRef, { atol: 2e-6 }, 'amplitude')).toBe('');
+    expect(compare(r.phase!, phaseRef, { atol: 2e-6 * Math.PI }, 'phase')).toBe('');
+    const objectRef = new Float64Array(2 * ampRef.length);
+    ampRef.forEach((a, i) => {
+      objectRef[2 * i] = a * Math.cos(phaseRef[i]);
+      objectRef[2 * i + 1] = a * Math.sin(phaseRef[i]);
+    });
+    expect(compare(r.object, objectRef, { atol: 4e-6 }, 'patches')).toBe('');
+    expect(Number.isFinite(r.loss)).toBe(true);
+    for (const [i, gr] of r.grads.entries()) expect(maxAbs(gr), model.parameterNames[i]).toBeGreaterThan(0);
+    model.dispose();
+  });
+
+  // sqrt and log1p act on the network input only: a model with the transform on x must equal, patch for patch and
+  // gradient for gradient, the same weights with no transform on the float64-transformed x.
+  for (const [transform, f] of [
+    ['sqrt', (v: number) => Math.sqrt(Math.max(v, 0))],
+    ['log1p', (v: number) => Math.log1p(Math.max(v, 0))],
+  ] as const)
+    it(`fno_input_transform ${transform} (fno): equals no transform on the float64-transformed input`, async () => {
+      const gpu = await getTestGpu();
+      const set = 'model_fno';
+      const x = golden(set)('input/x').data as Float32Array;
+      const withTransform = new PtychoPINN(gpu, spec('fno', transform), goldenWeights(set));
+      const a = await runModel(withTransform, set, x);
+      withTransform.dispose();
+      const plain = new PtychoPINN(gpu, spec('fno'), goldenWeights(set));
+      const b = await runModel(plain, set, Float32Array.from(x, f));
+      plain.dispose();
+      expect(compare(a.object, b.object, { atol: 1e-5 * maxAbs(b.object) }, 'patches')).toBe('');
+      expect(Math.abs(a.loss - b.loss) / b.loss).toBeLessThan(1e-6);
+      a.grads.forEach((ga, i) => {
+        const bound = 1e-4 * norm(b.grads[i]) + 1e-8;
+        expect(norm(ga.map((v, j) => v - b.grads[i][j])), plain.parameterNames[i]).toBeLessThanOrEqual(bound);
+      });
+      // The transform changes the input the network sees: the patches differ from the untransformed run's.
+      const none = new PtychoPINN(gpu, spec('fno'), goldenWeights(set));
+      const c = await runModel(none, set, x);
+      none.dispose();
+      expect(compare(a.object, c.object, { atol: 1e-3 * maxAbs(c.object) }, 'patches')).not.toBe('');
+    });
 });

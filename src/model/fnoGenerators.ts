@@ -4,7 +4,8 @@
  * refiners → 1×1 output head), `fno` (CascadedFNOGenerator: lifter → PtychoBlocks x + GELU(spectral(x) + conv3×3(x))
  * → 1×1 intermediate → conv3×3 + GELU refiner → head) and `fno_vanilla` (lifter → PtychoBlocks → head). The FNO
  * blocks use the reference's fallback spectral convolution (no neuraloperator package: positive row modes only).
- * Outputs: real_imag (the head's 2·C channels are C real then C imaginary planes) or amp_phase (sigmoid, π·tanh).
+ * Outputs: real_imag (the head's 2·C channels are C real then C imaginary planes), amp_phase (separate sigmoid and
+ * π·tanh heads) or amp_phase_logits (the real_imag head's planes read as amplitude and phase logits).
  * Parameter names are the reference's unique state_dict keys under `model.generator.` (named_parameters order);
  * complex spectral weights are f32 with a trailing (re, im) axis. specs/generators.md documents the contract.
  */
@@ -35,9 +36,16 @@ export interface SpectralGeneratorSpec {
   modes: number;
   /** fno_cnn_blocks (ffno: residual refiners; fno: conv + GELU refiners; unused by fno_vanilla). */
   cnnBlocks: number;
-  /** fno_input_transform: 'none' or 'instancenorm' (InstanceNorm2d without affine, eps 1e-6). */
-  inputTransform: 'none' | 'instancenorm';
-  outputMode: 'real_imag' | 'amp_phase';
+  /**
+   * fno_input_transform: 'none', 'instancenorm' (InstanceNorm2d without affine, eps 1e-6), 'sqrt' (√max(x, 0)) or
+   * 'log1p' (log1p(max(x, 0))), as the reference's InputTransform.
+   */
+  inputTransform: 'none' | 'instancenorm' | 'sqrt' | 'log1p';
+  /**
+   * generator_output_mode: 'real_imag' (re + i·im of the head's two plane sets), 'amp_phase' (output_amp, output_phase
+   * heads) or 'amp_phase_logits' (the real_imag head; sigmoid of its first C planes, π·tanh of the next C).
+   */
+  outputMode: 'real_imag' | 'amp_phase' | 'amp_phase_logits';
 }
 
 export const SPECTRAL_PREFIX = 'model.generator.';
@@ -146,7 +154,7 @@ function param(params: SpectralParams, name: string): Tensor {
 const convOf = (gpu: Gpu, params: SpectralParams, name: string, x: Tensor) =>
   conv2d(gpu, x, param(params, `${name}.weight`), param(params, `${name}.bias`));
 
-/** The generator's output: the complex object patches (real_imag) or amplitude and phase (amp_phase). */
+/** The generator's output: the complex object patches (real_imag) or amplitude and phase (amp_phase, amp_phase_logits). */
 export type SpectralOutput = { object: Tensor } | { amp: Tensor; phase: Tensor };
 
 /** Forward: x (B, C, N, N) normalised diffraction amplitude → object patches (B, C, N, N). */
@@ -156,7 +164,7 @@ export function spectralGeneratorForward(
   s: SpectralGeneratorSpec,
   x: Tensor,
 ): SpectralOutput {
-  let h = s.inputTransform === 'instancenorm' ? instanceNorm(gpu, x, { eps: 1e-6 }) : x;
+  let h = inputTransform(gpu, s, x);
   h = convOf(gpu, params, 'lifter.conv2', gelu(gpu, convOf(gpu, params, 'lifter.conv1', h)));
   if (s.architecture === 'ffno') h = ffnoStack(gpu, params, s, h);
   else h = fnoStack(gpu, params, s, h);
@@ -166,7 +174,25 @@ export function spectralGeneratorForward(
       phase: activation(gpu, convOf(gpu, params, 'output_phase', h), 'piTanh'),
     };
   const o = convOf(gpu, params, 'output_proj', h);
-  return { object: joinComplex(gpu, sliceChannels(gpu, o, 0, s.C), sliceChannels(gpu, o, s.C, s.C)) };
+  const first = sliceChannels(gpu, o, 0, s.C);
+  const second = sliceChannels(gpu, o, s.C, s.C);
+  if (s.outputMode === 'amp_phase_logits')
+    return { amp: activation(gpu, first, 'sigmoid'), phase: activation(gpu, second, 'piTanh') };
+  return { object: joinComplex(gpu, first, second) };
+}
+
+/** The reference's InputTransform on the network input (before the lifter). */
+function inputTransform(gpu: Gpu, s: SpectralGeneratorSpec, x: Tensor): Tensor {
+  switch (s.inputTransform) {
+    case 'none':
+      return x;
+    case 'instancenorm':
+      return instanceNorm(gpu, x, { eps: 1e-6 });
+    case 'sqrt':
+      return activation(gpu, x, 'sqrtClamped');
+    case 'log1p':
+      return activation(gpu, x, 'log1pClamped');
+  }
 }
 
 /** FFNO: x + gate · project(GELU(expand(norm(spectral(x))))) per block (one spectral operator and gate), refiners. */

@@ -294,8 +294,8 @@ export class PtychoPINN implements TrainableModel {
       if (!amp || !phase)
         throw new PtychoError(
           'config',
-          'supervised training needs the amp_phase output mode',
-          "set model.generator_output_mode to 'amp_phase'",
+          'supervised training needs a generator that outputs amplitude and phase (real_imag gives complex patches)',
+          "set model.generator_output_mode to 'amp_phase' or 'amp_phase_logits'",
         );
       const la = l1Loss(gpu, amp, gatherRows(gpu, d.targetAmp, idx));
       const lp = l1Loss(gpu, phase, gatherRows(gpu, d.targetPhase, idx));
@@ -330,7 +330,7 @@ export class PtychoPINN implements TrainableModel {
 
   /**
    * The generator on normalised diffraction x: the complex object patches, and amplitude and phase when the
-   * generator makes them (the CNN and amp_phase heads; a real_imag head gives the complex patches only).
+   * generator makes them (the CNN, amp_phase and amp_phase_logits; a real_imag head gives the complex patches only).
    */
   private generate(x: Tensor): { object: Tensor; amp: Tensor | null; phase: Tensor | null } {
     const gpu = this.gpu;

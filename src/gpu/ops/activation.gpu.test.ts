@@ -24,10 +24,12 @@ const ref: Record<Activation, [(x: number) => number, (x: number) => number]> = 
   tanh: [Math.tanh, (x) => 1 - Math.tanh(x) ** 2],
   piTanh: [(x) => Math.PI * Math.tanh(x), (x) => Math.PI * (1 - Math.tanh(x) ** 2)],
   gelu: [geluRef, geluGradRef],
+  sqrtClamped: [(x) => Math.sqrt(Math.max(x, 0)), (x) => (x > 0 ? 0.5 / Math.sqrt(x) : 0)],
+  log1pClamped: [(x) => Math.log1p(Math.max(x, 0)), (x) => (x >= 0 ? 1 / (1 + x) : 0)],
 };
 
 describe('activations (GPU) vs float64', () => {
-  // Inputs span the tails and the small-|x| range where naive float32 formulas lose digits.
+  // Inputs span the tails, the small-|x| range where naive float32 formulas lose digits and log1p's branch points.
   const xs = new Float32Array([
     ...randomArray(400, 1, -12, 12),
     ...randomArray(200, 2, -0.6, 0.6),
@@ -41,6 +43,11 @@ describe('activations (GPU) vs float64', () => {
     -30,
     88,
     -88,
+    0.4142,
+    0.4143,
+    1e-7,
+    3.7,
+    1e6,
   ]);
   for (const kind of Object.keys(ref) as Activation[]) {
     it(`${kind}: forward within 2e-6 relative (+1e-7 abs), backward vs the analytic derivative and finite differences`, async () => {
@@ -111,5 +118,18 @@ describe('gelu (exact, erf-based) in detail', () => {
     }
     expect(worstY).toBeLessThan(1e-6);
     expect(compare(g, Array.from(xs, geluGradRef), { atol: 1e-7, rtol: 1e-6 }, 'gelu derivative')).toBe('');
+  });
+});
+
+describe('log1pClamped (the spectral generators\' log1p input transform) in detail', () => {
+  it('relative accuracy over 1e-9 … 1e9, where log(1 + x) in float32 loses every digit below ~1e-7: within 1e-6 relative, no absolute slack', async () => {
+    const xs = Float32Array.from({ length: 1801 }, (_, i) => 10 ** (-9 + i / 100));
+    const { y } = await runActivation('log1pClamped', xs);
+    let worst = 0;
+    for (let i = 0; i < xs.length; i++) {
+      const e = Math.log1p(xs[i]);
+      worst = Math.max(worst, Math.abs(y[i] - e) / e);
+    }
+    expect(worst).toBeLessThan(1e-6);
   });
 });

@@ -9,9 +9,32 @@ import { kernelFamily } from '../kernelDecl';
 import { record } from '../tape';
 import type { Tensor } from '../tensor';
 
-/** `gelu` is torch's exact nn.GELU(): x·Φ(x) = ½x(1 + erf(x/√2)), derivative Φ(x) + x·φ(x). */
-export type Activation = 'relu' | 'sigmoid' | 'silu' | 'softplus' | 'tanh' | 'piTanh' | 'gelu';
-const MODES: Record<Activation, number> = { relu: 0, sigmoid: 1, silu: 2, softplus: 3, tanh: 4, piTanh: 5, gelu: 6 };
+/**
+ * `gelu` is torch's exact nn.GELU(): x·Φ(x) = ½x(1 + erf(x/√2)), derivative Φ(x) + x·φ(x). `sqrtClamped` and
+ * `log1pClamped` are √max(x, 0) and log1p(max(x, 0)), the spectral generators' input transforms (derivative 0 where
+ * x ≤ 0; the network input needs no gradient).
+ */
+export type Activation =
+  | 'relu'
+  | 'sigmoid'
+  | 'silu'
+  | 'softplus'
+  | 'tanh'
+  | 'piTanh'
+  | 'gelu'
+  | 'sqrtClamped'
+  | 'log1pClamped';
+const MODES: Record<Activation, number> = {
+  relu: 0,
+  sigmoid: 1,
+  silu: 2,
+  softplus: 3,
+  tanh: 4,
+  piTanh: 5,
+  gelu: 6,
+  sqrtClamped: 7,
+  log1pClamped: 8,
+};
 const params = { n: 'u32', mode: 'u32' } as const;
 const kernel = kernelFamily({
   prefix: 'activation_',

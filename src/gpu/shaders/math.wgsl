@@ -57,6 +57,26 @@ fn softplus_acc(x: f32) -> f32 {
   return max(x, 0.0) + l;
 }
 
+// ln(1 + f) for f in [√½ − 1, √2 − 1]: 2·atanh(s), s = f/(2 + f), |s| ≤ 0.1716, series to s¹¹ (error < 1e-9 relative).
+fn log1p_reduced(f: f32) -> f32 {
+  let s = f / (2.0 + f);
+  let s2 = s * s;
+  return 2.0 * s * (1.0 + s2 * (0.3333333333333333 + s2 * (0.2 + s2 * (0.14285714285714285 + s2 * (0.1111111111111111 + s2 * 0.09090909090909091)))));
+}
+
+// log1p with ~1 ulp accuracy for x > −1 (WGSL's log only promises 2^-21 absolute near 1, and 1 + x rounds):
+// small x directly; otherwise 1 + x = m·2^e with m in [√½, √2), plus the rounding of 1 + x as (x − (u − 1))/u.
+fn log1p_acc(x: f32) -> f32 {
+  if (x > -0.2928932 && x < 0.4142135) { return log1p_reduced(x); }
+  let u = 1.0 + x;
+  let fe = frexp(u);
+  var m = fe.fract;
+  var e = fe.exp;
+  if (m < 0.70710678) { m = m * 2.0; e = e - 1; }
+  let k = f32(e);
+  return (k * 0.693145751953125 + (log1p_reduced(m - 1.0) + k * 1.4286068203094172e-6)) + (x - (u - 1.0)) / u;
+}
+
 // exp(−k·a²) for a ≥ 0 and k a power of two, without the rounding of a² (which would cost 2a²·2^-24 relative):
 // a = hi + lo with hi's low 12 mantissa bits cleared, so k·hi² is exact and a² = hi² + lo·(a + hi).
 fn exp_neg_sq(a: f32, k: f32) -> f32 {

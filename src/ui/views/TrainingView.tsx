@@ -87,8 +87,8 @@ function ModelLine({ model }: { model: AppState['model'] }) {
             : model.kind === 'checkpoint'
               ? model.source
               : `${model.kind === 'torch' ? 'PyTorch bundle' : 'opened'} ${model.source}`}{' '}
-          · N {model.N} · gridsize {model.gridsize} · n_filters_scale {model.nFiltersScale} ·{' '}
-          {model.parameters.toLocaleString('en')} parameters
+          · N {model.N} · gridsize {model.gridsize} · {model.generator} · {model.parameters.toLocaleString('en')}{' '}
+          parameters
         </>
       ) : (
         <span className="muted">
