@@ -312,8 +312,8 @@ export class PtychoPINN implements TrainableModel {
       if (!out)
         throw new PtychoError(
           'config',
-          `${what} needs the amp_phase output mode`,
-          "set model.generator_output_mode to 'amp_phase'",
+          `${what} needs a generator that outputs amplitude and phase (real_imag gives complex patches)`,
+          "set model.generator_output_mode to 'amp_phase' or 'amp_phase_logits'",
         );
       loss = add(gpu, loss, scale(gpu, regulariser(gpu, out, term.kind), term.coeff));
     }
