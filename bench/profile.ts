@@ -13,6 +13,7 @@ import { PtychoPINN } from '../src/model/ptychopinn';
 import { groupScan } from '../src/pipeline/container';
 import { toRawData } from '../src/pipeline/contract';
 import { simulateDataset } from '../src/pipeline/simulate';
+import { SPECTRAL_SMALL } from './spectralShape';
 
 export interface StepPreset {
   name: string;
@@ -36,6 +37,7 @@ const ffno = (width: number, blocks: number, modes: number, cnnBlocks: number): 
 });
 
 const SMALL = { N: 32, nFiltersScale: 0.25, gridsize: 2, batch: 8, cbam: false } as const;
+const S = SPECTRAL_SMALL;
 
 /** Presets to profile: the CI training preset, the reference's shapes and the spectral generators. */
 export const STEP_PRESETS: Record<string, StepPreset> = {
@@ -48,17 +50,17 @@ export const STEP_PRESETS: Record<string, StepPreset> = {
   'ffno-small': {
     ...SMALL,
     name: 'FFNO, small preset shape (width 16, 2 blocks, 8 modes)',
-    spectral: ffno(16, 2, 8, 1),
+    spectral: ffno(S.width, S.blocks, S.modes, S.cnnBlocks),
   },
   'fno-small': {
     ...SMALL,
     name: 'FNO, small preset shape (width 16, 2 blocks, 8 modes)',
-    spectral: { ...ffno(16, 2, 8, 1)!, architecture: 'fno' },
+    spectral: { ...ffno(S.width, S.blocks, S.modes, S.cnnBlocks)!, architecture: 'fno' },
   },
   'fno_vanilla-small': {
     ...SMALL,
     name: 'constant-resolution FNO, small preset shape',
-    spectral: { ...ffno(16, 2, 8, 1)!, architecture: 'fno_vanilla' },
+    spectral: { ...ffno(S.width, S.blocks, S.modes, S.cnnBlocks)!, architecture: 'fno_vanilla' },
   },
   'ffno-n64': {
     name: 'FFNO, the reference defaults (N 64, gridsize 2, width 32, 4 blocks, 12 modes)',

@@ -1,10 +1,12 @@
 /**
- * `npm run bench -- --quality [--quick] [--preset=small,…] [--family=n32-lines,…] [--seeds=1,2,…] [--config=C]
- * [--no-epie] [--json]`: train each preset on each scan family (bench/quality/families.ts) for several seeds through
+ * `npm run bench -- --quality [--quick] [--preset=small,…] [--generator=cnn,ffno,fno,fno_vanilla] [--family=n32-lines,…]
+ * [--seeds=1,2,…] [--config=C] [--no-epie] [--json]`: train each preset on each scan family (bench/quality/families.ts) for several seeds through
  * the engine (the CLI's and the page's path), reconstruct, and score against the truth (src/pipeline/metrics.ts):
  * Pearson r and SSIM / PSNR / FRC of amplitude and phase, "collapsed", wall time; a run "reconstructs" when r of
  * amplitude and of phase are both ≥ 0.8. A plain CPU ePIE on the same scans gives what the physics allows.
- * `--config` (a JSON file or inline JSON) overrides the preset, for experiments. `--preset=solver` (alone or in the
+ * `--generator` trains each preset with each generator (specs/generators.md; a spectral one at the bench's small
+ * spectral shape, bench/spectralShape.ts), rows named `preset+generator`. `--config` (a JSON file or inline JSON)
+ * overrides the preset, for experiments. `--preset=solver` (alone or in the
  * list) scores the iterative solver (src/solver/solver.ts, default options, the seed as its batch order) through
  * Engine.solve, as the CLI's `solve` runs it.
  */
@@ -18,6 +20,7 @@ import { writeNpz } from '../../src/pipeline/npz';
 import { epie, epieMetrics } from './epie';
 import { scanFamilies, simulateFamily, type ScanFamily } from './families';
 import { summarize, type QualityRow } from './summary';
+import { SPECTRAL_SMALL } from '../spectralShape';
 
 type Log = (line: string) => void;
 
@@ -30,8 +33,13 @@ export const QUICK = { families: ['n32-lines', 'n32-sparse'], seeds: [1, 2], pre
 /** A preset trained and reconstructed, or the iterative solver. */
 export type QualityRun = PresetName | 'solver';
 
+export const GENERATORS = ['cnn', 'ffno', 'fno', 'fno_vanilla'] as const;
+export type Generator = (typeof GENERATORS)[number];
+
 export interface QualityOptions {
   presets: QualityRun[];
+  /** The generator each preset trains ('cnn': the preset's own). */
+  generators: Generator[];
   families: ScanFamily[];
   seeds: number[];
   /** Overrides of the preset (experiments). */
@@ -47,6 +55,9 @@ export function qualityOptions(argv: string[]): QualityOptions {
   for (const p of presets)
     if (p !== 'solver' && !PRESET_NAMES.includes(p))
       throw new Error(`--preset=${p}: unknown (presets: ${PRESET_NAMES.join(', ')}, solver)`);
+  const generators = list('generator', ['cnn']) as Generator[];
+  for (const g of generators)
+    if (!GENERATORS.includes(g)) throw new Error(`--generator=${g}: unknown (generators: ${GENERATORS.join(', ')})`);
   const all = scanFamilies();
   const names = list('family', quick ? QUICK.families : all.filter((f) => f.N === 32).map((f) => f.name));
   const families = names.map((n) => {
@@ -57,7 +68,7 @@ export function qualityOptions(argv: string[]): QualityOptions {
   const seeds = list('seeds', quick ? QUICK.seeds.map(String) : ['1', '2', '3', '4', '5']).map(Number);
   const cfg = value('config');
   const override = cfg ? JSON.parse(cfg.trim().startsWith('{') ? cfg : readFileSync(cfg, 'utf8')) : undefined;
-  return { presets, families, seeds, override, epie: !argv.includes('--no-epie') && !quick };
+  return { presets, generators, families, seeds, override, epie: !argv.includes('--no-epie') && !quick };
 }
 
 function metricsOf(m: ReconstructionMetrics) {
@@ -75,9 +86,23 @@ function metricsOf(m: ReconstructionMetrics) {
   };
 }
 
-/** Train `preset` on the loaded scan and score its reconstruction. */
-async function runPreset(engine: Engine, preset: PresetName, o: QualityOptions, seed: number) {
-  const base = presetConfig(preset, engine.config);
+/** The model settings that put `generator` in a preset (none for the CNN: the preset's own). */
+function generatorSettings(generator: Generator): Record<string, unknown> {
+  if (generator === 'cnn') return {};
+  const s = SPECTRAL_SMALL;
+  return {
+    architecture: generator,
+    fno_width: s.width,
+    fno_blocks: s.blocks,
+    fno_modes: s.modes,
+    fno_cnn_blocks: s.cnnBlocks,
+  };
+}
+
+/** Train `preset` (with `generator`) on the loaded scan and score its reconstruction. */
+async function runPreset(engine: Engine, preset: PresetName, generator: Generator, o: QualityOptions, seed: number) {
+  const preset0 = presetConfig(preset, engine.config);
+  const base = { ...preset0, model: { ...preset0.model, ...generatorSettings(generator) } };
   const cfg = o.override
     ? parseTrainingConfigJson(
         JSON.stringify({ ...base, ...o.override, model: { ...base.model, ...((o.override.model as object) ?? {}) } }),
@@ -144,10 +169,12 @@ export async function benchQuality(o: QualityOptions, log: Log) {
       for (const seed of o.seeds) {
         const arrays = simulateFamily(f, seed);
         await engine.loadDataset(writeNpz(arrays, { compress: false }), `${f.name}-seed${seed}.npz`);
-        const runs: [string, () => Promise<Omit<QualityRow, 'preset' | 'family' | 'seed'>>][] = o.presets.map((p) => [
-          p,
-          () => (p === 'solver' ? solverRow(engine, seed) : runPreset(engine, p, o, seed)),
-        ]);
+        const runs: [string, () => Promise<Omit<QualityRow, 'preset' | 'family' | 'seed'>>][] = o.presets.flatMap(
+          (p): [string, () => Promise<Omit<QualityRow, 'preset' | 'family' | 'seed'>>][] =>
+            p === 'solver'
+              ? [[p, () => solverRow(engine, seed)]]
+              : o.generators.map((g) => [g === 'cnn' ? p : `${p}+${g}`, () => runPreset(engine, p, g, o, seed)]),
+        );
         if (o.epie) runs.push(['epie', async () => epieRow(toRawData(arrays))]);
         for (const [preset, go] of runs) {
           const row: QualityRow = { preset, family: f.name, seed, ...(await go()) };
