@@ -10,6 +10,7 @@ import type { PtychoPINN, PtychoPINNSpec } from '../model/ptychopinn';
 import type { LoadedDataset } from './engineTypes';
 import { buildModelArchive, type OpenedModel } from './modelFiles';
 import type { ModelInfo } from './types';
+import { generatorLabel } from '../config/generatorLabel';
 
 export { modelSpec } from './modelSpec';
 
@@ -28,14 +29,6 @@ export function sameModelShape(a: PtychoPINNSpec, b: PtychoPINNSpec): boolean {
     !!a.intensityScaleTrainable === !!b.intensityScaleTrainable &&
     JSON.stringify(a.spectral ?? null) === JSON.stringify(b.spectral ?? null)
   );
-}
-
-/** The generator a config builds, in a few words (the model line of the page and the CLI). */
-export function generatorLabel(cfg: TrainingConfig): string {
-  const m = cfg.model;
-  if (m.architecture === 'cnn') return `CNN · n_filters_scale ${m.n_filters_scale}`;
-  const blocks = `${m.fno_blocks} block${m.fno_blocks === 1 ? '' : 's'}`;
-  return `${m.architecture} · width ${m.fno_width} · ${blocks} · ${m.fno_modes} modes`;
 }
 
 /** What the UI and the CLI show of a model: where it came from, its size and its parameter count. */

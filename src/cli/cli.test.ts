@@ -3,31 +3,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readNpz } from '../pipeline/npz';
-import type { CliIO } from './io';
-import { PtychoError } from '../errors';
 import { main } from './main';
-
-/** In-memory IO: files in a Map, stdout/stderr captured. Real fixtures are read from disk. */
-function memIO(files: Record<string, Uint8Array> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const fs = new Map(Object.entries(files));
-  const io: CliIO = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    readFile(p) {
-      const f =
-        fs.get(p) ??
-        (p.startsWith('public/') ? new Uint8Array(readFileSync(new URL(`../../${p}`, import.meta.url))) : undefined);
-      if (!f) throw new PtychoError('cli-usage', `${p}: cannot read (no such file)`, 'check the path');
-      return f;
-    },
-    writeFile(p, d) {
-      fs.set(p, typeof d === 'string' ? new TextEncoder().encode(d) : d);
-    },
-  };
-  return { io, out, err, fs };
-}
+import { memIO } from '../testing/memIO';
 
 describe('ptychopinn CLI (in process)', () => {
   it('inspect --json summarises the bundled example: N, pattern count, verdict, ranges', async () => {

@@ -15,6 +15,7 @@ import { parseArgs, type OptionSpec, type ParsedArgs } from './args';
 import { fileNameOf, type CliIO } from './io';
 import { ADAPTER_OPTION, adapterLine, applyAdapterOption } from './gpu';
 import { adapterName } from '../gpu/adapterChoice';
+import { generatorLabel } from '../config/generatorLabel';
 
 const OPTIONS: Record<string, OptionSpec> = {
   preset: {
@@ -83,7 +84,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     engine.setConfig(cfg);
     const progress = io.progress ?? ((t: string) => io.err(t));
     io.err(
-      `training on ${fileNameOf(path)} (${preset ? `preset ${preset}, ` : ''}N=${engine.config.model.N}, gridsize ${engine.config.model.gridsize}, n_filters_scale ${engine.config.model.n_filters_scale}, ${engine.config.nepochs} epochs, batch ${engine.config.batch_size}, seed ${engine.config.seed}) on ${engine.gpu.adapter.description || engine.gpu.adapter.architecture || 'GPU'}`,
+      `training on ${fileNameOf(path)} (${preset ? `preset ${preset}, ` : ''}N=${engine.config.model.N}, gridsize ${engine.config.model.gridsize}, ${generatorLabel(engine.config)}, ${engine.config.nepochs} epochs, batch ${engine.config.batch_size}, seed ${engine.config.seed}) on ${engine.gpu.adapter.description || engine.gpu.adapter.architecture || 'GPU'}`,
     );
     const result = await engine.train({
       onStep: (e) =>

@@ -1,7 +1,7 @@
-/** The model line's generator words (engineModels.ts). */
+/** The generator in words (generatorLabel.ts). */
 import { describe, expect, it } from 'vitest';
-import { makeTrainingConfig } from '../config/schema';
-import { generatorLabel } from './engineModels';
+import { makeTrainingConfig } from './schema';
+import { generatorLabel } from './generatorLabel';
 
 describe('generatorLabel', () => {
   it('names the CNN by its filter scale and a spectral generator by its width, blocks and modes', () => {
