@@ -1,8 +1,9 @@
 /**
  * Parity of the spectral generators (src/model/fnoGenerators.ts) with the reference's PtychoPINN_Lightning built on
- * them (golden files made by the reference itself, tests/fixtures/golden/model_{ffno,fno,fno_vanilla}: N 64,
- * gridsize 2, fno_width 8, fno_blocks 2, fno_modes 6, fno_cnn_blocks 1, real_imag output): the generator's complex
- * patches, the predicted amplitude, the Poisson loss and the gradient of every parameter.
+ * them (golden files made by the reference itself with tests/fixtures/golden/make_spectral_models.py,
+ * tests/fixtures/golden/model_{ffno,fno,fno_vanilla,ffno_logits}: N 64, gridsize 2, fno_width 8, fno_blocks 2,
+ * fno_modes 6, fno_cnn_blocks 1; real_imag output, and log1p input with amp_phase_logits output): the generator's
+ * complex patches or amplitude and phase, the predicted amplitude, the Poisson loss and every parameter's gradient.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -48,17 +49,29 @@ const spec = (
   lossMode: 'poisson',
 });
 
-describe('spectral generators: parity with the reference (generator patches, pred, loss, every gradient)', () => {
-  for (const arch of ['ffno', 'fno', 'fno_vanilla'] as const) {
-    it(`${arch}`, async () => {
+/** The golden sets: real_imag for each generator, and an FFNO with log1p input and amp_phase_logits output. */
+const SETS: [
+  string,
+  SpectralArchitecture,
+  SpectralGeneratorSpec['inputTransform'],
+  SpectralGeneratorSpec['outputMode'],
+][] = [
+  ['model_ffno', 'ffno', 'none', 'real_imag'],
+  ['model_fno', 'fno', 'none', 'real_imag'],
+  ['model_fno_vanilla', 'fno_vanilla', 'none', 'real_imag'],
+  ['model_ffno_logits', 'ffno', 'log1p', 'amp_phase_logits'],
+];
+
+describe('spectral generators: parity with the reference (generator output, pred, loss, every gradient)', () => {
+  for (const [set, arch, transform, output] of SETS) {
+    it(`${set.slice(6)} (${transform} input, ${output})`, async () => {
       const gpu = await getTestGpu();
-      const set = `model_${arch}`;
       const g = golden(set);
       const weights = new Map<string, Float32Array>();
       for (const [k, v] of Object.entries(loadGolden(set)))
         if (k.startsWith('model.generator.') || k.startsWith('model.forward_model.'))
           weights.set(k, v.data as Float32Array);
-      const model = new PtychoPINN(gpu, spec(arch), weights);
+      const model = new PtychoPINN(gpu, spec(arch, transform, output), weights);
       const x = g('input/x');
       const S = g('input/physics_scaling_constant').data as Float32Array;
       model.setData({
@@ -71,20 +84,27 @@ describe('spectral generators: parity with the reference (generator patches, pre
         const tx = gpu.tensor(x.shape, 'f32', x.data as Float32Array);
         const tc = gpu.tensor([2, 4, 2], 'f32', g('input/coords_relative').data as Float32Array);
         const tape = new Tape(gpu);
-        const { loss, pred, object } = tape.run(() => {
+        const { loss, pred, object, amp, phase } = tape.run(() => {
           const out = model.forward(tx, tc);
           const l = ptychoLoss(gpu, out.pred, tx, gpu.tensor([2], 'f32', S), 'poisson');
-          return { pred: out.pred, loss: l, object: out.object };
+          return { pred: out.pred, loss: l, object: out.object, amp: out.amp, phase: out.phase };
         });
         const grads = tape.gradients(loss, model.parameters);
         return {
           loss: (await gpu.read(loss))[0],
           pred: await gpu.read(pred),
           object: await gpu.read(object),
+          amp: amp && (await gpu.read(amp)),
+          phase: phase && (await gpu.read(phase)),
           grads: await Promise.all(grads.map((t) => gpu.read(t))),
         };
       });
-      // The generator's raw output (B, N, N, C, 2) as our complex patches (B, C, N, N).
+      if (output === 'amp_phase_logits') {
+        // The reference's amplitude (sigmoid of the head's first C planes) and phase (π·tanh of the next C).
+        expect(compare(r.amp!, g('output/amp').data as Float32Array, { atol: 1e-5 }, 'amplitude')).toBe('');
+        expect(compare(r.phase!, g('output/phase').data as Float32Array, { atol: 1e-5 * Math.PI }, 'phase')).toBe('');
+      }
+      // The generator's raw output (B, N, N, C, 2) as our complex patches (B, C, N, N) (real_imag: the patches).
       const raw = g('output/generator_raw').data as Float32Array;
       const rawAsPatches = new Float32Array(r.object.length);
       for (let b = 0; b < 2; b++)
@@ -94,7 +114,8 @@ describe('spectral generators: parity with the reference (generator patches, pre
               rawAsPatches[2 * ((b * 4 + c) * 4096 + p) + k] = raw[((b * 4096 + p) * 4 + c) * 2 + k];
       let zmax = 0;
       for (const v of rawAsPatches) zmax = Math.max(zmax, Math.abs(v));
-      expect(compare(r.object, rawAsPatches, { atol: 1e-5 * zmax }, 'generator patches')).toBe('');
+      if (output === 'real_imag')
+        expect(compare(r.object, rawAsPatches, { atol: 1e-5 * zmax }, 'generator patches')).toBe('');
       const predRef = g('output/pred_amplitude').data as Float32Array;
       let pmax = 0;
       for (const v of predRef) pmax = Math.max(pmax, v);
@@ -167,40 +188,7 @@ function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-describe("spectral generators: the reference's other input transforms and output contract", () => {
-  // The reference's amp_phase_logits builds the real_imag generator (same output_proj head) and reads its (B, N, N,
-  // C, 2) output as amplitude logits ([..., 0]) and phase logits ([..., 1]): amp = sigmoid, phase = π·tanh. The
-  // oracle is the golden real_imag output of the reference, mapped in float64.
-  it("amp_phase_logits (ffno): amplitude = sigmoid and phase = π·tanh of the reference's real_imag head, in float64", async () => {
-    const gpu = await getTestGpu();
-    const set = 'model_ffno';
-    const g = golden(set);
-    const model = new PtychoPINN(gpu, spec('ffno', 'none', 'amp_phase_logits'), goldenWeights(set));
-    const r = await runModel(model, set, g('input/x').data as Float32Array);
-    const raw = g('output/generator_raw').data as Float32Array;
-    const ampRef = new Float64Array(r.amp!.length);
-    const phaseRef = new Float64Array(r.phase!.length);
-    for (let b = 0; b < 2; b++)
-      for (let c = 0; c < 4; c++)
-        for (let p = 0; p < 64 * 64; p++) {
-          const i = (b * 4 + c) * 4096 + p;
-          const o = ((b * 4096 + p) * 4 + c) * 2;
-          ampRef[i] = 1 / (1 + Math.exp(-raw[o]));
-          phaseRef[i] = Math.PI * Math.tanh(raw[o + 1]);
-        }
-    expect(compare(r.amp!, ampRef, { atol: 2e-6 }, 'amplitude')).toBe('');
-    expect(compare(r.phase!, phaseRef, { atol: 2e-6 * Math.PI }, 'phase')).toBe('');
-    const objectRef = new Float64Array(2 * ampRef.length);
-    ampRef.forEach((a, i) => {
-      objectRef[2 * i] = a * Math.cos(phaseRef[i]);
-      objectRef[2 * i + 1] = a * Math.sin(phaseRef[i]);
-    });
-    expect(compare(r.object, objectRef, { atol: 4e-6 }, 'patches')).toBe('');
-    expect(Number.isFinite(r.loss)).toBe(true);
-    for (const [i, gr] of r.grads.entries()) expect(maxAbs(gr), model.parameterNames[i]).toBeGreaterThan(0);
-    model.dispose();
-  });
-
+describe('spectral generators: the input transforms act on the input only', () => {
   // sqrt and log1p act on the network input only: a model with the transform on x must equal, patch for patch and
   // gradient for gradient, the same weights with no transform on the float64-transformed x.
   for (const [transform, f] of [
