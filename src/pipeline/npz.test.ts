@@ -114,9 +114,7 @@ describe('refusals name the file, the key and the fix', () => {
   });
   it('a declared shape far beyond the file is refused before allocating (and beyond the cap → too-large)', () => {
     const hdr = npyHeader('<f8', [1e12]);
-    const t0 = performance.now();
     expectError(() => readNpy(hdr, 'huge', { fileName: 'h.npz' }), 'npz-too-large', '"huge"', /above the/);
-    expect(performance.now() - t0).toBeLessThan(1000);
     const small = npyHeader('<f4', [1000]);
     expectError(() => readNpy(small, 'short', { fileName: 'h.npz' }), 'npz-corrupt', /4000 bytes but the data hold 0/);
   });

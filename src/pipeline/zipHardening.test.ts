@@ -10,7 +10,7 @@ import type { NdArray } from './ndarray';
 import { readNpy } from './npyDecode';
 import { listNpz, readArrayFile, readNpz, writeNpz } from './npz';
 import { crc32 } from './zip';
-import { thrownPtychoError } from '../testing/thrown';
+import { thrownPtychoError, thrownSmall } from '../testing/thrown';
 import { Rng } from '../numerics/random';
 
 const arrays: Record<string, NdArray> = {
@@ -49,9 +49,16 @@ function layout(z: Uint8Array): { dv: DataView; eocd: number; cdOff: number; cdS
   return { dv, eocd, cdOff, cdSize, entries };
 }
 
-/** The thrown PtychoError (fails if the call returns or throws anything else); also bounds the time taken. */
-function refusal(fn: () => unknown, ms = 1000): PtychoError {
-  return thrownPtychoError(fn, undefined, ms);
+/** The thrown PtychoError (fails if the call returns or throws anything else). */
+function refusal(fn: () => unknown): PtychoError {
+  return thrownPtychoError(fn);
+}
+
+/** `refusal`, refused early: before the declared sizes are allocated (under 32 MiB of growth). */
+function refusedEarly(fn: () => unknown): PtychoError {
+  const { error, grew } = thrownSmall(fn);
+  expect(grew).toBeLessThan(32 * 2 ** 20);
+  return error;
 }
 
 describe('zip layer: declared sizes are bounded by the input', () => {
@@ -59,7 +66,7 @@ describe('zip layer: declared sizes are bounded by the input', () => {
     const z = writeNpz(arrays).slice();
     const { dv, entries } = layout(z);
     dv.setUint32(entries[0].at + 24, 0xfffffff0, true);
-    const e = refusal(() => readNpz(z, { fileName: 'big.npz' }), 200);
+    const e = refusedEarly(() => readNpz(z, { fileName: 'big.npz' }));
     expect(e.code).toBe('npz-corrupt');
     expect(e.message).toMatch(/big\.npz.*a\.npy/);
     expect(() => listNpz(z)).toThrow(PtychoError);
@@ -68,7 +75,7 @@ describe('zip layer: declared sizes are bounded by the input', () => {
     const z = writeNpz(arrays, { compress: true }).slice();
     const { dv, entries } = layout(z);
     dv.setUint32(entries[0].at + 24, 0xfffff000, true); // under the default 4 GiB cap, far over 1032×
-    const e = refusal(() => readNpz(z, { fileName: 'bomb.npz' }), 200);
+    const e = refusedEarly(() => readNpz(z, { fileName: 'bomb.npz' }));
     expect(e.code).toBe('npz-corrupt');
     expect(e.message).toMatch(/bomb\.npz: member a\.npy claims 4294963200 bytes from \d+ compressed bytes/);
     expect(() => listNpz(z)).toThrow(/claims/);
@@ -128,9 +135,9 @@ describe('zip layer: entry counts and the central directory', () => {
   });
   it('a ZIP64 end record declaring 2^32−1 entries is refused at once', () => {
     const z = withZip64(writeNpz(arrays), 0xffffffffn);
-    const e = refusal(() => readNpz(z, { fileName: 'count.npz' }), 200);
+    const e = refusedEarly(() => readNpz(z, { fileName: 'count.npz' }));
     expect(e.message).toMatch(/count\.npz.*declares 4294967295 entries/);
-    refusal(() => listNpz(z), 200);
+    refusedEarly(() => listNpz(z));
   });
   it('an end record declaring more entries than the central directory can hold is refused', () => {
     const z = writeNpz(arrays).slice();
@@ -303,7 +310,6 @@ describe('seeded mutation fuzz', () => {
     const int = (n: number) => Math.floor(rand() * n);
     let refused = 0;
     let accepted = 0;
-    const t0 = performance.now();
     for (let c = 0; c < 300; c++) {
       const base = bases[c % 2];
       let z = base.slice();
@@ -351,6 +357,5 @@ describe('seeded mutation fuzz', () => {
     }
     expect(refused).toBeGreaterThan(300);
     expect(accepted + refused).toBe(900);
-    expect(performance.now() - t0).toBeLessThan(10_000);
   });
 });

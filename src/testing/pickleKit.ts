@@ -4,10 +4,10 @@
  * operands, `refuses`, which expects a model-archive PtychoError within a time limit, and `refusesSmall`, which also
  * measures the memory the refusal took.
  */
-import { getHeapStatistics } from 'node:v8';
+
 import { zipSync } from 'fflate';
 import { PtychoError } from '../errors';
-import { thrownPtychoError } from './thrown';
+import { thrownPtychoError, thrownSmall } from './thrown';
 
 export const enc = new TextEncoder();
 export type Part = number | string | Uint8Array | Part[];
@@ -31,25 +31,14 @@ export const K = (n: number) => ['K', n]; // BININT1
 export const J = (n: number) => ['J', i32(n)]; // BININT
 export const G = (mod: string, name: string) => ['c', mod, '\n', name, '\n']; // GLOBAL
 
-/** Runs `f`, expecting a PtychoError (model-archive) within `ms`; returns it. */
-export function refuses(f: () => unknown, ms = 500): PtychoError {
-  return thrownPtychoError(f, 'model-archive', ms);
+/** Runs `f`, expecting a PtychoError (model-archive); returns it. */
+export function refuses(f: () => unknown): PtychoError {
+  return thrownPtychoError(f, 'model-archive');
 }
 
-/**
- * `refuses`, and the memory the refusal took: the growth of heapUsed + arrayBuffers and of the committed heap (which
- * keeps the trace of garbage a collection during the call freed), the larger one, in bytes.
- */
-export function refusesSmall(f: () => unknown, ms: number): { error: PtychoError; grew: number } {
-  const m0 = process.memoryUsage();
-  const h0 = getHeapStatistics().total_heap_size;
-  const error = refuses(f, ms);
-  const m1 = process.memoryUsage();
-  const grew = Math.max(
-    m1.heapUsed + m1.arrayBuffers - m0.heapUsed - m0.arrayBuffers,
-    getHeapStatistics().total_heap_size - h0,
-  );
-  return { error, grew };
+/** `refuses`, and the memory the refusal took (bytes; thrown.ts thrownSmall). */
+export function refusesSmall(f: () => unknown): { error: PtychoError; grew: number } {
+  return thrownSmall(f, 'model-archive');
 }
 
 /** `n` copies of the byte sequence `unit` (fast, for inputs of millions of opcodes). */

@@ -40,15 +40,14 @@ describe('defect 3: _rebuild_tensor_v2 is bounded by the storage member', () => 
     expect(e.message).toContain('archive/data/0');
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 2 ** 20);
   });
-  it('stride 0 (broadcast) cannot inflate a tiny storage either', () => {
-    refuses(
-      () =>
-        readTorchStateDict(
-          modelPth({ offset: K(0), size: tup(J(2 ** 28)), stride: tup(K(0)), storageBytes: 16 }),
-          'm.pth',
-        ),
-      100,
+  it('stride 0 (broadcast) cannot inflate a tiny storage either (refused before 2^28 values are built)', () => {
+    const { grew } = refusesSmall(() =>
+      readTorchStateDict(
+        modelPth({ offset: K(0), size: tup(J(2 ** 28)), stride: tup(K(0)), storageBytes: 16 }),
+        'm.pth',
+      ),
     );
+    expect(grew).toBeLessThan(32 * 2 ** 20);
   });
   const badArgs: [string, Parameters<typeof modelPth>[0]][] = [
     ['negative offset', { offset: J(-1), size: tup(K(2)), stride: tup(K(1)), storageBytes: 16 }],
@@ -77,17 +76,16 @@ describe('defect 5: a damaged torch_scaling_metadata.pt is a PtychoError naming 
   const members = unzipSync(bundleBytes);
   const withMeta = (meta: Uint8Array) => zipSync({ ...members, 'torch_scaling_metadata.pt': meta }, { level: 0 });
   it('not a zip', () => {
-    expect(refuses(() => readTorchBundle(withMeta(new Uint8Array([1, 2, 3, 4, 5])), 'b.zip'), 2000).message).toContain(
+    expect(refuses(() => readTorchBundle(withMeta(new Uint8Array([1, 2, 3, 4, 5])), 'b.zip')).message).toContain(
       'torch_scaling_metadata.pt',
     );
   });
   it('a zip whose data.pkl is garbage or not a dict', () => {
     expect(
-      refuses(() => readTorchBundle(withMeta(zipSync({ 'a/data.pkl': pk(PROTO2, 0xff) })), 'b.zip'), 2000).message,
+      refuses(() => readTorchBundle(withMeta(zipSync({ 'a/data.pkl': pk(PROTO2, 0xff) })), 'b.zip')).message,
     ).toContain('torch_scaling_metadata.pt');
     expect(
-      refuses(() => readTorchBundle(withMeta(zipSync({ 'a/data.pkl': pk(PROTO2, K(1), STOP) })), 'b.zip'), 2000)
-        .message,
+      refuses(() => readTorchBundle(withMeta(zipSync({ 'a/data.pkl': pk(PROTO2, K(1), STOP) })), 'b.zip')).message,
     ).toContain('torch_scaling_metadata.pt');
   });
 });
@@ -161,7 +159,7 @@ describe('defect 6: model archive JSON is validated', () => {
     const big = enc.encode(JSON.stringify({ ...base.manifest, appVersion: ' '.repeat(16 * 2 ** 20) }));
     const z = zipSync({ ...good, 'manifest.json': big }, { level: 9 });
     expect(z.length).toBeLessThan(64 * 1024);
-    const { error, grew } = refusesSmall(() => readModelArchive(z, 'm.zip'), 500);
+    const { error, grew } = refusesSmall(() => readModelArchive(z, 'm.zip'));
     expect(error.message).toMatch(/^m\.zip: manifest\.json is 16777\d+ bytes, more than the 1048576-byte cap/);
     expect(grew).toBeLessThan(8 * 2 ** 20);
     // Just under the cap still reads.

