@@ -67,38 +67,8 @@ describe('spectral generators: parity with the reference (generator output, pred
     it(`${set.slice(6)} (${transform} input, ${output})`, async () => {
       const gpu = await getTestGpu();
       const g = golden(set);
-      const weights = new Map<string, Float32Array>();
-      for (const [k, v] of Object.entries(loadGolden(set)))
-        if (k.startsWith('model.generator.') || k.startsWith('model.forward_model.'))
-          weights.set(k, v.data as Float32Array);
-      const model = new PtychoPINN(gpu, spec(arch, transform, output), weights);
-      const x = g('input/x');
-      const S = g('input/physics_scaling_constant').data as Float32Array;
-      model.setData({
-        X: x.data as Float32Array,
-        coordsRelative: g('input/coords_relative').data as Float32Array,
-        probe: g('input/probe').data as Float32Array,
-        S: S[0],
-      });
-      const r = await gpu.tidyAsync(async () => {
-        const tx = gpu.tensor(x.shape, 'f32', x.data as Float32Array);
-        const tc = gpu.tensor([2, 4, 2], 'f32', g('input/coords_relative').data as Float32Array);
-        const tape = new Tape(gpu);
-        const { loss, pred, object, amp, phase } = tape.run(() => {
-          const out = model.forward(tx, tc);
-          const l = ptychoLoss(gpu, out.pred, tx, gpu.tensor([2], 'f32', S), 'poisson');
-          return { pred: out.pred, loss: l, object: out.object, amp: out.amp, phase: out.phase };
-        });
-        const grads = tape.gradients(loss, model.parameters);
-        return {
-          loss: (await gpu.read(loss))[0],
-          pred: await gpu.read(pred),
-          object: await gpu.read(object),
-          amp: amp && (await gpu.read(amp)),
-          phase: phase && (await gpu.read(phase)),
-          grads: await Promise.all(grads.map((t) => gpu.read(t))),
-        };
-      });
+      const model = new PtychoPINN(gpu, spec(arch, transform, output), goldenWeights(set));
+      const r = await runModel(model, set, g('input/x').data as Float32Array);
       if (output === 'amp_phase_logits') {
         // The reference's amplitude (sigmoid of the head's first C planes) and phase (π·tanh of the next C).
         expect(compare(r.amp!, g('output/amp').data as Float32Array, { atol: 1e-5 }, 'amplitude')).toBe('');
@@ -174,6 +144,7 @@ async function runModel(model: PtychoPINN, set: string, xIn: Float32Array) {
     const grads = tape.gradients(out.loss, model.parameters);
     return {
       loss: (await gpu.read(out.loss))[0],
+      pred: await gpu.read(out.pred),
       object: await gpu.read(out.object),
       amp: out.amp && (await gpu.read(out.amp)),
       phase: out.phase && (await gpu.read(out.phase)),
