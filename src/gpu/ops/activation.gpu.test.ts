@@ -121,7 +121,7 @@ describe('gelu (exact, erf-based) in detail', () => {
   });
 });
 
-describe('log1pClamped (the spectral generators\' log1p input transform) in detail', () => {
+describe("log1pClamped (the spectral generators' log1p input transform) in detail", () => {
   it('relative accuracy over 1e-9 … 1e9, where log(1 + x) in float32 loses every digit below ~1e-7: within 1e-6 relative, no absolute slack', async () => {
     const xs = Float32Array.from({ length: 1801 }, (_, i) => 10 ** (-9 + i / 100));
     const { y } = await runActivation('log1pClamped', xs);

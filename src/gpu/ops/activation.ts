@@ -15,15 +15,7 @@ import type { Tensor } from '../tensor';
  * x ≤ 0; the network input needs no gradient).
  */
 export type Activation =
-  | 'relu'
-  | 'sigmoid'
-  | 'silu'
-  | 'softplus'
-  | 'tanh'
-  | 'piTanh'
-  | 'gelu'
-  | 'sqrtClamped'
-  | 'log1pClamped';
+  'relu' | 'sigmoid' | 'silu' | 'softplus' | 'tanh' | 'piTanh' | 'gelu' | 'sqrtClamped' | 'log1pClamped';
 const MODES: Record<Activation, number> = {
   relu: 0,
   sigmoid: 1,
