@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Tape } from '../gpu/tape';
 import { ptychoLoss } from '../gpu/ops/loss';
-import { golden, loadGolden } from '../testing/fixtures';
+import { golden, goldenSpectralSpec, loadGolden } from '../testing/fixtures';
 import { compare, getTestGpu } from '../testing/gpu';
 import type { SpectralArchitecture, SpectralGeneratorSpec } from './fnoGenerators';
 import { PtychoPINN, type PtychoPINNSpec } from './ptychopinn';
@@ -31,17 +31,7 @@ const spec = (
   outputMode: SpectralGeneratorSpec['outputMode'] = 'real_imag',
 ): PtychoPINNSpec => ({
   generator: { N: 64, nFiltersScale: 1, cbam: false, probeBig: true, ampActivation: 'sigmoid' },
-  spectral: {
-    architecture,
-    N: 64,
-    C: 4,
-    width: 8,
-    blocks: 2,
-    modes: 6,
-    cnnBlocks: 1,
-    inputTransform,
-    outputMode,
-  },
+  spectral: goldenSpectralSpec(architecture, inputTransform, outputMode),
   gridsize: 2,
   objectBig: true,
   probeScale: 4,

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { goldenSpectralSpec } from '../testing/fixtures';
 import { isComplexSpectralParameter, spectralStateDictKeys, type SpectralArchitecture } from './fnoGenerators';
 
 const goldenOf = (set: string) =>
@@ -12,17 +13,7 @@ const goldenOf = (set: string) =>
     aliases: string[][];
   };
 
-const spec = (architecture: SpectralArchitecture) => ({
-  architecture,
-  N: 64,
-  C: 4,
-  width: 8,
-  blocks: 2,
-  modes: 6,
-  cnnBlocks: 1,
-  inputTransform: 'none' as const,
-  outputMode: 'real_imag' as const,
-});
+const spec = (architecture: SpectralArchitecture) => goldenSpectralSpec(architecture);
 
 describe('spectralStateDictKeys', () => {
   for (const arch of ['ffno', 'fno', 'fno_vanilla'] as const) {

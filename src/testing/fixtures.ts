@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simulateDataset } from '../pipeline/simulate';
+import type { SpectralArchitecture, SpectralGeneratorSpec } from '../model/fnoGenerators';
 
 export interface GoldenArray {
   dtype: 'f32' | 'c64' | 'i32' | 'u8';
@@ -60,3 +61,15 @@ export const SCAN_NPZ_KEYS = [
 
 /** The CI-size model (N 32, n_filters_scale 0.25, no CBAM) the GPU tests train. */
 export const CI_MODEL = { N: 32, n_filters_scale: 0.25, cbam_encoder: false } as const;
+
+/**
+ * The spectral generator of the golden sets model_{ffno,fno,fno_vanilla,ffno_logits} (made by
+ * tests/fixtures/golden/make_spectral_models.py): N 64, gridsize 2 (C 4), width 8, 2 blocks, 6 modes, 1 refiner.
+ */
+export function goldenSpectralSpec(
+  architecture: SpectralArchitecture,
+  inputTransform: SpectralGeneratorSpec['inputTransform'] = 'none',
+  outputMode: SpectralGeneratorSpec['outputMode'] = 'real_imag',
+): SpectralGeneratorSpec {
+  return { architecture, N: 64, C: 4, width: 8, blocks: 2, modes: 6, cnnBlocks: 1, inputTransform, outputMode };
+}
