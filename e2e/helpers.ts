@@ -58,7 +58,14 @@ export interface Exposed {
   result: 'network' | 'solver' | 'refined' | null;
   /** The solver's latest iteration (1-based) and its error, and the error of every iteration; null before any. */
   solver: { iteration: number; error: number; errors: number[] } | null;
-  resultImage: { width: number; height: number; origin: [number, number]; stitch: string; patches: number } | null;
+  resultImage: {
+    width: number;
+    height: number;
+    origin: [number, number];
+    stitch: string;
+    patches: number;
+    phaseAlignment: { groups: number; rmsCorrection: number; kept: number; misfit: number[] } | null;
+  } | null;
 }
 
 export const state = (page: Page) => page.evaluate(() => (window as unknown as { __ptychopinn: Exposed }).__ptychopinn);

@@ -113,8 +113,20 @@ test('train the small preset on the example: pause and resume, losses fall, the 
   const recon = await download(page, () => page.getByTestId('export-recon').click());
   expect(recon.name).toBe('lines-n32-reconstruction.npz');
   const npz = readNpz(recon.bytes);
-  expect(Object.keys(npz).sort()).toEqual(['amplitude', 'metrics', 'object', 'origin', 'phase', 'stitch', 'weights']);
+  expect(Object.keys(npz).sort()).toEqual([
+    'amplitude',
+    'metrics',
+    'object',
+    'origin',
+    'phase',
+    'phase_alignment',
+    'stitch',
+    'weights',
+  ]);
   const r = done.resultImage!;
+  // The groups' phases went through the alignment (specs/reconstruction.md §2); the caption says what it did.
+  expect(JSON.parse(npz.phase_alignment.text!)).toEqual(r.phaseAlignment);
+  await expect(page.getByTestId('result-caption')).toContainText('group phases');
   expect(npz.object.shape).toEqual([r.height, r.width]);
   expect(npz.object.dtype).toBe('c64');
   expect(Array.from(npz.origin.data as Float64Array)).toEqual(r.origin);

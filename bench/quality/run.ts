@@ -116,9 +116,13 @@ async function runPreset(engine: Engine, preset: PresetName, generator: Generato
   const t0 = performance.now();
   const r = await engine.train();
   const trainSeconds = (performance.now() - t0) / 1000;
+  const plain = metricsOf((await engine.reconstruct({ alignPhases: false })).metrics!);
   const p = await engine.reconstruct();
   return {
     ...metricsOf(p.metrics!),
+    plainRPhase: plain.rPhase,
+    plainReconstructs: plain.reconstructs,
+    alignmentKept: p.image.alignment?.kept ?? null,
     status: r.status,
     amplitudeContrast: r.epochs.at(-1)?.amplitudeContrast ?? null,
     detectorCollapsed: r.collapse !== null,

@@ -19,6 +19,11 @@ export interface QualityRow {
   frcPhasePx: number | null;
   collapsed: boolean;
   reconstructs: boolean;
+  /** The network runs' plain stitch (no group phase alignment): r of phase, and whether it reconstructs; null for solvers. */
+  plainRPhase?: number | null;
+  plainReconstructs?: boolean | null;
+  /** The fraction of the group phase corrections kept (src/model/alignedStitch.ts); null for solvers. */
+  alignmentKept?: number | null;
   status: string;
   /** The collapse detector's last amplitude contrast (src/model/collapse.ts); null for the ePIE rows. */
   amplitudeContrast: number | null;
@@ -36,6 +41,8 @@ export interface QualitySummary {
   varies: string;
   runs: number;
   reconstructs: number;
+  /** Runs that reconstruct with the plain stitch (null: no network rows). */
+  reconstructsPlain: number | null;
   collapsed: number;
   minRAmplitude: number;
   minRPhase: number;
@@ -66,6 +73,9 @@ export function summarize(rows: QualityRow[], families: ScanFamily[]): QualitySu
       varies: families.find((f) => f.name === family)?.varies ?? '',
       runs: rs.length,
       reconstructs: rs.filter((r) => r.reconstructs).length,
+      reconstructsPlain: rs.some((r) => r.plainReconstructs != null)
+        ? rs.filter((r) => r.plainReconstructs).length
+        : null,
       collapsed: rs.filter((r) => r.collapsed).length,
       minRAmplitude: Math.min(...rs.map((r) => finite(r.rAmplitude))),
       minRPhase: Math.min(...rs.map((r) => finite(r.rPhase))),
@@ -82,10 +92,10 @@ export function summarize(rows: QualityRow[], families: ScanFamily[]): QualitySu
 export function summaryTable(s: QualitySummary[]): string {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '—');
   const head =
-    '| preset | family | reconstructs (r ≥ 0.8) | collapsed | r amp min / median | r phase min / median | SSIM amp / phase (median) | s per run |\n|---|---|---|---|---|---|---|---|';
+    '| preset | family | reconstructs (r ≥ 0.8; plain stitch) | collapsed | r amp min / median | r phase min / median | SSIM amp / phase (median) | s per run |\n|---|---|---|---|---|---|---|---|';
   const body = s.map(
     (x) =>
-      `| ${x.preset} | ${x.family} | ${x.reconstructs}/${x.runs} | ${x.collapsed} | ${f(x.minRAmplitude)} / ${f(x.medianRAmplitude)} | ${f(x.minRPhase)} / ${f(x.medianRPhase)} | ${f(x.medianSsimAmplitude)} / ${f(x.medianSsimPhase)} | ${x.medianSeconds.toFixed(0)} |`,
+      `| ${x.preset} | ${x.family} | ${x.reconstructs}/${x.runs}${x.reconstructsPlain === null ? '' : ` (${x.reconstructsPlain}/${x.runs})`} | ${x.collapsed} | ${f(x.minRAmplitude)} / ${f(x.medianRAmplitude)} | ${f(x.minRPhase)} / ${f(x.medianRPhase)} | ${f(x.medianSsimAmplitude)} / ${f(x.medianSsimPhase)} | ${x.medianSeconds.toFixed(0)} |`,
   );
   return [head, ...body].join('\n');
 }

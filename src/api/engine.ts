@@ -29,7 +29,7 @@ import { fileKind, nativeArchiveToTorchBundle, readModelFile, type FileKind } fr
 import type { ModelInfo, ResultImage, StitchMethod } from './types';
 
 export { APP_VERSION } from './modelFiles';
-export { metricsSummary } from './engineResults';
+export { alignmentLine, metricsSummary } from './engineResults';
 export type { Collapse } from '../model/collapse';
 export type { SolveEvents, SolveRequest, SolverOutcome } from './engineSolve';
 export type {
@@ -251,18 +251,32 @@ export class Engine extends EngineState {
     });
   }
 
-  /** Predict every scan position's patch and stitch the object; metrics against objectGuess when present. */
+  /**
+   * Predict every scan position's patch and stitch the object; metrics against objectGuess when present. The groups'
+   * phases are aligned by their overlaps unless `alignPhases` is false (kept only where the scan's diffraction agrees,
+   * src/model/alignedStitch.ts).
+   */
   async reconstruct(
-    opts: { stitch?: StitchMethod; onProgress?: (done: number, total: number) => void } = {},
+    opts: { stitch?: StitchMethod; onProgress?: (done: number, total: number) => void; alignPhases?: boolean } = {},
   ): Promise<ReconstructionProduct> {
     const ds = this.requireDataset();
     const model = this.requireModel();
     await this.tuneKernels();
     const inf = this.inferenceSet();
     const method = opts.stitch ?? 'barycentric';
+    const raw = ds.raw;
     const image = await reconstructObject(this.gpu, model, inf.set, inf.positions, {
       stitch: this.stitchOptions(method),
       onProgress: opts.onProgress,
+      align:
+        opts.alignPhases === false
+          ? undefined
+          : {
+              probe: raw.probeGuess.data as Float32Array,
+              xcoords: raw.xcoords,
+              ycoords: raw.ycoords,
+              diffraction: raw.diffraction,
+            },
     });
     this.lastProduct = { image, metrics: metricsAgainstTruth(image, ds.raw), stitch: method };
     return this.lastProduct;

@@ -8,6 +8,7 @@ import type { NdArray } from '../pipeline/ndarray';
 import { writeNpz } from '../pipeline/npz';
 import { productPhysicsFromMetadata, writePtychodusProduct } from '../pipeline/product';
 import type { RawData } from '../pipeline/rawData';
+import type { PhaseAlignment } from '../model/alignedStitch';
 import type { ReconstructionImage } from '../model/infer';
 import type { EpochEvent } from '../model/train';
 import type { LoadedDataset, ReconstructionProduct } from './engineTypes';
@@ -61,11 +62,15 @@ export function resultImage(p: ReconstructionProduct, truth: NdArray | undefined
     metrics: p.metrics ? metricsSummary(p.metrics) : undefined,
     stitch: p.stitch,
     patches: image.patches,
+    phaseAlignment: image.alignment ? { ...image.alignment } : undefined,
     solver: p.solver ? solverSummary(p.solver) : undefined,
   };
 }
 
-/** The reconstruction as an NPZ: object (complex64), amplitude, phase, weights, origin [x, y], stitch, metrics (JSON). */
+/**
+ * The reconstruction as an NPZ: object (complex64), amplitude, phase, weights, origin [x, y], stitch, metrics (JSON),
+ * phase_alignment (JSON, when the groups' phases were aligned).
+ */
 export function reconstructionNpz(p: ReconstructionProduct): Uint8Array {
   const { image } = p;
   const n = image.width * image.height;
@@ -90,6 +95,13 @@ export function reconstructionNpz(p: ReconstructionProduct): Uint8Array {
       shape: [],
       data: new Uint8Array(0),
       text: JSON.stringify(metricsSummary(p.metrics)),
+    };
+  if (image.alignment)
+    arrays.phase_alignment = {
+      dtype: 'str',
+      shape: [],
+      data: new Uint8Array(0),
+      text: JSON.stringify(image.alignment),
     };
   const sv = p.solver;
   if (sv) {
@@ -193,4 +205,11 @@ export function metricsSummary(m: ReconstructionMetrics): MetricsSummary {
 
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
+}
+
+/** One line on the group phase alignment (src/model/alignedStitch.ts) for the CLI. */
+export function alignmentLine(a: PhaseAlignment): string {
+  const [plain, , full] = a.misfit;
+  const kept = a.kept === 0 ? 'not kept: the diffraction fits best without' : `${a.kept * 100} % kept`;
+  return `group phases: ${a.groups} groups aligned by their overlaps (rms correction ${a.rmsCorrection.toFixed(2)} rad), ${kept} (diffraction misfit ${plain.toExponential(3)} plain, ${full.toExponential(3)} aligned)`;
 }

@@ -78,8 +78,18 @@ export interface ResultImage {
   /** How the object was made: the network's patches stitched, or the iterative solver. */
   stitch: StitchMethod | 'solver';
   patches: number;
+  /** The group phase alignment of a network result (specs/reconstruction.md §2), when it ran. */
+  phaseAlignment?: PhaseAlignmentSummary;
   /** For a solver result: what ran, and how far the probe and positions were refined. */
   solver?: SolverSummary;
+}
+
+/** What the group phase alignment did: groups, RMS correction (rad), the fraction kept (0, 0.5, 1), misfits. */
+export interface PhaseAlignmentSummary {
+  groups: number;
+  rmsCorrection: number;
+  kept: number;
+  misfit: [number, number, number];
 }
 
 /** A solve in a few numbers, for the result view and JSON. */

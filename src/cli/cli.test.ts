@@ -201,6 +201,24 @@ describe('ptychopinn CLI (in process)', () => {
     const summary = JSON.parse(m.out[m.out.length - 1]);
     expect(summary.product).toBe('prod.npz');
     const recon = readNpz(m.fs.get('recon.npz')!);
+    // The groups' phases were aligned (one group per scan position) and the NPZ says what was kept.
+    expect(summary.phaseAlignment).toMatchObject({ groups: 12 });
+    expect([0, 0.5, 1]).toContain(summary.phaseAlignment.kept);
+    expect(JSON.parse(recon.phase_alignment.text!)).toEqual(summary.phaseAlignment);
+    const plain = memIO({ 'scan.npz': m.fs.get('scan.npz')!, 'model.zip': m.fs.get('model.zip')! });
+    expect(
+      await main(
+        ['reconstruct', 'scan.npz', '--model', 'model.zip', '--out', 'p.npz', '--align-phases', 'off'],
+        plain.io,
+      ),
+      plain.err.join('\n'),
+    ).toBe(0);
+    expect(plain.out.join('\n')).not.toMatch(/group phases/);
+    expect(await main(['reconstruct', 'scan.npz', '--model', 'model.zip', '--out', 'a.npz'], plain.io)).toBe(0);
+    expect(plain.out.join('\n')).toMatch(
+      /group phases: 12 groups aligned by their overlaps \(rms correction [\d.]+ rad\)/,
+    );
+    expect(readNpz(plain.fs.get('p.npz')!).phase_alignment).toBeUndefined();
     const p = readPtychodusProduct(m.fs.get('prod.npz')!, 'prod.npz');
     expect([p.height, p.width]).toEqual(recon.object.shape);
     expect(Array.from(p.object)).toEqual(Array.from(recon.object.data));

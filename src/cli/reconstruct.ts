@@ -1,5 +1,5 @@
 import { PtychoError } from '../errors';
-import { Engine, metricsSummary } from '../api/engine';
+import { alignmentLine, Engine, metricsSummary } from '../api/engine';
 import { parseArgs, type OptionSpec } from './args';
 import { fileNameOf, type CliIO } from './io';
 import { metricsLines } from './metricsLines';
@@ -12,10 +12,18 @@ const OPTIONS: Record<string, OptionSpec> = {
     help: 'also write the reconstruction as a Ptychodus NPZ product (object, probe, positions in metres, loss history)',
   },
   stitch: { type: 'string', choices: ['barycentric', 'position'], help: 'stitching method (default barycentric)' },
+  'align-phases': {
+    type: 'string',
+    choices: ['auto', 'off'],
+    help: "align the groups' phases by their overlaps, kept where the diffraction agrees (default auto)",
+  },
   json: { type: 'boolean', help: 'print one JSON object (shape, origin, metrics) on stdout' },
 };
 
-/** `ptychopinn reconstruct FILE --model M --out recon.npz [--product P.npz] [--stitch barycentric|position]`. */
+/**
+ * `ptychopinn reconstruct FILE --model M --out recon.npz [--product P.npz] [--stitch barycentric|position]
+ * [--align-phases auto|off]`.
+ */
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { positionals, options: o } = parseArgs('reconstruct', argv, OPTIONS, 1);
   const path = positionals[0];
@@ -32,6 +40,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const product = await engine.reconstruct({
       stitch: (o.stitch as 'barycentric' | 'position') ?? 'barycentric',
       onProgress: (d, t) => (io.progress ?? io.err)(`predicting ${d}/${t} groups`),
+      alignPhases: o['align-phases'] !== 'off',
     });
     io.writeFile(o.out as string, Engine.reconstructionNpz(product));
     if (o.product) io.writeFile(o.product as string, engine.reconstructionProduct());
@@ -45,6 +54,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       patches: image.patches,
       stitch: product.stitch,
       metrics: product.metrics ? metricsSummary(product.metrics) : null,
+      phaseAlignment: image.alignment ?? null,
     };
     if (o.json) io.out(JSON.stringify(summary));
     else {
@@ -52,6 +62,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         `wrote ${o.out}: object ${image.height}×${image.width} at origin [${image.origin.join(', ')}] (${image.patches} patches, ${product.stitch} stitching)`,
       );
       if (o.product) io.out(`wrote ${o.product}: Ptychodus NPZ product`);
+      if (image.alignment) io.out(alignmentLine(image.alignment));
       if (summary.metrics) {
         const m = summary.metrics;
         for (const l of metricsLines(m)) io.out(l);

@@ -11,6 +11,7 @@ import { gatherRows } from '../gpu/ops/gather';
 import { complexPreviewGpu, previewFactor } from '../gpu/ops/preview';
 import { extractPatches, mergePatches } from '../gpu/ops/reassemble';
 import { stitchPatches, type StitchOptions } from '../gpu/ops/stitch';
+import { alignedStitch, type AlignmentData, type PhaseAlignment } from './alignedStitch';
 import { canvasOf, type PtychoPINN, type ResidentSet } from './ptychopinn';
 
 export interface ReconstructionImage {
@@ -23,6 +24,8 @@ export interface ReconstructionImage {
   width: number;
   height: number;
   patches: number;
+  /** The group phase alignment, when the stitch aligned (src/model/alignedStitch.ts). */
+  alignment?: PhaseAlignment;
 }
 
 /** A display-sized view of the stitched object: canvas box-downsampled by `factor`. */
@@ -41,6 +44,8 @@ export interface InferenceOptions {
   stitch: StitchOptions;
   /** Called after each batch with (groups done, total); each call waits for the GPU (keeps the queue short). */
   onProgress?: (done: number, total: number) => void;
+  /** Align the groups' phases before stitching, judged against this scan's diffraction (src/model/alignedStitch.ts). */
+  align?: AlignmentData;
 }
 
 /** Every group's patches, made consistent within a group, as one kept (G·C, N, N) complex tensor. */
@@ -93,6 +98,10 @@ export async function reconstructObject(
   checkPositions(model, set, memberPositions);
   const all = await predictAll(gpu, model, set, opts);
   try {
+    if (opts.align) {
+      const a = await alignedStitch(gpu, all, model.C, memberPositions, opts.stitch, opts.align);
+      return { ...a, patches: all.shape[0] };
+    }
     const st = stitchPatches(gpu, all, memberPositions, opts.stitch);
     try {
       const [object, weights] = [await gpu.read(st.object), await gpu.read(st.weights)];

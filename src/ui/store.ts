@@ -309,6 +309,7 @@ export function exposeState(): void {
             origin: s.result.origin,
             stitch: s.result.stitch,
             patches: s.result.patches,
+            phaseAlignment: s.result.phaseAlignment ?? null,
           }
         : null,
       stitch: s.stitch,

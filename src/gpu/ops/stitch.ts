@@ -55,16 +55,12 @@ const STITCH = kernelFamily({
 );
 const TILE = 16;
 
-export function stitchPatches(gpu: Gpu, patches: Tensor, positions: Float64Array, opts: StitchOptions): StitchResult {
-  const [P, N] = patches.shape;
-  if (patches.dtype !== 'c64' || patches.shape.length !== 3 || patches.shape[2] !== N)
-    throw new Error(`stitchPatches: expected complex (P, N, N), got ${patches}`);
-  if (positions.length !== 2 * P) throw new Error(`stitchPatches: ${positions.length / 2} positions for ${P} patches`);
+/** The central crop side `mt` a stitch keeps of each patch and its (mt, mt) weights q (|probe|² or ones). */
+export function stitchCrop(N: number, opts: StitchOptions): { mt: number; q: Float32Array } {
   const mt = opts.method === 'position' ? (opts.crop ?? 20) : (opts.middleTrim ?? N / 2);
   if (!(mt >= 2 && mt <= N && mt % 2 === 0))
     throw new Error(`stitchPatches: crop ${mt} must be even and within 2…${N}`);
   const weighting = opts.method === 'position' ? 'uniform' : (opts.weighting ?? 'probe');
-  const eps = opts.method === 'position' ? 1e-9 : 1e-12;
   const q = new Float32Array(mt * mt).fill(1);
   if (weighting === 'probe') {
     if (!opts.probe || opts.probe.length !== 2 * N * N)
@@ -76,6 +72,16 @@ export function stitchPatches(gpu: Gpu, patches: Tensor, positions: Float64Array
         q[i * mt + j] = opts.probe[k] ** 2 + opts.probe[k + 1] ** 2;
       }
   }
+  return { mt, q };
+}
+
+export function stitchPatches(gpu: Gpu, patches: Tensor, positions: Float64Array, opts: StitchOptions): StitchResult {
+  const [P, N] = patches.shape;
+  if (patches.dtype !== 'c64' || patches.shape.length !== 3 || patches.shape[2] !== N)
+    throw new Error(`stitchPatches: expected complex (P, N, N), got ${patches}`);
+  if (positions.length !== 2 * P) throw new Error(`stitchPatches: ${positions.length / 2} positions for ${P} patches`);
+  const { mt, q } = stitchCrop(N, opts);
+  const eps = opts.method === 'position' ? 1e-9 : 1e-12;
   // Crop pixel (i, j) of patch p sits at object (x − mt/2 + j, y − mt/2 + i).
   let minX = Infinity,
     minY = Infinity,

@@ -113,15 +113,22 @@ export function ResultView({ ctl }: { ctl: Controller }) {
         >
           Export for Ptychodus (.npz)
         </button>
-        <span className="muted small-text">
-          {r.width}×{r.height} px from {r.patches} {r.stitch === 'solver' ? 'scan positions' : 'patches'} ({r.stitch});
-          origin x {r.origin[0]}, y {r.origin[1]}. Wheel: zoom · drag: pan · double-click: fit · shift + drag: line
-          profile
+        <span className="muted small-text" data-testid="result-caption">
+          {r.width}×{r.height} px from {r.patches} {r.stitch === 'solver' ? 'scan positions' : 'patches'} ({r.stitch}
+          {alignmentNote(r.phaseAlignment)}); origin x {r.origin[0]}, y {r.origin[1]}. Wheel: zoom · drag: pan ·
+          double-click: fit · shift + drag: line profile
         </span>
       </div>
       <ResultImages r={r} ampMap={ampMap} />
     </section>
   );
+}
+
+/** The caption's word on the group phase alignment (specs/reconstruction.md §2). */
+function alignmentNote(a: ResultImage['phaseAlignment']): string {
+  if (!a) return '';
+  if (a.kept === 0) return '; group phases as predicted: aligning them did not fit the data better';
+  return `; group phases aligned by their overlaps, rms ${a.rmsCorrection.toFixed(2)} rad${a.kept < 1 ? ' (half kept)' : ''}`;
 }
 
 type Rec = NonNullable<ReturnType<typeof useImages>>;
