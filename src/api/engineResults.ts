@@ -209,6 +209,7 @@ function finiteOrNull(x: number): number | null {
 
 /** One line on the group phase alignment (src/model/alignedStitch.ts) for the CLI. */
 export function alignmentLine(a: PhaseAlignment): string {
+  if (a.skipped) return `group phases: not aligned (${a.skipped}); the plain stitch`;
   const [plain, , full] = a.misfit;
   const kept = a.kept === 0 ? 'not kept: the diffraction fits best without' : `${a.kept * 100} % kept`;
   return `group phases: ${a.groups} groups aligned by their overlaps (rms correction ${a.rmsCorrection.toFixed(2)} rad), ${kept} (diffraction misfit ${plain.toExponential(3)} plain, ${full.toExponential(3)} aligned)`;

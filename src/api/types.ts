@@ -90,6 +90,8 @@ export interface PhaseAlignmentSummary {
   rmsCorrection: number;
   kept: number;
   misfit: [number, number, number];
+  /** Why it did not run (the plain stitch is shown). */
+  skipped?: string;
 }
 
 /** A solve in a few numbers, for the result view and JSON. */

@@ -106,4 +106,24 @@ describe('stitching with group phase alignment', () => {
     expect(aligned.alignment.rmsCorrection).toBeLessThan(1e-6);
     expect(Array.from(aligned.object)).toEqual(Array.from(plain));
   });
+
+  it('skips a patch stack over the read-back budget, says why, and returns the plain stitch', async () => {
+    const gpu = await getTestGpu();
+    const s = scene();
+    const rng = new Rng(8);
+    const offsets = Float64Array.from({ length: s.G }, () => rng.range(-1, 1));
+    const layout = { G: s.G, C, N, positions: s.positions, mt: N / 2, q: new Float64Array(0) };
+    const shifted = rotateGroups(s.patches, layout, offsets);
+    const [skipped, plain] = await gpu.tidyAsync(async () => {
+      const t = gpu.tensor([s.G * C, N, N], 'c64', shifted);
+      const a = await alignedStitch(gpu, t, C, s.positions, s.stitch, s.data, t.floats - 1);
+      const st = stitchPatches(gpu, gpu.tensor([s.G * C, N, N], 'c64', shifted), s.positions, s.stitch);
+      return [a, await gpu.read(st.object)] as const;
+    });
+    expect(skipped.alignment.skipped).toMatch(
+      /240 patches of 16×16 \(0\.469 MB\) exceed the 0\.469 MB the alignment reads back/,
+    );
+    expect(skipped.alignment.kept).toBe(0);
+    expect(Array.from(skipped.object)).toEqual(Array.from(plain));
+  });
 });

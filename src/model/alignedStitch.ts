@@ -29,11 +29,15 @@ export interface PhaseAlignment {
   kept: number;
   /** The diffraction misfit of the stitched object with each fraction [0, 0.5, 1] (src/pipeline/groupPhases.ts). */
   misfit: [number, number, number];
+  /** Why the alignment did not run (the plain stitch is returned), e.g. a patch stack too large to read back. */
+  skipped?: string;
 }
 
 const FRACTIONS = [0, 0.5, 1] as const;
 /** The relative drop of the diffraction misfit an alignment must bring to be kept. */
 export const MIN_GAIN = 0.01;
+/** The largest patch stack (floats) read back to the CPU for the alignment: 2^26 = 256 MB. */
+export const ALIGN_MAX_FLOATS = 2 ** 26;
 
 /**
  * Stitch `patches` ((G·C, N, N) complex, group-major, on the GPU; its contents are overwritten) at
@@ -46,11 +50,24 @@ export async function alignedStitch(
   positions: Float64Array,
   stitch: StitchOptions,
   data: AlignmentData,
+  maxFloats = ALIGN_MAX_FLOATS,
 ): Promise<StitchedObject & { alignment: PhaseAlignment }> {
   const [P, N] = patches.shape;
   const G = P / C;
   const { mt, q } = stitchCrop(N, stitch);
   const layout = { G, C, N, positions, mt, q };
+  if (patches.floats > maxFloats) {
+    const st = stitchPatches(gpu, patches, positions, stitch);
+    try {
+      const image = { ...st, object: await gpu.read(st.object), weights: await gpu.read(st.weights) };
+      const mb = (floats: number) => `${((floats * 4) / 2 ** 20).toPrecision(3)} MB`;
+      const skipped = `${P} patches of ${N}×${N} (${mb(patches.floats)}) exceed the ${mb(maxFloats)} the alignment reads back`;
+      return { ...image, alignment: { groups: G, rmsCorrection: 0, kept: 0, misfit: [NaN, NaN, NaN], skipped } };
+    } finally {
+      st.object.dispose();
+      st.weights.dispose();
+    }
+  }
   const host = await gpu.read(patches);
   const theta = groupPhaseCorrections(host, layout);
   let best: (StitchedObject & { misfit: number; f: number }) | null = null;

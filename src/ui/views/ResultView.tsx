@@ -127,6 +127,7 @@ export function ResultView({ ctl }: { ctl: Controller }) {
 /** The caption's word on the group phase alignment (specs/reconstruction.md §2). */
 function alignmentNote(a: ResultImage['phaseAlignment']): string {
   if (!a) return '';
+  if (a.skipped) return `; group phases not aligned: ${a.skipped}`;
   if (a.kept === 0) return '; group phases as predicted: aligning them did not fit the data better';
   return `; group phases aligned by their overlaps, rms ${a.rmsCorrection.toFixed(2)} rad${a.kept < 1 ? ' (half kept)' : ''}`;
 }
