@@ -47,14 +47,18 @@ function scene() {
   return { object, patches, positions, data, stitch, G };
 }
 
+/** The scene's patches with a random phase offset (±1 rad) per group. */
+function withOffsets(s: ReturnType<typeof scene>, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  const offsets = Float64Array.from({ length: s.G }, () => rng.range(-1, 1));
+  return rotateGroups(s.patches, { G: s.G, C, N, positions: s.positions, mt: N / 2, q: new Float64Array(0) }, offsets);
+}
+
 describe('stitching with group phase alignment', () => {
   it('undoes per-group offsets: the object comes back within 1e-4 (global phase removed), alignment kept', async () => {
     const gpu = await getTestGpu();
     const s = scene();
-    const rng = new Rng(7);
-    const offsets = Float64Array.from({ length: s.G }, () => rng.range(-1, 1));
-    const layout = { G: s.G, C, N, positions: s.positions, mt: N / 2, q: new Float64Array(0) };
-    const shifted = rotateGroups(s.patches, layout, offsets);
+    const shifted = withOffsets(s, 7);
     const r = await gpu.tidyAsync(() =>
       alignedStitch(gpu, gpu.tensor([s.G * C, N, N], 'c64', shifted), C, s.positions, s.stitch, s.data),
     );
@@ -110,10 +114,7 @@ describe('stitching with group phase alignment', () => {
   it('skips a patch stack over the read-back budget, says why, and returns the plain stitch', async () => {
     const gpu = await getTestGpu();
     const s = scene();
-    const rng = new Rng(8);
-    const offsets = Float64Array.from({ length: s.G }, () => rng.range(-1, 1));
-    const layout = { G: s.G, C, N, positions: s.positions, mt: N / 2, q: new Float64Array(0) };
-    const shifted = rotateGroups(s.patches, layout, offsets);
+    const shifted = withOffsets(s, 8);
     const [skipped, plain] = await gpu.tidyAsync(async () => {
       const t = gpu.tensor([s.G * C, N, N], 'c64', shifted);
       const a = await alignedStitch(gpu, t, C, s.positions, s.stitch, s.data, t.floats - 1);
