@@ -39,6 +39,22 @@ export const MIN_GAIN = 0.01;
 /** The largest patch stack (floats) read back to the CPU for the alignment: 2^26 = 256 MB. */
 export const ALIGN_MAX_FLOATS = 2 ** 26;
 
+/** The stitch of `patches` read back to the CPU (its GPU tensors freed). */
+async function stitchRead(
+  gpu: Gpu,
+  patches: Tensor,
+  positions: Float64Array,
+  stitch: StitchOptions,
+): Promise<StitchedObject> {
+  const st = stitchPatches(gpu, patches, positions, stitch);
+  try {
+    return { ...st, object: await gpu.read(st.object), weights: await gpu.read(st.weights) };
+  } finally {
+    st.object.dispose();
+    st.weights.dispose();
+  }
+}
+
 /**
  * Stitch `patches` ((G·C, N, N) complex, group-major, on the GPU; its contents are overwritten) at
  * `positions` after aligning the groups' phases; returns the stitched object read back and what was done.
@@ -57,31 +73,19 @@ export async function alignedStitch(
   const { mt, q } = stitchCrop(N, stitch);
   const layout = { G, C, N, positions, mt, q };
   if (patches.floats > maxFloats) {
-    const st = stitchPatches(gpu, patches, positions, stitch);
-    try {
-      const image = { ...st, object: await gpu.read(st.object), weights: await gpu.read(st.weights) };
-      const mb = (floats: number) => `${((floats * 4) / 2 ** 20).toPrecision(3)} MB`;
-      const skipped = `${P} patches of ${N}×${N} (${mb(patches.floats)}) exceed the ${mb(maxFloats)} the alignment reads back`;
-      return { ...image, alignment: { groups: G, rmsCorrection: 0, kept: 0, misfit: [NaN, NaN, NaN], skipped } };
-    } finally {
-      st.object.dispose();
-      st.weights.dispose();
-    }
+    const mb = (floats: number) => `${((floats * 4) / 2 ** 20).toPrecision(3)} MB`;
+    const skipped = `${P} patches of ${N}×${N} (${mb(patches.floats)}) exceed the ${mb(maxFloats)} the alignment reads back`;
+    const image = await stitchRead(gpu, patches, positions, stitch);
+    return { ...image, alignment: { groups: G, rmsCorrection: 0, kept: 0, misfit: [NaN, NaN, NaN], skipped } };
   }
   const host = await gpu.read(patches);
   const theta = groupPhaseCorrections(host, layout);
   let best: (StitchedObject & { misfit: number; f: number }) | null = null;
   const misfit: number[] = [];
   for (const f of FRACTIONS) {
-    gpu.upload(patches, f === 0 ? host : rotateGroups(host, layout, theta, f));
-    const st = stitchPatches(gpu, patches, positions, stitch);
-    let image: StitchedObject;
-    try {
-      image = { ...st, object: await gpu.read(st.object), weights: await gpu.read(st.weights) };
-    } finally {
-      st.object.dispose();
-      st.weights.dispose();
-    }
+    // The tensor already holds the plain patches for the first candidate.
+    if (f > 0) gpu.upload(patches, rotateGroups(host, layout, theta, f));
+    const image = await stitchRead(gpu, patches, positions, stitch);
     const m = diffractionMisfit(image, data.probe, data.xcoords, data.ycoords, data.diffraction);
     misfit.push(m);
     // The plain stitch (first) stays unless a candidate explains the data clearly better: changes of a few tenths of
